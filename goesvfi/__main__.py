@@ -1,0 +1,5 @@
+"""``python -m goesvfi``: the standalone Integrity Check window."""
+
+from .integrity_check.cli import main
+
+raise SystemExit(main(["gui"]))

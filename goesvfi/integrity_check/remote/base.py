@@ -1,0 +1,79 @@
+"""The remote-store protocol and the project's error types.
+
+Stores translate aiohttp / botocore / OS errors into these types, with a message a user understands.
+Constructing a store does no I/O; sessions open lazily and close in :meth:`RemoteStore.close`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from ..results import Source
+from ..time_index import SatellitePattern, Sector
+
+ByteProgress = Callable[[int, int | None], None]
+"""Called as ``(bytes_done, bytes_total_or_None)`` while a download runs."""
+
+
+class RemoteError(Exception):
+    """Base class: ``str(error)`` is a message for the user."""
+
+    retryable = False
+
+
+class RemoteNotFoundError(RemoteError):
+    """The remote has no such file (HTTP 404, missing key, no object in the slot)."""
+
+
+class RemoteUnavailableError(RemoteError):
+    """Timeouts, resets, 5xx, 429: worth retrying. ``retry_after`` is the server's hint in seconds."""
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RemoteCorruptError(RemoteError):
+    """What arrived is not a valid file (truncated, not a JPEG, not NetCDF with ``Rad``)."""
+
+
+class UnsafeNameError(RemoteError):
+    """A listed remote name that would escape the target folder (``../x``, absolute paths)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteItem:
+    """One downloadable file, found for an expected slot."""
+
+    slot: datetime  # the expected scan time it covers
+    start: datetime  # its real scan start (S3: e.g. 00:01:17.3; CDN: the minute)
+    name: str  # file name (no folders)
+    location: str  # full URL (CDN) or S3 key
+    source: Source
+    size: int | None = None
+
+
+@runtime_checkable
+class RemoteStore(Protocol):
+    source: Source
+
+    async def find(
+        self, satellite: SatellitePattern, sector: Sector, band: int, slots: Sequence[datetime]
+    ) -> dict[datetime, RemoteItem]:
+        """Which of ``slots`` the remote has, from its listings (never by probing guessed names)."""
+        ...
+
+    async def download(self, item: RemoteItem, dest: Path, progress: ByteProgress | None = None) -> None:
+        """Write ``item`` to ``dest`` (a temporary path chosen by the caller) and validate it.
+
+        Raises :class:`RemoteError` subclasses; on error ``dest`` may hold partial bytes (the caller removes it).
+        """
+        ...
+
+    async def close(self) -> None: ...

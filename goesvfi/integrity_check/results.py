@@ -1,0 +1,185 @@
+"""Value types shared by the core, the CLI and the view model: progress, per-slot results, gaps.
+
+Pure: no I/O, no Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+from pathlib import Path
+
+from .time_index import DEFAULT_BAND, SatellitePattern, Sector
+
+
+class Stage(Enum):
+    SCAN = "scan"
+    PLAN = "plan"
+    LIST = "list"
+    FETCH = "fetch"
+    RENDER = "render"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One progress report from the core. ``file_done``/``file_total`` are bytes of ``current_file``."""
+
+    done: int
+    total: int
+    stage: Stage
+    message: str = ""
+    current_file: str | None = None
+    file_done: int = 0
+    file_total: int | None = None
+
+    @property
+    def fraction(self) -> float:
+        return 0.0 if self.total <= 0 else min(1.0, self.done / self.total)
+
+
+ProgressSink = Callable[[Progress], None]
+"""The core's progress callback type."""
+LegacyProgress = Callable[[int, int, str], None]
+"""The seed's ``progress_callback(current, total, message)``."""
+
+
+def progress_adapter(callback: ProgressSink | LegacyProgress | None) -> ProgressSink:
+    """Accept either callback shape and return one that takes :class:`Progress`.
+
+    A callable taking three positional parameters is treated as the seed's ``(current, total, message)``.
+    """
+    if callback is None:
+        return lambda _p: None
+    import inspect
+
+    try:
+        params = [
+            p
+            for p in inspect.signature(callback).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+        ]
+        legacy = len(params) >= 3
+    except (TypeError, ValueError):
+        legacy = False
+    if legacy:
+        cb3: LegacyProgress = callback  # type: ignore[assignment]
+        return lambda p: cb3(p.done, p.total, p.message)
+    cb1: ProgressSink = callback  # type: ignore[assignment]
+    return cb1
+
+
+class SlotStatus(Enum):
+    PRESENT = "present"
+    MISSING = "missing"
+    FETCHED = "fetched"
+    FAILED = "failed"
+
+
+class Source(Enum):
+    LOCAL = "local"
+    CDN = "cdn"
+    S3 = "s3"
+
+
+@dataclass(slots=True)
+class SlotResult:
+    """What is known about one expected scan time."""
+
+    timestamp: datetime
+    satellite: SatellitePattern
+    sector: Sector
+    band: int = DEFAULT_BAND
+    status: SlotStatus = SlotStatus.MISSING
+    source: Source | None = None
+    path: Path | None = None
+    remote: str | None = None  # URL or S3 key
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A run of consecutive missing slots."""
+
+    start: datetime
+    end: datetime  # the last missing slot (inclusive)
+    count: int
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def describe(self) -> str:
+        same_day = self.start.date() == self.end.date()
+        end = self.end.strftime("%H:%M") if same_day else self.end.strftime("%Y-%m-%d %H:%M")
+        if self.count == 1:
+            return f"{self.start:%Y-%m-%d %H:%M} UTC, 1 missing"
+        return f"{self.start:%Y-%m-%d %H:%M} -> {end} UTC, {self.count} missing"
+
+
+def find_gaps(expected: Sequence[datetime], missing: Sequence[datetime]) -> list[Gap]:
+    """Group missing slots that are consecutive in ``expected`` into gaps."""
+    missing_set = set(missing)
+    gaps: list[Gap] = []
+    run: list[datetime] = []
+    for slot in expected:
+        if slot in missing_set:
+            run.append(slot)
+        elif run:
+            gaps.append(Gap(run[0], run[-1], len(run)))
+            run = []
+    if run:
+        gaps.append(Gap(run[0], run[-1], len(run)))
+    return gaps
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """The outcome of a scan: expected slots, which are present (with their files) and which are missing."""
+
+    satellite: SatellitePattern
+    sector: Sector
+    band: int
+    start: datetime
+    end: datetime
+    interval_minutes: int
+    expected: list[datetime]
+    existing: dict[datetime, Path]
+    missing: list[datetime]
+    warnings: list[str] = field(default_factory=list)
+    from_cache: bool = False
+
+    @property
+    def gaps(self) -> list[Gap]:
+        return find_gaps(self.expected, self.missing)
+
+    def slots(self) -> list[SlotResult]:
+        out = []
+        for ts in self.expected:
+            path = self.existing.get(ts)
+            status = SlotStatus.PRESENT if path is not None else SlotStatus.MISSING
+            source = Source.LOCAL if path is not None else None
+            out.append(SlotResult(ts, self.satellite, self.sector, self.band, status, source, path))
+        return out
+
+    def as_dict(self) -> dict[str, object]:
+        """The seed's result dict: ``missing``, ``existing``, ``total``/``expected``, ``interval_minutes``..."""
+        return {
+            "missing": list(self.missing),
+            "existing": sorted(self.existing),
+            "existing_files": dict(self.existing),
+            "expected": list(self.expected),
+            "total": len(self.expected),
+            "interval_minutes": self.interval_minutes,
+            "satellite": self.satellite,
+            "sector": self.sector,
+            "band": self.band,
+            "start": self.start,
+            "end": self.end,
+            "gaps": self.gaps,
+            "warnings": list(self.warnings),
+            "from_cache": self.from_cache,
+            "result": self,
+        }
