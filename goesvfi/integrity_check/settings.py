@@ -1,0 +1,62 @@
+"""Fetch settings: endpoints, CDN size and cutoff, concurrency, retries, rendering, disk guard.
+
+Every endpoint is a setting defaulting to NOAA's real one; ``GOESVFI_CDN_URL`` and ``GOESVFI_S3_ENDPOINT``
+override the defaults. Pure: no I/O beyond reading the environment when asked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from .time_index import DEFAULT_CDN_URL
+
+DEFAULT_S3_ENDPOINT = "https://s3.us-east-1.amazonaws.com"
+DEFAULT_S3_REGION = "us-east-1"
+GIB = 1024**3
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    cdn_url: str = DEFAULT_CDN_URL
+    s3_endpoint: str = DEFAULT_S3_ENDPOINT
+    s3_region: str = DEFAULT_S3_REGION
+    cdn_size: tuple[int, int] | None = None  # None: the sector's default (CONUS 2500x1500, FD 1808x1808)
+    cdn_days: float = 7.0  # slots newer than now - cdn_days come from the CDN first
+    concurrency: int = 8
+    retries: int = 4  # extra attempts after the first, on retryable errors
+    backoff_base: float = 0.5  # seconds; doubled per attempt, with jitter
+    backoff_max: float = 30.0
+    timeout: float = 30.0  # seconds per request (connect + each read)
+    colormap: str = "gray_r"  # inverted greyscale: cold tops white
+    vmin: float = 180.0  # kelvin
+    vmax: float = 330.0
+    disk_threshold: int = GIB  # bytes of free space to keep on the target
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> FetchSettings:
+        """Defaults, then ``GOESVFI_CDN_URL`` / ``GOESVFI_S3_ENDPOINT``, then explicit overrides (None ignored)."""
+        env = os.environ if env is None else env
+        base = cls()
+        if env.get("GOESVFI_CDN_URL"):
+            base = replace(base, cdn_url=env["GOESVFI_CDN_URL"])
+        if env.get("GOESVFI_S3_ENDPOINT"):
+            base = replace(base, s3_endpoint=env["GOESVFI_S3_ENDPOINT"])
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(base, **given)  # type: ignore[arg-type]
+
+    def validate(self) -> FetchSettings:
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if self.retries < 0:
+            raise ValueError("retries cannot be negative")
+        if self.timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if self.cdn_days < 0:
+            raise ValueError("CDN cutoff days cannot be negative")
+        if self.vmin >= self.vmax:
+            raise ValueError("colour range: the minimum must be below the maximum")
+        if self.disk_threshold < 0:
+            raise ValueError("disk threshold cannot be negative")
+        return self
