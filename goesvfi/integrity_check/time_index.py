@@ -74,6 +74,11 @@ class SatellitePattern(Enum):
         return {16: "East", 17: "West", 18: "West", 19: "East"}.get(self.number or 0, "")
 
     @property
+    def successor(self) -> SatellitePattern | None:
+        """The satellite that took over this one's role (GOES-16 -> GOES-19), if it was replaced."""
+        return _SUCCESSOR.get(self)
+
+    @property
     def served(self) -> tuple[datetime | None, datetime | None]:
         """(first, last) datetime of ABI data this satellite has in NOAA's archive; None = open."""
         return _SERVED[self]

@@ -1,0 +1,94 @@
+"""Write-then-rename for frames: temp names in the target folder, fsync, atomic rename, cleanup.
+
+Every temporary file is named ``.<final name>.part-<random><suffix>`` in the folder of the final file, so
+the rename never crosses file systems, the scan (which ignores dot files) never counts it, and a later run
+can find leftovers of a crash for the names it is about to write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+_PART = ".part-"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PNG_IEND = b"IEND\xaeB`\x82"
+
+
+def temp_path(final: Path, suffix: str = "") -> Path:
+    """A fresh temp path beside ``final``: ``.<name>.part-<random><suffix>``."""
+    return final.with_name(f".{final.name}{_PART}{secrets.token_hex(6)}{suffix}")
+
+
+def is_temp_for(name: str, final_name: str) -> bool:
+    return name.startswith(f".{final_name}{_PART}")
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename durable; a no-op where directories cannot be opened (Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def commit(tmp: Path, final: Path) -> None:
+    """fsync ``tmp``, rename it to ``final`` (atomic, same folder), fsync the folder."""
+    if tmp.parent != final.parent:
+        raise ValueError("a temp file must live in the folder of its final name")
+    fsync_file(tmp)
+    os.replace(tmp, final)
+    fsync_dir(final.parent)
+
+
+def remove_quietly(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def sweep_temps(directory: Path, final_names: set[str]) -> int:
+    """Remove leftovers ``.<name>.part-*`` of an earlier crash for the given final names; returns the count."""
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(".") or _PART not in name:
+            continue
+        final_name = name[1 : name.index(_PART)]
+        if final_name in final_names and entry.is_file(follow_symlinks=False):
+            remove_quietly(Path(entry.path))
+            removed += 1
+    return removed
+
+
+def check_png(path: Path) -> None:
+    """Raise ValueError unless ``path`` starts with the PNG signature and ends with the IEND chunk."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 8))
+        tail = fh.read(8)
+    if head != PNG_MAGIC or tail != _PNG_IEND:
+        raise ValueError(f"{path.name} is not a complete PNG")

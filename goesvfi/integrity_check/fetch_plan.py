@@ -1,0 +1,69 @@
+"""The hybrid plan: for each missing slot, which stores to try and in what order.
+
+- Slots newer than ``now - cdn_days`` come from the CDN first and fall back to S3.
+- Older slots come from S3 and fall back to the CDN only while it may still hold them: the CDN keeps
+  roughly 7-10 days, so up to ``cdn_days + CDN_RETENTION_MARGIN_DAYS`` before now.
+- Mesoscale sectors have no CDN; GENERIC has no remote at all.
+- Slots outside the dates the satellite served (GOES-16 after 2025-04-07 ...) are not planned: they get a
+  reason instead, so a fetch does not turn into thousands of 404s.
+- Slots in the future cannot exist anywhere yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .results import Source
+from .time_index import SatellitePattern, Sector, to_utc
+
+CDN_RETENTION_MARGIN_DAYS = 3.0
+
+
+@dataclass(slots=True)
+class FetchPlan:
+    order: dict[datetime, tuple[Source, ...]] = field(default_factory=dict)  # slots to fetch, in time order
+    skipped: dict[datetime, str] = field(default_factory=dict)  # slots not attempted, with the reason
+
+    def slots_for(self, source: Source) -> list[datetime]:
+        """The slots a store may serve (as first choice or fallback): the slots to ask its listing for."""
+        return [slot for slot, order in self.order.items() if source in order]
+
+
+def _unserved_reason(satellite: SatellitePattern, slot: datetime) -> str:
+    first, last = satellite.served
+    if last is not None and slot >= last:
+        successor = satellite.successor
+        now_serving = f" ({successor.display_name} is the {satellite.role} satellite now)" if successor else ""
+        return f"{satellite.display_name} stopped producing ABI data on {last:%Y-%m-%d %H:%M} UTC{now_serving}"
+    return f"{satellite.display_name} has no ABI data before {first:%Y-%m-%d} UTC"
+
+
+def plan_fetch(
+    satellite: SatellitePattern,
+    sector: Sector,
+    slots: Iterable[datetime],
+    now: datetime,
+    cdn_days: float,
+) -> FetchPlan:
+    """Order the stores for each slot (see the module docstring)."""
+    now = to_utc(now)
+    cutoff = now - timedelta(days=cdn_days)
+    cdn_horizon = now - timedelta(days=cdn_days + CDN_RETENTION_MARGIN_DAYS)
+    has_cdn = sector.cdn_dir is not None
+    plan = FetchPlan()
+    for slot in sorted(set(map(to_utc, slots))):
+        if satellite is SatellitePattern.GENERIC:
+            plan.skipped[slot] = "no satellite chosen: pick goes16, goes17, goes18 or goes19 to fetch"
+        elif not satellite.has_data_at(slot):
+            plan.skipped[slot] = _unserved_reason(satellite, slot)
+        elif slot > now:
+            plan.skipped[slot] = f"{slot:%Y-%m-%d %H:%M} UTC is in the future: not published yet"
+        elif has_cdn and slot >= cutoff:
+            plan.order[slot] = (Source.CDN, Source.S3)
+        elif has_cdn and slot >= cdn_horizon:
+            plan.order[slot] = (Source.S3, Source.CDN)
+        else:
+            plan.order[slot] = (Source.S3,)
+    return plan
