@@ -1,0 +1,234 @@
+"""Advisory lock files in a frame folder, so two processes never fetch the same slot twice.
+
+Two locks live in the folder, both taken with ``fcntl.flock`` (Linux, macOS; ``msvcrt.locking`` on Windows),
+non-blocking and polled until a deadline:
+
+- :data:`FETCH_LOCK` (``.goesvfi-integrity.lock``) is held while something scans and writes frames: every
+  ``watch`` cycle, and a ``fetch`` run. A ``fetch`` started during a ``watch`` cycle waits for the cycle (and the
+  next cycle waits for the ``fetch``), and each rescans before fetching, so no slot is fetched twice.
+- :data:`WATCH_LOCK` (``.goesvfi-integrity-watch.lock``) is held by a watcher for its whole life: a second
+  watcher on the same folder waits up to its ``lock_wait`` and then stops with a message naming the first one.
+
+The holder writes ``PID purpose start-time`` into the file so that a waiting process can say who holds it.
+The lock is released when the file is closed, so a crashed holder never leaves the folder locked; the file
+itself stays (deleting it would race with a process about to lock it). Neither name parses as a frame name,
+so scans and pruning ignore them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from .time_index import iso_z
+
+FETCH_LOCK = ".goesvfi-integrity.lock"
+WATCH_LOCK = ".goesvfi-integrity-watch.lock"
+POLL_SECONDS = 0.2
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fh: IO[str]) -> bool:
+        try:
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fh: IO[str]) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fh: IO[str]) -> bool:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return False
+            raise
+        return True
+
+    def _unlock(fh: IO[str]) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class FolderLockError(Exception):
+    """The lock file cannot be created or locked (read-only folder, unsupported file system)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockHolder:
+    """What the holder wrote into the lock file (fields None when it could not be read)."""
+
+    pid: int | None
+    purpose: str | None
+    since: str | None
+
+    def describe(self) -> str:
+        if self.pid is None:
+            return "another process"
+        what = f"a '{self.purpose}' run" if self.purpose else "a process"
+        since = f" since {self.since}" if self.since else ""
+        return f"{what} (PID {self.pid}){since}"
+
+
+class FolderLockedError(FolderLockError):
+    """Another process holds the lock; ``holder`` says who."""
+
+    def __init__(self, path: Path, holder: LockHolder, waited: float) -> None:
+        self.path = path
+        self.holder = holder
+        self.waited = waited
+        waited_text = f" after waiting {waited:g} s" if waited > 0 else ""
+        super().__init__(f"{path.parent} is locked by {holder.describe()}{waited_text} (lock file {path.name})")
+
+
+def read_holder(path: Path) -> LockHolder:
+    """Read the holder's ``PID purpose since`` line; tolerate a missing or half-written file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").split()
+    except OSError:
+        return LockHolder(None, None, None)
+    pid = int(text[0]) if text and text[0].isdigit() else None
+    purpose = text[1] if len(text) > 1 else None
+    since = text[2] if len(text) > 2 else None
+    return LockHolder(pid, purpose, since)
+
+
+class FolderLock:
+    """One lock file in ``directory``. Use ``with`` / ``async with`` or :meth:`acquire` / :meth:`release`.
+
+    ``wait`` is how long :meth:`acquire` keeps trying (seconds; 0 = one try) before it raises
+    :class:`FolderLockedError`. Constructing a lock does no I/O.
+    """
+
+    def __init__(
+        self,
+        directory: Path | str,
+        *,
+        name: str = FETCH_LOCK,
+        purpose: str = "fetch",
+        wait: float = 0.0,
+        poll: float = POLL_SECONDS,
+    ) -> None:
+        if wait < 0:
+            raise ValueError("lock wait cannot be negative")
+        if not purpose or any(c.isspace() for c in purpose):
+            raise ValueError("the lock purpose is one word")
+        self.path = Path(directory) / name
+        self.purpose = purpose
+        self.wait = wait
+        self.poll = poll
+        self._fh: IO[str] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fh is not None
+
+    def _open(self) -> IO[str]:
+        try:
+            return open(self.path, "a+", encoding="utf-8")
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise FolderLockError(f"cannot create the lock file {self.path}: {reason}") from exc
+
+    def _try_acquire(self) -> bool:
+        if self._fh is not None:
+            raise RuntimeError(f"{self.path} is already held by this object")
+        fh = self._open()
+        try:
+            locked = _try_lock(fh)
+        except OSError as exc:
+            fh.close()
+            raise FolderLockError(f"cannot lock {self.path}: {exc.strerror or exc}") from exc
+        if not locked:
+            fh.close()
+            return False
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()} {self.purpose} {iso_z(datetime.now(UTC))}\n")
+        fh.flush()
+        self._fh = fh
+        return True
+
+    def acquire(self) -> None:
+        """Take the lock, polling up to ``wait`` seconds (blocks the calling thread)."""
+        started = time.monotonic()
+        while not self._try_acquire():
+            waited = time.monotonic() - started
+            if waited >= self.wait:
+                raise FolderLockedError(self.path, read_holder(self.path), self.wait)
+            time.sleep(min(self.poll, self.wait - waited))
+
+    async def acquire_async(
+        self,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_wait: Callable[[LockHolder], None] | None = None,
+    ) -> None:
+        """Take the lock without blocking the event loop; ``on_wait`` is told once when it has to wait."""
+        started = time.monotonic()
+        told = False
+        while not self._try_acquire():
+            waited = time.monotonic() - started
+            if waited >= self.wait:
+                raise FolderLockedError(self.path, read_holder(self.path), self.wait)
+            if on_wait is not None and not told:
+                on_wait(read_holder(self.path))
+                told = True
+            await sleep(min(self.poll, self.wait - waited))
+
+    def release(self) -> None:
+        fh, self._fh = self._fh, None
+        if fh is None:
+            return
+        try:
+            fh.seek(0)
+            fh.truncate()
+            _unlock(fh)
+        finally:
+            fh.close()
+
+    def __enter__(self) -> FolderLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    async def __aenter__(self) -> FolderLock:
+        await self.acquire_async()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
+
+@contextlib.contextmanager
+def folder_lock(directory: Path | str, *, purpose: str = "fetch", wait: float = 0.0) -> Iterator[FolderLock]:
+    """Hold the folder's fetch lock for a block: ``with folder_lock(folder, wait=60): ...``."""
+    with FolderLock(directory, purpose=purpose, wait=wait) as lock:
+        yield lock
+
+
+@contextlib.asynccontextmanager
+async def folder_lock_async(
+    directory: Path | str, *, purpose: str = "fetch", wait: float = 0.0
+) -> AsyncIterator[FolderLock]:
+    """The same as :func:`folder_lock` for coroutines: ``async with folder_lock_async(folder): ...``."""
+    async with FolderLock(directory, purpose=purpose, wait=wait) as lock:
+        yield lock
