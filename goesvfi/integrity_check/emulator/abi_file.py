@@ -44,9 +44,13 @@ class PlanckConstants:
         """Monochromatic constants of a band centred at ``wavenumber`` (cm-1)."""
         return cls(C1 * wavenumber**3, C2 * wavenumber, bc1, bc2)
 
-    def radiance(self, bt: np.ndarray) -> np.ndarray:
+    def radiance(self, bt: np.ndarray | np.floating) -> np.ndarray:
         """Radiance (mW m-2 sr-1 (cm-1)-1) of brightness temperature ``bt`` (K): the inverse of the BT formula."""
-        return self.fk1 / np.expm1(self.fk2 / (self.bc1 + self.bc2 * bt))
+        x = np.multiply(bt, self.bc2, dtype=np.result_type(bt, np.float32))
+        x += self.bc1
+        np.divide(self.fk2, x, out=x)
+        np.expm1(x, out=x)
+        return np.divide(self.fk1, x, out=x)
 
     def brightness_temperature(self, radiance: np.ndarray) -> np.ndarray:
         """``BT = (fk2 / ln(fk1 / L + 1) - bc1) / bc2`` (K)."""
@@ -123,7 +127,8 @@ def _encoding(band: int, constants: PlanckConstants | None) -> tuple[float, floa
     if band <= 6:
         top = 1.3 / kappa0(band)  # reflectance 1.3
     else:
-        top = float((constants or PlanckConstants.from_wavenumber(1e4 / BAND_WAVELENGTH_UM[band])).radiance(345.0))
+        planck = constants or PlanckConstants.from_wavenumber(1e4 / BAND_WAVELENGTH_UM[band])
+        top = float(planck.radiance(np.float64(345.0)))
     offset = -0.01 * top
     return (top - offset) / (fill - 1), offset, fill
 
@@ -164,17 +169,32 @@ def synthetic_scene(shape: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, 
     fy = np.linspace(0.0, 1.0, ny, dtype=np.float32)
     fx = np.linspace(0.0, 1.0, nx, dtype=np.float32)
     wave = 3.0 * np.sin(2.0 * np.pi * (1.5 * fx + rng.uniform())).astype(np.float32)
-    ground = (286.0 + 10.0 * fy)[:, None] + wave[None, :]
+    bt = np.add.outer(286.0 + 10.0 * fy, wave, dtype=np.float32)
     cloud = np.zeros(shape, dtype=np.float32)
+    tmp = np.empty(shape, dtype=np.float32)
     for k in range(6):
         cy, cx = rng.uniform(0.15, 0.85, size=2)
         sy, sx = rng.uniform(0.05, 0.16, size=2)
         depth = 1.0 if k == 0 else rng.uniform(0.35, 0.9)
-        gy = np.exp(-(((fy - cy) / sy) ** 2)).astype(np.float32)
+        gy = (depth * np.exp(-(((fy - cy) / sy) ** 2))).astype(np.float32)
         gx = np.exp(-(((fx - cx) / sx) ** 2)).astype(np.float32)
-        np.maximum(cloud, depth * gy[:, None] * gx[None, :], out=cloud)
-    bt = ground - cloud * (ground - 200.0)
-    return bt.astype(np.float32), cloud
+        np.multiply.outer(gy, gx, out=tmp)
+        np.maximum(cloud, tmp, out=cloud)
+    # bt = ground - cloud * (ground - 200 K), in place
+    np.subtract(bt, np.float32(200.0), out=tmp)
+    tmp *= cloud
+    bt -= tmp
+    return bt, cloud
+
+
+def _quantise(radiance: np.ndarray, missing: np.ndarray, scale: float, offset: float, fill: int) -> np.ndarray:
+    counts = np.subtract(radiance, offset, dtype=np.float32)
+    counts /= np.float32(scale)
+    np.rint(counts, out=counts)
+    np.clip(counts, 0, fill - 1, out=counts)
+    raw = counts.astype(np.uint16)
+    raw[missing] = fill
+    return raw
 
 
 def _tenths(dt: datetime) -> str:
@@ -216,21 +236,21 @@ def abi_l1b_bytes(
     offset = offset if add_offset is None else add_offset
     fill = fill if fill_value is None else fill_value
 
-    if counts is None:
-        if bt_kelvin is not None:
-            bt, missing = np.asarray(bt_kelvin, dtype=np.float64), ~np.isfinite(bt_kelvin)
-            field = constants.radiance(np.where(missing, 300.0, bt)) if constants else bt
-        else:
-            bt, cloud = synthetic_scene(shape, seed)
-            missing = _no_value_mask(sector, shape)
-            refl = (0.08 + 0.8 * cloud) / kappa0(band) if not emissive else None
-            field = constants.radiance(bt) if constants else refl
-        raw = np.clip(np.rint((np.asarray(field) - offset) / scale), 0, fill - 1).astype(np.int32)
-        raw[missing] = fill
+    if counts is not None:
+        raw = np.asarray(counts).astype(np.uint16)
+    elif bt_kelvin is not None:
+        if constants is None:
+            raise ValueError(f"band {band} is reflective: give counts, not brightness temperatures")
+        missing = ~np.isfinite(bt_kelvin)
+        radiance = constants.radiance(np.where(missing, 300.0, np.asarray(bt_kelvin, dtype=np.float64)))
+        raw = _quantise(radiance, missing, scale, offset, fill)
     else:
-        raw = np.asarray(counts).astype(np.int32)
-    dqf = np.where(raw == fill, 3, 0).astype(np.int8)
-    stored = raw.astype(np.uint16).view(np.int16)
+        bt, cloud = synthetic_scene(shape, seed)
+        missing = _no_value_mask(sector, shape)
+        radiance = constants.radiance(bt) if constants else (0.08 + 0.8 * cloud) / kappa0(band)
+        raw = _quantise(radiance, missing, scale, offset, fill)
+    dqf = (raw == fill).view(np.int8) * np.int8(3)
+    stored = raw.view(np.int16)
 
     end = start + timedelta(seconds=_SCAN_SECONDS[_geometry_key(sector)])
     created = end + timedelta(seconds=27.4)
@@ -372,6 +392,7 @@ def _write_dqf(ds: netCDF4.Dataset, dqf: np.ndarray, chunks: tuple[int, int]) ->
 
 def _write_calibration(ds: netCDF4.Dataset, band: int, constants: PlanckConstants | None) -> None:
     """Planck constants (emissive bands) or esun/kappa0 (reflective bands) as scalar variables."""
+    described: tuple[tuple[str, float, str, str], ...]
     if constants is not None:
         described = (
             ("planck_fk1", constants.fk1, "W m-1", "wavenumber-dependent coefficient (2 h c^2/ lambda^5)"),
