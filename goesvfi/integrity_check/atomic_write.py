@@ -22,10 +22,6 @@ def temp_path(final: Path, suffix: str = "") -> Path:
     return final.with_name(f".{final.name}{_PART}{secrets.token_hex(6)}{suffix}")
 
 
-def is_temp_for(name: str, final_name: str) -> bool:
-    return name.startswith(f".{final_name}{_PART}")
-
-
 def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -64,22 +60,24 @@ def remove_quietly(*paths: Path | None) -> None:
                 path.unlink()
 
 
-def sweep_temps(directory: Path, final_names: set[str]) -> int:
-    """Remove leftovers ``.<name>.part-*`` of an earlier crash for the given final names; returns the count."""
-    removed = 0
+def sweep_temps(directory: Path, final_names: set[str]) -> set[str]:
+    """Remove leftovers ``.<name>.part-*`` of an earlier crash for ``final_names``; return those already present."""
+    present: set[str] = set()
     try:
         entries = list(os.scandir(directory))
     except FileNotFoundError:
-        return 0
+        return present
     for entry in entries:
         name = entry.name
-        if not name.startswith(".") or _PART not in name:
-            continue
-        final_name = name[1 : name.index(_PART)]
-        if final_name in final_names and entry.is_file(follow_symlinks=False):
+        if name in final_names:
+            present.add(name)
+        elif _is_leftover(name, final_names) and entry.is_file(follow_symlinks=False):
             remove_quietly(Path(entry.path))
-            removed += 1
-    return removed
+    return present
+
+
+def _is_leftover(name: str, final_names: set[str]) -> bool:
+    return name.startswith(".") and _PART in name and name[1 : name.index(_PART)] in final_names
 
 
 def check_png(path: Path) -> None:

@@ -60,6 +60,7 @@ class DiskSpaceError(Exception):
         self.path = path
         self.free = free
         self.threshold = threshold
+        self.report: object | None = None  # the ReconcileManager's report, when it raises this
 
 
 class DiskGuard:
