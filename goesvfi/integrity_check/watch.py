@@ -1,0 +1,394 @@
+"""Keep an archive complete unattended: every period, reconcile the trailing window and fetch what is missing.
+
+Qt-free core shared by ``goesvfi-integrity watch`` and the tab's Auto-fetch: a :class:`WatchLoop` runs one
+cycle (:meth:`WatchLoop.run_cycle`) or cycles until a stop event is set (:meth:`WatchLoop.run_forever`),
+reporting each :class:`CycleResult` and the next run time to a callback.
+
+A cycle reconciles ``[now - window, now - latency)`` (``latency``: NOAA needs about 20 minutes to publish a
+scan), prunes this tool's old frames when ``keep_days`` is set, and holds the folder's fetch lock
+(:mod:`.folder_lock`) meanwhile, so a ``fetch`` run or another watcher never fetches the same slot. Cycles run
+on ticks aligned to the period (every 10 min: :00, :10, ...). A cycle that fails (an error, or NOAA down:
+nothing fetched while new slots fail) is logged and retried on the next tick; consecutive failures back off
+(1, 2, 4 ... periods, up to ``backoff_max``). The loop never exits on such an error; it stops when the stop
+event is set, cancelling a running cycle (the manager leaves no partial files).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from .folder_lock import FETCH_LOCK, WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
+from .prune import prune_cutoff, prune_frames_async
+from .results import ProgressSink, SlotResult, SlotStatus
+from .time_index import DEFAULT_BAND, EPOCH, SatellitePattern, Sector, check_band, iso_z, to_utc
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+CycleCallback = Callable[["CycleResult", datetime], None]
+"""Called after every cycle with its result and the next run time (UTC)."""
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``10m``, ``24h``, ``7d``, ``1h30m`` (a bare number is minutes) as a positive timedelta."""
+    clean = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", clean):
+        clean += "m"
+    if not clean or not re.fullmatch(r"(?:\s*\d+(?:\.\d+)?\s*[smhd])+\s*", clean):
+        raise ValueError(f"{text!r} is not a duration: use e.g. 90s, 10m, 24h, 7d or 1h30m")
+    seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION_RE.findall(clean))
+    if seconds <= 0:
+        raise ValueError(f"{text!r}: the duration must be positive")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """The short form :func:`parse_duration` reads: ``1d``, ``24h`` -> ``1d``, ``90s`` -> ``1m30s``."""
+    seconds = round(value.total_seconds())
+    if seconds <= 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        n, seconds = divmod(seconds, size)
+        if n:
+            parts.append(f"{n}{unit}")
+    return "".join(parts)
+
+
+def trailing_window(now: datetime, window: timedelta, latency: timedelta) -> tuple[datetime, datetime]:
+    """``[now - window, now - latency)`` with both ends rounded up to the minute.
+
+    Scan times fall on whole minutes, so the rounding keeps exactly the same slots and gives clean times.
+    """
+    now = to_utc(now)
+
+    def ceil_minute(t: datetime) -> datetime:
+        return EPOCH + timedelta(minutes=math.ceil((t - EPOCH).total_seconds() / 60))
+
+    return ceil_minute(now - window), ceil_minute(now - latency)
+
+
+def next_tick(after: datetime, every: timedelta) -> datetime:
+    """The first multiple of ``every`` (counted from the Unix epoch, UTC) strictly after ``after``."""
+    step = every.total_seconds()
+    elapsed = (to_utc(after) - EPOCH).total_seconds()
+    return EPOCH + timedelta(seconds=(math.floor(elapsed / step) + 1) * step)
+
+
+def next_run_time(
+    started: datetime, finished: datetime, every: timedelta, failures: int, backoff_max: timedelta
+) -> datetime:
+    """When to run again after a cycle that began at ``started`` and ended at ``finished``.
+
+    The next tick after the start; after ``failures`` consecutive failing cycles, 2**(failures-1) periods later
+    (at most ``backoff_max``, never less than one period); never in the past.
+    """
+    periods = 1
+    if failures > 1:
+        most = max(1, int(backoff_max.total_seconds() // every.total_seconds()))
+        periods = min(2 ** min(failures - 1, 30), most)
+    run = next_tick(started, every) + (periods - 1) * every
+    return run if run > to_utc(finished) else next_tick(finished, every)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchConfig:
+    """What to keep complete, and how. ``keep_days`` None: never prune. ``dry_run``: prune lists only."""
+
+    directory: Path
+    satellite: SatellitePattern
+    sector: Sector = Sector.CONUS
+    band: int = DEFAULT_BAND
+    window: timedelta = timedelta(hours=24)
+    every: timedelta = timedelta(minutes=10)
+    latency: timedelta = timedelta(minutes=20)
+    interval_minutes: int = 0
+    keep_days: float | None = None
+    dry_run: bool = False
+    backoff_max: timedelta = timedelta(hours=1)
+    lock_wait: float = 0.0  # seconds a second watcher waits for the first to stop
+
+    def validate(self) -> WatchConfig:
+        """Raise ValueError with a message for the user when the settings cannot work."""
+        if self.satellite is SatellitePattern.GENERIC:
+            raise ValueError("watch needs a real satellite (goes16 ... goes19)")
+        check_band(self.band)
+        if self.every < timedelta(seconds=1):
+            raise ValueError("the period (--every) must be at least 1 second")
+        if self.latency < timedelta(0):
+            raise ValueError("the latency cannot be negative")
+        if self.window <= self.latency:
+            raise ValueError(
+                f"the window ({format_duration(self.window)}) must be longer than the latency "
+                f"({format_duration(self.latency)}): nothing would be checked"
+            )
+        if self.interval_minutes < 0:
+            raise ValueError("the interval cannot be negative")
+        if self.lock_wait < 0:
+            raise ValueError("the lock wait cannot be negative")
+        if self.keep_days is not None:
+            if self.keep_days <= 0:
+                raise ValueError("--keep needs a positive number of days")
+            if timedelta(days=self.keep_days) < self.window:
+                raise ValueError(
+                    f"--keep {self.keep_days:g} days is shorter than the window ({format_duration(self.window)}): "
+                    "frames would be deleted and fetched again every cycle"
+                )
+        if self.dry_run and self.keep_days is None:
+            raise ValueError("--dry-run only applies to pruning: add --keep DAYS")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class CycleResult:
+    """One cycle. ``error`` says why it did not complete; ``busy`` when another process held the folder."""
+
+    started: datetime
+    window_start: datetime
+    window_end: datetime
+    expected: int = 0
+    present: int = 0  # already in the folder before fetching
+    fetched: int = 0
+    failed: int = 0
+    not_attempted: int = 0  # e.g. stopped by the disk guard (the reason is in ``problems``)
+    duration: float = 0.0  # seconds
+    error: str | None = None
+    busy: bool = False
+    pruned: tuple[Path, ...] = ()
+    problems: tuple[SlotResult, ...] = ()  # failed and not-attempted slots, with their errors
+    outage: bool = False  # counted as a failing cycle (backs off)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.failed == 0 and self.not_attempted == 0
+
+    def summary(self) -> str:
+        """One line: ``2026-05-10T12:10:00Z expected 288 present 286 fetched 2 failed 0 (3.4 s)``."""
+        head = f"{iso_z(self.started)} expected {self.expected} present {self.present} fetched {self.fetched} "
+        head += f"failed {self.failed}"
+        if self.not_attempted:
+            head += f" not attempted {self.not_attempted}"
+        head += f" ({self.duration:.1f} s)"
+        if self.pruned:
+            head += f" pruned {len(self.pruned)}"
+        if self.error:
+            head += f" - {'skipped' if self.busy else 'error'}: {self.error}"
+        elif self.problems and self.problems[0].error:
+            first = self.problems[0]
+            head += f" - first problem: {first.timestamp:%H:%M} {first.error}"
+        return head
+
+
+class ReconcileRunner(Protocol):
+    """What the loop needs from :class:`~.reconcile_manager.ReconcileManager`."""
+
+    async def reconcile_detailed(
+        self,
+        directory: Path,
+        satellite: SatellitePattern,
+        start_time: datetime,
+        end_time: datetime,
+        interval_minutes: int = ...,
+        progress_callback: ProgressSink | None = ...,
+        *,
+        sector: Sector = ...,
+        band: int = ...,
+    ) -> _HasSlots: ...
+
+
+class _HasSlots(Protocol):
+    @property
+    def slots(self) -> Sequence[SlotResult]: ...
+
+
+@dataclass
+class _State:
+    failures: int = 0  # consecutive failing cycles
+    last_failed: set[datetime] = field(default_factory=set)
+
+
+class WatchLoop:
+    """Run reconcile cycles over a trailing window. Constructing it does no I/O.
+
+    ``manager`` is a :class:`~.reconcile_manager.ReconcileManager` (built with the same ``now``); ``now`` and
+    ``sleep`` are the clock and the wait between cycles (tests inject both). ``progress_callback`` gets the
+    manager's progress during each cycle.
+    """
+
+    def __init__(
+        self,
+        config: WatchConfig,
+        manager: ReconcileRunner,
+        *,
+        now: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        progress_callback: ProgressSink | None = None,
+    ) -> None:
+        self.config = config.validate()
+        self.manager = manager
+        self._now: Clock = now or (lambda: datetime.now(UTC))
+        self._sleep = sleep
+        self.progress_callback = progress_callback
+        self.last_result: CycleResult | None = None
+        self.next_run: datetime | None = None
+        self._state = _State()
+
+    def now(self) -> datetime:
+        return to_utc(self._now())
+
+    def window(self, now: datetime | None = None) -> tuple[datetime, datetime]:
+        """The ``[start, end)`` a cycle starting at ``now`` reconciles."""
+        return trailing_window(now or self.now(), self.config.window, self.config.latency)
+
+    # ---- one cycle ---------------------------------------------------------------------------------
+
+    async def run_cycle(self) -> CycleResult:
+        """Reconcile the trailing window once under the folder's fetch lock; never raises for a failed cycle.
+
+        Waits up to one period for the fetch lock (a ``fetch`` run may hold it). Cancelling the task cancels
+        the fetch cleanly and propagates ``CancelledError``.
+        """
+        cfg = self.config
+        started = self.now()
+        window_start, window_end = self.window(started)
+        t0 = time.perf_counter()
+        lock = FolderLock(cfg.directory, name=FETCH_LOCK, purpose="watch", wait=cfg.every.total_seconds())
+        slots: Sequence[SlotResult] = ()
+        pruned: tuple[Path, ...] = ()
+        error: str | None = None
+        busy = False
+        try:
+            await lock.acquire_async(on_wait=lambda h: log.info("waiting for %s to finish", h.describe()))
+            try:
+                pruned = await self._prune(started)
+                report = await self.manager.reconcile_detailed(
+                    directory=cfg.directory,
+                    satellite=cfg.satellite,
+                    start_time=window_start,
+                    end_time=window_end,
+                    interval_minutes=cfg.interval_minutes,
+                    progress_callback=self.progress_callback,
+                    sector=cfg.sector,
+                    band=cfg.band,
+                )
+                slots = report.slots
+            finally:
+                lock.release()
+        except FolderLockedError as exc:
+            error, busy = str(exc), True
+        except (FolderLockError, OSError) as exc:
+            error = str(exc)
+        except Exception as exc:  # a failing cycle is logged and retried; the loop never dies of it
+            log.warning("watch cycle failed", exc_info=True)
+            error = str(exc) or type(exc).__name__
+        problems = tuple(s for s in slots if s.status in (SlotStatus.FAILED, SlotStatus.MISSING))
+        failed_now = {s.timestamp for s in problems if s.status is SlotStatus.FAILED}
+        fetched = sum(s.status is SlotStatus.FETCHED for s in slots)
+        # NOAA down looks like: nothing fetched while slots that did not fail last time fail now
+        outage = not busy and (error is not None or (fetched == 0 and bool(failed_now - self._state.last_failed)))
+        result = CycleResult(
+            started=started,
+            window_start=window_start,
+            window_end=window_end,
+            expected=len(slots),
+            present=sum(s.status is SlotStatus.PRESENT for s in slots),
+            fetched=fetched,
+            failed=len(failed_now),
+            not_attempted=len(problems) - len(failed_now),
+            duration=time.perf_counter() - t0,
+            error=error,
+            busy=busy,
+            pruned=pruned,
+            problems=problems,
+            outage=outage,
+        )
+        if not busy:
+            self._state.failures = self._state.failures + 1 if outage else 0
+            if error is None:
+                self._state.last_failed = failed_now
+        self.last_result = result
+        return result
+
+    async def _prune(self, now: datetime) -> tuple[Path, ...]:
+        cfg = self.config
+        if cfg.keep_days is None:
+            return ()
+        cutoff = prune_cutoff(now, timedelta(days=cfg.keep_days))
+        pruned = await prune_frames_async(
+            cfg.directory, cutoff, satellite=cfg.satellite, sector=cfg.sector, band=cfg.band, dry_run=cfg.dry_run
+        )
+        for problem in pruned.errors:
+            log.warning("%s", problem)
+        return tuple(pruned.deleted)
+
+    def schedule_after(self, result: CycleResult) -> datetime:
+        """The next run time after ``result`` (with backoff after consecutive failing cycles)."""
+        cfg = self.config
+        return next_run_time(result.started, self.now(), cfg.every, self._state.failures, cfg.backoff_max)
+
+    # ---- forever -----------------------------------------------------------------------------------
+
+    async def run_forever(self, stop: asyncio.Event, on_cycle: CycleCallback | None = None) -> int:
+        """Run cycles until ``stop`` is set; return the number of completed cycles.
+
+        Holds the folder's watch lock throughout (waiting up to ``lock_wait``; raises
+        :class:`~.folder_lock.FolderLockedError` naming the other watcher). Setting ``stop`` during a cycle
+        cancels it cleanly; during the wait it returns at once.
+        """
+        cycles = 0
+        lock = FolderLock(self.config.directory, name=WATCH_LOCK, purpose="watch", wait=self.config.lock_wait)
+        await lock.acquire_async()
+        try:
+            while not stop.is_set():
+                result = await _until_stopped(self.run_cycle(), stop)
+                if result is None:
+                    break
+                cycles += 1
+                self.next_run = self.schedule_after(result)
+                if on_cycle is not None:
+                    try:
+                        on_cycle(result, self.next_run)
+                    except Exception:
+                        log.exception("the watch cycle callback failed")
+                delay = (self.next_run - self.now()).total_seconds()
+                if delay > 0:
+                    await _until_stopped(self._sleep(delay), stop)
+        finally:
+            self.next_run = None
+            lock.release()
+        return cycles
+
+
+async def _until_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """Await ``work`` unless ``stop`` is set first (then cancel it, wait for its cleanup, return None)."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await stopper
+    if task.cancelled():
+        return None
+    return task.result()
