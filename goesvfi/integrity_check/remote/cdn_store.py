@@ -1,0 +1,272 @@
+"""NOAA STAR CDN store (aiohttp): recent colourised JPG frames.
+
+``find`` reads each band folder's HTML index once per call (what exists, without probing 404s) and keeps
+the files of the configured size; the index's aliases (``latest.jpg``, ``thumbnail.jpg``, ``{W}x{H}.jpg``)
+carry no time and are ignored. A CDN file's 11-digit time is the scan start minute: it covers the slot equal
+to that minute. ``download`` streams to the caller's path with byte progress and checks the JPEG decodes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ..results import Source
+from ..settings import FetchSettings
+from ..time_index import (
+    CDN_INDEX_RE,
+    CDN_SIZES,
+    SatellitePattern,
+    Sector,
+    cdn_dir_url,
+    check_cdn_size,
+    parse_cdn,
+    to_utc,
+)
+from .base import (
+    ByteProgress,
+    RemoteCorruptError,
+    RemoteError,
+    RemoteItem,
+    RemoteNotFoundError,
+    RemoteUnavailableError,
+)
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "goesvfi-integrity/0.1 (GOES-VFI Integrity Check)"
+CHUNK_SIZE = 64 * 1024
+SessionFactory = Callable[[], aiohttp.ClientSession]
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date); None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _check_any_sector_size(size: tuple[int, int] | None) -> tuple[int, int] | None:
+    if size is None:
+        return None
+    size = (int(size[0]), int(size[1]))
+    if not any(size in sizes for sizes in CDN_SIZES.values()):
+        known = "; ".join(
+            f"{sector.display_name}: " + ", ".join(f"{w}x{h}" for w, h in sizes) for sector, sizes in CDN_SIZES.items()
+        )
+        raise ValueError(f"{size[0]}x{size[1]} is not an image size the STAR CDN serves ({known})")
+    return size
+
+
+class CDNStore:
+    """The STAR CDN as a :class:`~.base.RemoteStore`. Constructing it does no I/O.
+
+    ``settings.cdn_size`` None means each sector's default (CONUS 2500x1500, FD 1808x1808). A size that fits
+    no sector is refused here; with ``sector`` given, a size of another sector is refused here too (otherwise
+    when ``find`` is asked for that sector, before any request).
+    """
+
+    source = Source.CDN
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        sector: Sector | None = None,
+        session_factory: SessionFactory | None = None,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self.base_url = self.settings.cdn_url.rstrip("/")
+        self.size = _check_any_sector_size(self.settings.cdn_size)
+        if sector is not None:
+            check_cdn_size(sector, self.size)
+        self._session_factory = session_factory
+        self._session: aiohttp.ClientSession | None = None
+        self._chunk_size = chunk_size
+        self.host = urlsplit(self.base_url).netloc or self.base_url
+
+    # ---- session ------------------------------------------------------------------------------------
+
+    @property
+    def session_open(self) -> bool:
+        return self._session is not None and not self._session.closed
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            if self._session_factory is not None:
+                self._session = self._session_factory()
+            else:
+                timeout = aiohttp.ClientTimeout(
+                    total=None, sock_connect=self.settings.timeout, sock_read=self.settings.timeout
+                )
+                self._session = aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": USER_AGENT})
+        return self._session
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    async def __aenter__(self) -> CDNStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ---- find ---------------------------------------------------------------------------------------
+
+    def size_for(self, sector: Sector) -> tuple[int, int]:
+        """The image size asked of ``sector`` (ValueError for a size of another sector)."""
+        return check_cdn_size(sector, self.size)
+
+    async def find(
+        self, satellite: SatellitePattern, sector: Sector, band: int, slots: Sequence[datetime]
+    ) -> dict[datetime, RemoteItem]:
+        """Which of ``slots`` the band folder's index lists at the configured size."""
+        size = self.size_for(sector)
+        wanted = {to_utc(s) for s in slots}
+        if not wanted:
+            return {}
+        url = cdn_dir_url(satellite, sector, band, self.base_url)
+        try:
+            html = await self._get_index(url)
+        except RemoteNotFoundError:
+            log.warning("The CDN has no folder %s: no frames there", url)
+            return {}
+        found: dict[datetime, RemoteItem] = {}
+        for name in dict.fromkeys(CDN_INDEX_RE.findall(html)):
+            parsed = parse_cdn(name)
+            if (
+                parsed is None
+                or parsed.satellite is not satellite
+                or parsed.sector is not sector
+                or parsed.band != band
+                or parsed.size != size
+            ):
+                continue
+            if parsed.timestamp in wanted:
+                found[parsed.timestamp] = RemoteItem(parsed.timestamp, parsed.timestamp, name, url + name, Source.CDN)
+        return found
+
+    async def _get_index(self, url: str) -> str:
+        what = "the CDN folder index"
+        try:
+            async with self._get_session().get(url) as resp:
+                self._raise_for_status(resp, url, what)
+                return await resp.text(errors="replace")
+        except RemoteError:
+            raise
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise self._transport_error(exc, url, what) from exc
+
+    # ---- download -----------------------------------------------------------------------------------
+
+    async def download(self, item: RemoteItem, dest: Path, progress: ByteProgress | None = None) -> None:
+        """Stream ``item`` to ``dest`` with byte progress; check the length and that the JPEG decodes."""
+        url = item.location
+        what = f"frame {item.name}"
+        done = 0
+        try:
+            async with self._get_session().get(url) as resp:
+                self._raise_for_status(resp, url, what)
+                total = resp.content_length if not resp.headers.get("Content-Encoding") else None
+                if progress:
+                    progress(0, total)
+                fh = await asyncio.to_thread(open, dest, "wb")
+                try:
+                    async for chunk in resp.content.iter_chunked(self._chunk_size):
+                        fh.write(chunk)  # into the page cache: microseconds per chunk
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+                finally:
+                    await asyncio.to_thread(fh.close)
+        except RemoteError:
+            raise
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise self._transport_error(exc, url, what, done) from exc
+        if total is not None and done != total:
+            raise RemoteUnavailableError(
+                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes); "
+                "it will be retried."
+            )
+        await asyncio.to_thread(_check_jpeg, dest, item.name, self.host)
+
+    # ---- errors -------------------------------------------------------------------------------------
+
+    def _raise_for_status(self, resp: aiohttp.ClientResponse, url: str, what: str) -> None:
+        status = resp.status
+        if status < 400:
+            return
+        if status == 404:
+            raise RemoteNotFoundError(f"The STAR CDN has no {what} (HTTP 404 for {url}).")
+        if status == 429 or status >= 500:
+            retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+            busy = "is rate-limiting requests" if status == 429 else "had a server error"
+            hint = f"retry after {retry_after:g} s" if retry_after is not None else "it will be retried"
+            raise RemoteUnavailableError(
+                f"The STAR CDN at {self.host} {busy} (HTTP {status} {resp.reason or ''}) for {what}: {hint}. "
+                "If it persists, lower the concurrency or try later.",
+                retry_after=retry_after,
+            )
+        raise RemoteError(
+            f"The STAR CDN at {self.host} refused {what} (HTTP {status} {resp.reason or ''} for {url}); "
+            "check the CDN URL setting."
+        )
+
+    def _transport_error(self, exc: BaseException, url: str, what: str, done: int = 0) -> RemoteError:
+        got = f" after {done:,} bytes" if done else ""
+        if isinstance(exc, TimeoutError):
+            return RemoteUnavailableError(
+                f"Timed out{got} waiting for {self.host} ({what}, {self.settings.timeout:g} s per read); "
+                "check the network or raise the timeout."
+            )
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            return RemoteUnavailableError(
+                f"The connection to {self.host} broke while receiving {what}{got} (incomplete body); "
+                "it will be retried."
+            )
+        if isinstance(exc, aiohttp.InvalidURL):
+            return RemoteError(f"The CDN URL {url!r} is not a valid URL; check the CDN URL setting.")
+        if isinstance(exc, aiohttp.ClientSSLError):
+            return RemoteError(
+                f"The TLS certificate of {self.host} could not be verified ({exc}); check the system clock "
+                "and certificates, or the CDN URL setting."
+            )
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return RemoteUnavailableError(
+                f"Cannot connect to {self.host} ({exc.os_error or exc}); check the network and the CDN URL setting."
+            )
+        return RemoteUnavailableError(f"The connection to {self.host} failed for {what}{got} ({exc}); will retry.")
+
+
+def _check_jpeg(path: Path, name: str, host: str) -> None:
+    """Decode the whole file: a truncated or non-JPEG body raises :class:`RemoteCorruptError`."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            if img.format != "JPEG":
+                raise RemoteCorruptError(f"{name} from {host} is a {img.format} image, not a JPEG.")
+            img.load()
+    except RemoteCorruptError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise RemoteCorruptError(f"{name} from {host} is not a valid JPEG ({exc}).") from exc
