@@ -222,12 +222,16 @@ def _aligned(start: datetime, end: datetime, step: int, phase: int) -> list[date
     first = math.ceil((to_utc(start) - EPOCH).total_seconds() / 60)
     first += (phase - first) % step
     last = (to_utc(end) - EPOCH).total_seconds() / 60
-    out: list[datetime] = []
-    m = first
-    while m < last:
-        out.append(EPOCH + timedelta(minutes=m))
-        m += step
-    return out
+    count = max(0, math.ceil((last - first) / step))
+    while count > 0 and first + (count - 1) * step >= last:
+        count -= 1
+    while first + count * step < last:
+        count += 1
+    if count == 0:
+        return []
+    # One datetime addition per slot, in C: a year of 5-minute slots in ~10 ms instead of ~100 ms.
+    first_dt = EPOCH + timedelta(minutes=first)
+    return list(itertools.accumulate(itertools.repeat(timedelta(minutes=step), count - 1), initial=first_dt))
 
 
 def expected_slots(
@@ -323,7 +327,10 @@ def parse_canonical(name: str) -> ParsedName | None:
     m = _CANONICAL_RE.match(name)
     if not m:
         return None
-    ts = datetime.strptime(m["ts"], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    try:
+        ts = datetime.strptime(m["ts"], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:  # month 13, 25 o'clock ...: not a time, so not one of our names
+        return None
     return ParsedName(
         ts,
         SatellitePattern.from_number(int(m["sat"])),
@@ -402,7 +409,7 @@ def parse_cdn(name: str) -> ParsedName | None:
     if not m:
         return None
     try:
-        ts = datetime.strptime(m["ts"], "%Y%j%H%M").replace(tzinfo=UTC)
+        ts = _strptime_doy(m["ts"], "%Y%j%H%M")
     except ValueError:
         return None
     sector = Sector.CONUS if m["sector"] == "CONUS" else Sector.FULL_DISK
@@ -420,11 +427,19 @@ _NOAA_RE = re.compile(
 )
 
 
+def _strptime_doy(text: str, fmt: str) -> datetime:
+    """``strptime`` for ``%Y%j...`` that refuses day 366 of a common year (strptime rolls it into next year)."""
+    ts = datetime.strptime(text, fmt).replace(tzinfo=UTC)
+    if (ts.year, ts.timetuple().tm_yday) != (int(text[:4]), int(text[4:7])):
+        raise ValueError(f"{text[:7]!r} is not a day of year")
+    return ts
+
+
 def parse_noaa_time(text: str) -> datetime:
     """A 14-digit NOAA time ``YYYYDDDHHMMSSt`` (t = tenths of a second) as UTC."""
     if len(text) != 14 or not text.isdigit():
         raise ValueError(f"{text!r} is not a 14-digit NOAA time")
-    base = datetime.strptime(text[:13], "%Y%j%H%M%S").replace(tzinfo=UTC)
+    base = _strptime_doy(text[:13], "%Y%j%H%M%S")
     return base + timedelta(milliseconds=100 * int(text[13]))
 
 
