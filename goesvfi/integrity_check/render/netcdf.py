@@ -1,12 +1,237 @@
-"""ABI L1b NetCDF -> brightness temperature -> PNG (no Qt; every function blocks: call it via asyncio.to_thread)."""
+"""ABI L1b NetCDF -> brightness temperature (or reflectance) -> PNG. No Qt; every function blocks (use a thread).
+
+Decoding reads the raw ``Rad`` counts with netCDF4 (no automatic masking or scaling) and applies the file's own
+``_Unsigned``, ``_FillValue``, ``valid_range``, ``scale_factor`` and ``add_offset``. Because counts are at most
+16 bits, the value of every possible count is computed once (a lookup table) and the image is one table lookup:
+the same formulas as pixel-by-pixel maths, a fraction of the cost.
+
+A pixel is invalid (NaN in the arrays, black in the PNG) when its count is the fill value or outside
+``valid_range``, when its radiance is <= 0 (emissive bands: no brightness temperature), or when ``DQF`` flags
+it ``no_value_pixel_qf`` (3). Conditionally usable and out-of-range pixels are kept.
+
+Emissive bands (7-16): ``BT = (fk2 / ln(fk1 / L + 1) - bc1) / bc2`` with the ``planck_*`` scalar variables.
+Reflective bands (1-6): reflectance factor ``kappa0 * L``, rendered as greyscale (0 black, 1 white).
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+from PIL import Image
+
+from .colormaps import colour_table, table_index
 
 NETCDF_LOCK = threading.Lock()
 """HDF5 (under netCDF4) is not thread-safe: every open/read/write of a NetCDF file in this process holds it."""
 
+PLANCK_NAMES = ("planck_fk1", "planck_fk2", "planck_bc1", "planck_bc2")
+PNG_COMPRESS_LEVEL = 1
+"""zlib level for PNG output: 1 writes fast and compresses smooth satellite images nearly as well as 6."""
+
 
 class RenderError(Exception):
     """A NetCDF or JPEG file that cannot be decoded or rendered; ``str(error)`` is a message for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    band: int | None
+    reflective: bool
+    raw: np.ndarray  # (y, x) unsigned bit patterns of the stored counts (uint8 / uint16)
+    table: np.ndarray  # float32 value (K or reflectance) of every bit pattern; NaN = invalid
+    no_value: np.ndarray | None  # (y, x) bool from DQF, or None when the file has no DQF
+
+    def values(self) -> np.ndarray:
+        out = self.table[self.raw]
+        if self.no_value is not None:
+            out[self.no_value] = np.nan
+        return out
+
+
+def _attr(var: netCDF4.Variable, name: str, default: object = None) -> object:
+    return var.getncattr(name) if name in var.ncattrs() else default
+
+
+def _bit_patterns(var: netCDF4.Variable, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(data as unsigned bit patterns, the count each of the 2^bits patterns stands for)."""
+    if data.dtype.kind not in "iu" or data.dtype.itemsize > 2:
+        raise RenderError(f"variable {var.name} has type {data.dtype}: expected 8- or 16-bit integer counts")
+    bits = data.dtype.itemsize * 8
+    unsigned_type = np.dtype(f"uint{bits}")
+    patterns = np.arange(2**bits, dtype=np.int64).astype(unsigned_type)
+    unsigned = data.dtype.kind == "u" or str(_attr(var, "_Unsigned", "false")).lower() == "true"
+    counts = patterns.astype(np.int64) if unsigned else patterns.view(f"int{bits}").astype(np.int64)
+    return data.view(unsigned_type), counts
+
+
+def _as_count(value: object, counts: np.ndarray) -> np.ndarray:
+    """An attribute value (fill, valid range) as counts: negative values of unsigned data wrap around."""
+    arr = np.asarray(value, dtype=np.float64).ravel()
+    if counts.min() >= 0:
+        arr = np.where(arr < 0, arr + len(counts), arr)
+    return arr
+
+
+def _read_scalar(ds: netCDF4.Dataset, name: str) -> float:
+    return float(np.asarray(ds.variables[name][...], dtype=np.float64).ravel()[0])
+
+
+def _band(ds: netCDF4.Dataset) -> int | None:
+    if "band_id" not in ds.variables:
+        return None
+    return int(np.asarray(ds.variables["band_id"][...]).ravel()[0])
+
+
+def _no_value_mask(ds: netCDF4.Dataset, shape: tuple[int, ...]) -> np.ndarray | None:
+    if "DQF" not in ds.variables:
+        return None
+    var = ds.variables["DQF"]
+    var.set_auto_maskandscale(False)
+    raw = np.asarray(var[:])
+    if raw.shape != shape:
+        return None
+    patterns, counts = _bit_patterns(var, raw)
+    meanings = str(_attr(var, "flag_meanings", "")).split()
+    values = np.asarray(_attr(var, "flag_values", []), dtype=np.int64).ravel()
+    code = 3
+    if "no_value_pixel_qf" in meanings and len(values) == len(meanings):
+        code = int(values[meanings.index("no_value_pixel_qf")])
+    return np.asarray(counts[patterns] == code)
+
+
+def _calibration(ds: netCDF4.Dataset, band: int | None, name: str) -> tuple[bool, tuple[float, ...]]:
+    """(reflective?, constants): the Planck variables of an emissive band or ``kappa0`` of a reflective one."""
+    have_planck = all(n in ds.variables for n in PLANCK_NAMES)
+    reflective = (band is not None and band <= 6) or (band is None and not have_planck and "kappa0" in ds.variables)
+    if reflective:
+        if "kappa0" not in ds.variables:
+            raise RenderError(f"{name}: band {band} is reflective but the file has no kappa0 variable")
+        return True, (_read_scalar(ds, "kappa0"),)
+    if not have_planck:
+        missing = ", ".join(n for n in PLANCK_NAMES if n not in ds.variables)
+        where = " (found as global attributes, but real ABI files store them as variables)"
+        attrs_only = all(n in ds.ncattrs() for n in PLANCK_NAMES)
+        raise RenderError(
+            f"{name} has no Planck constant variables ({missing}){where if attrs_only else ''}: "
+            "cannot compute brightness temperature"
+        )
+    return False, tuple(_read_scalar(ds, n) for n in PLANCK_NAMES)
+
+
+def _decode(path: Path) -> _Decoded:
+    path = Path(path)
+    name = path.name
+    with NETCDF_LOCK:
+        try:
+            ds = netCDF4.Dataset(path, "r")
+        except FileNotFoundError:
+            raise RenderError(f"{name}: no such file") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise RenderError(f"{name} is not a readable NetCDF file (truncated or not NetCDF: {exc})") from None
+        try:
+            if "Rad" not in ds.variables:
+                raise RenderError(f"{name} has no Rad variable: it is not an ABI L1b radiance file")
+            rad = ds.variables["Rad"]
+            if rad.ndim != 2:
+                raise RenderError(f"{name}: Rad has {rad.ndim} dimensions, expected 2 (y, x)")
+            band = _band(ds)
+            reflective, constants = _calibration(ds, band, name)
+            rad.set_auto_maskandscale(False)
+            data = np.asarray(rad[:])
+            attrs = {k: _attr(rad, k) for k in ("_FillValue", "valid_range", "scale_factor", "add_offset")}
+            raw, counts = _bit_patterns(rad, data)
+            no_value = _no_value_mask(ds, data.shape)
+        except (RuntimeError, OSError, ValueError, IndexError, KeyError, TypeError) as exc:
+            raise RenderError(f"{name} could not be read; it may be truncated or corrupt ({exc})") from None
+        finally:
+            ds.close()
+    valid = np.ones(len(counts), dtype=bool)
+    if attrs["_FillValue"] is not None:
+        valid &= ~np.isin(counts, _as_count(attrs["_FillValue"], counts))
+    if attrs["valid_range"] is not None:
+        lo, hi = _as_count(attrs["valid_range"], counts)[:2]
+        valid &= (counts >= lo) & (counts <= hi)
+    scale = 1.0 if attrs["scale_factor"] is None else float(np.asarray(attrs["scale_factor"]).ravel()[0])
+    offset = 0.0 if attrs["add_offset"] is None else float(np.asarray(attrs["add_offset"]).ravel()[0])
+    radiance = counts * scale + offset
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if reflective:
+            table = radiance * constants[0]
+        else:
+            fk1, fk2, bc1, bc2 = constants
+            valid &= radiance > 0
+            table = (fk2 / np.log(fk1 / np.where(valid, radiance, 1.0) + 1.0) - bc1) / bc2
+    table = np.where(valid, table, np.nan).astype(np.float32)
+    return _Decoded(band, reflective, raw, table, no_value)
+
+
+def brightness_temperature(path: Path) -> np.ndarray:
+    """Brightness temperature (float32 kelvin, NaN where invalid) of an emissive-band (7-16) ABI L1b file."""
+    decoded = _decode(path)
+    if decoded.reflective:
+        raise RenderError(f"{Path(path).name}: band {decoded.band} is reflective and has no brightness temperature")
+    return decoded.values()
+
+
+def reflectance(path: Path) -> np.ndarray:
+    """Reflectance factor (float32, ``kappa0 * radiance``, NaN where invalid) of a band 1-6 ABI L1b file."""
+    decoded = _decode(path)
+    if not decoded.reflective:
+        raise RenderError(f"{Path(path).name}: band {decoded.band} is emissive; use brightness_temperature()")
+    return decoded.values()
+
+
+def validate_netcdf(path: Path) -> None:
+    """Raise :class:`RenderError` unless ``path`` opens as NetCDF with a decodable ``Rad`` variable (blocking)."""
+    _decode(path)
+
+
+def render_png(
+    nc_path: Path, png_path: Path, *, colormap: str = "gray_r", vmin: float = 180.0, vmax: float = 330.0
+) -> tuple[int, int]:
+    """Render an ABI L1b file to a PNG at native size; return (width, height).
+
+    Emissive bands: brightness temperature through ``colormap`` (a matplotlib name or ``enhanced_ir``) over
+    ``vmin``..``vmax`` kelvin; the default ``gray_r`` draws 180 K white (255) and 330 K black (0), clipped.
+    Reflective bands: reflectance 0..1 as greyscale (``colormap``/``vmin``/``vmax`` do not apply).
+    Invalid pixels are black. Greyscale maps give an 8-bit ``L`` PNG, others ``RGB``. The file is written
+    to a temporary name beside ``png_path``, fsynced and renamed.
+    """
+    decoded = _decode(nc_path)
+    name, lo, hi = ("gray", 0.0, 1.0) if decoded.reflective else (colormap, vmin, vmax)
+    try:
+        colours = colour_table(name, lo, hi)
+    except ValueError as exc:
+        raise RenderError(str(exc)) from None
+    per_count = colours[table_index(decoded.table, lo, hi, len(colours))]
+    per_count[np.isnan(decoded.table)] = 0
+    grey = bool((per_count[:, 0] == per_count[:, 1]).all() and (per_count[:, 0] == per_count[:, 2]).all())
+    lut = np.ascontiguousarray(per_count[:, 0]) if grey else per_count
+    pixels = lut[decoded.raw]
+    if decoded.no_value is not None:
+        pixels[decoded.no_value] = 0
+    height, width = decoded.raw.shape
+    write_png_atomic(Image.fromarray(pixels), Path(png_path))  # uint8 (y, x) -> L, (y, x, 3) -> RGB
+    return width, height
+
+
+def write_png_atomic(image: Image.Image, png_path: Path) -> None:
+    """Encode ``image`` as PNG to a temp name in the target folder, fsync, rename; no partial file remains."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".part", dir=png_path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            image.save(fh, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, png_path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise RenderError(f"could not write {png_path.name}: {exc.strerror or exc}") from exc
+        raise
