@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import netCDF4
 import numpy as np
@@ -202,7 +203,8 @@ def _tenths(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 100_000}Z"
 
 
-def abi_l1b_bytes(
+def write_abi_l1b(
+    path: Path,
     *,
     satellite: SatellitePattern,
     sector: Sector,
@@ -216,8 +218,14 @@ def abi_l1b_bytes(
     scale_factor: float | None = None,
     add_offset: float | None = None,
     fill_value: int | None = None,
-) -> bytes:
-    """The bytes of an ABI L1b radiance file (see :func:`write_abi_l1b` for the parameters)."""
+) -> Path:
+    """Write an ABI L1b radiance file at ``path`` (temp name in the same folder, fsync, rename); return ``path``.
+
+    ``shape`` is (y, x), default the sector's 2 km size. The scene is synthetic (``seed``) unless
+    ``bt_kelvin`` (K, NaN = fill) or raw unsigned ``counts`` (``fill_value`` = fill) are given.
+    ``constants`` override the band's Planck constants; ``scale_factor``/``add_offset``/``fill_value``
+    override the radiance encoding (band 13 default: 0.04572892, -1.6443, 4095).
+    """
     band = check_band(band)
     if satellite is SatellitePattern.GENERIC:
         raise ValueError("an ABI file needs a real satellite, not GENERIC")
@@ -256,41 +264,57 @@ def abi_l1b_bytes(
     created = end + timedelta(seconds=27.4)
     name = noaa_filename(satellite, sector, band, start, end, created)
     (y0, ys), (x0, xs) = _scan_angles(sector, shape)
-    with NETCDF_LOCK:
-        ds = netCDF4.Dataset(name, "w", format="NETCDF4", memory=max(1 << 20, stored.nbytes // 2))
-        try:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        with NETCDF_LOCK, netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
             _fill_dataset(ds, satellite, sector, band, start, end, created, name, shape, (y0, ys, x0, xs))
             chunks = (min(shape[0], 250), min(shape[1], 250))
-            rad = ds.createVariable(
-                "Rad", "i2", ("y", "x"), zlib=True, complevel=1, shuffle=True, chunksizes=chunks,
-                fill_value=np.array(fill, dtype=np.uint16).view(np.int16),
-            )  # fmt: skip
-            rad.set_auto_maskandscale(False)
-            rad.setncatts({
-                "long_name": "ABI L1b Radiances",
-                "standard_name": "toa_outgoing_radiance_per_unit_wavenumber" if emissive
-                else "toa_outgoing_radiance_per_unit_wavelength",
-                "_Unsigned": "true",
-                "sensor_band_bit_depth": np.int8(BAND_BITS[band]),
-                "valid_range": np.array([0, fill - 1], dtype=np.uint16).view(np.int16),
-                "scale_factor": np.float32(scale),
-                "add_offset": np.float32(offset),
-                "units": IR_UNITS if emissive else VIS_UNITS,
-                "resolution": "y: 0.000056 rad x: 0.000056 rad",
-                "coordinates": "band_id band_wavelength t y x",
-                "grid_mapping": "goes_imager_projection",
-                "cell_methods": "t: point area: point",
-                "ancillary_variables": "DQF",
-            })  # fmt: skip
-            rad[:] = stored
+            _write_rad(ds, stored, chunks, band, scale, offset, fill)
             _write_dqf(ds, dqf, chunks)
             _write_calibration(ds, band, constants)
-            memory = ds.close()
-        except BaseException:
-            if ds.isopen():
-                ds.close()
-            raise
-    return bytes(memory)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def abi_l1b_bytes(**kwargs: Any) -> bytes:
+    """The bytes of an ABI L1b radiance file: :func:`write_abi_l1b`'s keyword arguments, without ``path``."""
+    with tempfile.TemporaryDirectory(prefix="abi_l1b_") as folder:
+        return write_abi_l1b(Path(folder) / "abi.nc", **kwargs).read_bytes()
+
+
+def _write_rad(
+    ds: netCDF4.Dataset, stored: np.ndarray, chunks: tuple[int, int], band: int, scale: float, offset: float, fill: int
+) -> None:
+    emissive = band >= 7
+    rad = ds.createVariable(
+        "Rad", "i2", ("y", "x"), zlib=True, complevel=1, shuffle=True, chunksizes=chunks,
+        fill_value=np.array(fill, dtype=np.uint16).view(np.int16),
+    )  # fmt: skip
+    rad.set_auto_maskandscale(False)
+    rad.setncatts({
+        "long_name": "ABI L1b Radiances",
+        "standard_name": "toa_outgoing_radiance_per_unit_wavenumber" if emissive
+        else "toa_outgoing_radiance_per_unit_wavelength",
+        "_Unsigned": "true",
+        "sensor_band_bit_depth": np.int8(BAND_BITS[band]),
+        "valid_range": np.array([0, fill - 1], dtype=np.uint16).view(np.int16),
+        "scale_factor": np.float32(scale),
+        "add_offset": np.float32(offset),
+        "units": IR_UNITS if emissive else VIS_UNITS,
+        "resolution": "y: 0.000056 rad x: 0.000056 rad",
+        "coordinates": "band_id band_wavelength t y x",
+        "grid_mapping": "goes_imager_projection",
+        "cell_methods": "t: point area: point",
+        "ancillary_variables": "DQF",
+    })  # fmt: skip
+    rad[:] = stored
 
 
 def _fill_dataset(
@@ -410,44 +434,3 @@ def _write_calibration(ds: netCDF4.Dataset, band: int, constants: PlanckConstant
         var = ds.createVariable(name, "f4")
         var.setncatts({"units": units, "long_name": long_name})
         var.assignValue(np.float32(value))
-
-
-def write_abi_l1b(
-    path: Path,
-    *,
-    satellite: SatellitePattern,
-    sector: Sector,
-    band: int,
-    start: datetime,
-    shape: tuple[int, int] | None = None,
-    seed: int = 0,
-    bt_kelvin: np.ndarray | None = None,
-    constants: PlanckConstants | None = None,
-    counts: np.ndarray | None = None,
-    scale_factor: float | None = None,
-    add_offset: float | None = None,
-    fill_value: int | None = None,
-) -> Path:
-    """Write an ABI L1b radiance file at ``path`` (temp name in the same folder, fsync, rename); return ``path``.
-
-    ``shape`` is (y, x), default the sector's 2 km size. The scene is synthetic (``seed``) unless
-    ``bt_kelvin`` (K, NaN = fill) or raw unsigned ``counts`` (``fill_value`` = fill) are given.
-    ``constants`` override the band's Planck constants; ``scale_factor``/``add_offset``/``fill_value``
-    override the radiance encoding (band 13 default: 0.04572892, -1.6443, 4095).
-    """
-    data = abi_l1b_bytes(
-        satellite=satellite, sector=sector, band=band, start=start, shape=shape, seed=seed, bt_kelvin=bt_kelvin,
-        constants=constants, counts=counts, scale_factor=scale_factor, add_offset=add_offset, fill_value=fill_value,
-    )  # fmt: skip
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -223,7 +223,10 @@ def render_png(
 
 def write_png_atomic(image: Image.Image, png_path: Path) -> None:
     """Encode ``image`` as PNG to a temp name in the target folder, fsync, rename; no partial file remains."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".part", dir=png_path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".part", dir=png_path.parent)
+    except OSError as exc:
+        raise RenderError(f"could not write {png_path.name} in {png_path.parent}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             image.save(fh, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
