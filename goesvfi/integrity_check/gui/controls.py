@@ -1,0 +1,85 @@
+"""Small input widgets of the tab: UTC date-time pickers and the satellite / sector combos."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PyQt6.QtCore import QDate, QDateTime, QTime, QTimeZone
+from PyQt6.QtWidgets import QComboBox, QDateTimeEdit, QSpinBox, QWidget
+
+from ..time_index import SatellitePattern, Sector
+from .style import UTC_DISPLAY_FORMAT
+
+
+def to_qdatetime(when: datetime) -> QDateTime:
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return QDateTime(QDate(when.year, when.month, when.day), QTime(when.hour, when.minute), QTimeZone.utc())
+
+
+def from_qdatetime(value: QDateTime) -> datetime:
+    return datetime.fromtimestamp(value.toSecsSinceEpoch(), UTC)
+
+
+class UtcDateTimeEdit(QDateTimeEdit):
+    """A date-time picker that shows and returns UTC ("2026-11-28 20:00 UTC"), with a calendar popup."""
+
+    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setTimeZone(QTimeZone.utc())
+        self.setDisplayFormat(UTC_DISPLAY_FORMAT)
+        self.setCalendarPopup(True)
+        self.setMinimumDateTime(to_qdatetime(datetime(2017, 1, 1, tzinfo=UTC)))
+        self.setToolTip("Times are UTC, as in GOES file names.")
+
+    def utc(self) -> datetime:
+        return from_qdatetime(self.dateTime())
+
+    def set_utc(self, when: datetime) -> None:
+        self.setDateTime(to_qdatetime(when))
+
+
+def satellite_combo() -> QComboBox:
+    combo = QComboBox()
+    combo.setObjectName("satelliteCombo")
+    for satellite in SatellitePattern.real():
+        first, last = satellite.served
+        span = f"{first:%Y}-{last:%Y}" if first and last else f"since {first:%Y}" if first else ""
+        combo.addItem(f"{satellite.display_name} ({satellite.role}, {span})", satellite)
+    combo.setToolTip("Detected from the folder's file names when you choose a folder.")
+    return combo
+
+
+def sector_combo() -> QComboBox:
+    combo = QComboBox()
+    combo.setObjectName("sectorCombo")
+    for sector in Sector:
+        combo.addItem(sector.display_name, sector)
+    return combo
+
+
+def band_spin() -> QSpinBox:
+    spin = QSpinBox()
+    spin.setObjectName("bandSpin")
+    spin.setRange(1, 16)
+    spin.setValue(13)
+    spin.setPrefix("C")
+    spin.setToolTip("ABI band: 13 is Clean IR (10.3 µm), the GOES-VFI default.")
+    return spin
+
+
+def interval_spin() -> QSpinBox:
+    spin = QSpinBox()
+    spin.setObjectName("intervalSpin")
+    spin.setRange(0, 1440)
+    spin.setSingleStep(5)
+    spin.setSuffix(" min")
+    spin.setSpecialValueText("Auto")
+    spin.setToolTip("Minutes between frames. Auto detects it from the files (else the sector's schedule).")
+    return spin
+
+
+def select_data(combo: QComboBox, data: object) -> None:
+    index = combo.findData(data)
+    if index >= 0 and index != combo.currentIndex():
+        combo.setCurrentIndex(index)

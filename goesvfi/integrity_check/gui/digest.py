@@ -1,0 +1,126 @@
+"""Plain-Python helpers the view model runs off the Qt thread: result digests, folder sampling, error text.
+
+No Qt here, so these run in worker threads (``asyncio.to_thread``) without touching widgets.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..results import Gap, SlotResult, SlotStatus, find_gaps
+from ..time_index import SatellitePattern, Sector, parse_name
+
+log = logging.getLogger(__name__)
+STATUS_ORDER: tuple[SlotStatus, ...] = tuple(SlotStatus)  # index in ``ResultsDigest.statuses``
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsDigest:
+    """Everything the widgets need about a list of slots, computed once off the event loop."""
+
+    slots: list[SlotResult]
+    times: np.ndarray  # float64 epoch seconds, time order
+    statuses: np.ndarray  # uint8 index into STATUS_ORDER
+    counts: dict[SlotStatus, int]
+    gaps: list[Gap]  # runs of slots still missing or failed
+    step: float  # seconds between slots (median spacing; 300 when there are fewer than two)
+
+    @property
+    def longest_gap(self) -> Gap | None:
+        return max(self.gaps, key=lambda g: (g.count, -g.start.timestamp()), default=None)
+
+    @property
+    def unresolved(self) -> int:
+        return self.counts[SlotStatus.MISSING] + self.counts[SlotStatus.FAILED]
+
+
+def digest_slots(slots: list[SlotResult]) -> ResultsDigest:
+    times = np.fromiter((s.timestamp.timestamp() for s in slots), dtype=np.float64, count=len(slots))
+    index = {status: i for i, status in enumerate(STATUS_ORDER)}
+    statuses = np.fromiter((index[s.status] for s in slots), dtype=np.uint8, count=len(slots))
+    counts = {status: int(np.count_nonzero(statuses == i)) for i, status in enumerate(STATUS_ORDER)}
+    bad = (SlotStatus.MISSING, SlotStatus.FAILED)
+    gaps = find_gaps([s.timestamp for s in slots], [s.timestamp for s in slots if s.status in bad])
+    spacing = np.diff(times)
+    step = float(np.median(spacing)) if spacing.size else 300.0
+    return ResultsDigest(slots, times, statuses, counts, gaps, step)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveGuess:
+    """The most common satellite, sector and band among a folder's parsed file names."""
+
+    satellite: SatellitePattern | None
+    sector: Sector | None
+    band: int | None
+    files: int  # names that parsed
+
+
+def sample_archive(directory: Path, limit: int = 5000) -> ArchiveGuess:
+    """Parse up to ``limit`` file names under ``directory`` (breadth first) and take the most common values."""
+    satellites: Counter[SatellitePattern] = Counter()
+    sectors: Counter[Sector] = Counter()
+    bands: Counter[int] = Counter()
+    parsed_count = 0
+    pending = [directory]
+    seen = 0
+    while pending and seen < limit:
+        folder = pending.pop(0)
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+                        continue
+                    seen += 1
+                    parsed = parse_name(entry.name)
+                    if parsed is not None:
+                        parsed_count += 1
+                        if parsed.satellite is not SatellitePattern.GENERIC:
+                            satellites[parsed.satellite] += 1
+                        if parsed.sector is not None:
+                            sectors[parsed.sector] += 1
+                        if parsed.band is not None:
+                            bands[parsed.band] += 1
+                    if seen >= limit:
+                        break
+        except OSError:
+            continue
+
+    return ArchiveGuess(
+        satellites.most_common(1)[0][0] if satellites else None,
+        sectors.most_common(1)[0][0] if sectors else None,
+        bands.most_common(1)[0][0] if bands else None,
+        parsed_count,
+    )
+
+
+def user_message(exc: BaseException) -> str:
+    """A message for the user; unexpected errors are logged with their traceback (never shown)."""
+    from ..disk_guard import DiskSpaceError
+    from ..remote.base import RemoteError
+
+    if isinstance(exc, DiskSpaceError | RemoteError | ValueError):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, PermissionError):
+        return f"Permission denied: {exc.filename or exc}. Check the folder's permissions."
+    if isinstance(exc, FileNotFoundError):
+        return f"Not found: {exc.filename or exc}."
+    if isinstance(exc, NotADirectoryError):
+        return str(exc) if exc.filename is None else f"Not a folder: {exc.filename}."
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}."
+    log.error("Unexpected error", exc_info=exc)
+    return f"Unexpected error: {type(exc).__name__}: {exc}. The details were written to the application log."
+
+
+def utc_text(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC")

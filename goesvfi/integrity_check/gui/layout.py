@@ -1,0 +1,268 @@
+"""The tab's widget tree: inputs, actions, summary, timeline, table, activity log, progress and status.
+
+Every widget that tests and automation drive has a stable ``objectName``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..results import SlotStatus
+from .controls import UtcDateTimeEdit, band_spin, interval_spin, satellite_combo, sector_combo
+from .timeline import TimelineWidget
+
+
+@dataclass
+class TabWidgets:
+    directory: QLineEdit
+    browse: QPushButton
+    detect: QToolButton
+    satellite: QComboBox
+    sector: QComboBox
+    band: QSpinBox
+    interval: QSpinBox
+    start: UtcDateTimeEdit
+    end: UtcDateTimeEdit
+    preset_day: QPushButton
+    preset_week: QPushButton
+    scan: QPushButton
+    fetch: QPushButton
+    cancel: QPushButton
+    export: QPushButton
+    settings: QPushButton
+    summary: QLabel
+    timeline: TimelineWidget
+    zoom_in: QToolButton
+    zoom_out: QToolButton
+    zoom_fit: QToolButton
+    filter: QComboBox
+    table: QTableView
+    log: QPlainTextEdit
+    progress: QProgressBar
+    current_file: QLabel
+    file_progress: QProgressBar
+    status: QLabel
+    disk: QLabel
+
+
+def _named(widget: QWidget, name: str, tip: str = "") -> QWidget:
+    widget.setObjectName(name)
+    if tip:
+        widget.setToolTip(tip)
+    return widget
+
+
+def _button(text: str, name: str, tip: str = "") -> QPushButton:
+    button = QPushButton(text)
+    _named(button, name, tip)
+    return button
+
+
+def _tool(text: str, name: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    _named(button, name, tip)
+    return button
+
+
+def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | None], ...]) -> TabWidgets:
+    directory = QLineEdit()
+    _named(directory, "directoryEdit", "The folder of frames to check (searched recursively).")
+    directory.setPlaceholderText("Folder of GOES frames, e.g. /data/goes18/conus")
+    directory.setClearButtonEnabled(True)
+    w = TabWidgets(
+        directory=directory,
+        browse=_button("Browse...", "browseButton", "Choose the folder of frames."),
+        detect=_tool("Detect", "detectButton", "Detect satellite, sector and band from the folder's file names."),
+        satellite=satellite_combo(),
+        sector=sector_combo(),
+        band=band_spin(),
+        interval=interval_spin(),
+        start=UtcDateTimeEdit("startDateTimeEdit"),
+        end=UtcDateTimeEdit("endDateTimeEdit"),
+        preset_day=_button("Last 24 hours", "presetDayButton"),
+        preset_week=_button("Last 7 days", "presetWeekButton"),
+        scan=_button("Scan", "scanButton", "Find which expected frames the folder lacks."),
+        fetch=_button("Fetch Missing", "fetchButton", "Download the missing frames (CDN for recent, S3 for older)."),
+        cancel=_button("Cancel", "cancelButton", "Stop the running scan or fetch. Nothing half-written is left."),
+        export=_button("Export CSV...", "exportButton", "Save a report with one row per expected frame."),
+        settings=_button("Settings...", "settingsButton", "Endpoints, CDN size and cutoff, downloads, colours."),
+        summary=QLabel("No results yet: choose a folder and Scan."),
+        timeline=TimelineWidget(),
+        zoom_in=_tool("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
+        zoom_out=_tool("\u2212", "zoomOutButton", "Zoom out"),
+        zoom_fit=_tool("Fit", "zoomFitButton", "Show the whole range"),
+        filter=QComboBox(),
+        table=QTableView(),
+        log=QPlainTextEdit(),
+        progress=QProgressBar(),
+        current_file=QLabel(),
+        file_progress=QProgressBar(),
+        status=QLabel(),
+        disk=QLabel("Free space: -"),
+    )
+    w.scan.setDefault(True)
+    bold = QFont(w.scan.font())
+    bold.setBold(True)
+    w.scan.setFont(bold)
+    for button in (w.scan, w.fetch, w.cancel, w.export):
+        button.setMinimumWidth(110)
+    _named(w.summary, "summaryLabel")
+    w.summary.setTextFormat(Qt.TextFormat.RichText)
+    w.summary.setWordWrap(True)
+    _named(w.filter, "statusFilterCombo", "Show only some statuses in the table.")
+    for label, statuses in filters:
+        w.filter.addItem(label, statuses)
+    _named(w.table, "resultsTable")
+    _named(w.log, "activityLog")
+    w.log.setReadOnly(True)
+    w.log.setMaximumBlockCount(5000)
+    w.log.setPlaceholderText("What the tool did, and any problems, appear here.")
+    _named(w.progress, "progressBar")
+    w.progress.setTextVisible(True)
+    _named(w.current_file, "currentFileLabel")
+    w.current_file.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    _named(w.file_progress, "fileProgressBar", "Bytes of the current file")
+    w.file_progress.setFixedWidth(180)
+    w.file_progress.hide()
+    _named(w.status, "statusLabel")
+    w.status.setWordWrap(False)
+    w.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    _named(w.disk, "diskSpaceLabel")
+
+    layout = QVBoxLayout(tab)
+    layout.setContentsMargins(10, 10, 10, 8)
+    layout.setSpacing(8)
+    layout.addLayout(_inputs_row(w))
+    layout.addLayout(_actions_row(w))
+    layout.addWidget(w.summary)
+    layout.addWidget(_timeline_box(w))
+    layout.addWidget(_results_splitter(w), 1)
+    layout.addLayout(_progress_row(w))
+    status_row = QHBoxLayout()
+    status_row.addWidget(w.status, 1)
+    status_row.addWidget(w.disk)
+    layout.addLayout(status_row)
+    return w
+
+
+def _inputs_row(w: TabWidgets) -> QHBoxLayout:
+    archive = QGroupBox("Archive")
+    grid = QGridLayout(archive)
+    grid.addWidget(QLabel("Folder:"), 0, 0)
+    folder_row = QHBoxLayout()
+    folder_row.addWidget(w.directory, 1)
+    folder_row.addWidget(w.browse)
+    grid.addLayout(folder_row, 0, 1, 1, 7)
+    grid.addWidget(QLabel("Satellite:"), 1, 0)
+    sat_row = QHBoxLayout()
+    sat_row.addWidget(w.satellite, 1)
+    sat_row.addWidget(w.detect)
+    grid.addLayout(sat_row, 1, 1)
+    for column, (text, widget) in enumerate(
+        (("Sector:", w.sector), ("Band:", w.band), ("Interval:", w.interval)), start=1
+    ):
+        label = QLabel(text)
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(label, 1, 2 * column)
+        grid.addWidget(widget, 1, 2 * column + 1)
+    w.satellite.setMinimumWidth(200)
+    w.sector.setMinimumWidth(110)
+    w.interval.setMinimumWidth(80)
+    grid.setColumnStretch(1, 1)
+
+    period = QGroupBox("Time range (UTC)")
+    pgrid = QGridLayout(period)
+    pgrid.addWidget(QLabel("Start:"), 0, 0)
+    pgrid.addWidget(w.start, 0, 1)
+    pgrid.addWidget(w.preset_day, 0, 2)
+    pgrid.addWidget(QLabel("End:"), 1, 0)
+    pgrid.addWidget(w.end, 1, 1)
+    pgrid.addWidget(w.preset_week, 1, 2)
+    for edit in (w.start, w.end):
+        edit.setMinimumWidth(190)
+
+    row = QHBoxLayout()
+    row.addWidget(archive, 3)
+    row.addWidget(period, 2)
+    return row
+
+
+def _actions_row(w: TabWidgets) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for button in (w.scan, w.fetch, w.cancel, w.export):
+        row.addWidget(button)
+    row.addStretch(1)
+    row.addWidget(w.settings)
+    return row
+
+
+def _timeline_box(w: TabWidgets) -> QGroupBox:
+    box = QGroupBox("Timeline")
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(6, 4, 6, 6)
+    layout.addWidget(w.timeline, 1)
+    zoom = QVBoxLayout()
+    zoom.setSpacing(2)
+    for button in (w.zoom_in, w.zoom_out, w.zoom_fit):
+        button.setFixedWidth(40)
+        zoom.addWidget(button)
+    zoom.addStretch(1)
+    layout.addLayout(zoom)
+    return box
+
+
+def _results_splitter(w: TabWidgets) -> QSplitter:
+    left = QWidget()
+    left_layout = QVBoxLayout(left)
+    left_layout.setContentsMargins(0, 0, 0, 0)
+    filter_row = QHBoxLayout()
+    filter_row.addWidget(QLabel("Frames:"))
+    filter_row.addWidget(w.filter)
+    filter_row.addStretch(1)
+    left_layout.addLayout(filter_row)
+    left_layout.addWidget(w.table, 1)
+
+    right = QWidget()
+    right_layout = QVBoxLayout(right)
+    right_layout.setContentsMargins(0, 0, 0, 0)
+    right_layout.addWidget(QLabel("Activity:"))
+    right_layout.addWidget(w.log, 1)
+
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter.setObjectName("resultsSplitter")
+    splitter.addWidget(left)
+    splitter.addWidget(right)
+    splitter.setStretchFactor(0, 3)
+    splitter.setStretchFactor(1, 2)
+    splitter.setChildrenCollapsible(False)
+    return splitter
+
+
+def _progress_row(w: TabWidgets) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(w.progress, 1)
+    row.addWidget(w.current_file)
+    row.addWidget(w.file_progress)
+    return row

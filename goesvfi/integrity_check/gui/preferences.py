@@ -1,0 +1,123 @@
+"""The tab's persisted preferences: fetch settings (per-sector CDN size) and the last inputs, in QSettings.
+
+Keys live under the ``integrity_check/`` group of the host application's QSettings (the organisation and
+application names are the host's), so GOES-VFI and the standalone window keep their own copies.
+Environment variables ``GOESVFI_CDN_URL`` and ``GOESVFI_S3_ENDPOINT`` win over saved endpoints for the
+session (the settings dialog shows them locked) and are never written back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+
+from PyQt6.QtCore import QSettings
+
+from ..settings import FetchSettings
+from ..time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
+
+GROUP = "integrity_check"
+ENV_KEYS = {"cdn_url": "GOESVFI_CDN_URL", "s3_endpoint": "GOESVFI_S3_ENDPOINT"}
+# FetchSettings field -> (QSettings key, type); cdn_size is per sector (below).
+SETTING_KEYS: dict[str, tuple[str, type]] = {
+    "cdn_url": ("cdn/url", str),
+    "cdn_days": ("cdn/days", float),
+    "s3_endpoint": ("s3/endpoint", str),
+    "concurrency": ("fetch/concurrency", int),
+    "retries": ("fetch/retries", int),
+    "timeout": ("fetch/timeout", float),
+    "colormap": ("render/colormap", str),
+    "vmin": ("render/vmin", float),
+    "vmax": ("render/vmax", float),
+    "disk_threshold": ("disk/threshold_bytes", int),
+}
+SIZE_KEYS = {Sector.CONUS: "cdn/size_conus", Sector.FULL_DISK: "cdn/size_fd"}
+
+
+def _default_sizes() -> dict[Sector, tuple[int, int]]:
+    return dict(DEFAULT_CDN_SIZE)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """Fetch settings plus the CDN image size for each sector the CDN serves."""
+
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    cdn_sizes: dict[Sector, tuple[int, int]] = field(default_factory=_default_sizes)
+
+    def for_sector(self, sector: Sector) -> FetchSettings:
+        """The settings a fetch of ``sector`` uses (its CDN size; None for sectors the CDN lacks)."""
+        return replace(self.fetch, cdn_size=self.cdn_sizes.get(sector))
+
+
+def env_locked(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """FetchSettings fields set by the environment: field -> variable name."""
+    env = os.environ if env is None else env
+    return {name: var for name, var in ENV_KEYS.items() if env.get(var)}
+
+
+def load_preferences(settings: QSettings, env: Mapping[str, str] | None = None) -> Preferences:
+    """Defaults, then saved values, then the environment's endpoints. Bad saved values fall back to defaults."""
+    env = os.environ if env is None else env
+    base = FetchSettings()
+    values: dict[str, object] = {}
+    settings.beginGroup(GROUP)
+    try:
+        for name, (key, kind) in SETTING_KEYS.items():
+            if settings.contains(key):
+                try:
+                    values[name] = kind(settings.value(key))
+                except (TypeError, ValueError):
+                    continue
+        sizes = _default_sizes()
+        for sector, key in SIZE_KEYS.items():
+            text = settings.value(key)
+            if isinstance(text, str):
+                try:
+                    size = parse_size(text)
+                except ValueError:
+                    continue
+                if size in CDN_SIZES[sector]:
+                    sizes[sector] = size
+    finally:
+        settings.endGroup()
+    for name, var in env_locked(env).items():
+        values[name] = env[var]
+    try:
+        fetch = replace(base, **values).validate()  # type: ignore[arg-type]
+    except ValueError:
+        fetch = FetchSettings.from_env(env)
+    return Preferences(fetch, sizes)
+
+
+def save_preferences(settings: QSettings, prefs: Preferences, env: Mapping[str, str] | None = None) -> None:
+    locked = env_locked(env)
+    settings.beginGroup(GROUP)
+    try:
+        for item in fields(FetchSettings):
+            if item.name in SETTING_KEYS and item.name not in locked:
+                settings.setValue(SETTING_KEYS[item.name][0], getattr(prefs.fetch, item.name))
+        for sector, key in SIZE_KEYS.items():
+            width, height = prefs.cdn_sizes.get(sector, DEFAULT_CDN_SIZE[sector])
+            settings.setValue(key, f"{width}x{height}")
+    finally:
+        settings.endGroup()
+    settings.sync()
+
+
+def load_value(settings: QSettings, key: str, default: object) -> object:
+    """One of the tab's own values (``ui/...``) with the type of ``default``; ``default`` when unusable."""
+    value = settings.value(f"{GROUP}/{key}")
+    if value is None:
+        return default
+    try:
+        return int(value) if isinstance(default, int) else str(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def save_values(settings: QSettings, values: Mapping[str, object]) -> None:
+    for key, value in values.items():
+        settings.setValue(f"{GROUP}/{key}", value)
+    settings.sync()

@@ -1,0 +1,176 @@
+"""The results table: one row per expected slot, sortable and filterable by status, fluid at 100,000 rows.
+
+Filtering and sorting live in the model itself as a permutation of row numbers (``_rows``), computed with
+list comprehensions and ``list.sort``. A ``QSortFilterProxyModel`` would call back into Python once per row
+on every refilter and ``O(n log n)`` times per sort (measured: ~90 ms to refilter 100,000 rows and seconds
+to sort them), which freezes the window; this model refilters in a few milliseconds. Changes are bulk
+resets, never per-row inserts, and ``data()`` only formats the cells on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PyQt6.QtGui import QBrush, QColor, QIcon, QPixmap
+
+from ..results import SlotResult, SlotStatus, Source
+from .style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+_ROLE = Qt.ItemDataRole
+_STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_PRIORITY)}
+
+_SOURCE_LABELS = {Source.LOCAL: "Local", Source.CDN: "CDN", Source.S3: "S3"}
+
+
+def _swatch(color: QColor) -> QIcon:
+    pixmap = QPixmap(10, 10)
+    pixmap.fill(color)
+    return QIcon(pixmap)
+
+
+class ResultsTableModel(QAbstractTableModel):
+    """Slots in a table; ``set_status_filter`` hides rows, ``sort`` orders them (the view calls it)."""
+
+    COLUMNS = ("Time (UTC)", "Status", "Source", "File", "Remote", "Error")
+    TIME, STATUS, SOURCE, FILE, REMOTE, ERROR = range(6)
+    SlotIndexRole = _ROLE.UserRole + 1  # the slot's position in time order
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._slots: list[SlotResult] = []
+        self._rows: list[int] = []  # visible slot indices, in display order
+        self._filter: frozenset[SlotStatus] | None = None
+        self._sort_column = self.TIME
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._icons = {status: _swatch(color) for status, color in STATUS_COLORS.items()}
+        self._brushes = {status: QBrush(color) for status, color in STATUS_COLORS.items()}
+
+    # ---- data ---------------------------------------------------------------------------------------
+
+    def set_slots(self, slots: Sequence[SlotResult]) -> None:
+        """Replace every row in one reset (slots must be in time order, as the core returns them)."""
+        self.beginResetModel()
+        self._slots = list(slots)
+        self._rows = self._compute_rows()
+        self.endResetModel()
+
+    def slots(self) -> list[SlotResult]:
+        return self._slots
+
+    def slot_at(self, row: int) -> SlotResult:
+        return self._slots[self._rows[row]]
+
+    def slot_index(self, row: int) -> int:
+        """The time-order position of the slot shown in ``row``."""
+        return self._rows[row]
+
+    def counts(self) -> dict[SlotStatus, int]:
+        out = dict.fromkeys(SlotStatus, 0)
+        for slot in self._slots:
+            out[slot.status] += 1
+        return out
+
+    # ---- filter and sort ----------------------------------------------------------------------------
+
+    @property
+    def status_filter(self) -> frozenset[SlotStatus] | None:
+        return self._filter
+
+    def set_status_filter(self, statuses: Iterable[SlotStatus] | None) -> None:
+        """Show only slots with these statuses (None: all)."""
+        wanted = None if statuses is None else frozenset(statuses)
+        if wanted == self._filter:
+            return
+        self.beginResetModel()
+        self._filter = wanted
+        self._rows = self._compute_rows()
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.COLUMNS):
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._sort_column, self._sort_order = column, order
+        self._rows = self._compute_rows()
+        self.layoutChanged.emit()
+
+    def _compute_rows(self) -> list[int]:
+        slots = self._slots
+        wanted = self._filter
+        rows = list(range(len(slots))) if wanted is None else [i for i, s in enumerate(slots) if s.status in wanted]
+        column = self._sort_column
+        if column == self.STATUS:
+            rows.sort(key=lambda i: _STATUS_RANK[slots[i].status])
+        elif column == self.SOURCE:
+            rows.sort(key=lambda i: "" if slots[i].source is None else slots[i].source.value)  # type: ignore[union-attr]
+        elif column == self.FILE:
+            rows.sort(key=lambda i: "" if slots[i].path is None else slots[i].path.name)  # type: ignore[union-attr]
+        elif column == self.REMOTE:
+            rows.sort(key=lambda i: slots[i].remote or "")
+        elif column == self.ERROR:
+            rows.sort(key=lambda i: slots[i].error or "")
+        # TIME: slots are in time order already; the stable sorts above keep time order within equal keys.
+        if self._sort_order == Qt.SortOrder.DescendingOrder:
+            rows.reverse()
+        return rows
+
+    def view_rows(self, first: int, last: int) -> list[tuple[int, int]]:
+        """Visible rows of the slots ``first..last`` (time order, inclusive), as runs ``(top, bottom)``."""
+        rows = [row for row, index in enumerate(self._rows) if first <= index <= last]
+        runs: list[tuple[int, int]] = []
+        for row in rows:
+            if runs and runs[-1][1] == row - 1:
+                runs[-1] = (runs[-1][0], row)
+            else:
+                runs.append((row, row))
+        return runs
+
+    # ---- QAbstractTableModel ------------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _ROLE.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == _ROLE.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = _ROLE.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        slot = self._slots[self._rows[index.row()]]
+        column = index.column()
+        if role == _ROLE.DisplayRole:
+            return self._display(slot, column)
+        if role == _ROLE.ToolTipRole:
+            if column == self.FILE and slot.path is not None:
+                return str(slot.path)
+            if column in (self.REMOTE, self.ERROR):
+                return self._display(slot, column) or None
+            return None
+        if column == self.STATUS:
+            if role == _ROLE.DecorationRole:
+                return self._icons[slot.status]
+            if role == _ROLE.ForegroundRole and slot.status is not SlotStatus.PRESENT:
+                return self._brushes[slot.status]
+        if role == self.SlotIndexRole:
+            return self._rows[index.row()]
+        return None
+
+    def _display(self, slot: SlotResult, column: int) -> str:
+        if column == self.TIME:
+            return slot.timestamp.strftime("%Y-%m-%d %H:%M:%S")
+        if column == self.STATUS:
+            return STATUS_LABELS[slot.status]
+        if column == self.SOURCE:
+            return "" if slot.source is None else _SOURCE_LABELS[slot.source]
+        if column == self.FILE:
+            return "" if slot.path is None else slot.path.name
+        if column == self.REMOTE:
+            return slot.remote or ""
+        return slot.error or ""

@@ -1,0 +1,194 @@
+"""The settings dialog: CDN sizes and cutoff, endpoints, downloads, colour map and range, disk threshold."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..settings import GIB, FetchSettings
+from ..time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector
+from .preferences import Preferences
+from .style import WARNING_COLOR
+
+# Shown first in the colour-map box; any other matplotlib colour-map name can be typed.
+COLORMAPS = ("gray_r", "enhanced_ir", "gray", "viridis", "inferno", "turbo", "Greys")
+
+
+def _double(minimum: float, maximum: float, value: float, suffix: str, decimals: int = 1) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setDecimals(decimals)
+    spin.setRange(minimum, maximum)
+    spin.setSuffix(suffix)
+    spin.setValue(value)
+    return spin
+
+
+def _int(minimum: int, maximum: int, value: int) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(minimum, maximum)
+    spin.setValue(value)
+    return spin
+
+
+def _size_combo(sector: Sector, current: tuple[int, int]) -> QComboBox:
+    combo = QComboBox()
+    for width, height in CDN_SIZES[sector]:
+        label = f"{width} x {height}" + ("  (default)" if (width, height) == DEFAULT_CDN_SIZE[sector] else "")
+        combo.addItem(label, (width, height))
+    combo.setCurrentIndex(CDN_SIZES[sector].index(current) if current in CDN_SIZES[sector] else 0)
+    return combo
+
+
+class SettingsDialog(QDialog):
+    """Edit a :class:`Preferences`; ``preferences()`` returns the edited copy after ``accepted``."""
+
+    def __init__(self, prefs: Preferences, locked: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Integrity Check Settings")
+        self.setMinimumWidth(520)
+        self._prefs = prefs
+        fetch = prefs.fetch
+
+        cdn = QGroupBox("NOAA STAR CDN (recent frames, JPG)")
+        cdn_form = QFormLayout(cdn)
+        self.conus_size = _size_combo(Sector.CONUS, prefs.cdn_sizes.get(Sector.CONUS, DEFAULT_CDN_SIZE[Sector.CONUS]))
+        self.fd_size = _size_combo(Sector.FULL_DISK, prefs.cdn_sizes.get(Sector.FULL_DISK, (1808, 1808)))
+        self.cdn_days = _double(0.0, 60.0, fetch.cdn_days, " days")
+        self.cdn_days.setToolTip("Frames newer than this come from the CDN first; older ones from the S3 archive.")
+        self.cdn_url = QLineEdit(fetch.cdn_url)
+        cdn_form.addRow("CONUS image size:", self.conus_size)
+        cdn_form.addRow("Full Disk image size:", self.fd_size)
+        cdn_form.addRow("Use the CDN for the last:", self.cdn_days)
+        cdn_form.addRow("CDN base URL:", self.cdn_url)
+
+        s3 = QGroupBox("NOAA S3 archive (older frames, NetCDF rendered to PNG)")
+        s3_form = QFormLayout(s3)
+        self.s3_endpoint = QLineEdit(fetch.s3_endpoint)
+        s3_form.addRow("S3 endpoint:", self.s3_endpoint)
+
+        downloads = QGroupBox("Downloads")
+        dl_form = QFormLayout(downloads)
+        self.concurrency = _int(1, 64, fetch.concurrency)
+        self.retries = _int(0, 20, fetch.retries)
+        self.timeout = _double(1, 600, fetch.timeout, " s", decimals=0)
+        self.disk_threshold = _double(0.0, 10000.0, fetch.disk_threshold / GIB, " GB")
+        self.disk_threshold.setToolTip("Stop fetching when the folder's disk has less free space than this.")
+        dl_form.addRow("Parallel downloads:", self.concurrency)
+        dl_form.addRow("Retries per file:", self.retries)
+        dl_form.addRow("Request timeout:", self.timeout)
+        dl_form.addRow("Keep free on disk:", self.disk_threshold)
+
+        render = QGroupBox("Rendering of S3 frames")
+        render_form = QFormLayout(render)
+        self.colormap = QComboBox()
+        self.colormap.setEditable(True)
+        self.colormap.addItems(COLORMAPS)
+        self.colormap.setCurrentText(fetch.colormap)
+        self.colormap.setToolTip("gray_r: cold cloud tops white. enhanced_ir: colours tops colder than ~240 K.")
+        self.vmin = _double(100.0, 400.0, fetch.vmin, " K")
+        self.vmax = _double(100.0, 400.0, fetch.vmax, " K")
+        range_row = QHBoxLayout()
+        range_row.addWidget(self.vmin)
+        range_row.addWidget(QLabel("to"))
+        range_row.addWidget(self.vmax)
+        render_form.addRow("Colour map:", self.colormap)
+        render_form.addRow("Brightness temperature:", range_row)
+
+        for name, var in locked.items():
+            edit = self.cdn_url if name == "cdn_url" else self.s3_endpoint
+            edit.setEnabled(False)
+            edit.setToolTip(f"Set by the environment variable {var} for this session.")
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("settingsError")
+        self.error_label.setStyleSheet(f"color: {WARNING_COLOR.name()};")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        if restore is not None:
+            restore.clicked.connect(self.restore_defaults)
+        self._locked = locked
+
+        layout = QVBoxLayout(self)
+        for group in (cdn, s3, downloads, render):
+            layout.addWidget(group)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons, alignment=Qt.AlignmentFlag.AlignRight)
+
+    def restore_defaults(self) -> None:
+        defaults = FetchSettings()
+        self.conus_size.setCurrentIndex(CDN_SIZES[Sector.CONUS].index(DEFAULT_CDN_SIZE[Sector.CONUS]))
+        self.fd_size.setCurrentIndex(CDN_SIZES[Sector.FULL_DISK].index(DEFAULT_CDN_SIZE[Sector.FULL_DISK]))
+        self.cdn_days.setValue(defaults.cdn_days)
+        if "cdn_url" not in self._locked:
+            self.cdn_url.setText(defaults.cdn_url)
+        if "s3_endpoint" not in self._locked:
+            self.s3_endpoint.setText(defaults.s3_endpoint)
+        self.concurrency.setValue(defaults.concurrency)
+        self.retries.setValue(defaults.retries)
+        self.timeout.setValue(defaults.timeout)
+        self.disk_threshold.setValue(defaults.disk_threshold / GIB)
+        self.colormap.setCurrentText(defaults.colormap)
+        self.vmin.setValue(defaults.vmin)
+        self.vmax.setValue(defaults.vmax)
+
+    def _edited(self) -> Preferences:
+        """The preferences the fields describe; raises ValueError with a message for the user."""
+        for label, edit in (("CDN base URL", self.cdn_url), ("S3 endpoint", self.s3_endpoint)):
+            text = edit.text().strip()
+            if not text.startswith(("http://", "https://")) or len(text) < 10:
+                raise ValueError(f"{label} must be a web address starting with https:// (or http://).")
+        if not self.colormap.currentText().strip():
+            raise ValueError("Choose a colour map.")
+        fetch = replace(
+            self._prefs.fetch,
+            cdn_url=self.cdn_url.text().strip().rstrip("/"),
+            s3_endpoint=self.s3_endpoint.text().strip().rstrip("/"),
+            cdn_days=self.cdn_days.value(),
+            concurrency=self.concurrency.value(),
+            retries=self.retries.value(),
+            timeout=self.timeout.value(),
+            disk_threshold=round(self.disk_threshold.value() * GIB),
+            colormap=self.colormap.currentText().strip(),
+            vmin=self.vmin.value(),
+            vmax=self.vmax.value(),
+        ).validate()
+        sizes = {Sector.CONUS: self.conus_size.currentData(), Sector.FULL_DISK: self.fd_size.currentData()}
+        return Preferences(fetch, sizes)
+
+    def accept(self) -> None:
+        try:
+            self._prefs = self._edited()
+        except ValueError as exc:
+            message = str(exc)
+            self.error_label.setText(message[:1].upper() + message[1:])
+            self.error_label.show()
+            return
+        super().accept()
+
+    def preferences(self) -> Preferences:
+        return self._prefs
