@@ -17,13 +17,13 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import netCDF4
 import numpy as np
 
 from ..render.netcdf import NETCDF_LOCK
 from ..time_index import SatellitePattern, Sector, check_band, noaa_filename, to_utc
+from .abi_scene import R_EQ, R_POL, default_shape, geometry_key, no_value_mask, scan_angles, synthetic_scene
 
 C1 = 1.191042e-5
 """2 h c^2 in mW m-2 sr-1 cm^4 (radiance per wavenumber)."""
@@ -77,27 +77,8 @@ SOLAR_IRRADIANCE: dict[int, float] = {1: 2017.17, 2: 1631.33, 3: 957.01, 4: 360.
 IR_UNITS = "mW m-2 sr-1 (cm-1)-1"
 VIS_UNITS = "W m-2 sr-1 um-1"
 _J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
-# Sector geometry at 2 km: native (y, x) size, scan-angle origin and step (radians) of GOES-East's files.
-_NATIVE_SHAPE = {Sector.CONUS: (1500, 2500), Sector.FULL_DISK: (5424, 5424), Sector.MESO1: (500, 500)}
-_ANGLE_ORIGIN = {
-    Sector.CONUS: (0.128212, -0.101332),
-    Sector.FULL_DISK: (0.151844, -0.151844),
-    Sector.MESO1: (0.10, -0.01),
-}
-_ANGLE_STEP = 5.6e-05
 _SCAN_SECONDS = {Sector.CONUS: 143.7, Sector.FULL_DISK: 579.3, Sector.MESO1: 5.7}
 _SCENE_ID = {Sector.CONUS: "CONUS", Sector.FULL_DISK: "Full Disk", Sector.MESO1: "Mesoscale"}
-_H = 42164160.0  # satellite distance from the Earth's centre (m)
-_R_EQ, _R_POL = 6378137.0, 6356752.31414
-
-
-def _geometry_key(sector: Sector) -> Sector:
-    return Sector.MESO1 if sector is Sector.MESO2 else sector
-
-
-def default_shape(sector: Sector) -> tuple[int, int]:
-    """The sector's (y, x) size at 2 km: CONUS 1500 x 2500, full disk 5424 x 5424, meso 500 x 500."""
-    return _NATIVE_SHAPE[_geometry_key(sector)]
 
 
 def planck_constants(satellite: SatellitePattern, band: int) -> PlanckConstants:
@@ -132,60 +113,6 @@ def _encoding(band: int, constants: PlanckConstants | None) -> tuple[float, floa
         top = float(planck.radiance(np.float64(345.0)))
     offset = -0.01 * top
     return (top - offset) / (fill - 1), offset, fill
-
-
-def _scan_angles(sector: Sector, shape: tuple[int, int]) -> tuple[tuple[float, float], tuple[float, float]]:
-    """((y_offset, y_scale), (x_offset, x_scale)): the sector's extent spread over ``shape`` pixels."""
-    key = _geometry_key(sector)
-    ny0, nx0 = _NATIVE_SHAPE[key]
-    y0, x0 = _ANGLE_ORIGIN[key]
-    return (y0, -_ANGLE_STEP * ny0 / shape[0]), (x0, _ANGLE_STEP * nx0 / shape[1])
-
-
-def _no_value_mask(sector: Sector, shape: tuple[int, int]) -> np.ndarray:
-    """Pixels without data: space off the limb for the full disk, a small top-left corner otherwise."""
-    ny, nx = shape
-    if _geometry_key(sector) is Sector.FULL_DISK:
-        (y0, ys), (x0, xs) = _scan_angles(sector, shape)
-        y = y0 + ys * np.arange(ny)
-        x = x0 + xs * np.arange(nx)
-        # GOES-R PUG navigation: the line of sight meets the ellipsoid iff b^2 - 4ac >= 0, which (divided by
-        # cos^2 x) reads tan^2 x <= T(y): one comparison of two 1-D arrays.
-        cos2, sin2 = np.cos(y) ** 2, np.sin(y) ** 2
-        limit = _H**2 * cos2 / (_H**2 - _R_EQ**2) - (cos2 + (_R_EQ / _R_POL) ** 2 * sin2)
-        return np.asarray(np.tan(x)[None, :] ** 2 > limit[:, None])
-    fy = np.arange(ny, dtype=np.float32)[:, None] / ny
-    fx = np.arange(nx, dtype=np.float32)[None, :] / nx
-    return np.asarray(fx + fy < 0.08)
-
-
-def synthetic_scene(shape: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(brightness temperature K, cloud amount 0-1) of a plausible band-13 scene, float32.
-
-    Warm ground (~283-301 K, warmer to the south, gently wavy) under a few smooth cloud blobs whose
-    coldest tops reach ~200 K. Blobs are separable Gaussians, so a 1500 x 2500 scene takes milliseconds.
-    """
-    rng = np.random.default_rng(seed)
-    ny, nx = shape
-    fy = np.linspace(0.0, 1.0, ny, dtype=np.float32)
-    fx = np.linspace(0.0, 1.0, nx, dtype=np.float32)
-    wave = 3.0 * np.sin(2.0 * np.pi * (1.5 * fx + rng.uniform())).astype(np.float32)
-    bt = np.add.outer(286.0 + 10.0 * fy, wave, dtype=np.float32)
-    cloud = np.zeros(shape, dtype=np.float32)
-    tmp = np.empty(shape, dtype=np.float32)
-    for k in range(6):
-        cy, cx = rng.uniform(0.15, 0.85, size=2)
-        sy, sx = rng.uniform(0.05, 0.16, size=2)
-        depth = 1.0 if k == 0 else rng.uniform(0.35, 0.9)
-        gy = (depth * np.exp(-(((fy - cy) / sy) ** 2))).astype(np.float32)
-        gx = np.exp(-(((fx - cx) / sx) ** 2)).astype(np.float32)
-        np.multiply.outer(gy, gx, out=tmp)
-        np.maximum(cloud, tmp, out=cloud)
-    # bt = ground - cloud * (ground - 200 K), in place
-    np.subtract(bt, np.float32(200.0), out=tmp)
-    tmp *= cloud
-    bt -= tmp
-    return bt, cloud
 
 
 def _quantise(radiance: np.ndarray, missing: np.ndarray, scale: float, offset: float, fill: int) -> np.ndarray:
@@ -254,16 +181,16 @@ def write_abi_l1b(
         raw = _quantise(radiance, missing, scale, offset, fill)
     else:
         bt, cloud = synthetic_scene(shape, seed)
-        missing = _no_value_mask(sector, shape)
+        missing = no_value_mask(sector, shape)
         radiance = constants.radiance(bt) if constants else (0.08 + 0.8 * cloud) / kappa0(band)
         raw = _quantise(radiance, missing, scale, offset, fill)
     dqf = (raw == fill).view(np.int8) * np.int8(3)
     stored = raw.view(np.int16)
 
-    end = start + timedelta(seconds=_SCAN_SECONDS[_geometry_key(sector)])
+    end = start + timedelta(seconds=_SCAN_SECONDS[geometry_key(sector)])
     created = end + timedelta(seconds=27.4)
     name = noaa_filename(satellite, sector, band, start, end, created)
-    (y0, ys), (x0, xs) = _scan_angles(sector, shape)
+    (y0, ys), (x0, xs) = scan_angles(sector, shape)
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
@@ -283,10 +210,29 @@ def write_abi_l1b(
     return path
 
 
-def abi_l1b_bytes(**kwargs: Any) -> bytes:
-    """The bytes of an ABI L1b radiance file: :func:`write_abi_l1b`'s keyword arguments, without ``path``."""
+def abi_l1b_bytes(
+    *,
+    satellite: SatellitePattern,
+    sector: Sector,
+    band: int,
+    start: datetime,
+    shape: tuple[int, int] | None = None,
+    seed: int = 0,
+    bt_kelvin: np.ndarray | None = None,
+    constants: PlanckConstants | None = None,
+    counts: np.ndarray | None = None,
+    scale_factor: float | None = None,
+    add_offset: float | None = None,
+    fill_value: int | None = None,
+) -> bytes:
+    """The bytes of an ABI L1b radiance file: :func:`write_abi_l1b` without ``path`` (for uploads)."""
     with tempfile.TemporaryDirectory(prefix="abi_l1b_") as folder:
-        return write_abi_l1b(Path(folder) / "abi.nc", **kwargs).read_bytes()
+        path = write_abi_l1b(
+            Path(folder) / "abi.nc", satellite=satellite, sector=sector, band=band, start=start, shape=shape,
+            seed=seed, bt_kelvin=bt_kelvin, constants=constants, counts=counts, scale_factor=scale_factor,
+            add_offset=add_offset, fill_value=fill_value,
+        )  # fmt: skip
+        return path.read_bytes()
 
 
 def _write_rad(
@@ -344,7 +290,7 @@ def _fill_dataset(
         "orbital_slot": "GOES-East" if east else "GOES-West",
         "platform_ID": satellite.platform_id,
         "instrument_type": "GOES R Series Advanced Baseline Imager",
-        "scene_id": _SCENE_ID[_geometry_key(sector)],
+        "scene_id": _SCENE_ID[geometry_key(sector)],
         "instrument_ID": "FM1",
         "title": "ABI L1b Radiances",
         "dataset_name": name,
@@ -385,8 +331,8 @@ def _fill_dataset(
         "long_name": "GOES-R ABI fixed grid projection",
         "grid_mapping_name": "geostationary",
         "perspective_point_height": 35786023.0,
-        "semi_major_axis": _R_EQ,
-        "semi_minor_axis": _R_POL,
+        "semi_major_axis": R_EQ,
+        "semi_minor_axis": R_POL,
         "inverse_flattening": 298.2572221,
         "latitude_of_projection_origin": 0.0,
         "longitude_of_projection_origin": -75.0 if east else -137.0,

@@ -1,0 +1,85 @@
+"""Geometry and synthetic content of the emulator's ABI scenes (pure numpy, no I/O).
+
+Sizes and scan angles are those of GOES-East's 2 km files; a smaller ``shape`` spreads the same extent over
+fewer pixels, so full-disk tests at 101 x 101 still see the Earth's limb.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..time_index import Sector
+
+# Sector geometry at 2 km: native (y, x) size, scan-angle origin and step (radians) of GOES-East's files.
+_NATIVE_SHAPE = {Sector.CONUS: (1500, 2500), Sector.FULL_DISK: (5424, 5424), Sector.MESO1: (500, 500)}
+_ANGLE_ORIGIN = {
+    Sector.CONUS: (0.128212, -0.101332),
+    Sector.FULL_DISK: (0.151844, -0.151844),
+    Sector.MESO1: (0.10, -0.01),
+}
+_ANGLE_STEP = 5.6e-05
+H = 42164160.0  # satellite distance from the Earth's centre (m)
+R_EQ, R_POL = 6378137.0, 6356752.31414
+
+
+def geometry_key(sector: Sector) -> Sector:
+    return Sector.MESO1 if sector is Sector.MESO2 else sector
+
+
+def default_shape(sector: Sector) -> tuple[int, int]:
+    """The sector's (y, x) size at 2 km: CONUS 1500 x 2500, full disk 5424 x 5424, meso 500 x 500."""
+    return _NATIVE_SHAPE[geometry_key(sector)]
+
+
+def scan_angles(sector: Sector, shape: tuple[int, int]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((y_offset, y_scale), (x_offset, x_scale)): the sector's extent spread over ``shape`` pixels."""
+    key = geometry_key(sector)
+    ny0, nx0 = _NATIVE_SHAPE[key]
+    y0, x0 = _ANGLE_ORIGIN[key]
+    return (y0, -_ANGLE_STEP * ny0 / shape[0]), (x0, _ANGLE_STEP * nx0 / shape[1])
+
+
+def no_value_mask(sector: Sector, shape: tuple[int, int]) -> np.ndarray:
+    """Pixels without data: space off the limb for the full disk, a small top-left corner otherwise."""
+    ny, nx = shape
+    if geometry_key(sector) is Sector.FULL_DISK:
+        (y0, ys), (x0, xs) = scan_angles(sector, shape)
+        y = y0 + ys * np.arange(ny)
+        x = x0 + xs * np.arange(nx)
+        # GOES-R PUG navigation: the line of sight meets the ellipsoid iff b^2 - 4ac >= 0, which (divided by
+        # cos^2 x) reads tan^2 x <= T(y): one comparison of two 1-D arrays.
+        cos2, sin2 = np.cos(y) ** 2, np.sin(y) ** 2
+        limit = H**2 * cos2 / (H**2 - R_EQ**2) - (cos2 + (R_EQ / R_POL) ** 2 * sin2)
+        return np.asarray(np.tan(x)[None, :] ** 2 > limit[:, None])
+    fy = np.arange(ny, dtype=np.float32)[:, None] / ny
+    fx = np.arange(nx, dtype=np.float32)[None, :] / nx
+    return np.asarray(fx + fy < 0.08)
+
+
+def synthetic_scene(shape: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(brightness temperature K, cloud amount 0-1) of a plausible band-13 scene, float32.
+
+    Warm ground (~283-301 K, warmer to the south, gently wavy) under a few smooth cloud blobs whose
+    coldest tops reach ~200 K. Blobs are separable Gaussians, so a 1500 x 2500 scene takes milliseconds.
+    """
+    rng = np.random.default_rng(seed)
+    ny, nx = shape
+    fy = np.linspace(0.0, 1.0, ny, dtype=np.float32)
+    fx = np.linspace(0.0, 1.0, nx, dtype=np.float32)
+    wave = 3.0 * np.sin(2.0 * np.pi * (1.5 * fx + rng.uniform())).astype(np.float32)
+    bt = np.add.outer(286.0 + 10.0 * fy, wave, dtype=np.float32)
+    cloud = np.zeros(shape, dtype=np.float32)
+    tmp = np.empty(shape, dtype=np.float32)
+    for k in range(6):
+        cy, cx = rng.uniform(0.15, 0.85, size=2)
+        sy, sx = rng.uniform(0.05, 0.16, size=2)
+        depth = 1.0 if k == 0 else rng.uniform(0.35, 0.9)
+        gy = (depth * np.exp(-(((fy - cy) / sy) ** 2))).astype(np.float32)
+        gx = np.exp(-(((fx - cx) / sx) ** 2)).astype(np.float32)
+        np.multiply.outer(gy, gx, out=tmp)
+        np.maximum(cloud, tmp, out=cloud)
+    # bt = ground - cloud * (ground - 200 K), in place
+    np.subtract(bt, np.float32(200.0), out=tmp)
+    tmp *= cloud
+    bt -= tmp
+    return bt, cloud
