@@ -241,3 +241,22 @@ def test_file_without_rad_and_bad_settings(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="could not write"):
         render_png(nc, tmp_path / "no_dir" / "x.png")
     assert not (tmp_path / "x.png").exists()
+
+
+async def test_renders_in_parallel_threads_are_safe(tmp_path: Path) -> None:
+    """HDF5 is not thread-safe: the module lock must make concurrent to_thread renders and writes correct."""
+    import asyncio
+
+    files = [_write(tmp_path / f"{i}.nc", shape=(120, 200), seed=i) for i in range(4)]
+    expected = [brightness_temperature(nc) for nc in files]
+    jobs = [asyncio.to_thread(render_png, nc, tmp_path / f"{i}.png") for i, nc in enumerate(files)]
+    jobs += [asyncio.to_thread(brightness_temperature, nc) for nc in files]
+    jobs += [asyncio.to_thread(_write, tmp_path / f"new{i}.nc", shape=(120, 200), seed=9) for i in range(4)]
+    results = await asyncio.gather(*jobs)
+    for i, bt in enumerate(results[4:8]):
+        np.testing.assert_array_equal(bt, expected[i])
+    for i in range(4):
+        grey = _png(tmp_path / f"{i}.png").astype(float)
+        valid = ~np.isnan(expected[i])
+        assert np.abs(grey[valid] - (255 - (expected[i][valid] - 180) / 150 * 255)).max() <= 2
+    assert all(brightness_temperature(tmp_path / f"new{i}.nc").shape == (120, 200) for i in range(4))
