@@ -342,7 +342,19 @@ class WatchLoop:
         cfg = self.config
         return next_run_time(result.started, self.now(), cfg.every, self._state.failures, cfg.backoff_max)
 
-    # ---- forever -----------------------------------------------------------------------------------
+    # ---- once or forever ---------------------------------------------------------------------------
+
+    async def run_once(self, stop: asyncio.Event | None = None) -> CycleResult | None:
+        """One cycle holding the watch lock (``watch --once`` from cron); None when ``stop`` cancelled it.
+
+        Raises :class:`~.folder_lock.FolderLockedError` when a watcher already keeps this folder.
+        """
+        lock = FolderLock(self.config.directory, name=WATCH_LOCK, purpose="watch", wait=self.config.lock_wait)
+        await lock.acquire_async()
+        try:
+            return await _until_stopped(self.run_cycle(), stop or asyncio.Event())
+        finally:
+            lock.release()
 
     async def run_forever(self, stop: asyncio.Event, on_cycle: CycleCallback | None = None) -> int:
         """Run cycles until ``stop`` is set; return the number of completed cycles.
