@@ -259,14 +259,14 @@ class CDNStore:
 
 def _check_jpeg(path: Path, name: str, host: str) -> None:
     """Decode the whole file: a truncated or non-JPEG body raises :class:`RemoteCorruptError`."""
-    from PIL import Image, UnidentifiedImageError
+    from ..render.cdn_jpeg import validate_jpeg
+    from ..render.netcdf import RenderError
 
     try:
-        with Image.open(path) as img:
-            if img.format != "JPEG":
-                raise RemoteCorruptError(f"{name} from {host} is a {img.format} image, not a JPEG.")
-            img.load()
-    except RemoteCorruptError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise RemoteCorruptError(f"{name} from {host} is not a valid JPEG ({exc}).") from exc
+        validate_jpeg(path)
+    except RenderError as exc:
+        raise RemoteCorruptError(f"{name} from {host} is not usable: {exc}") from exc
+
+
+CdnStore = CDNStore
+"""The same class under the spelling some callers use."""

@@ -1,0 +1,230 @@
+"""A local NOAA: one satellite/sector/band archive for a UTC range, served as a STAR CDN and as NOAA's S3.
+
+The S3 side holds real-schema ABI L1b NetCDF files (``abi_file``) under real keys (each key is the file's own
+``dataset_name`` under its hour prefix) with realistic scan start seconds (CONUS Mode 6: :01:17.3 ...). The CDN
+side holds JPG frames named by the scan start minute, listed only within its retention window. Like real
+archives, a few slots are absent (seeded, chosen separately on each side). Nothing exists after ``now``.
+
+Tests can add corrupt objects (truncated NetCDF) and hostile keys (``../``, nested, backslashes, unparseable)
+for chosen slots, and inject faults at run time through ``emulator.cdn`` and ``emulator.s3``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import random
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import netCDF4
+
+from ..settings import FetchSettings
+from ..time_index import (
+    SatellitePattern,
+    Sector,
+    check_band,
+    expected_slots,
+    parse_noaa,
+    s3_hour_prefix,
+    to_utc,
+)
+from .abi_file import abi_l1b_bytes
+from .cdn_server import CdnArchive, CdnServer
+from .s3_server import MotoS3Server, scan_start
+
+
+def _dataset_name(data: bytes) -> str:
+    from ..render.netcdf import NETCDF_LOCK
+
+    with NETCDF_LOCK:
+        ds = netCDF4.Dataset("in-memory.nc", "r", memory=data)
+        try:
+            return str(ds.getncattr("dataset_name"))
+        finally:
+            ds.close()
+
+
+@functools.lru_cache(maxsize=1024)
+def _abi_file(
+    satellite: SatellitePattern, sector: Sector, band: int, start: datetime, shape: tuple[int, int], seed: int
+) -> tuple[bytes, str]:
+    """A file's bytes and its own ``dataset_name`` (the NOAA file name, as in the real archive).
+
+    Cached: tests start many emulators over the same range, and each file takes tens of milliseconds to write.
+    """
+    data = abi_l1b_bytes(satellite=satellite, sector=sector, band=band, start=start, shape=shape, seed=seed)
+    name = _dataset_name(data)
+    parsed = parse_noaa(name)
+    if parsed is None or parsed.timestamp != start:
+        raise RuntimeError(f"the ABI writer named its file {name!r} for a scan starting {start}")
+    return data, name
+
+
+def _sample(slots: list[datetime], fraction: float, rng: random.Random) -> set[datetime]:
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError("a missing fraction must be between 0 and 1")
+    return set(rng.sample(slots, round(len(slots) * fraction)))
+
+
+class NoaaEmulator:
+    """Build and serve one archive; ``start()``/``stop()``, ``with`` or ``async with``.
+
+    After ``start()``: ``cdn_url``, ``s3_endpoint``, ``env()``, ``settings()``; which slots exist where:
+    ``expected`` (every slot of the range), ``s3_slots`` (a valid object exists), ``s3_keys``/``s3_starts`` (per
+    slot, including corrupt ones), ``cdn_slots`` (listed on the CDN now), ``missing_everywhere``.
+    """
+
+    def __init__(
+        self,
+        satellite: SatellitePattern = SatellitePattern.GOES_18,
+        sector: Sector = Sector.CONUS,
+        band: int = 13,
+        *,
+        start: datetime,
+        end: datetime,
+        now: datetime | None = None,
+        missing_fraction: float = 0.02,
+        cdn_missing_fraction: float | None = None,
+        seed: int = 0,
+        nc_shape: tuple[int, int] = (150, 250),
+        cdn_retention_days: float = 7.0,
+        cdn_sizes: Iterable[tuple[int, int]] = (),
+        corrupt_slots: Iterable[datetime] = (),
+        hostile_slots: Iterable[datetime] = (),
+        serve_s3: bool = True,
+        host: str = "127.0.0.1",
+        cdn_port: int = 0,
+        s3_port: int = 0,
+    ) -> None:
+        if satellite is SatellitePattern.GENERIC:
+            raise ValueError("the emulator needs a real satellite (goes16 ... goes19)")
+        self.satellite, self.sector, self.band = satellite, sector, check_band(band)
+        self.start_time, self.end_time = to_utc(start), to_utc(end)
+        self.now = to_utc(now) if now is not None else datetime.now(UTC)
+        self.nc_shape = nc_shape
+        self.serve_s3 = serve_s3
+        self.expected = expected_slots(sector, self.start_time, self.end_time)
+        if not self.expected:
+            raise ValueError("the range holds no scan times: check start and end")
+        existing = [s for s in self.expected if s <= self.now]
+        self.corrupt_slots = sorted(set(map(to_utc, corrupt_slots)) & set(existing))
+        self.hostile_slots = sorted(set(map(to_utc, hostile_slots)) & set(existing))
+        s3_absent = _sample(existing, missing_fraction, random.Random(seed)) | set(self.hostile_slots)
+        cdn_fraction = missing_fraction if cdn_missing_fraction is None else cdn_missing_fraction
+        cdn_absent = _sample(existing, cdn_fraction, random.Random(seed + 1))
+        rng = random.Random(seed + 2)
+        self.s3_starts = {s: scan_start(satellite, sector, s, rng) for s in existing if s not in s3_absent and serve_s3}
+        self.s3_keys: dict[datetime, str] = {}
+        self.cdn_frames = [s for s in existing if s not in cdn_absent] if sector.cdn_dir else []
+        self._cdn_archive = (
+            CdnArchive(satellite, sector, band, frozenset(self.cdn_frames), tuple(cdn_sizes))
+            if sector.cdn_dir
+            else None
+        )
+        self.cdn = CdnServer(
+            [self._cdn_archive] if self._cdn_archive else [],
+            now=self.now,
+            retention_days=cdn_retention_days,
+            host=host,
+            port=cdn_port,
+        )
+        self.s3 = MotoS3Server(host, s3_port)
+        self._seed = seed
+
+    # ---- what exists --------------------------------------------------------------------------------
+
+    @property
+    def s3_slots(self) -> list[datetime]:
+        """Slots with a valid S3 object (corrupt ones excluded)."""
+        return sorted(set(self.s3_starts) - set(self.corrupt_slots))
+
+    @property
+    def cdn_slots(self) -> list[datetime]:
+        """Slots the CDN lists now (within its retention window)."""
+        return self.cdn.visible(self._cdn_archive) if self._cdn_archive else []
+
+    @property
+    def missing_everywhere(self) -> list[datetime]:
+        return sorted(set(self.expected) - set(self.s3_slots) - set(self.cdn_slots))
+
+    @property
+    def bucket(self) -> str:
+        return self.satellite.bucket
+
+    @property
+    def cdn_url(self) -> str:
+        return self.cdn.url
+
+    @property
+    def s3_endpoint(self) -> str:
+        return self.s3.endpoint
+
+    def env(self) -> dict[str, str]:
+        return {"GOESVFI_CDN_URL": self.cdn_url, "GOESVFI_S3_ENDPOINT": self.s3_endpoint}
+
+    def settings(self, **overrides: Any) -> FetchSettings:
+        """:class:`FetchSettings` pointing at this emulator (plus ``overrides``)."""
+        return FetchSettings.from_env(self.env(), **overrides)
+
+    # ---- lifecycle ----------------------------------------------------------------------------------
+
+    def start(self) -> NoaaEmulator:
+        self.cdn.start()
+        try:
+            self.s3.start()
+            if self.serve_s3:
+                self.s3.create_bucket(self.bucket)
+                self._upload()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        try:
+            self.s3.stop()
+        finally:
+            self.cdn.stop()
+
+    def _upload(self) -> None:
+        """Write every object (NetCDF made here, serially: HDF5 is not thread-safe) and upload in a pool."""
+        with ThreadPoolExecutor(4, thread_name_prefix="s3-upload") as pool:
+            futures = []
+            for i, (slot, start) in enumerate(sorted(self.s3_starts.items())):
+                data, name = self._netcdf(start, seed=self._seed * 100_003 + i)
+                key = s3_hour_prefix(self.sector, start) + name
+                self.s3_keys[slot] = key
+                if slot in self.corrupt_slots:
+                    data = data[: len(data) // 2]  # a truncated download: HDF5 cannot open it
+                futures.append(pool.submit(self.s3.put, self.bucket, key, data))
+            for j, slot in enumerate(self.hostile_slots):
+                start = scan_start(self.satellite, self.sector, slot, random.Random(j))
+                data, name = self._netcdf(start, seed=j)
+                prefix = s3_hour_prefix(self.sector, start)
+                for key in (
+                    f"{prefix}../../../../tmp/{name}",  # climbs out of the hour folder
+                    f"{prefix}nested/{name}",  # not directly under the hour prefix
+                    f"{prefix}..\\..\\{name}",  # Windows separators
+                    f"{prefix}{name}.part",  # does not parse as a NOAA name
+                ):
+                    futures.append(pool.submit(self.s3.put, self.bucket, key, data))
+            for future in futures:
+                future.result()
+
+    def _netcdf(self, start: datetime, seed: int) -> tuple[bytes, str]:
+        return _abi_file(self.satellite, self.sector, self.band, start, self.nc_shape, seed)
+
+    def __enter__(self) -> NoaaEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> NoaaEmulator:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.stop)

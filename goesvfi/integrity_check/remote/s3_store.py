@@ -1,0 +1,346 @@
+"""NOAA's public S3 archive (aioboto3, unsigned): ABI L1b NetCDF files.
+
+``find`` lists each needed hour prefix once (``ListObjectsV2``, paginated) and, for each wanted slot, picks the
+object whose scan start falls in [slot - 30 s, slot + native cadence - 30 s): start seconds vary by satellite,
+mode and year, so keys are never guessed and never matched by minute. Listings of hours that ended more than
+an hour before ``now`` do not change and are kept in an optional listing cache (``CacheDB``).
+
+Listed keys are untrusted: a key that is not a plain NOAA file name directly under its hour prefix (path
+separators, ``..``, absolute, unparseable) is ignored, and ``download`` refuses any item whose name is not a
+plain base name (:class:`UnsafeNameError`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
+import botocore.exceptions as bce
+
+from ..results import Source
+from ..settings import FetchSettings
+from ..time_index import SatellitePattern, Sector, check_band, parse_noaa, s3_hour_prefix, to_utc
+from .base import (
+    ByteProgress,
+    RemoteCorruptError,
+    RemoteError,
+    RemoteItem,
+    RemoteNotFoundError,
+    RemoteUnavailableError,
+    UnsafeNameError,
+)
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1024 * 1024
+EARLY = timedelta(seconds=30)  # a scan may start up to 30 s before its slot's minute
+CACHE_AFTER = timedelta(hours=1)  # an hour's listing is final once it ended this long ago
+_RETRYABLE_CODES = {
+    "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests",
+    "RequestThrottled", "InternalError", "ServiceUnavailable", "RequestTimeout", "RequestTimeTooSkewed",
+}  # fmt: skip
+_TRANSPORT_ERRORS = (
+    bce.EndpointConnectionError,
+    bce.ConnectTimeoutError,
+    bce.ReadTimeoutError,
+    bce.ConnectionClosedError,
+    bce.ResponseStreamingError,
+    bce.IncompleteReadError,
+    bce.HTTPClientError,
+)
+
+
+class ListingCache(Protocol):
+    """What the store needs of ``CacheDB``: remote listings by store and prefix, as (key, size) pairs."""
+
+    async def get_listing(self, store: str, prefix: str) -> Sequence[tuple[str, int]] | None: ...
+
+    async def put_listing(self, store: str, prefix: str, entries: Sequence[tuple[str, int]]) -> None: ...
+
+
+ClientFactory = Callable[[], AbstractAsyncContextManager[Any]]
+"""Returns an aioboto3 S3 client context manager (``session.client("s3", ...)``)."""
+
+
+def is_plain_name(name: str) -> bool:
+    """A base name that cannot leave a folder: no separators, no ``..``, not absolute, no control characters."""
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and ".." not in name
+        and not any(c in name for c in "/\\:")
+        and all(c.isprintable() for c in name)
+    )
+
+
+@functools.cache
+def _shared_session() -> Any:
+    """One aioboto3 session per process, made on first use: it keeps the parsed S3 service model, so each
+    further client is made in milliseconds instead of re-reading the model (~0.2 s)."""
+    import aioboto3
+
+    return aioboto3.Session()
+
+
+class S3Store:
+    """NOAA's S3 buckets as a :class:`~.base.RemoteStore`. Constructing it does no I/O.
+
+    ``cache`` keeps listings of past hours (keyed ``s3:{endpoint}/{bucket}`` and the hour prefix); ``now`` is the
+    clock that decides which hours are past; ``page_size`` is ``MaxKeys`` per ListObjectsV2 page.
+    """
+
+    source = Source.S3
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        cache: ListingCache | None = None,
+        client_factory: ClientFactory | None = None,
+        now: Callable[[], datetime] | None = None,
+        page_size: int = 1000,
+        list_concurrency: int = 8,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self.endpoint = self.settings.s3_endpoint.rstrip("/")
+        self.host = urlsplit(self.endpoint).netloc or self.endpoint
+        self.cache = cache
+        self._client_factory = client_factory or self._default_client
+        self._now = now or (lambda: datetime.now(UTC))
+        if page_size < 1 or list_concurrency < 1:
+            raise ValueError("page size and listing concurrency must be at least 1")
+        self.page_size = page_size
+        self._list_slots = list_concurrency
+        self._chunk_size = chunk_size
+        self._client_cm: AbstractAsyncContextManager[Any] | None = None
+        self._client: Any = None
+        self._lock: asyncio.Lock | None = None
+
+    # ---- client -------------------------------------------------------------------------------------
+
+    def _default_client(self) -> AbstractAsyncContextManager[Any]:
+        import botocore
+        from botocore.config import Config
+
+        config = Config(
+            signature_version=botocore.UNSIGNED,
+            retries={"total_max_attempts": 1},  # no retry here: the fetch loop retries with backoff
+            connect_timeout=self.settings.timeout,
+            read_timeout=self.settings.timeout,
+            max_pool_connections=max(10, 2 * self.settings.concurrency),
+        )
+        return _shared_session().client(
+            "s3", endpoint_url=self.endpoint, region_name=self.settings.s3_region, config=config
+        )
+
+    @property
+    def client_open(self) -> bool:
+        return self._client is not None
+
+    async def _get_client(self) -> Any:
+        if self._client is None:
+            self._lock = self._lock or asyncio.Lock()
+            async with self._lock:
+                if self._client is None:
+                    cm = self._client_factory()
+                    self._client = await cm.__aenter__()
+                    self._client_cm = cm
+        return self._client
+
+    async def close(self) -> None:
+        cm, self._client_cm, self._client = self._client_cm, None, None
+        if cm is not None:
+            await cm.__aexit__(None, None, None)
+
+    async def __aenter__(self) -> S3Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def cache_key(self, bucket: str) -> str:
+        return f"s3:{self.endpoint}/{bucket}"
+
+    # ---- find ---------------------------------------------------------------------------------------
+
+    async def find(
+        self, satellite: SatellitePattern, sector: Sector, band: int, slots: Sequence[datetime]
+    ) -> dict[datetime, RemoteItem]:
+        if satellite is SatellitePattern.GENERIC:
+            raise ValueError("S3 needs a real satellite (goes16 ... goes19), not GENERIC")
+        band = check_band(band)
+        windows = {s: (s - EARLY, s + timedelta(minutes=sector.cadence(s)) - EARLY) for s in map(to_utc, slots)}
+        if not windows:
+            return {}
+        hours: set[datetime] = set()
+        for lo, hi in windows.values():
+            hour = lo.replace(minute=0, second=0, microsecond=0)
+            while hour < hi:
+                hours.add(hour)
+                hour += timedelta(hours=1)
+        gate = asyncio.Semaphore(self._list_slots)
+
+        async def listed(hour: datetime) -> list[tuple[str, int]]:
+            async with gate:
+                return await self._list_hour(satellite.bucket, sector, hour)
+
+        listings = await asyncio.gather(*(listed(h) for h in sorted(hours)))
+        candidates: list[tuple[datetime, datetime, str, str, int]] = []  # start, created, key, name, size
+        ignored = 0
+        for hour, entries in zip(sorted(hours), listings, strict=True):
+            prefix = s3_hour_prefix(sector, hour)
+            for key, size in entries:
+                name = key[len(prefix) :] if key.startswith(prefix) else ""
+                parsed = parse_noaa(name) if is_plain_name(name) else None
+                if parsed is None:
+                    ignored += 1
+                    continue
+                if (parsed.satellite, parsed.sector, parsed.band) == (satellite, sector, band):
+                    candidates.append((parsed.timestamp, parsed.created or parsed.timestamp, key, name, size))
+        if ignored:
+            log.warning("Ignored %d S3 keys that are not plain NOAA file names under their hour prefix", ignored)
+        candidates.sort()
+        starts = [c[0] for c in candidates]
+        found: dict[datetime, RemoteItem] = {}
+        for slot, (lo, hi) in sorted(windows.items()):
+            i = bisect_left(starts, lo)
+            inside = []
+            for c in candidates[i:]:
+                if c[0] >= hi:
+                    break
+                inside.append(c)
+            if inside:  # nearest start; among equal starts, the newest file
+                start, _created, key, name, size = min(inside, key=lambda c: (abs(c[0] - slot), -c[1].timestamp()))
+                found[slot] = RemoteItem(slot, start, name, key, Source.S3, size)
+        return found
+
+    async def _list_hour(self, bucket: str, sector: Sector, hour: datetime) -> list[tuple[str, int]]:
+        prefix = s3_hour_prefix(sector, hour)
+        final = hour + timedelta(hours=1) <= to_utc(self._now()) - CACHE_AFTER
+        if final and self.cache is not None:
+            try:
+                cached = await self.cache.get_listing(self.cache_key(bucket), prefix)
+            except Exception as exc:  # the cache only saves requests: never fail a find for it
+                log.warning("Listing cache unreadable (%s); listing %s again", exc, prefix)
+                cached = None
+            if cached is not None:
+                return [(str(k), int(s)) for k, s in cached]
+        client = await self._get_client()
+        entries: list[tuple[str, int]] = []
+        try:
+            pages = client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self.page_size}
+            )
+            async for page in pages:
+                entries.extend((obj["Key"], int(obj.get("Size", 0))) for obj in page.get("Contents", ()))
+        except Exception as exc:
+            raise self._error(exc, bucket, f"the listing of {prefix}") from exc
+        if final and self.cache is not None:
+            try:
+                await self.cache.put_listing(self.cache_key(bucket), prefix, entries)
+            except Exception as exc:
+                log.warning("Could not cache the listing of %s (%s)", prefix, exc)
+        return entries
+
+    # ---- download -----------------------------------------------------------------------------------
+
+    async def download(self, item: RemoteItem, dest: Path, progress: ByteProgress | None = None) -> None:
+        """Stream ``item`` to ``dest`` with byte progress; check it opens as NetCDF with a ``Rad`` variable."""
+        parsed = parse_noaa(item.name) if is_plain_name(item.name) else None
+        if parsed is None or item.location.rsplit("/", 1)[-1] != item.name:
+            raise UnsafeNameError(f"Refusing S3 object {item.location!r}: its name is not a plain NOAA file name.")
+        bucket, key = parsed.satellite.bucket, item.location
+        client = await self._get_client()
+        done, total = 0, None
+        try:
+            resp = await client.get_object(Bucket=bucket, Key=key)
+            total = resp.get("ContentLength")
+            if progress:
+                progress(0, total)
+            fh = await asyncio.to_thread(open, dest, "wb")
+            try:
+                stream = resp["Body"]
+                async with stream:
+                    while chunk := await stream.read(self._chunk_size):
+                        fh.write(chunk)  # into the page cache: microseconds per chunk
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+            finally:
+                await asyncio.to_thread(fh.close)
+        except Exception as exc:
+            raise self._error(exc, bucket, item.name, done) from exc
+        if total is not None and done != total:
+            raise RemoteUnavailableError(
+                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes); "
+                "it will be retried."
+            )
+        await asyncio.to_thread(_check_netcdf, dest, item.name, self.host)
+
+    # ---- errors -------------------------------------------------------------------------------------
+
+    def _error(self, exc: BaseException, bucket: str, what: str, done: int = 0) -> RemoteError:
+        if isinstance(exc, RemoteError):
+            return exc
+        got = f" after {done:,} bytes" if done else ""
+        where = f"bucket {bucket} at {self.endpoint}"
+        if isinstance(exc, bce.ClientError):
+            err = exc.response.get("Error", {})
+            code = str(err.get("Code", ""))
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            if code == "NoSuchBucket":
+                return RemoteError(
+                    f"The bucket {bucket} does not exist at {self.endpoint}: check the S3 endpoint setting "
+                    "(NOAA's buckets are at https://s3.us-east-1.amazonaws.com) and the satellite."
+                )
+            if code in ("NoSuchKey", "NotFound", "404") or status == 404:
+                return RemoteNotFoundError(f"S3 has no {what} in {where} (it may have been removed).")
+            if code in _RETRYABLE_CODES or status == 429 or status >= 500:
+                headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+                retry_after = headers.get("retry-after")
+                return RemoteUnavailableError(
+                    f"S3 at {self.host} is busy or failing ({code or status}) for {what}; it will be retried. "
+                    "If it persists, lower the concurrency or try later.",
+                    retry_after=float(retry_after) if str(retry_after or "").isdigit() else None,
+                )
+            if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
+                return RemoteError(
+                    f"S3 refused access to {what} in {where} ({code or status}); NOAA's buckets are public, so "
+                    "check the S3 endpoint setting."
+                )
+            return RemoteError(f"S3 error {code or status} for {what} in {where}: {err.get('Message', exc)}")
+        if isinstance(exc, (*_TRANSPORT_ERRORS, aiohttp.ClientError, TimeoutError, ConnectionError)):
+            if isinstance(exc, bce.ReadTimeoutError | bce.ConnectTimeoutError | TimeoutError):
+                return RemoteUnavailableError(
+                    f"Timed out{got} waiting for S3 at {self.host} ({what}, {self.settings.timeout:g} s per read); "
+                    "check the network or raise the timeout."
+                )
+            if isinstance(exc, bce.EndpointConnectionError):
+                return RemoteUnavailableError(
+                    f"Cannot connect to S3 at {self.endpoint}; check the network and the S3 endpoint setting."
+                )
+            return RemoteUnavailableError(
+                f"The connection to S3 at {self.host} broke while receiving {what}{got}; it will be retried."
+            )
+        if isinstance(exc, bce.BotoCoreError | OSError):
+            return RemoteError(f"S3 request for {what} in {where} failed: {exc}")
+        raise exc
+
+
+def _check_netcdf(path: Path, name: str, host: str) -> None:
+    from ..render.netcdf import RenderError, validate_netcdf
+
+    try:
+        validate_netcdf(path)
+    except RenderError as exc:
+        raise RemoteCorruptError(f"{name} from {host} is not a usable ABI file: {exc}") from exc
