@@ -260,3 +260,18 @@ async def test_renders_in_parallel_threads_are_safe(tmp_path: Path) -> None:
         valid = ~np.isnan(expected[i])
         assert np.abs(grey[valid] - (255 - (expected[i][valid] - 180) / 150 * 255)).max() <= 2
     assert all(brightness_temperature(tmp_path / f"new{i}.nc").shape == (120, 200) for i in range(4))
+
+
+def test_import_loads_neither_qt_nor_matplotlib() -> None:
+    """Importing the renderer must not touch Qt, nor matplotlib (whose import creates its config folder)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import goesvfi.integrity_check.render.netcdf, goesvfi.integrity_check.render.cdn_jpeg\n"
+        "import goesvfi.integrity_check.emulator.abi_file\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PyQt6', 'qasync', 'matplotlib')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"

@@ -7,9 +7,12 @@ A table has one RGB row per colour-map entry (256 for most maps). A value v maps
 
 from __future__ import annotations
 
-import matplotlib
+from typing import TYPE_CHECKING
+
 import numpy as np
-from matplotlib.colors import Colormap, ListedColormap
+
+if TYPE_CHECKING:  # matplotlib is imported on first use: importing it creates its config folder on disk
+    from matplotlib.colors import Colormap, ListedColormap
 
 ENHANCED_IR = "enhanced_ir"
 ENHANCED_IR_THRESHOLD = 240.0
@@ -30,6 +33,8 @@ _COLD_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
 
 def colormap_names() -> list[str]:
     """Every accepted name: ``enhanced_ir`` first, then matplotlib's registered colour maps."""
+    import matplotlib
+
     return [ENHANCED_IR, *sorted(matplotlib.colormaps)]
 
 
@@ -42,6 +47,8 @@ def get_colormap(name: str, vmin: float = 180.0, vmax: float = 330.0) -> Colorma
         raise ValueError(f"the colour range needs vmin < vmax (got {vmin} and {vmax})")
     if name == ENHANCED_IR:
         return _enhanced_ir(vmin, vmax)
+    import matplotlib
+
     try:
         return matplotlib.colormaps[name]
     except KeyError:
@@ -66,6 +73,8 @@ def table_index(values: np.ndarray, vmin: float, vmax: float, n: int) -> np.ndar
 
 def _enhanced_ir(vmin: float, vmax: float, n: int = 256) -> ListedColormap:
     """Inverted grey (white = vmin, black = vmax) at and above 240 K; colour ramps for colder tops."""
+    from matplotlib.colors import ListedColormap
+
     kelvin = vmin + np.arange(n) / (n - 1) * (vmax - vmin)
     grey = 1.0 - np.arange(n) / (n - 1)
     rgb = np.repeat(grey[:, None], 3, axis=1)
