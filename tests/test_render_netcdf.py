@@ -275,3 +275,13 @@ def test_import_loads_neither_qt_nor_matplotlib() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_counts_outside_valid_range_are_nan(tmp_path: Path) -> None:
+    """xarray's default decoding ignores valid_range; ours applies it."""
+    nc = _reference_file(tmp_path / "vr.nc", [[202, 302, 402]])
+    with netCDF4.Dataset(nc, "a") as ds:
+        ds["Rad"].setncattr("valid_range", np.array([0, 350], dtype=np.int16))
+    bt = brightness_temperature(nc)
+    assert bt[0, 0] == pytest.approx(REFERENCE_BT[202], abs=1e-3) and bt[0, 1] == pytest.approx(REFERENCE_BT[302])
+    assert math.isnan(bt[0, 2])
