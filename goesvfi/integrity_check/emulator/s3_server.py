@@ -199,13 +199,18 @@ class MotoS3Server:
         return self._client
 
     def create_bucket(self, bucket: str) -> None:
+        """Create ``bucket``; refuse one that exists already (us-east-1 would silently 'create' it again)."""
+        import botocore.exceptions
+
         try:
+            self.client.head_bucket(Bucket=bucket)
+        except botocore.exceptions.ClientError:
             self.client.create_bucket(Bucket=bucket, ACL="public-read")
-        except self.client.exceptions.BucketAlreadyOwnedByYou:
-            raise RuntimeError(
-                f"bucket {bucket} already exists in this process's moto state: stop the other emulator first"
-            ) from None
-        self.buckets.add(bucket)
+            self.buckets.add(bucket)
+            return
+        raise RuntimeError(
+            f"bucket {bucket} already exists in this process's moto state: stop the other emulator first"
+        )
 
     def put(self, bucket: str, key: str, body: bytes) -> None:
         self.client.put_object(Bucket=bucket, Key=key, Body=body, ACL="public-read")

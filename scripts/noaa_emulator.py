@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Run a local NOAA (STAR CDN + S3) on 127.0.0.1 for one satellite/sector/band and UTC range, until Ctrl-C.
+
+    python scripts/noaa_emulator.py --satellite goes18 --sector conus --band 13 \\
+        --start 2023-05-01T00:00 --end 2023-05-02T00:00 [--now 2023-05-02T00:00] [--missing-fraction 0.02]
+
+It prints ``export GOESVFI_CDN_URL=...`` and ``export GOESVFI_S3_ENDPOINT=...`` on stdout (the rest goes to
+stderr), so ``eval "$(python scripts/noaa_emulator.py ... | head -2)"`` in another shell, or copying the two
+lines, points ``goesvfi-integrity`` at it. Pass the same ``--now`` to the tool to place its CDN cutoff alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, iso_z, parse_size, to_utc
+
+
+def _utc(text: str) -> datetime:
+    try:
+        return to_utc(datetime.fromisoformat(text.strip().replace(" ", "T")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time like 2023-05-01T00:00Z") from None
+
+
+def _shape(text: str) -> tuple[int, int]:
+    """``HEIGHTxWIDTH`` of the NetCDF files (rows x columns, as the file's (y, x))."""
+    try:
+        rows, cols = parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return rows, cols
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("the missing fraction must be between 0 and 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--satellite", type=SatellitePattern.parse, default=SatellitePattern.GOES_18)
+    p.add_argument("--sector", type=Sector.parse, default=Sector.CONUS)
+    p.add_argument("--band", type=int, default=13)
+    p.add_argument("--start", type=_utc, help="UTC start (default: 6 hours before --end)")
+    p.add_argument("--end", type=_utc, help="UTC end, exclusive (default: --now)")
+    p.add_argument("--now", type=_utc, help="the emulator's clock for CDN retention (default: the real UTC time)")
+    p.add_argument("--missing-fraction", type=_fraction, default=0.02, help="slots absent on each side (0.02)")
+    p.add_argument("--seed", type=int, default=0, help="seed for which slots are absent (0)")
+    p.add_argument("--nc-shape", type=_shape, default=(150, 250), help="NetCDF rows x columns (150x250)")
+    p.add_argument("--cdn-days", type=float, default=7.0, help="CDN retention in days (7)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--cdn-port", type=int, default=0, help="0 = any free port")
+    p.add_argument("--s3-port", type=int, default=0, help="0 = any free port")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    now = args.now or datetime.now(UTC).replace(second=0, microsecond=0)
+    end = args.end or now
+    start = args.start or end - timedelta(hours=6)
+    if end <= start:
+        print("error: --end must be after --start", file=sys.stderr)
+        return 2
+    from goesvfi.integrity_check.emulator.noaa import NoaaEmulator  # heavy (moto, netCDF4): after the checks
+
+    try:
+        emulator = NoaaEmulator(
+            args.satellite, args.sector, args.band, start=start, end=end, now=now,
+            missing_fraction=args.missing_fraction, seed=args.seed, nc_shape=args.nc_shape,
+            cdn_retention_days=args.cdn_days, host=args.host, cdn_port=args.cdn_port, s3_port=args.s3_port,
+        )  # fmt: skip
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(f"Building {args.satellite.display_name} {args.sector.display_name} band {args.band} ...", file=sys.stderr)
+    try:
+        emulator.start()
+    except OSError as exc:
+        print(f"error: cannot start the emulator: {exc}", file=sys.stderr)
+        return 1
+    try:
+        absent = len(emulator.expected) - len(emulator.s3_slots)
+        print(
+            f"NOAA emulator: {iso_z(start)} -> {iso_z(end)}, now = {iso_z(now)}\n"
+            f"  S3  {emulator.s3_endpoint}: bucket {emulator.bucket}, {len(emulator.s3_slots)} of "
+            f"{len(emulator.expected)} slots ({absent} absent)\n"
+            f"  CDN {emulator.cdn_url}: {len(emulator.cdn_slots)} frames listed (retention {args.cdn_days:g} days)",
+            file=sys.stderr,
+        )
+        for name, value in emulator.env().items():
+            print(f"export {name}={value}")
+        sys.stdout.flush()
+        print(f"Point the tool at it with the two lines above (and --now {iso_z(now)}). Ctrl-C stops.", file=sys.stderr)
+        stop.wait()
+    finally:
+        emulator.stop()
+        print("Emulator stopped.", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
