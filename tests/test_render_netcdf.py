@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import netCDF4
 import numpy as np
@@ -249,7 +251,9 @@ async def test_renders_in_parallel_threads_are_safe(tmp_path: Path) -> None:
 
     files = [_write(tmp_path / f"{i}.nc", shape=(120, 200), seed=i) for i in range(4)]
     expected = [brightness_temperature(nc) for nc in files]
-    jobs = [asyncio.to_thread(render_png, nc, tmp_path / f"{i}.png") for i, nc in enumerate(files)]
+    jobs: list[Coroutine[Any, Any, object]] = [
+        asyncio.to_thread(render_png, nc, tmp_path / f"{i}.png") for i, nc in enumerate(files)
+    ]
     jobs += [asyncio.to_thread(brightness_temperature, nc) for nc in files]
     jobs += [asyncio.to_thread(_write, tmp_path / f"new{i}.nc", shape=(120, 200), seed=9) for i in range(4)]
     results = await asyncio.gather(*jobs)
