@@ -10,6 +10,7 @@ from pathlib import Path
 import netCDF4
 import pytest
 
+from goesvfi.integrity_check.cache_db import CacheDB
 from goesvfi.integrity_check.emulator.abi_file import abi_l1b_bytes
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import MotoS3Server, S3Fault, S3FaultKind
@@ -62,21 +63,6 @@ def fill(server: MotoS3Server, keys: Sequence[str], body: bytes = b"not read by 
         server.put(BUCKET, k, body)
 
 
-class DictListingCache:
-    """The two CacheDB listing methods over a dict (CacheDB itself is tested with SQLite elsewhere)."""
-
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], list[tuple[str, int]]] = {}
-        self.puts: list[tuple[str, str]] = []
-
-    async def get_listing(self, store: str, prefix: str) -> list[tuple[str, int]] | None:
-        return self.data.get((store, prefix))
-
-    async def put_listing(self, store: str, prefix: str, entries: Sequence[tuple[str, int]]) -> None:
-        self.puts.append((store, prefix))
-        self.data[(store, prefix)] = list(entries)
-
-
 def make_store(server: MotoS3Server, **kwargs: object) -> S3Store:
     timeout = kwargs.pop("timeout", 30.0)
     return S3Store(FetchSettings(s3_endpoint=server.endpoint, timeout=timeout), **kwargs)  # type: ignore[arg-type]
@@ -122,28 +108,30 @@ async def test_listing_is_paginated(moto: MotoS3Server) -> None:
     assert moto.list_count(BUCKET) == 4
 
 
-async def test_past_hours_come_from_the_listing_cache(moto: MotoS3Server) -> None:
+async def test_past_hours_come_from_the_listing_cache(moto: MotoS3Server, tmp_path: Path) -> None:
     fill(moto, [K_0001, K_0006])
-    cache = DictListingCache()
     slots = [t(0, 1), t(0, 6)]
     later = lambda: t(5, 0)  # noqa: E731 - hour 00 ended 5 h before: final
-    async with make_store(moto, cache=cache, now=later) as store:
-        first = await store.find(G18, Sector.CONUS, 13, slots)
-    lists = moto.list_count(BUCKET)
-    assert lists == 1 and cache.puts == [(f"s3:{moto.endpoint}/{BUCKET}", "ABI-L1b-RadC/2023/121/00/")]
-    async with make_store(moto, cache=cache, now=later) as store:
+    async with CacheDB(tmp_path / "cache.sqlite") as cache:
+        async with make_store(moto, cache=cache, now=later) as store:
+            first = await store.find(G18, Sector.CONUS, 13, slots)
+        assert moto.list_count(BUCKET) == 1
+        stored = await cache.get_listing(f"s3:{moto.endpoint}/{BUCKET}", "ABI-L1b-RadC/2023/121/00/")
+        assert sorted(k for k, _ in stored or []) == [K_0001, K_0006]
+    async with CacheDB(tmp_path / "cache.sqlite") as cache, make_store(moto, cache=cache, now=later) as store:
         second = await store.find(G18, Sector.CONUS, 13, slots)
-    assert second == first and moto.list_count(BUCKET) == lists  # no ListObjects the second time
+    assert second == first and moto.list_count(BUCKET) == 1  # no ListObjects the second time
 
 
-async def test_recent_hours_are_listed_every_time(moto: MotoS3Server) -> None:
+async def test_recent_hours_are_listed_every_time(moto: MotoS3Server, tmp_path: Path) -> None:
     fill(moto, [K_0001])
-    cache = DictListingCache()
     soon = lambda: t(1, 30)  # noqa: E731 - hour 00 ended only 30 min ago: may still change
-    for _ in range(2):
-        async with make_store(moto, cache=cache, now=soon) as store:
-            await store.find(G18, Sector.CONUS, 13, [t(0, 1)])
-    assert moto.list_count(BUCKET) == 2 and cache.puts == []
+    async with CacheDB(tmp_path / "cache.sqlite") as cache:
+        for _ in range(2):
+            async with make_store(moto, cache=cache, now=soon) as store:
+                await store.find(G18, Sector.CONUS, 13, [t(0, 1)])
+        assert await cache.get_listing(f"s3:{moto.endpoint}/{BUCKET}", "ABI-L1b-RadC/2023/121/00/") is None
+    assert moto.list_count(BUCKET) == 2
 
 
 async def test_download_streams_and_validates(moto: MotoS3Server, tmp_path: Path) -> None:

@@ -62,9 +62,9 @@ _TRANSPORT_ERRORS = (
 class ListingCache(Protocol):
     """What the store needs of ``CacheDB``: remote listings by store and prefix, as (key, size) pairs."""
 
-    async def get_listing(self, store: str, prefix: str) -> Sequence[tuple[str, int]] | None: ...
+    async def get_listing(self, store: str, prefix: str) -> Sequence[tuple[str, int | None]] | None: ...
 
-    async def put_listing(self, store: str, prefix: str, entries: Sequence[tuple[str, int]]) -> None: ...
+    async def put_listing(self, store: str, prefix: str, entries: Sequence[tuple[str, int | None]]) -> None: ...
 
 
 ClientFactory = Callable[[], AbstractAsyncContextManager[Any]]
@@ -190,12 +190,12 @@ class S3Store:
                 hour += timedelta(hours=1)
         gate = asyncio.Semaphore(self._list_slots)
 
-        async def listed(hour: datetime) -> list[tuple[str, int]]:
+        async def listed(hour: datetime) -> list[tuple[str, int | None]]:
             async with gate:
                 return await self._list_hour(satellite.bucket, sector, hour)
 
         listings = await asyncio.gather(*(listed(h) for h in sorted(hours)))
-        candidates: list[tuple[datetime, datetime, str, str, int]] = []  # start, created, key, name, size
+        candidates: list[tuple[datetime, datetime, str, str, int | None]] = []  # start, created, key, name, size
         ignored = 0
         for hour, entries in zip(sorted(hours), listings, strict=True):
             prefix = s3_hour_prefix(sector, hour)
@@ -224,7 +224,7 @@ class S3Store:
                 found[slot] = RemoteItem(slot, start, name, key, Source.S3, size)
         return found
 
-    async def _list_hour(self, bucket: str, sector: Sector, hour: datetime) -> list[tuple[str, int]]:
+    async def _list_hour(self, bucket: str, sector: Sector, hour: datetime) -> list[tuple[str, int | None]]:
         prefix = s3_hour_prefix(sector, hour)
         final = hour + timedelta(hours=1) <= to_utc(self._now()) - CACHE_AFTER
         if final and self.cache is not None:
@@ -234,9 +234,9 @@ class S3Store:
                 log.warning("Listing cache unreadable (%s); listing %s again", exc, prefix)
                 cached = None
             if cached is not None:
-                return [(str(k), int(s)) for k, s in cached]
+                return [(str(k), None if s is None else int(s)) for k, s in cached]
         client = await self._get_client()
-        entries: list[tuple[str, int]] = []
+        entries: list[tuple[str, int | None]] = []
         try:
             pages = client.get_paginator("list_objects_v2").paginate(
                 Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self.page_size}
