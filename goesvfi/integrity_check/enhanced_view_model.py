@@ -14,7 +14,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -212,7 +212,8 @@ class EnhancedViewModel(QObject):
 
     # ---- inputs -------------------------------------------------------------------------------------
 
-    def set_directory(self, directory: str) -> None:
+    def set_directory(self, directory: str, *, detect: bool = True) -> None:
+        """Choose the folder; ``detect`` then guesses satellite, sector and band from its file names."""
         directory = directory.strip()
         if directory == self._directory:
             return
@@ -223,7 +224,36 @@ class EnhancedViewModel(QObject):
         self.directory_selected.emit(directory)
         self.state_changed.emit()
         self.refresh_disk_space()
-        self.detect_archive()
+        if detect:
+            self.detect_archive()
+
+    def apply_inputs(
+        self,
+        *,
+        directory: str | None = None,
+        satellite: SatellitePattern | None = None,
+        sector: Sector | None = None,
+        band: int | None = None,
+        interval_minutes: int | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        """Set several inputs at once (a host application or the command line pre-filling the tab).
+
+        Given values win over detection: with a satellite given, the folder is not auto-detected.
+        """
+        if directory is not None:
+            self.set_directory(directory, detect=satellite is None)
+        if satellite is not None:
+            self.set_satellite(satellite)
+        if sector is not None:
+            self.set_sector(sector)
+        if band is not None:
+            self.set_band(band)
+        if interval_minutes is not None:
+            self.set_interval(interval_minutes)
+        self.set_range(start or self._start, end or self._end)
+        self.inputs_changed.emit()
 
     def set_range(self, start: datetime, end: datetime) -> None:
         self._start, self._end = to_utc(start), to_utc(end)
@@ -270,24 +300,23 @@ class EnhancedViewModel(QObject):
         end = min(self._end, self.now())
         if end < self._end:
             self._log("info", f"Scanning up to now ({utc_text(end)}): later frames cannot exist yet.")
-        warning = self._satellite.coverage_warning(self._start, end)
-        if warning:
-            self._log("warning", warning)
         args = (Path(self._directory), self._satellite, self._start, end)
         options = {"sector": self._sector, "band": self._band, "interval_minutes": self._interval}
-        return self._start_task(Task.SCAN, "Scan", self._run_scan(*args, force_rescan=force_rescan, **options))
+        return self._start_task(Task.SCAN, "Scan", lambda: self._run_scan(*args, force_rescan=force_rescan, **options))
 
     def fetch_missing(self) -> bool:
         if not self.can_fetch or self._scan is None or self._scan_dir is None:
             self._fail("Nothing to fetch: scan a folder with missing frames first.")
             return False
-        return self._start_task(Task.FETCH, "Fetch", self._run_fetch(self._scan_for_fetch(), self._scan_dir))
+        scan, folder = self._scan_for_fetch(), self._scan_dir
+        return self._start_task(Task.FETCH, "Fetch", lambda: self._run_fetch(scan, folder))
 
     def export_csv(self, path: str) -> bool:
         if not self.can_export or not path.strip():
             self._fail("Nothing to export: scan a folder first.")
             return False
-        return self._start_task(Task.EXPORT, "Export", self._run_export(Path(path), list(self.slots)))
+        slots = list(self.slots)
+        return self._start_task(Task.EXPORT, "Export", lambda: self._run_export(Path(path), slots))
 
     def cancel(self) -> None:
         if self._task is not None and not self._task.done() and self.can_cancel:
@@ -309,11 +338,13 @@ class EnhancedViewModel(QObject):
             return
         if self._detect_task is not None:
             self._detect_task.cancel()
-        self._detect_task = self._spawn(self._run_detect(Path(self._directory)))
+        folder = Path(self._directory)
+        self._detect_task = self._spawn(lambda: self._run_detect(folder))
 
     def refresh_disk_space(self) -> None:
         if self._directory:
-            self._spawn(self._run_disk(Path(self._directory)))
+            folder = Path(self._directory)
+            self._spawn(lambda: self._run_disk(folder))
 
     def report_exception(self, exc: BaseException) -> None:
         """The application's last-resort hook: an exception nobody caught becomes a message."""
@@ -349,10 +380,22 @@ class EnhancedViewModel(QObject):
 
     def _scan_for_fetch(self) -> ScanResult:
         """The scan with what is still unresolved as its missing list (so Fetch again retries failures)."""
-        assert self._scan is not None
+        scan = self._scan
+        assert scan is not None
         done = {s.timestamp: s.path for s in self.slots if s.status is SlotStatus.FETCHED and s.path is not None}
         missing = [s.timestamp for s in self.slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED)]
-        return replace(self._scan, existing={**self._scan.existing, **done}, missing=missing)
+        return ScanResult(
+            satellite=scan.satellite,
+            sector=scan.sector,
+            band=scan.band,
+            start=scan.start,
+            end=scan.end,
+            interval_minutes=scan.interval_minutes,
+            expected=scan.expected,
+            existing={**scan.existing, **done},
+            missing=missing,
+            warnings=list(scan.warnings),
+        )
 
     def _loop_for_tasks(self) -> asyncio.AbstractEventLoop:
         if self._loop is not None:
@@ -362,26 +405,34 @@ class EnhancedViewModel(QObject):
         except RuntimeError:
             return asyncio.get_event_loop_policy().get_event_loop()
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = self._loop_for_tasks().create_task(coro)
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
+        """A background task (detection, disk space) whose failures become a message, never a traceback."""
+
+        async def guarded() -> None:
+            try:
+                await work()
+            except Exception as exc:
+                self._fail(user_message(exc))
+
+        task = self._loop_for_tasks().create_task(guarded())
         self._side_tasks.add(task)
         task.add_done_callback(self._side_tasks.discard)
         return task
 
-    def _start_task(self, kind: Task, title: str, coro: Coroutine[Any, Any, str]) -> bool:
+    def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, str]]) -> bool:
         self._task_kind = kind
         self._last_error = None
         self._pending = self._shown = None
-        self._task = self._loop_for_tasks().create_task(self._guard(kind, title, coro))
+        self._task = self._loop_for_tasks().create_task(self._guard(kind, title, work))
         self._progress_timer.start()
         self._disk_timer.start()
         self.state_changed.emit()
         return True
 
-    async def _guard(self, kind: Task, title: str, coro: Coroutine[Any, Any, str]) -> None:
+    async def _guard(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, str]]) -> None:
         started = time.monotonic()
         try:
-            message = await coro
+            message = await work()
         except asyncio.CancelledError:
             self._log("warning", f"{title} cancelled.")
             self._set_status(f"{title} cancelled.")
