@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -231,7 +232,8 @@ def _aligned(start: datetime, end: datetime, step: int, phase: int) -> list[date
         return []
     # One datetime addition per slot, in C: a year of 5-minute slots in ~10 ms instead of ~100 ms.
     first_dt = EPOCH + timedelta(minutes=first)
-    return list(itertools.accumulate(itertools.repeat(timedelta(minutes=step), count - 1), initial=first_dt))
+    steps = itertools.repeat(timedelta(minutes=step), count - 1)
+    return list(itertools.accumulate(steps, operator.add, initial=first_dt))
 
 
 def expected_slots(
