@@ -135,6 +135,8 @@ async def test_wrong_sector_size_is_refused_before_any_request(cdn: CdnServer) -
     store = store_for(cdn)
     with pytest.raises(ValueError, match="625x375 is not a Full Disk size"):
         await store.find(G18, Sector.FULL_DISK, 13, SLOTS)
+    with pytest.raises(ValueError, match="not GENERIC"):
+        await store.find(SatellitePattern.GENERIC, Sector.CONUS, 13, SLOTS)
     assert not store.session_open and cdn.request_count() == 0
 
 

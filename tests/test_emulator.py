@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,8 +144,6 @@ def test_script_prints_exports_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert all(line.startswith("export ") for line in lines), lines
         env = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines)
         assert set(env) == {"GOESVFI_CDN_URL", "GOESVFI_S3_ENDPOINT"}
-        import urllib.request
-
         with urllib.request.urlopen(env["GOESVFI_CDN_URL"] + "/GOES18/ABI/CONUS/13/", timeout=10) as resp:
             assert b"20231210001_GOES18-ABI-CONUS-13-2500x1500.jpg" in resp.read()
         proc.send_signal(2)  # SIGINT, as Ctrl-C
@@ -166,3 +165,8 @@ def test_script_rejects_bad_input() -> None:
         capture_output=True, text=True, timeout=60, env={**os.environ},
     )  # fmt: skip
     assert run.returncode == 2 and "--end must be after --start" in run.stderr
+
+
+def test_prerender_fills_the_frame_cache(noaa_emulator: NoaaEmulator) -> None:
+    assert noaa_emulator.cdn.prerender((416, 250)) == len(noaa_emulator.cdn_slots) == 23
+    assert noaa_emulator.cdn.prerender((339, 339)) == 0  # a full-disk size: not in a CONUS folder

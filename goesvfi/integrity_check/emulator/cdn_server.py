@@ -133,6 +133,16 @@ class CdnServer:
         now = self.now()
         return sorted(t for t in archive.frames if now - self.retention <= t <= now)
 
+    def prerender(self, size: tuple[int, int]) -> int:
+        """Render every visible frame at ``size`` now (e.g. before a benchmark); return how many."""
+        count = 0
+        for archive in self.archives.values():
+            if size in archive.sizes:
+                for t in self.visible(archive):
+                    self.frames.get((archive.satellite, archive.sector, archive.band, t, size))
+                    count += 1
+        return count
+
     # ---- faults and request log ---------------------------------------------------------------------
 
     def inject(self, fault: Fault) -> Fault:

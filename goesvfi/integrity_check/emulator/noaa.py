@@ -47,20 +47,22 @@ def _dataset_name(data: bytes) -> str:
             ds.close()
 
 
-@functools.lru_cache(maxsize=1024)
 def _abi_file(
     satellite: SatellitePattern, sector: Sector, band: int, start: datetime, shape: tuple[int, int], seed: int
 ) -> tuple[bytes, str]:
-    """A file's bytes and its own ``dataset_name`` (the NOAA file name, as in the real archive).
-
-    Cached: tests start many emulators over the same range, and each file takes tens of milliseconds to write.
-    """
+    """A file's bytes and its own ``dataset_name`` (the NOAA file name, as in the real archive)."""
     data = abi_l1b_bytes(satellite=satellite, sector=sector, band=band, start=start, shape=shape, seed=seed)
     name = _dataset_name(data)
     parsed = parse_noaa(name)
     if parsed is None or parsed.timestamp != start:
         raise RuntimeError(f"the ABI writer named its file {name!r} for a scan starting {start}")
     return data, name
+
+
+_CACHED_PIXELS = 10_000
+# Tests start many emulators over the same range with small files (~40 KB at 60 x 100), each taking tens of
+# milliseconds to write: keep up to 1024 of them (~50 MB at most). Larger files are made afresh.
+_cached_abi_file = functools.lru_cache(maxsize=1024)(_abi_file)
 
 
 def _sample(slots: list[datetime], fraction: float, rng: random.Random) -> set[datetime]:
@@ -215,7 +217,9 @@ class NoaaEmulator:
                 future.result()
 
     def _netcdf(self, start: datetime, seed: int) -> tuple[bytes, str]:
-        return _abi_file(self.satellite, self.sector, self.band, start, self.nc_shape, seed)
+        args = (self.satellite, self.sector, self.band, start, self.nc_shape, seed)
+        small = self.nc_shape[0] * self.nc_shape[1] <= _CACHED_PIXELS
+        return _cached_abi_file(*args) if small else _abi_file(*args)
 
     def __enter__(self) -> NoaaEmulator:
         return self.start()

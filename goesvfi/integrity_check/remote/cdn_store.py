@@ -140,6 +140,8 @@ class CDNStore:
         self, satellite: SatellitePattern, sector: Sector, band: int, slots: Sequence[datetime]
     ) -> dict[datetime, RemoteItem]:
         """Which of ``slots`` the band folder's index lists at the configured size."""
+        if satellite is SatellitePattern.GENERIC:
+            raise ValueError("the CDN needs a real satellite (goes16 ... goes19), not GENERIC")
         size = self.size_for(sector)
         wanted = {to_utc(s) for s in slots}
         if not wanted:
