@@ -1,0 +1,295 @@
+"""One fetch run: list each store once, then download, convert and write each missing slot.
+
+The :class:`~.reconcile_manager.ReconcileManager` builds a :class:`FetchJob` per ``fetch_missing`` call.
+Per slot: try the planned stores in order (fallback on any failure of the first), download to a temp file in
+the target folder with retries, convert to a temp PNG off the event loop, fsync and rename to the canonical
+name. Temp files are removed in ``finally`` whatever happens (error, disk guard, cancel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from .atomic_write import check_png, commit, remove_quietly, sweep_temps, temp_path
+from .disk_guard import DiskGuard, DiskSpaceError, estimate_bytes
+from .fetch_plan import FetchPlan
+from .remote.base import RemoteError, RemoteItem, RemoteStore, UnsafeNameError
+from .results import Progress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, Stage
+from .retry import RetryPolicy, Sleep, with_retries
+from .time_index import canonical_name
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Converter = Callable[[Source, Path, Path], None]
+"""Blocking: write the PNG for a downloaded file (``source``, downloaded path, PNG path)."""
+_DOWNLOAD_SUFFIX = {Source.CDN: ".jpg", Source.S3: ".nc"}
+_STORE_NAME = {Source.CDN: "CDN", Source.S3: "S3"}
+
+
+class ConversionError(Exception):
+    """A downloaded file could not be turned into a PNG; ``str(error)`` is for the user."""
+
+
+def check_remote_name(name: str) -> str:
+    """Refuse a listed name that is not a plain file name (remote names never decide local paths)."""
+    bad = (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+        or ".." in name
+        or (len(name) > 1 and name[1] == ":")
+    )
+    if bad:
+        raise UnsafeNameError(f"refused the listed name {name!r}: it is not a plain file name")
+    return name
+
+
+async def run_blocking(func: Callable[..., T], *args: object) -> T:
+    """``asyncio.to_thread`` that, when cancelled, waits for the thread to end before re-raising.
+
+    So a ``finally`` that removes temp files runs only after the thread stopped writing them.
+    """
+    fut = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(fut)
+    except asyncio.CancelledError:
+        while not fut.done():
+            try:
+                await asyncio.wait({fut})
+            except asyncio.CancelledError:
+                continue
+        if not fut.cancelled() and fut.exception() is not None:
+            log.debug("work ended by an error after a cancel: %s", fut.exception())
+        raise
+
+
+@dataclass(slots=True)
+class FetchEnv:
+    """What a job needs from its manager."""
+
+    stores: Mapping[Source, RemoteStore]
+    convert: Converter
+    policy: RetryPolicy
+    sleep: Sleep
+    concurrency: int
+    render_slots: int
+    inflight: dict[Path, asyncio.Future[SlotResult]]
+
+
+class FetchJob:
+    def __init__(
+        self,
+        scan: ScanResult,
+        directory: Path,
+        plan: FetchPlan,
+        env: FetchEnv,
+        guard: DiskGuard,
+        progress: ProgressSink,
+    ) -> None:
+        self.scan = scan
+        self.directory = directory
+        self.plan = plan
+        self.env = env
+        self.guard = guard
+        self.progress = progress
+        self.results = {slot.timestamp: slot for slot in scan.slots()}
+        self._listing_tasks: dict[Source, asyncio.Task[dict[datetime, RemoteItem]]] = {}
+        self.listing_errors: dict[Source, str] = {}
+        self.finished: list[SlotResult] = []  # fetched or failed, for the fetch log
+        self._done = 0
+        self._total = len(plan.order)
+        self._render = asyncio.Semaphore(env.render_slots)
+        self._present: set[datetime] = set()
+
+    # ---- the run ------------------------------------------------------------------------------------
+
+    async def run(self) -> list[SlotResult]:
+        for slot, reason in self.plan.skipped.items():
+            self.results[slot].error = reason
+        if self.plan.order:
+            if self.guard.check_start() is not None:
+                self._stop_rest(list(self.plan.order))
+            else:
+                await self._fetch_all()
+        return [self.results[t] for t in sorted(self.results)]
+
+    async def _fetch_all(self) -> None:
+        names = {self._final(t).name: t for t in self.plan.order}
+        for name in await asyncio.to_thread(sweep_temps, self.directory, set(names)):
+            self._present.add(names[name])  # written since the scan (resume, or another run)
+        semaphore = asyncio.Semaphore(self.env.concurrency)
+
+        async def one(slot: datetime) -> None:
+            async with semaphore:
+                await self._slot(slot)
+
+        self._report(f"Fetching {self._total} missing frame{'s' if self._total != 1 else ''}")
+        try:
+            async with asyncio.TaskGroup() as group:
+                for slot in self.plan.order:
+                    group.create_task(one(slot))
+        finally:
+            for task in self._listing_tasks.values():
+                task.cancel()
+            await asyncio.gather(*self._listing_tasks.values(), return_exceptions=True)
+        self.progress(Progress(self._done, self._total, Stage.DONE, self._summary()))
+
+    async def _items(self, source: Source) -> dict[datetime, RemoteItem]:
+        """The store's listing for every slot it may serve: one ``find`` per store, made when first needed.
+
+        A store that is only a fallback is never listed when the first choice serves every slot.
+        """
+        task = self._listing_tasks.get(source)
+        if task is None:
+            task = asyncio.create_task(self._list(source))
+            self._listing_tasks[source] = task
+        return await asyncio.shield(task)
+
+    async def _list(self, source: Source) -> dict[datetime, RemoteItem]:
+        store = self.env.stores[source]
+        wanted = self.plan.slots_for(source)
+        self.progress(Progress(self._done, self._total, Stage.LIST, f"Listing {_STORE_NAME[source]}"))
+        try:
+            return await with_retries(
+                lambda: store.find(self.scan.satellite, self.scan.sector, self.scan.band, wanted),
+                self.env.policy,
+                self.env.sleep,
+            )
+        except (RemoteError, ValueError) as exc:
+            log.warning("Listing %s failed: %s", _STORE_NAME[source], exc)
+            self.listing_errors[source] = f"listing failed: {exc}"
+            return {}
+
+    # ---- one slot -----------------------------------------------------------------------------------
+
+    def _final(self, slot: datetime) -> Path:
+        return self.directory / canonical_name(self.scan.satellite, self.scan.sector, self.scan.band, slot)
+
+    async def _slot(self, slot: datetime) -> None:
+        final = self._final(slot)
+        result = self.results[slot]
+        other = self.env.inflight.get(final)
+        if other is not None:  # another fetch into this folder is writing this slot right now
+            done = await asyncio.shield(other)
+            result.status, result.source, result.path = done.status, done.source, done.path
+            result.remote, result.error = done.remote, done.error
+        else:
+            mine: asyncio.Future[SlotResult] = asyncio.get_running_loop().create_future()
+            self.env.inflight[final] = mine
+            try:
+                await self._fetch_slot(slot, final, result)
+            finally:
+                del self.env.inflight[final]
+                mine.set_result(result)
+        if result.status in (SlotStatus.FETCHED, SlotStatus.FAILED):
+            self.finished.append(result)
+        self._done += 1
+        if result.status is SlotStatus.FETCHED:
+            state = f"fetched from {_STORE_NAME[result.source or Source.LOCAL]}"
+        else:
+            state = result.status.value
+        self._report(f"{final.name}: {state}", final.name)
+
+    async def _fetch_slot(self, slot: datetime, final: Path, result: SlotResult) -> None:
+        if self.guard.tripped is not None:
+            self._stop_rest([slot])
+            return
+        if slot in self._present:
+            result.status, result.source, result.path, result.error = SlotStatus.PRESENT, Source.LOCAL, final, None
+            return
+        order = self.plan.order[slot]
+        errors: list[str] = []
+        for source in order:
+            name = _STORE_NAME[source]
+            item = (await self._items(source)).get(slot)
+            if item is None:
+                errors.append(f"{name}: {self.listing_errors.get(source, 'not in its listing')}")
+                continue
+            if result.remote is None:  # a failed slot reports the first store that listed it
+                result.source, result.remote = source, item.location
+            estimate = estimate_bytes(source, self.scan.sector, item.size)
+            if not self.guard.reserve(estimate):
+                self._stop_rest([slot])
+                return
+            try:
+                check_remote_name(item.name)
+                await self._download_convert(source, item, final)
+            except (RemoteError, ConversionError) as exc:
+                log.info("%s from %s failed: %s", final.name, name, exc)
+                errors.append(f"{name}: {exc}")
+                continue
+            except OSError as exc:
+                if exc.errno == errno.ENOSPC:
+                    self.guard.tripped = DiskSpaceError(self.directory, 0, self.guard.threshold)
+                    self._stop_rest([slot])
+                    return
+                errors.append(f"{name}: could not write {final.name} ({exc.strerror or exc})")
+                continue
+            finally:
+                self.guard.release(estimate)
+            result.status, result.source, result.path = SlotStatus.FETCHED, source, final
+            result.remote, result.error = item.location, None
+            return
+        result.status, result.error = SlotStatus.FAILED, "; ".join(errors)
+        if result.source is None:
+            result.source = order[0]
+
+    async def _download_convert(self, source: Source, item: RemoteItem, final: Path) -> None:
+        store = self.env.stores[source]
+        download = temp_path(final, _DOWNLOAD_SUFFIX[source])
+        png = temp_path(final, ".png")
+        label = f"Downloading {final.name} from {_STORE_NAME[source]}"
+
+        def byte_progress(done: int, total: int | None) -> None:
+            self.progress(Progress(self._done, self._total, Stage.FETCH, label, final.name, done, total))
+
+        async def attempt() -> None:
+            remove_quietly(download)  # a retry starts from an empty file
+            await store.download(item, download, byte_progress)
+
+        try:
+            await with_retries(attempt, self.env.policy, self.env.sleep)
+            self.progress(Progress(self._done, self._total, Stage.RENDER, f"Writing {final.name}", final.name))
+            async with self._render:
+                await run_blocking(self._convert_and_commit, source, download, png, final)
+        finally:
+            remove_quietly(download, png)
+
+    def _convert_and_commit(self, source: Source, download: Path, png: Path, final: Path) -> None:
+        try:
+            self.env.convert(source, download, png)
+            check_png(png)
+        except ConversionError:
+            raise
+        except (ValueError, RuntimeError) as exc:
+            raise ConversionError(f"could not convert {download.suffix[1:].upper()} to PNG: {exc}") from exc
+        commit(png, final)
+
+    # ---- bookkeeping --------------------------------------------------------------------------------
+
+    def _stop_rest(self, slots: list[datetime]) -> None:
+        """Disk guard tripped: these slots are not attempted (MISSING, with the reason)."""
+        reason = str(self.guard.tripped)
+        for slot in slots:
+            result = self.results[slot]
+            if result.status is SlotStatus.MISSING:
+                result.source, result.error = None, reason
+
+    def _report(self, message: str, current: str | None = None) -> None:
+        self.progress(Progress(self._done, self._total, Stage.FETCH, message, current))
+
+    def _summary(self) -> str:
+        fetched = sum(r.status is SlotStatus.FETCHED for r in self.results.values())
+        failed = sum(r.status is SlotStatus.FAILED for r in self.results.values())
+        text = f"Fetched {fetched} of {self._total}, {failed} failed"
+        return f"{text}. {self.guard.tripped}" if self.guard.tripped is not None else text

@@ -1,0 +1,308 @@
+"""ReconcileManager: scan a folder, plan CDN or S3 per missing slot, fetch, render and write PNG frames.
+
+The seed's enhanced example runs as written::
+
+    manager = ReconcileManager(cache_db=cache_db, base_dir=base_dir)
+    total, existing, fetched = await manager.reconcile(directory=..., satellite=..., start_time=...,
+                                                       end_time=..., interval_minutes=10, progress_callback=...)
+
+:meth:`ReconcileManager.reconcile_detailed` returns per-slot results (status, source, path, remote, error) for
+the GUI, the CLI and the CSV. Constructing a manager does no I/O: stores and the cache open lazily.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .disk_guard import DiskFree, DiskGuard, DiskSpaceError
+from .fetch_job import ConversionError, FetchEnv, FetchJob
+from .fetch_plan import plan_fetch
+from .remote.base import RemoteStore
+from .results import LegacyProgress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, progress_adapter
+from .retry import RetryPolicy
+from .settings import FetchSettings
+from .time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
+
+if TYPE_CHECKING:
+    from .cache_db import CacheDB
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DiskSpaceError", "ReconcileManager", "ReconcileReport"]
+
+AnyProgress = ProgressSink | LegacyProgress | None
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    """A scan and what the fetch made of each expected slot (one :class:`SlotResult` per slot, in time order)."""
+
+    scan: ScanResult
+    slots: list[SlotResult]
+    stopped: DiskSpaceError | None = None  # the disk guard stopped the fetch early
+
+    @property
+    def total(self) -> int:
+        return len(self.scan.expected)
+
+    @property
+    def existing(self) -> int:
+        """Slots present before the fetch."""
+        return len(self.scan.existing)
+
+    @property
+    def fetched(self) -> int:
+        return sum(s.status is SlotStatus.FETCHED for s in self.slots)
+
+    @property
+    def failed(self) -> list[SlotResult]:
+        return [s for s in self.slots if s.status is SlotStatus.FAILED]
+
+    @property
+    def unresolved(self) -> list[SlotResult]:
+        """Slots still absent after the fetch: failed, or not attempted (with the reason in ``error``)."""
+        return [s for s in self.slots if s.status in (SlotStatus.FAILED, SlotStatus.MISSING)]
+
+    @property
+    def missing_after(self) -> int:
+        return len(self.unresolved)
+
+
+def _convert(settings: FetchSettings) -> Callable[[Source, Path, Path], None]:
+    """The blocking converter of downloaded files to PNG (renderers imported on first use)."""
+
+    def convert(source: Source, downloaded: Path, png: Path) -> None:
+        if source is Source.CDN:
+            from .render.cdn_jpeg import jpeg_to_png
+            from .render.netcdf import RenderError
+        else:
+            from .render.netcdf import RenderError, render_png
+        try:
+            if source is Source.CDN:
+                jpeg_to_png(downloaded, png)
+            else:
+                render_png(downloaded, png, colormap=settings.colormap, vmin=settings.vmin, vmax=settings.vmax)
+        except RenderError as exc:
+            raise ConversionError(str(exc)) from exc
+
+    return convert
+
+
+class ReconcileManager:
+    def __init__(
+        self,
+        cache_db: CacheDB | None = None,
+        base_dir: Path | None = None,
+        *,
+        settings: FetchSettings | None = None,
+        cdn_store: RemoteStore | None = None,
+        s3_store: RemoteStore | None = None,
+        now: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        disk_free: DiskFree | None = None,
+    ) -> None:
+        self.settings = (settings or FetchSettings.from_env()).validate()
+        self.base_dir = Path(base_dir) if base_dir is not None else None
+        self._cache = cache_db
+        self._own_cache = False
+        self._stores: dict[Source, RemoteStore] = {}
+        if cdn_store is not None:
+            self._stores[Source.CDN] = cdn_store
+        if s3_store is not None:
+            self._stores[Source.S3] = s3_store
+        self._own_stores: set[Source] = set()
+        self._now = now or (lambda: datetime.now(UTC))
+        self._sleep = sleep
+        self._disk_free = disk_free
+        self._inflight: dict[Path, asyncio.Future[SlotResult]] = {}
+
+    # ---- lifecycle ----------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> ReconcileManager:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the stores (and the cache) this manager created; injected ones stay open."""
+        for source in sorted(self._own_stores, key=lambda s: s.value):
+            await self._stores.pop(source).close()
+        self._own_stores.clear()
+        if self._own_cache and self._cache is not None:
+            await self._cache.close()
+            self._cache, self._own_cache = None, False
+
+    def now(self) -> datetime:
+        return to_utc(self._now())
+
+    @property
+    def cache_db(self) -> CacheDB:
+        if self._cache is None:
+            from .cache_db import CacheDB
+
+            self._cache, self._own_cache = CacheDB(), True
+        return self._cache
+
+    def store(self, source: Source) -> RemoteStore:
+        """The store for ``source``, created on first use (no I/O until it is used)."""
+        if source not in self._stores:
+            if source is Source.CDN:
+                from .remote.cdn_store import CdnStore
+
+                self._stores[source] = CdnStore(self.settings)
+            elif source is Source.S3:
+                from .remote.s3_store import S3Store
+
+                self._stores[source] = S3Store(self.settings, cache=self.cache_db, now=self._now)
+            else:
+                raise ValueError(f"no remote store for {source.value}")
+            self._own_stores.add(source)
+        return self._stores[source]
+
+    def _directory(self, directory: Path | str | None) -> Path:
+        if directory is not None:
+            return Path(directory)
+        if self.base_dir is None:
+            raise ValueError("no folder given: pass directory= or construct the manager with base_dir=")
+        return self.base_dir
+
+    # ---- scan ---------------------------------------------------------------------------------------
+
+    async def scan(
+        self,
+        directory: Path | str | None,
+        satellite: SatellitePattern,
+        start_time: datetime,
+        end_time: datetime,
+        *,
+        sector: Sector = Sector.CONUS,
+        band: int = DEFAULT_BAND,
+        interval_minutes: int = 0,
+        progress_callback: AnyProgress = None,
+        force_rescan: bool = False,
+    ) -> ScanResult:
+        """Which expected slots the folder holds and which are missing (cached; off the event loop)."""
+        from .reconciler import scan_directory
+
+        return await scan_directory(
+            self._directory(directory),
+            satellite,
+            start_time,
+            end_time,
+            sector=sector,
+            band=band,
+            interval_minutes=interval_minutes,
+            cache=self.cache_db,
+            progress_callback=progress_callback,
+            force_rescan=force_rescan,
+        )
+
+    # ---- fetch --------------------------------------------------------------------------------------
+
+    async def fetch_missing(
+        self,
+        scan: ScanResult,
+        directory: Path | str | None = None,
+        *,
+        progress_callback: AnyProgress = None,
+    ) -> list[SlotResult]:
+        """Fetch the scan's missing slots into ``directory``; one :class:`SlotResult` per expected slot.
+
+        PRESENT (was there), FETCHED (source, path, remote), FAILED (error) or MISSING (not attempted: the
+        satellite had no data then, or the disk guard stopped the fetch; ``error`` says why). Every fetched
+        and failed slot goes into the cache's fetch log. Cancel with ``task.cancel()``.
+        """
+        return (await self._fetch(scan, directory, progress_callback)).slots
+
+    async def _fetch(
+        self, scan: ScanResult, directory: Path | str | None, progress_callback: AnyProgress
+    ) -> ReconcileReport:
+        folder = self._directory(directory)
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is not a folder")
+        plan = plan_fetch(scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days)
+        sources = {source for order in plan.order.values() for source in order}
+        env = FetchEnv(
+            stores={source: self.store(source) for source in sources},
+            convert=_convert(self.settings),
+            policy=RetryPolicy(self.settings.retries, self.settings.backoff_base, self.settings.backoff_max),
+            sleep=self._sleep,
+            concurrency=self.settings.concurrency,
+            render_slots=max(1, min(self.settings.concurrency, os.cpu_count() or 1)),
+            inflight=self._inflight,
+        )
+        guard = DiskGuard(folder, self.settings.disk_threshold, self._disk_free)
+        job = FetchJob(scan, folder, plan, env, guard, progress_adapter(progress_callback))
+        try:
+            slots = await job.run()
+        finally:
+            if job.finished:
+                await self._log(job.finished)
+        return ReconcileReport(scan, slots, guard.tripped)
+
+    async def _log(self, slots: list[SlotResult]) -> None:
+        from .cache_db import CacheError
+
+        try:
+            await self.cache_db.log_fetches(slots)
+        except CacheError as exc:  # the frames are written; only the log entry is lost
+            log.warning("The fetch log was not updated: %s", exc)
+
+    # ---- scan + fetch -------------------------------------------------------------------------------
+
+    async def reconcile_detailed(
+        self,
+        directory: Path | str | None,
+        satellite: SatellitePattern,
+        start_time: datetime,
+        end_time: datetime,
+        interval_minutes: int = 0,
+        progress_callback: AnyProgress = None,
+        *,
+        sector: Sector = Sector.CONUS,
+        band: int = DEFAULT_BAND,
+    ) -> ReconcileReport:
+        """Scan, then fetch what is missing: the scan and one result per expected slot."""
+        scan = await self.scan(
+            directory,
+            satellite,
+            start_time,
+            end_time,
+            sector=sector,
+            band=band,
+            interval_minutes=interval_minutes,
+            progress_callback=progress_callback,
+        )
+        return await self._fetch(scan, directory, progress_callback)
+
+    async def reconcile(
+        self,
+        directory: Path | str | None,
+        satellite: SatellitePattern,
+        start_time: datetime,
+        end_time: datetime,
+        interval_minutes: int = 0,
+        progress_callback: AnyProgress = None,
+        *,
+        sector: Sector = Sector.CONUS,
+        band: int = DEFAULT_BAND,
+    ) -> tuple[int, int, int]:
+        """The seed's call: ``(total expected, existing before, fetched)``.
+
+        Raises :class:`DiskSpaceError` (with ``.report``) when the disk guard stopped the fetch.
+        """
+        report = await self.reconcile_detailed(
+            directory, satellite, start_time, end_time, interval_minutes, progress_callback, sector=sector, band=band
+        )
+        if report.stopped is not None:
+            report.stopped.report = report
+            raise report.stopped
+        return report.total, report.existing, report.fetched

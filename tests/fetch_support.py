@@ -1,0 +1,72 @@
+"""Helpers shared by the fetch tests (manager against the emulator, folder checks)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.reconcile_manager import ReconcileManager
+
+SMALL_CDN = (416, 250)  # the smallest CONUS size keeps JPG work in tests small
+
+
+class RecordingSleep:
+    """An injected ``sleep`` that records the backoff delays and only yields to the loop."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        await asyncio.sleep(0)
+
+
+def make_manager(
+    emulator: NoaaEmulator, folder: Path, now: datetime, cache_path: Path, **settings: Any
+) -> ReconcileManager:
+    """A manager pointed at ``emulator`` with its clock at ``now`` and backoff sleeps recorded."""
+    settings.setdefault("cdn_size", SMALL_CDN)
+    settings.setdefault("disk_threshold", 0)
+    return ReconcileManager(
+        cache_db=CacheDB(cache_path),
+        base_dir=folder,
+        settings=emulator.settings(**settings),
+        now=lambda: now,
+        sleep=RecordingSleep(),
+    )
+
+
+def canonical(emulator: NoaaEmulator, slot: datetime) -> str:
+    """The canonical name, written out by hand from the README's pattern (not built by the code under test)."""
+    sat = emulator.satellite.value
+    return f"{sat}_{emulator.sector.value}_C{emulator.band:02d}_{slot:%Y%m%dT%H%M%S}Z.png"
+
+
+def frame_names(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+
+
+def leftovers(root: Path) -> list[str]:
+    """Every temp or hidden file under ``root`` (lock files excepted): there must be none after a fetch."""
+    out = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            hidden = name.startswith(".") and not name.startswith(".goesvfi-integrity")
+            if hidden or ".part" in name:
+                out.append(os.path.join(dirpath, name))
+    return out
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Decode the whole PNG (a truncated file fails) and return (width, height)."""
+    with Image.open(path) as img:
+        assert img.format == "PNG"
+        img.load()
+        return img.size
