@@ -89,9 +89,9 @@ class _Query:
     interval_minutes: int
 
 
-def _check_folder(directory: Path) -> str:
+def check_folder(directory: Path | str) -> str:
     """The folder as an absolute real path; ScanInputError if it is missing, not a folder, or unreadable."""
-    directory = directory.expanduser()
+    directory = Path(directory).expanduser()
     if not directory.exists():
         raise ScanInputError(f"folder {directory} does not exist")
     if not directory.is_dir():
@@ -216,7 +216,7 @@ async def scan_directory(
     ):
         raise _no_slots(query)
     sink = progress_adapter(progress if progress is not None else progress_callback)
-    root = await asyncio.to_thread(_check_folder, Path(directory))
+    root = await asyncio.to_thread(check_folder, directory)
     cached = await _cached_dirs(cache, root)
     loop = asyncio.get_running_loop()
     cancel = threading.Event()

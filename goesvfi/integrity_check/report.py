@@ -1,0 +1,137 @@
+"""Reports: the per-slot CSV, gap analytics, and the human summary the command line prints."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from .atomic_write import commit, remove_quietly, temp_path
+from .results import Gap, SlotResult, SlotStatus, find_gaps
+from .time_index import iso_z
+
+CSV_COLUMNS = ("timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error")
+
+
+def csv_row(slot: SlotResult) -> list[str]:
+    return [
+        iso_z(slot.timestamp),
+        slot.satellite.value,
+        slot.sector.value,
+        str(slot.band),
+        slot.status.value,
+        slot.source.value if slot.source else "",
+        str(slot.path) if slot.path else "",
+        slot.remote or "",
+        slot.error or "",
+    ]
+
+
+def write_csv_stream(stream: TextIO, slots: Iterable[SlotResult]) -> None:
+    """Write the header and one row per slot to an open text stream."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_row(slot) for slot in slots)
+
+
+def write_csv(path: str | Path, slots: Sequence[SlotResult]) -> None:
+    """Write the CSV report atomically: a temp file in the target folder, fsync, rename."""
+    final = Path(path).expanduser()
+    tmp = temp_path(final, ".csv")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            write_csv_stream(fh, slots)
+        commit(tmp, final)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
+
+
+def csv_text(slots: Iterable[SlotResult]) -> str:
+    out = io.StringIO()
+    write_csv_stream(out, slots)
+    return out.getvalue()
+
+
+def merge_fetch_log(slots: Sequence[SlotResult], log: Mapping[datetime, SlotResult]) -> list[SlotResult]:
+    """The scan's slots with what the fetch log knows: fetched files show as fetched (with source and remote),
+    missing slots whose last fetch failed as failed (with the error)."""
+    out = []
+    for slot in slots:
+        entry = log.get(slot.timestamp)
+        if entry is None or entry.status is SlotStatus.PRESENT:
+            out.append(slot)
+        elif slot.status is SlotStatus.PRESENT:
+            if entry.status is SlotStatus.FETCHED:
+                out.append(_replace(slot, SlotStatus.FETCHED, entry, error=None))
+            else:
+                out.append(slot)
+        elif entry.status is SlotStatus.FETCHED:
+            out.append(_replace(slot, SlotStatus.MISSING, entry, error="fetched before, but no longer in the folder"))
+        else:  # failed, or not attempted (with the reason)
+            out.append(_replace(slot, entry.status, entry, error=entry.error))
+    return out
+
+
+def _replace(slot: SlotResult, status: SlotStatus, entry: SlotResult, error: str | None) -> SlotResult:
+    return SlotResult(
+        slot.timestamp, slot.satellite, slot.sector, slot.band, status, entry.source, slot.path, entry.remote, error
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Gap analytics
+# --------------------------------------------------------------------------------------------------
+
+
+def gap_dict(gap: Gap) -> dict[str, Any]:
+    return {"start": iso_z(gap.start), "end": iso_z(gap.end), "count": gap.count}
+
+
+def summarize(expected: Sequence[datetime], missing: Sequence[datetime]) -> dict[str, Any]:
+    """Counts, percentage, number of gaps, the longest gap (the earliest of equal ones) and missing per day.
+
+    ``missing_per_day`` maps every day (``YYYY-MM-DD``, UTC) that has expected slots to its missing count.
+    """
+    gaps = find_gaps(expected, missing)
+    longest = max(gaps, key=lambda g: g.count) if gaps else None
+    per_day: Counter[str] = Counter(dict.fromkeys((t.date().isoformat() for t in expected), 0))
+    per_day.update(t.date().isoformat() for t in missing)
+    n, m = len(expected), len(missing)
+    return {
+        "expected": n,
+        "present": n - m,
+        "missing": m,
+        "missing_percent": round(100 * m / n, 2) if n else 0.0,
+        "gaps": len(gaps),
+        "longest_gap": None if longest is None else gap_dict(longest) | {"description": longest.describe()},
+        "missing_per_day": dict(per_day),
+    }
+
+
+def format_summary(
+    expected: Sequence[datetime], missing: Sequence[datetime], *, title: str | None = None, max_lines: int = 20
+) -> str:
+    """The human summary: totals, the gaps (up to ``max_lines``) and the days with missing slots."""
+    s = summarize(expected, missing)
+    lines = [title] if title else []
+    lines.append(f"Expected {s['expected']}, present {s['present']}, missing {s['missing']} ({s['missing_percent']}%)")
+    if not s["gaps"]:
+        lines.append("No gaps.")
+        return "\n".join(lines)
+    gaps = find_gaps(expected, missing)
+    lines.append(f"{len(gaps)} gap{'s' if len(gaps) != 1 else ''}; longest: {s['longest_gap']['description']}")
+    lines.extend(f"  {gap.describe()}" for gap in gaps[:max_lines])
+    if len(gaps) > max_lines:
+        lines.append(f"  ... and {len(gaps) - max_lines} more")
+    totals = Counter(t.date().isoformat() for t in expected)
+    days = [(day, count) for day, count in s["missing_per_day"].items() if count]
+    lines.append("Missing per day:")
+    lines.extend(f"  {day}  {count} of {totals[day]}" for day, count in days[:max_lines])
+    if len(days) > max_lines:
+        lines.append(f"  ... and {len(days) - max_lines} more days")
+    return "\n".join(lines)
