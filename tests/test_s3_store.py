@@ -156,6 +156,12 @@ async def test_emulator_corrupt_object_is_corrupt_and_hostile_keys_are_ignored(
 ) -> None:
     bad, hostile = t(0, 11), t(0, 21)
     emu = noaa_emulator_factory(missing_fraction=0.0, corrupt_slots=[bad], hostile_slots=[hostile])
+    listed = emu.s3.client.list_objects_v2(Bucket=BUCKET, Prefix="ABI-L1b-RadC/2023/121/00/")["Contents"]
+    hostile_keys = sorted(o["Key"][25:] for o in listed if "_s20231210021" in o["Key"])
+    assert [k.replace(k[k.index("OR_") :], "NAME") for k in hostile_keys] == [
+        "../../../../tmp/NAME", "..\\..\\NAME", "NAME", "nested/NAME",  # NAME ending ".nc.part"
+    ]  # fmt: skip
+    assert hostile_keys[2].endswith(".nc.part")
     async with S3Store(emu.settings()) as store:
         found = await store.find(G18, Sector.CONUS, 13, emu.expected)
         assert hostile not in found  # only hostile keys cover it: ../, nested, backslashes, unparseable
