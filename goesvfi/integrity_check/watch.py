@@ -379,7 +379,7 @@ class WatchLoop:
                     except Exception:
                         log.exception("the watch cycle callback failed")
                 delay = (self.next_run - self.now()).total_seconds()
-                if delay > 0:
+                if delay > 0 and not stop.is_set():
                     await _until_stopped(self._sleep(delay), stop)
         finally:
             self.next_run = None
