@@ -107,11 +107,14 @@ class ReconcileManager:
         now: Callable[[], datetime] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         disk_free: DiskFree | None = None,
+        use_cache: bool = True,
     ) -> None:
+        """``use_cache=False`` (the CLI's ``--no-cache``): scan without the cache, keep no S3 listings, log nothing."""
         self.settings = (settings or FetchSettings.from_env()).validate()
         self.base_dir = Path(base_dir) if base_dir is not None else None
         self._cache = cache_db
         self._own_cache = False
+        self.use_cache = use_cache
         self._stores: dict[Source, RemoteStore] = {}
         if cdn_store is not None:
             self._stores[Source.CDN] = cdn_store
@@ -155,13 +158,14 @@ class ReconcileManager:
         """The store for ``source``, created on first use (no I/O until it is used)."""
         if source not in self._stores:
             if source is Source.CDN:
-                from .remote.cdn_store import CdnStore
+                from .remote.cdn_store import CDNStore
 
-                self._stores[source] = CdnStore(self.settings)
+                self._stores[source] = CDNStore(self.settings)
             elif source is Source.S3:
                 from .remote.s3_store import S3Store
 
-                self._stores[source] = S3Store(self.settings, cache=self.cache_db, now=self._now)
+                cache = self.cache_db if self.use_cache else None
+                self._stores[source] = S3Store(self.settings, cache=cache, now=self._now)
             else:
                 raise ValueError(f"no remote store for {source.value}")
             self._own_stores.add(source)
@@ -200,7 +204,7 @@ class ReconcileManager:
             sector=sector,
             band=band,
             interval_minutes=interval_minutes,
-            cache=self.cache_db,
+            cache=self.cache_db if self.use_cache else None,
             progress_callback=progress_callback,
             force_rescan=force_rescan,
         )
@@ -244,7 +248,7 @@ class ReconcileManager:
         try:
             slots = await job.run()
         finally:
-            if job.finished:
+            if job.finished and self.use_cache:
                 await self._log(job.finished)
         return ReconcileReport(scan, slots, guard.tripped)
 
@@ -269,6 +273,7 @@ class ReconcileManager:
         *,
         sector: Sector = Sector.CONUS,
         band: int = DEFAULT_BAND,
+        force_rescan: bool = False,
     ) -> ReconcileReport:
         """Scan, then fetch what is missing: the scan and one result per expected slot."""
         scan = await self.scan(
@@ -280,6 +285,7 @@ class ReconcileManager:
             band=band,
             interval_minutes=interval_minutes,
             progress_callback=progress_callback,
+            force_rescan=force_rescan,
         )
         return await self._fetch(scan, directory, progress_callback)
 
