@@ -155,8 +155,9 @@ def _set_aside(path: Path) -> Path | None:
 class CacheDB:
     """Async SQLite cache; see the module docstring. ``async with CacheDB(path) as db: ...``."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 5.0) -> None:
         self._path = Path(path).expanduser() if path is not None else None
+        self._timeout = timeout  # seconds to wait for a lock held by another connection
         self._conn: aiosqlite.Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
@@ -223,7 +224,9 @@ class CacheDB:
     async def _connect(self, path: Path | None) -> aiosqlite.Connection:
         if path is not None:
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(":memory:" if path is None else str(path), isolation_level=None, timeout=5.0)
+        conn = await aiosqlite.connect(
+            ":memory:" if path is None else str(path), isolation_level=None, timeout=self._timeout
+        )
         try:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")

@@ -193,8 +193,8 @@ class NameParser:
     """``parse(name) -> (ms time, packed key)`` or None for one name; STAR CDN names via per-day caches."""
 
     def __init__(self) -> None:
-        self._days: dict[str, int] = {}  # 'YYYYDDD' -> ms of midnight, -1 if not a day
-        self._tods: dict[str, int] = {}  # 'HHMM' -> ms since midnight, -1 if not a time
+        self._days: dict[str, int | None] = {}  # 'YYYYDDD' -> ms of midnight, None if not a day
+        self._tods: dict[str, int | None] = {}  # 'HHMM' -> ms since midnight, None if not a time
         self._keys: dict[str, int] = {}  # 'GOES18-ABI-CONUS-13' -> packed key
 
     def parse(self, name: str) -> tuple[int, int] | None:
@@ -205,24 +205,25 @@ class NameParser:
                 return None
             return _ms(parsed.timestamp), pack_key(parsed.satellite, parsed.sector, parsed.band, parsed.kind)
         day, tod, prefix = m.groups()
-        day_ms = self._days.get(day)
-        if day_ms is None:
-            day_ms = self._days[day] = _day_of_year_ms(day)
-        tod_ms = self._tods.get(tod)
-        if tod_ms is None:
+        if day not in self._days:
+            self._days[day] = _day_of_year_ms(day)
+        if tod not in self._tods:
             h, mi = int(tod[:2]), int(tod[2:])
-            tod_ms = self._tods[tod] = -1 if h > 23 or mi > 59 else (h * 60 + mi) * 60_000
+            self._tods[tod] = None if h > 23 or mi > 59 else (h * 60 + mi) * 60_000
+        day_ms, tod_ms = self._days[day], self._tods[tod]
+        if day_ms is None or tod_ms is None:
+            return None
         key = self._keys.get(prefix)
         if key is None:
             sat, _abi, sector, band = prefix.split("-")
             satellite = SatellitePattern.from_number(int(sat[4:]))
             sector_ = Sector.CONUS if sector == "CONUS" else Sector.FULL_DISK
             key = self._keys[prefix] = pack_key(satellite, sector_, int(band), NameKind.CDN)
-        return (day_ms + tod_ms, key) if day_ms >= 0 and tod_ms >= 0 else None
+        return day_ms + tod_ms, key
 
 
-def _day_of_year_ms(text: str) -> int:
+def _day_of_year_ms(text: str) -> int | None:
     year, doy = int(text[:4]), int(text[4:])
     if year < 1 or not 1 <= doy <= (date(year, 12, 31) - date(year, 1, 1)).days + 1:
-        return -1
+        return None
     return _ms(datetime(year, 1, 1, tzinfo=UTC)) + (doy - 1) * 86_400_000

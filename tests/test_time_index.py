@@ -1,0 +1,282 @@
+"""Property tests of the time index: name round trips, day of year, leap years, year boundaries, schedules."""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from goesvfi.integrity_check.time_index import (
+    CDN_SIZES,
+    MODE6_START,
+    NameKind,
+    SatellitePattern,
+    Sector,
+    canonical_name,
+    cdn_filename,
+    cdn_url,
+    detect_interval,
+    expected_slots,
+    matches,
+    parse_canonical,
+    parse_cdn,
+    parse_legacy,
+    parse_name,
+    parse_noaa,
+    s3_hour_prefix,
+    s3_key,
+    to_utc,
+)
+
+REAL = SatellitePattern.real()
+satellites = st.sampled_from(REAL)
+sectors = st.sampled_from(list(Sector))
+cdn_sectors = st.sampled_from([Sector.CONUS, Sector.FULL_DISK])
+bands = st.integers(1, 16)
+# Second precision, naive (the code must take naive as UTC), across many leap and common years.
+times = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 12, 31, 23, 59, 59)).map(
+    lambda d: d.replace(microsecond=0)
+)
+minutes = times.map(lambda d: d.replace(second=0))
+tenths = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31, 23, 59, 59)).map(
+    lambda d: d.replace(microsecond=d.microsecond // 100_000 * 100_000)
+)
+
+
+def day_of_year(d: datetime) -> int:
+    return (d.date() - date(d.year, 1, 1)).days + 1
+
+
+def utc(d: datetime) -> datetime:
+    return d.replace(tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------------------------------
+# Round trips
+# --------------------------------------------------------------------------------------------------
+
+
+@given(satellites, sectors, bands, times)
+def test_canonical_round_trip(sat: SatellitePattern, sector: Sector, band: int, ts: datetime) -> None:
+    name = canonical_name(sat, sector, band, ts)
+    assert name == f"goes{sat.number}_{sector.value}_C{band:02d}_{ts:%Y%m%dT%H%M%S}Z.png"
+    for parsed in (parse_canonical(name), parse_name(name)):
+        assert parsed is not None
+        assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band) == (utc(ts), sat, sector, band)
+        assert parsed.kind is NameKind.CANONICAL
+
+
+@given(satellites, sectors, bands, st.lists(times, min_size=2, max_size=20, unique=True))
+def test_canonical_names_sort_by_time(sat: SatellitePattern, sector: Sector, band: int, stamps: list) -> None:
+    names = [canonical_name(sat, sector, band, t) for t in stamps]
+    assert sorted(names) == [canonical_name(sat, sector, band, t) for t in sorted(stamps)]
+
+
+@given(satellites, cdn_sectors, bands, minutes, st.data())
+def test_cdn_round_trip(sat: SatellitePattern, sector: Sector, band: int, ts: datetime, data: st.DataObject) -> None:
+    size = data.draw(st.sampled_from(CDN_SIZES[sector]))
+    name = cdn_filename(sat, sector, band, ts, size)
+    assert name[:11] == f"{ts.year:04d}{day_of_year(ts):03d}{ts.hour:02d}{ts.minute:02d}"
+    assert name.endswith(f"_GOES{sat.number}-ABI-{sector.cdn_dir}-{band}-{size[0]}x{size[1]}.jpg")
+    url = cdn_url(sat, sector, band, ts, size, base_url="http://127.0.0.1:9/")
+    assert url.startswith(f"http://127.0.0.1:9/GOES{sat.number}/ABI/{sector.cdn_dir}/{band}/")
+    for parsed in (parse_cdn(name), parse_cdn(url), parse_name(name)):
+        assert parsed is not None
+        assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band) == (utc(ts), sat, sector, band)
+        assert parsed.size == size and parsed.kind is NameKind.CDN
+
+
+@given(satellites, sectors, bands, tenths, st.sampled_from([3, 4, 6]))
+def test_noaa_round_trip(sat: SatellitePattern, sector: Sector, band: int, start: datetime, mode: int) -> None:
+    key = s3_key(sat, sector, band, start, mode=mode)
+    doy = day_of_year(start)
+    assert key.startswith(f"{sector.s3_product}/{start.year:04d}/{doy:03d}/{start.hour:02d}/")
+    assert s3_hour_prefix(sector, start) == key.rsplit("/", 1)[0] + "/"
+    name = key.rsplit("/", 1)[1]
+    stamp = f"s{start.year:04d}{doy:03d}{start:%H%M%S}{start.microsecond // 100_000}_"
+    assert stamp in name and f"-M{mode}C{band:02d}_G{sat.number}_" in name
+    for parsed in (parse_noaa(key), parse_noaa(name), parse_name(name)):
+        assert parsed is not None
+        assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band) == (utc(start), sat, sector, band)
+        assert parsed.mode == mode and parsed.kind is NameKind.NOAA
+
+
+@given(satellites, times, st.sampled_from(["{s}_{t}Z.png", "{s}_ir_{t}.png", "frame_{t}Z_{s}.png"]))
+def test_legacy_iso_names(sat: SatellitePattern, ts: datetime, pattern: str) -> None:
+    name = pattern.format(s=sat.value, t=f"{ts:%Y%m%dT%H%M%S}")
+    parsed = parse_legacy(name)
+    assert parsed is not None and parsed.timestamp == utc(ts) and parsed.satellite is sat
+    assert parse_name(name) == parsed
+
+
+@given(satellites, times, st.sampled_from(["g{n}", "G{n}", "goes{n}", "GOES-{n}", "goes_{n}"]))
+def test_legacy_underscore_names_and_hints(sat: SatellitePattern, ts: datetime, hint: str) -> None:
+    name = f"{hint.format(n=sat.number)}_{ts:%Y%m%d_%H%M%S}.png"
+    parsed = parse_name(name)
+    assert parsed is not None and parsed.timestamp == utc(ts) and parsed.satellite is sat
+
+
+def test_legacy_examples() -> None:
+    old = parse_name("goes16_ir_C13_conus_G16_20230501T000100Z.png")
+    assert old is not None
+    assert (old.timestamp, old.satellite, old.sector, old.band, old.kind) == (
+        datetime(2023, 5, 1, 0, 1, tzinfo=UTC), SatellitePattern.GOES_16, Sector.CONUS, 13, NameKind.LEGACY,
+    )  # fmt: skip
+    generic = parse_name("frame_20230501_000100.png")
+    assert generic is not None and generic.satellite is SatellitePattern.GENERIC
+    assert generic.sector is None and generic.band is None
+    assert matches(generic, SatellitePattern.GOES_18, Sector.CONUS, 13)
+    assert parse_name("readme.txt") is None
+
+
+# --------------------------------------------------------------------------------------------------
+# Day of year and leap years
+# --------------------------------------------------------------------------------------------------
+
+
+@given(st.integers(1990, 2100))
+def test_day_366_only_in_leap_years(year: int) -> None:
+    name = f"{year}3661200_GOES18-ABI-FD-13-1808x1808.jpg"
+    parsed = parse_cdn(name)
+    if calendar.isleap(year):
+        assert parsed is not None and parsed.timestamp == datetime(year, 12, 31, 12, tzinfo=UTC)
+    else:
+        assert parsed is None  # not silently January 1st of the next year
+    assert parse_cdn(f"{year}0001200_GOES18-ABI-FD-13-1808x1808.jpg") is None
+    assert parse_cdn(f"{year}3671200_GOES18-ABI-FD-13-1808x1808.jpg") is None
+    noaa = f"OR_ABI-L1b-RadF-M6C13_G18_s{year}3661200003_e{year}3661209003_c{year}3661209303.nc"
+    assert (parse_noaa(noaa) is not None) == calendar.isleap(year)
+
+
+@pytest.mark.parametrize("year", [2000, 2020, 2024])
+def test_leap_day_round_trips(year: int) -> None:
+    ts = datetime(year, 2, 29, 23, 56)
+    assert parse_name(cdn_filename(SatellitePattern.GOES_18, Sector.CONUS, 13, ts)).timestamp == utc(ts)  # type: ignore[union-attr]
+    assert cdn_filename(SatellitePattern.GOES_18, Sector.CONUS, 13, ts)[:7] == f"{year}060"
+
+
+def test_invalid_times_are_not_names() -> None:
+    for name in (
+        "goes18_conus_C13_20231301T000100Z.png",  # month 13
+        "goes18_conus_C13_20230229T000100Z.png",  # 2023 is not a leap year
+        "goes18_conus_C13_20230501T240100Z.png",
+        "20231212460_GOES18-ABI-CONUS-13-2500x1500.jpg",  # minute 60
+    ):
+        assert parse_name(name) is None, name
+
+
+# --------------------------------------------------------------------------------------------------
+# Expected slots
+# --------------------------------------------------------------------------------------------------
+
+mode6_days = st.dates(min_value=date(2019, 4, 2), max_value=date(2035, 12, 31))
+mode3_days = st.dates(min_value=date(2017, 3, 1), max_value=date(2019, 4, 1))
+
+
+def day_range(d: date) -> tuple[datetime, datetime]:
+    start = datetime(d.year, d.month, d.day, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+@given(mode6_days)
+def test_mode6_counts_and_phase(d: date) -> None:
+    conus = expected_slots(Sector.CONUS, *day_range(d))
+    assert len(conus) == 288 and {t.minute % 5 for t in conus} == {1}
+    fd = expected_slots(Sector.FULL_DISK, *day_range(d))
+    assert len(fd) == 144 and {t.minute % 10 for t in fd} == {0}
+    assert len(expected_slots(Sector.MESO1, *day_range(d))) == 1440
+
+
+@given(mode3_days)
+def test_mode3_counts_and_phase(d: date) -> None:
+    fd = expected_slots(Sector.FULL_DISK, *day_range(d))
+    assert len(fd) == 96 and {t.minute % 15 for t in fd} == {0}
+    conus = expected_slots(Sector.CONUS, *day_range(d))
+    assert len(conus) == 288 and {t.minute % 5 for t in conus} == {2}
+
+
+@given(mode6_days, st.sampled_from([10, 15, 30, 60]))
+def test_interval_keeps_phase(d: date, interval: int) -> None:
+    slots = expected_slots(Sector.CONUS, *day_range(d), interval_minutes=interval)
+    assert len(slots) == 1440 // interval
+    assert slots[0] == day_range(d)[0] + timedelta(minutes=1)
+    assert all(b - a == timedelta(minutes=interval) for a, b in itertools.pairwise(slots))
+    if interval == 30:
+        assert {t.minute for t in slots} == {1, 31}
+
+
+@given(st.integers(2019, 2034), st.integers(2, 600))
+def test_year_boundary_is_seamless(year: int, span_minutes: int) -> None:
+    boundary = datetime(year + 1, 1, 1, tzinfo=UTC)
+    start, end = boundary - timedelta(minutes=span_minutes), boundary + timedelta(minutes=span_minutes)
+    slots = expected_slots(Sector.CONUS, start, end)
+    assert slots == sorted(slots) and all(start <= t < end for t in slots)
+    assert all(b - a == timedelta(minutes=5) for a, b in itertools.pairwise(slots))
+    first_after = [t for t in slots if t >= boundary]
+    assert first_after[0] == boundary + timedelta(minutes=1)
+    assert len(slots) == len(expected_slots(Sector.CONUS, start, boundary)) + len(first_after)
+
+
+def test_mode_change_day() -> None:
+    start, end = MODE6_START - timedelta(hours=12), MODE6_START + timedelta(hours=12)
+    fd = expected_slots(Sector.FULL_DISK, start, end)
+    assert len(fd) == 12 * 4 + 12 * 6  # 15-minute Mode 3, then 10-minute Mode 6
+    conus = expected_slots(Sector.CONUS, start, end)
+    assert conus[0].minute % 5 == 2 and conus[-1].minute % 5 == 1
+
+
+def test_naive_and_aware_inputs_agree() -> None:
+    est = timezone(timedelta(hours=-5))
+    naive = expected_slots(Sector.CONUS, datetime(2023, 5, 1, 5), datetime(2023, 5, 1, 6))
+    aware = expected_slots(Sector.CONUS, datetime(2023, 5, 1, tzinfo=est), datetime(2023, 5, 1, 1, tzinfo=est))
+    assert naive == aware and naive[0] == datetime(2023, 5, 1, 5, 1, tzinfo=UTC)
+    assert to_utc(datetime(2023, 5, 1)).tzinfo is UTC
+
+
+def test_empty_and_short_ranges() -> None:
+    t = datetime(2023, 5, 1, tzinfo=UTC)
+    assert expected_slots(Sector.CONUS, t, t) == []
+    assert expected_slots(Sector.CONUS, t + timedelta(minutes=2), t + timedelta(minutes=4)) == []
+    assert expected_slots(Sector.CONUS, t, t + timedelta(minutes=2)) == [t + timedelta(minutes=1)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Interval detection
+# --------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60)
+@given(
+    st.sampled_from([1, 5, 10, 15, 30, 60]),
+    st.integers(0, 59),
+    st.integers(3, 200),
+    st.datetimes(min_value=datetime(2018, 1, 1), max_value=datetime(2030, 1, 1)),
+    st.floats(0, 59.9),
+)
+def test_detect_interval_finds_interval_and_phase(
+    interval: int, phase_seed: int, count: int, base: datetime, seconds: float
+) -> None:
+    phase = phase_seed % interval
+    first = math_floor_to(base, interval, phase)
+    stamps = [first + timedelta(minutes=interval * i, seconds=seconds) for i in range(count)]
+    assert detect_interval(stamps, default=5) == (interval, phase)
+
+
+def math_floor_to(base: datetime, interval: int, phase: int) -> datetime:
+    """The latest time <= base whose minutes since the epoch are phase modulo interval."""
+    epoch_min = int((utc(base) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() // 60)
+    epoch_min -= (epoch_min - phase) % interval
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(minutes=epoch_min)
+
+
+def test_detect_interval_with_gaps_and_fallback() -> None:
+    t0 = datetime(2023, 5, 1, 0, 1, tzinfo=UTC)
+    stamps = [t0 + timedelta(minutes=5 * i) for i in range(50) if i not in (7, 8, 20)]
+    assert detect_interval(stamps, default=10) == (5, 1)
+    assert detect_interval(stamps[:2], default=10) == (10, None)
+    s3_like = [t + timedelta(seconds=17.3) for t in stamps]  # :01:17.3 starts: still phase 1
+    assert detect_interval(s3_like, default=10) == (5, 1)
