@@ -172,6 +172,7 @@ class CycleResult:
     busy: bool = False
     pruned: tuple[Path, ...] = ()
     problems: tuple[SlotResult, ...] = ()  # failed and not-attempted slots, with their errors
+    slots: tuple[SlotResult, ...] = ()  # every expected slot of the window (for a CSV or a table)
     outage: bool = False  # counted as a failing cycle (backs off)
 
     @property
@@ -316,6 +317,7 @@ class WatchLoop:
             busy=busy,
             pruned=pruned,
             problems=problems,
+            slots=tuple(slots),
             outage=outage,
         )
         if not busy:

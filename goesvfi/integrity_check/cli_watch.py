@@ -1,0 +1,242 @@
+"""``goesvfi-integrity watch DIR --satellite goes19 --window 24h --every 10m``: keep an archive complete.
+
+Every period (ticks aligned to the period) it reconciles ``[now - window, now - latency)``, fetches what is
+missing, and prints one line per cycle on stdout (``--json``: one JSON object per line). It runs until Ctrl-C
+or SIGTERM, which cancel the running cycle cleanly (no partial frame is left) and exit with status 0.
+``--once`` runs a single cycle (for cron). Exit status: 0 done or stopped; 1 ``--once`` and the cycle failed
+(an error, or NOAA unreachable); 2 bad input; 3 another watcher keeps this folder (the message names it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .cli import PROG, ArchiveArgs, UsageError, add_archive_options, archive_args, progress_bar
+from .folder_lock import FolderLockedError, FolderLockError
+from .reconcile_manager import ReconcileManager
+from .report import write_csv
+from .settings import FetchSettings
+from .time_index import iso_z
+from .watch import CycleResult, WatchConfig, WatchLoop, format_duration, parse_duration, trailing_window
+
+EXIT_CYCLE_FAILED = 1
+EXIT_LOCKED = 3
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``watch`` subcommand (called by :func:`goesvfi.integrity_check.cli.build_parser`)."""
+    parser = subparsers.add_parser(
+        "watch",
+        help="keep a folder complete: every period, fetch what the trailing window lacks",
+        description=(
+            "Every period, reconcile the trailing window [now - WINDOW, now - LATENCY) and fetch what is "
+            "missing; one line per cycle. Runs until Ctrl-C or SIGTERM (exit status 0). Durations: 90s, 10m, "
+            "24h, 7d, 1h30m."
+        ),
+    )
+    add_archive_options(parser, time_range=False)
+    group = parser.add_argument_group("watch options")
+    group.add_argument("--window", default="24h", help="how far back to keep complete (default 24h)")
+    group.add_argument("--every", default="10m", help="period between cycles (default 10m)")
+    group.add_argument(
+        "--latency", default="20m", help="skip scans newer than this: NOAA has not published them yet (default 20m)"
+    )
+    group.add_argument(
+        "--keep",
+        type=float,
+        metavar="DAYS",
+        help="delete this tool's own frames of this archive older than DAYS (at least the window); off by default",
+    )
+    group.add_argument("--dry-run", action="store_true", help="with --keep: list what would be deleted, delete nothing")
+    group.add_argument(
+        "--lock-wait",
+        default="0",
+        help="if another watcher keeps the folder, wait this long for it to stop (default 0: exit at once)",
+    )
+    group.add_argument("--backoff-max", default="1h", help="longest wait after repeated failing cycles (default 1h)")
+    group.add_argument("--once", action="store_true", help="run one cycle and exit (for cron)")
+    parser.set_defaults(handler=run_watch)
+
+
+def _duration(text: str, option: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def watch_config(ns: argparse.Namespace) -> tuple[WatchConfig, ArchiveArgs]:
+    """Validate the options; raises :class:`UsageError` with one line for the user."""
+    window = _duration(ns.window, "--window")
+    every = _duration(ns.every, "--every")
+    latency = timedelta(0) if ns.latency.strip() in ("0", "0s", "0m") else _duration(ns.latency, "--latency")
+    lock_wait = 0.0 if ns.lock_wait.strip() in ("0", "0s") else _duration(ns.lock_wait, "--lock-wait").total_seconds()
+    backoff_max = _duration(ns.backoff_max, "--backoff-max")
+    if ns.rescan:
+        raise UsageError("--rescan does not apply to watch: every cycle rescans what changed")
+    window_start, window_end = trailing_window(datetime.now(UTC), window, latency)
+    if window_end <= window_start:
+        raise UsageError(f"--window ({ns.window}) must be longer than --latency ({ns.latency})")
+    args = archive_args(ns, start=window_start, end=window_end)
+    config = WatchConfig(
+        directory=args.directory,
+        satellite=args.satellite,
+        sector=args.sector,
+        band=args.band,
+        window=window,
+        every=every,
+        latency=latency,
+        interval_minutes=args.interval_minutes,
+        keep_days=ns.keep,
+        dry_run=ns.dry_run,
+        backoff_max=backoff_max,
+        lock_wait=lock_wait,
+    )
+    try:
+        config.validate()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return config, args
+
+
+def cycle_json(result: CycleResult, next_run: datetime | None) -> dict[str, Any]:
+    """One cycle as a JSON object (``--json``)."""
+    return {
+        "started": iso_z(result.started),
+        "window_start": iso_z(result.window_start),
+        "window_end": iso_z(result.window_end),
+        "expected": result.expected,
+        "present": result.present,
+        "fetched": result.fetched,
+        "failed": result.failed,
+        "not_attempted": result.not_attempted,
+        "seconds": round(result.duration, 3),
+        "error": result.error,
+        "busy": result.busy,
+        "outage": result.outage,
+        "pruned": [str(p) for p in result.pruned],
+        "problems": [{"timestamp": iso_z(s.timestamp), "status": s.status.value, "error": s.error}
+                     for s in result.problems],
+        "next_run": iso_z(next_run) if next_run else None,
+    }  # fmt: skip
+
+
+class _Printer:
+    """Prints each cycle (text line or JSON), pruning lists, and rewrites the CSV."""
+
+    def __init__(self, ns: argparse.Namespace, config: WatchConfig) -> None:
+        self.json = bool(ns.json)
+        self.csv: str | None = ns.csv
+        self.config = config
+        self.bar = progress_bar()
+        self._listed: set[str] = set()
+
+    def __call__(self, result: CycleResult, next_run: datetime | None) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.json:
+            print(json.dumps(cycle_json(result, next_run)), flush=True)
+        else:
+            line = result.summary()
+            if next_run is not None:
+                line += f", next {iso_z(next_run)}"
+            print(line, flush=True)
+            self._print_pruned(result)
+        if self.csv and result.slots:
+            try:
+                write_csv(self.csv, list(result.slots))
+            except OSError as exc:
+                print(f"{PROG}: cannot write the CSV file {self.csv}: {exc.strerror or exc}", file=sys.stderr)
+
+    def _print_pruned(self, result: CycleResult) -> None:
+        verb = "would delete" if self.config.dry_run else "deleted"
+        for path in result.pruned:
+            if self.config.dry_run and str(path) in self._listed:
+                continue  # a dry run lists each file once, not every cycle
+            self._listed.add(str(path))
+            print(f"  {verb} {path}", flush=True)
+
+    def header(self) -> None:
+        cfg = self.config
+        keep = f", keep {cfg.keep_days:g} days{' (dry run)' if cfg.dry_run else ''}" if cfg.keep_days else ""
+        text = (
+            f"watching {cfg.directory}: {cfg.satellite.display_name} {cfg.sector.display_name} band {cfg.band}, "
+            f"window {format_duration(cfg.window)}, every {format_duration(cfg.every)}, "
+            f"latency {format_duration(cfg.latency)}{keep}"
+        )
+        print(text, file=sys.stderr if self.json else sys.stdout, flush=True)
+
+
+def _install_stop(stop: asyncio.Event) -> Callable[[], None]:
+    """Ctrl-C and SIGTERM set ``stop``; returns the function that restores the previous handlers."""
+    loop = asyncio.get_running_loop()
+    signals = [signal.SIGINT, signal.SIGTERM]
+
+    def on_signal(signum: int) -> None:
+        if not stop.is_set():
+            name = signal.Signals(signum).name
+            print(f"{PROG}: {name}: stopping (a running cycle is cancelled, nothing partial is kept)", file=sys.stderr)
+        stop.set()
+
+    try:
+        for sig in signals:
+            loop.add_signal_handler(sig, on_signal, sig)
+    except NotImplementedError:  # Windows: plain handlers, handed to the loop thread-safely
+        previous = {sig: signal.getsignal(sig) for sig in signals}
+        for sig in signals:
+            signal.signal(sig, lambda signum, _frame: loop.call_soon_threadsafe(on_signal, signum))
+
+        def restore_plain() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore_plain
+
+    def restore() -> None:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+    return restore
+
+
+async def _watch(ns: argparse.Namespace, config: WatchConfig, args: ArchiveArgs, settings: FetchSettings) -> int:
+    stop = asyncio.Event()
+    restore = _install_stop(stop)
+    printer = _Printer(ns, config)
+    cache = args.cache()
+    manager = ReconcileManager(cache_db=cache, settings=settings)
+    loop = WatchLoop(config, manager, progress_callback=printer.bar)
+    try:
+        printer.header()
+        if ns.once:
+            result = await loop.run_once(stop)
+            if result is not None:
+                printer(result, None)
+            return EXIT_CYCLE_FAILED if result is not None and (result.error or result.outage) else 0
+        await loop.run_forever(stop, printer)
+        return 0
+    except FolderLockedError as exc:
+        print(f"{PROG}: error: another watcher keeps this folder: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except FolderLockError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        restore()
+        if printer.bar is not None:
+            printer.bar.close()
+        await manager.close()
+        if cache is not None:
+            await cache.close()
+
+
+def run_watch(ns: argparse.Namespace) -> int:
+    config, args = watch_config(ns)
+    settings = FetchSettings.from_env()
+    return asyncio.run(_watch(ns, config, args, settings))

@@ -1,0 +1,193 @@
+"""``goesvfi-integrity watch`` end to end against the emulator (real clock, data around the real now)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from goesvfi.integrity_check.cli import main
+from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
+from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.folder_lock import WATCH_LOCK, read_holder
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, parse_canonical
+
+G18 = SatellitePattern.GOES_18
+LINE_RE = re.compile(r"expected (\d+) present (\d+) fetched (\d+) failed (\d+)")
+
+
+@pytest.fixture
+def live(noaa_emulator_factory: Callable[..., NoaaEmulator], monkeypatch: pytest.MonkeyPatch) -> NoaaEmulator:
+    """An emulator holding the last 2 hours (no slot absent), with the environment pointing at it."""
+    now = datetime.now(UTC)
+    emulator = noaa_emulator_factory(satellite=G18, start=now - timedelta(hours=2), end=now, now=now,
+                                     missing_fraction=0.0)  # fmt: skip
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    return emulator
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    path = tmp_path / "frames"
+    path.mkdir()
+    return path
+
+
+def frames(folder: Path) -> list[str]:
+    return sorted(n for n in os.listdir(folder) if parse_canonical(n))
+
+
+def leftovers(folder: Path) -> list[str]:
+    return [n for n in os.listdir(folder) if ".part-" in n]
+
+
+def watch_args(folder: Path, tmp_path: Path, *extra: str) -> list[str]:
+    return ["watch", str(folder), "--satellite", "goes18", "--window", "1h", "--every", "10m",
+            "--cache-dir", str(tmp_path / "cache"), *extra]  # fmt: skip
+
+
+def start_watcher(folder: Path, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "goesvfi.integrity_check", *watch_args(folder, tmp_path, *extra)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, proc: subprocess.Popen[str] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the watcher ended early: {proc.communicate()}")
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def test_once_fetches_the_window_and_prints_one_line(
+    live: NoaaEmulator, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(watch_args(folder, tmp_path, "--once")) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"watching {folder}: GOES-18 CONUS band 13, window 1h, every 10m, latency 20m")
+    match = LINE_RE.search(out[1])
+    assert match, out
+    expected, present, fetched, failed = map(int, match.groups())
+    # a 40-minute window of 5-minute CONUS scans holds 8 slots; all are on the emulator
+    assert (expected, present, fetched, failed) == (8, 0, 8, 0)
+    assert len(frames(folder)) == 8 and leftovers(folder) == []
+    newest = max(parse_canonical(n).timestamp for n in frames(folder))  # type: ignore[union-attr]
+    assert datetime.now(UTC) - newest >= timedelta(minutes=20)  # nothing NOAA could not have published yet
+
+    # again: everything is present, nothing is fetched twice
+    jpgs = live.cdn.request_count("*.jpg")
+    assert main(watch_args(folder, tmp_path, "--once", "--json")) == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["fetched"] == 0 and record["failed"] == 0 and record["present"] == record["expected"] >= 7
+    assert live.cdn.request_count("*.jpg") == jpgs
+    assert record["next_run"] is None and record["error"] is None
+
+
+def test_keep_prunes_only_old_own_frames_with_a_dry_run_first(
+    live: NoaaEmulator, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_time = datetime.now(UTC).replace(minute=1, second=0, microsecond=0) - timedelta(days=3)
+    old = folder / canonical_name(G18, Sector.CONUS, 13, old_time)
+    other = folder / canonical_name(SatellitePattern.GOES_19, Sector.CONUS, 13, old_time)
+    mine_but_recent = folder / canonical_name(G18, Sector.CONUS, 13, old_time + timedelta(days=2, hours=12))
+    notes = folder / "notes.txt"
+    for path in (old, other, mine_but_recent, notes):
+        path.write_bytes(b"x")
+
+    assert main(watch_args(folder, tmp_path, "--once", "--keep", "1", "--dry-run")) == 0
+    out = capsys.readouterr().out
+    assert f"would delete {old}" in out
+    assert "pruned 1" in out
+    assert out.count("would delete") == 1
+    assert old.exists()
+
+    assert main(watch_args(folder, tmp_path, "--once", "--keep", "1")) == 0
+    assert f"deleted {old}" in capsys.readouterr().out
+    assert not old.exists()
+    assert other.exists() and mine_but_recent.exists() and notes.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--every", "10x"], "--every: '10x' is not a duration"),
+        (["--keep", "0.01"], "shorter than the window"),
+        (["--dry-run"], "add --keep"),
+        (["--window", "15m"], "longer than"),
+        (["--rescan"], "does not apply to watch"),
+        (["--satellite", "goes21"], "unknown satellite"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    assert main(watch_args(folder, tmp_path, *extra)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_missing_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(watch_args(tmp_path / "nope", tmp_path)) == 2
+    assert "nope" in capsys.readouterr().err
+
+
+def test_sigterm_during_a_fetch_leaves_nothing_partial_and_exits_0(
+    live: NoaaEmulator, folder: Path, tmp_path: Path
+) -> None:
+    # every other frame stalls, so frames are still downloading when the first one lands
+    live.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=5.0, every=2))
+    proc = start_watcher(folder, tmp_path)
+    try:
+        wait_for(lambda: bool(frames(folder)), 60, proc)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "SIGTERM: stopping" in err
+    assert not LINE_RE.search(out)  # the cycle was cancelled, not completed
+    written = frames(folder)
+    assert 1 <= len(written) < 8
+    assert leftovers(folder) == []
+    for name in written:
+        assert (folder / name).read_bytes()[-8:] == b"IEND\xaeB`\x82"  # complete PNGs only
+    assert read_holder(folder / WATCH_LOCK).pid is None  # the lock went with it
+
+
+def test_a_second_watcher_exits_3_naming_the_first(live: NoaaEmulator, folder: Path, tmp_path: Path) -> None:
+    first = start_watcher(folder, tmp_path)
+    try:
+        wait_for(lambda: read_holder(folder / WATCH_LOCK).pid == first.pid, 60, first)
+        second = start_watcher(folder, tmp_path)
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 3, err
+        assert f"PID {first.pid}" in err and "another watcher keeps this folder" in err
+        assert not LINE_RE.search(out)
+        # Ctrl-C stops the first one cleanly too
+        wait_for(lambda: len(frames(folder)) == 8, 60, first)
+        first.send_signal(signal.SIGINT)
+        out, err = first.communicate(timeout=30)
+        assert first.returncode == 0, err
+        assert LINE_RE.search(out)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert leftovers(folder) == []
