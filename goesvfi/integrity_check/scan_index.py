@@ -6,7 +6,8 @@ renaming a file in it changes its mtime, so an unchanged signature means unchang
 already parsed entries are used without listing the directory. Editing a file's content does not change
 the directory, and does not matter here: only names say which scan times a folder holds. Directories
 changed less than :data:`RACY_SECONDS` before they were read are read again next time (mtime granularity).
-Dot files and dot folders (temp files of downloads in progress) are skipped. Blocking: run it in a thread.
+Dot files and dot folders (temp files of downloads in progress) are skipped, and so are files that are not
+images or NetCDF (:data:`FRAME_SUFFIXES`). Blocking: run it in a thread.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from .cache_db import DirRecord
 from .fast_names import NameParser, canonical_names, parse_canonical_batch
 
 RACY_SECONDS = 3.0
+# Frames are images or NetCDF files; anything else (notes, CSV reports, other tools' partial downloads such as
+# ``*.png.part``) never covers a slot, whatever time its name holds.
+FRAME_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".nc", ".tif", ".tiff", ".gif", ".bmp", ".webp"})
 _MAGIC = b"GVI2"
 # magic, frames, frames named canonically, explicit-name bytes, subdirs, subdir bytes, others, other bytes
 _HEADER = struct.Struct("<4s7Q")
@@ -156,7 +160,12 @@ def read_dir(
     others: list[str] = []
     for i in np.flatnonzero(~ok).tolist():
         name = files[i]
-        parsed = known[name] if name in known else parser.parse(name)
+        if name in known:
+            parsed = known[name]
+        elif os.path.splitext(name)[1].lower() in FRAME_SUFFIXES:
+            parsed = parser.parse(name)
+        else:
+            parsed = None
         if parsed is None:
             others.append(name)
         else:

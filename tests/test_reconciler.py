@@ -1,0 +1,367 @@
+"""The scan on real folders: the seed's example as written, coverage rules, input errors, the cached index."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from goesvfi.integrity_check import scan_index
+from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.reconciler import Reconciler, ScanInputError, scan_directory
+from goesvfi.integrity_check.results import Progress, Stage
+from goesvfi.integrity_check.time_index import (
+    SatellitePattern,
+    Sector,
+    canonical_name,
+    cdn_filename,
+    noaa_filename,
+)
+from tests.conftest import MakeFrames, settle_tree
+
+G16, G18 = SatellitePattern.GOES_16, SatellitePattern.GOES_18
+CONUS, FD = Sector.CONUS, Sector.FULL_DISK
+T0 = datetime(2023, 5, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def png(minutes: float, sat: SatellitePattern = G18, sector: Sector = CONUS, band: int = 13) -> str:
+    return canonical_name(sat, sector, band, at(minutes))
+
+
+async def scan(folder: Path, start: datetime = T0, end: datetime = T0 + HOUR, **kw: object) -> object:
+    return await scan_directory(folder, kw.pop("satellite", G18), start, end, **kw)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------
+# The seed's basic example, as written
+# --------------------------------------------------------------------------------------------------
+
+SEED_EXAMPLE = """\
+from goesvfi.integrity_check import Reconciler
+from goesvfi.integrity_check.time_index import SatellitePattern
+from datetime import datetime
+from pathlib import Path
+
+# Create a reconciler instance
+reconciler = Reconciler()
+
+# Scan a directory for missing timestamps
+result = reconciler.scan_date_range(
+    start_date=datetime(2023, 5, 1),
+    end_date=datetime(2023, 5, 2),
+    satellite_pattern=SatellitePattern.GOES_16,
+    base_directory=Path("/path/to/images"),
+    interval_minutes=30  # 0 for auto-detect
+)
+
+# Print missing timestamps
+for dt in result["missing"]:
+    print(f"Missing: {dt.strftime('%Y-%m-%d %H:%M:%S')}")
+"""
+
+
+def test_the_seed_text_holds_this_example() -> None:
+    seed = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_99a82a3c0fded33c.txt"
+    if not seed.exists():
+        pytest.skip("the seed document is not beside this checkout")
+    assert SEED_EXAMPLE in seed.read_text()
+
+
+@pytest.fixture
+def seed_folder(make_frames: MakeFrames) -> Path:
+    """GOES-16 CONUS frames every 5 minutes on 2023-05-01, except 03:00-04:59 and 12:31."""
+    names = []
+    for i in range(288):
+        minute = 5 * i + 1
+        if 180 <= minute < 300 or minute == 12 * 60 + 31:
+            continue
+        names.append(png(minute, G16))
+    return make_frames(names)
+
+
+def seed_expected_missing() -> list[str]:
+    # At 30 minutes the GOES-16 CONUS slots are :01 and :31: 03:01, 03:31, 04:01, 04:31 and 12:31 are missing.
+    return [f"Missing: 2023-05-01 {t}:00" for t in ("03:01", "03:31", "04:01", "04:31", "12:31")]
+
+
+def test_seed_example_runs_as_written(seed_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(SEED_EXAMPLE.replace("/path/to/images", str(seed_folder)), "seed_example", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == seed_expected_missing()
+
+
+async def test_seed_example_inside_a_running_loop(seed_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.get_running_loop()  # the sync API is called from a coroutine: it must not deadlock or refuse
+    exec(compile(SEED_EXAMPLE.replace("/path/to/images", str(seed_folder)), "seed_example", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == seed_expected_missing()
+
+
+def test_reconciler_dict(seed_folder: Path, tmp_path: Path) -> None:
+    result = Reconciler(cache_path=tmp_path / "c.sqlite3").scan_date_range(
+        start_date=T0, end_date=T0 + timedelta(days=1), satellite_pattern=G16, base_directory=seed_folder
+    )
+    assert result["interval_minutes"] == 5 and result["total"] == 288 and len(result["expected"]) == 288  # type: ignore[arg-type]
+    assert len(result["missing"]) == 25 and len(result["existing"]) == 263  # type: ignore[arg-type]
+    assert result["existing_files"][at(1)] == seed_folder / png(1, G16)  # type: ignore[index]
+    assert [g.count for g in result["gaps"]] == [24, 1]  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------------
+# Coverage
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_cdn_and_s3_names_cover_their_slots(make_frames: MakeFrames) -> None:
+    folder = make_frames(
+        [
+            cdn_filename(G18, CONUS, 13, at(1)),  # :01 exactly
+            noaa_filename(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),  # :06:17.3
+            "sub/deeper/" + png(11),  # recursive
+            png(16, sat=G16),  # another satellite
+            png(21, sector=FD),  # another sector
+            png(26, band=7),  # another band
+            "." + png(31),  # a temp file of a download in progress
+            png(36) + ".part",  # not a frame file: another tool's partial download
+            "notes_20230501T003600Z_goes18.txt",
+        ]
+    )
+    result = await scan(folder, end=at(40))
+    assert result.expected == [at(m) for m in range(1, 40, 5)]  # type: ignore[attr-defined]
+    assert result.missing == [at(m) for m in (16, 21, 26, 31, 36)]  # type: ignore[attr-defined]
+    assert result.existing == {  # type: ignore[attr-defined]
+        at(1): folder / cdn_filename(G18, CONUS, 13, at(1)),
+        at(6): folder / noaa_filename(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),
+        at(11): folder / "sub" / "deeper" / png(11),
+    }
+
+
+@pytest.mark.parametrize(("offset", "covers"), [(-30, True), (-31, False), (269, True), (270, False), (0, True)])
+async def test_coverage_window_edges(make_frames: MakeFrames, offset: int, covers: bool) -> None:
+    # slot - 30 s <= t < slot + min(30, 5) min - 30 s: for the :31 slot at a 30-minute interval
+    folder = make_frames([png(31 + offset / 60)])
+    result = await scan(folder, interval_minutes=30)
+    assert sorted(result.existing) == ([at(31)] if covers else [])  # type: ignore[attr-defined]
+
+
+async def test_at_the_native_interval_every_time_has_one_slot(make_frames: MakeFrames) -> None:
+    # The windows tile the time line: 05:29 belongs to :01, 05:30 to :06.
+    folder = make_frames([png(5.5 - 1 / 60), png(10.5), png(20.5 - 1 / 60)])
+    result = await scan(folder, end=at(30), interval_minutes=5)
+    assert sorted(result.existing) == [at(1), at(11), at(16)]  # type: ignore[attr-defined]
+
+
+async def test_interval_30_keeps_the_phase(make_frames: MakeFrames) -> None:
+    folder = make_frames([png(6), png(31), png(36)])
+    result = await scan(folder, interval_minutes=30)
+    assert result.expected == [at(1), at(31)]  # type: ignore[attr-defined]
+    assert result.missing == [at(1)]  # the :06 file does not cover :01  # type: ignore[attr-defined]
+
+
+async def test_files_outside_the_range_do_not_count(make_frames: MakeFrames) -> None:
+    folder = make_frames([png(-4), png(1), png(61), png(66)])
+    result = await scan(folder)
+    assert sorted(result.existing) == [at(1)]  # type: ignore[attr-defined]
+    assert len(result.expected) == 12  # type: ignore[attr-defined]
+
+
+async def test_legacy_and_generic_names(make_frames: MakeFrames) -> None:
+    folder = make_frames(
+        [
+            "goes18_ir_C13_conus_G18_20230501T000100Z.png",
+            "frame_20230501_000600.png",  # no satellite hint: any satellite
+            "g16_20230501_001100.png",  # GOES-16: not ours
+            "goes18_fd_20230501T001600Z.png",  # full disk: not ours
+        ]
+    )
+    result = await scan(folder, end=at(20))
+    assert sorted(result.existing) == [at(1), at(6)]  # type: ignore[attr-defined]
+
+
+async def test_preferred_file_when_two_cover_a_slot(make_frames: MakeFrames) -> None:
+    folder = make_frames([cdn_filename(G18, CONUS, 13, at(1)), "a/" + png(1), "frame_20230501_000100.png"])
+    result = await scan(folder, end=at(5))
+    assert result.existing == {at(1): folder / "a" / png(1)}  # type: ignore[attr-defined]
+
+
+async def test_auto_interval_and_fallback(make_frames: MakeFrames, tmp_path: Path) -> None:
+    folder = make_frames([png(m) for m in range(1, 60, 10) if m != 31])  # every 10 minutes, :31 missing
+    result = await scan(folder)
+    assert result.interval_minutes == 10  # type: ignore[attr-defined]
+    assert result.missing == [at(31)]  # type: ignore[attr-defined]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = await scan(empty, end=T0 + timedelta(days=1), sector=FD)
+    assert result.interval_minutes == 10 and len(result.expected) == 144  # type: ignore[attr-defined]
+
+
+async def test_mode3_full_disk(make_frames: MakeFrames) -> None:
+    day = datetime(2019, 3, 1, tzinfo=UTC)
+    names = [noaa_filename(G16, FD, 13, day + timedelta(minutes=15 * i, seconds=37.8), mode=3) for i in range(96)]
+    folder = make_frames(names[:40] + names[41:])
+    result = await scan(folder, day, day + timedelta(days=1), satellite=G16, sector=FD)
+    assert len(result.expected) == 96 and result.missing == [day + timedelta(minutes=600)]  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------------
+# Input errors and warnings
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_input_errors(tmp_path: Path) -> None:
+    a_file = tmp_path / "f.png"
+    a_file.touch()
+    cases = [
+        (tmp_path / "missing", T0, T0 + HOUR, {}, "does not exist"),
+        (a_file, T0, T0 + HOUR, {}, "is not a folder"),
+        (tmp_path, T0 + HOUR, T0, {}, "must be after"),
+        (tmp_path, T0, T0, {}, "must be after"),
+        (tmp_path, at(2), at(4), {}, "no GOES-18 CONUS scan times"),
+        (tmp_path, at(2), at(20), {"interval_minutes": 30}, "every 30 min"),
+        (tmp_path, T0, T0 + HOUR, {"band": 17}, "band 17"),
+    ]
+    for folder, start, end, kw, text in cases:
+        with pytest.raises(ScanInputError) as info:
+            await scan(folder, start, end, **kw)
+        assert text in str(info.value) and "\n" not in str(info.value)
+
+
+async def test_unreadable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests run as root, who reads every folder: make listing it fail the way it does for a user.
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if Path(str(path)) == tmp_path:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(ScanInputError, match="cannot be read: Permission denied"):
+        await scan(tmp_path)
+
+
+async def test_goes16_after_its_end_is_a_warning(tmp_path: Path) -> None:
+    result = await scan(tmp_path, datetime(2026, 1, 1), datetime(2026, 1, 1, 1), satellite=G16)
+    assert len(result.missing) == 12  # type: ignore[attr-defined]
+    assert any("GOES-19" in w and "2025-04-07" in w for w in result.warnings)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------------
+# The cached index
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The folders the scan lists (a warm scan of an unchanged folder lists none)."""
+    seen: list[str] = []
+    real = scan_index.read_dir
+
+    def read_dir(path: str, *args: object, **kw: object) -> object:
+        seen.append(path)
+        return real(path, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_index, "read_dir", read_dir)
+    return seen
+
+
+async def test_warm_scan_reads_no_folder_and_changes_are_seen(
+    make_frames: MakeFrames, tmp_path: Path, reads: list[str]
+) -> None:
+    folder = make_frames([png(m) for m in range(1, 60, 5)] + ["sub/" + cdn_filename(G18, CONUS, 13, at(61))])
+    async with CacheDB(tmp_path / "c.sqlite3") as db:
+        cold = await scan(folder, end=at(70), cache=db)
+        assert not cold.from_cache and len(reads) == 2  # type: ignore[attr-defined]
+        reads.clear()
+        warm = await scan(folder, end=at(70), cache=db)
+        assert warm.from_cache and reads == []  # type: ignore[attr-defined]
+        assert warm.existing == cold.existing and warm.missing == cold.missing == [at(66)]  # type: ignore[attr-defined]
+
+        (folder / png(26)).unlink()  # removed
+        (folder / png(66)).touch()  # added
+        os.rename(folder / "sub" / cdn_filename(G18, CONUS, 13, at(61)), folder / "sub" / "x.jpg")  # renamed
+        settle_tree(folder)
+        changed = await scan(folder, end=at(70), cache=db)
+        assert changed.missing == [at(26), at(61)]  # type: ignore[attr-defined]
+        assert not changed.from_cache and sorted(reads) == [str(folder), str(folder / "sub")]  # type: ignore[attr-defined]
+
+
+async def test_recently_changed_folders_are_read_again(
+    make_frames: MakeFrames, tmp_path: Path, reads: list[str]
+) -> None:
+    folder = make_frames([png(1)], settle=False)  # just written: its mtime may still change within the tick
+    async with CacheDB(tmp_path / "c.sqlite3") as db:
+        await scan(folder, cache=db)
+        await scan(folder, cache=db)
+        assert reads == [str(folder), str(folder)]
+        settle_tree(folder)
+        reads.clear()
+        await scan(folder, cache=db)
+        await scan(folder, cache=db, force_rescan=True)
+        assert reads == [str(folder), str(folder)]  # settled: read once, then only when forced
+
+
+async def test_removed_subfolder_is_forgotten(make_frames: MakeFrames, tmp_path: Path) -> None:
+    folder = make_frames(["a/" + png(1), "b/" + png(6)])
+    async with CacheDB(tmp_path / "c.sqlite3") as db:
+        await scan(folder, cache=db)
+        (folder / "b" / png(6)).unlink()
+        (folder / "b").rmdir()
+        settle_tree(folder)
+        result = await scan(folder, cache=db)
+        assert sorted(result.existing) == [at(1)]  # type: ignore[attr-defined]
+        assert sorted(await db.load_dirs(str(folder))) == [str(folder), str(folder / "a")]
+
+
+def set_aside(path: Path) -> list[Path]:
+    return list(path.parent.glob(path.name + ".corrupt-*"))
+
+
+async def test_broken_or_locked_cache_never_fails_a_scan(make_frames: MakeFrames, tmp_path: Path) -> None:
+    folder = make_frames([png(1)])
+    path = tmp_path / "c.sqlite3"
+    path.write_bytes(b"garbage" * 1000)
+    async with CacheDB(path) as db:
+        assert sorted((await scan(folder, cache=db)).existing) == [at(1)]  # type: ignore[attr-defined]
+    assert len(set_aside(path)) == 1
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        async with CacheDB(path, timeout=0.1) as db:
+            assert sorted((await scan(folder, cache=db)).existing) == [at(1)]  # type: ignore[attr-defined]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Progress and cancellation
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_progress_in_both_shapes(make_frames: MakeFrames) -> None:
+    folder = make_frames([png(1), "a/" + png(6), "b/" + png(11)])
+    legacy: list[tuple[int, int, str]] = []
+    reports: list[Progress] = []
+    await scan(folder, progress_callback=lambda c, t, m: legacy.append((c, t, m)))
+    await scan(folder, progress=reports.append)
+    assert legacy[-1] == (3, 3, "Scan complete: 3 of 12 present, 9 missing")
+    assert all(c <= t for c, t, _ in legacy)
+    assert {p.stage for p in reports} == {Stage.SCAN} and reports[-1].done == reports[-1].total == 3
+
+
+async def test_cancel_stops_the_walk(make_frames: MakeFrames) -> None:
+    folder = make_frames([f"d{i:03d}/{png(1)}" for i in range(300)])
+    started = asyncio.Event()
+    task = asyncio.create_task(scan(folder, progress=lambda p: started.set()))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
