@@ -21,7 +21,7 @@ from PyQt6.QtWidgets import (
 )
 
 from ..settings import GIB, FetchSettings
-from ..time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector
+from ..time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
 from .preferences import Preferences
 from .style import WARNING_COLOR
 
@@ -49,7 +49,7 @@ def _size_combo(sector: Sector, current: tuple[int, int]) -> QComboBox:
     combo = QComboBox()
     for width, height in CDN_SIZES[sector]:
         label = f"{width} x {height}" + ("  (default)" if (width, height) == DEFAULT_CDN_SIZE[sector] else "")
-        combo.addItem(label, (width, height))
+        combo.addItem(label, f"{width}x{height}")
     combo.setCurrentIndex(CDN_SIZES[sector].index(current) if current in CDN_SIZES[sector] else 0)
     return combo
 
@@ -177,7 +177,7 @@ class SettingsDialog(QDialog):
             vmin=self.vmin.value(),
             vmax=self.vmax.value(),
         ).validate()
-        sizes = {Sector.CONUS: self.conus_size.currentData(), Sector.FULL_DISK: self.fd_size.currentData()}
+        sizes = {Sector.CONUS: self.cdn_size(Sector.CONUS), Sector.FULL_DISK: self.cdn_size(Sector.FULL_DISK)}
         return Preferences(fetch, sizes)
 
     def accept(self) -> None:
@@ -189,6 +189,15 @@ class SettingsDialog(QDialog):
             self.error_label.show()
             return
         super().accept()
+
+    def cdn_size(self, sector: Sector) -> tuple[int, int]:
+        """The size chosen for ``sector`` (CONUS or Full Disk)."""
+        combo = self.conus_size if sector is Sector.CONUS else self.fd_size
+        return parse_size(combo.currentData())
+
+    def select_cdn_size(self, sector: Sector, size: tuple[int, int]) -> None:
+        combo = self.conus_size if sector is Sector.CONUS else self.fd_size
+        combo.setCurrentIndex(combo.findData(f"{size[0]}x{size[1]}"))
 
     def preferences(self) -> Preferences:
         return self._prefs

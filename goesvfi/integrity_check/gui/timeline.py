@@ -107,7 +107,7 @@ class TimelineWidget(QWidget):
         lo, hi = self._extent()
         v0, v1 = self._view
         anchor = (v0 + v1) / 2 if anchor is None else anchor
-        min_span = min(hi - lo, self._step * max(4.0, self._bar_rect().width() / 40))
+        min_span = min(hi - lo, self._step * max(2.0, self._bar_rect().width() / 120))  # slots up to 120 px wide
         span = min(hi - lo, max(min_span, (v1 - v0) / factor))
         start = anchor - (anchor - v0) * span / (v1 - v0)
         self._set_view(start, span)

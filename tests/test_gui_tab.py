@@ -1,0 +1,225 @@
+"""IntegrityCheckTab with real widgets (offscreen): names, button states, table, timeline, settings, messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PyQt6.QtCore import QPoint, Qt, QTimeZone
+from PyQt6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QWidget
+
+from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
+from goesvfi.integrity_check.gui.settings_dialog import SettingsDialog
+from goesvfi.integrity_check.gui_tab import EnhancedIntegrityCheckTab, IntegrityCheckTab
+from goesvfi.integrity_check.results import SlotStatus
+from goesvfi.integrity_check.settings import GIB
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.gui_fixtures import qloop, qt_settings  # noqa: F401 (fixtures)
+from tests.test_view_model import END, NOW, REMOVED, START, write_archive
+
+OBJECT_NAMES = (
+    "directoryEdit browseButton startDateTimeEdit endDateTimeEdit satelliteCombo sectorCombo bandSpin intervalSpin "
+    "scanButton fetchButton cancelButton exportButton settingsButton resultsTable timelineView progressBar "
+    "statusLabel summaryLabel diskSpaceLabel activityLog"
+).split()
+
+
+def make_tab(qtbot, tmp_path: Path, **vm_kwargs: object) -> IntegrityCheckTab:
+    vm_kwargs.setdefault("now", lambda: NOW)
+    vm = EnhancedViewModel(cache_path=tmp_path / "cache.db", **vm_kwargs)  # type: ignore[arg-type]
+    tab = IntegrityCheckTab(view_model=vm)
+    qtbot.addWidget(tab)
+    tab.resize(1300, 850)
+    tab.show()
+    return tab
+
+
+def child(tab: QWidget, name: str) -> QWidget:
+    widget = tab.findChild(QWidget, name)
+    assert widget is not None, name
+    return widget
+
+
+def scan_folder(qtbot, tab: IntegrityCheckTab, folder: Path) -> None:
+    tab.ask_directory = lambda _parent, _current: str(folder)
+    qtbot.mouseClick(child(tab, "browseButton"), Qt.MouseButton.LeftButton)
+    tab.ui.start.set_utc(START)
+    tab.ui.end.set_utc(END)
+    qtbot.waitUntil(lambda: not tab.view_model._side_tasks, timeout=5000)  # detection done
+    with qtbot.waitSignal(tab.scan_completed, timeout=15000):
+        qtbot.mouseClick(child(tab, "scanButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.view_model.busy, timeout=5000)
+
+
+@pytest.fixture
+def tab(qtbot, qt_settings, qloop, tmp_path: Path) -> IntegrityCheckTab:  # noqa: F811
+    return make_tab(qtbot, tmp_path)
+
+
+def test_every_widget_has_its_object_name_and_the_alias_is_the_same_class(tab: IntegrityCheckTab) -> None:
+    for name in OBJECT_NAMES:
+        child(tab, name)
+    assert EnhancedIntegrityCheckTab is IntegrityCheckTab
+
+
+def test_a_tab_built_with_no_arguments_works(qtbot, qt_settings, qloop) -> None:  # noqa: F811
+    tab = IntegrityCheckTab()
+    qtbot.addWidget(tab)
+    assert isinstance(tab.view_model, EnhancedViewModel)
+    assert tab.ui.band.value() == 13 and tab.ui.interval.text() == "Auto"
+
+
+def test_date_pickers_are_utc_and_say_so(tab: IntegrityCheckTab) -> None:
+    for edit in (tab.ui.start, tab.ui.end):
+        assert edit.timeZone() == QTimeZone.utc()
+        assert edit.text().endswith(" UTC")
+    assert tab.ui.end.utc() == NOW and tab.ui.start.utc() == NOW - timedelta(hours=24)
+    qtbot_click_preset = tab.ui.preset_week
+    qtbot_click_preset.click()
+    assert tab.ui.start.utc() == NOW - timedelta(days=7)
+    assert tab.view_model.start == NOW - timedelta(days=7)
+
+
+def test_buttons_are_enabled_only_when_they_make_sense(qtbot, tab: IntegrityCheckTab, tmp_path: Path) -> None:
+    ui = tab.ui
+    assert not ui.scan.isEnabled() and not ui.fetch.isEnabled()
+    assert not ui.cancel.isEnabled() and not ui.export.isEnabled() and ui.settings.isEnabled()
+    qtbot.keyClicks(ui.directory, str(tmp_path))
+    assert ui.scan.isEnabled() and not ui.fetch.isEnabled()
+    ui.directory.clear()
+    assert not ui.scan.isEnabled()
+    folder = write_archive(tmp_path / "frames")
+    tab.ask_directory = lambda _p, _c: str(folder)
+    seen_busy: list[tuple[bool, bool, bool]] = []
+    tab.view_model.state_changed.connect(
+        lambda: seen_busy.append((ui.scan.isEnabled(), ui.cancel.isEnabled(), ui.directory.isEnabled()))
+    )
+    scan_folder(qtbot, tab, folder)
+    assert (False, True, False) in seen_busy  # while scanning: Cancel only, inputs locked
+    assert ui.scan.isEnabled() and ui.fetch.isEnabled() and ui.export.isEnabled() and not ui.cancel.isEnabled()
+
+
+def test_scan_fills_table_timeline_and_summary(qtbot, tab: IntegrityCheckTab, tmp_path: Path) -> None:
+    scan_folder(qtbot, tab, write_archive(tmp_path / "frames"))
+    assert tab.model.rowCount() == 24 and tab.ui.timeline.slot_count() == 24
+    assert tab.ui.timeline.counts()[SlotStatus.MISSING] == 3
+    summary = tab.ui.summary.text()
+    assert "Expected <b>24</b>" in summary and "Present <b" in summary and ">21</b>" in summary
+    assert "2 gaps, longest <b>10 min</b> (2 frames from 2026-11-27 00:11 UTC)" in summary
+    tab.ui.filter.setCurrentText("Missing")
+    assert tab.model.rowCount() == 3
+    assert [tab.model.slot_at(r).timestamp for r in range(3)] == REMOVED
+    tab.ui.filter.setCurrentIndex(0)
+    tab.ui.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # status: problems first
+    assert [tab.model.slot_at(r).status for r in range(4)] == [SlotStatus.MISSING] * 3 + [SlotStatus.PRESENT]
+    assert tab.ui.table.horizontalHeader().sortIndicatorSection() == 1
+
+
+def test_clicking_a_gap_on_the_timeline_selects_its_rows(qtbot, tab: IntegrityCheckTab, tmp_path: Path) -> None:
+    scan_folder(qtbot, tab, write_archive(tmp_path / "frames"))
+    timeline = tab.ui.timeline
+    gap_time = REMOVED[0].timestamp() + 150  # inside the first missing slot
+    x = round(timeline._x_of(gap_time))
+    y = timeline._bar_rect().center().y()
+    with qtbot.waitSignal(timeline.gap_clicked, timeout=1000) as blocker:
+        qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    assert blocker.args == [2, 3]  # 00:11 and 00:16 are slots 2 and 3 of 00:01, 00:06, ...
+    rows = sorted({index.row() for index in tab.ui.table.selectionModel().selectedRows()})
+    assert [tab.model.slot_at(r).timestamp for r in rows] == REMOVED[:2]
+
+
+def test_timeline_zoom_buttons(qtbot, tab: IntegrityCheckTab, tmp_path: Path) -> None:
+    scan_folder(qtbot, tab, write_archive(tmp_path / "frames"))
+    start, end = tab.ui.timeline.view_window()
+    assert (end - start) == timedelta(hours=2)
+    qtbot.mouseClick(tab.ui.zoom_in, Qt.MouseButton.LeftButton)
+    zoomed = tab.ui.timeline.view_window()
+    assert zoomed[1] - zoomed[0] == timedelta(hours=1)
+    qtbot.mouseClick(tab.ui.zoom_fit, Qt.MouseButton.LeftButton)
+    assert tab.ui.timeline.view_window() == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("end_before_start", "The end time must be after the start time."),
+        ("goes16_after_2025", "GOES-16 stopped producing ABI data on 2025-04-07"),
+        ("not_there", "does not exist"),
+    ],
+)
+def test_bad_input_shows_a_clear_message_in_the_tab(qtbot, tab: IntegrityCheckTab, tmp_path: Path, setup: str,
+                                                    expected: str) -> None:  # fmt: skip
+    folder = write_archive(tmp_path / "frames")
+    tab.ui.directory.setText(str(tmp_path / "missing-folder") if setup == "not_there" else str(folder))
+    tab.ui.directory.editingFinished.emit()
+    qtbot.waitUntil(lambda: not tab.view_model._side_tasks, timeout=5000)
+    tab.ui.start.set_utc(START)
+    tab.ui.end.set_utc(START - timedelta(hours=1) if setup == "end_before_start" else END)
+    if setup == "goes16_after_2025":
+        tab.ui.satellite.setCurrentIndex(tab.ui.satellite.findData(SatellitePattern.GOES_16))
+    with qtbot.waitSignal(tab.view_model.error_occurred, timeout=10000):
+        qtbot.mouseClick(tab.ui.scan, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.view_model.busy, timeout=5000)
+    status: QLabel = tab.ui.status
+    assert expected in status.text() and "Traceback" not in status.text()
+    assert "font-weight: bold" in status.styleSheet()  # shown as an error
+    assert expected in tab.ui.log.toPlainText()
+    if setup == "goes16_after_2025":
+        assert "GOES-19 is the East satellite now" in status.text()
+
+
+def test_settings_persist_across_a_new_tab(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.delenv("GOESVFI_CDN_URL", raising=False)
+    monkeypatch.setenv("GOESVFI_S3_ENDPOINT", "http://127.0.0.1:9")
+    first = make_tab(qtbot, tmp_path)
+    qtbot.mouseClick(first.ui.settings, Qt.MouseButton.LeftButton)
+    dialog = first.findChild(SettingsDialog, "settingsDialog")
+    assert dialog is not None and dialog.isVisible()
+    assert not dialog.s3_endpoint.isEnabled() and "GOESVFI_S3_ENDPOINT" in dialog.s3_endpoint.toolTip()
+    dialog.cdn_url.setText("not a url")
+    ok: QPushButton = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "must be a web address" in dialog.error_label.text()
+    dialog.cdn_url.setText("https://cdn.example.org/")
+    dialog.concurrency.setValue(5)
+    dialog.cdn_days.setValue(3.0)
+    dialog.select_cdn_size(Sector.FULL_DISK, (678, 678))
+    dialog.colormap.setCurrentText("enhanced_ir")
+    dialog.disk_threshold.setValue(2.5)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+
+    second = make_tab(qtbot, tmp_path)
+    fetch = second.view_model.preferences.fetch
+    assert (fetch.cdn_url, fetch.concurrency, fetch.cdn_days, fetch.colormap) == (
+        "https://cdn.example.org", 5, 3.0, "enhanced_ir")  # fmt: skip
+    assert fetch.disk_threshold == round(2.5 * GIB) and fetch.s3_endpoint == "http://127.0.0.1:9"
+    assert second.view_model.preferences.cdn_sizes[Sector.FULL_DISK] == (678, 678)
+    reopened = second.open_settings()
+    assert reopened.concurrency.value() == 5 and reopened.cdn_size(Sector.FULL_DISK) == (678, 678)
+    reopened.reject()
+
+
+def test_disk_space_label_warns_when_low(qtbot, qt_settings, qloop, tmp_path: Path) -> None:  # noqa: F811
+    tab = make_tab(qtbot, tmp_path, disk_free=lambda _p: 200 * 1024**2)
+    tab.view_model.set_directory(str(tmp_path), detect=False)
+    qtbot.waitUntil(lambda: "Low disk space" in tab.ui.disk.text(), timeout=5000)
+    assert tab.ui.disk.text() == "Low disk space: 200 MB free (keep 1.0 GB)"
+    assert "font-weight: bold" in tab.ui.disk.styleSheet()
+
+
+def test_long_task_end_notifies(qtbot, tab: IntegrityCheckTab) -> None:
+    shown: list[tuple[str, str]] = []
+    tab.notifier.shown.connect(lambda title, message: shown.append((title, message)))
+    tab.view_model.task_finished.emit("Fetch finished", "24 expected, 24 present.", 42.0)
+    assert shown == [("Fetch finished", "24 expected, 24 present.")]
+    if not tab.notifier.tray_available():  # offscreen: no tray, the status line says it
+        assert tab.ui.status.text() == "Fetch finished: 24 expected, 24 present."
+
+
+def test_the_host_hears_about_the_folder(qtbot, tab: IntegrityCheckTab, tmp_path: Path) -> None:
+    tab.ask_directory = lambda _p, _c: str(tmp_path)
+    with qtbot.waitSignal(tab.directory_selected, timeout=1000) as blocker:
+        qtbot.mouseClick(tab.ui.browse, Qt.MouseButton.LeftButton)
+    assert blocker.args == [str(tmp_path)]
