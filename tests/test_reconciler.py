@@ -7,13 +7,14 @@ import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from goesvfi.integrity_check import scan_index
 from goesvfi.integrity_check.cache_db import CacheDB
 from goesvfi.integrity_check.reconciler import Reconciler, ScanInputError, scan_directory
-from goesvfi.integrity_check.results import Progress, Stage
+from goesvfi.integrity_check.results import Progress, ScanResult, Stage
 from goesvfi.integrity_check.time_index import (
     SatellitePattern,
     Sector,
@@ -37,8 +38,10 @@ def png(minutes: float, sat: SatellitePattern = G18, sector: Sector = CONUS, ban
     return canonical_name(sat, sector, band, at(minutes))
 
 
-async def scan(folder: Path, start: datetime = T0, end: datetime = T0 + HOUR, **kw: object) -> object:
-    return await scan_directory(folder, kw.pop("satellite", G18), start, end, **kw)  # type: ignore[arg-type]
+async def scan(
+    folder: Path, start: datetime = T0, end: datetime = T0 + HOUR, *, satellite: SatellitePattern = G18, **kw: Any
+) -> ScanResult:
+    return await scan_directory(folder, satellite, start, end, **kw)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -108,10 +111,10 @@ def test_reconciler_dict(seed_folder: Path, tmp_path: Path) -> None:
     result = Reconciler(cache_path=tmp_path / "c.sqlite3").scan_date_range(
         start_date=T0, end_date=T0 + timedelta(days=1), satellite_pattern=G16, base_directory=seed_folder
     )
-    assert result["interval_minutes"] == 5 and result["total"] == 288 and len(result["expected"]) == 288  # type: ignore[arg-type]
-    assert len(result["missing"]) == 25 and len(result["existing"]) == 263  # type: ignore[arg-type]
-    assert result["existing_files"][at(1)] == seed_folder / png(1, G16)  # type: ignore[index]
-    assert [g.count for g in result["gaps"]] == [24, 1]  # type: ignore[attr-defined]
+    assert result["interval_minutes"] == 5 and result["total"] == 288 and len(result["expected"]) == 288
+    assert len(result["missing"]) == 25 and len(result["existing"]) == 263
+    assert result["existing_files"][at(1)] == seed_folder / png(1, G16)
+    assert [g.count for g in result["gaps"]] == [24, 1]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -134,9 +137,9 @@ async def test_cdn_and_s3_names_cover_their_slots(make_frames: MakeFrames) -> No
         ]
     )
     result = await scan(folder, end=at(40))
-    assert result.expected == [at(m) for m in range(1, 40, 5)]  # type: ignore[attr-defined]
-    assert result.missing == [at(m) for m in (16, 21, 26, 31, 36)]  # type: ignore[attr-defined]
-    assert result.existing == {  # type: ignore[attr-defined]
+    assert result.expected == [at(m) for m in range(1, 40, 5)]
+    assert result.missing == [at(m) for m in (16, 21, 26, 31, 36)]
+    assert result.existing == {
         at(1): folder / cdn_filename(G18, CONUS, 13, at(1)),
         at(6): folder / noaa_filename(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),
         at(11): folder / "sub" / "deeper" / png(11),
@@ -148,28 +151,28 @@ async def test_coverage_window_edges(make_frames: MakeFrames, offset: int, cover
     # slot - 30 s <= t < slot + min(30, 5) min - 30 s: for the :31 slot at a 30-minute interval
     folder = make_frames([png(31 + offset / 60)])
     result = await scan(folder, interval_minutes=30)
-    assert sorted(result.existing) == ([at(31)] if covers else [])  # type: ignore[attr-defined]
+    assert sorted(result.existing) == ([at(31)] if covers else [])
 
 
 async def test_at_the_native_interval_every_time_has_one_slot(make_frames: MakeFrames) -> None:
     # The windows tile the time line: 05:29 belongs to :01, 05:30 to :06.
     folder = make_frames([png(5.5 - 1 / 60), png(10.5), png(20.5 - 1 / 60)])
     result = await scan(folder, end=at(30), interval_minutes=5)
-    assert sorted(result.existing) == [at(1), at(11), at(16)]  # type: ignore[attr-defined]
+    assert sorted(result.existing) == [at(1), at(11), at(16)]
 
 
 async def test_interval_30_keeps_the_phase(make_frames: MakeFrames) -> None:
     folder = make_frames([png(6), png(31), png(36)])
     result = await scan(folder, interval_minutes=30)
-    assert result.expected == [at(1), at(31)]  # type: ignore[attr-defined]
-    assert result.missing == [at(1)]  # the :06 file does not cover :01  # type: ignore[attr-defined]
+    assert result.expected == [at(1), at(31)]
+    assert result.missing == [at(1)]  # the :06 file does not cover :01
 
 
 async def test_files_outside_the_range_do_not_count(make_frames: MakeFrames) -> None:
     folder = make_frames([png(-4), png(1), png(61), png(66)])
     result = await scan(folder)
-    assert sorted(result.existing) == [at(1)]  # type: ignore[attr-defined]
-    assert len(result.expected) == 12  # type: ignore[attr-defined]
+    assert sorted(result.existing) == [at(1)]
+    assert len(result.expected) == 12
 
 
 async def test_legacy_and_generic_names(make_frames: MakeFrames) -> None:
@@ -182,24 +185,24 @@ async def test_legacy_and_generic_names(make_frames: MakeFrames) -> None:
         ]
     )
     result = await scan(folder, end=at(20))
-    assert sorted(result.existing) == [at(1), at(6)]  # type: ignore[attr-defined]
+    assert sorted(result.existing) == [at(1), at(6)]
 
 
 async def test_preferred_file_when_two_cover_a_slot(make_frames: MakeFrames) -> None:
     folder = make_frames([cdn_filename(G18, CONUS, 13, at(1)), "a/" + png(1), "frame_20230501_000100.png"])
     result = await scan(folder, end=at(5))
-    assert result.existing == {at(1): folder / "a" / png(1)}  # type: ignore[attr-defined]
+    assert result.existing == {at(1): folder / "a" / png(1)}
 
 
 async def test_auto_interval_and_fallback(make_frames: MakeFrames, tmp_path: Path) -> None:
     folder = make_frames([png(m) for m in range(1, 60, 10) if m != 31])  # every 10 minutes, :31 missing
     result = await scan(folder)
-    assert result.interval_minutes == 10  # type: ignore[attr-defined]
-    assert result.missing == [at(31)]  # type: ignore[attr-defined]
+    assert result.interval_minutes == 10
+    assert result.missing == [at(31)]
     empty = tmp_path / "empty"
     empty.mkdir()
     result = await scan(empty, end=T0 + timedelta(days=1), sector=FD)
-    assert result.interval_minutes == 10 and len(result.expected) == 144  # type: ignore[attr-defined]
+    assert result.interval_minutes == 10 and len(result.expected) == 144
 
 
 async def test_mode3_full_disk(make_frames: MakeFrames) -> None:
@@ -207,7 +210,7 @@ async def test_mode3_full_disk(make_frames: MakeFrames) -> None:
     names = [noaa_filename(G16, FD, 13, day + timedelta(minutes=15 * i, seconds=37.8), mode=3) for i in range(96)]
     folder = make_frames(names[:40] + names[41:])
     result = await scan(folder, day, day + timedelta(days=1), satellite=G16, sector=FD)
-    assert len(result.expected) == 96 and result.missing == [day + timedelta(minutes=600)]  # type: ignore[attr-defined]
+    assert len(result.expected) == 96 and result.missing == [day + timedelta(minutes=600)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -240,7 +243,7 @@ async def test_unreadable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     def scandir(path: object) -> object:
         if Path(str(path)) == tmp_path:
             raise PermissionError(13, "Permission denied")
-        return real_scandir(path)  # type: ignore[call-overload]
+        return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
     with pytest.raises(ScanInputError, match="cannot be read: Permission denied"):
@@ -249,8 +252,8 @@ async def test_unreadable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 async def test_goes16_after_its_end_is_a_warning(tmp_path: Path) -> None:
     result = await scan(tmp_path, datetime(2026, 1, 1), datetime(2026, 1, 1, 1), satellite=G16)
-    assert len(result.missing) == 12  # type: ignore[attr-defined]
-    assert any("GOES-19" in w and "2025-04-07" in w for w in result.warnings)  # type: ignore[attr-defined]
+    assert len(result.missing) == 12
+    assert any("GOES-19" in w and "2025-04-07" in w for w in result.warnings)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -266,7 +269,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def read_dir(path: str, *args: object, **kw: object) -> object:
         seen.append(path)
-        return real(path, *args, **kw)  # type: ignore[arg-type]
+        return real(path, *args, **kw)
 
     monkeypatch.setattr(scan_index, "read_dir", read_dir)
     return seen
@@ -278,19 +281,19 @@ async def test_warm_scan_reads_no_folder_and_changes_are_seen(
     folder = make_frames([png(m) for m in range(1, 60, 5)] + ["sub/" + cdn_filename(G18, CONUS, 13, at(61))])
     async with CacheDB(tmp_path / "c.sqlite3") as db:
         cold = await scan(folder, end=at(70), cache=db)
-        assert not cold.from_cache and len(reads) == 2  # type: ignore[attr-defined]
+        assert not cold.from_cache and len(reads) == 2
         reads.clear()
         warm = await scan(folder, end=at(70), cache=db)
-        assert warm.from_cache and reads == []  # type: ignore[attr-defined]
-        assert warm.existing == cold.existing and warm.missing == cold.missing == [at(66)]  # type: ignore[attr-defined]
+        assert warm.from_cache and reads == []
+        assert warm.existing == cold.existing and warm.missing == cold.missing == [at(66)]
 
         (folder / png(26)).unlink()  # removed
         (folder / png(66)).touch()  # added
         os.rename(folder / "sub" / cdn_filename(G18, CONUS, 13, at(61)), folder / "sub" / "x.jpg")  # renamed
         settle_tree(folder)
         changed = await scan(folder, end=at(70), cache=db)
-        assert changed.missing == [at(26), at(61)]  # type: ignore[attr-defined]
-        assert not changed.from_cache and sorted(reads) == [str(folder), str(folder / "sub")]  # type: ignore[attr-defined]
+        assert changed.missing == [at(26), at(61)]
+        assert not changed.from_cache and sorted(reads) == [str(folder), str(folder / "sub")]
 
 
 async def test_recently_changed_folders_are_read_again(
@@ -316,7 +319,7 @@ async def test_removed_subfolder_is_forgotten(make_frames: MakeFrames, tmp_path:
         (folder / "b").rmdir()
         settle_tree(folder)
         result = await scan(folder, cache=db)
-        assert sorted(result.existing) == [at(1)]  # type: ignore[attr-defined]
+        assert sorted(result.existing) == [at(1)]
         assert sorted(await db.load_dirs(str(folder))) == [str(folder), str(folder / "a")]
 
 
@@ -329,13 +332,13 @@ async def test_broken_or_locked_cache_never_fails_a_scan(make_frames: MakeFrames
     path = tmp_path / "c.sqlite3"
     path.write_bytes(b"garbage" * 1000)
     async with CacheDB(path) as db:
-        assert sorted((await scan(folder, cache=db)).existing) == [at(1)]  # type: ignore[attr-defined]
+        assert sorted((await scan(folder, cache=db)).existing) == [at(1)]
     assert len(set_aside(path)) == 1
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
         async with CacheDB(path, timeout=0.1) as db:
-            assert sorted((await scan(folder, cache=db)).existing) == [at(1)]  # type: ignore[attr-defined]
+            assert sorted((await scan(folder, cache=db)).existing) == [at(1)]
     finally:
         other.execute("ROLLBACK")
         other.close()
