@@ -18,11 +18,28 @@ from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from tests.gui_fixtures import qloop, qt_settings  # noqa: F401 (fixtures)
 from tests.test_view_model import END, NOW, REMOVED, START, write_archive
 
-OBJECT_NAMES = (
-    "directoryEdit browseButton startDateTimeEdit endDateTimeEdit satelliteCombo sectorCombo bandSpin intervalSpin "
-    "scanButton fetchButton cancelButton exportButton settingsButton resultsTable timelineView progressBar "
-    "statusLabel summaryLabel diskSpaceLabel activityLog"
-).split()
+OBJECT_NAMES = [
+    "directoryEdit",
+    "browseButton",
+    "startDateTimeEdit",
+    "endDateTimeEdit",
+    "satelliteCombo",
+    "sectorCombo",
+    "bandSpin",
+    "intervalSpin",
+    "scanButton",
+    "fetchButton",
+    "cancelButton",
+    "exportButton",
+    "settingsButton",
+    "resultsTable",
+    "timelineView",
+    "progressBar",
+    "statusLabel",
+    "summaryLabel",
+    "diskSpaceLabel",
+    "activityLog",
+]
 
 
 def make_tab(qtbot, tmp_path: Path, **vm_kwargs: object) -> IntegrityCheckTab:
