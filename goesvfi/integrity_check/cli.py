@@ -33,7 +33,8 @@ PROG = "goesvfi-integrity"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Subcommands that live in their own modules; each module exposes ``register(subparsers)``.
+# Subcommands that live in their own modules; each exposes ``register(subparsers)``, which adds its parser and
+# sets ``handler=func(ns) -> int`` on it. A module that fails to import is a bug: the error is not hidden.
 SUBCOMMAND_MODULES: list[tuple[str, str]] = [
     ("fetch", "goesvfi.integrity_check.cli_fetch"),
     ("watch", "goesvfi.integrity_check.cli_watch"),
@@ -288,18 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="scan, merge the fetch log, write the CSV report (stdout by default)")
     add_archive_options(report)
     report.set_defaults(handler=run_report)
-    gui = sub.add_parser("gui", help="open the Integrity Check window")
-    gui.add_argument("gui_args", nargs=argparse.REMAINDER, help="window options (--directory, --start ...)")
-    gui.set_defaults(handler=run_gui)
+    sub.add_parser("gui", help="open the Integrity Check window (gui --help: its options)", add_help=False)
     for _name, module_name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Tolerated only while these modules are being written; a module that exists but fails is a bug.
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
@@ -310,7 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     if not argv and not _has_display():
         parser.print_help()
         return 0
-    ns = parser.parse_args(argv) if argv else argparse.Namespace(verbose=False, handler=run_gui, gui_args=[])
+    try:
+        if not argv or argv[0] == "gui":  # the window parses its own options (argparse would take --help)
+            ns = argparse.Namespace(verbose=False, handler=run_gui, gui_args=argv[1:])
+        else:
+            ns = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed as one line
+        return exc.code if isinstance(exc.code, int) else 2
     logging.basicConfig(level=logging.INFO if ns.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     if getattr(ns, "handler", None) is None:
         parser.print_help(sys.stderr)
