@@ -29,8 +29,8 @@ def at(minutes: int) -> datetime:
 def slots() -> list[SlotResult]:
     return [
         SlotResult(at(1), G18, CONUS, 13, SlotStatus.PRESENT, Source.LOCAL, Path("/f/a.png")),
-        SlotResult(at(6), G18, CONUS, 13, SlotStatus.FETCHED, Source.S3, Path("/f/b.png"), "ABI-L1b-RadC/x.nc"),
-        SlotResult(at(11), G18, CONUS, 13, SlotStatus.FAILED, Source.CDN, None, "https://cdn/x.jpg", 'HTTP 503, "busy"'),
+        SlotResult(at(6), G18, CONUS, 13, SlotStatus.FETCHED, Source.S3, Path("/f/b.png"), "ABI/x.nc"),
+        SlotResult(at(11), G18, CONUS, 13, SlotStatus.FAILED, Source.CDN, None, "https://c/x.jpg", 'HTTP 503, "busy"'),
         SlotResult(at(16), G18, CONUS, 13),
     ]
 
@@ -44,8 +44,8 @@ def test_csv_columns_and_rows(tmp_path: Path) -> None:
         "timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error",
     )  # fmt: skip
     assert rows[1] == ["2023-05-01T00:01:00Z", "goes18", "conus", "13", "present", "local", "/f/a.png", "", ""]
-    assert rows[2] == ["2023-05-01T00:06:00Z", "goes18", "conus", "13", "fetched", "s3", "/f/b.png", "ABI-L1b-RadC/x.nc", ""]
-    assert rows[3][4:] == ["failed", "cdn", "", "https://cdn/x.jpg", 'HTTP 503, "busy"']
+    assert rows[2] == ["2023-05-01T00:06:00Z", "goes18", "conus", "13", "fetched", "s3", "/f/b.png", "ABI/x.nc", ""]
+    assert rows[3][4:] == ["failed", "cdn", "", "https://c/x.jpg", 'HTTP 503, "busy"']
     assert rows[4] == ["2023-05-01T00:16:00Z", "goes18", "conus", "13", "missing", "", "", "", ""]
     assert len(rows) == 5
 
@@ -85,7 +85,7 @@ def test_summarize_ties_and_empty() -> None:
 
 def test_format_summary() -> None:
     expected = [at(5 * i + 1) for i in range(288)]
-    missing = expected[36:60] + [expected[100]]
+    missing = [*expected[36:60], expected[100]]
     text = format_summary(expected, missing, title="GOES-18 CONUS")
     lines = text.splitlines()
     assert lines[0] == "GOES-18 CONUS"
