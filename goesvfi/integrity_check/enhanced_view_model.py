@@ -37,6 +37,7 @@ ManagerFactory = Callable[[FetchSettings, "CacheDB"], "ReconcileManager"]
 PROGRESS_INTERVAL_MS = 50  # at most 20 progress updates per second
 DISK_INTERVAL_MS = 2000
 LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
+Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
 
 
 class Task(Enum):
@@ -419,7 +420,7 @@ class EnhancedViewModel(QObject):
         task.add_done_callback(self._side_tasks.discard)
         return task
 
-    def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, str]]) -> bool:
+    def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> bool:
         self._task_kind = kind
         self._last_error = None
         self._pending = self._shown = None
@@ -429,10 +430,10 @@ class EnhancedViewModel(QObject):
         self.state_changed.emit()
         return True
 
-    async def _guard(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, str]]) -> None:
+    async def _guard(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> None:
         started = time.monotonic()
         try:
-            message = await work()
+            message, ok = await work()
         except asyncio.CancelledError:
             self._log("warning", f"{title} cancelled.")
             self._set_status(f"{title} cancelled.")
@@ -441,7 +442,10 @@ class EnhancedViewModel(QObject):
             self._fail(f"{title} failed: {user_message(exc)}")
         else:
             elapsed = time.monotonic() - started
-            self._set_status(message)
+            if ok:
+                self._set_status(message)
+            else:
+                self._fail(message)
             if kind in (Task.SCAN, Task.FETCH) and elapsed >= LONG_TASK_SECONDS:
                 self.task_finished.emit(f"{title} finished", message, elapsed)
         finally:
@@ -466,7 +470,7 @@ class EnhancedViewModel(QObject):
         return ReconcileManager(self._cache, settings=self.fetch_settings, now=self._now, disk_free=self._disk_free)
 
     async def _run_scan(self, directory: Path, satellite: SatellitePattern, start: datetime, end: datetime,
-                        **options: Any) -> str:  # fmt: skip
+                        **options: Any) -> Outcome:  # fmt: skip
         self._set_status(f"Scanning {directory} ...")
         self._log("info", f"Scan of {directory}: {satellite.display_name}, {utc_text(start)} -> {utc_text(end)}.")
         async with self._manager() as manager:
@@ -478,9 +482,11 @@ class EnhancedViewModel(QObject):
         self.scan_completed.emit(scan)
         summary = self._summary_line(digest)
         self._log("info", summary)
-        return summary
+        if not digest.unresolved:
+            return f"No gaps: all {len(digest.slots):,} expected frames are present.", True
+        return summary, True
 
-    async def _run_fetch(self, scan: ScanResult, directory: Path) -> str:
+    async def _run_fetch(self, scan: ScanResult, directory: Path) -> Outcome:
         count = len(scan.missing)
         self._set_status(f"Fetching {count:,} missing frames ...")
         self._log("info", f"Fetching {count:,} frames into {directory}.")
@@ -490,15 +496,23 @@ class EnhancedViewModel(QObject):
         self._set_results(self._scan, digest, directory)
         self._log_fetch_outcome(slots)
         self.fetch_completed.emit(slots)
-        return self._summary_line(digest)
+        fetched, unresolved = digest.counts[SlotStatus.FETCHED], digest.unresolved
+        if not unresolved:
+            return f"Fetched all {count:,} missing frames. {self._summary_line(digest)}", True
+        if not fetched:
+            return f"Could not fetch any of the {count:,} missing frames: the activity log says why.", False
+        return (
+            f"Fetched {fetched:,} of {count:,} missing frames; {unresolved:,} could not be fetched (see the log).",
+            True,
+        )
 
-    async def _run_export(self, path: Path, slots: list[SlotResult]) -> str:
+    async def _run_export(self, path: Path, slots: list[SlotResult]) -> Outcome:
         from .report import write_csv
 
         await asyncio.to_thread(write_csv, path, slots)
         self._log("info", f"Report written: {path} ({len(slots):,} rows).")
         self.export_completed.emit(str(path))
-        return f"Report written to {path}."
+        return f"Report written to {path}.", True
 
     async def _run_detect(self, directory: Path) -> None:
         guess = await asyncio.to_thread(sample_archive, directory)
