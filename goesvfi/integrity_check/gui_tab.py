@@ -83,7 +83,7 @@ class IntegrityCheckTab(QWidget):
         if header is not None:
             header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             header.setStretchLastSection(True)
-            widths = (150, 90, 64, 280, 260)
+            widths = (150, 90, 60, 250, 220)
             for column, width in enumerate(widths):
                 header.resizeSection(column, width)
 

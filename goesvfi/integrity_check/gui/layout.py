@@ -167,41 +167,51 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
     return w
 
 
+def _label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return label
+
+
 def _inputs_row(w: TabWidgets) -> QHBoxLayout:
     archive = QGroupBox("Archive")
     grid = QGridLayout(archive)
-    grid.addWidget(QLabel("Folder:"), 0, 0)
-    folder_row = QHBoxLayout()
-    folder_row.addWidget(w.directory, 1)
-    folder_row.addWidget(w.browse)
-    grid.addLayout(folder_row, 0, 1, 1, 7)
-    grid.addWidget(QLabel("Satellite:"), 1, 0)
-    sat_row = QHBoxLayout()
-    sat_row.addWidget(w.satellite, 1)
-    sat_row.addWidget(w.detect)
-    grid.addLayout(sat_row, 1, 1)
-    for column, (text, widget) in enumerate(
-        (("Sector:", w.sector), ("Band:", w.band), ("Interval:", w.interval)), start=1
-    ):
-        label = QLabel(text)
-        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        grid.addWidget(label, 1, 2 * column)
-        grid.addWidget(widget, 1, 2 * column + 1)
-    w.satellite.setMinimumWidth(200)
-    w.sector.setMinimumWidth(110)
-    w.interval.setMinimumWidth(80)
+    grid.addWidget(_label("Folder:"), 0, 0)
+    grid.addWidget(w.directory, 0, 1, 1, 3)
+    grid.addWidget(w.browse, 0, 4)
+    grid.addWidget(_label("Satellite:"), 1, 0)
+    grid.addWidget(w.satellite, 1, 1)
+    grid.addWidget(w.detect, 1, 2)
+    grid.addWidget(_label("Sector:"), 1, 3)
+    grid.addWidget(w.sector, 1, 4)
+    grid.addWidget(_label("Band:"), 2, 0)
+    band_row = QHBoxLayout()
+    band_row.addWidget(w.band)
+    band_row.addSpacing(12)
+    band_row.addWidget(QLabel("Interval:"))
+    band_row.addWidget(w.interval)
+    band_row.addStretch(1)
+    grid.addLayout(band_row, 2, 1, 1, 2)
     grid.setColumnStretch(1, 1)
+    w.satellite.setMinimumWidth(170)
+    w.sector.setMinimumWidth(120)
+    w.band.setMinimumWidth(70)
+    w.interval.setMinimumWidth(90)
 
     period = QGroupBox("Time range (UTC)")
     pgrid = QGridLayout(period)
-    pgrid.addWidget(QLabel("Start:"), 0, 0)
+    pgrid.addWidget(_label("Start:"), 0, 0)
     pgrid.addWidget(w.start, 0, 1)
-    pgrid.addWidget(w.preset_day, 0, 2)
-    pgrid.addWidget(QLabel("End:"), 1, 0)
+    pgrid.addWidget(_label("End:"), 1, 0)
     pgrid.addWidget(w.end, 1, 1)
-    pgrid.addWidget(w.preset_week, 1, 2)
+    presets = QHBoxLayout()
+    presets.addWidget(w.preset_day)
+    presets.addWidget(w.preset_week)
+    presets.addStretch(1)
+    pgrid.addLayout(presets, 2, 1)
+    pgrid.setColumnStretch(1, 1)
     for edit in (w.start, w.end):
-        edit.setMinimumWidth(190)
+        edit.setMinimumWidth(200)
 
     row = QHBoxLayout()
     row.addWidget(archive, 3)
