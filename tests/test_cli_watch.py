@@ -124,6 +124,17 @@ def test_keep_prunes_only_old_own_frames_with_a_dry_run_first(
     assert other.exists() and mine_but_recent.exists() and notes.exists()
 
 
+def test_no_cache_writes_no_cache_file(
+    live: NoaaEmulator, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default_cache = tmp_path / "default-cache"
+    monkeypatch.setenv("GOESVFI_CACHE_DIR", str(default_cache))
+    args = ["watch", str(folder), "--satellite", "goes18", "--window", "1h", "--once", "--no-cache"]
+    assert main(args) == 0
+    assert len(frames(folder)) == 8
+    assert not default_cache.exists()
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

@@ -211,7 +211,7 @@ async def _watch(ns: argparse.Namespace, config: WatchConfig, args: ArchiveArgs,
     restore = _install_stop(stop)
     printer = _Printer(ns, config)
     cache = args.cache()
-    manager = ReconcileManager(cache_db=cache, settings=settings)
+    manager = ReconcileManager(cache_db=cache, settings=settings, use_cache=cache is not None)
     loop = WatchLoop(config, manager, progress_callback=printer.bar)
     try:
         printer.header()
