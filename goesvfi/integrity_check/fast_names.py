@@ -170,15 +170,24 @@ def parse_canonical_batch(names: list[str]) -> tuple[np.ndarray, np.ndarray, np.
 
 def canonical_names(times: np.ndarray, keys: np.ndarray) -> list[str]:
     """The canonical names of parsed entries (the inverse of :func:`parse_canonical_batch`)."""
-    stamps = np.datetime_as_string(times.astype("datetime64[ms]"), unit="s").tolist()
-    out = []
+    days, rest = np.divmod(times, 86_400_000)
     prefixes: dict[int, str] = {}
-    for key, s in zip(keys.tolist(), stamps, strict=True):
+    day_text: dict[int, str] = {}
+    tod_text: dict[int, str] = {}
+    out = []
+    for key, day, tod in zip(keys.tolist(), days.tolist(), (rest // 1000).tolist(), strict=True):
         prefix = prefixes.get(key)
         if prefix is None:
             sat, sector, band, _kind = unpack_key(key)
             prefix = prefixes[key] = f"{sat.value}_{sector.value if sector else ''}_C{band or 0:02d}_"
-        out.append(f"{prefix}{s[:4]}{s[5:7]}{s[8:10]}T{s[11:13]}{s[14:16]}{s[17:19]}Z.png")
+        d = day_text.get(day)
+        if d is None:
+            date_ = EPOCH + timedelta(days=day)
+            d = day_text[day] = f"{date_.year:04d}{date_.month:02d}{date_.day:02d}"  # %Y is not padded < 1000
+        t = tod_text.get(tod)
+        if t is None:
+            t = tod_text[tod] = f"{tod // 3600:02d}{tod // 60 % 60:02d}{tod % 60:02d}"
+        out.append(f"{prefix}{d}T{t}Z.png")
     return out
 
 

@@ -43,6 +43,7 @@ class ScanInputError(ValueError):
 # --------------------------------------------------------------------------------------------------
 
 _EXISTING_SLOT: Any = vars(ScanResult)["existing"]
+_PATH = type(Path())  # PosixPath / WindowsPath: skips Path's per-call class dispatch (100,000 paths)
 _PENDING: dict[datetime, Path] = {}
 
 
@@ -127,7 +128,6 @@ def _match(walked: WalkResult, q: _Query) -> LazyScanResult:
     dirs = walked.dirs
     times = np.concatenate([d.times for d in dirs]) if dirs else np.zeros(0, np.int64)
     keys = np.concatenate([d.keys for d in dirs]) if dirs else np.zeros(0, np.int32)
-    offsets = np.cumsum([0] + [len(d.times) for d in dirs[:-1]])
     start_ms, end_ms = to_ms(q.start), to_ms(q.end)
     ours = matching(keys, q.satellite, q.sector, q.band) & (times < end_ms)
     expected, used, run_interval = _expected(q, times[ours & (times >= start_ms)])
@@ -141,14 +141,11 @@ def _match(walked: WalkResult, q: _Query) -> LazyScanResult:
     missing = [expected[i] for i in np.flatnonzero(is_missing).tolist()]
 
     def build() -> dict[datetime, Path]:
-        dir_of = (np.searchsorted(offsets, file_idx, side="right") - 1).tolist()
-        names: dict[int, list[str]] = {}
-        out: dict[datetime, Path] = {}
-        for slot, f, d in zip(slot_idx.tolist(), file_idx.tolist(), dir_of, strict=True):
-            if d not in names:
-                names[d] = dirs[d].names()
-            out[expected[slot]] = Path(dirs[d].path + os.sep + names[d][f - int(offsets[d])])
-        return out
+        paths: list[str] = []  # every frame's path, in the order of the concatenated arrays
+        for folder in dirs:
+            paths.extend(map((folder.path + os.sep).__add__, folder.names()))
+        slots = [expected[i] for i in slot_idx.tolist()]
+        return dict(zip(slots, map(_PATH, [paths[i] for i in file_idx.tolist()]), strict=True))
 
     return LazyScanResult(
         build, satellite=q.satellite, sector=q.sector, band=q.band, start=q.start, end=q.end,

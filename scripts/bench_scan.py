@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Scan benchmark: one year of 5-minute CONUS frames (105,120 slots, 1 % removed in gaps).
+
+Prints, in one run, a Markdown table: a bare ``os.scandir`` walk + regex over the folder (the floor), the cold
+scan (no cache file), the warm scan (unchanged folder), the warm scan with the present files' paths built, and
+the scan after 10 files change. Each as the best of several runs in seconds, as a ratio to the floor, and the
+peak memory (max RSS) of the process that ran it: every phase runs in its own interpreter.
+
+Targets: cold <= 2x the floor, warm <= 0.5x the floor, peak memory <= 250 MB.
+
+    python scripts/bench_scan.py [--dir FOLDER] [--keep] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+START = datetime(2023, 1, 1, tzinfo=UTC)
+END = datetime(2024, 1, 1, tzinfo=UTC)
+FLOOR_RE = re.compile(r"^goes(1[6-9])_(conus|fd|m1|m2)_C(\d{2})_(\d{8}T\d{6})Z\.png$")
+TARGETS = {"cold": 2.0, "warm": 0.5}
+
+
+# --------------------------------------------------------------------------------------------------
+# The folder
+# --------------------------------------------------------------------------------------------------
+
+
+def make_folder(folder: Path, seed: int = 2023) -> tuple[int, int]:
+    """Write the year's frames with 1 % of the slots removed in gaps of 1-24 slots; (expected, written)."""
+    from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
+
+    slots = expected_slots(Sector.CONUS, START, END)
+    rng = random.Random(seed)
+    gone: set[int] = set()
+    while len(gone) < len(slots) // 100:
+        first = rng.randrange(len(slots))
+        gone.update(range(first, min(len(slots), first + rng.randint(1, 24))))
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, slot in enumerate(slots):
+        if i not in gone:
+            (folder / canonical_name(SatellitePattern.GOES_18, Sector.CONUS, 13, slot)).touch()
+    settle(folder)
+    return len(slots), len(slots) - len(gone)
+
+
+def settle(folder: Path) -> None:
+    """Date the folder a minute back: the scan re-reads folders changed in the last few seconds (mtime ticks)."""
+    when = time.time() - 60
+    os.utime(folder, (when, when))
+
+
+# --------------------------------------------------------------------------------------------------
+# Phases (each runs in a child interpreter)
+# --------------------------------------------------------------------------------------------------
+
+
+def floor_walk(root: str) -> int:
+    count, stack = 0, [root]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif FLOOR_RE.match(entry.name):
+                    count += 1
+    return count
+
+
+def best(runs: int, work: Callable[[], object], before: Callable[[], None] = lambda: None) -> float:
+    times = []
+    for _ in range(runs):
+        before()
+        t = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def run_phase(phase: str, folder: Path, db_path: Path, repeat: int) -> dict[str, float]:
+    from goesvfi.integrity_check.cache_db import CacheDB
+    from goesvfi.integrity_check.reconciler import scan_directory
+    from goesvfi.integrity_check.time_index import SatellitePattern
+
+    def scan(paths: bool = False) -> None:
+        async def go() -> None:
+            async with CacheDB(db_path) as db:
+                result = await scan_directory(folder, SatellitePattern.GOES_18, START, END, cache=db)
+                if paths:
+                    assert len(result.existing) == len(result.expected) - len(result.missing)
+
+        asyncio.run(go())
+
+    def drop_cache() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db_path) + suffix).unlink(missing_ok=True)
+
+    if phase == "floor":
+        seconds = best(repeat, lambda: floor_walk(str(folder)))
+    elif phase == "cold":
+        seconds = best(repeat, scan, drop_cache)
+    elif phase in ("warm", "warm+paths"):
+        scan()  # make sure the cache holds the folder
+        seconds = best(repeat, lambda: scan(paths=phase == "warm+paths"))
+    else:  # "changed": before each run 10 files change: 5 frames go (or come back), 5 are renamed (or back)
+        scan()
+        frames = sorted(p for p in os.listdir(folder) if p.endswith(".png"))
+        gone, renamed = frames[1000:1005], frames[2000:2005]
+        changed = [False]
+
+        def change() -> None:
+            undo = changed[0]
+            for name in gone:
+                (folder / name).touch() if undo else (folder / name).unlink()
+            for name in renamed:
+                src, dst = (name + ".x", name) if undo else (name, name + ".x")
+                os.rename(folder / src, folder / dst)
+            changed[0] = not undo
+
+        seconds = best(repeat, scan, change)
+        if changed[0]:
+            change()
+        settle(folder)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    return {"seconds": seconds, "peak_mb": peak_mb}
+
+
+def child(phase: str, folder: Path, db_path: Path, repeat: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--dir", str(folder), "--db", str(db_path),
+         "--repeat", str(repeat)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dir", type=Path, help="where to build the folder (default: a temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the folder and cache afterwards")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per phase; the best counts (default 5)")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(run_phase(args.phase, args.dir, args.db, args.repeat)))
+        return 0
+
+    base = args.dir or Path(tempfile.mkdtemp(prefix="goesvfi-bench-scan-"))
+    folder, db_path = base / "frames", base / "cache.sqlite3"
+    try:
+        t = time.perf_counter()
+        expected, written = make_folder(folder)
+        took = time.perf_counter() - t
+        print(f"folder: {written:,} files for {expected:,} slots ({expected - written:,} missing), written in "
+              f"{took:.1f} s; best of {args.repeat} runs per phase", flush=True)  # fmt: skip
+        rows = [
+            ("floor: os.scandir walk + regex", "floor", None),
+            ("cold scan (no cache file)", "cold", "cold"),
+            ("warm scan (unchanged folder)", "warm", "warm"),
+            ("warm scan + paths of present files", "warm+paths", None),
+            ("scan after 10 files change", "changed", None),
+        ]
+        results = {phase: child(phase, folder, db_path, args.repeat) for _label, phase, _t in rows}
+        floor = results["floor"]["seconds"]
+        print("\n| run | seconds | x floor | target | peak MB |\n|---|---:|---:|---:|---:|")
+        for label, phase, target in rows:
+            r = results[phase]
+            goal = f"<= {TARGETS[target]}x" if target else ""
+            print(f"| {label} | {r['seconds']:.3f} | {r['seconds'] / floor:.2f} | {goal} | {r['peak_mb']:.0f} |")
+        ok = all(results[p]["seconds"] <= TARGETS[p] * floor for p in TARGETS)
+        ok = ok and all(r["peak_mb"] <= 250 for r in results.values())
+        print(f"\ntargets {'met' if ok else 'NOT met'} (peak memory target: <= 250 MB)")
+        return 0 if ok else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
