@@ -193,7 +193,9 @@ def test_settings_persist_across_a_new_tab(qtbot, qt_settings, qloop, tmp_path: 
     qtbot.mouseClick(first.ui.settings, Qt.MouseButton.LeftButton)
     dialog = first.findChild(SettingsDialog, "settingsDialog")
     assert dialog is not None and dialog.isVisible()
-    assert not dialog.s3_endpoint.isEnabled() and "GOESVFI_S3_ENDPOINT" in dialog.s3_endpoint.toolTip()
+    assert not dialog.s3_endpoint.isEnabled() and dialog.cdn_url.isEnabled()
+    notes = [label.text() for label in dialog.findChildren(QLabel) if "environment variable" in label.text()]
+    assert notes == ["Set by the environment variable GOESVFI_S3_ENDPOINT for this session."]
     dialog.cdn_url.setText("not a url")
     ok: QPushButton = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)

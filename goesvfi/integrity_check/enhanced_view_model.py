@@ -13,6 +13,7 @@ import asyncio
 import logging
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
 from .gui.digest import ResultsDigest, digest_slots, sample_archive, user_message, utc_text
 from .gui.preferences import Preferences, env_locked, load_preferences, load_value, save_preferences, save_values
-from .results import Progress, ScanResult, SlotResult, SlotStatus
+from .results import Progress, ScanResult, SlotResult, SlotStatus, Source, Stage
 from .settings import FetchSettings
 from .time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
 
@@ -115,6 +116,7 @@ class EnhancedViewModel(QObject):
         self._disk: DiskSpace | None = None
         self._pending: Progress | None = None
         self._shown: Progress | None = None
+        self._logged = ""
         self._progress_timer = _timer(self, PROGRESS_INTERVAL_MS, self._flush_progress)
         self._disk_timer = _timer(self, DISK_INTERVAL_MS, self.refresh_disk_space)
 
@@ -158,6 +160,12 @@ class EnhancedViewModel(QObject):
     @property
     def fetch_settings(self) -> FetchSettings:
         return self._prefs.for_sector(self._sector)
+
+    def cdn_cutoff(self) -> datetime | None:
+        """Frames older than this come from S3 (None when the sector has no CDN images)."""
+        if self._sector.cdn_dir is None:
+            return None
+        return self.now() - timedelta(days=self._prefs.fetch.cdn_days)
 
     @property
     def locked_settings(self) -> dict[str, str]:
@@ -424,6 +432,7 @@ class EnhancedViewModel(QObject):
         self._task_kind = kind
         self._last_error = None
         self._pending = self._shown = None
+        self._logged = ""
         self._task = self._loop_for_tasks().create_task(self._guard(kind, title, work))
         self._progress_timer.start()
         self._disk_timer.start()
@@ -551,7 +560,8 @@ class EnhancedViewModel(QObject):
         pending = self._pending
         if pending is None or pending is self._shown:
             return
-        if pending.message and (self._shown is None or pending.stage is not self._shown.stage):
+        if pending.stage in (Stage.LIST, Stage.PLAN) and pending.message and pending.message != self._logged:
+            self._logged = pending.message  # listing and planning steps; per-file steps only show in the status
             self._log("info", pending.message)
         self._shown = pending
         self.progress_changed.emit(pending)
@@ -572,6 +582,12 @@ class EnhancedViewModel(QObject):
         return ", ".join(parts) + "."
 
     def _log_fetch_outcome(self, slots: list[SlotResult]) -> None:
+        sources = Counter(s.source for s in slots if s.status is SlotStatus.FETCHED and s.source is not None)
+        if sources:
+            parts = [
+                f"{count:,} from {'the CDN' if source is Source.CDN else 'S3'}" for source, count in sources.items()
+            ]
+            self._log("info", f"Fetched {' and '.join(parts)}.")
         errors: dict[str, int] = {}
         for slot in slots:
             if slot.status in (SlotStatus.FAILED, SlotStatus.MISSING) and slot.error:

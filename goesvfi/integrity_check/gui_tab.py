@@ -83,7 +83,7 @@ class IntegrityCheckTab(QWidget):
         if header is not None:
             header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             header.setStretchLastSection(True)
-            widths = (150, 90, 60, 250, 220)
+            widths = (150, 90, 60, 300, 220)
             for column, width in enumerate(widths):
                 header.resizeSection(column, width)
 
@@ -261,6 +261,8 @@ class IntegrityCheckTab(QWidget):
             ui.summary.setText("No results yet: choose a folder and Scan.")
             return
         ui.timeline.set_data(digest.times, digest.statuses, keep_view=keep_view)
+        cutoff = self.view_model.cdn_cutoff()
+        ui.timeline.set_marker(cutoff, "CDN cutoff (older frames come from S3)")
         ui.summary.setText(summary_html(digest))
 
     def _render_disk(self, disk: DiskSpace) -> None:

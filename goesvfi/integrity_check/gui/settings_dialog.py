@@ -111,9 +111,11 @@ class SettingsDialog(QDialog):
         render_form.addRow("Brightness temperature:", range_row)
 
         for name, var in locked.items():
-            edit = self.cdn_url if name == "cdn_url" else self.s3_endpoint
+            edit, form = (self.cdn_url, cdn_form) if name == "cdn_url" else (self.s3_endpoint, s3_form)
             edit.setEnabled(False)
-            edit.setToolTip(f"Set by the environment variable {var} for this session.")
+            note = QLabel(f"Set by the environment variable {var} for this session.")
+            note.setEnabled(False)
+            form.addRow("", note)
 
         self.error_label = QLabel()
         self.error_label.setObjectName("settingsError")

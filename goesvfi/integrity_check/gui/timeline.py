@@ -47,6 +47,7 @@ class TimelineWidget(QWidget):
         self._step = 300.0  # seconds one slot covers
         self._view = (0.0, 1.0)  # visible time window (epoch seconds)
         self._selection: tuple[int, int] | None = None
+        self._marker: tuple[float, str] | None = None  # (epoch seconds, legend text), e.g. the CDN cutoff
         self._press: QPointF | None = None
         self._press_view = self._view
         self._dragged = False
@@ -73,6 +74,11 @@ class TimelineWidget(QWidget):
 
     def clear(self) -> None:
         self.set_data(np.zeros(0), np.zeros(0, np.uint8))
+
+    def set_marker(self, when: datetime | None, label: str = "") -> None:
+        """A dashed line at ``when`` (explained in the legend), or none."""
+        self._marker = None if when is None else (when.timestamp(), label)
+        self.update()
 
     def slot_count(self) -> int:
         return int(self._times.size)
@@ -258,7 +264,15 @@ class TimelineWidget(QWidget):
             if x1 >= bar.left() and x0 <= bar.right():
                 painter.setPen(QPen(palette.text().color(), 2))
                 painter.drawRect(QRectF(x0 - 1, bar.top() - 3, max(2.0, x1 - x0 + 2), bar.height() + 6))
+        if self._marker_visible():
+            x = round(self._x_of(self._marker[0]))  # type: ignore[index]
+            pen = QPen(palette.text().color(), 2, Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawLine(x, bar.top() - 4, x, bar.bottom() + 4)
         self._paint_axis(painter, bar)
+
+    def _marker_visible(self) -> bool:
+        return self._marker is not None and self._times.size > 0 and self._view[0] < self._marker[0] < self._view[1]
 
     def _paint_legend(self, painter: QPainter) -> None:
         metrics = painter.fontMetrics()
@@ -267,6 +281,13 @@ class TimelineWidget(QWidget):
         for status in (SlotStatus.PRESENT, SlotStatus.MISSING, SlotStatus.FETCHED, SlotStatus.FAILED):
             painter.fillRect(QRect(x, y + 3, 11, 11), STATUS_COLORS[status])
             text = f"{STATUS_LABELS[status]} {self._counts[status]:,}"
+            painter.setPen(self.palette().text().color())
+            painter.drawText(x + 16, y + metrics.ascent(), text)
+            x += 16 + metrics.horizontalAdvance(text) + 18
+        if self._marker_visible():
+            painter.setPen(QPen(self.palette().text().color(), 2, Qt.PenStyle.DashLine))
+            painter.drawLine(x + 5, y + 1, x + 5, y + 15)
+            text = self._marker[1]  # type: ignore[index]
             painter.setPen(self.palette().text().color())
             painter.drawText(x + 16, y + metrics.ascent(), text)
             x += 16 + metrics.horizontalAdvance(text) + 18

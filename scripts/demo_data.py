@@ -1,0 +1,71 @@
+"""The demo scenario shared by ``scripts/demo.py`` and ``scripts/screenshot.py``.
+
+Twelve hours of GOES-18 CONUS band-13 frames centred on the CDN cutoff (7 days before now): the local NOAA
+emulator serves the older half from S3 (NetCDF) and the newer half from the CDN (JPG), and a folder holds
+every frame except five gaps: two in the S3 half, one across the cutoff, one in the CDN half, and a lone
+missing frame.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
+
+SATELLITE, SECTOR, BAND = SatellitePattern.GOES_18, Sector.CONUS, 13
+CDN_DAYS = 7.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    now: datetime
+    start: datetime
+    end: datetime
+    slots: list[datetime]
+    gaps: list[datetime]
+
+    @property
+    def cutoff(self) -> datetime:
+        return self.now - timedelta(days=CDN_DAYS)
+
+
+def scenario(now: datetime | None = None, hours: float = 12.0) -> Scenario:
+    now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    cutoff = now - timedelta(days=CDN_DAYS)
+    start = (cutoff - timedelta(hours=hours / 2)).replace(minute=0)
+    end = start + timedelta(hours=hours)
+    slots = expected_slots(SECTOR, start, end)
+    c = next(i for i, slot in enumerate(slots) if slot >= cutoff)
+    picks = [*range(c - 50, c - 40), *range(c - 20, c - 17), *range(c - 2, c + 3), *range(c + 30, c + 38), c + 55]
+    gaps = [slots[i] for i in picks if 0 <= i < len(slots)]
+    return Scenario(now, start, end, slots, gaps)
+
+
+def start_emulator(case: Scenario, nc_shape: tuple[int, int] = (300, 500)) -> NoaaEmulator:
+    """The emulator for the scenario, started; ``os.environ`` then points the tool at it."""
+    emulator = NoaaEmulator(
+        SATELLITE, SECTOR, BAND, start=case.start, end=case.end, now=case.now, nc_shape=nc_shape,
+        missing_fraction=0.01, seed=7, cdn_retention_days=CDN_DAYS,
+    )  # fmt: skip
+    emulator.start()
+    os.environ.update(emulator.env())
+    return emulator
+
+
+def write_folder(case: Scenario, folder: Path) -> Path:
+    """Small placeholder PNGs (grey, with their time written on them) for every slot except the gaps."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gaps = set(case.gaps)
+    for slot in case.slots:
+        if slot in gaps:
+            continue
+        image = Image.new("L", (250, 150), 70 + (slot.hour * 60 + slot.minute) % 90)
+        ImageDraw.Draw(image).text((10, 65), f"local copy {slot:%Y-%m-%d %H:%M} UTC", fill=235)
+        image.save(folder / canonical_name(SATELLITE, SECTOR, BAND, slot))
+    return folder
