@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import os
+import pickle
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -368,3 +371,16 @@ async def test_cancel_stops_the_walk(make_frames: MakeFrames) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_result_is_a_plain_scan_result_to_its_users(make_frames: MakeFrames) -> None:
+    folder = make_frames([png(1), "a/" + cdn_filename(G18, CONUS, 13, at(11))])
+    result = await scan(folder, end=at(15))
+    assert isinstance(result, ScanResult)
+    want = {at(1): folder / png(1), at(11): folder / "a" / cdn_filename(G18, CONUS, 13, at(11))}
+    copies = [dataclasses.replace(result), copy.copy(result), pickle.loads(pickle.dumps(result))]
+    for other in [result, *copies]:
+        assert other.existing == want and other.missing == [at(6)]
+        assert [s.path for s in other.slots()] == [want[at(1)], None, want[at(11)]]
+    result.existing[at(6)] = folder / "late.png"  # mutable like any dict
+    assert result.as_dict()["existing"] == [at(1), at(6), at(11)]

@@ -9,6 +9,7 @@ names, so a rescan of an unchanged folder reads a few stats and blobs instead of
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import threading
@@ -56,15 +57,23 @@ class LazyScanResult(ScanResult):
 
     __slots__ = ("_build",)
 
-    def __init__(self, build: Callable[[], dict[datetime, Path]], **fields: Any) -> None:
-        self._build = build
-        super().__init__(existing=_PENDING, **fields)
+    def __init__(self, *args: Any, build: Callable[[], dict[datetime, Path]] | None = None, **fields: Any) -> None:
+        self._build = build  # None: ``existing`` is given (dataclasses.replace, copies)
+        if build is not None:
+            fields["existing"] = _PENDING
+        super().__init__(*args, **fields)
+
+    def __reduce__(self) -> tuple[type[ScanResult], tuple[Any, ...]]:
+        """Copies and pickles are plain :class:`ScanResult` objects (with ``existing`` built)."""
+        return ScanResult, tuple(getattr(self, f.name) for f in dataclasses.fields(ScanResult))
 
     @property
     def existing(self) -> dict[datetime, Path]:
         try:
             value: dict[datetime, Path] = _EXISTING_SLOT.__get__(self, ScanResult)
         except AttributeError:
+            if self._build is None:
+                raise
             value = self._build()
             _EXISTING_SLOT.__set__(self, value)
         return value
@@ -148,7 +157,7 @@ def _match(walked: WalkResult, q: _Query) -> LazyScanResult:
         return dict(zip(slots, map(_PATH, [paths[i] for i in file_idx.tolist()]), strict=True))
 
     return LazyScanResult(
-        build, satellite=q.satellite, sector=q.sector, band=q.band, start=q.start, end=q.end,
+        build=build, satellite=q.satellite, sector=q.sector, band=q.band, start=q.start, end=q.end,
         interval_minutes=used, expected=expected, missing=missing, warnings=list(walked.warnings),
         from_cache=not walked.changed,
     )  # fmt: skip
