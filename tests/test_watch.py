@@ -302,3 +302,30 @@ async def test_stop_during_a_cycle_cancels_it_without_partial_files(
     for ts in written:
         assert (folder / canonical_name(G18, Sector.CONUS, 13, ts)).read_bytes()[-8:] == b"IEND\xaeB`\x82"
     assert loop.next_run is None
+
+
+async def test_cancelling_the_task_stops_cleanly_and_frees_the_folder(
+    emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
+) -> None:
+    """The view model cancels the task instead of setting the stop event: same clean end, lock released."""
+    clock = FakeClock(hm("01:30"))
+    emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=5.0, every=2))
+    loop = WatchLoop(watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep)
+    task = asyncio.create_task(loop.run_forever(asyncio.Event()))
+    for _ in range(600):
+        if frames(folder):
+            break
+        await asyncio.sleep(0.01)
+    assert frames(folder)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 10)
+    assert 1 <= len(frames(folder)) < 7
+    assert leftovers(folder) == []
+    # the watch lock is free again: another loop can run a cycle under it
+    emulator.cdn.clear_faults()
+    clock2 = FakeClock(hm("01:30"))
+    again = await WatchLoop(watch_config(folder), manager_factory(clock2), now=clock2).run_once()
+    # every other frame was written before the cancel: the interval is not taken from the files
+    assert again is not None and again.expected == 8
+    assert again.present + again.fetched == 7

@@ -38,7 +38,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Every period, reconcile the trailing window [now - WINDOW, now - LATENCY) and fetch what is "
             "missing; one line per cycle. Runs until Ctrl-C or SIGTERM (exit status 0). Durations: 90s, 10m, "
-            "24h, 7d, 1h30m."
+            "24h, 7d, 1h30m. --interval 0 (default) follows the sector's scan cadence: watch never guesses the "
+            "interval from the files."
         ),
     )
     add_archive_options(parser, time_range=False)

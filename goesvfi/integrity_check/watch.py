@@ -27,8 +27,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from .disk_guard import DiskSpaceError
 from .folder_lock import FETCH_LOCK, WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
 from .prune import prune_cutoff, prune_frames_async
+from .remote.base import RemoteError
 from .results import ProgressSink, SlotResult, SlotStatus
 from .time_index import DEFAULT_BAND, EPOCH, SatellitePattern, Sector, check_band, iso_z, to_utc
 
@@ -109,7 +111,11 @@ def next_run_time(
 
 @dataclass(frozen=True, slots=True)
 class WatchConfig:
-    """What to keep complete, and how. ``keep_days`` None: never prune. ``dry_run``: prune lists only."""
+    """What to keep complete, and how.
+
+    ``interval_minutes`` 0: the sector's cadence (keeping its phase, e.g. CONUS :01, :06 ...); a larger value
+    keeps every N minutes. ``keep_days`` None: never prune. ``dry_run``: pruning only lists.
+    """
 
     directory: Path
     satellite: SatellitePattern
@@ -253,6 +259,14 @@ class WatchLoop:
     def now(self) -> datetime:
         return to_utc(self._now())
 
+    def interval_minutes(self, when: datetime) -> int:
+        """The configured interval, else the sector's cadence: never guessed from the files.
+
+        (A folder half-filled by an interrupted cycle, every other frame present, would look like a
+        10-minute archive and the rest would never be fetched.)
+        """
+        return self.config.interval_minutes or self.config.sector.cadence(when)
+
     def window(self, now: datetime | None = None) -> tuple[datetime, datetime]:
         """The ``[start, end)`` a cycle starting at ``now`` reconciles."""
         return trailing_window(now or self.now(), self.config.window, self.config.latency)
@@ -283,7 +297,7 @@ class WatchLoop:
                     satellite=cfg.satellite,
                     start_time=window_start,
                     end_time=window_end,
-                    interval_minutes=cfg.interval_minutes,
+                    interval_minutes=self.interval_minutes(window_start),
                     progress_callback=self.progress_callback,
                     sector=cfg.sector,
                     band=cfg.band,
@@ -293,7 +307,7 @@ class WatchLoop:
                 lock.release()
         except FolderLockedError as exc:
             error, busy = str(exc), True
-        except (FolderLockError, OSError) as exc:
+        except (FolderLockError, OSError, RemoteError, DiskSpaceError) as exc:
             error = str(exc)
         except Exception as exc:  # a failing cycle is logged and retried; the loop never dies of it
             log.warning("watch cycle failed", exc_info=True)
