@@ -126,6 +126,8 @@ def test_scan_human_and_csv(mixed: Path, tmp_path: Path, capsys: pytest.CaptureF
         (["scan", "{dir}", *ARGS, "--band", "x"], "invalid int"),
         (["scan", "{dir}", "--satellite", "goes18", "--start", "2023-05-01"], "--end"),
         (["frobnicate"], "invalid choice"),
+        (["scan", "{dir}", *ARGS, "--json", "--csv", "-"], "both print to stdout"),
+        (["report", "{dir}", *ARGS, "--json"], "--csv FILE"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

@@ -153,6 +153,8 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         raise UsageError(f"--end ({iso_z(end)}) must be after --start ({iso_z(start)})")
     if ns.interval < 0:
         raise UsageError("--interval cannot be negative (0 detects it from the files)")
+    if ns.json and ns.csv == "-":
+        raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     try:
         directory = Path(check_folder(ns.directory))
     except ScanInputError as exc:
@@ -237,6 +239,8 @@ def run_scan(ns: argparse.Namespace) -> int:
 
 def run_report(ns: argparse.Namespace) -> int:
     args = archive_args(ns)
+    if args.json and not args.csv:
+        raise UsageError("report --json prints the summary: give the CSV a file with --csv FILE")
 
     async def report(bar: ProgressBar | None) -> tuple[ScanResult, list[SlotResult]]:
         cache = args.cache()
