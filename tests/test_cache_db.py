@@ -219,3 +219,14 @@ async def test_concurrent_users_on_one_loop(tmp_path: Path) -> None:
         log = await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(hours=1))
         assert len(log) == 20
         assert [await db.get_listing("s", str(i)) for i in range(10)] == [[("k", i)] for i in range(10)]
+
+
+async def test_log_fetches_is_all_or_nothing(tmp_path: Path) -> None:
+    async with CacheDB(tmp_path / "c.sqlite3") as db:
+        good = slot(1, SlotStatus.FETCHED)
+        bad = SlotResult(T0 + timedelta(minutes=6), G18, CONUS, None, SlotStatus.FAILED)  # type: ignore[arg-type]
+        with pytest.raises(CacheError):
+            await db.log_fetches([good, bad])  # the second row breaks a NOT NULL constraint
+        assert await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(hours=1)) == {}
+        await db.log_fetches([good])  # the connection is usable again: no transaction left open
+        assert list(await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(hours=1))) == [T0 + timedelta(minutes=1)]

@@ -271,9 +271,6 @@ class CacheDB:
                 try:
                     return await op(conn)
                 except sqlite3.Error as exc:
-                    if conn.in_transaction:
-                        with contextlib.suppress(sqlite3.Error):
-                            await conn.execute("ROLLBACK")
                     if attempt == 1 or not _is_broken(exc) or _is_busy(exc):
                         raise CacheError(f"cache error: {exc}") from exc
                     log.warning("The cache %s failed (%s); setting it aside and rebuilding it.", self.path, exc)
@@ -282,8 +279,14 @@ class CacheDB:
             raise AssertionError("unreachable")
 
     async def _transaction(self, conn: aiosqlite.Connection, work: Callable[[], Awaitable[None]]) -> None:
+        """``work`` in one transaction: all of it or, after any error or a cancel, nothing."""
         await conn.execute("BEGIN IMMEDIATE")
-        await work()
+        try:
+            await work()
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await conn.execute("ROLLBACK")
+            raise
         await conn.execute("COMMIT")
 
     # ---- the scan's directory index -----------------------------------------------------------------
