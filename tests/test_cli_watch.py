@@ -93,9 +93,13 @@ def test_once_fetches_the_window_and_prints_one_line(
 
     # again: everything is present, nothing is fetched twice
     jpgs = live.cdn.request_count("*.jpg")
-    assert main(watch_args(folder, tmp_path, "--once", "--json")) == 0
+    csv_path = tmp_path / "window.csv"
+    assert main(watch_args(folder, tmp_path, "--once", "--json", "--csv", str(csv_path))) == 0
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["fetched"] == 0 and record["failed"] == 0 and record["present"] == record["expected"] >= 7
+    rows = csv_path.read_text().splitlines()
+    assert len(rows) == 1 + record["expected"]  # a header, then one row per slot of the window
+    assert all(",present," in row for row in rows[1:])
     assert live.cdn.request_count("*.jpg") == jpgs
     assert record["next_run"] is None and record["error"] is None
 
@@ -114,12 +118,13 @@ def test_keep_prunes_only_old_own_frames_with_a_dry_run_first(
     assert main(watch_args(folder, tmp_path, "--once", "--keep", "1", "--dry-run")) == 0
     out = capsys.readouterr().out
     assert f"would delete {old}" in out
-    assert "pruned 1" in out
+    assert "would prune 1" in out
     assert out.count("would delete") == 1
     assert old.exists()
 
     assert main(watch_args(folder, tmp_path, "--once", "--keep", "1")) == 0
-    assert f"deleted {old}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"deleted {old}" in out and " pruned 1" in out
     assert not old.exists()
     assert other.exists() and mine_but_recent.exists() and notes.exists()
 

@@ -123,6 +123,7 @@ def cycle_json(result: CycleResult, next_run: datetime | None) -> dict[str, Any]
         "busy": result.busy,
         "outage": result.outage,
         "pruned": [str(p) for p in result.pruned],
+        "prune_dry_run": result.dry_run,
         "problems": [{"timestamp": iso_z(s.timestamp), "status": s.status.value, "error": s.error}
                      for s in result.problems],
         "next_run": iso_z(next_run) if next_run else None,

@@ -176,7 +176,8 @@ class CycleResult:
     duration: float = 0.0  # seconds
     error: str | None = None
     busy: bool = False
-    pruned: tuple[Path, ...] = ()
+    pruned: tuple[Path, ...] = ()  # deleted frames (with ``dry_run``: the frames that would be deleted)
+    dry_run: bool = False
     problems: tuple[SlotResult, ...] = ()  # failed and not-attempted slots, with their errors
     slots: tuple[SlotResult, ...] = ()  # every expected slot of the window (for a CSV or a table)
     outage: bool = False  # counted as a failing cycle (backs off)
@@ -193,7 +194,7 @@ class CycleResult:
             head += f" not attempted {self.not_attempted}"
         head += f" ({self.duration:.1f} s)"
         if self.pruned:
-            head += f" pruned {len(self.pruned)}"
+            head += f" {'would prune' if self.dry_run else 'pruned'} {len(self.pruned)}"
         if self.error:
             head += f" - {'skipped' if self.busy else 'error'}: {self.error}"
         elif self.problems and self.problems[0].error:
@@ -330,6 +331,7 @@ class WatchLoop:
             error=error,
             busy=busy,
             pruned=pruned,
+            dry_run=cfg.dry_run,
             problems=problems,
             slots=tuple(slots),
             outage=outage,
