@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -230,3 +232,16 @@ async def test_log_fetches_is_all_or_nothing(tmp_path: Path) -> None:
         assert await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(hours=1)) == {}
         await db.log_fetches([good])  # the connection is usable again: no transaction left open
         assert list(await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(hours=1))) == [T0 + timedelta(minutes=1)]
+
+
+def test_a_cache_nobody_closed_does_not_hold_the_interpreter(tmp_path: Path) -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from goesvfi.integrity_check.cache_db import CacheDB\n"
+        "db = CacheDB(sys.argv[1])\n"
+        "asyncio.run(db.put_listing('s', 'p', [('k', 1)]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "c.sqlite3")], timeout=30, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
+        assert conn.execute("SELECT entries FROM listings").fetchall() == [('[["k", 1]]',)]

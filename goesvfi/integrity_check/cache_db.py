@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
@@ -224,9 +225,15 @@ class CacheDB:
     async def _connect(self, path: Path | None) -> aiosqlite.Connection:
         if path is not None:
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(
+        pending = aiosqlite.connect(
             ":memory:" if path is None else str(path), isolation_level=None, timeout=self._timeout
         )
+        # aiosqlite's worker thread is not a daemon: a CacheDB nobody closed would keep the interpreter from
+        # exiting. SQLite survives the thread being stopped at exit (WAL), so let it be a daemon.
+        worker = getattr(pending, "_thread", pending)
+        if isinstance(worker, threading.Thread):
+            worker.daemon = True
+        conn = await pending
         try:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")

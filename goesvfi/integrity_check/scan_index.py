@@ -28,9 +28,9 @@ RACY_SECONDS = 3.0
 # Frames are images or NetCDF files; anything else (notes, CSV reports, other tools' partial downloads such as
 # ``*.png.part``) never covers a slot, whatever time its name holds.
 FRAME_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".nc", ".tif", ".tiff", ".gif", ".bmp", ".webp"})
-_MAGIC = b"GVI2"
+_MAGIC = b"GVI3"
 # magic, frames, frames named canonically, explicit-name bytes, subdirs, subdir bytes, others, other bytes
-_HEADER = struct.Struct("<4s7Q")
+_HEADER = struct.Struct("<4s4x7Q")  # 64 bytes: the arrays after it are 8-byte aligned
 
 
 class ScanCancelled(Exception):
