@@ -384,3 +384,33 @@ async def test_result_is_a_plain_scan_result_to_its_users(make_frames: MakeFrame
         assert [s.path for s in other.slots()] == [want[at(1)], None, want[at(11)]]
     result.existing[at(6)] = folder / "late.png"  # mutable like any dict
     assert result.as_dict()["existing"] == [at(1), at(6), at(11)]
+
+
+async def test_damaged_directory_record_is_read_again(
+    make_frames: MakeFrames, tmp_path: Path, reads: list[str]
+) -> None:
+    folder = make_frames([png(1), png(6)])
+    async with CacheDB(tmp_path / "c.sqlite3") as db:
+        await scan(folder, cache=db)
+    with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
+        conn.execute("UPDATE dir_index SET data = ?", (b"GVI3" + b"\0" * 10,))
+    conn.close()
+    reads.clear()
+    async with CacheDB(tmp_path / "c.sqlite3") as db:
+        result = await scan(folder, cache=db)
+    assert sorted(result.existing) == [at(1), at(6)] and reads == [str(folder)]
+
+
+async def test_unreadable_subfolder_is_a_warning(make_frames: MakeFrames, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = make_frames([png(1), "locked/" + png(6)])
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = await scan(folder)
+    assert sorted(result.existing) == [at(1)]
+    assert result.warnings == [f"could not read {folder / 'locked'}: Permission denied"]
