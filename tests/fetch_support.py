@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,19 +30,33 @@ class RecordingSleep:
         await asyncio.sleep(0)
 
 
-def make_manager(
-    emulator: NoaaEmulator, folder: Path, now: datetime, cache_path: Path, **settings: Any
-) -> ReconcileManager:
-    """A manager pointed at ``emulator`` with its clock at ``now`` and backoff sleeps recorded."""
+@asynccontextmanager
+async def manager_for(
+    emulator: NoaaEmulator,
+    folder: Path,
+    now: datetime,
+    cache_path: Path,
+    *,
+    sleep: RecordingSleep | None = None,
+    **settings: Any,
+) -> AsyncIterator[ReconcileManager]:
+    """A manager pointed at ``emulator`` with its clock at ``now``, backoff sleeps recorded, a cache at
+    ``cache_path``; the manager and the cache are closed on exit."""
     settings.setdefault("cdn_size", SMALL_CDN)
     settings.setdefault("disk_threshold", 0)
-    return ReconcileManager(
-        cache_db=CacheDB(cache_path),
+    cache = CacheDB(cache_path)
+    manager = ReconcileManager(
+        cache_db=cache,
         base_dir=folder,
         settings=emulator.settings(**settings),
         now=lambda: now,
-        sleep=RecordingSleep(),
+        sleep=sleep or RecordingSleep(),
     )
+    try:
+        yield manager
+    finally:
+        await manager.close()
+        await cache.close()
 
 
 def canonical(emulator: NoaaEmulator, slot: datetime) -> str:

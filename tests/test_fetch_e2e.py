@@ -17,7 +17,7 @@ from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern
 from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
-from tests.fetch_support import canonical, frame_names, leftovers, make_manager, png_size
+from tests.fetch_support import canonical, frame_names, leftovers, manager_for, png_size
 
 G18 = SatellitePattern.GOES_18
 HOUR = timedelta(hours=1)
@@ -42,7 +42,7 @@ def folder(tmp_path: Path) -> Path:
 async def test_cdn_only_recent_frames_come_from_the_cdn(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
     start, end = EMULATOR_START, EMULATOR_START + HOUR
-    async with make_manager(emu, folder, emu.now, folder.parent / "cache.sqlite") as manager:
+    async with manager_for(emu, folder, emu.now, folder.parent / "cache.sqlite") as manager:
         report = await manager.reconcile_detailed(folder, G18, start, end)
     wanted = in_range(emu.cdn_slots, start, end)
     assert len(wanted) == 12
@@ -61,7 +61,7 @@ async def test_cdn_only_recent_frames_come_from_the_cdn(noaa_emulator_factory: F
 async def test_s3_only_old_frames_are_rendered_from_netcdf(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory()
     now = EMULATOR_END + timedelta(days=30)  # far beyond the CDN's retention: S3 only
-    async with make_manager(emu, folder, now, folder.parent / "cache.sqlite") as manager:
+    async with manager_for(emu, folder, now, folder.parent / "cache.sqlite") as manager:
         report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_END)
     on_s3 = set(emu.s3_slots)
     assert len(on_s3) == 23  # 24 slots, 5 % absent
@@ -82,7 +82,7 @@ async def test_s3_only_old_frames_are_rendered_from_netcdf(noaa_emulator_factory
     assert leftovers(folder.parent) == []
 
     # a rescan finds every frame the emulator has, and a rerun fetches nothing
-    async with make_manager(emu, folder, now, folder.parent / "cache.sqlite") as manager:
+    async with manager_for(emu, folder, now, folder.parent / "cache.sqlite") as manager:
         rescan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_END, force_rescan=True)
         assert set(rescan.missing) == set(emu.expected) - on_s3
         object_gets = emu.s3.request_count(method="GET", path="/noaa-goes18/ABI-L1b-RadC/*")
@@ -103,7 +103,7 @@ async def test_hybrid_across_the_cutoff_with_fallback_both_ways(
     recent = set(emu.expected) - old
     # the seeded archive has slots that need each fallback: the test is only meaningful if so
     assert (old - s3) & cdn and (recent - cdn) & s3 and (old & s3) and (recent & cdn)
-    async with make_manager(emu, folder, now, folder.parent / "cache.sqlite") as manager:
+    async with manager_for(emu, folder, now, folder.parent / "cache.sqlite") as manager:
         report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_END)
     by_slot = {s.timestamp: s for s in report.slots}
     for slot in emu.expected:
@@ -117,7 +117,7 @@ async def test_hybrid_across_the_cutoff_with_fallback_both_ways(
         else:
             assert (result.status, result.source) == (SlotStatus.FETCHED, expected_source), slot
     assert frame_names(folder) == {canonical(emu, s) for s in cdn | s3}
-    async with make_manager(emu, folder, now, folder.parent / "cache.sqlite") as manager:
+    async with manager_for(emu, folder, now, folder.parent / "cache.sqlite") as manager:
         rescan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_END, force_rescan=True)
     assert set(rescan.missing) == set(emu.missing_everywhere)
     assert leftovers(folder.parent) == []
