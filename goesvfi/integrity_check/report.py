@@ -119,7 +119,8 @@ def format_summary(
     """The human summary: totals, the gaps (up to ``max_lines``) and the days with missing slots."""
     s = summarize(expected, missing)
     lines = [title] if title else []
-    lines.append(f"Expected {s['expected']}, present {s['present']}, missing {s['missing']} ({s['missing_percent']}%)")
+    counts = f"Expected {s['expected']:,}, present {s['present']:,}, missing {s['missing']:,}"
+    lines.append(f"{counts} ({s['missing_percent']}%)")
     if not s["gaps"]:
         lines.append("No gaps.")
         return "\n".join(lines)
@@ -131,7 +132,7 @@ def format_summary(
     totals = Counter(t.date().isoformat() for t in expected)
     days = [(day, count) for day, count in s["missing_per_day"].items() if count]
     lines.append("Missing per day:")
-    lines.extend(f"  {day}  {count} of {totals[day]}" for day, count in days[:max_lines])
+    lines.extend(f"  {day}  {count:,} of {totals[day]:,}" for day, count in days[:max_lines])
     if len(days) > max_lines:
         lines.append(f"  ... and {len(days) - max_lines} more days")
     return "\n".join(lines)
