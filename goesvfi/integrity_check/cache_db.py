@@ -157,7 +157,8 @@ class CacheDB:
     """Async SQLite cache; see the module docstring. ``async with CacheDB(path) as db: ...``."""
 
     def __init__(self, path: str | Path | None = None, *, timeout: float = 5.0) -> None:
-        self._path = Path(path).expanduser() if path is not None else None
+        # Reading the environment is not I/O; fixing the path here keeps it stable for this object's life.
+        self._path = Path(path).expanduser() if path is not None else default_cache_path()
         self._timeout = timeout  # seconds to wait for a lock held by another connection
         self._conn: aiosqlite.Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -167,7 +168,7 @@ class CacheDB:
 
     @property
     def path(self) -> Path:
-        return self._path if self._path is not None else default_cache_path()
+        return self._path
 
     def __repr__(self) -> str:
         return f"CacheDB({str(self.path)!r})"
