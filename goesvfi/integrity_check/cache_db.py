@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import sqlite3
-import threading
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
@@ -28,54 +27,34 @@ from types import TracebackType
 from typing import TypeVar
 
 import aiosqlite
-import platformdirs
 
+from .cache_schema import (
+    CACHE_ENV,
+    CACHE_FILE,
+    SCHEMA_VERSION,
+    UnusableCacheError,
+    connect,
+    default_cache_path,
+    is_broken,
+    is_busy,
+    set_aside,
+)
 from .results import ScanResult, SlotResult, SlotStatus, Source
 from .time_index import EPOCH, SatellitePattern, Sector, to_utc
 
 log = logging.getLogger(__name__)
+__all__ = [
+    "CACHE_ENV", "CACHE_FILE", "SCANS_KEPT", "SCHEMA_VERSION", "CacheDB", "CacheError", "DirRecord", "ScanRecord",
+    "default_cache_path", "from_us", "to_us",
+]  # fmt: skip
 
-CACHE_ENV = "GOESVFI_CACHE_DIR"
-CACHE_FILE = "cache.sqlite3"
-SCHEMA_VERSION = 1
 SCANS_KEPT = 5  # scan results kept per (folder, archive, range)
-
-# Each entry upgrades the schema from the previous version; append, never edit, to change the schema.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE dir_index (
-            path TEXT PRIMARY KEY, signature TEXT NOT NULL, racy INTEGER NOT NULL,
-            scanned_at REAL NOT NULL, entries INTEGER NOT NULL, data BLOB NOT NULL)""",
-        """CREATE TABLE scans (
-            id INTEGER PRIMARY KEY, directory TEXT NOT NULL, satellite TEXT NOT NULL, sector TEXT NOT NULL,
-            band INTEGER NOT NULL, start_us INTEGER NOT NULL, end_us INTEGER NOT NULL,
-            interval_minutes INTEGER NOT NULL, scanned_at REAL NOT NULL, expected INTEGER NOT NULL,
-            present INTEGER NOT NULL, missing BLOB NOT NULL)""",
-        "CREATE INDEX scans_key ON scans (directory, satellite, sector, band, start_us, end_us)",
-        """CREATE TABLE listings (
-            store TEXT NOT NULL, prefix TEXT NOT NULL, entries TEXT NOT NULL, listed_at REAL NOT NULL,
-            PRIMARY KEY (store, prefix))""",
-        """CREATE TABLE fetch_log (
-            id INTEGER PRIMARY KEY, satellite TEXT NOT NULL, sector TEXT NOT NULL, band INTEGER NOT NULL,
-            slot_us INTEGER NOT NULL, status TEXT NOT NULL, source TEXT, local_path TEXT, remote TEXT,
-            error TEXT, logged_at REAL NOT NULL)""",
-        "CREATE INDEX fetch_log_slot ON fetch_log (satellite, sector, band, slot_us)",
-    ),
-)
-assert len(MIGRATIONS) == SCHEMA_VERSION
-
-_CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
-_UNREADABLE_CODES = {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY}
 _US = timedelta(microseconds=1)
 T = TypeVar("T")
 
 
 class CacheError(Exception):
     """The cache cannot serve a request right now (e.g. locked by another program); callers go on without it."""
-
-
-class _Unusable(Exception):
-    """The file is not a cache this version can use (foreign tables, a newer schema)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +85,6 @@ class ScanRecord:
     missing: list[datetime]
 
 
-def default_cache_path() -> Path:
-    """``$GOESVFI_CACHE_DIR/cache.sqlite3``, else ``cache.sqlite3`` in the user's cache folder (no I/O)."""
-    folder = os.environ.get(CACHE_ENV)
-    base = Path(folder).expanduser() if folder else platformdirs.user_cache_path("goesvfi", appauthor=False)
-    return base / CACHE_FILE
-
-
 def to_us(dt: datetime) -> int:
     """Microseconds since the epoch (UTC; naive taken as UTC)."""
     return (to_utc(dt) - EPOCH) // _US
@@ -120,37 +92,6 @@ def to_us(dt: datetime) -> int:
 
 def from_us(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
-
-
-def _is_busy(exc: BaseException) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-def _is_broken(exc: BaseException) -> bool:
-    """Corrupt or unreadable: worth setting the file aside (never for a lock held by someone else)."""
-    if isinstance(exc, _Unusable | OSError):
-        return True
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in _CORRUPT_CODES | _UNREADABLE_CODES
-
-
-def _set_aside(path: Path) -> Path | None:
-    """Rename ``path`` (and its -wal/-shm files) to ``<name>.corrupt-<UTC time>``; None if it stayed."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    try:
-        path.rename(target)
-    except OSError:
-        return None
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(OSError):
-            path.with_name(path.name + suffix).rename(target.with_name(target.name + suffix))
-    return target
 
 
 class CacheDB:
@@ -209,67 +150,19 @@ class CacheDB:
         path = self.path
         self.in_memory = False
         try:
-            return await self._connect(path)
-        except (sqlite3.Error, OSError, _Unusable) as exc:
-            if _is_busy(exc) or not _is_broken(exc):
+            return await connect(path, self._timeout)
+        except (sqlite3.Error, OSError, UnusableCacheError) as exc:
+            if is_busy(exc) or not is_broken(exc):
                 raise CacheError(f"the cache {path} cannot be used: {exc}") from exc
-            aside = await asyncio.to_thread(_set_aside, path)
+            aside = await asyncio.to_thread(set_aside, path)
             where = f"it was moved to {aside.name}" if aside else "it could not be moved aside"
             log.warning("The cache %s is corrupt or unreadable (%s); %s and a new cache is built.", path, exc, where)
         try:
-            return await self._connect(path)
-        except (sqlite3.Error, OSError, _Unusable) as exc:
+            return await connect(path, self._timeout)
+        except (sqlite3.Error, OSError, UnusableCacheError) as exc:
             log.warning("Cannot create the cache %s (%s); using a temporary in-memory cache.", path, exc)
         self.in_memory = True
-        return await self._connect(None)
-
-    async def _connect(self, path: Path | None) -> aiosqlite.Connection:
-        if path is not None:
-            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        pending = aiosqlite.connect(
-            ":memory:" if path is None else str(path), isolation_level=None, timeout=self._timeout
-        )
-        # aiosqlite's worker thread is not a daemon: a CacheDB nobody closed would keep the interpreter from
-        # exiting. SQLite survives the thread being stopped at exit (WAL), so let it be a daemon.
-        worker = getattr(pending, "_thread", pending)
-        if isinstance(worker, threading.Thread):
-            worker.daemon = True
-        conn = await pending
-        try:
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await self._migrate(conn)
-        except BaseException:
-            await conn.close()
-            raise
-        return conn
-
-    @staticmethod
-    async def _migrate(conn: aiosqlite.Connection) -> None:
-        tables = {row[0] for row in await conn.execute_fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "schema_version" in tables:
-            rows = list(await conn.execute_fetchall("SELECT version FROM schema_version"))
-            version = int(rows[0][0]) if rows else 0
-        elif tables:
-            raise _Unusable(f"not a GOES-VFI cache (tables: {', '.join(sorted(tables))})")
-        else:
-            version = 0
-        if version > SCHEMA_VERSION:
-            raise _Unusable(f"written by a newer version (schema {version} > {SCHEMA_VERSION})")
-        if version == SCHEMA_VERSION:
-            return
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            for statements in MIGRATIONS[version:]:
-                for statement in statements:
-                    await conn.execute(statement)
-            await conn.execute("DELETE FROM schema_version")
-            await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
+        return await connect(None, self._timeout)
 
     async def _run(self, op: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         """Run ``op`` on the connection; a corrupt file found on the way is set aside and ``op`` retried once."""
@@ -279,11 +172,11 @@ class CacheDB:
                 try:
                     return await op(conn)
                 except sqlite3.Error as exc:
-                    if attempt == 1 or not _is_broken(exc) or _is_busy(exc):
+                    if attempt == 1 or not is_broken(exc) or is_busy(exc):
                         raise CacheError(f"cache error: {exc}") from exc
                     log.warning("The cache %s failed (%s); setting it aside and rebuilding it.", self.path, exc)
                     await self.close()
-                    await asyncio.to_thread(_set_aside, self.path)
+                    await asyncio.to_thread(set_aside, self.path)
             raise AssertionError("unreachable")
 
     async def _transaction(self, conn: aiosqlite.Connection, work: Callable[[], Awaitable[None]]) -> None:
