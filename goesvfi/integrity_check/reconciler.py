@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .cache_db import CacheDB, CacheError
+from .cache_db import CacheDB, CacheError, DirRecord
 from .coverage import COVER_BEFORE_MS, assign, detect_interval_ms, matching, slot_runs, to_ms
 from .fast_names import key_rank
 from .results import LegacyProgress, Progress, ProgressSink, ScanResult, Stage, progress_adapter
@@ -163,11 +163,11 @@ def _match(walked: WalkResult, q: _Query) -> LazyScanResult:
     )  # fmt: skip
 
 
-async def _cached_dirs(cache: CacheDB | None, root: str) -> dict[str, Any]:
+async def _cached_dirs(cache: CacheDB | None, root: str) -> dict[str, DirRecord]:
     if cache is None:
         return {}
     try:
-        return dict(await cache.load_dirs(root))
+        return await cache.load_dirs(root)
     except CacheError as exc:
         log.warning("Scanning without the cache: %s", exc)
         return {}
