@@ -86,3 +86,8 @@ def png_size(path: Path) -> tuple[int, int]:
         assert img.format == "PNG"
         img.load()
         return img.size
+
+
+def files_matching(root: Path, pattern: str, *, recursive: bool = True) -> list[Path]:
+    """Files named like ``pattern`` under ``root`` (anywhere below it, or directly in it)."""
+    return list(root.rglob(pattern) if recursive else root.glob(pattern))

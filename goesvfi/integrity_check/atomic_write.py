@@ -60,20 +60,15 @@ def remove_quietly(*paths: Path | None) -> None:
                 path.unlink()
 
 
-def sweep_temps(directory: Path, final_names: set[str]) -> set[str]:
-    """Remove leftovers ``.<name>.part-*`` of an earlier crash for ``final_names``; return those already present."""
-    present: set[str] = set()
+def sweep_temps(directory: Path, final_names: set[str]) -> None:
+    """Remove leftovers ``.<name>.part-*`` of an earlier crash for ``final_names``."""
     try:
         entries = list(os.scandir(directory))
     except FileNotFoundError:
-        return present
+        return
     for entry in entries:
-        name = entry.name
-        if name in final_names:
-            present.add(name)
-        elif _is_leftover(name, final_names) and entry.is_file(follow_symlinks=False):
+        if _is_leftover(entry.name, final_names) and entry.is_file(follow_symlinks=False):
             remove_quietly(Path(entry.path))
-    return present
 
 
 def _is_leftover(name: str, final_names: set[str]) -> bool:

@@ -109,7 +109,6 @@ class FetchJob:
         self._done = 0
         self._total = len(plan.order)
         self._render = asyncio.Semaphore(env.render_slots)
-        self._present: set[datetime] = set()
 
     # ---- the run ------------------------------------------------------------------------------------
 
@@ -121,12 +120,11 @@ class FetchJob:
                 self._stop_rest(list(self.plan.order))
             else:
                 await self._fetch_all()
+        self.progress(Progress(self._done, self._total, Stage.DONE, self._summary()))
         return [self.results[t] for t in sorted(self.results)]
 
     async def _fetch_all(self) -> None:
-        names = {self._final(t).name: t for t in self.plan.order}
-        for name in await asyncio.to_thread(sweep_temps, self.directory, set(names)):
-            self._present.add(names[name])  # written since the scan (resume, or another run)
+        await asyncio.to_thread(sweep_temps, self.directory, {self._final(t).name for t in self.plan.order})
         semaphore = asyncio.Semaphore(self.env.concurrency)
 
         async def one(slot: datetime) -> None:
@@ -142,7 +140,6 @@ class FetchJob:
             for task in self._listing_tasks.values():
                 task.cancel()
             await asyncio.gather(*self._listing_tasks.values(), return_exceptions=True)
-        self.progress(Progress(self._done, self._total, Stage.DONE, self._summary()))
 
     async def _items(self, source: Source) -> dict[datetime, RemoteItem]:
         """The store's listing for every slot it may serve: one ``find`` per store, made when first needed.
@@ -179,23 +176,34 @@ class FetchJob:
         final = self._final(slot)
         result = self.results[slot]
         other = self.env.inflight.get(final)
-        if other is not None:  # another fetch into this folder is writing this slot right now
+        if other is not None:  # another fetch into this folder is writing this slot right now: use its work
             done = await asyncio.shield(other)
-            result.status, result.source, result.path = done.status, done.source, done.path
-            result.remote, result.error = done.remote, done.error
+            if done.status is SlotStatus.FETCHED:
+                result.status, result.source, result.path = SlotStatus.PRESENT, Source.LOCAL, done.path
+            else:
+                result.status, result.source, result.error = done.status, done.source, done.error
+            result.remote = done.remote
         else:
             mine: asyncio.Future[SlotResult] = asyncio.get_running_loop().create_future()
             self.env.inflight[final] = mine
             try:
-                await self._fetch_slot(slot, final, result)
+                if await asyncio.to_thread(final.exists):  # written since the scan (another run, resume)
+                    result.status, result.source, result.path, result.error = (
+                        SlotStatus.PRESENT,
+                        Source.LOCAL,
+                        final,
+                        None,
+                    )
+                else:
+                    await self._fetch_slot(slot, final, result)
+                    if result.status in (SlotStatus.FETCHED, SlotStatus.FAILED):
+                        self.finished.append(result)
             finally:
                 del self.env.inflight[final]
                 mine.set_result(result)
-        if result.status in (SlotStatus.FETCHED, SlotStatus.FAILED):
-            self.finished.append(result)
         self._done += 1
-        if result.status is SlotStatus.FETCHED:
-            state = f"fetched from {_STORE_NAME[result.source or Source.LOCAL]}"
+        if result.status is SlotStatus.FETCHED and result.source is not None:
+            state = f"fetched from {_STORE_NAME[result.source]}"
         else:
             state = result.status.value
         self._report(f"{final.name}: {state}", final.name)
@@ -203,9 +211,6 @@ class FetchJob:
     async def _fetch_slot(self, slot: datetime, final: Path, result: SlotResult) -> None:
         if self.guard.tripped is not None:
             self._stop_rest([slot])
-            return
-        if slot in self._present:
-            result.status, result.source, result.path, result.error = SlotStatus.PRESENT, Source.LOCAL, final, None
             return
         order = self.plan.order[slot]
         errors: list[str] = []
@@ -291,5 +296,7 @@ class FetchJob:
     def _summary(self) -> str:
         fetched = sum(r.status is SlotStatus.FETCHED for r in self.results.values())
         failed = sum(r.status is SlotStatus.FAILED for r in self.results.values())
+        if not self._total:
+            return "Nothing to fetch"
         text = f"Fetched {fetched} of {self._total}, {failed} failed"
         return f"{text}. {self.guard.tripped}" if self.guard.tripped is not None else text

@@ -1,0 +1,176 @@
+"""``goesvfi-integrity fetch`` against the emulator: JSON, CSV, exit codes, clean messages, Ctrl-C."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from goesvfi.integrity_check import disk_guard
+from goesvfi.integrity_check.cli import main
+from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
+from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from tests.emulator_fixtures import EMULATOR_START
+from tests.fetch_support import canonical, frame_names, leftovers, png_size
+
+Factory = Callable[..., NoaaEmulator]
+RANGE = ["--start", "2023-05-01T00:00", "--end", "2023-05-01T01:00"]  # 12 CONUS slots
+IN_CDN_WINDOW = "2023-05-01T02:00"
+S3_ONLY = "2023-06-01T00:00"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GOESVFI_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "frames"
+    path.mkdir()
+    return path
+
+
+def emulator_env(emu: NoaaEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in emu.env().items():
+        monkeypatch.setenv(name, value)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["fetch", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_summary_and_exit_zero_when_everything_arrives(
+    noaa_emulator_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = noaa_emulator_factory(missing_fraction=0.0)
+    emulator_env(emu, monkeypatch)
+    code, out, err = run(capsys, str(folder), "--satellite", "goes18", *RANGE, "--now", IN_CDN_WINDOW, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["total"], result["existing"], result["fetched"], result["failed"]) == (12, 0, 12, [])
+    assert result["sources"] == {"cdn": 12}
+    assert "\r" not in err  # no progress bar when stderr is not a terminal
+    assert frame_names(folder) == {canonical(emu, EMULATOR_START + timedelta(minutes=m)) for m in range(1, 60, 5)}
+    assert png_size(folder / canonical(emu, EMULATOR_START + timedelta(minutes=1))) == (2500, 1500)  # CONUS default
+
+    code, out, _ = run(capsys, str(folder), "--satellite", "goes18", *RANGE, "--now", IN_CDN_WINDOW, "--json")
+    assert code == 0 and json.loads(out) | {"sources": None} == {
+        "total": 12, "existing": 12, "fetched": 0, "failed": [], "sources": None, "stopped": None, "warnings": [],
+    }  # fmt: skip
+
+
+def test_failed_slots_exit_one_and_the_csv_says_where_each_came_from(
+    noaa_emulator_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = noaa_emulator_factory(missing_fraction=0.25, seed=5)
+    emulator_env(emu, monkeypatch)
+    report = folder.parent / "fetch.csv"
+    args = [str(folder), "--satellite", "GOES-18", *RANGE, "--now", S3_ONLY, "--json", "--csv", str(report)]
+    code, out, _ = run(capsys, *args)
+    on_s3 = {s for s in emu.s3_slots if s < EMULATOR_START + timedelta(hours=1)}
+    absent = sorted(set(emu.expected[:12]) - on_s3)
+    assert absent  # the seeded archive lacks some slots
+    assert code == 1
+    result = json.loads(out)
+    assert result["fetched"] == len(on_s3)
+    assert [f["timestamp"] for f in result["failed"]] == [f"{t:%Y-%m-%dT%H:%M:%SZ}" for t in absent]
+    assert all(f["source"] == "s3" and "S3" in f["error"] for f in result["failed"])
+    rows = list(csv.DictReader(report.open()))
+    assert [r["timestamp"] for r in rows] == [f"{t:%Y-%m-%dT%H:%M:%SZ}" for t in emu.expected[:12]]
+    for row in rows:
+        if row["status"] == "fetched":
+            assert row["source"] == "s3" and row["remote"].startswith(
+                "ABI-L1b-RadC/2023/121/00/OR_ABI-L1b-RadC-M6C13_G18"
+            )
+            assert Path(row["local_path"]).parent == folder
+        else:
+            assert row["status"] == "failed" and row["error"]
+    assert leftovers(folder.parent) == []
+
+
+def test_human_summary_groups_the_reasons(
+    noaa_emulator: NoaaEmulator, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator_env(noaa_emulator, monkeypatch)
+    args = [str(folder), "--satellite", "goes16", "--start", "2026-01-01", "--end", "2026-01-01T01:00"]
+    code, out, err = run(capsys, *args)
+    assert code == 1
+    assert "warning: GOES-16 stopped producing ABI data on 2025-04-07" in err
+    assert "2026-01-01 00:01 -> 00:56 UTC (12)  missing: GOES-16 stopped producing ABI data" in out
+    assert noaa_emulator.cdn.request_count() == 0 and noaa_emulator.s3.request_count("GET") == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--concurrency", "0"], "--concurrency must be at least 1"),
+        (["--cdn-days", "-1"], "--cdn-days cannot be negative"),
+        (["--now", "yesterday"], "--now: 'yesterday' is not a date and time"),
+        (["--satellite", "goes15"], "unknown satellite 'goes15'"),
+        (["--end", "2023-04-30"], "must be after --start"),
+        (["--csv", "-", "--json"], "--csv - and --json both print to stdout"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_two(
+    folder: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, str(folder), "--satellite", "goes18", *RANGE, *extra)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert out == ""
+
+
+def test_a_missing_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, str(tmp_path / "nope"), "--satellite", "goes18", *RANGE)
+    assert code == 2 and "nope" in err and "Traceback" not in err
+
+
+def test_disk_guard_message_and_exit_one(
+    noaa_emulator: NoaaEmulator,
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emulator_env(noaa_emulator, monkeypatch)
+    # The disk cannot really be filled here: report 812 MB free (the default threshold is 1 GiB).
+    monkeypatch.setattr(disk_guard, "default_disk_free", lambda _path: 812 * disk_guard.MB)
+    code, out, err = run(capsys, str(folder), "--satellite", "goes18", *RANGE, "--now", IN_CDN_WINDOW)
+    assert code == 1
+    assert (
+        err.strip().splitlines()[-1] == f"goesvfi-integrity: Stopped: only 812 MB free on {folder} (threshold 1.0 GB)"
+    )
+    assert "Traceback" not in err and frame_names(folder) == set()
+    assert "not fetched 12" in out
+
+
+def test_ctrl_c_cancels_cleanly_and_exits_130(noaa_emulator_factory: Factory, folder: Path) -> None:
+    emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
+    emu.cdn.inject(Fault(FaultKind.STALL, "*.jpg", delay=0.4))  # slow frames: the interrupt lands mid-fetch
+    env = os.environ | emu.env() | {"GOESVFI_CACHE_DIR": str(folder.parent / "cache")}
+    args = [str(folder), "--satellite", "goes18", *RANGE, "--now", IN_CDN_WINDOW, "--concurrency", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goesvfi.integrity_check", "fetch", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not frame_names(folder) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == "goesvfi-integrity: interrupted" and out == ""
+    assert 1 <= len(frame_names(folder)) < 12
+    assert leftovers(folder) == []
+    for name in frame_names(folder):
+        assert png_size(folder / name) == (2500, 1500)
