@@ -121,3 +121,64 @@ async def test_hybrid_across_the_cutoff_with_fallback_both_ways(
         rescan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_END, force_rescan=True)
     assert set(rescan.missing) == set(emu.missing_everywhere)
     assert leftovers(folder.parent) == []
+
+
+# The seed's "Enhanced Usage" example, verbatim except for the folder (``/path/to/images``).
+SEED_ENHANCED_EXAMPLE = """
+import asyncio
+from goesvfi.integrity_check.reconcile_manager import ReconcileManager
+from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.time_index import SatellitePattern
+from datetime import datetime
+from pathlib import Path
+
+async def main():
+    # Create dependencies
+    cache_db = CacheDB()
+    base_dir = Path("/path/to/images")
+
+    # Create reconcile manager
+    manager = ReconcileManager(
+        cache_db=cache_db,
+        base_dir=base_dir
+    )
+
+    # Scan and fetch
+    total, existing, fetched = await manager.reconcile(
+        directory=base_dir,
+        satellite=SatellitePattern.GOES_18,
+        start_time=datetime(2023, 5, 1),
+        end_time=datetime(2023, 5, 2),
+        interval_minutes=10,
+        progress_callback=lambda c, t, m: print(f"Progress: {c}/{t} - {m}")
+    )
+
+    print(f"Total: {total}, Existing: {existing}, Fetched: {fetched}")
+
+    # Clean up
+    await cache_db.close()
+
+# Run the async function
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow  # a whole day at 10 minutes, as the seed asks: ~20 s, mostly moto serving 141 objects
+def test_the_seeds_enhanced_example_runs_as_written(
+    noaa_emulator_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    day = EMULATOR_START + timedelta(days=1)
+    emu = noaa_emulator_factory(end=day, now=day, missing_fraction=0.02)
+    for name, value in emu.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GOESVFI_CACHE_DIR", str(tmp_path / "cache"))
+    images = tmp_path / "images"
+    images.mkdir()
+    exec(compile(SEED_ENHANCED_EXAMPLE.replace("/path/to/images", str(images)), "seed_example", "exec"), {})
+    out = capsys.readouterr().out
+    # 10-minute steps keep the CONUS phase: 00:01, 00:11 ... 23:51 = 144 slots; the real clock puts them on S3
+    on_s3 = [s for s in emu.s3_slots if s.minute % 10 == 1]
+    assert out.splitlines()[-1] == f"Total: 144, Existing: 0, Fetched: {len(on_s3)}"
+    assert "Progress: " in out
+    assert frame_names(images) == {canonical(emu, s) for s in on_s3}
+    assert (tmp_path / "cache").is_dir()

@@ -125,6 +125,7 @@ class ReconcileManager:
         self._sleep = sleep
         self._disk_free = disk_free
         self._inflight: dict[Path, asyncio.Future[SlotResult]] = {}
+        self._running = 0  # fetches in progress; the stores this manager made close when it drops to 0
 
     # ---- lifecycle ----------------------------------------------------------------------------------
 
@@ -142,6 +143,15 @@ class ReconcileManager:
         if self._own_cache and self._cache is not None:
             await self._cache.close()
             self._cache, self._own_cache = None, False
+
+    async def _idle(self) -> None:
+        """No fetch running: release the network sessions of the stores this manager made.
+
+        They reopen on the next fetch, so a caller that never calls :meth:`close` (like the seed's example)
+        leaves no open connection behind.
+        """
+        for source in self._own_stores:
+            await self._stores[source].close()
 
     def now(self) -> datetime:
         return to_utc(self._now())
@@ -245,11 +255,15 @@ class ReconcileManager:
         )
         guard = DiskGuard(folder, self.settings.disk_threshold, self._disk_free)
         job = FetchJob(scan, folder, plan, env, guard, progress_adapter(progress_callback))
+        self._running += 1
         try:
             slots = await job.run()
         finally:
+            self._running -= 1
             if job.finished and self.use_cache:
                 await self._log(job.finished)
+            if not self._running:
+                await self._idle()
         return ReconcileReport(scan, slots, guard.tripped)
 
     async def _log(self, slots: list[SlotResult]) -> None:
