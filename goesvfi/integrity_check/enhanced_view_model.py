@@ -94,6 +94,7 @@ class EnhancedViewModel(QObject):
         self._disk_free = disk_free or (lambda path: shutil.disk_usage(path).free)
         self._loop = loop
         self._cache: CacheDB | None = None
+        self._managed: tuple[FetchSettings, ReconcileManager] | None = None
         self._prefs = load_preferences(self._qsettings)
         end = self.now().replace(second=0, microsecond=0)
         self._directory = str(load_value(self._qsettings, "ui/directory", ""))
@@ -367,6 +368,7 @@ class EnhancedViewModel(QObject):
         await asyncio.gather(*tasks, return_exceptions=True)
         self._progress_timer.stop()
         self._disk_timer.stop()
+        await self._close_manager()
         if self._cache is not None:
             await self._cache.close()
             self._cache = None
@@ -467,24 +469,38 @@ class EnhancedViewModel(QObject):
             self.state_changed.emit()
             self.refresh_disk_space()
 
-    def _manager(self) -> ReconcileManager:
+    async def _manager(self) -> ReconcileManager:
+        """The manager for the current settings: kept between commands (its stores' sessions and clients
+        are costly to build), replaced when the settings change."""
+        settings = self.fetch_settings
+        if self._managed is not None and self._managed[0] == settings:
+            return self._managed[1]
+        await self._close_manager()
         if self._cache is None:
             from .cache_db import CacheDB
 
             self._cache = CacheDB(self._cache_path)
         if self._factory is not None:
-            return self._factory(self.fetch_settings, self._cache)
-        from .reconcile_manager import ReconcileManager
+            manager = self._factory(settings, self._cache)
+        else:
+            from .reconcile_manager import ReconcileManager
 
-        return ReconcileManager(self._cache, settings=self.fetch_settings, now=self._now, disk_free=self._disk_free)
+            manager = ReconcileManager(self._cache, settings=settings, now=self._now, disk_free=self._disk_free)
+        self._managed = (settings, manager)
+        return manager
+
+    async def _close_manager(self) -> None:
+        if self._managed is not None:
+            manager, self._managed = self._managed[1], None
+            await manager.close()
 
     async def _run_scan(self, directory: Path, satellite: SatellitePattern, start: datetime, end: datetime,
                         **options: Any) -> Outcome:  # fmt: skip
         self._set_status(f"Scanning {directory} ...")
         self._log("info", f"Scan of {directory}: {satellite.display_name}, {utc_text(start)} -> {utc_text(end)}.")
-        async with self._manager() as manager:
-            scan = await manager.scan(directory, satellite, start, end, progress_callback=self._on_progress, **options)
-        digest = await asyncio.to_thread(digest_slots, scan.slots())
+        manager = await self._manager()
+        scan = await manager.scan(directory, satellite, start, end, progress_callback=self._on_progress, **options)
+        digest = await asyncio.to_thread(lambda: digest_slots(scan.slots()))  # both off the GUI thread
         for warning in scan.warnings:
             self._log("warning", warning)
         self._set_results(scan, digest, directory)
@@ -499,8 +515,8 @@ class EnhancedViewModel(QObject):
         count = len(scan.missing)
         self._set_status(f"Fetching {count:,} missing frames ...")
         self._log("info", f"Fetching {count:,} frames into {directory}.")
-        async with self._manager() as manager:
-            slots = await manager.fetch_missing(scan, directory, progress_callback=self._on_progress)
+        manager = await self._manager()
+        slots = await manager.fetch_missing(scan, directory, progress_callback=self._on_progress)
         digest = await asyncio.to_thread(digest_slots, slots)
         self._set_results(self._scan, digest, directory)
         self._log_fetch_outcome(slots)

@@ -243,6 +243,12 @@ class TimelineWidget(QWidget):
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
         painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
         palette = self.palette()
         painter.fillRect(self.rect(), palette.base())
         bar = self._bar_rect()

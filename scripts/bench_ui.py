@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Does the window stay responsive? Event-loop stalls while the tab scans 100,000 files and fetches 200 frames.
+
+    .venv/bin/python scripts/bench_ui.py [--files 100000] [--frames 200]
+
+Runs the real IntegrityCheckTab offscreen on a qasync loop. A 5 ms precise QTimer ticks throughout; a stall
+is how much later than due a tick arrives (a frozen window is one long stall). Phases, driven through the
+tab's buttons: a cold scan (empty cache) of a folder of 100,000 frames (1% missing, in gaps), a warm rescan,
+filtering the 100,000-row table, and a fetch of 200 frames from the local NOAA emulator (half from its CDN
+as JPG, half from its S3 as NetCDF rendered to PNG). Prints one row per phase. Target: longest stall <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtWidgets import QApplication
+
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
+
+TICK_MS = 5
+SAT, SECTOR = SatellitePattern.GOES_18, Sector.CONUS
+
+
+class StallMeter:
+    """Ticks every 5 ms and records how late each tick is."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.lates: list[float] = []
+        self._last = time.perf_counter()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.lates.append(max(0.0, (now - self._last) * 1000 - TICK_MS))
+        self._last = now
+
+    def start(self) -> None:
+        self.lates = []
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> tuple[float, float, int]:
+        self.timer.stop()
+        lates = sorted(self.lates) or [0.0]
+        p99 = statistics.quantiles(lates, n=100)[98] if len(lates) >= 100 else lates[-1]
+        return lates[-1], p99, len(self.lates)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 600.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the phase did not finish in time")
+        await asyncio.sleep(0.01)
+
+
+def make_folder(folder: Path, count: int) -> tuple[datetime, datetime]:
+    """``count`` empty canonical frames, 5-min CONUS, with 1% removed in runs of 10."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    slots = expected_slots(SECTOR, start, start + timedelta(minutes=5 * count))
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, slot in enumerate(slots):
+        if i % 1000 >= 10:  # slots 0-9 of every thousand are missing
+            (folder / canonical_name(SAT, SECTOR, 13, slot)).touch()
+    return start, start + timedelta(minutes=5 * count)
+
+
+async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, float, float, int]]:
+    from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+    from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
+    from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
+
+    rows: list[tuple[str, float, float, float, int]] = []
+    meter = StallMeter()
+
+    async def phase(name: str, action: Callable[[], None], done: Callable[[], bool]) -> None:
+        meter.start()
+        started = time.perf_counter()
+        action()
+        await until(done)
+        seconds = time.perf_counter() - started
+        await asyncio.sleep(0.05)
+        longest, p99, ticks = meter.stop()
+        rows.append((name, seconds, longest, p99, ticks))
+        print(f"  {name}: {seconds:.2f} s", file=sys.stderr)
+
+    print(f"Writing {args.files:,} files ...", file=sys.stderr)
+    start, end = await asyncio.to_thread(make_folder, work / "big", args.files)
+    tab = IntegrityCheckTab(view_model=EnhancedViewModel(cache_path=work / "cache.db"))
+    tab.resize(1360, 880)
+    tab.show()
+    vm = tab.view_model
+    vm.apply_inputs(directory=str(work / "big"), satellite=SAT, sector=SECTOR, start=start, end=end)
+    await until(lambda: not vm._side_tasks)
+    await phase(f"scan {args.files:,} files (cold)", tab.ui.scan.click, lambda: not vm.busy)
+    assert vm.digest is not None and len(vm.digest.slots) == args.files, vm.status
+    await phase(f"rescan {args.files:,} files (warm)", tab.ui.scan.click, lambda: not vm.busy)
+    await phase(
+        f"filter {args.files:,} rows to missing, then all",
+        lambda: (tab.ui.filter.setCurrentText("Missing"), tab.ui.filter.setCurrentIndex(0)),
+        lambda: True,
+    )
+    await phase(
+        f"sort {args.files:,} rows by status",
+        lambda: tab.ui.table.sortByColumn(1, Qt.SortOrder.AscendingOrder),
+        lambda: True,
+    )
+
+    if args.frames <= 0:
+        await vm.aclose()
+        return rows
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    cutoff = now - timedelta(days=7)
+    fetch_start = (cutoff - timedelta(minutes=5 * args.frames // 2)).replace(minute=0)
+    fetch_end = fetch_start + timedelta(minutes=5 * args.frames)
+    print(f"Starting the emulator ({args.frames} frames) ...", file=sys.stderr)
+    emulator = NoaaEmulator(SAT, SECTOR, 13, start=fetch_start, end=fetch_end, now=now, missing_fraction=0.0,
+                            nc_shape=(args.nc_rows, args.nc_cols))  # fmt: skip
+    await asyncio.to_thread(emulator.start)
+    try:
+        os.environ.update(emulator.env())
+        fetch_vm = EnhancedViewModel(cache_path=work / "cache2.db")
+        fetch_tab = IntegrityCheckTab(view_model=fetch_vm)
+        fetch_tab.resize(1360, 880)
+        fetch_tab.show()
+        (work / "fetch").mkdir()
+        fetch_vm.apply_inputs(directory=str(work / "fetch"), satellite=SAT, sector=SECTOR, start=fetch_start,
+                              end=fetch_end)  # fmt: skip
+        await until(lambda: not fetch_vm._side_tasks)
+        fetch_tab.ui.scan.click()
+        await until(lambda: not fetch_vm.busy)
+        assert fetch_vm.digest is not None and fetch_vm.digest.unresolved == args.frames, fetch_vm.status
+        await phase(f"fetch {args.frames} frames (CDN + S3)", fetch_tab.ui.fetch.click, lambda: not fetch_vm.busy)
+        print(f"  {fetch_vm.status}", file=sys.stderr)
+        await fetch_vm.aclose()
+    finally:
+        await asyncio.to_thread(emulator.stop)
+    await vm.aclose()
+    return rows
+
+
+def main() -> int:
+    import qasync
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--frames", type=int, default=200)
+    parser.add_argument("--nc-rows", type=int, default=300, help="NetCDF rows of the emulator's S3 files (300)")
+    parser.add_argument("--nc-cols", type=int, default=500, help="NetCDF columns (500)")
+    parser.add_argument("--switch-interval", type=float, help="override the app's GIL switch interval (seconds)")
+    args = parser.parse_args()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+    work = Path(tempfile.mkdtemp(prefix="goesvfi-bench-ui-"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
+    os.environ["GOESVFI_CACHE_DIR"] = str(work / "cache")
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    rows = qasync.run(run(args, work))
+    print(f"\nEvent-loop stalls (a {TICK_MS} ms timer's lateness), {os.cpu_count()} CPUs, target: longest <= 100 ms")
+    print(f"| {'phase':<44} | {'seconds':>8} | {'longest stall ms':>16} | {'p99 stall ms':>12} | {'ticks':>6} |")
+    print(f"|{'-' * 46}|{'-' * 9}:|{'-' * 17}:|{'-' * 13}:|{'-' * 7}:|")
+    for name, seconds, longest, p99, ticks in rows:
+        print(f"| {name:<44} | {seconds:8.2f} | {longest:16.1f} | {p99:12.1f} | {ticks:6d} |")
+    worst = max(r[2] for r in rows)
+    print(f"\nLongest stall overall: {worst:.1f} ms ({'meets' if worst <= 100 else 'MISSES'} the 100 ms target)")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
