@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import platform
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -219,3 +222,10 @@ async def test_cancel_waits_for_the_thread_before_cleanup(tmp_path: Path) -> Non
         await task
     # the cancel came through only after the thread wrote: a finally block can now remove the file
     assert out.read_bytes() == b"late"
+
+
+def test_malloc_arena_cap_takes_effect_on_glibc() -> None:
+    code = "from goesvfi.integrity_check.malloc_tuning import limit_malloc_arenas as f; print(f())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert out.strip() == str(glibc)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .cli import ArchiveArgs, UsageError, add_archive_options, archive_args, parse_utc, progress_bar
 from .folder_lock import FolderLock, FolderLockError, LockHolder
+from .malloc_tuning import limit_malloc_arenas
 from .reconcile_manager import ReconcileManager, ReconcileReport
 from .remote.base import RemoteError
 from .report import csv_text, format_summary, write_csv
@@ -120,6 +121,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
     now: datetime | None = parse_utc(ns.now, "--now") if ns.now else None
     if args.csv == "-" and args.json:
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
+    limit_malloc_arenas()  # before the worker threads start: see malloc_tuning
     bar = progress_bar()
 
     async def fetch() -> ReconcileReport:

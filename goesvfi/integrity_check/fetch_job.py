@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,12 +56,13 @@ def check_remote_name(name: str) -> str:
     return name
 
 
-async def run_blocking(func: Callable[..., T], *args: object) -> T:
-    """``asyncio.to_thread`` that, when cancelled, waits for the thread to end before re-raising.
+async def run_blocking(func: Callable[..., T], *args: object, executor: Executor | None = None) -> T:
+    """Run ``func`` in a thread (``executor``, default: the loop's); when cancelled, wait for it to end first.
 
     So a ``finally`` that removes temp files runs only after the thread stopped writing them.
     """
-    fut = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    loop = asyncio.get_running_loop()
+    fut = loop.run_in_executor(executor, functools.partial(func, *args))
     try:
         return await asyncio.shield(fut)
     except asyncio.CancelledError:
@@ -82,7 +85,8 @@ class FetchEnv:
     policy: RetryPolicy
     sleep: Sleep
     concurrency: int
-    render_slots: int
+    render_gate: asyncio.Semaphore  # conversions running at once (CPU-bound: about one per core)
+    render_executor: Executor  # their threads (few, reused: each thread's malloc arena keeps its peak)
     inflight: dict[Path, asyncio.Future[SlotResult]]
 
 
@@ -108,7 +112,6 @@ class FetchJob:
         self.finished: list[SlotResult] = []  # fetched or failed, for the fetch log
         self._done = 0
         self._total = len(plan.order)
-        self._render = asyncio.Semaphore(env.render_slots)
 
     # ---- the run ------------------------------------------------------------------------------------
 
@@ -265,8 +268,10 @@ class FetchJob:
         try:
             await with_retries(attempt, self.env.policy, self.env.sleep)
             self.progress(Progress(self._done, self._total, Stage.RENDER, f"Writing {final.name}", final.name))
-            async with self._render:
-                await run_blocking(self._convert_and_commit, source, download, png, final)
+            async with self.env.render_gate:
+                await run_blocking(
+                    self._convert_and_commit, source, download, png, final, executor=self.env.render_executor
+                )
         finally:
             remove_quietly(download, png)
 

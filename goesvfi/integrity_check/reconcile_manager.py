@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,6 +127,9 @@ class ReconcileManager:
         self._disk_free = disk_free
         self._inflight: dict[Path, asyncio.Future[SlotResult]] = {}
         self._running = 0  # fetches in progress; the stores this manager made close when it drops to 0
+        self._render_slots = max(1, min(self.settings.concurrency, os.cpu_count() or 1))
+        self._render_gate = asyncio.Semaphore(self._render_slots)
+        self._render_threads: ThreadPoolExecutor | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------------------
 
@@ -137,6 +141,9 @@ class ReconcileManager:
 
     async def close(self) -> None:
         """Close the stores (and the cache) this manager created; injected ones stay open."""
+        if self._render_threads is not None:
+            self._render_threads.shutdown(wait=False)
+            self._render_threads = None
         for source in sorted(self._own_stores, key=lambda s: s.value):
             await self._stores.pop(source).close()
         self._own_stores.clear()
@@ -152,6 +159,12 @@ class ReconcileManager:
         """
         for source in self._own_stores:
             await self._stores[source].close()
+
+    def _render_executor(self) -> ThreadPoolExecutor:
+        """The conversion threads: a few, reused, so that memory freed by one render serves the next."""
+        if self._render_threads is None:
+            self._render_threads = ThreadPoolExecutor(self._render_slots, thread_name_prefix="goesvfi-render")
+        return self._render_threads
 
     def now(self) -> datetime:
         return to_utc(self._now())
@@ -250,7 +263,8 @@ class ReconcileManager:
             policy=RetryPolicy(self.settings.retries, self.settings.backoff_base, self.settings.backoff_max),
             sleep=self._sleep,
             concurrency=self.settings.concurrency,
-            render_slots=max(1, min(self.settings.concurrency, os.cpu_count() or 1)),
+            render_gate=self._render_gate,
+            render_executor=self._render_executor(),
             inflight=self._inflight,
         )
         guard = DiskGuard(folder, self.settings.disk_threshold, self._disk_free)
