@@ -6,8 +6,9 @@
 Runs the real IntegrityCheckTab offscreen on a qasync loop. A 5 ms precise QTimer ticks throughout; a stall
 is how much later than due a tick arrives (a frozen window is one long stall). Phases, driven through the
 tab's buttons: a cold scan (empty cache) of a folder of 100,000 frames (1% missing, in gaps), a warm rescan,
-filtering the 100,000-row table, and a fetch of 200 frames from the local NOAA emulator (half from its CDN
-as JPG, half from its S3 as NetCDF rendered to PNG). Prints one row per phase. Target: longest stall <= 100 ms.
+filtering and sorting the 100,000-row table, and a fetch of 200 frames from the local NOAA emulator (run in
+its own process, as NOAA would be: half from its CDN as JPG, half from its S3 as NetCDF rendered to PNG).
+Prints one row per phase. Target: longest stall <= 100 ms.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +33,7 @@ from PyQt6.QtWidgets import QApplication
 
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
 
+ROOT = Path(__file__).resolve().parents[1]
 TICK_MS = 5
 SAT, SECTOR = SatellitePattern.GOES_18, Sector.CONUS
 
@@ -83,7 +86,6 @@ def make_folder(folder: Path, count: int) -> tuple[datetime, datetime]:
 
 
 async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, float, float, int]]:
-    from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
     from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
     from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
 
@@ -130,13 +132,19 @@ async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, fl
     cutoff = now - timedelta(days=7)
     fetch_start = (cutoff - timedelta(minutes=5 * args.frames // 2)).replace(minute=0)
     fetch_end = fetch_start + timedelta(minutes=5 * args.frames)
-    print(f"Starting the emulator ({args.frames} frames) ...", file=sys.stderr)
-    emulator = NoaaEmulator(SAT, SECTOR, 13, start=fetch_start, end=fetch_end, now=now, missing_fraction=0.0,
-                            nc_shape=(args.nc_rows, args.nc_cols))  # fmt: skip
-    await asyncio.to_thread(emulator.start)
+    print(f"Starting the emulator ({args.frames} frames) in its own process ...", file=sys.stderr)
+    command = [sys.executable, str(ROOT / "scripts" / "noaa_emulator.py"), "--start", fetch_start.isoformat(),
+               "--end", fetch_end.isoformat(), "--now", now.isoformat(), "--missing-fraction", "0",
+               "--nc-shape", f"{args.nc_rows}x{args.nc_cols}"]  # fmt: skip
+    emulator = await asyncio.to_thread(
+        subprocess.Popen, command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
-        os.environ.update(emulator.env())
-        fetch_vm = EnhancedViewModel(cache_path=work / "cache2.db")
+        assert emulator.stdout is not None
+        for _ in range(2):  # "export GOESVFI_CDN_URL=..." and "export GOESVFI_S3_ENDPOINT=..."
+            name, _, value = (await asyncio.to_thread(emulator.stdout.readline)).removeprefix("export ").partition("=")
+            os.environ[name] = value.strip()
+        fetch_vm = EnhancedViewModel(cache_path=work / "cache2.db", now=lambda: now)
         fetch_tab = IntegrityCheckTab(view_model=fetch_vm)
         fetch_tab.resize(1360, 880)
         fetch_tab.show()
@@ -151,7 +159,8 @@ async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, fl
         print(f"  {fetch_vm.status}", file=sys.stderr)
         await fetch_vm.aclose()
     finally:
-        await asyncio.to_thread(emulator.stop)
+        emulator.terminate()
+        await asyncio.to_thread(emulator.wait, 30)
     await vm.aclose()
     return rows
 
