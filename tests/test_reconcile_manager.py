@@ -254,3 +254,25 @@ def test_construction_does_no_io(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     manager = ReconcileManager(base_dir=tmp_path / "does-not-exist")
     assert manager.settings.cdn_url == "http://127.0.0.1:9"
     assert not (tmp_path / "cache").exists() and not (tmp_path / "does-not-exist").exists()
+
+
+class BrokenStore(LyingStore):
+    """A store with a bug: its download raises something that is not a RemoteError."""
+
+    async def download(self, item: RemoteItem, dest: Path, progress: ByteProgress | None = None) -> None:
+        await asyncio.to_thread(dest.write_bytes, b"half a file")
+        raise RuntimeError("bug in a store")
+
+
+async def test_a_bug_surfaces_as_itself_and_leaves_no_temp_file(noaa_emulator: NoaaEmulator, folder: Path) -> None:
+    from goesvfi.integrity_check.remote.s3_store import S3Store
+
+    settings = noaa_emulator.settings(disk_threshold=0)
+    async with CacheDB(folder.parent / "cache.sqlite") as cache:
+        broken = BrokenStore(S3Store(settings, cache=cache), ["unused"])
+        broken.find = broken.inner.find  # type: ignore[method-assign]  # real names: only the download is broken
+        async with ReconcileManager(cache, folder, settings=settings, s3_store=broken, now=lambda: OLD) as manager:
+            with pytest.raises(RuntimeError, match="bug in a store"):
+                await manager.reconcile(folder, G18, EMULATOR_START, EMULATOR_END)
+        await broken.close()
+    assert leftovers(folder.parent) == [] and frame_names(folder) == set()

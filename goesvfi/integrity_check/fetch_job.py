@@ -139,6 +139,8 @@ class FetchJob:
             async with asyncio.TaskGroup() as group:
                 for slot in self.plan.order:
                     group.create_task(one(slot))
+        except ExceptionGroup as group_error:  # an unexpected error (a bug): raise it as itself, not wrapped
+            raise group_error.exceptions[0] from None
         finally:
             for task in self._listing_tasks.values():
                 task.cancel()
