@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
-from .gui.digest import ResultsDigest, digest_slots, sample_archive, user_message, utc_text
+from .gui.digest import (
+    FETCH_MODULES,
+    SCAN_MODULES,
+    ResultsDigest,
+    digest_slots,
+    preload,
+    sample_archive,
+    user_message,
+    utc_text,
+)
 from .gui.preferences import Preferences, env_locked, load_preferences, load_value, save_preferences, save_values
 from .results import Progress, ScanResult, SlotResult, SlotStatus, Source, Stage
 from .settings import FetchSettings
@@ -498,6 +507,7 @@ class EnhancedViewModel(QObject):
                         **options: Any) -> Outcome:  # fmt: skip
         self._set_status(f"Scanning {directory} ...")
         self._log("info", f"Scan of {directory}: {satellite.display_name}, {utc_text(start)} -> {utc_text(end)}.")
+        await asyncio.to_thread(preload, SCAN_MODULES)
         manager = await self._manager()
         scan = await manager.scan(directory, satellite, start, end, progress_callback=self._on_progress, **options)
         digest = await asyncio.to_thread(lambda: digest_slots(scan.slots()))  # both off the GUI thread
@@ -515,6 +525,7 @@ class EnhancedViewModel(QObject):
         count = len(scan.missing)
         self._set_status(f"Fetching {count:,} missing frames ...")
         self._log("info", f"Fetching {count:,} frames into {directory}.")
+        await asyncio.to_thread(preload, FETCH_MODULES)
         manager = await self._manager()
         slots = await manager.fetch_missing(scan, directory, progress_callback=self._on_progress)
         digest = await asyncio.to_thread(digest_slots, slots)

@@ -5,6 +5,7 @@ No Qt here, so these run in worker threads (``asyncio.to_thread``) without touch
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from collections import Counter
@@ -100,6 +101,23 @@ def sample_archive(directory: Path, limit: int = 5000) -> ArchiveGuess:
         bands.most_common(1)[0][0] if bands else None,
         parsed_count,
     )
+
+
+SCAN_MODULES = ("cache_db", "reconciler", "reconcile_manager")
+FETCH_MODULES = ("remote.cdn_store", "remote.s3_store", "render.netcdf", "render.cdn_jpeg", "report")
+
+
+def preload(modules: tuple[str, ...]) -> None:
+    """Import core modules (and their heavy dependencies: botocore, netCDF4, PIL ...) in a worker thread.
+
+    The core imports them lazily where it first needs them, which would be on the GUI thread, a freeze of up to
+    a second on the first fetch. Importing them here first makes those later imports instant.
+    """
+    package = __name__.rsplit(".", 2)[0]
+    for name in modules:
+        importlib.import_module(f"{package}.{name}")
+    if "remote.s3_store" in modules:
+        importlib.import_module("aioboto3")  # imported by the S3 store only when its first client is made
 
 
 def user_message(exc: BaseException) -> str:
