@@ -1,4 +1,4 @@
-"""One fetch run: list each store once, then download, convert and write each missing slot.
+"""One fetch run: list each store once (when a slot first needs it), download, convert and write each slot.
 
 The :class:`~.reconcile_manager.ReconcileManager` builds a :class:`FetchJob` per ``fetch_missing`` call.
 Per slot: try the planned stores in order (fallback on any failure of the first), download to a temp file in
