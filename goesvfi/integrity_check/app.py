@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -20,7 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PyQt6.QtCore import QByteArray, QSettings, pyqtSignal
+from PyQt6 import sip
+from PyQt6.QtCore import QByteArray, QSettings, QSocketNotifier, QTimer, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QIcon
 from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
@@ -57,6 +60,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(app_icon())
         self._settings = settings if settings is not None else QSettings()
+        self._asking = True  # ask before quitting during a scan or fetch
         self.tab = tab if tab is not None else IntegrityCheckTab()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -68,11 +72,17 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
 
+    def quit_now(self) -> None:
+        """Close without asking, cancelling any running task (Ctrl-C, SIGTERM)."""
+        self._asking = False
+        self.tab.view_model.cancel()
+        self.close()
+
     def closeEvent(self, event: QCloseEvent | None) -> None:
         if event is None:
             return
         vm = self.tab.view_model
-        if vm.can_cancel:
+        if vm.can_cancel and self._asking:
             answer = QMessageBox.question(
                 self,
                 APP_TITLE,
@@ -126,6 +136,25 @@ def _install_exception_routes(window: MainWindow, loop: asyncio.AbstractEventLoo
     loop.set_exception_handler(loop_handler)
 
 
+def _install_signal_handlers(window: MainWindow) -> None:
+    """Ctrl-C and SIGTERM quit cleanly (cancel, close the cache), even while Qt idles in C++.
+
+    Python runs signal handlers only when it gets control; the wakeup socket wakes a Qt notifier, which gives
+    it control.
+    """
+    receiver, sender = socket.socketpair()
+    receiver.setblocking(False)
+    sender.setblocking(False)
+    signal.set_wakeup_fd(sender.fileno())
+    notifier = QSocketNotifier(QSocketNotifier.Type.Read, window)
+    notifier.setSocket(sip.voidptr(receiver.fileno()))
+    notifier.setEnabled(True)
+    notifier.activated.connect(lambda *_args: receiver.recv(64))
+    window.setProperty("_signal_sockets", (receiver, sender))  # kept alive as long as the window
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: QTimer.singleShot(0, window.quit_now))
+
+
 def _prefill(tab: IntegrityCheckTab, args: argparse.Namespace) -> None:
     tab.view_model.apply_inputs(
         directory=args.directory,
@@ -158,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _prefill(window.tab, args)
         closed = asyncio.Event()
         window.closing.connect(closed.set)
+        _install_signal_handlers(window)
         window.show()
         await closed.wait()
         await window.tab.view_model.aclose()
