@@ -242,3 +242,28 @@ def test_the_host_hears_about_the_folder(qtbot, tab: IntegrityCheckTab, tmp_path
     with qtbot.waitSignal(tab.directory_selected, timeout=1000) as blocker:
         qtbot.mouseClick(tab.ui.browse, Qt.MouseButton.LeftButton)
     assert blocker.args == [str(tmp_path)]
+
+
+def test_the_table_model_filters_and_sorts_100000_rows(qapp) -> None:
+    from goesvfi.integrity_check.gui.results_model import ResultsTableModel
+    from goesvfi.integrity_check.results import SlotResult
+
+    first = START + timedelta(minutes=1)
+    statuses = [SlotStatus.MISSING if i % 97 == 0 else SlotStatus.PRESENT for i in range(100_000)]
+    slots = [SlotResult(first + timedelta(minutes=5 * i), SatellitePattern.GOES_18, Sector.CONUS, 13, status)
+             for i, status in enumerate(statuses)]  # fmt: skip
+    model = ResultsTableModel()
+    model.set_slots(slots)
+    assert model.rowCount() == 100_000
+    model.set_status_filter({SlotStatus.MISSING})
+    missing = [i for i in range(100_000) if i % 97 == 0]
+    assert model.rowCount() == len(missing) == 1031
+    assert [model.slot_index(r) for r in range(model.rowCount())] == missing
+    model.set_status_filter(None)
+    model.sort(ResultsTableModel.STATUS, Qt.SortOrder.AscendingOrder)
+    assert [model.slot_index(r) for r in range(1031)] == missing  # problems first, in time order
+    assert model.data(model.index(0, ResultsTableModel.STATUS)) == "Missing"
+    assert model.data(model.index(1031, ResultsTableModel.STATUS)) == "Present"
+    model.sort(ResultsTableModel.TIME, Qt.SortOrder.DescendingOrder)
+    assert model.data(model.index(0, 0)) == (first + timedelta(minutes=5 * 99_999)).strftime("%Y-%m-%d %H:%M:%S")
+    assert model.view_rows(99_990, 99_999) == [(0, 9)]

@@ -10,6 +10,7 @@ resets, never per-row inserts, and ``data()`` only formats the cells on screen.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PyQt6.QtGui import QBrush, QColor, QIcon, QPixmap
@@ -101,20 +102,25 @@ class ResultsTableModel(QAbstractTableModel):
         wanted = self._filter
         rows = list(range(len(slots))) if wanted is None else [i for i, s in enumerate(slots) if s.status in wanted]
         column = self._sort_column
-        if column == self.STATUS:
-            rows.sort(key=lambda i: _STATUS_RANK[slots[i].status])
-        elif column == self.SOURCE:
-            rows.sort(key=lambda i: "" if slots[i].source is None else slots[i].source.value)  # type: ignore[union-attr]
-        elif column == self.FILE:
-            rows.sort(key=lambda i: "" if slots[i].path is None else slots[i].path.name)  # type: ignore[union-attr]
-        elif column == self.REMOTE:
-            rows.sort(key=lambda i: slots[i].remote or "")
-        elif column == self.ERROR:
-            rows.sort(key=lambda i: slots[i].error or "")
+        if column != self.TIME:
+            keys = self._sort_keys(column)  # one pass over the slots, then a C-level keyed sort
+            rows.sort(key=keys.__getitem__)
         # TIME: slots are in time order already; the stable sorts above keep time order within equal keys.
         if self._sort_order == Qt.SortOrder.DescendingOrder:
             rows.reverse()
         return rows
+
+    def _sort_keys(self, column: int) -> list[Any]:
+        slots = self._slots
+        if column == self.STATUS:
+            return [_STATUS_RANK[s.status] for s in slots]
+        if column == self.SOURCE:
+            return ["" if s.source is None else s.source.value for s in slots]
+        if column == self.FILE:
+            return ["" if s.path is None else s.path.name for s in slots]
+        if column == self.REMOTE:
+            return [s.remote or "" for s in slots]
+        return [s.error or "" for s in slots]
 
     def view_rows(self, first: int, last: int) -> list[tuple[int, int]]:
         """Visible rows of the slots ``first..last`` (time order, inclusive), as runs ``(top, bottom)``."""
