@@ -1,4 +1,4 @@
-"""CDN JPG -> PNG conversion and the validation helpers stores call."""
+"""CDN JPG -> PNG conversion: the one place a CDN frame is decoded, so every bad body is refused here."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png, validate_jpeg
+from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
 from goesvfi.integrity_check.render.netcdf import RenderError
 
 
@@ -25,7 +25,6 @@ def test_jpeg_to_png_keeps_size_and_pixels(tmp_path: Path) -> None:
     jpg = tmp_path / "20262400300_GOES18-ABI-FD-13-1808x1808.jpg"
     jpg.write_bytes(_jpeg_bytes())
     png = tmp_path / "goes18_fd_C13_20260828T030000Z.png"
-    assert validate_jpeg(jpg) == (64, 40)
     assert jpeg_to_png(jpg, png) == (64, 40)
     with Image.open(png) as out, Image.open(jpg) as src:
         assert out.format == "PNG" and out.mode == "RGB"
@@ -42,7 +41,18 @@ def test_greyscale_jpeg_stays_grey(tmp_path: Path) -> None:
         assert out.mode == "L" and out.size == (16, 16)
 
 
-@pytest.mark.parametrize("kind", ["garbage", "truncated", "png", "empty", "missing"])
+def test_cmyk_jpeg_becomes_rgb(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    Image.new("CMYK", (8, 6), (0, 255, 255, 0)).save(buf, format="JPEG", quality=95)  # pure red in CMYK
+    (tmp_path / "c.jpg").write_bytes(buf.getvalue())
+    assert jpeg_to_png(tmp_path / "c.jpg", tmp_path / "c.png") == (8, 6)
+    with Image.open(tmp_path / "c.png") as out:
+        assert out.mode == "RGB"
+        r, g, b = np.asarray(out).reshape(-1, 3).mean(axis=0)
+        assert r > 200 and g < 60 and b < 60
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated", "png", "empty", "missing", "damaged header"])
 def test_invalid_jpegs_are_refused(tmp_path: Path, kind: str) -> None:
     jpg = tmp_path / "x.jpg"
     good = _jpeg_bytes(400, 300)
@@ -56,9 +66,20 @@ def test_invalid_jpegs_are_refused(tmp_path: Path, kind: str) -> None:
         jpg.write_bytes(buf.getvalue())
     elif kind == "empty":
         jpg.write_bytes(b"")
-    with pytest.raises(RenderError, match=r"x\.jpg"):
-        validate_jpeg(jpg)
-    with pytest.raises(RenderError, match=r"x\.jpg"):
+    elif kind == "damaged header":  # start and end markers intact (passes the CDN store's check), rest zeroed
+        jpg.write_bytes(good[:3] + bytes(len(good) - 5) + good[-2:])
+    with pytest.raises(RenderError, match=r"x\.jpg") as info:
         jpeg_to_png(jpg, tmp_path / "x.png")
+    assert str(tmp_path) not in str(info.value)  # the name, not the local path
     assert not (tmp_path / "x.png").exists()
     assert [p.name for p in tmp_path.iterdir()] == ([] if kind == "missing" else ["x.jpg"])
+
+
+def test_messages_name_the_label_not_the_temp_file(tmp_path: Path) -> None:
+    temp = tmp_path / ".goes18_conus_C13_20230501T000100Z.png.part-0a1b2c.jpg"
+    temp.write_bytes(b"\xff\xd8\xff" + bytes(500) + b"\xff\xd9")
+    label = "20231210001_GOES18-ABI-CONUS-13-2500x1500.jpg"
+    with pytest.raises(RenderError) as info:
+        jpeg_to_png(temp, tmp_path / "out.png", label=label)
+    assert str(info.value) == f"{label} is not a valid JPEG image (its header is damaged)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [temp.name]

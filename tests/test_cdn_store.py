@@ -185,6 +185,37 @@ async def test_download_faults_map_to_error_types(
     assert "127.0.0.1" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (Fault(FaultKind.CORRUPT), "is cut short: it does not end with the JPEG end marker"),
+        (
+            Fault(FaultKind.STATUS, status=200),
+            r"is not a JPEG image \(it does not start with a JPEG header; 10 bytes\)",
+        ),
+    ],
+    ids=["cut-in-half", "error-page-with-200"],
+)
+async def test_the_download_check_reads_the_markers_not_the_pixels(
+    cdn: CdnServer, tmp_path: Path, fault: Fault, message: str
+) -> None:
+    """The store checks the length and the JPEG start/end markers; decoding is the conversion's job."""
+    fault.path = "*.jpg"
+    cdn.inject(fault)
+    item = frame_item(cdn, SLOTS[0])
+    store = store_for(cdn)
+    try:
+        with pytest.raises(RemoteCorruptError, match=rf"^{item.name} from 127\.0\.0\.1:\d+ {message}"):
+            await store.download(item, tmp_path / "x.part")
+        cdn.clear_faults()
+        cdn.inject(Fault(FaultKind.GARBLED, "*.jpg"))  # framed right, nothing between the markers
+        await store.download(item, tmp_path / "garbled.part")  # accepted here: jpeg_to_png refuses it
+    finally:
+        await store.close()
+    body = (tmp_path / "garbled.part").read_bytes()
+    assert body[:3] == b"\xff\xd8\xff" and body[-2:] == b"\xff\xd9" and body[3:-2] == bytes(len(body) - 5)
+
+
 async def test_fault_every_nth_request_then_success(cdn: CdnServer, tmp_path: Path) -> None:
     cdn.inject(Fault(FaultKind.STATUS, path="*.jpg", status=503, times=1))
     store = store_for(cdn)

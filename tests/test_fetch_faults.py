@@ -103,6 +103,31 @@ async def test_a_cdn_that_keeps_failing_falls_back_to_s3(noaa_emulator_factory: 
     assert leftovers(folder.parent) == []
 
 
+async def test_a_cdn_frame_that_does_not_decode_falls_back_or_fails_naming_the_cdn_file(
+    noaa_emulator_factory: Factory, folder: Path
+) -> None:
+    """Framed right (start and end markers, full length), so the CDN store accepts it; the JPG -> PNG
+    conversion is where it is decoded and refused: not retried, S3 tried instead, nothing left behind."""
+    emu = noaa_emulator_factory(missing_fraction=0.0)
+    emu.cdn.inject(Fault(FaultKind.GARBLED, cdn_file(6)))
+    emu.cdn.inject(Fault(FaultKind.GARBLED, cdn_file(11)))
+    emu.s3.inject(S3Fault(S3FaultKind.STATUS, f"/noaa-goes18/{emu.s3_keys[minute(11)]}", status=404, code="NoSuchKey"))
+    async with manager_for(emu, folder, emu.now, folder.parent / "cache.sqlite", **FAST) as manager:
+        report = await manager.reconcile_detailed(folder, G18, START, END)
+    by_slot = {s.timestamp: s for s in report.slots}
+    assert (by_slot[minute(6)].status, by_slot[minute(6)].source) == (SlotStatus.FETCHED, Source.S3)
+    assert png_size(folder / canonical(emu, minute(6))) == (100, 60)  # rendered from NetCDF
+    failed = by_slot[minute(11)]
+    assert (failed.status, failed.source) == (SlotStatus.FAILED, Source.CDN)
+    cdn_name = "20231210011_GOES18-ABI-CONUS-13-416x250.jpg"
+    cdn_reason, s3_reason = (failed.error or "").split("; S3: ")
+    assert cdn_reason == f"CDN: {cdn_name} is not a valid JPEG image (its header is damaged)"
+    assert "S3 has no" in s3_reason and ".part-" not in s3_reason
+    assert emu.cdn.request_count(cdn_file(6)) == emu.cdn.request_count(cdn_file(11)) == 1  # not retried
+    assert canonical(emu, minute(11)) not in frame_names(folder) and report.fetched == 5
+    assert leftovers(folder.parent) == []
+
+
 async def test_when_every_store_fails_the_slot_fails_with_both_reasons(
     noaa_emulator_factory: Factory, folder: Path
 ) -> None:
@@ -131,7 +156,9 @@ async def test_corrupt_netcdf_gives_a_failed_slot_with_a_clear_reason(
     assert [s.timestamp for s in report.failed] == [minute(6)]
     failed = report.failed[0]
     assert failed.source is Source.S3 and failed.remote == emu.s3_keys[minute(6)]
-    assert "NetCDF" in (failed.error or "")
+    key_file = emu.s3_keys[minute(6)].rsplit("/", 1)[1]
+    assert (failed.error or "").startswith(f"S3: {key_file} is not a readable NetCDF file")  # not the temp file
+    assert ".part-" not in (failed.error or "")
     assert emu.s3.request_count("GET", f"/noaa-goes18/{emu.s3_keys[minute(6)]}") == 1  # corrupt: not retried
     assert canonical(emu, minute(6)) not in frame_names(folder)
     assert report.fetched == 5

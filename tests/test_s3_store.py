@@ -167,8 +167,12 @@ async def test_emulator_corrupt_object_is_corrupt_and_hostile_keys_are_ignored(
         assert hostile not in found  # only hostile keys cover it: ../, nested, backslashes, unparseable
         assert sorted(found) == sorted(set(emu.expected) - {hostile})
         assert all(is_plain_name(i.name) and i.location.endswith("/" + i.name) for i in found.values())
-        with pytest.raises(RemoteCorruptError, match="not a usable ABI file"):
-            await store.download(found[bad], tmp_path / "bad.part")
+        with pytest.raises(RemoteCorruptError) as info:
+            await store.download(found[bad], tmp_path / ".bad.part-1234.nc")
+    # the message names the remote file, never the local temp file
+    assert str(info.value).startswith(f"{found[bad].name} is not a readable NetCDF file (truncated or not NetCDF")
+    assert "downloaded from S3 at 127.0.0.1" in str(info.value)
+    assert ".part-" not in str(info.value) and str(tmp_path) not in str(info.value)
 
 
 @pytest.mark.parametrize(

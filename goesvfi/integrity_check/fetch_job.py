@@ -30,8 +30,9 @@ from .time_index import canonical_name
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Converter = Callable[[Source, Path, Path], None]
-"""Blocking: write the PNG for a downloaded file (``source``, downloaded path, PNG path)."""
+Converter = Callable[[Source, Path, Path, str], None]
+"""Blocking: write the PNG for a downloaded file (``source``, downloaded path, PNG path, the remote file's name
+that error messages give instead of the temp file's)."""
 _DOWNLOAD_SUFFIX = {Source.CDN: ".jpg", Source.S3: ".nc"}
 _STORE_NAME = {Source.CDN: "CDN", Source.S3: "S3"}
 
@@ -272,14 +273,14 @@ class FetchJob:
             self.progress(Progress(self._done, self._total, Stage.RENDER, f"Writing {final.name}", final.name))
             async with self.env.render_gate:
                 await run_blocking(
-                    self._convert_and_commit, source, download, png, final, executor=self.env.render_executor
+                    self._convert_and_commit, source, download, png, final, item.name, executor=self.env.render_executor
                 )
         finally:
             remove_quietly(download, png)
 
-    def _convert_and_commit(self, source: Source, download: Path, png: Path, final: Path) -> None:
+    def _convert_and_commit(self, source: Source, download: Path, png: Path, final: Path, remote_name: str) -> None:
         try:
-            self.env.convert(source, download, png)
+            self.env.convert(source, download, png, remote_name)
             check_png(png)
         except ConversionError:
             raise

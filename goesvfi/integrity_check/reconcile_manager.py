@@ -76,10 +76,11 @@ class ReconcileReport:
         return len(self.unresolved)
 
 
-def _convert(settings: FetchSettings) -> Callable[[Source, Path, Path], None]:
-    """The blocking converter of downloaded files to PNG (renderers imported on first use)."""
+def _convert(settings: FetchSettings) -> Callable[[Source, Path, Path, str], None]:
+    """The blocking converter of downloaded files to PNG (renderers imported on first use); messages name
+    the remote file (``label``), not the temp file."""
 
-    def convert(source: Source, downloaded: Path, png: Path) -> None:
+    def convert(source: Source, downloaded: Path, png: Path, label: str) -> None:
         if source is Source.CDN:
             from .render.cdn_jpeg import jpeg_to_png
             from .render.netcdf import RenderError
@@ -87,9 +88,11 @@ def _convert(settings: FetchSettings) -> Callable[[Source, Path, Path], None]:
             from .render.netcdf import RenderError, render_png
         try:
             if source is Source.CDN:
-                jpeg_to_png(downloaded, png)
+                jpeg_to_png(downloaded, png, label=label)
             else:
-                render_png(downloaded, png, colormap=settings.colormap, vmin=settings.vmin, vmax=settings.vmax)
+                render_png(
+                    downloaded, png, colormap=settings.colormap, vmin=settings.vmin, vmax=settings.vmax, label=label
+                )
         except RenderError as exc:
             raise ConversionError(str(exc)) from exc
 

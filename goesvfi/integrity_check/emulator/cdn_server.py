@@ -33,6 +33,7 @@ class FaultKind(Enum):
     TRUNCATE = "truncate"  # declare a Content-Length larger than the body, send the body, close
     STALL = "stall"  # sleep ``delay`` seconds before answering (then answer normally)
     CORRUPT = "corrupt"  # a complete, well-framed response whose JPEG is cut in half (does not decode)
+    GARBLED = "garbled"  # a complete response: JPEG start and end markers intact, all between zeroed (no decode)
 
 
 @dataclass
@@ -193,6 +194,8 @@ class CdnServer:
             return web.Response(body=body, content_type="image/jpeg")
         if fault.kind is FaultKind.CORRUPT:
             return web.Response(body=body[: len(body) // 2], content_type="image/jpeg")
+        if fault.kind is FaultKind.GARBLED:
+            return web.Response(body=body[:3] + bytes(len(body) - 5) + body[-2:], content_type="image/jpeg")
         resp = web.StreamResponse(status=200)
         resp.content_type = "image/jpeg"
         resp.content_length = len(body) + (max(1, len(body) // 4) if fault.kind is FaultKind.TRUNCATE else 0)

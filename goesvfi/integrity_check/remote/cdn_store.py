@@ -3,7 +3,10 @@
 ``find`` reads each band folder's HTML index once per call (what exists, without probing 404s) and keeps
 the files of the configured size; the index's aliases (``latest.jpg``, ``thumbnail.jpg``, ``{W}x{H}.jpg``)
 carry no time and are ignored. A CDN file's 11-digit time is the scan start minute: it covers the slot equal
-to that minute. ``download`` streams to the caller's path with byte progress and checks the JPEG decodes.
+to that minute. ``download`` streams to the caller's path with byte progress and checks what arrived is a
+whole JPEG without decoding it: the length the server announced, the JPEG start marker at the start and the
+end marker at the end (a cut-off body or an HTML error page fails here). The frame is decoded once, when it is
+converted to PNG (:func:`..render.cdn_jpeg.jpeg_to_png`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "goesvfi-integrity/0.1 (GOES-VFI Integrity Check)"
 CHUNK_SIZE = 64 * 1024
+JPEG_SOI = b"\xff\xd8\xff"  # start of image, then the first marker
+JPEG_EOI = b"\xff\xd9"  # end of image: STAR CDN JPGs end with it (no trailing bytes)
 SessionFactory = Callable[[], aiohttp.ClientSession]
 
 
@@ -181,10 +186,11 @@ class CDNStore:
     # ---- download -----------------------------------------------------------------------------------
 
     async def download(self, item: RemoteItem, dest: Path, progress: ByteProgress | None = None) -> None:
-        """Stream ``item`` to ``dest`` with byte progress; check the length and that the JPEG decodes."""
+        """Stream ``item`` to ``dest`` with byte progress; check the length and the JPEG start and end markers."""
         url = item.location
         what = f"frame {item.name}"
         done = 0
+        head, tail = b"", b""
         try:
             async with self._get_session().get(url) as resp:
                 self._raise_for_status(resp, url, what)
@@ -196,6 +202,9 @@ class CDNStore:
                     async for chunk in resp.content.iter_chunked(self._chunk_size):
                         fh.write(chunk)  # into the page cache: microseconds per chunk
                         done += len(chunk)
+                        if len(head) < len(JPEG_SOI):
+                            head += chunk[: len(JPEG_SOI) - len(head)]
+                        tail = chunk[-2:] if len(chunk) >= 2 else (tail + chunk)[-2:]
                         if progress:
                             progress(done, total)
                 finally:
@@ -206,10 +215,17 @@ class CDNStore:
             raise self._transport_error(exc, url, what, done) from exc
         if total is not None and done != total:
             raise RemoteUnavailableError(
-                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes); "
-                "it will be retried."
+                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes)."
             )
-        await asyncio.to_thread(_check_jpeg, dest, item.name, self.host)
+        if head != JPEG_SOI:
+            raise RemoteCorruptError(
+                f"{item.name} from {self.host} is not a JPEG image (it does not start with a JPEG header; "
+                f"{done:,} bytes)."
+            )
+        if tail != JPEG_EOI:
+            raise RemoteCorruptError(
+                f"{item.name} from {self.host} is cut short: it does not end with the JPEG end marker ({done:,} bytes)."
+            )
 
     # ---- errors -------------------------------------------------------------------------------------
 
@@ -222,9 +238,9 @@ class CDNStore:
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
             busy = "is rate-limiting requests" if status == 429 else "had a server error"
-            hint = f"retry after {retry_after:g} s" if retry_after is not None else "it will be retried"
+            hint = f", asking to wait {retry_after:g} s" if retry_after is not None else ""
             raise RemoteUnavailableError(
-                f"The STAR CDN at {self.host} {busy} (HTTP {status} {resp.reason or ''}) for {what}: {hint}. "
+                f"The STAR CDN at {self.host} {busy} (HTTP {status} {resp.reason or ''}) for {what}{hint}. "
                 "If it persists, lower the concurrency or try later.",
                 retry_after=retry_after,
             )
@@ -242,8 +258,7 @@ class CDNStore:
             )
         if isinstance(exc, aiohttp.ClientPayloadError):
             return RemoteUnavailableError(
-                f"The connection to {self.host} broke while receiving {what}{got} (incomplete body); "
-                "it will be retried."
+                f"The connection to {self.host} broke while receiving {what}{got} (incomplete body)."
             )
         if isinstance(exc, aiohttp.InvalidURL):
             return RemoteError(f"The CDN URL {url!r} is not a valid URL; check the CDN URL setting.")
@@ -256,18 +271,7 @@ class CDNStore:
             return RemoteUnavailableError(
                 f"Cannot connect to {self.host} ({exc.os_error or exc}); check the network and the CDN URL setting."
             )
-        return RemoteUnavailableError(f"The connection to {self.host} failed for {what}{got} ({exc}); will retry.")
-
-
-def _check_jpeg(path: Path, name: str, host: str) -> None:
-    """Decode the whole file: a truncated or non-JPEG body raises :class:`RemoteCorruptError`."""
-    from ..render.cdn_jpeg import validate_jpeg
-    from ..render.netcdf import RenderError
-
-    try:
-        validate_jpeg(path)
-    except RenderError as exc:
-        raise RemoteCorruptError(f"{name} from {host} is not usable: {exc}") from exc
+        return RemoteUnavailableError(f"The connection to {self.host} failed for {what}{got} ({exc}).")
 
 
 CdnStore = CDNStore

@@ -282,8 +282,7 @@ class S3Store:
             raise self._error(exc, bucket, item.name, done) from exc
         if total is not None and done != total:
             raise RemoteUnavailableError(
-                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes); "
-                "it will be retried."
+                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes)."
             )
         await asyncio.to_thread(_check_netcdf, dest, item.name, self.host)
 
@@ -309,7 +308,7 @@ class S3Store:
                 headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
                 retry_after = headers.get("retry-after")
                 return RemoteUnavailableError(
-                    f"S3 at {self.host} is busy or failing ({code or status}) for {what}; it will be retried. "
+                    f"S3 at {self.host} is busy or failing ({code or status}) for {what}. "
                     "If it persists, lower the concurrency or try later.",
                     retry_after=float(retry_after) if str(retry_after or "").isdigit() else None,
                 )
@@ -329,18 +328,18 @@ class S3Store:
                 return RemoteUnavailableError(
                     f"Cannot connect to S3 at {self.endpoint}; check the network and the S3 endpoint setting."
                 )
-            return RemoteUnavailableError(
-                f"The connection to S3 at {self.host} broke while receiving {what}{got}; it will be retried."
-            )
+            return RemoteUnavailableError(f"The connection to S3 at {self.host} broke while receiving {what}{got}.")
         if isinstance(exc, bce.BotoCoreError | OSError):
             return RemoteError(f"S3 request for {what} in {where} failed: {exc}")
         raise exc
 
 
 def _check_netcdf(path: Path, name: str, host: str) -> None:
+    """Raise :class:`RemoteCorruptError` unless ``path`` opens as NetCDF with a decodable ``Rad``; the message
+    names the remote file ``name``, never the local temp file."""
     from ..render.netcdf import RenderError, validate_netcdf
 
     try:
-        validate_netcdf(path)
+        validate_netcdf(path, label=name)
     except RenderError as exc:
-        raise RemoteCorruptError(f"{name} from {host} is not a usable ABI file: {exc}") from exc
+        raise RemoteCorruptError(f"{exc} (downloaded from S3 at {host})") from exc

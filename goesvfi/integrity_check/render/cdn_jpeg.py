@@ -1,9 +1,14 @@
-"""STAR CDN JPG -> PNG (blocking; call via asyncio.to_thread). Errors are :class:`RenderError`."""
+"""STAR CDN JPG -> PNG (blocking; call via asyncio.to_thread). Errors are :class:`RenderError`.
+
+This is where a CDN frame is decoded, once: the CDN store only checks the framing of what arrived (JPEG start
+and end markers, length), so a body that is framed right but does not decode fails here, with a message.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .netcdf import RenderError, write_png_atomic
@@ -11,31 +16,34 @@ from .netcdf import RenderError, write_png_atomic
 _JPEG_SOI = b"\xff\xd8\xff"
 
 
-def _load_jpeg(path: Path) -> Image.Image:
-    """Decode the whole JPEG (a truncated body fails here, not later)."""
-    path = Path(path)
+def _decode_jpeg(path: Path, name: str) -> np.ndarray:
+    """Decode the whole JPEG into a uint8 (h, w) or (h, w, 3) array (a truncated body fails here, not later)."""
     try:
         with path.open("rb") as fh:
             if fh.read(3) != _JPEG_SOI:
-                raise RenderError(f"{path.name} is not a JPEG image (it does not start with a JPEG header)")
+                raise RenderError(f"{name} is not a JPEG image (it does not start with a JPEG header)")
             fh.seek(0)
             with Image.open(fh, formats=["JPEG"]) as image:
                 image.load()
-                return image.copy() if image.mode in ("L", "RGB") else image.convert("RGB")
+                if image.mode in ("L", "RGB"):
+                    return np.asarray(image)
+                with image.convert("RGB") as rgb:  # CMYK / YCCK JPEGs
+                    return np.asarray(rgb)
     except FileNotFoundError:
-        raise RenderError(f"{path.name}: no such file") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise RenderError(f"{path.name} is not a valid JPEG image (truncated or corrupt: {exc})") from None
+        raise RenderError(f"{name}: no such file") from None
+    except UnidentifiedImageError:  # its text names the local (temp) file: say it in our words
+        raise RenderError(f"{name} is not a valid JPEG image (its header is damaged)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise RenderError(f"{name} is not a valid JPEG image (truncated or corrupt: {exc})") from None
 
 
-def validate_jpeg(path: Path) -> tuple[int, int]:
-    """Raise :class:`RenderError` unless ``path`` decodes completely as a JPEG; return (width, height)."""
-    image = _load_jpeg(path)
-    return image.size
+def jpeg_to_png(jpg_path: Path, png_path: Path, *, label: str | None = None) -> tuple[int, int]:
+    """Decode a CDN JPG and write it as PNG (temp name beside ``png_path``, fsync, rename); return (w, h).
 
-
-def jpeg_to_png(jpg_path: Path, png_path: Path) -> tuple[int, int]:
-    """Decode a CDN JPG and write it as PNG (temp name beside ``png_path``, fsync, rename); return (w, h)."""
-    image = _load_jpeg(jpg_path)
-    write_png_atomic(image, Path(png_path))
-    return image.size
+    Greyscale JPGs give a greyscale PNG, every other one RGB. Messages name the file as ``label`` (e.g. the
+    CDN file a temp file holds), by default ``jpg_path.name``.
+    """
+    jpg_path = Path(jpg_path)
+    pixels = _decode_jpeg(jpg_path, label or jpg_path.name)
+    write_png_atomic(pixels, Path(png_path))
+    return pixels.shape[1], pixels.shape[0]

@@ -23,16 +23,14 @@ from pathlib import Path
 
 import netCDF4
 import numpy as np
-from PIL import Image
 
 from .colormaps import colour_table, table_index
+from .png_writer import write_png
 
 NETCDF_LOCK = threading.Lock()
 """HDF5 (under netCDF4) is not thread-safe: every open/read/write of a NetCDF file in this process holds it."""
 
 PLANCK_NAMES = ("planck_fk1", "planck_fk2", "planck_bc1", "planck_bc2")
-PNG_COMPRESS_LEVEL = 1
-"""zlib level for PNG output: 1 writes fast and compresses smooth satellite images nearly as well as 6."""
 
 
 class RenderError(Exception):
@@ -124,16 +122,17 @@ def _calibration(ds: netCDF4.Dataset, band: int | None, name: str) -> tuple[bool
     return False, tuple(_read_scalar(ds, n) for n in PLANCK_NAMES)
 
 
-def _decode(path: Path) -> _Decoded:
+def _decode(path: Path, label: str | None = None) -> _Decoded:
     path = Path(path)
-    name = path.name
+    name = label or path.name
     with NETCDF_LOCK:
         try:
             ds = netCDF4.Dataset(path, "r")
         except FileNotFoundError:
             raise RenderError(f"{name}: no such file") from None
         except (OSError, RuntimeError, ValueError) as exc:
-            raise RenderError(f"{name} is not a readable NetCDF file (truncated or not NetCDF: {exc})") from None
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc  # not the local path
+            raise RenderError(f"{name} is not a readable NetCDF file (truncated or not NetCDF: {detail})") from None
         try:
             if "Rad" not in ds.variables:
                 raise RenderError(f"{name} has no Rad variable: it is not an ABI L1b radiance file")
@@ -187,13 +186,22 @@ def reflectance(path: Path) -> np.ndarray:
     return decoded.values()
 
 
-def validate_netcdf(path: Path) -> None:
-    """Raise :class:`RenderError` unless ``path`` opens as NetCDF with a decodable ``Rad`` variable (blocking)."""
-    _decode(path)
+def validate_netcdf(path: Path, *, label: str | None = None) -> None:
+    """Raise :class:`RenderError` unless ``path`` opens as NetCDF with a decodable ``Rad`` variable (blocking).
+
+    Messages name the file as ``label`` (e.g. the remote file a temp file holds), by default ``path.name``.
+    """
+    _decode(path, label)
 
 
 def render_png(
-    nc_path: Path, png_path: Path, *, colormap: str = "gray_r", vmin: float = 180.0, vmax: float = 330.0
+    nc_path: Path,
+    png_path: Path,
+    *,
+    colormap: str = "gray_r",
+    vmin: float = 180.0,
+    vmax: float = 330.0,
+    label: str | None = None,
 ) -> tuple[int, int]:
     """Render an ABI L1b file to a PNG at native size; return (width, height).
 
@@ -201,9 +209,10 @@ def render_png(
     ``vmin``..``vmax`` kelvin; the default ``gray_r`` draws 180 K white (255) and 330 K black (0), clipped.
     Reflective bands: reflectance 0..1 as greyscale (``colormap``/``vmin``/``vmax`` do not apply).
     Invalid pixels are black. Greyscale maps give an 8-bit ``L`` PNG, others ``RGB``. The file is written
-    to a temporary name beside ``png_path``, fsynced and renamed.
+    to a temporary name beside ``png_path``, fsynced and renamed. Messages name the input as ``label`` (e.g.
+    the remote file a temp file holds), by default ``nc_path.name``.
     """
-    decoded = _decode(nc_path)
+    decoded = _decode(nc_path, label)
     name, lo, hi = ("gray", 0.0, 1.0) if decoded.reflective else (colormap, vmin, vmax)
     try:
         colours = colour_table(name, lo, hi)
@@ -217,19 +226,20 @@ def render_png(
     if decoded.no_value is not None:
         pixels[decoded.no_value] = 0
     height, width = decoded.raw.shape
-    write_png_atomic(Image.fromarray(pixels), Path(png_path))  # uint8 (y, x) -> L, (y, x, 3) -> RGB
+    write_png_atomic(pixels, Path(png_path))  # uint8 (y, x) -> L, (y, x, 3) -> RGB
     return width, height
 
 
-def write_png_atomic(image: Image.Image, png_path: Path) -> None:
-    """Encode ``image`` as PNG to a temp name in the target folder, fsync, rename; no partial file remains."""
+def write_png_atomic(pixels: np.ndarray, png_path: Path) -> None:
+    """Encode ``pixels`` (uint8 (h, w), (h, w, 3) or (h, w, 4)) as PNG (:mod:`.png_writer`) to a temp name in
+    the target folder, fsync, rename; no partial file remains."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".part", dir=png_path.parent)
     except OSError as exc:
         raise RenderError(f"could not write {png_path.name} in {png_path.parent}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            image.save(fh, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+            write_png(fh, pixels)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, png_path)
