@@ -36,7 +36,6 @@ class ResultsTableModel(QAbstractTableModel):
 
     COLUMNS = ("Time (UTC)", "Status", "Source", "File", "Remote", "Error")
     TIME, STATUS, SOURCE, FILE, REMOTE, ERROR = range(6)
-    SlotIndexRole = _ROLE.UserRole + 1  # the slot's position in time order
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,9 +56,6 @@ class ResultsTableModel(QAbstractTableModel):
         self._rows = self._compute_rows()
         self.endResetModel()
 
-    def slots(self) -> list[SlotResult]:
-        return self._slots
-
     def slot_at(self, row: int) -> SlotResult:
         return self._slots[self._rows[row]]
 
@@ -67,17 +63,7 @@ class ResultsTableModel(QAbstractTableModel):
         """The time-order position of the slot shown in ``row``."""
         return self._rows[row]
 
-    def counts(self) -> dict[SlotStatus, int]:
-        out = dict.fromkeys(SlotStatus, 0)
-        for slot in self._slots:
-            out[slot.status] += 1
-        return out
-
     # ---- filter and sort ----------------------------------------------------------------------------
-
-    @property
-    def status_filter(self) -> frozenset[SlotStatus] | None:
-        return self._filter
 
     def set_status_filter(self, statuses: Iterable[SlotStatus] | None) -> None:
         """Show only slots with these statuses (None: all)."""
@@ -164,8 +150,6 @@ class ResultsTableModel(QAbstractTableModel):
                 return self._icons[slot.status]
             if role == _ROLE.ForegroundRole and slot.status is not SlotStatus.PRESENT:
                 return self._brushes[slot.status]
-        if role == self.SlotIndexRole:
-            return self._rows[index.row()]
         return None
 
     def _display(self, slot: SlotResult, column: int) -> str:

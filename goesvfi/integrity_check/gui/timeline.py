@@ -29,7 +29,7 @@ _MARGIN, _LEGEND_H, _BAR_H, _AXIS_H = 10, 22, 34, 20
 
 
 class TimelineWidget(QWidget):
-    """Paints slots along time. Signals carry slot positions in time order (as the table's SlotIndexRole)."""
+    """Paints slots along time. Signals carry slot positions in time order (``ResultsTableModel.slot_index``)."""
 
     gap_clicked = pyqtSignal(int, int)  # first and last slot of the clicked run of missing/failed slots
     slot_clicked = pyqtSignal(int)  # a present or fetched slot
