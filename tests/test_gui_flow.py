@@ -20,6 +20,7 @@ from PyQt6.QtCore import Qt
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
+from goesvfi.integrity_check.folder_lock import FETCH_LOCK
 from goesvfi.integrity_check.gui.preferences import Preferences
 from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
 from goesvfi.integrity_check.report import CSV_COLUMNS
@@ -75,7 +76,8 @@ def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def folder_names(folder: Path) -> set[str]:
-    return {p.name for p in folder.iterdir()}
+    """Every name in the folder but the fetch lock file (which stays, by design: see folder_lock)."""
+    return {p.name for p in folder.iterdir()} - {FETCH_LOCK}
 
 
 def test_scan_fetch_export_against_the_emulator(
