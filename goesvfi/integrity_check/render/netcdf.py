@@ -222,7 +222,7 @@ def render_png(
     per_count[np.isnan(decoded.table)] = 0
     grey = bool((per_count[:, 0] == per_count[:, 1]).all() and (per_count[:, 0] == per_count[:, 2]).all())
     lut = np.ascontiguousarray(per_count[:, 0]) if grey else per_count
-    pixels = lut[decoded.raw]
+    pixels = np.take(lut, decoded.raw, axis=0)  # = lut[raw]; for an RGB table 3-4x faster than indexing
     if decoded.no_value is not None:
         pixels[decoded.no_value] = 0
     height, width = decoded.raw.shape
