@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,6 +22,7 @@ from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from tests.emulator_fixtures import EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, png_size
+from tests.test_folder_lock import start_holder, stop_holder
 
 Factory = Callable[..., NoaaEmulator]
 RANGE = ["--start", "2023-05-01T00:00", "--end", "2023-05-01T01:00"]  # 12 CONUS slots
@@ -149,6 +151,26 @@ def test_disk_guard_message_and_exit_one(
     )
     assert "Traceback" not in err and frame_names(folder) == set()
     assert "not fetched 12" in out
+
+
+def test_a_fetch_waits_for_another_fetch_into_the_folder_and_says_so(
+    noaa_emulator_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = noaa_emulator_factory(missing_fraction=0.0)
+    emulator_env(emu, monkeypatch)
+    holder = start_holder(folder)  # another process holds the folder's fetch lock for a second
+    release = threading.Timer(1.0, stop_holder, [holder])
+    release.start()
+    try:
+        started = time.monotonic()
+        code, out, err = run(capsys, str(folder), "--satellite", "goes18", *RANGE, "--now", IN_CDN_WINDOW, "--json")
+    finally:
+        release.join()
+    assert code == 0, err
+    assert time.monotonic() - started >= 1.0
+    # no progress bar (stderr is not a terminal), but the wait gets its line
+    assert err.splitlines() == [f"Waiting for another fetch into {os.path.realpath(folder)} (PID {holder.pid}) ..."]
+    assert json.loads(out)["fetched"] == 12
 
 
 def test_ctrl_c_cancels_cleanly_and_exits_130(noaa_emulator_factory: Factory, folder: Path) -> None:

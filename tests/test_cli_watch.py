@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import csv
 import json
 import os
 import re
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from goesvfi.integrity_check.cli import main
+from goesvfi.integrity_check.cli_fetch import now_clock
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.folder_lock import WATCH_LOCK, read_holder
@@ -149,6 +152,8 @@ def test_no_cache_writes_no_cache_file(
         (["--window", "15m"], "longer than"),
         (["--rescan"], "does not apply to watch"),
         (["--satellite", "goes21"], "unknown satellite"),
+        (["--concurrency", "0"], "--concurrency must be at least 1"),
+        (["--now", "yesterday"], "--now: 'yesterday' is not a date and time"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(
@@ -197,13 +202,72 @@ def test_a_second_watcher_exits_3_naming_the_first(live: NoaaEmulator, folder: P
         assert second.returncode == 3, err
         assert f"PID {first.pid}" in err and "another watcher keeps this folder" in err
         assert not LINE_RE.search(out)
-        # Ctrl-C stops the first one cleanly too
-        wait_for(lambda: len(frames(folder)) == 8, 60, first)
+        # the first one completes its cycle (its line is printed), then Ctrl-C stops it cleanly
+        assert first.stdout is not None
+        line = ""
+        while not LINE_RE.search(line):
+            line = first.stdout.readline()
+            assert line, first.communicate()  # the watcher ended before its cycle line
+        assert len(frames(folder)) == 8
         first.send_signal(signal.SIGINT)
-        out, err = first.communicate(timeout=30)
+        _, err = first.communicate(timeout=30)
         assert first.returncode == 0, err
-        assert LINE_RE.search(out)
     finally:
         if first.poll() is None:
             first.kill()
     assert leftovers(folder) == []
+
+
+def test_fetch_options_and_now_without_environment(
+    noaa_emulator_factory: Callable[..., NoaaEmulator],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--cdn-url``/``--s3-endpoint`` reach the emulator with no environment; ``--now`` places the window and
+    the CDN cutoff; ``--cdn-days`` picks the store."""
+    monkeypatch.delenv("GOESVFI_CDN_URL", raising=False)
+    monkeypatch.delenv("GOESVFI_S3_ENDPOINT", raising=False)
+    emu = noaa_emulator_factory(satellite=G18, missing_fraction=0.0)  # 2023-05-01 00:00-02:00
+    endpoints = ["--cdn-url", emu.cdn_url, "--s3-endpoint", emu.env()["GOESVFI_S3_ENDPOINT"]]
+    # window [now - 1h, now - 20m) = [00:30, 01:10): 00:31 ... 01:06, 8 slots
+    past = ["--once", "--json", "--now", "2023-05-01T01:29:30", "--concurrency", "2", *endpoints]
+    for cdn_days, source in (("0", "s3"), ("7", "cdn")):  # 0: every slot is older than the cutoff
+        folder = tmp_path / f"frames-{source}"
+        folder.mkdir()
+        report = tmp_path / f"{source}.csv"
+        args = watch_args(folder, tmp_path, *past, "--cdn-days", cdn_days, "--csv", str(report))
+        assert main(args) == 0
+        record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert (record["window_start"], record["window_end"]) == ("2023-05-01T00:30:00Z", "2023-05-01T01:10:00Z")
+        assert (record["expected"], record["fetched"], record["failed"]) == (8, 8, 0)
+        assert [row["source"] for row in csv.DictReader(report.open())] == [source] * 8
+        assert len(frames(folder)) == 8
+    assert emu.cdn.request_count("*.jpg") == 8 and emu.s3.request_count("GET", "/noaa-goes18/ABI-L1b-RadC/*") >= 8
+
+
+def test_watch_help_lists_the_fetch_options_of_fetch(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", "--help"]) == 0
+    watch_help = capsys.readouterr().out
+    assert main(["fetch", "--help"]) == 0
+    fetch_help = capsys.readouterr().out
+    for option in ("--cdn-days", "--concurrency", "--cdn-url URL", "--s3-endpoint URL", "--now ISO"):
+        assert option in watch_help
+
+    def group(text: str) -> str:
+        return text[text.index("fetch options:") :].split("\n\n")[0].strip()
+
+    assert group(watch_help) == group(fetch_help)
+    assert "runs on in real time" in group(watch_help)
+
+
+def test_now_starts_a_clock_that_runs_in_real_time() -> None:
+    assert now_clock(argparse.Namespace(now=None)) is None
+    clock = now_clock(argparse.Namespace(now="2023-05-01T01:30"))
+    assert clock is not None
+    start = datetime(2023, 5, 1, 1, 30, tzinfo=UTC)
+    first = clock()
+    time.sleep(0.2)
+    second = clock()
+    assert start <= first < start + timedelta(seconds=0.2)
+    assert timedelta(seconds=0.2) <= second - first < timedelta(seconds=5)

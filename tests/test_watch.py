@@ -255,26 +255,51 @@ async def test_a_second_watcher_on_the_folder_is_refused_with_the_holders_pid(
 async def test_watch_and_fetch_on_one_folder_never_fetch_a_slot_twice(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
-    """A ``fetch`` (its own manager, as another process would have) holds the folder lock; the watch cycle
-    waits for it, rescans and finds everything present."""
+    """A ``fetch`` (its own manager, as another process would have) holds the folder's fetch lock while it
+    downloads; the watch cycle's manager waits for it, then finds every frame present."""
     clock = FakeClock(hm("01:30"))
     fetcher = manager_factory(clock)
-    loop = WatchLoop(watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep)
-    fetch_holds_lock = asyncio.Event()
+    cycle_progress: list[Progress] = []
+    loop = WatchLoop(
+        watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep,
+        progress_callback=cycle_progress.append,
+    )  # fmt: skip
+    emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=0.2))  # the fetch is still running
+    fetch_downloads = asyncio.Event()
 
-    async def fetch() -> int:
-        async with folder_lock_async(folder, purpose="fetch"):
-            fetch_holds_lock.set()
-            report = await fetcher.reconcile_detailed(folder, G18, hm("00:30"), hm("01:10"), sector=Sector.CONUS)
-            return report.fetched
+    def fetch_progress(p: Progress) -> None:
+        if p.stage is Stage.FETCH and p.file_done:
+            fetch_downloads.set()
 
-    fetch_task = asyncio.create_task(fetch())
-    await fetch_holds_lock.wait()
+    fetch_task = asyncio.create_task(
+        fetcher.reconcile_detailed(folder, G18, hm("00:30"), hm("01:10"), 0, fetch_progress, sector=Sector.CONUS)
+    )
+    await asyncio.wait_for(fetch_downloads.wait(), 30)
     cycle = await loop.run_cycle()
-    assert await fetch_task == 7
+    assert (await fetch_task).fetched == 7
     assert (cycle.expected, cycle.present, cycle.fetched, cycle.failed) == (8, 7, 0, 1)
+    assert cycle.error is None and not cycle.busy
+    waits = [p.message for p in cycle_progress if p.stage is Stage.PLAN]
+    assert waits == [f"Waiting for another fetch into {folder} (PID {os.getpid()}) ..."]
     assert emulator.cdn.request_count("*.jpg") == 7  # each frame downloaded once
     assert frames(folder) == slots_from("00:31", 8) - {ABSENT_EVERYWHERE}
+
+
+async def test_a_cycle_that_cannot_get_the_folder_is_skipped_not_an_outage(
+    emulator: NoaaEmulator, folder: Path, tmp_path: Path
+) -> None:
+    clock = FakeClock(hm("01:30"))
+    settings = emulator.settings(cdn_size=(416, 250), lock_wait=0.2)
+    async with CacheDB(tmp_path / "c.sqlite") as cache, ReconcileManager(cache, settings=settings, now=clock) as mgr:
+        loop = WatchLoop(watch_config(folder), mgr, now=clock, sleep=clock.sleep)
+        async with folder_lock_async(folder, purpose="fetch"):  # another fetch (here: this process) holds it
+            busy = await loop.run_cycle()
+        assert busy.busy and not busy.outage and busy.fetched == 0
+        assert busy.error is not None and f"PID {os.getpid()}" in busy.error and "after waiting 0.2 s" in busy.error
+        assert "skipped:" in busy.summary() and frames(folder) == set()
+        assert loop.schedule_after(busy) == hm("01:40")  # the next tick, no backoff
+        done = await loop.run_cycle()  # the folder is free again
+    assert not done.busy and done.fetched == 7
 
 
 async def test_stop_during_a_cycle_cancels_it_without_partial_files(

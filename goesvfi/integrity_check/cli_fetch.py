@@ -1,8 +1,11 @@
 """``goesvfi-integrity fetch``: scan a folder, fetch what is missing (CDN / S3), write PNGs, summarise.
 
 Exit status: 0 when every expected frame is there afterwards, 1 when any slot failed or was not fetched (the
-disk guard stopped, the satellite had no data then, a store could not be reached), 2 for bad input, 130 for
-Ctrl-C (the fetch is cancelled and no partial file is left).
+disk guard stopped, the satellite had no data then, a store could not be reached, another fetch kept the folder
+longer than the lock wait), 2 for bad input, 130 for Ctrl-C (the fetch is cancelled and no partial file is left).
+
+:func:`add_fetch_options`, :func:`fetch_settings` and :func:`now_clock` are the fetch options of every command
+that fetches (``fetch`` and ``watch``).
 """
 
 from __future__ import annotations
@@ -12,21 +15,20 @@ import asyncio
 import json
 import sys
 from collections import Counter
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from .cli import ArchiveArgs, UsageError, add_archive_options, archive_args, parse_utc, progress_bar
-from .folder_lock import FolderLock, FolderLockError, LockHolder
+from .cli import ArchiveArgs, ProgressBar, UsageError, add_archive_options, archive_args, parse_utc, progress_bar
+from .folder_lock import FolderLockError
 from .malloc_tuning import limit_malloc_arenas
 from .reconcile_manager import ReconcileManager, ReconcileReport
 from .remote.base import RemoteError
 from .report import csv_text, format_summary, write_csv
-from .results import SlotResult, SlotStatus, Source
+from .results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
 from .settings import FetchSettings
 from .time_index import iso_z
 
-# How long a fetch waits for another process (a watch cycle, another fetch) to finish with the folder.
-LOCK_WAIT_SECONDS = 3600.0
 _MAX_LISTED_FAILURES = 20
 
 
@@ -38,20 +40,62 @@ def register(subparsers: Any) -> None:
         "from NOAA's S3 archive, each falling back to the other), and write them into DIR as PNG.",
     )
     add_archive_options(parser)
-    defaults = FetchSettings()
-    parser.add_argument(
-        "--cdn-days", type=float, default=defaults.cdn_days, help="frames newer than this many days come from the CDN"
-    )
-    parser.add_argument(
-        "--concurrency", type=int, default=defaults.concurrency, help="downloads at the same time (default 8)"
-    )
-    parser.add_argument("--cdn-url", metavar="URL", help="STAR CDN base URL (default $GOESVFI_CDN_URL or NOAA's)")
-    parser.add_argument("--s3-endpoint", metavar="URL", help="S3 endpoint (default $GOESVFI_S3_ENDPOINT or AWS)")
-    parser.add_argument("--now", metavar="ISO", help="the current time, UTC (places the CDN cutoff; for demos)")
+    add_fetch_options(parser)
     parser.set_defaults(handler=run_fetch)
 
 
-def _settings(ns: argparse.Namespace) -> FetchSettings:
+def add_fetch_options(parser: argparse.ArgumentParser) -> None:
+    """``--cdn-days``, ``--concurrency``, ``--cdn-url``, ``--s3-endpoint``, ``--now``: read them with
+    :func:`fetch_settings` and :func:`now_clock`."""
+    defaults = FetchSettings()
+    group = parser.add_argument_group("fetch options")
+    group.add_argument(
+        "--cdn-days",
+        type=float,
+        metavar="DAYS",
+        default=defaults.cdn_days,
+        help=f"frames newer than this many days come from the CDN first, older from S3 (default {defaults.cdn_days:g})",
+    )
+    group.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        default=defaults.concurrency,
+        help=f"downloads at the same time (default {defaults.concurrency})",
+    )
+    group.add_argument("--cdn-url", metavar="URL", help="STAR CDN base URL (default $GOESVFI_CDN_URL or NOAA's)")
+    group.add_argument("--s3-endpoint", metavar="URL", help="S3 endpoint (default $GOESVFI_S3_ENDPOINT or AWS)")
+    group.add_argument(
+        "--now",
+        metavar="ISO",
+        help="pretend the current time, UTC, is ISO (places the CDN cutoff; for demos and the emulator): "
+        "the clock starts there and runs on in real time",
+    )
+
+
+def now_clock(ns: argparse.Namespace) -> Callable[[], datetime] | None:
+    """The clock ``--now`` sets: it reads ``--now`` at start-up and advances in real time; None without it."""
+    if not ns.now:
+        return None
+    offset = parse_utc(ns.now, "--now") - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
+def fetch_progress(bar: ProgressBar | None) -> ProgressSink:
+    """The progress bar when stderr is a terminal; without one, planning steps (such as waiting for another
+    fetch into the folder) still get a line on stderr."""
+
+    def report(progress: Progress) -> None:
+        if bar is not None:
+            bar(progress)
+        elif progress.stage is Stage.PLAN and progress.message:
+            print(progress.message, file=sys.stderr, flush=True)
+
+    return report
+
+
+def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
+    """The settings :func:`add_fetch_options` gives (over the environment's); :class:`UsageError` when invalid."""
     try:
         return FetchSettings.from_env(
             cdn_days=ns.cdn_days, concurrency=ns.concurrency, cdn_url=ns.cdn_url, s3_endpoint=ns.s3_endpoint
@@ -111,14 +155,10 @@ def _runs(slots: list[SlotResult]) -> list[tuple[datetime, datetime, int, str]]:
     return runs
 
 
-def _waiting(holder: LockHolder) -> None:
-    print(f"waiting for {holder.describe()} to finish with the folder ...", file=sys.stderr)
-
-
 def run_fetch(ns: argparse.Namespace) -> int:
     args = archive_args(ns)
-    settings = _settings(ns)
-    now: datetime | None = parse_utc(ns.now, "--now") if ns.now else None
+    settings = fetch_settings(ns)
+    now = now_clock(ns)
     if args.csv == "-" and args.json:
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     limit_malloc_arenas()  # before the worker threads start: see malloc_tuning
@@ -126,18 +166,13 @@ def run_fetch(ns: argparse.Namespace) -> int:
 
     async def fetch() -> ReconcileReport:
         cache = args.cache()
-        manager = ReconcileManager(
-            cache, args.directory, settings=settings, now=(lambda: now) if now else None, use_cache=cache is not None
-        )
-        lock = FolderLock(args.directory, purpose="fetch", wait=LOCK_WAIT_SECONDS)
+        manager = ReconcileManager(cache, args.directory, settings=settings, now=now, use_cache=cache is not None)
         try:
-            await lock.acquire_async(on_wait=_waiting)
             return await manager.reconcile_detailed(
-                args.directory, args.satellite, args.start, args.end, args.interval_minutes, bar,
+                args.directory, args.satellite, args.start, args.end, args.interval_minutes, fetch_progress(bar),
                 sector=args.sector, band=args.band, force_rescan=args.force_rescan,
             )  # fmt: skip
         finally:
-            lock.release()
             await manager.close()
             if cache is not None:
                 await cache.close()

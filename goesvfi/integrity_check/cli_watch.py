@@ -3,8 +3,10 @@
 Every period (ticks aligned to the period) it reconciles ``[now - window, now - latency)``, fetches what is
 missing, and prints one line per cycle on stdout (``--json``: one JSON object per line). It runs until Ctrl-C
 or SIGTERM, which cancel the running cycle cleanly (no partial frame is left) and exit with status 0.
-``--once`` runs a single cycle (for cron). Exit status: 0 done or stopped; 1 ``--once`` and the cycle failed
-(an error, or NOAA unreachable); 2 bad input; 3 another watcher keeps this folder (the message names it).
+``--once`` runs a single cycle (for cron). It takes the fetch options of ``fetch``
+(:func:`.cli_fetch.add_fetch_options`); ``--now`` sets where its clock starts, and the clock then advances in
+real time. Exit status: 0 done or stopped; 1 ``--once`` and the cycle failed (an error, or NOAA unreachable);
+2 bad input; 3 another watcher keeps this folder (the message names it).
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .cli import PROG, ArchiveArgs, UsageError, add_archive_options, archive_args, progress_bar
+from .cli_fetch import add_fetch_options, fetch_progress, fetch_settings, now_clock
 from .folder_lock import FolderLockedError, FolderLockError
+from .malloc_tuning import limit_malloc_arenas
 from .reconcile_manager import ReconcileManager
 from .report import write_csv
 from .settings import FetchSettings
 from .time_index import iso_z
-from .watch import CycleResult, WatchConfig, WatchLoop, format_duration, parse_duration, trailing_window
+from .watch import Clock, CycleResult, WatchConfig, WatchLoop, format_duration, parse_duration, trailing_window
 
 EXIT_CYCLE_FAILED = 1
 EXIT_LOCKED = 3
@@ -39,10 +43,12 @@ def register(subparsers: Any) -> None:
             "Every period, reconcile the trailing window [now - WINDOW, now - LATENCY) and fetch what is "
             "missing; one line per cycle. Runs until Ctrl-C or SIGTERM (exit status 0). Durations: 90s, 10m, "
             "24h, 7d, 1h30m. --interval 0 (default) follows the sector's scan cadence: watch never guesses the "
-            "interval from the files."
+            "interval from the files. The fetch options are those of fetch; --now sets where the clock starts "
+            "(it then advances in real time), e.g. to replay a past day against the emulator."
         ),
     )
     add_archive_options(parser, time_range=False)
+    add_fetch_options(parser)
     group = parser.add_argument_group("watch options")
     group.add_argument("--window", default="24h", help="how far back to keep complete (default 24h)")
     group.add_argument("--every", default="10m", help="period between cycles (default 10m)")
@@ -73,8 +79,8 @@ def _duration(text: str, option: str) -> timedelta:
         raise UsageError(f"{option}: {exc}") from None
 
 
-def watch_config(ns: argparse.Namespace) -> tuple[WatchConfig, ArchiveArgs]:
-    """Validate the options; raises :class:`UsageError` with one line for the user."""
+def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, ArchiveArgs]:
+    """Validate the options (the window as seen at ``now()``); raises :class:`UsageError` with one line."""
     window = _duration(ns.window, "--window")
     every = _duration(ns.every, "--every")
     latency = timedelta(0) if ns.latency.strip() in ("0", "0s", "0m") else _duration(ns.latency, "--latency")
@@ -82,7 +88,7 @@ def watch_config(ns: argparse.Namespace) -> tuple[WatchConfig, ArchiveArgs]:
     backoff_max = _duration(ns.backoff_max, "--backoff-max")
     if ns.rescan:
         raise UsageError("--rescan does not apply to watch: every cycle rescans what changed")
-    window_start, window_end = trailing_window(datetime.now(UTC), window, latency)
+    window_start, window_end = trailing_window(now(), window, latency)
     if window_end <= window_start:
         raise UsageError(f"--window ({ns.window}) must be longer than --latency ({ns.latency})")
     args = archive_args(ns, start=window_start, end=window_end)
@@ -208,13 +214,15 @@ def _install_stop(stop: asyncio.Event) -> Callable[[], None]:
     return restore
 
 
-async def _watch(ns: argparse.Namespace, config: WatchConfig, args: ArchiveArgs, settings: FetchSettings) -> int:
+async def _watch(
+    ns: argparse.Namespace, config: WatchConfig, args: ArchiveArgs, settings: FetchSettings, now: Clock
+) -> int:
     stop = asyncio.Event()
     restore = _install_stop(stop)
     printer = _Printer(ns, config)
     cache = args.cache()
-    manager = ReconcileManager(cache_db=cache, settings=settings, use_cache=cache is not None)
-    loop = WatchLoop(config, manager, progress_callback=printer.bar)
+    manager = ReconcileManager(cache_db=cache, settings=settings, now=now, use_cache=cache is not None)
+    loop = WatchLoop(config, manager, now=now, progress_callback=fetch_progress(printer.bar))
     try:
         printer.header()
         if ns.once:
@@ -239,6 +247,8 @@ async def _watch(ns: argparse.Namespace, config: WatchConfig, args: ArchiveArgs,
 
 
 def run_watch(ns: argparse.Namespace) -> int:
-    config, args = watch_config(ns)
-    settings = FetchSettings.from_env()
-    return asyncio.run(_watch(ns, config, args, settings))
+    now = now_clock(ns) or (lambda: datetime.now(UTC))
+    config, args = watch_config(ns, now)
+    settings = fetch_settings(ns)
+    limit_malloc_arenas()  # a long-running fetcher: before the worker threads start (see malloc_tuning)
+    return asyncio.run(_watch(ns, config, args, settings, now))

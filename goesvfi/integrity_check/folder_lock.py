@@ -3,9 +3,11 @@
 Two locks live in the folder, both taken with ``fcntl.flock`` (Linux, macOS; ``msvcrt.locking`` on Windows),
 non-blocking and polled until a deadline:
 
-- :data:`FETCH_LOCK` (``.goesvfi-integrity.lock``) is held while something scans and writes frames: every
-  ``watch`` cycle, and a ``fetch`` run. A ``fetch`` started during a ``watch`` cycle waits for the cycle (and the
-  next cycle waits for the ``fetch``), and each rescans before fetching, so no slot is fetched twice.
+- :data:`FETCH_LOCK` (``.goesvfi-integrity.lock``) is held while frames are downloaded into the folder. The
+  :class:`~.reconcile_manager.ReconcileManager` takes it itself (through :class:`FetchLocks`) for every fetch
+  with something to download, so every caller is covered: ``fetch``, each ``watch`` cycle, the window, library
+  code. A second fetch waits for the first (``FetchSettings.lock_wait``) and then finds the slots the first
+  one wrote present, so no slot is fetched twice.
 - :data:`WATCH_LOCK` (``.goesvfi-integrity-watch.lock``) is held by a watcher for its whole life: a second
   watcher on the same folder waits up to its ``lock_wait`` and then stops with a message naming the first one.
 
@@ -13,6 +15,10 @@ The holder writes ``PID purpose start-time`` into the file so that a waiting pro
 The lock is released when the file is closed, so a crashed holder never leaves the folder locked; the file
 itself stays (deleting it would race with a process about to lock it). Neither name parses as a frame name,
 so scans and pruning ignore them.
+
+``flock`` locks belong to an open file, not to a process: two :class:`FolderLock` objects on the same file
+exclude each other even in one process. Never take :data:`FETCH_LOCK` around a manager call (the manager would
+wait for its own caller).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import os
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -66,8 +72,12 @@ else:
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-class FolderLockError(Exception):
-    """The lock file cannot be created or locked (read-only folder, unsupported file system)."""
+class FolderLockError(OSError):
+    """The lock file cannot be created or locked (read-only folder, unsupported file system).
+
+    An :class:`OSError` (like :class:`BlockingIOError` for a busy lock), so callers that report file-system
+    errors as one line report this one too; ``str(error)`` is the message for the user.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,3 +242,54 @@ async def folder_lock_async(
     """The same as :func:`folder_lock` for coroutines: ``async with folder_lock_async(folder): ...``."""
     async with FolderLock(directory, purpose=purpose, wait=wait) as lock:
         yield lock
+
+
+def _folder_key(directory: Path) -> str:
+    """The same string for every spelling of a folder's path (a ``getcwd``, no disk access)."""
+    return os.path.normcase(os.path.abspath(directory))
+
+
+@dataclass
+class _Shared:
+    lock: FolderLock
+    users: int = 0
+    gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class FetchLocks:
+    """The fetch locks of one owner (a manager): one :data:`FETCH_LOCK` per folder, shared by its fetches.
+
+    The owner's concurrent fetches into one folder share one held lock (the owner keeps them from downloading
+    the same slot twice), while other owners and processes wait up to ``wait`` seconds. The lock is released
+    when the last of those fetches ends. Constructing it does no I/O.
+    """
+
+    def __init__(self, wait: float) -> None:
+        if wait < 0:
+            raise ValueError("lock wait cannot be negative")
+        self.wait = wait
+        self._shared: dict[str, _Shared] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(
+        self, directory: Path, on_wait: Callable[[LockHolder], None] | None = None
+    ) -> AsyncIterator[FolderLock]:
+        """Hold the folder's fetch lock for a block; ``on_wait`` is told once if another holder makes it wait.
+
+        Raises :class:`FolderLockedError` (naming the holder) when the wait runs out.
+        """
+        key = _folder_key(directory)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = _Shared(FolderLock(directory, purpose="fetch", wait=self.wait))
+        shared.users += 1
+        try:
+            async with shared.gate:  # one of the owner's fetches acquires; the others then share it
+                if not shared.lock.held:
+                    await shared.lock.acquire_async(on_wait=on_wait)
+            yield shared.lock
+        finally:
+            shared.users -= 1
+            if not shared.users:
+                del self._shared[key]
+                shared.lock.release()

@@ -8,6 +8,11 @@ The seed's enhanced example runs as written::
 
 :meth:`ReconcileManager.reconcile_detailed` returns per-slot results (status, source, path, remote, error) for
 the GUI, the CLI and the CSV. Constructing a manager does no I/O: stores and the cache open lazily.
+
+A fetch with something to download holds the folder's fetch lock (:mod:`.folder_lock`) while it runs, so two
+managers (in this process or another: ``fetch``, ``watch``, the window) never download the same frame: the
+second waits up to ``FetchSettings.lock_wait`` seconds, saying so in its progress, then finds the first one's
+frames present; when the wait runs out it raises :class:`~.folder_lock.FolderLockedError` naming the holder.
 """
 
 from __future__ import annotations
@@ -24,9 +29,20 @@ from typing import TYPE_CHECKING
 
 from .disk_guard import DiskFree, DiskGuard, DiskSpaceError
 from .fetch_job import ConversionError, FetchEnv, FetchJob
-from .fetch_plan import plan_fetch
+from .fetch_plan import FetchPlan, plan_fetch
+from .folder_lock import FetchLocks, FolderLockedError, LockHolder
 from .remote.base import RemoteStore
-from .results import LegacyProgress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, progress_adapter
+from .results import (
+    LegacyProgress,
+    Progress,
+    ProgressSink,
+    ScanResult,
+    SlotResult,
+    SlotStatus,
+    Source,
+    Stage,
+    progress_adapter,
+)
 from .retry import RetryPolicy
 from .settings import FetchSettings
 from .time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
@@ -36,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DiskSpaceError", "ReconcileManager", "ReconcileReport"]
+__all__ = ["DiskSpaceError", "FolderLockedError", "ReconcileManager", "ReconcileReport"]
 
 AnyProgress = ProgressSink | LegacyProgress | None
 
@@ -129,6 +145,7 @@ class ReconcileManager:
         self._sleep = sleep
         self._disk_free = disk_free
         self._inflight: dict[Path, asyncio.Future[SlotResult]] = {}
+        self._locks = FetchLocks(self.settings.lock_wait)
         self._running = 0  # fetches in progress; the stores this manager made close when it drops to 0
         self._render_slots = max(1, min(self.settings.concurrency, os.cpu_count() or 1))
         self._render_gate = asyncio.Semaphore(self._render_slots)
@@ -249,6 +266,10 @@ class ReconcileManager:
         PRESENT (was there), FETCHED (source, path, remote), FAILED (error) or MISSING (not attempted: the
         satellite had no data then, or the disk guard stopped the fetch; ``error`` says why). Every fetched
         and failed slot goes into the cache's fetch log. Cancel with ``task.cancel()``.
+
+        Holds the folder's fetch lock while downloading (not when nothing is to be downloaded); raises
+        :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder longer than
+        ``settings.lock_wait``.
         """
         return (await self._fetch(scan, directory, progress_callback)).slots
 
@@ -271,10 +292,15 @@ class ReconcileManager:
             inflight=self._inflight,
         )
         guard = DiskGuard(folder, self.settings.disk_threshold, self._disk_free)
-        job = FetchJob(scan, folder, plan, env, guard, progress_adapter(progress_callback))
+        progress = progress_adapter(progress_callback)
+        job = FetchJob(scan, folder, plan, env, guard, progress)
         self._running += 1
         try:
-            slots = await job.run()
+            if plan.order:
+                async with self._locks.hold(folder, self._on_wait(folder, plan, progress)):
+                    slots = await job.run()
+            else:
+                slots = await job.run()
         finally:
             self._running -= 1
             if job.finished and self.use_cache:
@@ -282,6 +308,16 @@ class ReconcileManager:
             if not self._running:
                 await self._idle()
         return ReconcileReport(scan, slots, guard.tripped)
+
+    @staticmethod
+    def _on_wait(folder: Path, plan: FetchPlan, progress: ProgressSink) -> Callable[[LockHolder], None]:
+        def on_wait(holder: LockHolder) -> None:
+            who = f" (PID {holder.pid})" if holder.pid is not None else ""
+            message = f"Waiting for another fetch into {folder}{who} ..."
+            log.info("%s", message)
+            progress(Progress(0, len(plan.order), Stage.PLAN, message))
+
+        return on_wait
 
     async def _log(self, slots: list[SlotResult]) -> None:
         from .cache_db import CacheError
@@ -334,7 +370,8 @@ class ReconcileManager:
     ) -> tuple[int, int, int]:
         """The seed's call: ``(total expected, existing before, fetched)``.
 
-        Raises :class:`DiskSpaceError` (with ``.report``) when the disk guard stopped the fetch.
+        Raises :class:`DiskSpaceError` (with ``.report``) when the disk guard stopped the fetch, and
+        :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder too long.
         """
         report = await self.reconcile_detailed(
             directory, satellite, start_time, end_time, interval_minutes, progress_callback, sector=sector, band=band

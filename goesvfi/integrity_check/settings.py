@@ -1,4 +1,4 @@
-"""Fetch settings: endpoints, CDN size and cutoff, concurrency, retries, rendering, disk guard.
+"""Fetch settings: endpoints, CDN size and cutoff, concurrency, retries, rendering, disk guard, folder lock.
 
 Every endpoint is a setting defaulting to NOAA's real one; ``GOESVFI_CDN_URL`` and ``GOESVFI_S3_ENDPOINT``
 override the defaults. Pure: no I/O beyond reading the environment when asked.
@@ -33,6 +33,7 @@ class FetchSettings:
     vmin: float = 180.0  # kelvin
     vmax: float = 330.0
     disk_threshold: int = GIB  # bytes of free space to keep on the target
+    lock_wait: float = 3600.0  # seconds a fetch waits for another fetch into the same folder to finish
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> FetchSettings:
@@ -59,4 +60,6 @@ class FetchSettings:
             raise ValueError("colour range: the minimum must be below the maximum")
         if self.disk_threshold < 0:
             raise ValueError("disk threshold cannot be negative")
+        if self.lock_wait < 0:
+            raise ValueError("the lock wait cannot be negative")
         return self

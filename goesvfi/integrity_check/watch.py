@@ -5,8 +5,10 @@ cycle (:meth:`WatchLoop.run_cycle`) or cycles until a stop event is set (:meth:`
 reporting each :class:`CycleResult` and the next run time to a callback.
 
 A cycle reconciles ``[now - window, now - latency)`` (``latency``: NOAA needs about 20 minutes to publish a
-scan), prunes this tool's old frames when ``keep_days`` is set, and holds the folder's fetch lock
-(:mod:`.folder_lock`) meanwhile, so a ``fetch`` run or another watcher never fetches the same slot. Cycles run
+scan) and prunes this tool's old frames when ``keep_days`` is set. The manager holds the folder's fetch lock
+(:mod:`.folder_lock`) while it downloads, so a ``fetch`` run into the same folder never fetches the same slot;
+a cycle that could not get the folder in time is reported as ``busy`` (skipped). The watch lock, held by
+:meth:`WatchLoop.run_forever` and :meth:`WatchLoop.run_once`, keeps a second watcher away. Cycles run
 on ticks aligned to the period (every 10 min: :00, :10, ...). A cycle that fails (an error, or NOAA down:
 nothing fetched while new slots fail) is logged and retried on the next tick; consecutive failures back off
 (1, 2, 4 ... periods, up to ``backoff_max``). The loop never exits on such an error; it stops when the stop
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from .disk_guard import DiskSpaceError
-from .folder_lock import FETCH_LOCK, WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
+from .folder_lock import WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
 from .prune import prune_cutoff, prune_frames_async
 from .remote.base import RemoteError
 from .results import ProgressSink, SlotResult, SlotStatus
@@ -275,37 +277,33 @@ class WatchLoop:
     # ---- one cycle ---------------------------------------------------------------------------------
 
     async def run_cycle(self) -> CycleResult:
-        """Reconcile the trailing window once under the folder's fetch lock; never raises for a failed cycle.
+        """Reconcile the trailing window once; never raises for a failed cycle.
 
-        Waits up to one period for the fetch lock (a ``fetch`` run may hold it). Cancelling the task cancels
-        the fetch cleanly and propagates ``CancelledError``.
+        The manager waits for a ``fetch`` into the same folder (``FetchSettings.lock_wait``); when the wait runs
+        out the cycle is ``busy``. Cancelling the task cancels the fetch cleanly and propagates
+        ``CancelledError``.
         """
         cfg = self.config
         started = self.now()
         window_start, window_end = self.window(started)
         t0 = time.perf_counter()
-        lock = FolderLock(cfg.directory, name=FETCH_LOCK, purpose="watch", wait=cfg.every.total_seconds())
         slots: Sequence[SlotResult] = ()
         pruned: tuple[Path, ...] = ()
         error: str | None = None
         busy = False
         try:
-            await lock.acquire_async(on_wait=lambda h: log.info("waiting for %s to finish", h.describe()))
-            try:
-                pruned = await self._prune(started)
-                report = await self.manager.reconcile_detailed(
-                    directory=cfg.directory,
-                    satellite=cfg.satellite,
-                    start_time=window_start,
-                    end_time=window_end,
-                    interval_minutes=self.interval_minutes(window_start),
-                    progress_callback=self.progress_callback,
-                    sector=cfg.sector,
-                    band=cfg.band,
-                )
-                slots = report.slots
-            finally:
-                lock.release()
+            pruned = await self._prune(started)
+            report = await self.manager.reconcile_detailed(
+                directory=cfg.directory,
+                satellite=cfg.satellite,
+                start_time=window_start,
+                end_time=window_end,
+                interval_minutes=self.interval_minutes(window_start),
+                progress_callback=self.progress_callback,
+                sector=cfg.sector,
+                band=cfg.band,
+            )
+            slots = report.slots
         except FolderLockedError as exc:
             error, busy = str(exc), True
         except (FolderLockError, OSError, RemoteError, DiskSpaceError) as exc:
