@@ -226,3 +226,12 @@ def test_preferences_persist_and_the_environment_wins_for_endpoints(
     with_env.set_preferences(with_env.preferences)  # saving never writes the environment's value back
     monkeypatch.delenv("GOESVFI_CDN_URL")
     assert load_preferences(QSettings()).fetch.cdn_url == "https://mirror.example.org"
+
+
+def test_without_a_running_event_loop_a_command_says_so(qt_settings: Path, tmp_path: Path) -> None:  # noqa: F811
+    vm = EnhancedViewModel(cache_path=tmp_path / "c.db", now=lambda: NOW)
+    vm.apply_inputs(directory=str(write_archive(tmp_path / "f")), satellite=SatellitePattern.GOES_18, start=START,
+                    end=END)  # fmt: skip
+    assert vm.scan() is False
+    assert vm.status == "The Integrity Check needs a running qasync event loop (see INTEGRATION.md)."
+    assert not vm.busy and vm.can_scan

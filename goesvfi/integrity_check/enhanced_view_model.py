@@ -48,6 +48,7 @@ PROGRESS_INTERVAL_MS = 50  # at most 20 progress updates per second
 DISK_INTERVAL_MS = 2000
 LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
 Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
+READY = "Choose a folder, a satellite and a time range, then Scan."
 
 
 class Task(Enum):
@@ -121,7 +122,7 @@ class EnhancedViewModel(QObject):
         self._scan: ScanResult | None = None
         self._scan_dir: Path | None = None
         self._digest: ResultsDigest | None = None
-        self._status = "Choose a folder, a satellite and a time range, then Scan."
+        self._status = f"Ready: Scan checks {self._directory} for missing frames." if self._directory else READY
         self._last_error: str | None = None
         self._disk: DiskSpace | None = None
         self._pending: Progress | None = None
@@ -241,6 +242,8 @@ class EnhancedViewModel(QObject):
         if self._digest is not None and not self.busy:
             self._set_results(None, None)
         self.directory_selected.emit(directory)
+        if not self.busy:
+            self._set_status(f"Ready: Scan checks {directory} for missing frames." if directory else READY)
         self.state_changed.emit()
         self.refresh_disk_space()
         if detect:
@@ -417,15 +420,16 @@ class EnhancedViewModel(QObject):
             warnings=list(scan.warnings),
         )
 
-    def _loop_for_tasks(self) -> asyncio.AbstractEventLoop:
+    def _loop_for_tasks(self) -> asyncio.AbstractEventLoop | None:
+        """The loop given at construction, else the running (qasync) loop; None outside an event loop."""
         if self._loop is not None:
             return self._loop
         try:
             return asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.get_event_loop_policy().get_event_loop()
+            return None
 
-    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None] | None:
         """A background task (detection, disk space) whose failures become a message, never a traceback."""
 
         async def guarded() -> None:
@@ -434,17 +438,25 @@ class EnhancedViewModel(QObject):
             except Exception as exc:
                 self._fail(user_message(exc))
 
-        task = self._loop_for_tasks().create_task(guarded())
+        loop = self._loop_for_tasks()
+        if loop is None:  # background niceties (detection, disk space) wait until the loop runs
+            log.debug("no running event loop: background refresh skipped")
+            return None
+        task = loop.create_task(guarded())
         self._side_tasks.add(task)
         task.add_done_callback(self._side_tasks.discard)
         return task
 
     def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> bool:
+        loop = self._loop_for_tasks()
+        if loop is None:
+            self._fail("The Integrity Check needs a running qasync event loop (see INTEGRATION.md).")
+            return False
         self._task_kind = kind
         self._last_error = None
         self._pending = self._shown = None
         self._logged = ""
-        self._task = self._loop_for_tasks().create_task(self._guard(kind, title, work))
+        self._task = loop.create_task(self._guard(kind, title, work))
         self._progress_timer.start()
         self._disk_timer.start()
         self.state_changed.emit()

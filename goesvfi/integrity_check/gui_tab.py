@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PyQt6.QtCore import QItemSelection, QItemSelectionModel, Qt, pyqtSignal
+from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableView, QWidget
 
 from .enhanced_view_model import DiskSpace, EnhancedViewModel
@@ -61,10 +62,17 @@ class IntegrityCheckTab(QWidget):
         self.ui.table.setModel(self.model)
         self._configure_table(self.ui.table)
         self.notifier = Notifier(self)
+        self._shown_once = False
         self._connect()
         self._load_inputs()
         self._render_state()
         self._render_status(self.view_model.status, error=False)
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # the folder may come from the last session: show its free space
+            self._shown_once = True
+            self.view_model.refresh_disk_space()
 
     # ---- wiring -------------------------------------------------------------------------------------
 
