@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from goesvfi.integrity_check.emulator.cdn_server import CdnArchive, CdnServer, Fault, FaultKind
+from goesvfi.integrity_check.remote import cdn_store
 from goesvfi.integrity_check.remote.base import (
     RemoteCorruptError,
     RemoteError,
@@ -214,6 +215,27 @@ async def test_the_download_check_reads_the_markers_not_the_pixels(
         await store.close()
     body = (tmp_path / "garbled.part").read_bytes()
     assert body[:3] == b"\xff\xd8\xff" and body[-2:] == b"\xff\xd9" and body[3:-2] == bytes(len(body) - 5)
+
+
+@pytest.mark.parametrize("spill", [None, 5_000], ids=["held-in-memory", "streamed-after-5kB"])
+async def test_the_file_holds_exactly_the_served_body(
+    cdn: CdnServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spill: int | None
+) -> None:
+    """A body is written by one call in a thread; past SPILL_BYTES the rest streams to the open file."""
+    if spill is not None:
+        monkeypatch.setattr(cdn_store, "SPILL_BYTES", spill)
+    item = frame_item(cdn, SLOTS[1])
+    async with aiohttp.ClientSession() as session, session.get(item.location) as resp:
+        served = await resp.read()
+    assert len(served) > 4 * 4096  # many 4 kB reads: the spill happens mid-body
+    calls: list[int] = []
+    store = CDNStore(FetchSettings(cdn_url=cdn.url, cdn_size=SMALL), chunk_size=4096)
+    try:
+        await store.download(item, tmp_path / "x.part", lambda done, total: calls.append(done))
+    finally:
+        await store.close()
+    assert (tmp_path / "x.part").read_bytes() == served
+    assert calls[-1] == len(served) and len(calls) > 4
 
 
 async def test_fault_every_nth_request_then_success(cdn: CdnServer, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -46,9 +47,13 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "goesvfi-integrity/0.1 (GOES-VFI Integrity Check)"
 CHUNK_SIZE = 64 * 1024
+SPILL_BYTES = 8 * 1024 * 1024
+"""A body is held in memory up to this size and written to its file by one call in a thread (no hop per chunk,
+no disk write on the event loop); the rest of a larger one streams to the file."""
 JPEG_SOI = b"\xff\xd8\xff"  # start of image, then the first marker
 JPEG_EOI = b"\xff\xd9"  # end of image: STAR CDN JPGs end with it (no trailing bytes)
 SessionFactory = Callable[[], aiohttp.ClientSession]
+T = TypeVar("T")
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -191,16 +196,23 @@ class CDNStore:
         what = f"frame {item.name}"
         done = 0
         head, tail = b"", b""
+        chunks: list[bytes] = []  # the body, until it passes SPILL_BYTES
+        fh: BinaryIO | None = None  # once it did: the rest streams to the file
         try:
             async with self._get_session().get(url) as resp:
                 self._raise_for_status(resp, url, what)
                 total = resp.content_length if not resp.headers.get("Content-Encoding") else None
                 if progress:
                     progress(0, total)
-                fh = await asyncio.to_thread(open, dest, "wb")
                 try:
                     async for chunk in resp.content.iter_chunked(self._chunk_size):
-                        fh.write(chunk)  # into the page cache: microseconds per chunk
+                        if fh is not None:
+                            fh.write(chunk)  # into the page cache: microseconds per chunk
+                        else:
+                            chunks.append(chunk)
+                            if done + len(chunk) >= SPILL_BYTES:
+                                fh = await _file_work(_open_and_write, dest, chunks)
+                                chunks = []
                         done += len(chunk)
                         if len(head) < len(JPEG_SOI):
                             head += chunk[: len(JPEG_SOI) - len(head)]
@@ -208,7 +220,8 @@ class CDNStore:
                         if progress:
                             progress(done, total)
                 finally:
-                    await asyncio.to_thread(fh.close)
+                    if fh is not None:
+                        await _file_work(fh.close)
         except RemoteError:
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -226,6 +239,8 @@ class CDNStore:
             raise RemoteCorruptError(
                 f"{item.name} from {self.host} is cut short: it does not end with the JPEG end marker ({done:,} bytes)."
             )
+        if fh is None:  # a frame of a few MB at most: one blocking call writes it, off the event loop
+            await _file_work(_write_file, dest, chunks)
 
     # ---- errors -------------------------------------------------------------------------------------
 
@@ -272,6 +287,36 @@ class CDNStore:
                 f"Cannot connect to {self.host} ({exc.os_error or exc}); check the network and the CDN URL setting."
             )
         return RemoteUnavailableError(f"The connection to {self.host} failed for {what}{got} ({exc}).")
+
+
+def _open_and_write(path: Path, chunks: list[bytes]) -> BinaryIO:
+    fh = open(path, "wb")  # noqa: SIM115  # the caller streams the rest of the body into it, then closes it
+    try:
+        fh.writelines(chunks)
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def _write_file(path: Path, chunks: list[bytes]) -> None:
+    with open(path, "wb") as fh:
+        fh.writelines(chunks)
+
+
+async def _file_work(func: Callable[..., T], *args: Any) -> T:
+    """Run blocking file work in a thread. When cancelled, wait for the thread to finish first: the caller then
+    removes the file, and no write may come after that (a file created afterwards would be left behind)."""
+    work = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        while not work.done():
+            try:
+                await asyncio.wait({work})
+            except asyncio.CancelledError:
+                continue
+        raise
 
 
 CdnStore = CDNStore
