@@ -22,6 +22,7 @@ from goesvfi.integrity_check.emulator.abi_file import (
     write_abi_l1b,
 )
 from goesvfi.integrity_check.render.netcdf import (
+    PLANCK_NAMES,
     RenderError,
     brightness_temperature,
     reflectance,
@@ -289,3 +290,28 @@ def test_counts_outside_valid_range_are_nan(tmp_path: Path) -> None:
     bt = brightness_temperature(nc)
     assert bt[0, 0] == pytest.approx(REFERENCE_BT[202], abs=1e-3) and bt[0, 1] == pytest.approx(REFERENCE_BT[302])
     assert math.isnan(bt[0, 2])
+
+
+def test_validation_reads_metadata_only_and_render_finds_corrupt_pixels(tmp_path: Path) -> None:
+    """Stores check the header cheaply; the one full decode (render_png) is where damaged pixel data fails."""
+    nc = tmp_path / ".goes18_conus_C13_20230501T000100Z.png.part-0a1b2c.nc"
+    with netCDF4.Dataset(nc, "w") as ds:
+        ds.createDimension("y", 300)
+        ds.createDimension("x", 400)
+        rad = ds.createVariable("Rad", "i2", ("y", "x"), zlib=True, complevel=1, chunksizes=(300, 400))
+        rad[:] = np.random.default_rng(0).integers(0, 4000, (300, 400), dtype=np.int16)  # ~90 % of the file
+        rad.scale_factor, rad.add_offset = np.float32(0.04), np.float32(-1.6)
+        ds.createVariable("band_id", "i1", ())[...] = 13
+        for name, value in zip(PLANCK_NAMES, (8510.22, 1286.27, 0.22516, 0.99920), strict=True):
+            ds.createVariable(name, "f4", ())[...] = value
+    data = bytearray(nc.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 256] = bytes(256)  # inside the compressed Rad chunk
+    nc.write_bytes(bytes(data))
+    label = "OR_ABI-L1b-RadC-M6C13_G18_s20231210001173_e20231210003546_c20231210004020.nc"
+    validate_netcdf(nc, label=label)  # header, Rad, calibration: fine
+    with pytest.raises(RenderError) as info:
+        render_png(nc, tmp_path / "out.png", label=label)
+    assert str(info.value).startswith(f"{label} could not be read; it may be truncated or corrupt")
+    assert ".part-" not in str(info.value) and str(tmp_path) not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [nc.name]  # no PNG, no temp file

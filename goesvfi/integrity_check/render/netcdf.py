@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,9 +124,9 @@ def _calibration(ds: netCDF4.Dataset, band: int | None, name: str) -> tuple[bool
     return False, tuple(_read_scalar(ds, n) for n in PLANCK_NAMES)
 
 
-def _decode(path: Path, label: str | None = None) -> _Decoded:
-    path = Path(path)
-    name = label or path.name
+@contextmanager
+def _opened(path: Path, name: str) -> Iterator[netCDF4.Dataset]:
+    """The dataset, opened and closed under :data:`NETCDF_LOCK`; read errors become :class:`RenderError`."""
     with NETCDF_LOCK:
         try:
             ds = netCDF4.Dataset(path, "r")
@@ -134,22 +136,38 @@ def _decode(path: Path, label: str | None = None) -> _Decoded:
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc  # not the local path
             raise RenderError(f"{name} is not a readable NetCDF file (truncated or not NetCDF: {detail})") from None
         try:
-            if "Rad" not in ds.variables:
-                raise RenderError(f"{name} has no Rad variable: it is not an ABI L1b radiance file")
-            rad = ds.variables["Rad"]
-            if rad.ndim != 2:
-                raise RenderError(f"{name}: Rad has {rad.ndim} dimensions, expected 2 (y, x)")
-            band = _band(ds)
-            reflective, constants = _calibration(ds, band, name)
-            rad.set_auto_maskandscale(False)
-            data = np.asarray(rad[:])
-            attrs = {k: _attr(rad, k) for k in ("_FillValue", "valid_range", "scale_factor", "add_offset")}
-            raw, counts = _bit_patterns(rad, data)
-            no_value = _no_value_mask(ds, data.shape)
+            yield ds
         except (RuntimeError, OSError, ValueError, IndexError, KeyError, TypeError) as exc:
             raise RenderError(f"{name} could not be read; it may be truncated or corrupt ({exc})") from None
         finally:
             ds.close()
+
+
+def _radiance_variable(ds: netCDF4.Dataset, name: str) -> tuple[netCDF4.Variable, int | None, bool, tuple[float, ...]]:
+    """(``Rad``, band, reflective?, calibration constants); RenderError when the file is no ABI L1b radiance file."""
+    if "Rad" not in ds.variables:
+        raise RenderError(f"{name} has no Rad variable: it is not an ABI L1b radiance file")
+    rad = ds.variables["Rad"]
+    if rad.ndim != 2:
+        raise RenderError(f"{name}: Rad has {rad.ndim} dimensions, expected 2 (y, x)")
+    dtype = np.dtype(rad.dtype)
+    if dtype.kind not in "iu" or dtype.itemsize > 2:
+        raise RenderError(f"{name}: Rad has type {dtype}: expected 8- or 16-bit integer counts")
+    band = _band(ds)
+    reflective, constants = _calibration(ds, band, name)
+    return rad, band, reflective, constants
+
+
+def _decode(path: Path, label: str | None = None) -> _Decoded:
+    path = Path(path)
+    name = label or path.name
+    with _opened(path, name) as ds:
+        rad, band, reflective, constants = _radiance_variable(ds, name)
+        rad.set_auto_maskandscale(False)
+        data = np.asarray(rad[:])
+        attrs = {k: _attr(rad, k) for k in ("_FillValue", "valid_range", "scale_factor", "add_offset")}
+        raw, counts = _bit_patterns(rad, data)
+        no_value = _no_value_mask(ds, data.shape)
     valid = np.ones(len(counts), dtype=bool)
     if attrs["_FillValue"] is not None:
         valid &= ~np.isin(counts, _as_count(attrs["_FillValue"], counts))
@@ -187,11 +205,17 @@ def reflectance(path: Path) -> np.ndarray:
 
 
 def validate_netcdf(path: Path, *, label: str | None = None) -> None:
-    """Raise :class:`RenderError` unless ``path`` opens as NetCDF with a decodable ``Rad`` variable (blocking).
+    """Raise :class:`RenderError` unless ``path`` opens as NetCDF (a cut-off file does not) with a 2-D integer
+    ``Rad`` variable and the calibration variables of its band (blocking).
 
-    Messages name the file as ``label`` (e.g. the remote file a temp file holds), by default ``path.name``.
+    Reads metadata and scalars only, a few milliseconds: the pixels are decoded once, by :func:`render_png`,
+    which raises :class:`RenderError` if they cannot be read. Messages name the file as ``label`` (e.g. the
+    remote file a temp file holds), by default ``path.name``.
     """
-    _decode(path, label)
+    path = Path(path)
+    name = label or path.name
+    with _opened(path, name) as ds:
+        _radiance_variable(ds, name)
 
 
 def render_png(
