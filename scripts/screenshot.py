@@ -38,7 +38,7 @@ async def until(condition: Callable[[], bool], seconds: float = 60.0) -> None:
 
 
 def save(widget: QWidget, path: Path) -> None:
-    QApplication.processEvents()
+    """Render the widget as it is now (no processEvents here: this runs inside a task on the qasync loop)."""
     if not widget.grab().save(str(path)):
         raise OSError(f"could not write {path}")
     print(f"wrote {path}", file=sys.stderr)

@@ -266,7 +266,7 @@ class IntegrityCheckTab(QWidget):
         self.model.set_slots([] if digest is None else digest.slots)
         if digest is None:
             ui.timeline.clear()
-            ui.summary.setText("No results yet: choose a folder and Scan.")
+            ui.summary.setText("No results yet: Scan shows which frames the folder lacks.")
             return
         ui.timeline.set_data(digest.times, digest.statuses, keep_view=keep_view)
         cutoff = self.view_model.cdn_cutoff()

@@ -108,7 +108,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         cancel=_button("Cancel", "cancelButton", "Stop the running scan or fetch. Nothing half-written is left."),
         export=_button("Export CSV...", "exportButton", "Save a report with one row per expected frame."),
         settings=_button("Settings...", "settingsButton", "Endpoints, CDN size and cutoff, downloads, colours."),
-        summary=QLabel("No results yet: choose a folder and Scan."),
+        summary=QLabel("No results yet: Scan shows which frames the folder lacks."),
         timeline=TimelineWidget(),
         zoom_in=_tool("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
         zoom_out=_tool("\u2212", "zoomOutButton", "Zoom out"),
