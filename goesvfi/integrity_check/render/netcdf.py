@@ -102,7 +102,7 @@ def _no_value_mask(ds: netCDF4.Dataset, shape: tuple[int, ...]) -> np.ndarray | 
     code = 3
     if "no_value_pixel_qf" in meanings and len(values) == len(meanings):
         code = int(values[meanings.index("no_value_pixel_qf")])
-    return np.asarray(counts[patterns] == code)
+    return np.take(counts == code, patterns)  # a 256/65536-entry table looked up: not a per-pixel compare
 
 
 def _calibration(ds: netCDF4.Dataset, band: int | None, name: str) -> tuple[bool, tuple[float, ...]]:
