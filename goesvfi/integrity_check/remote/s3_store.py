@@ -335,8 +335,9 @@ class S3Store:
 
 
 def _check_netcdf(path: Path, name: str, host: str) -> None:
-    """Raise :class:`RemoteCorruptError` unless ``path`` opens as NetCDF with a decodable ``Rad``; the message
-    names the remote file ``name``, never the local temp file."""
+    """Raise :class:`RemoteCorruptError` unless ``path`` opens as NetCDF with a 2-D ``Rad`` and the calibration
+    variables (metadata only: the renderer decodes the pixels); the message names the remote file ``name``,
+    never the local temp file."""
     from ..render.netcdf import RenderError, validate_netcdf
 
     try:
