@@ -31,6 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtWidgets import QApplication
 
+from goesvfi.integrity_check.app import configure_runtime
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,8 +174,9 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--nc-rows", type=int, default=300, help="NetCDF rows of the emulator's S3 files (300)")
     parser.add_argument("--nc-cols", type=int, default=500, help="NetCDF columns (500)")
-    parser.add_argument("--switch-interval", type=float, help="override the app's GIL switch interval (seconds)")
+    parser.add_argument("--switch-interval", type=float, help="GIL switch interval to try instead of the app's")
     args = parser.parse_args()
+    configure_runtime()  # as the window does
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     work = Path(tempfile.mkdtemp(prefix="goesvfi-bench-ui-"))
