@@ -117,13 +117,27 @@ def _utc(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date-time (2026-11-27T00:00)") from exc
 
 
+def _satellite(text: str) -> SatellitePattern:
+    try:
+        return SatellitePattern.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _sector(text: str) -> Sector:
+    try:
+        return Sector.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="goesvfi-integrity gui", description=f"Start the {APP_TITLE} window.")
     parser.add_argument("--directory", help="pre-fill the folder")
     parser.add_argument("--start", type=_utc, help="pre-fill the start (UTC, ISO 8601)")
     parser.add_argument("--end", type=_utc, help="pre-fill the end (UTC, ISO 8601)")
-    parser.add_argument("--satellite", type=SatellitePattern.parse, help="goes16, goes17, goes18 or goes19")
-    parser.add_argument("--sector", type=Sector.parse, help="conus, fd, m1 or m2")
+    parser.add_argument("--satellite", type=_satellite, help="goes16, goes17, goes18 or goes19")
+    parser.add_argument("--sector", type=_sector, help="conus, fd, m1 or m2")
     parser.add_argument("--band", type=int)
     parser.add_argument("--interval", type=int, help="minutes between frames (0 = auto)")
     return parser.parse_args(list(argv))
