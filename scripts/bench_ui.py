@@ -111,7 +111,7 @@ async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, fl
     tab.show()
     vm = tab.view_model
     vm.apply_inputs(directory=str(work / "big"), satellite=SAT, sector=SECTOR, start=start, end=end)
-    await until(lambda: not vm._side_tasks)
+    await until(lambda: not vm.background_busy)
     await phase(f"scan {args.files:,} files (cold)", tab.ui.scan.click, lambda: not vm.busy)
     assert vm.digest is not None and len(vm.digest.slots) == args.files, vm.status
     await phase(f"rescan {args.files:,} files (warm)", tab.ui.scan.click, lambda: not vm.busy)
@@ -152,7 +152,7 @@ async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, fl
         (work / "fetch").mkdir()
         fetch_vm.apply_inputs(directory=str(work / "fetch"), satellite=SAT, sector=SECTOR, start=fetch_start,
                               end=fetch_end)  # fmt: skip
-        await until(lambda: not fetch_vm._side_tasks)
+        await until(lambda: not fetch_vm.background_busy)
         fetch_tab.ui.scan.click()
         await until(lambda: not fetch_vm.busy)
         assert fetch_vm.digest is not None and fetch_vm.digest.unresolved == args.frames, fetch_vm.status

@@ -52,7 +52,7 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     _prefill(window.tab, parse_args(argv))
     window.show()
     tab, vm = window.tab, window.tab.view_model
-    await until(lambda: not vm._side_tasks and vm.disk_space is not None)
+    await until(lambda: not vm.background_busy and vm.disk_space is not None)
     await asyncio.sleep(0.3)
     save(window, out / "integrity_idle.png")
 
@@ -68,7 +68,7 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
 
     emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=0.6))  # slow enough to catch it mid-way
     tab.ui.fetch.click()
-    await until(lambda: vm._shown is not None and vm._shown.stage.value == "fetch" and vm._shown.done >= 6)
+    await until(lambda: vm.progress is not None and vm.progress.stage.value == "fetch" and vm.progress.done >= 6)
     await asyncio.sleep(0.2)
     save(window, out / "integrity_fetch.png")
     await until(lambda: not vm.busy, seconds=180)

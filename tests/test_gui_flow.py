@@ -62,7 +62,7 @@ def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.Mon
         folder = write_folder(tmp_path / "frames", GAPS)
         tab.ask_directory = lambda _parent, _current: str(folder)
         qtbot.mouseClick(tab.ui.browse, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: tab.ui.satellite.currentData() is SAT and not vm._side_tasks, timeout=5000)
+        qtbot.waitUntil(lambda: tab.ui.satellite.currentData() is SAT and not vm.background_busy, timeout=5000)
         tab.ui.start.set_utc(START)
         tab.ui.end.set_utc(END)
         with qtbot.waitSignal(tab.scan_completed, timeout=20000) as scanned:

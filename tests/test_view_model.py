@@ -235,3 +235,30 @@ def test_without_a_running_event_loop_a_command_says_so(qt_settings: Path, tmp_p
     assert vm.scan() is False
     assert vm.status == "The Integrity Check needs a running qasync event loop (see INTEGRATION.md)."
     assert not vm.busy and vm.can_scan
+
+
+def test_messages_after_a_partial_fetch_and_for_errors() -> None:
+    from goesvfi.integrity_check.disk_guard import DiskSpaceError
+    from goesvfi.integrity_check.gui.digest import digest_slots
+    from goesvfi.integrity_check.gui.messages import fetch_log_lines, fetch_outcome, user_message
+    from goesvfi.integrity_check.results import SlotResult, Source
+
+    first = START + timedelta(minutes=1)
+
+    def slot(i: int, status: SlotStatus, source: Source | None = None, error: str | None = None) -> SlotResult:
+        return SlotResult(first + timedelta(minutes=5 * i), SatellitePattern.GOES_18, Sector.CONUS, 13, status,
+                          source, error=error)  # fmt: skip
+
+    down = "S3: listing failed: Cannot connect"
+    slots = [slot(0, SlotStatus.PRESENT, Source.LOCAL), slot(1, SlotStatus.FETCHED, Source.CDN),
+             slot(2, SlotStatus.FETCHED, Source.S3), slot(3, SlotStatus.FETCHED, Source.S3),
+             slot(4, SlotStatus.FAILED, error=down), slot(5, SlotStatus.FAILED, error=down)]  # fmt: skip
+    assert fetch_outcome(5, digest_slots(slots)) == (
+        "Fetched 3 of 5 missing frames; 2 could not be fetched (see the log).", True)  # fmt: skip
+    assert fetch_log_lines(slots) == [("info", "Fetched 1 from the CDN and 2 from S3."),
+                                      ("error", f"2 frame(s): {down}")]  # fmt: skip
+    assert user_message(DiskSpaceError(Path("/data"), 812 * 1024**2, 1024**3)) == (
+        "Stopped: only 812 MB free on /data (threshold 1.0 GB)")  # fmt: skip
+    assert user_message(PermissionError(13, "Permission denied", "/data/x")) == (
+        "Permission denied: /data/x. Check the folder's permissions.")  # fmt: skip
+    assert user_message(KeyError("boom")).startswith("Unexpected error: KeyError: 'boom'.")

@@ -1,8 +1,8 @@
 """EnhancedViewModel: the Integrity Check tab's state and commands, bridging Qt and the asyncio core.
 
-It is the only place that creates or cancels asyncio tasks (on the qasync loop). The core reports progress
-to a callback that may run on a worker thread: the callback only stores the latest report, and a 20 Hz
-QTimer on the GUI thread turns it into a ``progress_changed`` signal, so the UI never floods. Every
+It is the only place that creates or cancels asyncio tasks (on the qasync loop, through its
+:class:`~.gui.task_runner.TaskRunner`). The core reports progress to a callback that may run on a worker
+thread; the runner publishes the latest report at most 20 times a second, so the UI never floods. Every
 command runs inside a guard that turns any exception into a status message and a log entry: no traceback
 reaches the user. Testable without widgets.
 """
@@ -10,80 +10,41 @@ reaches the user. Testable without widgets.
 from __future__ import annotations
 
 import asyncio
-import logging
-import shutil
 import time
-from collections import Counter
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import Enum
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, QSettings, QTimer
 
+from .gui import messages
+from .gui.core_session import CoreSession, ManagerFactory
 from .gui.digest import (
     FETCH_MODULES,
     SCAN_MODULES,
-    ResultsDigest,
     digest_slots,
     preload,
     sample_archive,
-    user_message,
-    utc_text,
+    unresolved_scan,
 )
-from .gui.preferences import Preferences, env_locked, load_preferences, load_value, save_preferences, save_values
-from .results import Progress, ScanResult, SlotResult, SlotStatus, Source, Stage
-from .settings import FetchSettings
-from .time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
+from .gui.messages import user_message, utc_text
+from .gui.preferences import (
+    Preferences,
+    save_preferences,
+    save_values,
+)
+from .gui.view_state import DiskSpace, Task, ViewModelState
+from .results import Progress, ScanResult, SlotResult, Stage
+from .time_index import SatellitePattern, Sector, to_utc
 
-if TYPE_CHECKING:
-    from .cache_db import CacheDB
-    from .reconcile_manager import ReconcileManager
-
-log = logging.getLogger(__name__)
-ManagerFactory = Callable[[FetchSettings, "CacheDB"], "ReconcileManager"]
-PROGRESS_INTERVAL_MS = 50  # at most 20 progress updates per second
 DISK_INTERVAL_MS = 2000
 LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
 Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
-READY = "Choose a folder, a satellite and a time range, then Scan."
 
 
-class Task(Enum):
-    IDLE = "idle"
-    SCAN = "scan"
-    FETCH = "fetch"
-    EXPORT = "export"
-
-
-@dataclass(frozen=True, slots=True)
-class DiskSpace:
-    path: str
-    free: int | None  # None: the folder does not exist (yet) or cannot be read
-    threshold: int
-
-    @property
-    def low(self) -> bool:
-        return self.free is not None and self.free < self.threshold
-
-
-class EnhancedViewModel(QObject):
-    directory_selected = pyqtSignal(str)
-    inputs_changed = pyqtSignal()  # satellite / sector / band / interval / range changed by the model
-    state_changed = pyqtSignal()  # task started or ended: what the buttons may do changed
-    status_changed = pyqtSignal(str)
-    log_added = pyqtSignal(str, str)  # level ("info", "warning", "error"), message
-    progress_changed = pyqtSignal(object)  # Progress | None (throttled)
-    results_changed = pyqtSignal(object)  # ResultsDigest | None
-    disk_space_changed = pyqtSignal(object)  # DiskSpace
-    preferences_changed = pyqtSignal()
-    error_occurred = pyqtSignal(str)
-    scan_completed = pyqtSignal(object)  # ScanResult
-    fetch_completed = pyqtSignal(object)  # list[SlotResult]
-    export_completed = pyqtSignal(str)  # CSV path
-    task_finished = pyqtSignal(str, str, float)  # title, message, seconds
+class EnhancedViewModel(ViewModelState):
+    """State, inputs and commands of the tab (see the module docstring)."""
 
     def __init__(
         self,
@@ -96,139 +57,14 @@ class EnhancedViewModel(QObject):
         disk_free: Callable[[Path], int] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._qsettings = settings if settings is not None else QSettings()
-        self._cache_path = cache_path
-        self._factory = manager_factory
-        self._now = now or (lambda: datetime.now(UTC))
-        self._disk_free = disk_free or (lambda path: shutil.disk_usage(path).free)
-        self._loop = loop
-        self._cache: CacheDB | None = None
-        self._managed: tuple[FetchSettings, ReconcileManager] | None = None
-        self._prefs = load_preferences(self._qsettings)
-        end = self.now().replace(second=0, microsecond=0)
-        self._directory = str(load_value(self._qsettings, "ui/directory", ""))
-        self._start, self._end = end - timedelta(hours=24), end
-        self._satellite = _enum(
-            SatellitePattern, load_value(self._qsettings, "ui/satellite", "goes18"), SatellitePattern.GOES_18
-        )
-        self._sector = _enum(Sector, load_value(self._qsettings, "ui/sector", "conus"), Sector.CONUS)
-        self._band = int(load_value(self._qsettings, "ui/band", DEFAULT_BAND))  # type: ignore[call-overload]
-        self._interval = int(load_value(self._qsettings, "ui/interval", 0))  # type: ignore[call-overload]
-        self._task_kind = Task.IDLE
-        self._task: asyncio.Task[None] | None = None
-        self._side_tasks: set[asyncio.Task[Any]] = set()
+        super().__init__(parent, settings, now, disk_free, loop)
+        self._runner.progress.connect(self._publish_progress)
+        self._core = CoreSession(cache_path, manager_factory, self._now, self._disk_free)
         self._detect_task: asyncio.Task[None] | None = None
-        self._scan: ScanResult | None = None
-        self._scan_dir: Path | None = None
-        self._digest: ResultsDigest | None = None
-        self._status = f"Ready: Scan checks {self._directory} for missing frames." if self._directory else READY
-        self._last_error: str | None = None
-        self._disk: DiskSpace | None = None
-        self._pending: Progress | None = None
-        self._shown: Progress | None = None
         self._logged = ""
-        self._progress_timer = _timer(self, PROGRESS_INTERVAL_MS, self._flush_progress)
-        self._disk_timer = _timer(self, DISK_INTERVAL_MS, self.refresh_disk_space)
-
-    # ---- state --------------------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return to_utc(self._now())
-
-    @property
-    def directory(self) -> str:
-        return self._directory
-
-    @property
-    def start(self) -> datetime:
-        return self._start
-
-    @property
-    def end(self) -> datetime:
-        return self._end
-
-    @property
-    def satellite(self) -> SatellitePattern:
-        return self._satellite
-
-    @property
-    def sector(self) -> Sector:
-        return self._sector
-
-    @property
-    def band(self) -> int:
-        return self._band
-
-    @property
-    def interval_minutes(self) -> int:
-        return self._interval
-
-    @property
-    def preferences(self) -> Preferences:
-        return self._prefs
-
-    @property
-    def fetch_settings(self) -> FetchSettings:
-        return self._prefs.for_sector(self._sector)
-
-    def cdn_cutoff(self) -> datetime | None:
-        """Frames older than this come from S3 (None when the sector has no CDN images)."""
-        if self._sector.cdn_dir is None:
-            return None
-        return self.now() - timedelta(days=self._prefs.fetch.cdn_days)
-
-    @property
-    def locked_settings(self) -> dict[str, str]:
-        return env_locked()
-
-    @property
-    def task(self) -> Task:
-        return self._task_kind
-
-    @property
-    def busy(self) -> bool:
-        return self._task_kind is not Task.IDLE
-
-    @property
-    def status(self) -> str:
-        return self._status
-
-    @property
-    def last_error(self) -> str | None:
-        return self._last_error
-
-    @property
-    def scan_result(self) -> ScanResult | None:
-        return self._scan
-
-    @property
-    def digest(self) -> ResultsDigest | None:
-        return self._digest
-
-    @property
-    def slots(self) -> list[SlotResult]:
-        return [] if self._digest is None else self._digest.slots
-
-    @property
-    def disk_space(self) -> DiskSpace | None:
-        return self._disk
-
-    @property
-    def can_scan(self) -> bool:
-        return not self.busy and bool(self._directory.strip())
-
-    @property
-    def can_fetch(self) -> bool:
-        return not self.busy and self._digest is not None and self._digest.unresolved > 0
-
-    @property
-    def can_cancel(self) -> bool:
-        return self._task_kind in (Task.SCAN, Task.FETCH)
-
-    @property
-    def can_export(self) -> bool:
-        return not self.busy and self._digest is not None and bool(self._digest.slots)
+        self._disk_timer = QTimer(self)
+        self._disk_timer.setInterval(DISK_INTERVAL_MS)
+        self._disk_timer.timeout.connect(self.refresh_disk_space)
 
     # ---- inputs -------------------------------------------------------------------------------------
 
@@ -243,7 +79,7 @@ class EnhancedViewModel(QObject):
             self._set_results(None, None)
         self.directory_selected.emit(directory)
         if not self.busy:
-            self._set_status(f"Ready: Scan checks {directory} for missing frames." if directory else READY)
+            self._set_status(messages.ready(directory))
         self.state_changed.emit()
         self.refresh_disk_space()
         if detect:
@@ -313,7 +149,10 @@ class EnhancedViewModel(QObject):
 
     def scan(self, force_rescan: bool = False) -> bool:
         """Start a scan; False (with a message) when the inputs are not usable."""
-        problem = self._check_inputs()
+        if self.busy:
+            self._fail("Wait for the running task to finish, or cancel it.")
+            return False
+        problem = messages.input_problem(self._directory, self._start, self._end, self._satellite, self.now())
         if problem is not None:
             self._fail(problem)
             return False
@@ -330,7 +169,7 @@ class EnhancedViewModel(QObject):
         if not self.can_fetch or self._scan is None or self._scan_dir is None:
             self._fail("Nothing to fetch: scan a folder with missing frames first.")
             return False
-        scan, folder = self._scan_for_fetch(), self._scan_dir
+        scan, folder = unresolved_scan(self._scan, self.slots), self._scan_dir
         return self._start_task(Task.FETCH, "Fetch", lambda: self._run_fetch(scan, folder))
 
     def export_csv(self, path: str) -> bool:
@@ -341,9 +180,8 @@ class EnhancedViewModel(QObject):
         return self._start_task(Task.EXPORT, "Export", lambda: self._run_export(Path(path), slots))
 
     def cancel(self) -> None:
-        if self._task is not None and not self._task.done() and self.can_cancel:
+        if self.can_cancel and self._runner.cancel():
             self._set_status("Cancelling...")
-            self._task.cancel()
 
     def suggested_csv_name(self) -> str:
         scan = self._scan
@@ -373,91 +211,23 @@ class EnhancedViewModel(QObject):
         self._fail(user_message(exc))
 
     async def aclose(self) -> None:
-        """Cancel running work and close the cache (the application calls this on exit)."""
-        tasks = [t for t in (self._task, *self._side_tasks) if t is not None and not t.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._progress_timer.stop()
+        """Cancel running work and close the stores and the cache (the application calls this on exit)."""
+        await self._runner.aclose()
         self._disk_timer.stop()
-        await self._close_manager()
-        if self._cache is not None:
-            await self._cache.close()
-            self._cache = None
+        await self._core.close()
 
     # ---- internals ----------------------------------------------------------------------------------
 
-    def _check_inputs(self) -> str | None:
-        if self.busy:
-            return "Wait for the running task to finish, or cancel it."
-        if not self._directory:
-            return "Choose a folder to scan first (Browse...)."
-        if self._end <= self._start:
-            return "The end time must be after the start time."
-        if self._start >= self.now():
-            return "The start time is in the future: no frames exist yet."
-        last = self._satellite.served[1]
-        if last is not None and self._start >= last:
-            return self._satellite.coverage_warning(self._start, self._end)
-        return None
-
-    def _scan_for_fetch(self) -> ScanResult:
-        """The scan with what is still unresolved as its missing list (so Fetch again retries failures)."""
-        scan = self._scan
-        assert scan is not None
-        done = {s.timestamp: s.path for s in self.slots if s.status is SlotStatus.FETCHED and s.path is not None}
-        missing = [s.timestamp for s in self.slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED)]
-        return ScanResult(
-            satellite=scan.satellite,
-            sector=scan.sector,
-            band=scan.band,
-            start=scan.start,
-            end=scan.end,
-            interval_minutes=scan.interval_minutes,
-            expected=scan.expected,
-            existing={**scan.existing, **done},
-            missing=missing,
-            warnings=list(scan.warnings),
-        )
-
-    def _loop_for_tasks(self) -> asyncio.AbstractEventLoop | None:
-        """The loop given at construction, else the running (qasync) loop; None outside an event loop."""
-        if self._loop is not None:
-            return self._loop
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            return None
-
     def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None] | None:
         """A background task (detection, disk space) whose failures become a message, never a traceback."""
-
-        async def guarded() -> None:
-            try:
-                await work()
-            except Exception as exc:
-                self._fail(user_message(exc))
-
-        loop = self._loop_for_tasks()
-        if loop is None:  # background niceties (detection, disk space) wait until the loop runs
-            log.debug("no running event loop: background refresh skipped")
-            return None
-        task = loop.create_task(guarded())
-        self._side_tasks.add(task)
-        task.add_done_callback(self._side_tasks.discard)
-        return task
+        return self._runner.spawn(work, lambda exc: self._fail(user_message(exc)))
 
     def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> bool:
-        loop = self._loop_for_tasks()
-        if loop is None:
+        self._task_kind, self._last_error, self._logged = kind, None, ""
+        if not self._runner.start(lambda: self._guard(kind, title, work)):
+            self._task_kind = Task.IDLE
             self._fail("The Integrity Check needs a running qasync event loop (see INTEGRATION.md).")
             return False
-        self._task_kind = kind
-        self._last_error = None
-        self._pending = self._shown = None
-        self._logged = ""
-        self._task = loop.create_task(self._guard(kind, title, work))
-        self._progress_timer.start()
         self._disk_timer.start()
         self.state_changed.emit()
         return True
@@ -481,78 +251,40 @@ class EnhancedViewModel(QObject):
             if kind in (Task.SCAN, Task.FETCH) and elapsed >= LONG_TASK_SECONDS:
                 self.task_finished.emit(f"{title} finished", message, elapsed)
         finally:
-            self._progress_timer.stop()
             self._disk_timer.stop()
-            self._pending = self._shown = None
             self.progress_changed.emit(None)
             self._task_kind = Task.IDLE
-            self._task = None
             self.state_changed.emit()
             self.refresh_disk_space()
-
-    async def _manager(self) -> ReconcileManager:
-        """The manager for the current settings: kept between commands (its stores' sessions and clients
-        are costly to build), replaced when the settings change."""
-        settings = self.fetch_settings
-        if self._managed is not None and self._managed[0] == settings:
-            return self._managed[1]
-        await self._close_manager()
-        if self._cache is None:
-            from .cache_db import CacheDB
-
-            self._cache = CacheDB(self._cache_path)
-        if self._factory is not None:
-            manager = self._factory(settings, self._cache)
-        else:
-            from .reconcile_manager import ReconcileManager
-
-            manager = ReconcileManager(self._cache, settings=settings, now=self._now, disk_free=self._disk_free)
-        self._managed = (settings, manager)
-        return manager
-
-    async def _close_manager(self) -> None:
-        if self._managed is not None:
-            manager, self._managed = self._managed[1], None
-            await manager.close()
 
     async def _run_scan(self, directory: Path, satellite: SatellitePattern, start: datetime, end: datetime,
                         **options: Any) -> Outcome:  # fmt: skip
         self._set_status(f"Scanning {directory} ...")
         self._log("info", f"Scan of {directory}: {satellite.display_name}, {utc_text(start)} -> {utc_text(end)}.")
         await asyncio.to_thread(preload, SCAN_MODULES)
-        manager = await self._manager()
-        scan = await manager.scan(directory, satellite, start, end, progress_callback=self._on_progress, **options)
+        manager = await self._core.manager(self.fetch_settings)
+        scan = await manager.scan(directory, satellite, start, end, progress_callback=self._runner.report, **options)
         digest = await asyncio.to_thread(lambda: digest_slots(scan.slots()))  # both off the GUI thread
         for warning in scan.warnings:
             self._log("warning", warning)
         self._set_results(scan, digest, directory)
         self.scan_completed.emit(scan)
-        summary = self._summary_line(digest)
-        self._log("info", summary)
-        if not digest.unresolved:
-            return f"No gaps: all {len(digest.slots):,} expected frames are present.", True
-        return summary, True
+        self._log("info", messages.summary_line(digest))
+        return messages.scan_outcome(digest), True
 
     async def _run_fetch(self, scan: ScanResult, directory: Path) -> Outcome:
         count = len(scan.missing)
         self._set_status(f"Fetching {count:,} missing frames ...")
         self._log("info", f"Fetching {count:,} frames into {directory}.")
         await asyncio.to_thread(preload, FETCH_MODULES)
-        manager = await self._manager()
-        slots = await manager.fetch_missing(scan, directory, progress_callback=self._on_progress)
+        manager = await self._core.manager(self.fetch_settings)
+        slots = await manager.fetch_missing(scan, directory, progress_callback=self._runner.report)
         digest = await asyncio.to_thread(digest_slots, slots)
         self._set_results(self._scan, digest, directory)
-        self._log_fetch_outcome(slots)
+        for level, line in messages.fetch_log_lines(slots):
+            self._log(level, line)
         self.fetch_completed.emit(slots)
-        fetched, unresolved = digest.counts[SlotStatus.FETCHED], digest.unresolved
-        if not unresolved:
-            return f"Fetched all {count:,} missing frames. {self._summary_line(digest)}", True
-        if not fetched:
-            return f"Could not fetch any of the {count:,} missing frames: the activity log says why.", False
-        return (
-            f"Fetched {fetched:,} of {count:,} missing frames; {unresolved:,} could not be fetched (see the log).",
-            True,
-        )
+        return messages.fetch_outcome(count, digest)
 
     async def _run_export(self, path: Path, slots: list[SlotResult]) -> Outcome:
         from .report import write_csv
@@ -592,74 +324,8 @@ class EnhancedViewModel(QObject):
         self._disk = DiskSpace(str(directory), free, threshold)
         self.disk_space_changed.emit(self._disk)
 
-    def _on_progress(self, progress: Progress) -> None:
-        self._pending = progress  # may run on a worker thread: only a store, the timer publishes it
-
-    def _flush_progress(self) -> None:
-        pending = self._pending
-        if pending is None or pending is self._shown:
-            return
-        if pending.stage in (Stage.LIST, Stage.PLAN) and pending.message and pending.message != self._logged:
-            self._logged = pending.message  # listing and planning steps; per-file steps only show in the status
-            self._log("info", pending.message)
-        self._shown = pending
-        self.progress_changed.emit(pending)
-
-    def _set_results(self, scan: ScanResult | None, digest: ResultsDigest | None, folder: Path | None = None) -> None:
-        self._scan, self._digest, self._scan_dir = scan, digest, folder
-        self.results_changed.emit(digest)
-        self.state_changed.emit()
-
-    def _summary_line(self, digest: ResultsDigest) -> str:
-        counts = digest.counts
-        parts = [f"{len(digest.slots):,} expected", f"{counts[SlotStatus.PRESENT]:,} present"]
-        if counts[SlotStatus.FETCHED]:
-            parts.append(f"{counts[SlotStatus.FETCHED]:,} fetched")
-        parts.append(f"{counts[SlotStatus.MISSING]:,} missing")
-        if counts[SlotStatus.FAILED]:
-            parts.append(f"{counts[SlotStatus.FAILED]:,} failed")
-        return ", ".join(parts) + "."
-
-    def _log_fetch_outcome(self, slots: list[SlotResult]) -> None:
-        sources = Counter(s.source for s in slots if s.status is SlotStatus.FETCHED and s.source is not None)
-        if sources:
-            parts = [
-                f"{count:,} from {'the CDN' if source is Source.CDN else 'S3'}" for source, count in sources.items()
-            ]
-            self._log("info", f"Fetched {' and '.join(parts)}.")
-        errors: dict[str, int] = {}
-        for slot in slots:
-            if slot.status in (SlotStatus.FAILED, SlotStatus.MISSING) and slot.error:
-                errors[slot.error] = errors.get(slot.error, 0) + 1
-        for error, count in sorted(errors.items(), key=lambda item: -item[1])[:10]:
-            self._log("error", f"{count:,} frame(s): {error}" if count > 1 else error)
-        if len(errors) > 10:
-            self._log("error", f"... and {len(errors) - 10} other errors (see the CSV report).")
-
-    def _set_status(self, text: str) -> None:
-        self._status = text
-        self.status_changed.emit(text)
-
-    def _log(self, level: str, text: str) -> None:
-        getattr(log, level)(text)
-        self.log_added.emit(level, text)
-
-    def _fail(self, message: str) -> None:
-        self._last_error = message
-        self._set_status(message)
-        self._log("error", message)
-        self.error_occurred.emit(message)
-
-
-def _timer(parent: QObject, interval_ms: int, slot: Callable[[], None]) -> QTimer:
-    timer = QTimer(parent)
-    timer.setInterval(interval_ms)
-    timer.timeout.connect(slot)
-    return timer
-
-
-def _enum(kind: type[Enum], value: object, default: Enum) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        return default
+    def _publish_progress(self, progress: Progress) -> None:
+        if progress.stage in (Stage.LIST, Stage.PLAN) and progress.message and progress.message != self._logged:
+            self._logged = progress.message  # listing and planning steps; per-file steps only show in the status
+            self._log("info", progress.message)
+        self.progress_changed.emit(progress)

@@ -1,4 +1,4 @@
-"""Plain-Python helpers the view model runs off the Qt thread: result digests, folder sampling, error text.
+"""Plain-Python work the view model runs off the Qt thread: result digests, folder sampling, core imports.
 
 No Qt here, so these run in worker threads (``asyncio.to_thread``) without touching widgets.
 """
@@ -6,19 +6,16 @@ No Qt here, so these run in worker threads (``asyncio.to_thread``) without touch
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from ..results import Gap, SlotResult, SlotStatus, find_gaps
+from ..results import Gap, ScanResult, SlotResult, SlotStatus, find_gaps
 from ..time_index import SatellitePattern, Sector, parse_name
 
-log = logging.getLogger(__name__)
 STATUS_ORDER: tuple[SlotStatus, ...] = tuple(SlotStatus)  # index in ``ResultsDigest.statuses``
 
 
@@ -40,6 +37,25 @@ class ResultsDigest:
     @property
     def unresolved(self) -> int:
         return self.counts[SlotStatus.MISSING] + self.counts[SlotStatus.FAILED]
+
+
+def unresolved_scan(scan: ScanResult, slots: list[SlotResult]) -> ScanResult:
+    """``scan`` with what ``slots`` (the latest results) still lack as its missing list: fetching it again
+    retries what failed, and frames fetched since count as present."""
+    done = {s.timestamp: s.path for s in slots if s.status is SlotStatus.FETCHED and s.path is not None}
+    missing = [s.timestamp for s in slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED)]
+    return ScanResult(
+        satellite=scan.satellite,
+        sector=scan.sector,
+        band=scan.band,
+        start=scan.start,
+        end=scan.end,
+        interval_minutes=scan.interval_minutes,
+        expected=scan.expected,
+        existing={**scan.existing, **done},
+        missing=missing,
+        warnings=list(scan.warnings),
+    )
 
 
 def digest_slots(slots: list[SlotResult]) -> ResultsDigest:
@@ -118,27 +134,3 @@ def preload(modules: tuple[str, ...]) -> None:
         importlib.import_module(f"{package}.{name}")
     if "remote.s3_store" in modules:
         importlib.import_module("aioboto3")  # imported by the S3 store only when its first client is made
-
-
-def user_message(exc: BaseException) -> str:
-    """A message for the user; unexpected errors are logged with their traceback (never shown)."""
-    from ..disk_guard import DiskSpaceError
-    from ..remote.base import RemoteError
-
-    if isinstance(exc, DiskSpaceError | RemoteError | ValueError):
-        return str(exc) or type(exc).__name__
-    if isinstance(exc, PermissionError):
-        return f"Permission denied: {exc.filename or exc}. Check the folder's permissions."
-    if isinstance(exc, FileNotFoundError):
-        return f"Not found: {exc.filename or exc}."
-    if isinstance(exc, NotADirectoryError):
-        return str(exc) if exc.filename is None else f"Not a folder: {exc.filename}."
-    if isinstance(exc, OSError):
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{exc.strerror or exc}{where}."
-    log.error("Unexpected error", exc_info=exc)
-    return f"Unexpected error: {type(exc).__name__}: {exc}. The details were written to the application log."
-
-
-def utc_text(when: datetime) -> str:
-    return when.strftime("%Y-%m-%d %H:%M UTC")

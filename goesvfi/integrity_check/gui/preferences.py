@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from enum import Enum
+from typing import TypeVar
 
 from PyQt6.QtCore import QSettings
 
@@ -18,6 +20,7 @@ from ..settings import FetchSettings
 from ..time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
 
 GROUP = "integrity_check"
+E = TypeVar("E", bound=Enum)
 ENV_KEYS = {"cdn_url": "GOESVFI_CDN_URL", "s3_endpoint": "GOESVFI_S3_ENDPOINT"}
 # FetchSettings field -> (QSettings key, type); cdn_size is per sector (below).
 SETTING_KEYS: dict[str, tuple[str, type]] = {
@@ -114,6 +117,14 @@ def load_value(settings: QSettings, key: str, default: object) -> object:
     try:
         return int(value) if isinstance(default, int) else str(value)
     except (TypeError, ValueError):
+        return default
+
+
+def load_enum(settings: QSettings, key: str, default: E) -> E:
+    """An enum member saved by value (``ui/satellite`` = ``goes18``); ``default`` when missing or unknown."""
+    try:
+        return type(default)(load_value(settings, key, default.value))
+    except ValueError:
         return default
 
 

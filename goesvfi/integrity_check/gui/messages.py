@@ -1,0 +1,106 @@
+"""The words the tab says: input problems, outcomes of scans and fetches, errors as one line for the user.
+
+Plain Python (no Qt), so every message can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime
+
+from ..results import SlotResult, SlotStatus, Source
+from ..time_index import SatellitePattern
+from .digest import ResultsDigest
+
+log = logging.getLogger(__name__)
+READY = "Choose a folder, a satellite and a time range, then Scan."
+MAX_ERROR_LINES = 10
+
+
+def utc_text(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def ready(directory: str) -> str:
+    return f"Ready: Scan checks {directory} for missing frames." if directory else READY
+
+
+def input_problem(
+    directory: str, start: datetime, end: datetime, satellite: SatellitePattern, now: datetime
+) -> str | None:
+    """Why a scan cannot start with these inputs (None: it can)."""
+    if not directory:
+        return "Choose a folder to scan first (Browse...)."
+    if end <= start:
+        return "The end time must be after the start time."
+    if start >= now:
+        return "The start time is in the future: no frames exist yet."
+    last = satellite.served[1]
+    if last is not None and start >= last:
+        return satellite.coverage_warning(start, end)
+    return None
+
+
+def summary_line(digest: ResultsDigest) -> str:
+    """``288 expected, 250 present, 30 fetched, 8 missing.``"""
+    counts = digest.counts
+    parts = [f"{len(digest.slots):,} expected", f"{counts[SlotStatus.PRESENT]:,} present"]
+    if counts[SlotStatus.FETCHED]:
+        parts.append(f"{counts[SlotStatus.FETCHED]:,} fetched")
+    parts.append(f"{counts[SlotStatus.MISSING]:,} missing")
+    if counts[SlotStatus.FAILED]:
+        parts.append(f"{counts[SlotStatus.FAILED]:,} failed")
+    return ", ".join(parts) + "."
+
+
+def scan_outcome(digest: ResultsDigest) -> str:
+    if not digest.unresolved:
+        return f"No gaps: all {len(digest.slots):,} expected frames are present."
+    return summary_line(digest)
+
+
+def fetch_outcome(attempted: int, digest: ResultsDigest) -> tuple[str, bool]:
+    """The status line after a fetch of ``attempted`` frames, and whether it went well."""
+    fetched, unresolved = digest.counts[SlotStatus.FETCHED], digest.unresolved
+    if not unresolved:
+        return f"Fetched all {attempted:,} missing frames. {summary_line(digest)}", True
+    if not fetched:
+        return f"Could not fetch any of the {attempted:,} missing frames: the activity log says why.", False
+    text = f"Fetched {fetched:,} of {attempted:,} missing frames; {unresolved:,} could not be fetched (see the log)."
+    return text, True
+
+
+def fetch_log_lines(slots: list[SlotResult]) -> list[tuple[str, str]]:
+    """Activity-log lines ``(level, text)`` after a fetch: where frames came from, then each distinct error."""
+    lines: list[tuple[str, str]] = []
+    sources = Counter(s.source for s in slots if s.status is SlotStatus.FETCHED and s.source is not None)
+    if sources:
+        parts = [f"{count:,} from {'the CDN' if source is Source.CDN else 'S3'}" for source, count in sources.items()]
+        lines.append(("info", f"Fetched {' and '.join(parts)}."))
+    errors = Counter(s.error for s in slots if s.status in (SlotStatus.FAILED, SlotStatus.MISSING) and s.error)
+    for error, count in errors.most_common(MAX_ERROR_LINES):
+        lines.append(("error", f"{count:,} frame(s): {error}" if count > 1 else error))
+    if len(errors) > MAX_ERROR_LINES:
+        lines.append(("error", f"... and {len(errors) - MAX_ERROR_LINES} other errors (see the CSV report)."))
+    return lines
+
+
+def user_message(exc: BaseException) -> str:
+    """A message for the user; unexpected errors are logged with their traceback (never shown)."""
+    from ..disk_guard import DiskSpaceError
+    from ..remote.base import RemoteError
+
+    if isinstance(exc, DiskSpaceError | RemoteError | ValueError):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, PermissionError):
+        return f"Permission denied: {exc.filename or exc}. Check the folder's permissions."
+    if isinstance(exc, FileNotFoundError):
+        return f"Not found: {exc.filename or exc}."
+    if isinstance(exc, NotADirectoryError):
+        return str(exc) if exc.filename is None else f"Not a folder: {exc.filename}."
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}."
+    log.error("Unexpected error", exc_info=exc)
+    return f"Unexpected error: {type(exc).__name__}: {exc}. The details were written to the application log."
