@@ -12,6 +12,8 @@ here: CONUS JPGs at 2500x1500 (a few hundred KB, rendered before timing) and Rad
 - ``CDN path``: ``ReconcileManager`` fetching the CDN frames (download to a temp file, check, decode the JPG,
   write the PNG, fsync, rename);
 - ``S3 path``: ``ReconcileManager`` fetching the S3 frames (download, NetCDF check, render to PNG, rename);
+- ``file writes only``: the transport's bodies written to new files by one thread, no network (what storing
+  the frames costs by itself);
 - the CPU cost of one JPG -> PNG conversion (one thread): JPEG decode, PNG encode, ``jpeg_to_png`` end to end.
 Prints frames/s and MB/s (downloaded bytes) for each, the CDN transport and the CDN path as fractions of the
 raw GET throughput (target >= 0.7 for the transport), and this process's peak RSS (target <= 400 MB).
@@ -186,6 +188,22 @@ async def cdn_transport(folder: Path, end: datetime, concurrency: int, env: dict
     return Row("CDN transport (store download + check, no PNG)", len(received), seconds, sum(received.values()))
 
 
+def file_writes(source: Path, work: Path, repeat: int = 3) -> Row:
+    """Writing the transport's bodies to new files, one thread, no network: the floor of any transport that
+    stores frames (best of ``repeat``)."""
+    bodies = [p.read_bytes() for p in sorted(source.iterdir())]
+    best = float("inf")
+    for i in range(repeat):
+        folder = work / f"writes-{i}"
+        folder.mkdir()
+        started = time.perf_counter()
+        for n, body in enumerate(bodies):
+            with (folder / f"{n}.jpg").open("wb") as fh:
+                fh.write(body)
+        best = min(best, time.perf_counter() - started)
+    return Row("file writes only (same bytes, new files, no network)", len(bodies), best, sum(map(len, bodies)))
+
+
 def conversion_cost(jpg: bytes, work: Path, repeat: int = 7) -> dict[str, float]:
     """Median milliseconds, one thread: JPEG decode (Pillow), PNG encode (the project's writer), jpeg_to_png."""
     (work / "one.jpg").write_bytes(jpg)
@@ -268,6 +286,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
             rows = asyncio.run(run(info, args.concurrency, Path(tmp)))
             rss = peak_rss_mb()  # the fetches' peak, before the single-thread conversion timing below
+            writes = file_writes(Path(tmp) / "transport-0", Path(tmp))
             cost = conversion_cost(next((Path(tmp) / "transport-0").iterdir()).read_bytes(), Path(tmp))
     finally:
         if child.stdin is not None:
@@ -281,11 +300,14 @@ def main() -> int:
     print(f"fetch benchmark: {args.cdn_frames} CDN frames {CDN_SIZE[0]}x{CDN_SIZE[1]}, {args.s3_frames} S3 frames "
           f"{NC_SHAPE[0]}x{NC_SHAPE[1]}, concurrency {args.concurrency}")  # fmt: skip
     print("| path | frames | seconds | frames/s | MB/s | / raw GET |\n|---|---:|---:|---:|---:|---:|")
-    for row in (raw, transport, cdn, s3):
+    for row in (raw, transport, writes, cdn, s3):
         share = f"{row.mbps / raw.mbps:.3f}" if row.name.startswith("CDN") else ""
         print(f"| {row.name} | {row.frames} | {row.seconds:.2f} | {row.fps:.1f} | {row.mbps:.1f} | {share} |")
     ratio = transport.mbps / raw.mbps
     print(f"CDN transport / raw GET throughput: {ratio:.2f} (target >= 0.7) {'OK' if ratio >= 0.7 else 'MISSED'}")
+    extra = (transport.seconds - raw.seconds - writes.seconds) / transport.frames * 1000
+    print(f"raw GET + file writes: {raw.seconds + writes.seconds:.2f} s; CDN transport: {transport.seconds:.2f} s "
+          f"(the store's own cost beyond both: {extra:.2f} ms per frame)")  # fmt: skip
     print(f"CDN path (with JPG -> PNG) / raw GET throughput: {cdn.mbps / raw.mbps:.3f}")
     print("one JPG -> PNG conversion, one thread, median ms: " + ", ".join(f"{k} {v:.0f}" for k, v in cost.items()))
     print(f"peak RSS of this process: {rss:.0f} MB (target <= 400 MB) {'OK' if rss <= 400 else 'MISSED'}")
