@@ -1,0 +1,71 @@
+"""Satellites, sectors, scan schedules and every file-name / key / URL pattern (parse + build).
+
+Pure: no I/O, no Qt. Every datetime returned is timezone-aware UTC; naive input is taken as UTC.
+One import path for all of it (``goesvfi.integrity_check.time_index``); the parts live in
+``satellites`` (satellites, sectors, schedules), ``slots`` (expected times, interval detection) and
+``names`` (canonical PNG, STAR CDN, NOAA L1b / S3 and legacy names).
+"""
+
+from .names import (
+    CDN_INDEX_RE,
+    CDN_SIZES,
+    DEFAULT_CDN_SIZE,
+    DEFAULT_CDN_URL,
+    NameKind,
+    ParsedName,
+    canonical_name,
+    cdn_dir_url,
+    cdn_filename,
+    cdn_url,
+    check_cdn_size,
+    format_noaa_time,
+    matches,
+    noaa_filename,
+    parse_canonical,
+    parse_cdn,
+    parse_legacy,
+    parse_name,
+    parse_noaa,
+    parse_noaa_time,
+    parse_size,
+    s3_hour_prefix,
+    s3_key,
+)
+from .satellites import DEFAULT_BAND, EPOCH, MODE6_START, SatellitePattern, Sector, check_band, iso_z, to_utc
+from .slots import detect_interval, expected_slots
+
+__all__ = [
+    "CDN_INDEX_RE",
+    "CDN_SIZES",
+    "DEFAULT_BAND",
+    "DEFAULT_CDN_SIZE",
+    "DEFAULT_CDN_URL",
+    "EPOCH",
+    "MODE6_START",
+    "NameKind",
+    "ParsedName",
+    "SatellitePattern",
+    "Sector",
+    "canonical_name",
+    "cdn_dir_url",
+    "cdn_filename",
+    "cdn_url",
+    "check_band",
+    "check_cdn_size",
+    "detect_interval",
+    "expected_slots",
+    "format_noaa_time",
+    "iso_z",
+    "matches",
+    "noaa_filename",
+    "parse_canonical",
+    "parse_cdn",
+    "parse_legacy",
+    "parse_name",
+    "parse_noaa",
+    "parse_noaa_time",
+    "parse_size",
+    "s3_hour_prefix",
+    "s3_key",
+    "to_utc",
+]
