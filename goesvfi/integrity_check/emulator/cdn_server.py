@@ -258,15 +258,15 @@ class CdnServer:
         return self
 
     def _run(self, ready: threading.Event, errors: list[BaseException]) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._serve(ready))
-        except BaseException as exc:  # reported to start()
-            errors.append(exc)
-        finally:
-            ready.set()
-            loop.close()
+        # asyncio.Runner cancels what is still pending (stalled handlers) before it closes the loop.
+        with asyncio.Runner() as runner:
+            self._loop = runner.get_loop()
+            try:
+                runner.run(self._serve(ready))
+            except BaseException as exc:  # reported to start()
+                errors.append(exc)
+            finally:
+                ready.set()
 
     async def _serve(self, ready: threading.Event) -> None:
         app = web.Application()
