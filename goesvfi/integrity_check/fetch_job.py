@@ -14,7 +14,7 @@ import functools
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -212,7 +212,7 @@ class FetchJob:
             state = f"fetched from {_STORE_NAME[result.source]}"
         else:
             state = result.status.value
-        self._report(f"{final.name}: {state}", final.name)
+        self._report(f"{final.name}: {state}", final.name, result)
 
     async def _fetch_slot(self, slot: datetime, final: Path, result: SlotResult) -> None:
         if self.guard.tripped is not None:
@@ -298,8 +298,10 @@ class FetchJob:
             if result.status is SlotStatus.MISSING:
                 result.source, result.error = None, reason
 
-    def _report(self, message: str, current: str | None = None) -> None:
-        self.progress(Progress(self._done, self._total, Stage.FETCH, message, current))
+    def _report(self, message: str, current: str | None = None, result: SlotResult | None = None) -> None:
+        """``result``: a slot just finished; the report carries a copy of its final result (see Progress)."""
+        final = None if result is None else replace(result)
+        self.progress(Progress(self._done, self._total, Stage.FETCH, message, current, result=final))
 
     def _summary(self) -> str:
         fetched = sum(r.status is SlotStatus.FETCHED for r in self.results.values())

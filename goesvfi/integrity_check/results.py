@@ -25,7 +25,11 @@ class Stage(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """One progress report from the core. ``file_done``/``file_total`` are bytes of ``current_file``."""
+    """One progress report from the core. ``file_done``/``file_total`` are bytes of ``current_file``.
+
+    ``result``: a fetch reports each slot's final result (fetched, failed, found present, not attempted) as
+    soon as that slot is done, so a view can update its row before the whole fetch ends.
+    """
 
     done: int
     total: int
@@ -34,6 +38,7 @@ class Progress:
     current_file: str | None = None
     file_done: int = 0
     file_total: int | None = None
+    result: SlotResult | None = None
 
     @property
     def fraction(self) -> float:
