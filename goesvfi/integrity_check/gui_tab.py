@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import numpy as np
 from PyQt6.QtCore import QItemSelection, QItemSelectionModel, Qt, pyqtSignal
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableView, QWidget
@@ -127,6 +128,7 @@ class IntegrityCheckTab(QWidget):
         vm.log_added.connect(self._append_log)
         vm.progress_changed.connect(self._render_progress)
         vm.results_changed.connect(self._render_results)
+        vm.slots_updated.connect(self._render_slot_updates)
         vm.disk_space_changed.connect(self._render_disk)
         vm.task_finished.connect(lambda title, message, _s: self.notifier.notify(title, message))
         self.notifier.fallback.connect(lambda text: self._render_status(text, error=False))
@@ -272,6 +274,12 @@ class IntegrityCheckTab(QWidget):
         cutoff = self.view_model.cdn_cutoff()
         ui.timeline.set_marker(cutoff, "CDN cutoff (older frames come from S3)")
         ui.summary.setText(summary_html(digest))
+
+    def _render_slot_updates(self, digest: ResultsDigest, changed: np.ndarray) -> None:
+        """Slots a running fetch finished: their rows, the timeline and the summary, without a reset."""
+        self.model.update_slots(digest.slots, changed)
+        self.ui.timeline.update_statuses(changed, digest.statuses[changed])
+        self.ui.summary.setText(summary_html(digest))
 
     def _render_disk(self, disk: DiskSpace) -> None:
         label = self.ui.disk

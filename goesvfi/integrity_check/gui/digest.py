@@ -58,6 +58,50 @@ def unresolved_scan(scan: ScanResult, slots: list[SlotResult]) -> ScanResult:
     )
 
 
+def update_digest(digest: ResultsDigest, results: list[SlotResult]) -> tuple[ResultsDigest, np.ndarray] | None:
+    """``digest`` with ``results`` (slots a running fetch finished) in place of its slots of the same time,
+    satellite, sector and band, and the positions that changed (ascending); None when none matched.
+
+    A new digest (the old one may still be on screen); times and step stay. Cheap enough for the GUI thread at
+    100,000 slots: a list copy, a few numpy passes, and one Gap per gap.
+    """
+    slots = digest.slots
+    if not slots or not results:
+        return None
+    keys = np.fromiter((r.timestamp.timestamp() for r in results), dtype=np.float64, count=len(results))
+    positions = np.searchsorted(digest.times, keys).tolist()
+    index = {status: i for i, status in enumerate(STATUS_ORDER)}
+    new_slots = list(slots)
+    statuses = digest.statuses.copy()
+    changed: list[int] = []
+    for result, i in zip(results, positions, strict=True):
+        if i >= len(slots):
+            continue
+        old = slots[i]
+        if (old.timestamp, old.satellite, old.sector, old.band) == (
+            result.timestamp,
+            result.satellite,
+            result.sector,
+            result.band,
+        ):
+            new_slots[i] = result
+            statuses[i] = index[result.status]
+            changed.append(i)
+    if not changed:
+        return None
+    tally = np.bincount(statuses, minlength=len(STATUS_ORDER))
+    counts = {status: int(tally[i]) for i, status in enumerate(STATUS_ORDER)}
+    bad = np.isin(statuses, [index[SlotStatus.MISSING], index[SlotStatus.FAILED]]).astype(np.int8)
+    edges = np.diff(np.concatenate(([0], bad, [0])))
+    firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    gaps = [
+        Gap(new_slots[a].timestamp, new_slots[b].timestamp, b - a + 1)
+        for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True)
+    ]
+    updated = ResultsDigest(new_slots, digest.times, statuses, counts, gaps, digest.step)
+    return updated, np.unique(np.asarray(changed, dtype=np.intp))
+
+
 def digest_slots(slots: list[SlotResult]) -> ResultsDigest:
     times = np.fromiter((s.timestamp.timestamp() for s in slots), dtype=np.float64, count=len(slots))
     index = {status: i for i, status in enumerate(STATUS_ORDER)}

@@ -2,19 +2,22 @@
 
 One command task at a time (scan, fetch, export) plus background tasks (folder detection, disk space), and
 progress throttling: the core's callback may run on a worker thread, so :meth:`TaskRunner.report` only stores
-the latest report and a 20 Hz timer on the GUI thread publishes it as the ``progress`` signal.
+the latest report and a 20 Hz timer on the GUI thread publishes it as the ``progress`` signal. Reports that
+carry a slot's final result (``Progress.result``) are not lost to the throttling: the results are queued and
+published in batches (``results`` signal) with the same timer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from ..results import Progress
+from ..results import Progress, SlotResult
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_MS = 50  # at most 20 progress updates per second
@@ -23,6 +26,7 @@ Work = Callable[[], Coroutine[Any, Any, None]]
 
 class TaskRunner(QObject):
     progress = pyqtSignal(object)  # the latest Progress, at most every PROGRESS_INTERVAL_MS
+    results = pyqtSignal(object)  # list[SlotResult]: slots finished since the last batch, in report order
 
     def __init__(self, parent: QObject | None = None, loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(parent)
@@ -31,6 +35,7 @@ class TaskRunner(QObject):
         self._background: set[asyncio.Task[None]] = set()
         self._pending: Progress | None = None
         self._shown: Progress | None = None
+        self._finished: deque[SlotResult] = deque()  # append / popleft are safe across threads
         self._timer = QTimer(self)
         self._timer.setInterval(PROGRESS_INTERVAL_MS)
         self._timer.timeout.connect(self._flush)
@@ -62,18 +67,28 @@ class TaskRunner(QObject):
         loop = self.loop()
         if loop is None:
             return False
-        self._pending = self._shown = None
         self._command = loop.create_task(self._run_command(work))
-        self._timer.start()
+        self.begin_progress()
         return True
 
     async def _run_command(self, work: Work) -> None:
         try:
             await work()
         finally:
-            self._timer.stop()
-            self._pending = self._shown = None
+            self.end_progress()
             self._command = None
+
+    def begin_progress(self) -> None:
+        """Start publishing reports (a command does it itself; an Auto-fetch cycle calls it)."""
+        self._pending = self._shown = None
+        self._finished.clear()
+        self._timer.start()
+
+    def end_progress(self) -> None:
+        """Stop publishing; reports not published yet are dropped (the caller publishes the final results)."""
+        self._timer.stop()
+        self._pending = self._shown = None
+        self._finished.clear()
 
     def spawn(self, work: Work, on_error: Callable[[Exception], None]) -> asyncio.Task[None] | None:
         """A background task whose failure goes to ``on_error``; None (skipped) outside an event loop."""
@@ -102,10 +117,17 @@ class TaskRunner(QObject):
         return True
 
     def report(self, progress: Progress) -> None:
-        """The core's progress callback: any thread; only stores the report."""
+        """The core's progress callback: any thread; only stores the report (and queues its slot result)."""
+        if progress.result is not None:
+            self._finished.append(progress.result)
         self._pending = progress
 
     def _flush(self) -> None:
+        if self._finished:
+            batch = []
+            while self._finished:
+                batch.append(self._finished.popleft())
+            self.results.emit(batch)
         pending = self._pending
         if pending is not None and pending is not self._shown:
             self._shown = pending

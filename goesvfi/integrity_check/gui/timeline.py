@@ -72,6 +72,16 @@ class TimelineWidget(QWidget):
             self.reset_zoom()
         self.update()
 
+    def update_statuses(self, positions: np.ndarray, statuses: np.ndarray) -> None:
+        """New statuses (indices into ``STATUS_ORDER``) for the slots at ``positions``, e.g. while a fetch runs;
+        zoom and selection stay."""
+        positions = np.asarray(positions, dtype=np.intp)
+        if positions.size == 0 or int(positions.max()) >= self._codes.size:
+            return
+        self._codes[positions] = _LUT[np.asarray(statuses, dtype=np.intp)]
+        self._counts = {status: int(np.count_nonzero(self._codes == _CODE[status])) for status in SlotStatus}
+        self.update()
+
     def clear(self) -> None:
         self.set_data(np.zeros(0), np.zeros(0, np.uint8))
 

@@ -20,7 +20,7 @@ from ..results import Progress, ScanResult, SlotResult
 from ..settings import FetchSettings
 from ..time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
 from . import messages
-from .digest import ResultsDigest
+from .digest import ResultsDigest, update_digest
 from .preferences import Preferences, env_locked, load_enum, load_preferences, load_value
 from .task_runner import TaskRunner
 
@@ -55,6 +55,7 @@ class ViewModelState(QObject):
     log_added = pyqtSignal(str, str)  # level ("info", "warning", "error"), message
     progress_changed = pyqtSignal(object)  # Progress | None (throttled)
     results_changed = pyqtSignal(object)  # ResultsDigest | None
+    slots_updated = pyqtSignal(object, object)  # ResultsDigest, positions that changed (np.ndarray): live fetch
     disk_space_changed = pyqtSignal(object)  # DiskSpace
     preferences_changed = pyqtSignal()
     error_occurred = pyqtSignal(str)
@@ -76,6 +77,7 @@ class ViewModelState(QObject):
         self._now = now or (lambda: datetime.now(UTC))
         self._disk_free = disk_free or (lambda path: shutil.disk_usage(path).free)
         self._runner = TaskRunner(self, loop)
+        self._runner.results.connect(self._apply_slot_results)
         self._prefs = load_preferences(self._qsettings)
         end = self.now().replace(second=0, microsecond=0)
         self._directory = str(load_value(self._qsettings, "ui/directory", ""))
@@ -207,6 +209,15 @@ class ViewModelState(QObject):
         self._scan, self._digest, self._scan_dir = scan, digest, folder
         self.results_changed.emit(digest)
         self.state_changed.emit()
+
+    def _apply_slot_results(self, results: list[SlotResult]) -> None:
+        """Slots a running fetch finished: update the shown results in place (rows, timeline, counts)."""
+        if self._digest is None:
+            return
+        updated = update_digest(self._digest, results)
+        if updated is not None:
+            self._digest = updated[0]
+            self.slots_updated.emit(*updated)
 
     def _set_status(self, text: str) -> None:
         self._status = text
