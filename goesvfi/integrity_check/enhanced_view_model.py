@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QObject, QSettings, QTimer
+from PyQt6.QtCore import QObject, QSettings
 
 from .gui import messages
-from .gui.core_session import CoreSession, ManagerFactory
+from .gui.auto_fetch import AutoFetchModel
+from .gui.core_session import ManagerFactory
 from .gui.digest import (
     FETCH_MODULES,
     SCAN_MODULES,
@@ -34,17 +35,21 @@ from .gui.preferences import (
     save_preferences,
     save_values,
 )
-from .gui.view_state import DiskSpace, Task, ViewModelState
+from .gui.view_state import DiskSpace, Task
 from .results import Progress, ScanResult, SlotResult, Stage
 from .time_index import SatellitePattern, Sector, to_utc
 
-DISK_INTERVAL_MS = 2000
+__all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
+
 LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
 Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
 
 
-class EnhancedViewModel(ViewModelState):
-    """State, inputs and commands of the tab (see the module docstring)."""
+class EnhancedViewModel(AutoFetchModel):
+    """State, inputs and commands of the tab (see the module docstring); Auto-fetch comes from AutoFetchModel.
+
+    ``now`` and ``sleep`` are the clock and the wait between Auto-fetch cycles (tests inject both).
+    """
 
     def __init__(
         self,
@@ -56,15 +61,13 @@ class EnhancedViewModel(ViewModelState):
         now: Callable[[], datetime] | None = None,
         disk_free: Callable[[Path], int] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
-        super().__init__(parent, settings, now, disk_free, loop)
+        super().__init__(parent, settings, now, disk_free, loop, cache_path=cache_path,
+                         manager_factory=manager_factory, sleep=sleep)  # fmt: skip
         self._runner.progress.connect(self._publish_progress)
-        self._core = CoreSession(cache_path, manager_factory, self._now, self._disk_free)
         self._detect_task: asyncio.Task[None] | None = None
         self._logged = ""
-        self._disk_timer = QTimer(self)
-        self._disk_timer.setInterval(DISK_INTERVAL_MS)
-        self._disk_timer.timeout.connect(self.refresh_disk_space)
 
     # ---- inputs -------------------------------------------------------------------------------------
 
@@ -75,6 +78,7 @@ class EnhancedViewModel(ViewModelState):
             return
         self._directory = directory
         save_values(self._qsettings, {"ui/directory": directory})
+        self._auto_inputs_changed()
         if self._digest is not None and not self.busy:
             self._set_results(None, None)
         self.directory_selected.emit(directory)
@@ -125,18 +129,22 @@ class EnhancedViewModel(ViewModelState):
     def set_satellite(self, satellite: SatellitePattern) -> None:
         self._satellite = satellite
         save_values(self._qsettings, {"ui/satellite": satellite.value})
+        self._auto_inputs_changed()
 
     def set_sector(self, sector: Sector) -> None:
         self._sector = sector
         save_values(self._qsettings, {"ui/sector": sector.value})
+        self._auto_inputs_changed()
 
     def set_band(self, band: int) -> None:
         self._band = int(band)
         save_values(self._qsettings, {"ui/band": self._band})
+        self._auto_inputs_changed()
 
     def set_interval(self, minutes: int) -> None:
         self._interval = max(0, int(minutes))
         save_values(self._qsettings, {"ui/interval": self._interval})
+        self._auto_inputs_changed()
 
     def set_preferences(self, prefs: Preferences) -> None:
         self._prefs = prefs
@@ -150,7 +158,7 @@ class EnhancedViewModel(ViewModelState):
     def scan(self, force_rescan: bool = False) -> bool:
         """Start a scan; False (with a message) when the inputs are not usable."""
         if self.busy:
-            self._fail("Wait for the running task to finish, or cancel it.")
+            self._fail(messages.busy(self._task_kind is Task.AUTO))
             return False
         problem = messages.input_problem(self._directory, self._start, self._end, self._satellite, self.now())
         if problem is not None:
@@ -201,32 +209,25 @@ class EnhancedViewModel(ViewModelState):
         folder = Path(self._directory)
         self._detect_task = self._spawn(lambda: self._run_detect(folder))
 
-    def refresh_disk_space(self) -> None:
-        if self._directory:
-            folder = Path(self._directory)
-            self._spawn(lambda: self._run_disk(folder))
-
     def report_exception(self, exc: BaseException) -> None:
         """The application's last-resort hook: an exception nobody caught becomes a message."""
         self._fail(user_message(exc))
 
     async def aclose(self) -> None:
-        """Cancel running work and close the stores and the cache (the application calls this on exit)."""
+        """Stop Auto-fetch (its saved state stays), cancel running work, close the stores and the cache (the
+        application calls this on exit)."""
+        await self.stop_auto_fetch()
         await self._runner.aclose()
         self._disk_timer.stop()
         await self._core.close()
 
     # ---- internals ----------------------------------------------------------------------------------
 
-    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None] | None:
-        """A background task (detection, disk space) whose failures become a message, never a traceback."""
-        return self._runner.spawn(work, lambda exc: self._fail(user_message(exc)))
-
     def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> bool:
         self._task_kind, self._last_error, self._logged = kind, None, ""
         if not self._runner.start(lambda: self._guard(kind, title, work)):
             self._task_kind = Task.IDLE
-            self._fail("The Integrity Check needs a running qasync event loop (see INTEGRATION.md).")
+            self._fail(messages.NO_EVENT_LOOP)
             return False
         self._disk_timer.start()
         self.state_changed.emit()
@@ -312,17 +313,6 @@ class EnhancedViewModel(ViewModelState):
         if found:
             self._log("info", f"Detected {', '.join(found)} from {guess.files:,} file names.")
             self.inputs_changed.emit()
-
-    async def _run_disk(self, directory: Path) -> None:
-        threshold = self._prefs.fetch.disk_threshold
-        try:
-            free: int | None = await asyncio.to_thread(self._disk_free, directory)
-        except OSError:
-            free = None
-        if str(directory) != self._directory:
-            return
-        self._disk = DiskSpace(str(directory), free, threshold)
-        self.disk_space_changed.emit(self._disk)
 
     def _publish_progress(self, progress: Progress) -> None:
         if progress.stage in (Stage.LIST, Stage.PLAN) and progress.message and progress.message != self._logged:

@@ -15,7 +15,9 @@ from PyQt6.QtCore import QItemSelection, QItemSelectionModel, Qt, pyqtSignal
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableView, QWidget
 
-from .enhanced_view_model import DiskSpace, EnhancedViewModel
+from .enhanced_view_model import DiskSpace, EnhancedViewModel, Task
+from .gui.auto_fetch import AutoFetchState
+from .gui.controls import select_data
 from .gui.digest import ResultsDigest
 from .gui.layout import TabWidgets, build_tab
 from .gui.notifications import Notifier
@@ -66,7 +68,7 @@ class IntegrityCheckTab(QWidget):
         self._shown_once = False
         self._connect()
         self._load_inputs()
-        self._render_state()
+        self._render_auto(self.view_model.auto_fetch)
         self._render_status(self.view_model.status, error=False)
 
     def showEvent(self, event: QShowEvent | None) -> None:
@@ -115,6 +117,9 @@ class IntegrityCheckTab(QWidget):
         ui.cancel.clicked.connect(vm.cancel)
         ui.export.clicked.connect(self._export)
         ui.settings.clicked.connect(self.open_settings)
+        ui.auto_check.toggled.connect(vm.set_auto_fetch)
+        ui.auto_period.currentIndexChanged.connect(lambda _i: vm.set_auto_fetch_period(ui.auto_period.currentData()))
+        ui.auto_window.currentIndexChanged.connect(lambda _i: vm.set_auto_fetch_window(ui.auto_window.currentData()))
         ui.filter.currentIndexChanged.connect(self._apply_filter)
         ui.zoom_in.clicked.connect(ui.timeline.zoom_in)
         ui.zoom_out.clicked.connect(ui.timeline.zoom_out)
@@ -130,6 +135,7 @@ class IntegrityCheckTab(QWidget):
         vm.results_changed.connect(self._render_results)
         vm.slots_updated.connect(self._render_slot_updates)
         vm.disk_space_changed.connect(self._render_disk)
+        vm.auto_fetch_changed.connect(self._render_auto)
         vm.task_finished.connect(lambda title, message, _s: self.notifier.notify(title, message))
         self.notifier.fallback.connect(lambda text: self._render_status(text, error=False))
         vm.directory_selected.connect(self.directory_selected)
@@ -215,15 +221,37 @@ class IntegrityCheckTab(QWidget):
         ui.fetch.setEnabled(vm.can_fetch)
         ui.cancel.setEnabled(vm.can_cancel)
         ui.export.setEnabled(vm.can_export)
-        for widget in (ui.directory, ui.browse, ui.detect, ui.satellite, ui.sector, ui.band, ui.interval,
-                       ui.start, ui.end, ui.preset_day, ui.preset_week, ui.settings):  # fmt: skip
+        archive = idle and not vm.auto_fetch.enabled  # Auto-fetch keeps this folder: untick it to change it
+        widgets: tuple[QWidget, ...] = (ui.start, ui.end, ui.preset_day, ui.preset_week, ui.settings)
+        for widget in widgets:
             widget.setEnabled(idle)
+        widgets = (ui.directory, ui.browse, ui.detect, ui.satellite, ui.sector, ui.band, ui.interval)
+        for widget in widgets:
+            widget.setEnabled(archive)
+        for combo in (ui.auto_period, ui.auto_window):
+            combo.setEnabled(vm.task is not Task.AUTO)
         if idle:
             ui.progress.setRange(0, 1)
             ui.progress.setValue(0)
             ui.progress.setFormat("Idle")
             ui.current_file.setText("")
             ui.file_progress.hide()
+
+    def _render_auto(self, state: AutoFetchState) -> None:
+        ui = self.ui
+        for widget in (ui.auto_check, ui.auto_period, ui.auto_window):
+            widget.blockSignals(True)
+        try:
+            ui.auto_check.setChecked(state.enabled)
+            select_data(ui.auto_period, state.period_minutes)
+            select_data(ui.auto_window, state.window_hours)
+        finally:
+            for widget in (ui.auto_check, ui.auto_period, ui.auto_window):
+                widget.blockSignals(False)
+        text = state.describe()
+        ui.auto_status.setText(text)
+        ui.auto_status.setToolTip(text if state.last is None else f"{text}\n\nLast cycle: {state.last.summary()}")
+        self._render_state()
 
     def _render_status(self, text: str, *, error: bool) -> None:
         label = self.ui.status

@@ -8,6 +8,7 @@ from PyQt6.QtCore import QDate, QDateTime, QTime, QTimeZone
 from PyQt6.QtWidgets import QComboBox, QDateTimeEdit, QSpinBox, QWidget
 
 from ..time_index import SatellitePattern, Sector
+from .auto_fetch import PERIOD_CHOICES, WINDOW_CHOICES
 from .style import UTC_DISPLAY_FORMAT
 
 
@@ -77,6 +78,24 @@ def interval_spin() -> QSpinBox:
     spin.setSpecialValueText("Auto")
     spin.setToolTip("Minutes between frames. Auto detects it from the files (else the sector's schedule).")
     return spin
+
+
+def auto_period_combo() -> QComboBox:
+    combo = QComboBox()
+    combo.setObjectName("autoFetchPeriod")
+    for minutes in PERIOD_CHOICES:
+        combo.addItem(f"{minutes} min", minutes)
+    combo.setToolTip("How often Auto-fetch checks the window (on the clock: every 10 min runs at :00, :10 ...).")
+    return combo
+
+
+def auto_window_combo() -> QComboBox:
+    combo = QComboBox()
+    combo.setObjectName("autoFetchWindow")
+    for hours in WINDOW_CHOICES:
+        combo.addItem(f"{hours} h" if hours < 48 else f"{hours // 24} days", hours)
+    combo.setToolTip("The trailing window Auto-fetch keeps complete (up to 20 minutes ago: NOAA publishes late).")
+    return combo
 
 
 def select_data(combo: QComboBox, data: object) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -29,7 +30,15 @@ from PyQt6.QtWidgets import (
 )
 
 from ..results import SlotStatus
-from .controls import UtcDateTimeEdit, band_spin, interval_spin, satellite_combo, sector_combo
+from .controls import (
+    UtcDateTimeEdit,
+    auto_period_combo,
+    auto_window_combo,
+    band_spin,
+    interval_spin,
+    satellite_combo,
+    sector_combo,
+)
 from .timeline import TimelineWidget
 
 
@@ -51,6 +60,10 @@ class TabWidgets:
     cancel: QPushButton
     export: QPushButton
     settings: QPushButton
+    auto_check: QCheckBox
+    auto_period: QComboBox
+    auto_window: QComboBox
+    auto_status: QLabel
     summary: QLabel
     timeline: TimelineWidget
     zoom_in: QToolButton
@@ -108,6 +121,10 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         cancel=_button("Cancel", "cancelButton", "Stop the running scan or fetch. Nothing half-written is left."),
         export=_button("Export CSV...", "exportButton", "Save a report with one row per expected frame."),
         settings=_button("Settings...", "settingsButton", "Endpoints, CDN size and cutoff, downloads, colours."),
+        auto_check=QCheckBox("Auto-fetch"),
+        auto_period=auto_period_combo(),
+        auto_window=auto_window_combo(),
+        auto_status=QLabel(),
         summary=QLabel("No results yet: Scan shows which frames the folder lacks."),
         timeline=TimelineWidget(),
         zoom_in=_tool("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
@@ -128,6 +145,14 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
     w.scan.setFont(bold)
     for button in (w.scan, w.fetch, w.cancel, w.export):
         button.setMinimumWidth(110)
+    _named(
+        w.auto_check,
+        "autoFetchCheck",
+        "Keep the folder's trailing window complete: check and fetch on a "
+        "schedule, while the window is open and across restarts. Untick to stop (a running cycle is cancelled).",
+    )
+    _named(w.auto_status, "autoFetchStatus")
+    w.auto_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     _named(w.summary, "summaryLabel")
     w.summary.setTextFormat(Qt.TextFormat.RichText)
     w.summary.setWordWrap(True)
@@ -209,6 +234,12 @@ def _inputs_row(w: TabWidgets) -> QHBoxLayout:
     presets.addWidget(w.preset_week)
     presets.addStretch(1)
     pgrid.addLayout(presets, 2, 1)
+    auto = QHBoxLayout()
+    auto.addWidget(w.auto_check)
+    auto.addWidget(w.auto_period)
+    auto.addWidget(w.auto_window)
+    auto.addStretch(1)
+    pgrid.addLayout(auto, 3, 0, 1, 2)
     pgrid.setColumnStretch(1, 1)
     for edit in (w.start, w.end):
         edit.setMinimumWidth(200)
@@ -223,7 +254,8 @@ def _actions_row(w: TabWidgets) -> QHBoxLayout:
     row = QHBoxLayout()
     for button in (w.scan, w.fetch, w.cancel, w.export):
         row.addWidget(button)
-    row.addStretch(1)
+    row.addSpacing(16)
+    row.addWidget(w.auto_status, 1)
     row.addWidget(w.settings)
     return row
 

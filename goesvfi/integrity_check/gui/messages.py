@@ -15,6 +15,7 @@ from .digest import ResultsDigest
 
 log = logging.getLogger(__name__)
 READY = "Choose a folder, a satellite and a time range, then Scan."
+NO_EVENT_LOOP = "The Integrity Check needs a running qasync event loop (see INTEGRATION.md)."
 MAX_ERROR_LINES = 10
 
 
@@ -24,6 +25,13 @@ def utc_text(when: datetime) -> str:
 
 def ready(directory: str) -> str:
     return f"Ready: Scan checks {directory} for missing frames." if directory else READY
+
+
+def busy(auto_fetch_cycle: bool) -> str:
+    """Why a command cannot start now."""
+    if auto_fetch_cycle:
+        return "An Auto-fetch cycle is running: wait for it to end, or turn Auto-fetch off."
+    return "Wait for the running task to finish, or cancel it."
 
 
 def input_problem(

@@ -1,6 +1,8 @@
 """The view model's state and signals: what the Integrity Check tab shows, without the commands that change it.
 
-:class:`~goesvfi.integrity_check.enhanced_view_model.EnhancedViewModel` adds the inputs and the commands.
+Also the upkeep of what is shown: live slot results from a running fetch, and the folder's free disk space.
+:class:`~.auto_fetch.AutoFetchModel` adds Auto-fetch, and
+:class:`~goesvfi.integrity_check.enhanced_view_model.EnhancedViewModel` the inputs and the commands.
 """
 
 from __future__ import annotations
@@ -8,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
-from PyQt6.QtCore import QObject, QSettings, pyqtSignal
+from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
 from ..results import Progress, ScanResult, SlotResult
 from ..settings import FetchSettings
@@ -25,6 +28,7 @@ from .preferences import Preferences, env_locked, load_enum, load_preferences, l
 from .task_runner import TaskRunner
 
 log = logging.getLogger(__name__)
+DISK_INTERVAL_MS = 2000  # free space is refreshed this often while a task runs
 
 
 class Task(Enum):
@@ -32,6 +36,7 @@ class Task(Enum):
     SCAN = "scan"
     FETCH = "fetch"
     EXPORT = "export"
+    AUTO = "auto-fetch"  # an Auto-fetch cycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,9 @@ class ViewModelState(QObject):
         self._status = messages.ready(self._directory)
         self._last_error: str | None = None
         self._disk: DiskSpace | None = None
+        self._disk_timer = QTimer(self)
+        self._disk_timer.setInterval(DISK_INTERVAL_MS)
+        self._disk_timer.timeout.connect(self.refresh_disk_space)
 
     # ---- state --------------------------------------------------------------------------------------
 
@@ -202,6 +210,28 @@ class ViewModelState(QObject):
     @property
     def can_export(self) -> bool:
         return not self.busy and self._digest is not None and bool(self._digest.slots)
+
+    # ---- upkeep ------------------------------------------------------------------------------------
+
+    def refresh_disk_space(self) -> None:
+        if self._directory:
+            folder = Path(self._directory)
+            self._spawn(lambda: self._run_disk(folder))
+
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None] | None:
+        """A background task (detection, disk space) whose failures become a message, never a traceback."""
+        return self._runner.spawn(work, lambda exc: self._fail(messages.user_message(exc)))
+
+    async def _run_disk(self, directory: Path) -> None:
+        threshold = self._prefs.fetch.disk_threshold
+        try:
+            free: int | None = await asyncio.to_thread(self._disk_free, directory)
+        except OSError:
+            free = None
+        if str(directory) != self._directory:
+            return
+        self._disk = DiskSpace(str(directory), free, threshold)
+        self.disk_space_changed.emit(self._disk)
 
     # ---- publishing -------------------------------------------------------------------------------
 
