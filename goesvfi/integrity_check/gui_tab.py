@@ -16,7 +16,7 @@ from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableView, QWidget
 
 from .enhanced_view_model import DiskSpace, EnhancedViewModel, Task
-from .gui.auto_fetch import AutoFetchState
+from .gui.auto_fetch_state import AutoFetchState
 from .gui.controls import select_data
 from .gui.digest import ResultsDigest
 from .gui.layout import TabWidgets, build_tab

@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,89 +28,20 @@ from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 from ..results import ProgressSink, SlotStatus
 from ..time_index import DEFAULT_BAND, SatellitePattern, Sector
 from . import messages
+from .auto_fetch_state import AutoFetchState, hm, load_auto_fetch, save_auto_fetch
 from .core_session import CoreSession, ManagerFactory
 from .digest import FETCH_MODULES, SCAN_MODULES, digest_slots, preload
-from .preferences import load_value, save_values
 from .view_state import Task, ViewModelState
 
 if TYPE_CHECKING:
     from ..reconcile_manager import ReconcileReport
     from ..watch import CycleResult, WatchConfig
 
+__all__ = ["AutoFetchModel", "AutoFetchState"]
+
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
-PERIOD_CHOICES = (5, 10, 15, 30, 60)  # minutes between cycles
-WINDOW_CHOICES = (1, 3, 6, 12, 24, 48, 72, 168)  # hours of the trailing window
-DEFAULT_PERIOD, DEFAULT_WINDOW = 10, 24
-KEY_ENABLED, KEY_PERIOD, KEY_WINDOW = "auto/enabled", "auto/period_minutes", "auto/window_hours"
 AUTO_MODULES = (*SCAN_MODULES, *FETCH_MODULES, "watch")
-
-
-def _hm(when: datetime) -> str:
-    return when.strftime("%H:%M")
-
-
-@dataclass(frozen=True, slots=True)
-class AutoFetchState:
-    """What the tab shows about Auto-fetch."""
-
-    enabled: bool = False
-    period_minutes: int = DEFAULT_PERIOD
-    window_hours: int = DEFAULT_WINDOW
-    running: bool = False  # a cycle runs now
-    waiting: bool = False  # a cycle is due but waits for a manual scan, fetch or export to end
-    window: tuple[datetime, datetime] | None = None  # of the running (or last) cycle
-    next_run: datetime | None = None
-    last: CycleResult | None = None
-
-    @property
-    def period(self) -> timedelta:
-        return timedelta(minutes=self.period_minutes)
-
-    @property
-    def span(self) -> timedelta:
-        return timedelta(hours=self.window_hours)
-
-    def describe(self) -> str:
-        """One line for the tab: ``Next run 01:40 UTC · last 01:30 UTC: 8 expected, 0 present, 7 fetched ...``."""
-        if not self.enabled:
-            return f"Off: when on, fetches what the last {self.window_hours} h lack every {self.period_minutes} min."
-        if self.running and self.window is not None:
-            head = f"Cycle running: {_hm(self.window[0])} - {_hm(self.window[1])} UTC"
-        elif self.waiting:
-            head = "Due: waits for the running task to end"
-        elif self.next_run is not None:
-            head = f"Next run {_hm(self.next_run)} UTC"
-        else:
-            head = "Starting ..."
-        last = self.last
-        if last is None:
-            return head
-        if last.error is not None:
-            return f"{head} · last {_hm(last.started)} UTC {'skipped' if last.busy else 'failed'}: {last.error}"
-        tail = f"{last.expected} expected, {last.present} present, {last.fetched} fetched, {last.failed} failed"
-        if last.not_attempted:
-            tail += f", {last.not_attempted} not attempted"
-        return f"{head} · last {_hm(last.started)} UTC: {tail} ({last.duration:.1f} s)"
-
-
-def load_auto_fetch(settings: QSettings) -> AutoFetchState:
-    """The saved state; values that are not among the choices fall back to the defaults."""
-    enabled = str(load_value(settings, KEY_ENABLED, "false")).lower() in ("true", "1")
-    period = int(load_value(settings, KEY_PERIOD, DEFAULT_PERIOD))  # type: ignore[call-overload]
-    window = int(load_value(settings, KEY_WINDOW, DEFAULT_WINDOW))  # type: ignore[call-overload]
-    return AutoFetchState(
-        enabled,
-        period if period in PERIOD_CHOICES else DEFAULT_PERIOD,
-        window if window in WINDOW_CHOICES else DEFAULT_WINDOW,
-    )
-
-
-def save_auto_fetch(settings: QSettings, state: AutoFetchState) -> None:
-    save_values(
-        settings,
-        {KEY_ENABLED: state.enabled, KEY_PERIOD: state.period_minutes, KEY_WINDOW: state.window_hours},
-    )
 
 
 class _CycleRunner:
@@ -380,8 +311,8 @@ class AutoFetchModel(ViewModelState):
         failed = result.error is not None and not result.busy
         self._log("info" if result.ok else "error" if failed else "warning", f"Auto-fetch: {result.summary()}")
         if failed:
-            self._fail(f"Auto-fetch cycle failed: {result.error} (next try {_hm(next_run)} UTC)")
+            self._fail(f"Auto-fetch cycle failed: {result.error} (next try {hm(next_run)} UTC)")
         else:
             self._set_status(f"Auto-fetch: {result.fetched} fetched, {result.failed} failed; "
-                             f"next run {_hm(next_run)} UTC.")  # fmt: skip
+                             f"next run {hm(next_run)} UTC.")  # fmt: skip
         self.auto_fetch_changed.emit(self._auto)

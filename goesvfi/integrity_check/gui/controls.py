@@ -8,7 +8,7 @@ from PyQt6.QtCore import QDate, QDateTime, QTime, QTimeZone
 from PyQt6.QtWidgets import QComboBox, QDateTimeEdit, QSpinBox, QWidget
 
 from ..time_index import SatellitePattern, Sector
-from .auto_fetch import PERIOD_CHOICES, WINDOW_CHOICES
+from .auto_fetch_state import PERIOD_CHOICES, WINDOW_CHOICES
 from .style import UTC_DISPLAY_FORMAT
 
 
