@@ -76,10 +76,15 @@ def _run(code: str, tmp_path: Path, timeout: float = 60) -> subprocess.Completed
 def test_main_runs_routes_stray_exceptions_to_the_tab_and_exits_cleanly(tmp_path: Path) -> None:
     result = _run(
         """
+        import sys
         from PyQt6.QtCore import QTimer
         from PyQt6.QtWidgets import QApplication
+        import goesvfi.integrity_check.app as app_module
         from goesvfi.integrity_check.app import MainWindow, main
 
+        capped = []
+        real_cap = app_module.limit_malloc_arenas
+        app_module.limit_malloc_arenas = lambda: capped.append(real_cap()) or capped[-1]
         app = QApplication(["test"])
         seen = {}
 
@@ -98,12 +103,15 @@ def test_main_runs_routes_stray_exceptions_to_the_tab_and_exits_cleanly(tmp_path
         code = main(["--directory", "/nonexistent-folder"])
         print("EXIT", code)
         print("STATUS", seen["status"])
+        print("ARENAS", capped, sys.getswitchinterval())
         """,
         tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "EXIT 0" in result.stdout
     assert "STATUS Unexpected error: RuntimeError: a slot went wrong." in result.stdout
+    capped = "[True]" if sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION") else "[False]"
+    assert f"ARENAS {capped} 0.0005" in result.stdout  # malloc arenas capped once, like fetch and watch
     settings = list((tmp_path / "config").rglob("*.conf"))
     assert settings and "geometry" in settings[0].read_text()
 
