@@ -1,7 +1,7 @@
 """pytest fixtures for the GUI tests: a qasync loop on pytest-qt's QApplication and private QSettings.
 
-Import them into a test module (``from tests.gui_fixtures import qloop, qt_settings``). Tests never touch the
-user's real settings or cache: QSettings go to an INI file under ``tmp_path`` and ``GOESVFI_CACHE_DIR``
+Registered for every test with ``pytest_plugins`` in ``tests/conftest.py``: a test just names them. Tests never
+touch the user's real settings or cache: QSettings go to an INI file under ``tmp_path`` and ``GOESVFI_CACHE_DIR``
 points there too.
 """
 

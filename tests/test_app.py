@@ -18,12 +18,11 @@ from PyQt6.QtWidgets import QTabWidget
 from goesvfi.integrity_check.app import APP_TITLE, DEFAULT_SIZE, RESOURCES, MainWindow, _prefill, parse_args
 from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
-from tests.gui_fixtures import qloop, qt_settings  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_window_hosts_the_tab_with_title_icon_and_default_size(qtbot, qt_settings, qloop) -> None:  # noqa: F811
+def test_window_hosts_the_tab_with_title_icon_and_default_size(qtbot, qt_settings, qloop) -> None:
     window = MainWindow()
     qtbot.addWidget(window)
     assert window.windowTitle() == APP_TITLE
@@ -35,7 +34,7 @@ def test_window_hosts_the_tab_with_title_icon_and_default_size(qtbot, qt_setting
     assert (window.width(), window.height()) == DEFAULT_SIZE
 
 
-def test_geometry_is_remembered(qtbot, qt_settings, qloop) -> None:  # noqa: F811
+def test_geometry_is_remembered(qtbot, qt_settings, qloop) -> None:
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
@@ -51,7 +50,7 @@ def test_geometry_is_remembered(qtbot, qt_settings, qloop) -> None:  # noqa: F81
     assert QSettings().value("integrity_check/window/geometry") is not None
 
 
-def test_command_line_prefills_the_tab(qtbot, qt_settings, qloop, tmp_path: Path) -> None:  # noqa: F811
+def test_command_line_prefills_the_tab(qtbot, qt_settings, qloop, tmp_path: Path) -> None:
     args = parse_args(["--directory", str(tmp_path), "--start", "2023-05-01T00:00", "--end", "2023-05-01T02:00Z",
                        "--satellite", "goes18", "--sector", "fd", "--band", "7", "--interval", "10"])  # fmt: skip
     window = MainWindow()

@@ -29,7 +29,6 @@ from goesvfi.integrity_check.gui.preferences import Preferences
 from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.time_index import Sector
-from tests.gui_fixtures import qloop, qt_settings  # noqa: F401 (fixtures)
 from tests.test_watch import ABSENT_EVERYWHERE, DAY, G18, frames, hm, leftovers, slots_from
 
 WINDOW1 = slots_from("00:31", 8)
@@ -75,7 +74,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_tab(qtbot, qt_settings, qloop, tmp_path: Path, folder: Path) -> Callable[[GatedClock], IntegrityCheckTab]:  # noqa: F811
+def make_tab(qtbot, qt_settings, qloop, tmp_path: Path, folder: Path) -> Callable[[GatedClock], IntegrityCheckTab]:
     def make(clock: GatedClock) -> IntegrityCheckTab:
         vm = EnhancedViewModel(cache_path=tmp_path / "cache.db", now=clock, sleep=clock.sleep)
         prefs = vm.preferences
@@ -185,7 +184,7 @@ def test_turning_it_off_during_a_fetch_cancels_cleanly(
 
 def test_the_setting_persists_and_auto_fetch_resumes_in_a_new_tab(
     qtbot,
-    qloop,  # noqa: F811
+    qloop,
     emulator: NoaaEmulator,
     make_tab: Callable[[GatedClock], IntegrityCheckTab],
     folder: Path,
@@ -237,7 +236,7 @@ def test_a_cycle_due_during_a_manual_fetch_waits_for_it(
     assert counts(tab) == (8, 5, 2, 1)
 
 
-def test_it_needs_a_folder(qtbot, qt_settings, qloop, tmp_path: Path) -> None:  # noqa: F811
+def test_it_needs_a_folder(qtbot, qt_settings, qloop, tmp_path: Path) -> None:
     vm = EnhancedViewModel(cache_path=tmp_path / "cache.db", now=lambda: hm("01:30"))
     tab = IntegrityCheckTab(view_model=vm)
     qtbot.addWidget(tab)

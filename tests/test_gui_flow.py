@@ -26,7 +26,6 @@ from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
 from goesvfi.integrity_check.report import CSV_COLUMNS
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
-from tests.gui_fixtures import qloop, qt_settings  # noqa: F401 (fixtures)
 
 START = datetime(2023, 5, 1, 0, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)
@@ -51,7 +50,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: F811
+def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     def make(now: datetime, env: dict[str, str]) -> tuple[IntegrityCheckTab, Path]:
         for name, value in env.items():
             monkeypatch.setenv(name, value)

@@ -24,7 +24,6 @@ from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
 from goesvfi.integrity_check.results import Progress, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
-from tests.gui_fixtures import qloop, qt_settings  # noqa: F401 (fixtures)
 from tests.test_gui_flow import END, GAPS, SAT, SECTOR, SLOTS, START, folder_names, write_folder
 
 
@@ -34,8 +33,8 @@ def fetched_rows(tab: IntegrityCheckTab) -> list[int]:
 
 def test_rows_turn_fetched_while_the_fetch_runs(
     qtbot,
-    qt_settings,  # noqa: F811
-    qloop,  # noqa: F811
+    qt_settings,
+    qloop,
     noaa_emulator_factory,
     tmp_path: Path,
     monkeypatch,

@@ -15,7 +15,6 @@ from goesvfi.integrity_check.gui_tab import EnhancedIntegrityCheckTab, Integrity
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.settings import GIB
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
-from tests.gui_fixtures import qloop, qt_settings  # noqa: F401 (fixtures)
 from tests.test_view_model import END, NOW, REMOVED, START, write_archive
 
 OBJECT_NAMES = [
@@ -70,7 +69,7 @@ def scan_folder(qtbot, tab: IntegrityCheckTab, folder: Path) -> None:
 
 
 @pytest.fixture
-def tab(qtbot, qt_settings, qloop, tmp_path: Path) -> IntegrityCheckTab:  # noqa: F811
+def tab(qtbot, qt_settings, qloop, tmp_path: Path) -> IntegrityCheckTab:
     return make_tab(qtbot, tmp_path)
 
 
@@ -80,7 +79,7 @@ def test_every_widget_has_its_object_name_and_the_alias_is_the_same_class(tab: I
     assert EnhancedIntegrityCheckTab is IntegrityCheckTab
 
 
-def test_a_tab_built_with_no_arguments_works(qtbot, qt_settings, qloop) -> None:  # noqa: F811
+def test_a_tab_built_with_no_arguments_works(qtbot, qt_settings, qloop) -> None:
     tab = IntegrityCheckTab()
     qtbot.addWidget(tab)
     assert isinstance(tab.view_model, EnhancedViewModel)
@@ -186,7 +185,7 @@ def test_bad_input_shows_a_clear_message_in_the_tab(qtbot, tab: IntegrityCheckTa
         assert "GOES-19 is the East satellite now" in status.text()
 
 
-def test_settings_persist_across_a_new_tab(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+def test_settings_persist_across_a_new_tab(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("GOESVFI_CDN_URL", raising=False)
     monkeypatch.setenv("GOESVFI_S3_ENDPOINT", "http://127.0.0.1:9")
     first = make_tab(qtbot, tmp_path)
@@ -220,7 +219,7 @@ def test_settings_persist_across_a_new_tab(qtbot, qt_settings, qloop, tmp_path: 
     reopened.reject()
 
 
-def test_disk_space_label_warns_when_low(qtbot, qt_settings, qloop, tmp_path: Path) -> None:  # noqa: F811
+def test_disk_space_label_warns_when_low(qtbot, qt_settings, qloop, tmp_path: Path) -> None:
     tab = make_tab(qtbot, tmp_path, disk_free=lambda _p: 200 * 1024**2)
     tab.view_model.set_directory(str(tmp_path), detect=False)
     qtbot.waitUntil(lambda: "Low disk space" in tab.ui.disk.text(), timeout=5000)

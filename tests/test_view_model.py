@@ -15,7 +15,6 @@ from goesvfi.integrity_check.gui.preferences import Preferences, load_preference
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.settings import GIB, FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
-from tests.gui_fixtures import qloop, qt_settings  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 START = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
@@ -45,7 +44,7 @@ def write_archive(
 
 
 @pytest.fixture
-def vm(qt_settings: Path, qloop, tmp_path: Path) -> EnhancedViewModel:  # noqa: F811
+def vm(qt_settings: Path, qloop, tmp_path: Path) -> EnhancedViewModel:
     model = EnhancedViewModel(cache_path=tmp_path / "cache.db", now=lambda: NOW)
     yield model
     model.deleteLater()
@@ -157,7 +156,7 @@ def test_an_unreadable_folder_is_reported(vm: EnhancedViewModel, qtbot, tmp_path
         folder.chmod(0o755)
 
 
-def test_an_unexpected_exception_becomes_a_message(qt_settings: Path, qloop, qtbot, tmp_path: Path) -> None:  # noqa: F811
+def test_an_unexpected_exception_becomes_a_message(qt_settings: Path, qloop, qtbot, tmp_path: Path) -> None:
     def broken_factory(settings: FetchSettings, cache: object) -> object:
         raise RuntimeError("the manager exploded")
 
@@ -186,7 +185,7 @@ def test_detection_picks_the_most_common_satellite_sector_and_band(
     assert (vm.satellite, vm.sector, vm.band) == (SatellitePattern.GOES_19, Sector.FULL_DISK, 13)
 
 
-def test_disk_space_warns_under_the_threshold(qt_settings: Path, qloop, qtbot, tmp_path: Path) -> None:  # noqa: F811
+def test_disk_space_warns_under_the_threshold(qt_settings: Path, qloop, qtbot, tmp_path: Path) -> None:
     free = {"bytes": 5 * GIB}
     vm = EnhancedViewModel(cache_path=tmp_path / "c.db", now=lambda: NOW, disk_free=lambda _p: free["bytes"])
     with qtbot.waitSignal(vm.disk_space_changed, timeout=5000) as blocker:
@@ -199,8 +198,8 @@ def test_disk_space_warns_under_the_threshold(qt_settings: Path, qloop, qtbot, t
 
 
 def test_preferences_persist_and_the_environment_wins_for_endpoints(
-    qt_settings: Path,  # noqa: F811
-    qloop,  # noqa: F811
+    qt_settings: Path,
+    qloop,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -228,7 +227,7 @@ def test_preferences_persist_and_the_environment_wins_for_endpoints(
     assert load_preferences(QSettings()).fetch.cdn_url == "https://mirror.example.org"
 
 
-def test_without_a_running_event_loop_a_command_says_so(qt_settings: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_without_a_running_event_loop_a_command_says_so(qt_settings: Path, tmp_path: Path) -> None:
     vm = EnhancedViewModel(cache_path=tmp_path / "c.db", now=lambda: NOW)
     vm.apply_inputs(directory=str(write_archive(tmp_path / "f")), satellite=SatellitePattern.GOES_18, start=START,
                     end=END)  # fmt: skip
