@@ -4,8 +4,10 @@
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshot.py [--out docs]
 
 Saves ``integrity_idle.png`` (folder chosen, before a scan), ``integrity_scan.png`` (after a scan with gaps,
-the longest gap selected from the timeline), ``integrity_fetch.png`` (during a fetch), ``integrity_fetched.png``
-(after it) and ``integrity_settings.png`` (the settings dialog).
+the longest gap selected from the timeline), ``integrity_fetch.png`` (during a fetch, the table filtered to the
+missing frames: rows turn Fetched as their frames are written), ``integrity_fetched.png`` (after it),
+``integrity_settings.png`` (the settings dialog) and ``integrity_auto.png`` (Auto-fetch after a cycle over
+the last 6 hours of the scenario, in a fresh copy of the folder, with the clock set to the scenario's end).
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
-from demo_data import scenario, start_emulator, write_folder
+from demo_data import BAND, SATELLITE, SECTOR, Scenario, scenario, start_emulator, write_folder
 from PyQt6.QtCore import QSettings
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.results import SlotStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,12 +71,19 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     save(window, out / "integrity_scan.png")
 
     emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=0.6))  # slow enough to catch it mid-way
+    tab.ui.filter.setCurrentIndex(1)  # missing and failed: the rows stay while they turn Fetched
     tab.ui.fetch.click()
-    await until(lambda: vm.progress is not None and vm.progress.stage.value == "fetch" and vm.progress.done >= 6)
+
+    def half_way() -> bool:
+        counts = vm.digest.counts if vm.digest is not None else {}
+        return counts.get(SlotStatus.FETCHED, 0) >= 8 and counts.get(SlotStatus.MISSING, 0) >= 8
+
+    await until(half_way)
     await asyncio.sleep(0.2)
     save(window, out / "integrity_fetch.png")
     await until(lambda: not vm.busy, seconds=180)
     emulator.cdn.clear_faults()
+    tab.ui.filter.setCurrentIndex(0)
     await asyncio.sleep(0.3)
     save(window, out / "integrity_fetched.png")
 
@@ -82,6 +93,35 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     dialog.reject()
     window.close()
     await vm.aclose()
+
+
+async def shoot_auto(out: Path, case: Scenario, folder: Path) -> None:
+    """Auto-fetch over the last 6 h of the scenario (the clock stands at its end plus the 20-minute latency)."""
+    from goesvfi.integrity_check.app import MainWindow
+    from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
+    from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
+
+    clock = case.end + timedelta(minutes=20)
+    vm = EnhancedViewModel(now=lambda: clock)
+    vm.apply_inputs(directory=str(folder), satellite=SATELLITE, sector=SECTOR, band=BAND)
+    window = MainWindow(IntegrityCheckTab(view_model=vm))
+    window.resize(1360, 880)
+    window.show()
+    tab = window.tab
+    tab.ui.auto_period.setCurrentIndex(tab.ui.auto_period.findData(10))
+    tab.ui.auto_window.setCurrentIndex(tab.ui.auto_window.findData(6))
+    tab.ui.auto_check.click()
+    await until(lambda: vm.auto_fetch.last is not None, seconds=180)
+    await until(lambda: not vm.background_busy)
+    await asyncio.sleep(0.3)
+    save(window, out / "integrity_auto.png")
+    window.close()
+    await vm.aclose()
+
+
+async def shoot_all(out: Path, case: Scenario, folder: Path, emulator: NoaaEmulator, argv: list[str]) -> None:
+    await shoot(out, folder, emulator, argv)
+    await shoot_auto(out, case, write_folder(case, folder.with_name(folder.name + "-auto")))
 
 
 def main() -> int:
@@ -105,7 +145,7 @@ def main() -> int:
         app.setOrganizationName("GOES-VFI")
         app.setApplicationName("Integrity Check screenshots")
         app.setQuitOnLastWindowClosed(False)
-        qasync.run(shoot(args.out, folder, emulator, argv))
+        qasync.run(shoot_all(args.out, case, folder, emulator, argv))
     finally:
         emulator.stop()
     return 0

@@ -266,3 +266,15 @@ def test_the_table_model_filters_and_sorts_100000_rows(qapp) -> None:
     model.sort(ResultsTableModel.TIME, Qt.SortOrder.DescendingOrder)
     assert model.data(model.index(0, 0)) == (first + timedelta(minutes=5 * 99_999)).strftime("%Y-%m-%d %H:%M:%S")
     assert model.view_rows(99_990, 99_999) == [(0, 9)]
+
+
+def test_the_summary_counts_a_lone_missing_frame_in_the_singular() -> None:
+    from goesvfi.integrity_check.gui.digest import digest_slots
+    from goesvfi.integrity_check.gui_tab import summary_html
+    from goesvfi.integrity_check.results import SlotResult
+
+    first = START + timedelta(minutes=1)
+    slots = [SlotResult(first + timedelta(minutes=5 * i), SatellitePattern.GOES_18, Sector.CONUS, 13, status)
+             for i, status in enumerate([SlotStatus.PRESENT, SlotStatus.MISSING, SlotStatus.PRESENT])]  # fmt: skip
+    summary = summary_html(digest_slots(slots))
+    assert "1 gap, longest <b>5 min</b> (1 frame from 2026-11-27 00:06 UTC)" in summary

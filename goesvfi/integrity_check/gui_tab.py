@@ -343,8 +343,9 @@ def summary_html(digest: ResultsDigest) -> str:
         parts.append("No gaps")
     else:
         span = format_duration(gap.duration + timedelta(seconds=digest.step))
+        frames = f"{gap.count:,} frame{'s' if gap.count != 1 else ''}"
         parts.append(f"{len(digest.gaps):,} gap{'s' if len(digest.gaps) != 1 else ''}, longest <b>{span}</b>"
-                     f" ({gap.count:,} frames from {gap.start:%Y-%m-%d %H:%M} UTC)")  # fmt: skip
+                     f" ({frames} from {gap.start:%Y-%m-%d %H:%M} UTC)")  # fmt: skip
     return " &nbsp;·&nbsp; ".join(parts)
 
 
