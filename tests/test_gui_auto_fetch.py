@@ -14,6 +14,7 @@ The injected sleep waits until the test releases it, then moves the clock on by 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -262,3 +263,22 @@ def test_a_host_changing_the_folder_moves_auto_fetch_to_it(
     assert frames(other) == frames(folder) == WINDOW1 - {ABSENT_EVERYWHERE}
     assert tab.ui.directory.text() == str(other) and vm.auto_fetch.enabled
     assert "Auto-fetch follows the new folder and archive settings." in tab.ui.log.toPlainText()
+
+
+def test_a_watch_process_keeping_the_folder_turns_it_off_with_its_pid(
+    qtbot, emulator: NoaaEmulator, make_tab: Callable[[GatedClock], IntegrityCheckTab], folder: Path
+) -> None:
+    from goesvfi.integrity_check.folder_lock import WATCH_LOCK, FolderLock
+
+    watcher = FolderLock(folder, name=WATCH_LOCK, purpose="watch")  # as `goesvfi-integrity watch` holds it
+    watcher.acquire()
+    try:
+        tab = make_tab(GatedClock(hm("01:30")))
+        tab.ui.auto_check.click()
+        qtbot.waitUntil(lambda: not tab.view_model.auto_fetch_active, timeout=10000)
+    finally:
+        watcher.release()
+    status = tab.ui.status.text()
+    assert status.startswith("Auto-fetch is off: ") and f"PID {os.getpid()}" in status, status
+    assert not tab.ui.auto_check.isChecked() and saved()[0] == "false"
+    assert frames(folder) == set() and emulator.cdn.request_count("*.jpg") == 0
