@@ -130,3 +130,14 @@ def test_python_m_goesvfi_starts_the_window_and_sigterm_quits_cleanly(tmp_path: 
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+def test_without_a_display_the_window_says_so_instead_of_aborting(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "goesvfi"], cwd=ROOT, env=env | {"GOESVFI_CACHE_DIR": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    if sys.platform in ("darwin", "win32"):
+        pytest.skip("desktop platforms always have a display")
+    assert done.returncode == 2
+    assert "no display to open the window on" in done.stderr and "xvfb-run" in done.stderr
+    assert "Traceback" not in done.stderr and "qt.qpa" not in done.stderr

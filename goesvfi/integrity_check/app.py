@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
@@ -27,6 +28,7 @@ from PyQt6.QtCore import QByteArray, QSettings, QSocketNotifier, QTimer, pyqtSig
 from PyQt6.QtGui import QCloseEvent, QIcon
 from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
+from .cli import PROG, has_display
 from .gui_tab import IntegrityCheckTab
 from .malloc_tuning import limit_malloc_arenas
 from .time_index import SatellitePattern, Sector, to_utc
@@ -204,6 +206,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     import qasync
 
     args = parse_args(argv or [])
+    if QApplication.instance() is None and not (has_display() or os.environ.get("QT_QPA_PLATFORM")):
+        print(
+            f"{PROG}: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
+            f"desktop session or under xvfb-run, or use the command line: {PROG} scan|fetch|watch --help",
+            file=sys.stderr,
+        )
+        return 2
     configure_runtime()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "goesvfi-integrity"])

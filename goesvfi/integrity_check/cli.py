@@ -279,7 +279,8 @@ def run_gui(ns: argparse.Namespace) -> int:
     return int(app.main(list(ns.gui_args)) or 0)
 
 
-def _has_display() -> bool:
+def has_display() -> bool:
+    """Whether this is a desktop session (macOS, Windows, or DISPLAY / WAYLAND_DISPLAY set)."""
     return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
@@ -303,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status. No arguments: the window if a display exists, else help."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    if not argv and not _has_display():
+    if not argv and not has_display():
         parser.print_help()
         return 0
     try:
