@@ -59,7 +59,7 @@ def start_emulator(case: Scenario, nc_shape: tuple[int, int] = (300, 500)) -> No
 
 
 def write_folder(case: Scenario, folder: Path) -> Path:
-    """Small placeholder PNGs (grey, with their time written on them) for every slot except the gaps."""
+    """The archive the demo starts from: a small grey PNG (its time written on it) for every slot but the gaps."""
     folder.mkdir(parents=True, exist_ok=True)
     gaps = set(case.gaps)
     for slot in case.slots:
