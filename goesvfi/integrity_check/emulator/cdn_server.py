@@ -25,6 +25,7 @@ from aiohttp import web
 
 from ..time_index import CDN_SIZES, SatellitePattern, Sector, cdn_filename, parse_cdn, to_utc
 from .cdn_frames import FrameCache
+from .faults import fault_due
 
 
 class FaultKind(Enum):
@@ -56,13 +57,7 @@ class Fault:
     def _fires(self, path: str) -> bool:
         if not fnmatch.fnmatchcase(path, self.path):
             return False
-        if self.times is not None and self.applied >= self.times:
-            return False
-        self.seen += 1
-        if self.seen % max(1, self.every):
-            return False
-        self.applied += 1
-        return True
+        return fault_due(self)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ..time_index import MODE6_START, SatellitePattern, Sector, to_utc
+from .faults import fault_due
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -76,13 +77,7 @@ class S3Fault:
     def _fires(self, path: str, query: str) -> bool:
         if not fnmatch.fnmatchcase(path, self.path) or self.query not in query:
             return False
-        if self.times is not None and self.applied >= self.times:
-            return False
-        self.seen += 1
-        if self.seen % max(1, self.every):
-            return False
-        self.applied += 1
-        return True
+        return fault_due(self)
 
 
 class MotoS3Server:
