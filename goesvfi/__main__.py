@@ -1,5 +1,5 @@
 """``python -m goesvfi``: the standalone Integrity Check window."""
 
-from .integrity_check.cli import main
+from goesvfi.integrity_check.cli.main import main
 
 raise SystemExit(main(["gui"]))

@@ -40,14 +40,14 @@ import aiohttp
 import numpy as np
 from PIL import Image
 
-from goesvfi.integrity_check.cache_db import CacheDB
-from goesvfi.integrity_check.malloc_tuning import limit_malloc_arenas
-from goesvfi.integrity_check.reconcile_manager import ReconcileManager
+from goesvfi.integrity_check.cache.db import CacheDB
+from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.remote.base import RemoteItem
 from goesvfi.integrity_check.remote.cdn_store import CDNStore
 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
 from goesvfi.integrity_check.render.png_writer import write_png
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
+from goesvfi.integrity_check.runtime import limit_malloc_arenas
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 

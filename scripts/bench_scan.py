@@ -92,8 +92,8 @@ def best(runs: int, work: Callable[[], object], before: Callable[[], None] = lam
 
 
 def run_phase(phase: str, folder: Path, db_path: Path, repeat: int) -> dict[str, float]:
-    from goesvfi.integrity_check.cache_db import CacheDB
-    from goesvfi.integrity_check.reconciler import scan_directory
+    from goesvfi.integrity_check.cache.db import CacheDB
+    from goesvfi.integrity_check.scan.reconciler import scan_directory
     from goesvfi.integrity_check.time_index import SatellitePattern
 
     def scan(paths: bool = False) -> None:

@@ -31,7 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtWidgets import QApplication
 
-from goesvfi.integrity_check.app import configure_runtime
+from goesvfi.integrity_check.gui.app import configure_runtime
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,8 +87,8 @@ def make_folder(folder: Path, count: int) -> tuple[datetime, datetime]:
 
 
 async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, float, float, int]]:
-    from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
-    from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
+    from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+    from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 
     rows: list[tuple[str, float, float, float, int]] = []
     meter = StallMeter()

@@ -20,7 +20,7 @@ from pathlib import Path
 from demo_data import scenario, start_emulator, write_folder
 from PyQt6.QtCore import QSettings
 
-from goesvfi.integrity_check import app
+from goesvfi.integrity_check.gui import app
 
 
 def main() -> int:

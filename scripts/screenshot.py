@@ -49,7 +49,7 @@ def save(widget: QWidget, path: Path) -> None:
 
 
 async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]) -> None:
-    from goesvfi.integrity_check.app import MainWindow, _prefill, parse_args
+    from goesvfi.integrity_check.gui.app import MainWindow, _prefill, parse_args
 
     window = MainWindow()
     window.resize(1360, 880)
@@ -97,9 +97,9 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
 
 async def shoot_auto(out: Path, case: Scenario, folder: Path) -> None:
     """Auto-fetch over the last 6 h of the scenario (the clock stands at its end plus the 20-minute latency)."""
-    from goesvfi.integrity_check.app import MainWindow
-    from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
-    from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
+    from goesvfi.integrity_check.gui.app import MainWindow
+    from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+    from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 
     clock = case.end + timedelta(minutes=20)
     vm = EnhancedViewModel(now=lambda: clock)

@@ -12,9 +12,9 @@ from typing import Any
 
 from PIL import Image
 
-from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.reconcile_manager import ReconcileManager
+from goesvfi.integrity_check.fetch.manager import ReconcileManager
 
 SMALL_CDN = (416, 250)  # the smallest CONUS size keeps JPG work in tests small
 

@@ -15,8 +15,8 @@ import pytest
 from PyQt6.QtCore import QSettings
 from PyQt6.QtWidgets import QTabWidget
 
-from goesvfi.integrity_check.app import APP_TITLE, DEFAULT_SIZE, RESOURCES, MainWindow, _prefill, parse_args
-from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
+from goesvfi.integrity_check.gui.app import APP_TITLE, DEFAULT_SIZE, RESOURCES, MainWindow, _prefill, parse_args
+from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,8 +78,8 @@ def test_main_runs_routes_stray_exceptions_to_the_tab_and_exits_cleanly(tmp_path
         import sys
         from PyQt6.QtCore import QTimer
         from PyQt6.QtWidgets import QApplication
-        import goesvfi.integrity_check.app as app_module
-        from goesvfi.integrity_check.app import MainWindow, main
+        import goesvfi.integrity_check.gui.app as app_module
+        from goesvfi.integrity_check.gui.app import MainWindow, main
 
         capped = []
         real_cap = app_module.limit_malloc_arenas

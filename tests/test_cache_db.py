@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.cache_db import (
+from goesvfi.integrity_check.cache.db import (
     SCANS_KEPT,
     SCHEMA_VERSION,
     CacheDB,
@@ -237,7 +237,7 @@ async def test_log_fetches_is_all_or_nothing(tmp_path: Path) -> None:
 def test_a_cache_nobody_closed_does_not_hold_the_interpreter(tmp_path: Path) -> None:
     code = (
         "import asyncio, sys\n"
-        "from goesvfi.integrity_check.cache_db import CacheDB\n"
+        "from goesvfi.integrity_check.cache.db import CacheDB\n"
         "db = CacheDB(sys.argv[1])\n"
         "asyncio.run(db.put_listing('s', 'p', [('k', 1)]))\n"
     )

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check import disk_guard
-from goesvfi.integrity_check.cli import main
+from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.fetch import disk_guard
 from tests.emulator_fixtures import EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, png_size
 from tests.test_folder_lock import start_holder, stop_holder

@@ -11,14 +11,14 @@ import os
 import pty
 import subprocess
 import sys
-import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check import cli
-from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.cache.db import CacheDB
+from goesvfi.integrity_check.cli import main as cli
+from goesvfi.integrity_check.cli import options
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
 from tests.conftest import MakeFrames
@@ -212,9 +212,9 @@ def test_no_arguments_without_a_display_prints_help(
 
 def test_gui_options_reach_the_window_lazily() -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    code = "import sys; from goesvfi.integrity_check.cli import main; rc = main(['gui', '--help']); " \
+    code = "import sys; from goesvfi.integrity_check.cli.main import main; rc = main(['gui', '--help']); " \
            "print('qt-before-gui', 'PyQt6' in sys.modules); raise SystemExit(rc)"  # fmt: skip
-    probe = "import sys; import goesvfi.integrity_check.cli as c; c.build_parser(); print('PyQt6' in sys.modules)"
+    probe = "import sys; import goesvfi.integrity_check.cli.main as c; c.build_parser(); print('PyQt6' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env).stdout == "False\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -247,47 +247,18 @@ def test_progress_bar_only_on_a_terminal(mixed: Path) -> None:
 
 
 def test_time_options() -> None:
-    assert cli.parse_utc("2023-05-01") == T0
-    assert cli.parse_utc("2023-05-01T02:00+02:00") == T0
-    assert cli.parse_utc("2023-05-01 00:00Z") == T0
-    with pytest.raises(cli.UsageError):
-        cli.parse_utc("2023-05-32")
-
-
-def test_subcommand_registration_hook(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "gv_hello_cmd.py").write_text(
-        textwrap.dedent(
-            """
-            from goesvfi.integrity_check.cli import add_archive_options, archive_args
-
-            def register(subparsers):
-                parser = subparsers.add_parser("hello", help="say hello")
-                add_archive_options(parser)
-                parser.set_defaults(handler=run)
-
-            def run(ns):
-                args = archive_args(ns)
-                print("hello", args.satellite.value, args.start.isoformat())
-                return 7
-            """
-        )
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", [*cli.SUBCOMMAND_MODULES, ("hello", "gv_hello_cmd")])
-    assert cli.main(["hello", str(tmp_path), *ARGS]) == 7
-    assert capsys.readouterr().out == "hello goes18 2023-05-01T00:00:00+00:00\n"
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", [("broken", "gv_no_such_module_here")])
-    with pytest.raises(ModuleNotFoundError):  # a listed module that cannot be imported is a bug, not hidden
-        cli.build_parser()
+    assert options.parse_utc("2023-05-01") == T0
+    assert options.parse_utc("2023-05-01T02:00+02:00") == T0
+    assert options.parse_utc("2023-05-01 00:00Z") == T0
+    with pytest.raises(options.UsageError):
+        options.parse_utc("2023-05-32")
 
 
 def test_archive_args_for_other_commands(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
-    cli.add_archive_options(parser, time_range=False)
+    options.add_archive_options(parser, time_range=False)
     ns = parser.parse_args([str(tmp_path), "--satellite", "g19", "--sector", "fd", "--cache-dir", str(tmp_path)])
-    args = cli.archive_args(ns, start=T0, end=T0 + timedelta(hours=1))
+    args = options.archive_args(ns, start=T0, end=T0 + timedelta(hours=1))
     assert (args.satellite, args.sector, args.band, args.interval_minutes) == (
         SatellitePattern.GOES_19, Sector.FULL_DISK, 13, 0,
     )  # fmt: skip

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.cli import main
-from goesvfi.integrity_check.cli_fetch import now_clock
+from goesvfi.integrity_check.cli.fetch import now_clock
+from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.folder_lock import WATCH_LOCK, read_holder
+from goesvfi.integrity_check.folder.lock import WATCH_LOCK, read_holder
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, parse_canonical
 
 G18 = SatellitePattern.GOES_18

@@ -11,11 +11,12 @@ from pathlib import Path
 import goesvfi.integrity_check as package
 
 # The view model, the widgets and the window are the only modules allowed to import PyQt6 / qasync.
-GUI_MODULES = {"enhanced_view_model", "gui_tab", "app", "gui"}
+GUI_MODULES = {"enhanced_view_model", "gui_tab", "gui"}
 # These must exist and be core (the list guards against a core module hidden by a GUI-looking name).
 REQUIRED_CORE = [
-    "time_index", "results", "settings", "remote.base", "cache_db", "reconciler", "scan_index", "fast_names",
-    "coverage", "report", "cli", "cli_progress",
+    "time_index", "results", "settings", "remote.base", "cache_db", "cache.db", "reconciler", "scan.reconciler",
+    "scan.index", "scan.fast_names", "scan.coverage", "fetch.manager", "folder.lock", "report", "cli.main",
+    "cli.progress",
 ]  # fmt: skip
 
 
@@ -41,7 +42,7 @@ import importlib, json, sys
 names = json.loads(sys.argv[1])
 for name in names:
     importlib.import_module("goesvfi.integrity_check." + name)
-from goesvfi.integrity_check.cli import build_parser
+from goesvfi.integrity_check.cli.main import build_parser
 build_parser()  # imports every registered subcommand module
 import goesvfi.integrity_check as pkg
 for attr in ("Reconciler", "ReconcileManager", "CacheDB", "SatellitePattern", "Sector"):
@@ -53,7 +54,7 @@ print(json.dumps(bad))
 
 def test_core_imports_no_qt() -> None:
     names = core_modules()
-    assert {"reconciler", "cli", "cache_db", "report", "remote.base"} <= set(names)
+    assert {"reconciler", "cli.main", "cache_db", "report", "remote.base"} <= set(names)
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(names)],
         capture_output=True,

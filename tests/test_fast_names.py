@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from goesvfi.integrity_check.coverage import detect_interval_ms
-from goesvfi.integrity_check.fast_names import (
+from goesvfi.integrity_check.scan.coverage import detect_interval_ms
+from goesvfi.integrity_check.scan.fast_names import (
     NameParser,
     canonical_names,
     pack_key,

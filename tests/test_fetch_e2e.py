@@ -126,8 +126,8 @@ async def test_hybrid_across_the_cutoff_with_fallback_both_ways(
 # The seed's "Enhanced Usage" example, verbatim except for the folder (``/path/to/images``).
 SEED_ENHANCED_EXAMPLE = """
 import asyncio
-from goesvfi.integrity_check.reconcile_manager import ReconcileManager
-from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.time_index import SatellitePattern
 from datetime import datetime
 from pathlib import Path

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.atomic_write import PNG_MAGIC, check_png, commit, sweep_temps, temp_path
-from goesvfi.integrity_check.disk_guard import MB, DiskGuard, DiskSpaceError, estimate_bytes
-from goesvfi.integrity_check.fetch_job import check_remote_name, run_blocking
-from goesvfi.integrity_check.fetch_plan import plan_fetch
+from goesvfi.integrity_check.fetch.disk_guard import MB, DiskGuard, DiskSpaceError, estimate_bytes
+from goesvfi.integrity_check.fetch.job import check_remote_name, run_blocking
+from goesvfi.integrity_check.fetch.plan import plan_fetch
+from goesvfi.integrity_check.fetch.retry import RetryPolicy, with_retries
+from goesvfi.integrity_check.folder.atomic import PNG_MAGIC, check_png, commit, sweep_temps, temp_path
 from goesvfi.integrity_check.remote.base import RemoteNotFoundError, RemoteUnavailableError, UnsafeNameError
 from goesvfi.integrity_check.results import Source
-from goesvfi.integrity_check.retry import RetryPolicy, with_retries
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 # ---- retry ----------------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ async def test_cancel_waits_for_the_thread_before_cleanup(tmp_path: Path) -> Non
 
 
 def test_malloc_arena_cap_takes_effect_on_glibc() -> None:
-    code = "from goesvfi.integrity_check.malloc_tuning import limit_malloc_arenas as f; print(f())"
+    code = "from goesvfi.integrity_check.runtime import limit_malloc_arenas as f; print(f())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert out.strip() == str(glibc)

@@ -14,7 +14,7 @@ import pytest
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.folder_lock import FETCH_LOCK, FolderLockedError, folder_lock, read_holder
+from goesvfi.integrity_check.folder.lock import FETCH_LOCK, FolderLockedError, folder_lock, read_holder
 from goesvfi.integrity_check.gui.messages import user_message
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import SatellitePattern

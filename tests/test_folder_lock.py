@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.folder_lock import (
+from goesvfi.integrity_check.folder.lock import (
     FETCH_LOCK,
     WATCH_LOCK,
     FolderLock,
@@ -28,7 +28,7 @@ from goesvfi.integrity_check.time_index import parse_name
 HOLDER_SCRIPT = textwrap.dedent(
     """
     import sys
-    from goesvfi.integrity_check.folder_lock import FolderLock
+    from goesvfi.integrity_check.folder.lock import FolderLock
     lock = FolderLock(sys.argv[1], purpose="watch")
     lock.acquire()
     print("locked", flush=True)

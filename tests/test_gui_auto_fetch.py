@@ -25,9 +25,9 @@ from PyQt6.QtCore import QSettings, Qt
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.preferences import Preferences
-from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
+from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+from goesvfi.integrity_check.gui.view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.time_index import Sector
 from tests.test_watch import ABSENT_EVERYWHERE, DAY, G18, frames, hm, leftovers, slots_from
@@ -268,7 +268,7 @@ def test_a_host_changing_the_folder_moves_auto_fetch_to_it(
 def test_a_watch_process_keeping_the_folder_turns_it_off_with_its_pid(
     qtbot, emulator: NoaaEmulator, make_tab: Callable[[GatedClock], IntegrityCheckTab], folder: Path
 ) -> None:
-    from goesvfi.integrity_check.folder_lock import WATCH_LOCK, FolderLock
+    from goesvfi.integrity_check.folder.lock import WATCH_LOCK, FolderLock
 
     watcher = FolderLock(folder, name=WATCH_LOCK, purpose="watch")  # as `goesvfi-integrity watch` holds it
     watcher.acquire()

@@ -19,10 +19,10 @@ from PyQt6.QtCore import Qt
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
-from goesvfi.integrity_check.folder_lock import FETCH_LOCK
+from goesvfi.integrity_check.folder.lock import FETCH_LOCK
 from goesvfi.integrity_check.gui.preferences import Preferences
-from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
+from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.report import CSV_COLUMNS
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots

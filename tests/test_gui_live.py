@@ -17,11 +17,11 @@ from PyQt6.QtCore import QItemSelectionModel
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.digest import digest_slots, update_digest
 from goesvfi.integrity_check.gui.preferences import Preferences
+from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
-from goesvfi.integrity_check.gui_tab import IntegrityCheckTab
+from goesvfi.integrity_check.gui.view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.results import Progress, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from tests.test_gui_flow import END, GAPS, SAT, SECTOR, SLOTS, START, folder_names, write_folder

@@ -9,9 +9,9 @@ import pytest
 from PyQt6.QtCore import QPoint, Qt, QTimeZone
 from PyQt6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QWidget
 
-from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel
-from goesvfi.integrity_check.gui.settings_dialog import SettingsDialog
-from goesvfi.integrity_check.gui_tab import EnhancedIntegrityCheckTab, IntegrityCheckTab
+from goesvfi.integrity_check.gui.tab import EnhancedIntegrityCheckTab, IntegrityCheckTab
+from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
+from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.settings import GIB
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -244,7 +244,7 @@ def test_the_host_hears_about_the_folder(qtbot, tab: IntegrityCheckTab, tmp_path
 
 
 def test_the_table_model_filters_and_sorts_100000_rows(qapp) -> None:
-    from goesvfi.integrity_check.gui.results_model import ResultsTableModel
+    from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
     from goesvfi.integrity_check.results import SlotResult
 
     first = START + timedelta(minutes=1)
@@ -270,7 +270,7 @@ def test_the_table_model_filters_and_sorts_100000_rows(qapp) -> None:
 
 def test_the_summary_counts_a_lone_missing_frame_in_the_singular() -> None:
     from goesvfi.integrity_check.gui.digest import digest_slots
-    from goesvfi.integrity_check.gui_tab import summary_html
+    from goesvfi.integrity_check.gui.tab import summary_html
     from goesvfi.integrity_check.results import SlotResult
 
     first = START + timedelta(minutes=1)

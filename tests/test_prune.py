@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.prune import prune_cutoff, prune_frames, prune_frames_async
+from goesvfi.integrity_check.folder.prune import prune_cutoff, prune_frames, prune_frames_async
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 G19 = SatellitePattern.GOES_19

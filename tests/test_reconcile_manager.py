@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.cache_db import CacheDB
-from goesvfi.integrity_check.disk_guard import MB, DiskSpaceError
+from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.reconcile_manager import ReconcileManager
+from goesvfi.integrity_check.fetch.disk_guard import MB, DiskSpaceError
+from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.remote.base import ByteProgress, RemoteItem, RemoteStore
 from goesvfi.integrity_check.report import merge_fetch_log, write_csv
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from goesvfi.integrity_check import scan_index
-from goesvfi.integrity_check.cache_db import CacheDB
-from goesvfi.integrity_check.reconciler import Reconciler, ScanInputError, scan_directory
+from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.results import Progress, ScanResult, Stage
+from goesvfi.integrity_check.scan import index as scan_index
+from goesvfi.integrity_check.scan.reconciler import Reconciler, ScanInputError, scan_directory
 from goesvfi.integrity_check.time_index import (
     SatellitePattern,
     Sector,

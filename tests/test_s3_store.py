@@ -10,7 +10,7 @@ from pathlib import Path
 import netCDF4
 import pytest
 
-from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.emulator.abi_file import abi_l1b_bytes
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import MotoS3Server, S3Fault, S3FaultKind

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PyQt6.QtCore import QSettings
 
-from goesvfi.integrity_check.enhanced_view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.preferences import Preferences, load_preferences
+from goesvfi.integrity_check.gui.view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.settings import GIB, FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
@@ -237,7 +237,7 @@ def test_without_a_running_event_loop_a_command_says_so(qt_settings: Path, tmp_p
 
 
 def test_messages_after_a_partial_fetch_and_for_errors() -> None:
-    from goesvfi.integrity_check.disk_guard import DiskSpaceError
+    from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
     from goesvfi.integrity_check.gui.digest import digest_slots
     from goesvfi.integrity_check.gui.messages import fetch_log_lines, fetch_outcome, user_message
     from goesvfi.integrity_check.results import SlotResult, Source

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import S3Fault, S3FaultKind
-from goesvfi.integrity_check.folder_lock import FolderLockedError, folder_lock_async
-from goesvfi.integrity_check.reconcile_manager import ReconcileManager
+from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.folder.lock import FolderLockedError, folder_lock_async
 from goesvfi.integrity_check.results import Progress, Stage
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, parse_canonical
 from goesvfi.integrity_check.watch import CycleResult, WatchConfig, WatchLoop

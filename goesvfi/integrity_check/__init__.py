@@ -9,14 +9,14 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "Reconciler": "reconciler",
-    "ReconcileManager": "reconcile_manager",
-    "CacheDB": "cache_db",
+    "Reconciler": "scan.reconciler",
+    "ReconcileManager": "fetch.manager",
+    "CacheDB": "cache.db",
     "SatellitePattern": "time_index",
     "Sector": "time_index",
-    "EnhancedViewModel": "enhanced_view_model",
-    "IntegrityCheckTab": "gui_tab",
-    "EnhancedIntegrityCheckTab": "gui_tab",
+    "EnhancedViewModel": "gui.view_model",
+    "IntegrityCheckTab": "gui.tab",
+    "EnhancedIntegrityCheckTab": "gui.tab",
 }
 
 __all__ = sorted(_LAZY)

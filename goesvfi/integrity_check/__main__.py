@@ -1,5 +1,5 @@
 """``python -m goesvfi.integrity_check``: the command line."""
 
-from .cli import main
+from goesvfi.integrity_check.cli.main import main
 
 raise SystemExit(main())

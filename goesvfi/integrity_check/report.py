@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from .atomic_write import commit, remove_quietly, temp_path
-from .results import Gap, SlotResult, SlotStatus, find_gaps
-from .time_index import iso_z
+from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_path
+from goesvfi.integrity_check.results import Gap, SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.time_index import iso_z
 
 CSV_COLUMNS = ("timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error")
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 
-from .time_index import DEFAULT_BAND, SatellitePattern, Sector
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector
 
 
 class Stage(Enum):

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from .time_index import DEFAULT_CDN_URL
+from goesvfi.integrity_check.time_index import DEFAULT_CDN_URL
 
 DEFAULT_S3_ENDPOINT = "https://s3.us-east-1.amazonaws.com"
 DEFAULT_S3_REGION = "us-east-1"

@@ -29,12 +29,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from .disk_guard import DiskSpaceError
-from .folder_lock import WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
-from .prune import prune_cutoff, prune_frames_async
-from .remote.base import RemoteError
-from .results import ProgressSink, SlotResult, SlotStatus
-from .time_index import DEFAULT_BAND, EPOCH, SatellitePattern, Sector, check_band, iso_z, to_utc
+from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
+from goesvfi.integrity_check.folder.lock import WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
+from goesvfi.integrity_check.folder.prune import prune_cutoff, prune_frames_async
+from goesvfi.integrity_check.remote.base import RemoteError
+from goesvfi.integrity_check.results import ProgressSink, SlotResult, SlotStatus
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, EPOCH, SatellitePattern, Sector, check_band, iso_z, to_utc
 
 log = logging.getLogger(__name__)
 

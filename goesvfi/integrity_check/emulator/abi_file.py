@@ -21,9 +21,17 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-from ..render.netcdf import NETCDF_LOCK
-from ..time_index import SatellitePattern, Sector, check_band, noaa_filename, to_utc
-from .abi_scene import R_EQ, R_POL, default_shape, geometry_key, no_value_mask, scan_angles, synthetic_scene
+from goesvfi.integrity_check.emulator.abi_scene import (
+    R_EQ,
+    R_POL,
+    default_shape,
+    geometry_key,
+    no_value_mask,
+    scan_angles,
+    synthetic_scene,
+)
+from goesvfi.integrity_check.render.netcdf import NETCDF_LOCK
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, check_band, noaa_filename, to_utc
 
 C1 = 1.191042e-5
 """2 h c^2 in mW m-2 sr-1 cm^4 (radiance per wavenumber)."""

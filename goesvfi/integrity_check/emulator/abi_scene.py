@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..time_index import Sector
+from goesvfi.integrity_check.time_index import Sector
 
 # Sector geometry at 2 km: native (y, x) size, scan-angle origin and step (radians) of GOES-East's files.
 _NATIVE_SHAPE = {Sector.CONUS: (1500, 2500), Sector.FULL_DISK: (5424, 5424), Sector.MESO1: (500, 500)}

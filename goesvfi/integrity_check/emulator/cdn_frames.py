@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..time_index import EPOCH, SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.time_index import EPOCH, SatellitePattern, Sector, to_utc
 
 FrameKey = tuple[SatellitePattern, Sector, int, datetime, tuple[int, int]]
 

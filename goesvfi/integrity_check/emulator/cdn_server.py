@@ -23,9 +23,9 @@ from enum import Enum
 
 from aiohttp import web
 
-from ..time_index import CDN_SIZES, SatellitePattern, Sector, cdn_filename, parse_cdn, to_utc
-from .cdn_frames import FrameCache
-from .faults import fault_due
+from goesvfi.integrity_check.emulator.cdn_frames import FrameCache
+from goesvfi.integrity_check.emulator.faults import fault_due
+from goesvfi.integrity_check.time_index import CDN_SIZES, SatellitePattern, Sector, cdn_filename, parse_cdn, to_utc
 
 
 class FaultKind(Enum):

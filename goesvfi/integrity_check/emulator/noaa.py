@@ -21,8 +21,11 @@ from typing import Any
 
 import netCDF4
 
-from ..settings import FetchSettings
-from ..time_index import (
+from goesvfi.integrity_check.emulator.abi_file import abi_l1b_bytes
+from goesvfi.integrity_check.emulator.cdn_server import CdnArchive, CdnServer
+from goesvfi.integrity_check.emulator.s3_server import MotoS3Server, scan_start
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import (
     SatellitePattern,
     Sector,
     check_band,
@@ -31,13 +34,10 @@ from ..time_index import (
     s3_hour_prefix,
     to_utc,
 )
-from .abi_file import abi_l1b_bytes
-from .cdn_server import CdnArchive, CdnServer
-from .s3_server import MotoS3Server, scan_start
 
 
 def _dataset_name(data: bytes) -> str:
-    from ..render.netcdf import NETCDF_LOCK
+    from goesvfi.integrity_check.render.netcdf import NETCDF_LOCK
 
     with NETCDF_LOCK:
         ds = netCDF4.Dataset("in-memory.nc", "r", memory=data)

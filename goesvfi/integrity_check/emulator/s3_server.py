@@ -27,8 +27,8 @@ from typing import Any
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from ..time_index import MODE6_START, SatellitePattern, Sector, to_utc
-from .faults import fault_due
+from goesvfi.integrity_check.emulator.faults import fault_due
+from goesvfi.integrity_check.time_index import MODE6_START, SatellitePattern, Sector, to_utc
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

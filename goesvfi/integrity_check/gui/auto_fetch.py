@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
-from ..results import ProgressSink, SlotStatus
-from ..time_index import DEFAULT_BAND, SatellitePattern, Sector
-from . import messages
-from .auto_fetch_state import AutoFetchState, hm, load_auto_fetch, save_auto_fetch
-from .core_session import CoreSession, ManagerFactory
-from .digest import FETCH_MODULES, SCAN_MODULES, digest_slots, preload
-from .view_state import Task, ViewModelState
+from goesvfi.integrity_check.gui import messages
+from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState, hm, load_auto_fetch, save_auto_fetch
+from goesvfi.integrity_check.gui.core_session import CoreSession, ManagerFactory
+from goesvfi.integrity_check.gui.digest import FETCH_MODULES, SCAN_MODULES, digest_slots, preload
+from goesvfi.integrity_check.gui.view_state import Task, ViewModelState
+from goesvfi.integrity_check.results import ProgressSink, SlotStatus
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector
 
 if TYPE_CHECKING:
-    from ..reconcile_manager import ReconcileReport
-    from ..watch import CycleResult, WatchConfig
+    from goesvfi.integrity_check.fetch.manager import ReconcileReport
+    from goesvfi.integrity_check.watch import CycleResult, WatchConfig
 
 __all__ = ["AutoFetchModel", "AutoFetchState"]
 
@@ -199,7 +199,7 @@ class AutoFetchModel(ViewModelState):
     async def _drive(self) -> None:
         try:
             await asyncio.to_thread(preload, AUTO_MODULES)
-            from ..watch import WatchLoop
+            from goesvfi.integrity_check.watch import WatchLoop
 
             while self._auto.enabled:
                 stop = self._auto_stop = asyncio.Event()
@@ -220,7 +220,7 @@ class AutoFetchModel(ViewModelState):
             self.auto_fetch_changed.emit(self._auto)
 
     async def _watch_config(self) -> WatchConfig:
-        from ..watch import WatchConfig
+        from goesvfi.integrity_check.watch import WatchConfig
 
         problem = self._auto_problem()
         if problem is not None:
@@ -265,7 +265,7 @@ class AutoFetchModel(ViewModelState):
     async def _run_cycle(self, directory: Path, satellite: SatellitePattern, window: tuple[datetime, datetime],
                          interval: int, progress: ProgressSink | None, sector: Sector,
                          band: int) -> ReconcileReport:  # fmt: skip
-        from ..reconcile_manager import ReconcileReport
+        from goesvfi.integrity_check.fetch.manager import ReconcileReport
 
         await self._until_idle(None)  # a manual task may have started since the loop woke up
         self._begin_cycle(window)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QSettings
 
-from .preferences import load_value, save_values
+from goesvfi.integrity_check.gui.preferences import load_value, save_values
 
 if TYPE_CHECKING:
-    from ..watch import CycleResult
+    from goesvfi.integrity_check.watch import CycleResult
 
 PERIOD_CHOICES = (5, 10, 15, 30, 60)  # minutes between cycles
 WINDOW_CHOICES = (1, 3, 6, 12, 24, 48, 72, 168)  # hours of the trailing window

@@ -11,11 +11,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..settings import FetchSettings
+from goesvfi.integrity_check.settings import FetchSettings
 
 if TYPE_CHECKING:
-    from ..cache_db import CacheDB
-    from ..reconcile_manager import ReconcileManager
+    from goesvfi.integrity_check.cache.db import CacheDB
+    from goesvfi.integrity_check.fetch.manager import ReconcileManager
 
 ManagerFactory = Callable[[FetchSettings, "CacheDB"], "ReconcileManager"]
 
@@ -40,13 +40,13 @@ class CoreSession:
             return self._managed[1]
         await self._close_manager()
         if self._cache is None:
-            from ..cache_db import CacheDB
+            from goesvfi.integrity_check.cache.db import CacheDB
 
             self._cache = CacheDB(self._cache_path)
         if self._factory is not None:
             manager = self._factory(settings, self._cache)
         else:
-            from ..reconcile_manager import ReconcileManager
+            from goesvfi.integrity_check.fetch.manager import ReconcileManager
 
             manager = ReconcileManager(self._cache, settings=settings, now=self._now, disk_free=self._disk_free)
         self._managed = (settings, manager)

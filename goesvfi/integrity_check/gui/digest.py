@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results import Gap, ScanResult, SlotResult, SlotStatus, find_gaps
-from ..time_index import SatellitePattern, Sector, parse_name
+from goesvfi.integrity_check.results import Gap, ScanResult, SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, parse_name
 
 STATUS_ORDER: tuple[SlotStatus, ...] = tuple(SlotStatus)  # index in ``ResultsDigest.statuses``
 
@@ -163,7 +163,7 @@ def sample_archive(directory: Path, limit: int = 5000) -> ArchiveGuess:
     )
 
 
-SCAN_MODULES = ("cache_db", "reconciler", "reconcile_manager")
+SCAN_MODULES = ("cache.db", "scan.reconciler", "fetch.manager")
 FETCH_MODULES = ("remote.cdn_store", "remote.s3_store", "render.netcdf", "render.cdn_jpeg", "report")
 
 

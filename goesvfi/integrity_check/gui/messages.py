@@ -9,9 +9,9 @@ import logging
 from collections import Counter
 from datetime import datetime
 
-from ..results import SlotResult, SlotStatus, Source
-from ..time_index import SatellitePattern
-from .digest import ResultsDigest
+from goesvfi.integrity_check.gui.digest import ResultsDigest
+from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
+from goesvfi.integrity_check.time_index import SatellitePattern
 
 log = logging.getLogger(__name__)
 READY = "Choose a folder, a satellite and a time range, then Scan."
@@ -96,8 +96,8 @@ def fetch_log_lines(slots: list[SlotResult]) -> list[tuple[str, str]]:
 
 def user_message(exc: BaseException) -> str:
     """A message for the user; unexpected errors are logged with their traceback (never shown)."""
-    from ..disk_guard import DiskSpaceError
-    from ..remote.base import RemoteError
+    from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
+    from goesvfi.integrity_check.remote.base import RemoteError
 
     if isinstance(exc, DiskSpaceError | RemoteError | ValueError):
         return str(exc) or type(exc).__name__

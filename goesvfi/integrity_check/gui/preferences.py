@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from PyQt6.QtCore import QSettings
 
-from ..settings import FetchSettings
-from ..time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
 
 GROUP = "integrity_check"
 E = TypeVar("E", bound=Enum)

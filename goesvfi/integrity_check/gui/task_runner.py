@@ -17,7 +17,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from ..results import Progress, SlotResult
+from goesvfi.integrity_check.results import Progress, SlotResult
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_MS = 50  # at most 20 progress updates per second

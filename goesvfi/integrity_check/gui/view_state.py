@@ -2,7 +2,7 @@
 
 Also the upkeep of what is shown: live slot results from a running fetch, and the folder's free disk space.
 :class:`~.auto_fetch.AutoFetchModel` adds Auto-fetch, and
-:class:`~goesvfi.integrity_check.enhanced_view_model.EnhancedViewModel` the inputs and the commands.
+:class:`~goesvfi.integrity_check.gui.view_model.EnhancedViewModel` the inputs and the commands.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
-from ..results import Progress, ScanResult, SlotResult
-from ..settings import FetchSettings
-from ..time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
-from . import messages
-from .digest import ResultsDigest, update_digest
-from .preferences import Preferences, env_locked, load_enum, load_preferences, load_value
-from .task_runner import TaskRunner
+from goesvfi.integrity_check.gui import messages
+from goesvfi.integrity_check.gui.digest import ResultsDigest, update_digest
+from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, load_enum, load_preferences, load_value
+from goesvfi.integrity_check.gui.task_runner import TaskRunner
+from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
 
 log = logging.getLogger(__name__)
 DISK_INTERVAL_MS = 2000  # free space is refreshed this often while a task runs

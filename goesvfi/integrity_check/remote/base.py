@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from ..results import Source
-from ..time_index import SatellitePattern, Sector
+from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 ByteProgress = Callable[[int, int | None], None]
 """Called as ``(bytes_done, bytes_total_or_None)`` while a download runs."""

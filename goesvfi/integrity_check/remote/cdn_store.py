@@ -22,9 +22,17 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from ..results import Source
-from ..settings import FetchSettings
-from ..time_index import (
+from goesvfi.integrity_check.remote.base import (
+    ByteProgress,
+    RemoteCorruptError,
+    RemoteError,
+    RemoteItem,
+    RemoteNotFoundError,
+    RemoteUnavailableError,
+)
+from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import (
     CDN_INDEX_RE,
     CDN_SIZES,
     SatellitePattern,
@@ -33,14 +41,6 @@ from ..time_index import (
     check_cdn_size,
     parse_cdn,
     to_utc,
-)
-from .base import (
-    ByteProgress,
-    RemoteCorruptError,
-    RemoteError,
-    RemoteItem,
-    RemoteNotFoundError,
-    RemoteUnavailableError,
 )
 
 log = logging.getLogger(__name__)

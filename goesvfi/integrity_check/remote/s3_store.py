@@ -26,10 +26,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import botocore.exceptions as bce
 
-from ..results import Source
-from ..settings import FetchSettings
-from ..time_index import SatellitePattern, Sector, check_band, parse_noaa, s3_hour_prefix, to_utc
-from .base import (
+from goesvfi.integrity_check.remote.base import (
     ByteProgress,
     RemoteCorruptError,
     RemoteError,
@@ -38,6 +35,9 @@ from .base import (
     RemoteUnavailableError,
     UnsafeNameError,
 )
+from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, check_band, parse_noaa, s3_hour_prefix, to_utc
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +350,7 @@ def _check_netcdf(path: Path, name: str, host: str) -> None:
     """Raise :class:`RemoteCorruptError` unless ``path`` opens as NetCDF with a 2-D ``Rad`` and the calibration
     variables (metadata only: the renderer decodes the pixels); the message names the remote file ``name``,
     never the local temp file."""
-    from ..render.netcdf import RenderError, validate_netcdf
+    from goesvfi.integrity_check.render.netcdf import RenderError, validate_netcdf
 
     try:
         validate_netcdf(path, label=name)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .netcdf import RenderError, write_png_atomic
+from goesvfi.integrity_check.render.netcdf import RenderError, write_png_atomic
 
 _JPEG_SOI = b"\xff\xd8\xff"
 

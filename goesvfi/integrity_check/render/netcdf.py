@@ -26,8 +26,8 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-from .colormaps import colour_table, table_index
-from .png_writer import write_png
+from goesvfi.integrity_check.render.colormaps import colour_table, table_index
+from goesvfi.integrity_check.render.png_writer import write_png
 
 NETCDF_LOCK = threading.Lock()
 """HDF5 (under netCDF4) is not thread-safe: every open/read/write of a NetCDF file in this process holds it."""

@@ -6,7 +6,7 @@ One import path for all of it (``goesvfi.integrity_check.time_index``); the part
 ``names`` (canonical PNG, STAR CDN, NOAA L1b / S3 and legacy names).
 """
 
-from .names import (
+from goesvfi.integrity_check.time_index.names import (
     CDN_INDEX_RE,
     CDN_SIZES,
     DEFAULT_CDN_SIZE,
@@ -31,8 +31,17 @@ from .names import (
     s3_hour_prefix,
     s3_key,
 )
-from .satellites import DEFAULT_BAND, EPOCH, MODE6_START, SatellitePattern, Sector, check_band, iso_z, to_utc
-from .slots import detect_interval, expected_slots
+from goesvfi.integrity_check.time_index.satellites import (
+    DEFAULT_BAND,
+    EPOCH,
+    MODE6_START,
+    SatellitePattern,
+    Sector,
+    check_band,
+    iso_z,
+    to_utc,
+)
+from goesvfi.integrity_check.time_index.slots import detect_interval, expected_slots
 
 __all__ = [
     "CDN_INDEX_RE",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from .satellites import MODE6_START, SatellitePattern, Sector, check_band, to_utc
+from goesvfi.integrity_check.time_index.satellites import MODE6_START, SatellitePattern, Sector, check_band, to_utc
 
 
 class NameKind(Enum):

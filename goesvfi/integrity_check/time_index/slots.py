@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from .satellites import EPOCH, MODE6_START, Sector, to_utc
+from goesvfi.integrity_check.time_index.satellites import EPOCH, MODE6_START, Sector, to_utc
 
 
 def _epoch_minutes(dt: datetime) -> int:

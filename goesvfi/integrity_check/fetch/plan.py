@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .results import Source
-from .time_index import SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 
 CDN_RETENTION_MARGIN_DAYS = 3.0
 

@@ -20,22 +20,36 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .cli import PROG, ArchiveArgs, UsageError, add_archive_options, archive_args, progress_bar
-from .cli_fetch import add_fetch_options, fetch_progress, fetch_settings, now_clock
-from .folder_lock import FolderLockedError, FolderLockError
-from .malloc_tuning import limit_malloc_arenas
-from .reconcile_manager import ReconcileManager
-from .report import write_csv
-from .settings import FetchSettings
-from .time_index import iso_z
-from .watch import Clock, CycleResult, WatchConfig, WatchLoop, format_duration, parse_duration, trailing_window
+from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_progress, fetch_settings, now_clock
+from goesvfi.integrity_check.cli.options import (
+    ArchiveArgs,
+    UsageError,
+    add_archive_options,
+    archive_args,
+    progress_bar,
+)
+from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.folder.lock import FolderLockedError, FolderLockError
+from goesvfi.integrity_check.report import write_csv
+from goesvfi.integrity_check.runtime import PROG, limit_malloc_arenas
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import iso_z
+from goesvfi.integrity_check.watch import (
+    Clock,
+    CycleResult,
+    WatchConfig,
+    WatchLoop,
+    format_duration,
+    parse_duration,
+    trailing_window,
+)
 
 EXIT_CYCLE_FAILED = 1
 EXIT_LOCKED = 3
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``watch`` subcommand (called by :func:`goesvfi.integrity_check.cli.build_parser`)."""
+    """Add the ``watch`` subcommand (called by :func:`goesvfi.integrity_check.cli.main.build_parser`)."""
     parser = subparsers.add_parser(
         "watch",
         help="keep a folder complete: every period, fetch what the trailing window lacks",

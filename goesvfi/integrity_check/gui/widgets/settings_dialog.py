@@ -20,10 +20,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..settings import GIB, FetchSettings
-from ..time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
-from .preferences import Preferences
-from .style import WARNING_COLOR
+from goesvfi.integrity_check.gui.preferences import Preferences
+from goesvfi.integrity_check.gui.widgets.style import WARNING_COLOR
+from goesvfi.integrity_check.settings import GIB, FetchSettings
+from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
 
 # Shown first in the colour-map box; any other matplotlib colour-map name can be typed.
 COLORMAPS = ("gray_r", "enhanced_ir", "gray", "viridis", "inferno", "turbo", "Greys")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from PyQt6.QtCore import QDate, QDateTime, QTime, QTimeZone
 from PyQt6.QtWidgets import QComboBox, QDateTimeEdit, QSpinBox, QWidget
 
-from ..time_index import SatellitePattern, Sector
-from .auto_fetch_state import PERIOD_CHOICES, WINDOW_CHOICES
-from .style import UTC_DISPLAY_FORMAT
+from goesvfi.integrity_check.gui.auto_fetch_state import PERIOD_CHOICES, WINDOW_CHOICES
+from goesvfi.integrity_check.gui.widgets.style import UTC_DISPLAY_FORMAT
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 
 def to_qdatetime(when: datetime) -> QDateTime:

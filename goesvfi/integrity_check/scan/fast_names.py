@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from .time_index import EPOCH, NameKind, SatellitePattern, Sector, parse_name
+from goesvfi.integrity_check.time_index import EPOCH, NameKind, SatellitePattern, Sector, parse_name
 
 _SATELLITES = list(SatellitePattern)
 _SECTORS = list(Sector)

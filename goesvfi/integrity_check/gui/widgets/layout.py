@@ -29,8 +29,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..results import SlotStatus
-from .controls import (
+from goesvfi.integrity_check.gui.widgets.controls import (
     UtcDateTimeEdit,
     auto_period_combo,
     auto_window_combo,
@@ -39,7 +38,8 @@ from .controls import (
     satellite_combo,
     sector_combo,
 )
-from .timeline import TimelineWidget
+from goesvfi.integrity_check.gui.widgets.timeline import TimelineWidget
+from goesvfi.integrity_check.results import SlotStatus
 
 
 @dataclass

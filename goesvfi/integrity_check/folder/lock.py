@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from .time_index import iso_z
+from goesvfi.integrity_check.time_index import iso_z
 
 FETCH_LOCK = ".goesvfi-integrity.lock"
 WATCH_LOCK = ".goesvfi-integrity-watch.lock"

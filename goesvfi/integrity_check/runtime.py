@@ -1,4 +1,6 @@
-"""Keep a fetching process's memory flat: cap glibc's malloc arenas.
+"""Process-wide facts and settings: the program's name, whether a display exists, glibc's malloc arenas.
+
+Keep a fetching process's memory flat: cap glibc's malloc arenas.
 
 glibc gives each thread that allocates concurrently its own arena, and an arena keeps its peak after the
 memory is freed. A fetch decodes 10-30 MB frames (NetCDF, JPEG) and encodes PNGs in worker threads, so with
@@ -12,7 +14,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
+
+PROG = "goesvfi-integrity"
 
 _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 
@@ -29,3 +34,8 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return bool(mallopt(_M_ARENA_MAX, arenas))
+
+
+def has_display() -> bool:
+    """Whether this is a desktop session (macOS, Windows, or DISPLAY / WAYLAND_DISPLAY set)."""
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -14,9 +14,9 @@ from PyQt6.QtCore import QPointF, QRect, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PyQt6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ..results import SlotStatus
-from .digest import STATUS_ORDER
-from .style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
+from goesvfi.integrity_check.gui.digest import STATUS_ORDER
+from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
+from goesvfi.integrity_check.results import SlotStatus
 
 _CODE = {status: code for code, status in enumerate(STATUS_PRIORITY)}  # lower code = more urgent
 _LUT = np.array([_CODE[s] for s in STATUS_ORDER], dtype=np.uint8)  # digest status index -> code

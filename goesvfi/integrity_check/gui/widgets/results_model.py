@@ -20,8 +20,8 @@ import numpy as np
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PyQt6.QtGui import QBrush, QColor, QIcon, QPixmap
 
-from ..results import SlotResult, SlotStatus, Source
-from .style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
+from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
+from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROLE = Qt.ItemDataRole

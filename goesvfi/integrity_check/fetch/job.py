@@ -19,13 +19,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from .atomic_write import check_png, commit, remove_quietly, sweep_temps, temp_path
-from .disk_guard import DiskGuard, DiskSpaceError, estimate_bytes
-from .fetch_plan import FetchPlan
-from .remote.base import RemoteError, RemoteItem, RemoteStore, UnsafeNameError
-from .results import Progress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, Stage
-from .retry import RetryPolicy, Sleep, with_retries
-from .time_index import canonical_name
+from goesvfi.integrity_check.fetch.disk_guard import DiskGuard, DiskSpaceError, estimate_bytes
+from goesvfi.integrity_check.fetch.plan import FetchPlan
+from goesvfi.integrity_check.fetch.retry import RetryPolicy, Sleep, with_retries
+from goesvfi.integrity_check.folder.atomic import check_png, commit, remove_quietly, sweep_temps, temp_path
+from goesvfi.integrity_check.remote.base import RemoteError, RemoteItem, RemoteStore, UnsafeNameError
+from goesvfi.integrity_check.results import Progress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, Stage
+from goesvfi.integrity_check.time_index import canonical_name
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@
 geometry, routes any exception nobody caught to the tab's status line and log (never a traceback dialog),
 and on close cancels running work and closes the cache before exiting.
 
-``python -m goesvfi.integrity_check.app --directory DIR --start 2026-11-27T00:00 --end ... --satellite goes18``
+``python -m goesvfi.integrity_check.gui.app --directory DIR --start 2026-11-27T00:00 --end ... --satellite goes18``
 pre-fills the tab.
 """
 
@@ -28,15 +28,14 @@ from PyQt6.QtCore import QByteArray, QSettings, QSocketNotifier, QTimer, pyqtSig
 from PyQt6.QtGui import QCloseEvent, QIcon
 from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
-from .cli import PROG, has_display
-from .gui_tab import IntegrityCheckTab
-from .malloc_tuning import limit_malloc_arenas
-from .time_index import SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+from goesvfi.integrity_check.runtime import PROG, has_display, limit_malloc_arenas
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 
 APP_TITLE = "GOES-VFI Integrity Check"
 ORGANIZATION = "GOES-VFI"
 APPLICATION = "Integrity Check"
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = Path(__file__).resolve().parent / "icons"
 ICON_FILES = ("integrity_check.svg", "integrity_check.png")
 DEFAULT_SIZE = (1360, 900)
 GEOMETRY_KEY = "integrity_check/window/geometry"

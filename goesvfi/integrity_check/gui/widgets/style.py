@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from PyQt6.QtGui import QColor
 
-from ..results import SlotStatus
+from goesvfi.integrity_check.results import SlotStatus
 
 # Distinct in hue and lightness, readable on light and dark palettes, and not red/green only.
 STATUS_COLORS: dict[SlotStatus, QColor] = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .time_index import SatellitePattern, Sector, parse_canonical, to_utc
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, parse_canonical, to_utc
 
 
 @dataclass(slots=True)

@@ -12,8 +12,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from .results import Source
-from .time_index import Sector
+from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.time_index import Sector
 
 DiskFree = Callable[[Path], int]
 MB = 1024**2

@@ -19,15 +19,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from .cli import ArchiveArgs, ProgressBar, UsageError, add_archive_options, archive_args, parse_utc, progress_bar
-from .folder_lock import FolderLockError
-from .malloc_tuning import limit_malloc_arenas
-from .reconcile_manager import ReconcileManager, ReconcileReport
-from .remote.base import RemoteError
-from .report import csv_text, format_summary, write_csv
-from .results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
-from .settings import FetchSettings
-from .time_index import iso_z
+from goesvfi.integrity_check.cli.options import (
+    ArchiveArgs,
+    ProgressBar,
+    UsageError,
+    add_archive_options,
+    archive_args,
+    parse_utc,
+    progress_bar,
+)
+from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
+from goesvfi.integrity_check.folder.lock import FolderLockError
+from goesvfi.integrity_check.remote.base import RemoteError
+from goesvfi.integrity_check.report import csv_text, format_summary, write_csv
+from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
+from goesvfi.integrity_check.runtime import limit_malloc_arenas
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import iso_z
 
 _MAX_LISTED_FAILURES = 20
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from .results import Progress
+from goesvfi.integrity_check.results import Progress
 
 
 class ProgressBar:

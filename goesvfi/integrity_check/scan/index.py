@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cache_db import DirRecord
-from .fast_names import NameParser, canonical_names, parse_canonical_batch
+from goesvfi.integrity_check.cache.db import DirRecord
+from goesvfi.integrity_check.scan.fast_names import NameParser, canonical_names, parse_canonical_batch
 
 RACY_SECONDS = 3.0
 # Frames are images or NetCDF files; anything else (notes, CSV reports, other tools' partial downloads such as

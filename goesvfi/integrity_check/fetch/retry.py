@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .remote.base import RemoteUnavailableError
+from goesvfi.integrity_check.remote.base import RemoteUnavailableError
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]

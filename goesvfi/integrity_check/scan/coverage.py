@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from .fast_names import unpack_key
-from .time_index import EPOCH, MODE6_START, ParsedName, SatellitePattern, Sector, matches
+from goesvfi.integrity_check.scan.fast_names import unpack_key
+from goesvfi.integrity_check.time_index import EPOCH, MODE6_START, ParsedName, SatellitePattern, Sector, matches
 
 COVER_BEFORE_MS = 30_000
 _MS = timedelta(milliseconds=1)

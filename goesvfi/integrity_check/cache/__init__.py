@@ -1,0 +1,1 @@
+"""The SQLite cache (aiosqlite): scans, folder index, remote listings, fetch log; schema and migrations."""

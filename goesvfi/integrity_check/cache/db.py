@@ -1,0 +1,374 @@
+"""The SQLite cache (aiosqlite): the scan's directory index, scan results, remote listings, the fetch log.
+
+``CacheDB()`` uses ``$GOESVFI_CACHE_DIR/cache.sqlite3``, else the user's cache folder. Constructing it does
+no I/O: the database opens on first use, in WAL mode, and is migrated to :data:`SCHEMA_VERSION`. A corrupt,
+unreadable or foreign file is renamed aside (``cache.sqlite3.corrupt-<UTC time>``) and rebuilt with a
+warning; when no file can be created at all, an in-memory cache stands in. The connection belongs to the
+event loop that opened it: used from another loop (one ``asyncio.run`` per call), it reopens there.
+A ``CacheDB`` serves one event loop at a time. :meth:`CacheDB.close` releases the connection; a later
+use opens it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+import time
+from array import array
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+import aiosqlite
+
+from goesvfi.integrity_check.cache.schema import (
+    CACHE_ENV,
+    CACHE_FILE,
+    SCHEMA_VERSION,
+    UnusableCacheError,
+    connect,
+    default_cache_path,
+    is_broken,
+    is_busy,
+    set_aside,
+)
+from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, Source
+from goesvfi.integrity_check.time_index import EPOCH, SatellitePattern, Sector, to_utc
+
+log = logging.getLogger(__name__)
+__all__ = [
+    "CACHE_ENV", "CACHE_FILE", "SCANS_KEPT", "SCHEMA_VERSION", "CacheDB", "CacheError", "DirRecord", "ScanRecord",
+    "default_cache_path", "from_us", "to_us",
+]  # fmt: skip
+
+SCANS_KEPT = 5  # scan results kept per (folder, archive, range)
+_US = timedelta(microseconds=1)
+T = TypeVar("T")
+
+
+class CacheError(Exception):
+    """The cache cannot serve a request right now (e.g. locked by another program); callers go on without it."""
+
+
+@dataclass(frozen=True, slots=True)
+class DirRecord:
+    """One directory of the scan's file index: its signature when read and its entries (an opaque blob)."""
+
+    path: str
+    signature: str
+    racy: bool  # modified too recently to trust the signature: read it again next time
+    entries: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    """A stored scan result."""
+
+    directory: str
+    satellite: SatellitePattern
+    sector: Sector
+    band: int
+    start: datetime
+    end: datetime
+    interval_minutes: int
+    scanned_at: datetime
+    expected: int
+    present: int
+    missing: list[datetime]
+
+
+def to_us(dt: datetime) -> int:
+    """Microseconds since the epoch (UTC; naive taken as UTC)."""
+    return (to_utc(dt) - EPOCH) // _US
+
+
+def from_us(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+class CacheDB:
+    """Async SQLite cache; see the module docstring. ``async with CacheDB(path) as db: ...``."""
+
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 5.0) -> None:
+        # Reading the environment is not I/O; fixing the path here keeps it stable for this object's life.
+        self._path = Path(path).expanduser() if path is not None else default_cache_path()
+        self._timeout = timeout  # seconds to wait for a lock held by another connection
+        self._conn: aiosqlite.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self.in_memory = False  # True while an in-memory stand-in serves (no file could be used)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"CacheDB({str(self.path)!r})"
+
+    async def __aenter__(self) -> CacheDB:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection (a later use reopens it)."""
+        conn, self._conn, self._loop = self._conn, None, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await conn.close()
+
+    # ---- opening ----------------------------------------------------------------------------------
+
+    def _op_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
+
+    async def _connection(self) -> aiosqlite.Connection:
+        loop = asyncio.get_running_loop()
+        if self._conn is not None and self._loop is not loop:
+            await self.close()
+        if self._conn is None:
+            self._conn = await self._open()
+            self._loop = loop
+        return self._conn
+
+    async def _open(self) -> aiosqlite.Connection:
+        path = self.path
+        self.in_memory = False
+        try:
+            return await connect(path, self._timeout)
+        except (sqlite3.Error, OSError, UnusableCacheError) as exc:
+            if is_busy(exc) or not is_broken(exc):
+                raise CacheError(f"the cache {path} cannot be used: {exc}") from exc
+            aside = await asyncio.to_thread(set_aside, path)
+            where = f"it was moved to {aside.name}" if aside else "it could not be moved aside"
+            log.warning("The cache %s is corrupt or unreadable (%s); %s and a new cache is built.", path, exc, where)
+        try:
+            return await connect(path, self._timeout)
+        except (sqlite3.Error, OSError, UnusableCacheError) as exc:
+            log.warning("Cannot create the cache %s (%s); using a temporary in-memory cache.", path, exc)
+        self.in_memory = True
+        return await connect(None, self._timeout)
+
+    async def _run(self, op: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Run ``op`` on the connection; a corrupt file found on the way is set aside and ``op`` retried once."""
+        async with self._op_lock():
+            for attempt in range(2):
+                conn = await self._connection()
+                try:
+                    return await op(conn)
+                except sqlite3.Error as exc:
+                    if attempt == 1 or not is_broken(exc) or is_busy(exc):
+                        raise CacheError(f"cache error: {exc}") from exc
+                    log.warning("The cache %s failed (%s); setting it aside and rebuilding it.", self.path, exc)
+                    await self.close()
+                    await asyncio.to_thread(set_aside, self.path)
+            raise AssertionError("unreachable")
+
+    async def _transaction(self, conn: aiosqlite.Connection, work: Callable[[], Awaitable[None]]) -> None:
+        """``work`` in one transaction: all of it or, after any error or a cancel, nothing."""
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await work()
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+
+    # ---- the scan's directory index -----------------------------------------------------------------
+
+    async def load_dirs(self, root: str) -> dict[str, DirRecord]:
+        """The records of ``root`` and every directory below it."""
+        sep = os.sep
+        below_lo = root if root.endswith(sep) else root + sep
+        below_hi = below_lo[:-1] + chr(ord(sep) + 1)
+
+        async def op(conn: aiosqlite.Connection) -> dict[str, DirRecord]:
+            rows = await conn.execute_fetchall(
+                "SELECT path, signature, racy, entries, data FROM dir_index WHERE path = ? OR (path >= ? AND path < ?)",
+                (root, below_lo, below_hi),
+            )
+            return {r[0]: DirRecord(r[0], r[1], bool(r[2]), r[3], bytes(r[4])) for r in rows}
+
+        return await self._run(op)
+
+    async def save_dirs(self, records: Sequence[DirRecord], removed: Sequence[str] = ()) -> None:
+        """Store (replace) ``records`` and forget the directories in ``removed``, in one transaction."""
+        if not records and not removed:
+            return
+        now = time.time()
+        rows = [(r.path, r.signature, int(r.racy), now, r.entries, r.data) for r in records]
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            async def work() -> None:
+                await conn.executemany("INSERT OR REPLACE INTO dir_index VALUES (?, ?, ?, ?, ?, ?)", rows)
+                await conn.executemany("DELETE FROM dir_index WHERE path = ?", [(p,) for p in removed])
+
+            await self._transaction(conn, work)
+
+        await self._run(op)
+
+    # ---- scan results ---------------------------------------------------------------------------------
+
+    async def record_scan(self, directory: str | Path, result: ScanResult) -> None:
+        """Keep ``result``'s summary and missing slots (the latest few per folder, archive and range)."""
+        key = (str(directory), result.satellite.value, result.sector.value, result.band)
+        span = (to_us(result.start), to_us(result.end))
+        missing = array("q", (to_us(t) for t in result.missing)).tobytes()
+        present = len(result.expected) - len(result.missing)
+        row = (*key, *span, result.interval_minutes, time.time(), len(result.expected), present, missing)
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            async def work() -> None:
+                await conn.execute(
+                    "INSERT INTO scans (directory, satellite, sector, band, start_us, end_us, interval_minutes,"
+                    " scanned_at, expected, present, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                await conn.execute(
+                    "DELETE FROM scans WHERE directory = ? AND satellite = ? AND sector = ? AND band = ?"
+                    " AND start_us = ? AND end_us = ? AND id NOT IN (SELECT id FROM scans WHERE directory = ?"
+                    " AND satellite = ? AND sector = ? AND band = ? AND start_us = ? AND end_us = ?"
+                    " ORDER BY id DESC LIMIT ?)",
+                    (*key, *span, *key, *span, SCANS_KEPT),
+                )
+
+            await self._transaction(conn, work)
+
+        await self._run(op)
+
+    async def last_scan(
+        self,
+        directory: str | Path,
+        satellite: SatellitePattern,
+        sector: Sector,
+        band: int,
+        start: datetime,
+        end: datetime,
+    ) -> ScanRecord | None:
+        """The latest stored scan of exactly this folder, archive and range."""
+        params = (str(directory), satellite.value, sector.value, band, to_us(start), to_us(end))
+
+        async def op(conn: aiosqlite.Connection) -> ScanRecord | None:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT interval_minutes, scanned_at, expected, present, missing FROM scans WHERE directory = ?"
+                    " AND satellite = ? AND sector = ? AND band = ? AND start_us = ? AND end_us = ?"
+                    " ORDER BY id DESC LIMIT 1",
+                    params,
+                )
+            )
+            if not rows:
+                return None
+            interval, scanned_at, expected, present, blob = rows[0]
+            missing = array("q")
+            missing.frombytes(bytes(blob))
+            return ScanRecord(
+                str(directory), satellite, sector, band, to_utc(start), to_utc(end), interval,
+                from_us(int(scanned_at * 1_000_000)), expected, present, [from_us(us) for us in missing],
+            )  # fmt: skip
+
+        return await self._run(op)
+
+    # ---- remote listings --------------------------------------------------------------------------------
+
+    async def get_listing(self, store: str, prefix: str) -> list[tuple[str, int | None]] | None:
+        """A stored listing of ``prefix`` in ``store`` (e.g. a bucket), or None if never stored."""
+
+        async def op(conn: aiosqlite.Connection) -> list[tuple[str, int | None]] | None:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT entries FROM listings WHERE store = ? AND prefix = ?", (store, prefix)
+                )
+            )
+            if not rows:
+                return None
+            return [(str(key), None if size is None else int(size)) for key, size in json.loads(rows[0][0])]
+
+        return await self._run(op)
+
+    async def put_listing(self, store: str, prefix: str, entries: Sequence[tuple[str, int | None]]) -> None:
+        payload = json.dumps([[key, size] for key, size in entries])
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
+                "INSERT OR REPLACE INTO listings (store, prefix, entries, listed_at) VALUES (?, ?, ?, ?)",
+                (store, prefix, payload, time.time()),
+            )
+
+        await self._run(op)
+
+    # ---- fetch log ----------------------------------------------------------------------------------------
+
+    async def log_fetch(self, result: SlotResult) -> None:
+        await self.log_fetches([result])
+
+    async def log_fetches(self, results: Sequence[SlotResult]) -> None:
+        """Append one log entry per result, in one transaction."""
+        now = time.time()
+        rows = [
+            (
+                r.satellite.value,
+                r.sector.value,
+                r.band,
+                to_us(r.timestamp),
+                r.status.value,
+                r.source.value if r.source else None,
+                str(r.path) if r.path else None,
+                r.remote,
+                r.error,
+                now,
+            )
+            for r in results
+        ]
+        if not rows:
+            return
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            async def work() -> None:
+                await conn.executemany(
+                    "INSERT INTO fetch_log (satellite, sector, band, slot_us, status, source, local_path, remote,"
+                    " error, logged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+
+            await self._transaction(conn, work)
+
+        await self._run(op)
+
+    async def fetch_log(
+        self, satellite: SatellitePattern, sector: Sector, band: int, start: datetime, end: datetime
+    ) -> dict[datetime, SlotResult]:
+        """The latest entry per slot time in [start, end)."""
+
+        async def op(conn: aiosqlite.Connection) -> dict[datetime, SlotResult]:
+            rows = await conn.execute_fetchall(
+                "SELECT slot_us, status, source, local_path, remote, error FROM fetch_log WHERE satellite = ?"
+                " AND sector = ? AND band = ? AND slot_us >= ? AND slot_us < ? ORDER BY id",
+                (satellite.value, sector.value, band, to_us(start), to_us(end)),
+            )
+            out: dict[datetime, SlotResult] = {}
+            for slot_us, status, source, local_path, remote, error in rows:
+                ts = from_us(slot_us)
+                out[ts] = SlotResult(
+                    ts, satellite, sector, band, SlotStatus(status), Source(source) if source else None,
+                    Path(local_path) if local_path else None, remote, error,
+                )  # fmt: skip
+            return out
+
+        return await self._run(op)

@@ -1,0 +1,163 @@
+"""Options shared by every subcommand: the archive options, their validation, the progress bar, errors.
+
+Bad input raises :class:`UsageError`: printed by :func:`goesvfi.integrity_check.cli.main.main` as one line on
+stderr, exit status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+from goesvfi.integrity_check.cache.db import CACHE_FILE, CacheDB
+from goesvfi.integrity_check.cli.progress import ProgressBar, progress_bar
+from goesvfi.integrity_check.report import csv_text, write_csv
+from goesvfi.integrity_check.results import ScanResult, SlotResult
+from goesvfi.integrity_check.scan.reconciler import ScanInputError, check_folder, scan_directory
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, check_band, iso_z, to_utc
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit status 2."""
+
+
+class ArgParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared options
+# --------------------------------------------------------------------------------------------------
+
+
+def parse_utc(text: str, option: str = "time") -> datetime:
+    """ISO 8601 date or date-time (``2023-05-01``, ``2023-05-01T00:00``, ``...Z``, ``+02:00``); naive = UTC."""
+    try:
+        return to_utc(datetime.fromisoformat(text.strip()))
+    except ValueError:
+        raise UsageError(
+            f"{option}: {text!r} is not a date and time (use e.g. 2023-05-01T00:00; times are UTC)"
+        ) from None
+
+
+def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = True) -> None:
+    """DIR, --satellite, [--start, --end], --sector, --band, --interval, --csv, --json and the cache options."""
+    parser.add_argument("directory", metavar="DIR", help="the folder of frames (searched recursively)")
+    parser.add_argument("--satellite", required=True, help="goes16, goes17, goes18 or goes19")
+    if time_range:
+        parser.add_argument("--start", required=True, help="first time, UTC (ISO 8601, e.g. 2023-05-01T00:00)")
+        parser.add_argument("--end", required=True, help="end time, UTC, not included")
+    parser.add_argument("--sector", default="conus", help="conus (default), fd, m1 or m2")
+    parser.add_argument("--band", type=int, default=DEFAULT_BAND, help="ABI band 1-16 (default 13)")
+    parser.add_argument(
+        "--interval", type=int, default=0, help="minutes between frames; 0 (default) detects it from the files"
+    )
+    parser.add_argument("--csv", metavar="FILE", help="write a CSV report, one row per expected time ('-' = stdout)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+    parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $GOESVFI_CACHE_DIR or user cache)")
+    parser.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
+    parser.add_argument("--rescan", action="store_true", help="re-read every folder, ignoring the cached index")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveArgs:
+    """Validated archive options."""
+
+    directory: Path
+    satellite: SatellitePattern
+    sector: Sector
+    band: int
+    start: datetime
+    end: datetime
+    interval_minutes: int
+    csv: str | None
+    json: bool
+    cache_dir: Path | None
+    no_cache: bool
+    force_rescan: bool
+
+    def cache(self) -> CacheDB | None:
+        """The cache to use (None with ``--no-cache``); constructing it does no I/O."""
+        if self.no_cache:
+            return None
+        return CacheDB(self.cache_dir / CACHE_FILE if self.cache_dir else None)
+
+    async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
+        return await scan_directory(
+            self.directory, self.satellite, self.start, self.end, sector=self.sector, band=self.band,
+            interval_minutes=self.interval_minutes, cache=cache, progress=progress, force_rescan=self.force_rescan,
+        )  # fmt: skip
+
+    @property
+    def title(self) -> str:
+        return (
+            f"{self.satellite.display_name} {self.sector.display_name} band {self.band}, "
+            f"{self.start:%Y-%m-%d %H:%M} -> {self.end:%Y-%m-%d %H:%M} UTC, {self.directory}"
+        )
+
+
+def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: datetime | None = None) -> ArchiveArgs:
+    """Validate the options of :func:`add_archive_options`; ``start``/``end`` replace the parsed ones (watch).
+
+    Raises :class:`UsageError` with one line for the user.
+    """
+    try:
+        satellite = SatellitePattern.parse(ns.satellite)
+        sector = Sector.parse(ns.sector)
+        band = check_band(ns.band)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if start is None:
+        start = parse_utc(ns.start, "--start")
+    if end is None:
+        end = parse_utc(ns.end, "--end")
+    if end <= start:
+        raise UsageError(f"--end ({iso_z(end)}) must be after --start ({iso_z(start)})")
+    if ns.interval < 0:
+        raise UsageError("--interval cannot be negative (0 detects it from the files)")
+    if ns.json and ns.csv == "-":
+        raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
+    try:
+        directory = Path(check_folder(ns.directory))
+    except ScanInputError as exc:
+        raise UsageError(str(exc)) from exc
+    return ArchiveArgs(
+        directory, satellite, sector, band, to_utc(start), to_utc(end), ns.interval, ns.csv, ns.json,
+        Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache, ns.rescan,
+    )  # fmt: skip
+
+
+def write_csv_target(target: str, slots: list[SlotResult]) -> None:
+    if target == "-":
+        sys.stdout.write(csv_text(slots))
+        return
+    try:
+        write_csv(target, slots)
+    except OSError as exc:
+        raise UsageError(f"cannot write the CSV file {target}: {exc.strerror or exc}") from exc
+
+
+def print_warnings(result: ScanResult) -> None:
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def run_with_progress(coro_factory: Callable[[ProgressBar | None], Coroutine[Any, Any, T]]) -> T:
+    """Run one command's coroutine with a progress bar on stderr when it is a terminal."""
+    bar = progress_bar()
+    try:
+        return asyncio.run(coro_factory(bar))
+    finally:
+        if bar is not None:
+            bar.close()

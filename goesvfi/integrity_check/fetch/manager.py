@@ -1,0 +1,382 @@
+"""ReconcileManager: scan a folder, plan CDN or S3 per missing slot, fetch, render and write PNG frames.
+
+The seed's enhanced example runs as written::
+
+    manager = ReconcileManager(cache_db=cache_db, base_dir=base_dir)
+    total, existing, fetched = await manager.reconcile(directory=..., satellite=..., start_time=...,
+                                                       end_time=..., interval_minutes=10, progress_callback=...)
+
+:meth:`ReconcileManager.reconcile_detailed` returns per-slot results (status, source, path, remote, error) for
+the GUI, the CLI and the CSV. Constructing a manager does no I/O: stores and the cache open lazily.
+
+A fetch with something to download holds the folder's fetch lock (:mod:`.folder_lock`) while it runs, so two
+managers (in this process or another: ``fetch``, ``watch``, the window) never download the same frame: the
+second waits up to ``FetchSettings.lock_wait`` seconds, saying so in its progress, then finds the first one's
+frames present; when the wait runs out it raises :class:`~.folder_lock.FolderLockedError` naming the holder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from goesvfi.integrity_check.fetch.disk_guard import DiskFree, DiskGuard, DiskSpaceError
+from goesvfi.integrity_check.fetch.job import ConversionError, FetchEnv, FetchJob
+from goesvfi.integrity_check.fetch.plan import FetchPlan, plan_fetch
+from goesvfi.integrity_check.fetch.retry import RetryPolicy
+from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
+from goesvfi.integrity_check.remote.base import RemoteStore
+from goesvfi.integrity_check.results import (
+    LegacyProgress,
+    Progress,
+    ProgressSink,
+    ScanResult,
+    SlotResult,
+    SlotStatus,
+    Source,
+    Stage,
+    progress_adapter,
+)
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
+
+if TYPE_CHECKING:
+    from goesvfi.integrity_check.cache.db import CacheDB
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DiskSpaceError", "FolderLockedError", "ReconcileManager", "ReconcileReport"]
+
+AnyProgress = ProgressSink | LegacyProgress | None
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    """A scan and what the fetch made of each expected slot (one :class:`SlotResult` per slot, in time order)."""
+
+    scan: ScanResult
+    slots: list[SlotResult]
+    stopped: DiskSpaceError | None = None  # the disk guard stopped the fetch early
+
+    @property
+    def total(self) -> int:
+        return len(self.scan.expected)
+
+    @property
+    def existing(self) -> int:
+        """Slots present before the fetch."""
+        return len(self.scan.existing)
+
+    @property
+    def fetched(self) -> int:
+        return sum(s.status is SlotStatus.FETCHED for s in self.slots)
+
+    @property
+    def failed(self) -> list[SlotResult]:
+        return [s for s in self.slots if s.status is SlotStatus.FAILED]
+
+    @property
+    def unresolved(self) -> list[SlotResult]:
+        """Slots still absent after the fetch: failed, or not attempted (with the reason in ``error``)."""
+        return [s for s in self.slots if s.status in (SlotStatus.FAILED, SlotStatus.MISSING)]
+
+    @property
+    def missing_after(self) -> int:
+        return len(self.unresolved)
+
+
+def _convert(settings: FetchSettings) -> Callable[[Source, Path, Path, str], None]:
+    """The blocking converter of downloaded files to PNG (renderers imported on first use); messages name
+    the remote file (``label``), not the temp file."""
+
+    def convert(source: Source, downloaded: Path, png: Path, label: str) -> None:
+        if source is Source.CDN:
+            from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
+            from goesvfi.integrity_check.render.netcdf import RenderError
+        else:
+            from goesvfi.integrity_check.render.netcdf import RenderError, render_png
+        try:
+            if source is Source.CDN:
+                jpeg_to_png(downloaded, png, label=label)
+            else:
+                render_png(
+                    downloaded, png, colormap=settings.colormap, vmin=settings.vmin, vmax=settings.vmax, label=label
+                )
+        except RenderError as exc:
+            raise ConversionError(str(exc)) from exc
+
+    return convert
+
+
+class ReconcileManager:
+    def __init__(
+        self,
+        cache_db: CacheDB | None = None,
+        base_dir: Path | None = None,
+        *,
+        settings: FetchSettings | None = None,
+        cdn_store: RemoteStore | None = None,
+        s3_store: RemoteStore | None = None,
+        now: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        disk_free: DiskFree | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        """``use_cache=False`` (the CLI's ``--no-cache``): scan without the cache, keep no S3 listings, log nothing."""
+        self.settings = (settings or FetchSettings.from_env()).validate()
+        self.base_dir = Path(base_dir) if base_dir is not None else None
+        self._cache = cache_db
+        self._own_cache = False
+        self.use_cache = use_cache
+        self._stores: dict[Source, RemoteStore] = {}
+        if cdn_store is not None:
+            self._stores[Source.CDN] = cdn_store
+        if s3_store is not None:
+            self._stores[Source.S3] = s3_store
+        self._own_stores: set[Source] = set()
+        self._now = now or (lambda: datetime.now(UTC))
+        self._sleep = sleep
+        self._disk_free = disk_free
+        self._inflight: dict[Path, asyncio.Future[SlotResult]] = {}
+        self._locks = FetchLocks(self.settings.lock_wait)
+        self._running = 0  # fetches in progress; the stores this manager made close when it drops to 0
+        self._render_slots = max(1, min(self.settings.concurrency, os.cpu_count() or 1))
+        self._render_gate = asyncio.Semaphore(self._render_slots)
+        self._render_threads: ThreadPoolExecutor | None = None
+
+    # ---- lifecycle ----------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> ReconcileManager:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the stores (and the cache) this manager created; injected ones stay open."""
+        if self._render_threads is not None:
+            self._render_threads.shutdown(wait=False)
+            self._render_threads = None
+        for source in sorted(self._own_stores, key=lambda s: s.value):
+            await self._stores.pop(source).close()
+        self._own_stores.clear()
+        if self._own_cache and self._cache is not None:
+            await self._cache.close()
+            self._cache, self._own_cache = None, False
+
+    async def _idle(self) -> None:
+        """No fetch running: release the network sessions of the stores this manager made.
+
+        They reopen on the next fetch, so a caller that never calls :meth:`close` (like the seed's example)
+        leaves no open connection behind.
+        """
+        for source in self._own_stores:
+            await self._stores[source].close()
+
+    def _render_executor(self) -> ThreadPoolExecutor:
+        """The conversion threads: a few, reused, so that memory freed by one render serves the next."""
+        if self._render_threads is None:
+            self._render_threads = ThreadPoolExecutor(self._render_slots, thread_name_prefix="goesvfi-render")
+        return self._render_threads
+
+    def now(self) -> datetime:
+        return to_utc(self._now())
+
+    @property
+    def cache_db(self) -> CacheDB:
+        if self._cache is None:
+            from goesvfi.integrity_check.cache.db import CacheDB
+
+            self._cache, self._own_cache = CacheDB(), True
+        return self._cache
+
+    def store(self, source: Source) -> RemoteStore:
+        """The store for ``source``, created on first use (no I/O until it is used)."""
+        if source not in self._stores:
+            if source is Source.CDN:
+                from goesvfi.integrity_check.remote.cdn_store import CDNStore
+
+                self._stores[source] = CDNStore(self.settings)
+            elif source is Source.S3:
+                from goesvfi.integrity_check.remote.s3_store import S3Store
+
+                cache = self.cache_db if self.use_cache else None
+                self._stores[source] = S3Store(self.settings, cache=cache, now=self._now)
+            else:
+                raise ValueError(f"no remote store for {source.value}")
+            self._own_stores.add(source)
+        return self._stores[source]
+
+    def _directory(self, directory: Path | str | None) -> Path:
+        if directory is not None:
+            return Path(directory)
+        if self.base_dir is None:
+            raise ValueError("no folder given: pass directory= or construct the manager with base_dir=")
+        return self.base_dir
+
+    # ---- scan ---------------------------------------------------------------------------------------
+
+    async def scan(
+        self,
+        directory: Path | str | None,
+        satellite: SatellitePattern,
+        start_time: datetime,
+        end_time: datetime,
+        *,
+        sector: Sector = Sector.CONUS,
+        band: int = DEFAULT_BAND,
+        interval_minutes: int = 0,
+        progress_callback: AnyProgress = None,
+        force_rescan: bool = False,
+    ) -> ScanResult:
+        """Which expected slots the folder holds and which are missing (cached; off the event loop)."""
+        from goesvfi.integrity_check.scan.reconciler import scan_directory
+
+        return await scan_directory(
+            self._directory(directory),
+            satellite,
+            start_time,
+            end_time,
+            sector=sector,
+            band=band,
+            interval_minutes=interval_minutes,
+            cache=self.cache_db if self.use_cache else None,
+            progress_callback=progress_callback,
+            force_rescan=force_rescan,
+        )
+
+    # ---- fetch --------------------------------------------------------------------------------------
+
+    async def fetch_missing(
+        self,
+        scan: ScanResult,
+        directory: Path | str | None = None,
+        *,
+        progress_callback: AnyProgress = None,
+    ) -> list[SlotResult]:
+        """Fetch the scan's missing slots into ``directory``; one :class:`SlotResult` per expected slot.
+
+        PRESENT (was there), FETCHED (source, path, remote), FAILED (error) or MISSING (not attempted: the
+        satellite had no data then, or the disk guard stopped the fetch; ``error`` says why). Every fetched
+        and failed slot goes into the cache's fetch log. Cancel with ``task.cancel()``.
+
+        Holds the folder's fetch lock while downloading (not when nothing is to be downloaded); raises
+        :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder longer than
+        ``settings.lock_wait``.
+        """
+        return (await self._fetch(scan, directory, progress_callback)).slots
+
+    async def _fetch(
+        self, scan: ScanResult, directory: Path | str | None, progress_callback: AnyProgress
+    ) -> ReconcileReport:
+        folder = self._directory(directory)
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is not a folder")
+        plan = plan_fetch(scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days)
+        sources = {source for order in plan.order.values() for source in order}
+        env = FetchEnv(
+            stores={source: self.store(source) for source in sources},
+            convert=_convert(self.settings),
+            policy=RetryPolicy(self.settings.retries, self.settings.backoff_base, self.settings.backoff_max),
+            sleep=self._sleep,
+            concurrency=self.settings.concurrency,
+            render_gate=self._render_gate,
+            render_executor=self._render_executor(),
+            inflight=self._inflight,
+        )
+        guard = DiskGuard(folder, self.settings.disk_threshold, self._disk_free)
+        progress = progress_adapter(progress_callback)
+        job = FetchJob(scan, folder, plan, env, guard, progress)
+        self._running += 1
+        try:
+            if plan.order:
+                async with self._locks.hold(folder, self._on_wait(folder, plan, progress)):
+                    slots = await job.run()
+            else:
+                slots = await job.run()
+        finally:
+            self._running -= 1
+            if job.finished and self.use_cache:
+                await self._log(job.finished)
+            if not self._running:
+                await self._idle()
+        return ReconcileReport(scan, slots, guard.tripped)
+
+    @staticmethod
+    def _on_wait(folder: Path, plan: FetchPlan, progress: ProgressSink) -> Callable[[LockHolder], None]:
+        def on_wait(holder: LockHolder) -> None:
+            who = f" (PID {holder.pid})" if holder.pid is not None else ""
+            message = f"Waiting for another fetch into {folder}{who} ..."
+            log.info("%s", message)
+            progress(Progress(0, len(plan.order), Stage.PLAN, message))
+
+        return on_wait
+
+    async def _log(self, slots: list[SlotResult]) -> None:
+        from goesvfi.integrity_check.cache.db import CacheError
+
+        try:
+            await self.cache_db.log_fetches(slots)
+        except CacheError as exc:  # the frames are written; only the log entry is lost
+            log.warning("The fetch log was not updated: %s", exc)
+
+    # ---- scan + fetch -------------------------------------------------------------------------------
+
+    async def reconcile_detailed(
+        self,
+        directory: Path | str | None,
+        satellite: SatellitePattern,
+        start_time: datetime,
+        end_time: datetime,
+        interval_minutes: int = 0,
+        progress_callback: AnyProgress = None,
+        *,
+        sector: Sector = Sector.CONUS,
+        band: int = DEFAULT_BAND,
+        force_rescan: bool = False,
+    ) -> ReconcileReport:
+        """Scan, then fetch what is missing: the scan and one result per expected slot."""
+        scan = await self.scan(
+            directory,
+            satellite,
+            start_time,
+            end_time,
+            sector=sector,
+            band=band,
+            interval_minutes=interval_minutes,
+            progress_callback=progress_callback,
+            force_rescan=force_rescan,
+        )
+        return await self._fetch(scan, directory, progress_callback)
+
+    async def reconcile(
+        self,
+        directory: Path | str | None,
+        satellite: SatellitePattern,
+        start_time: datetime,
+        end_time: datetime,
+        interval_minutes: int = 0,
+        progress_callback: AnyProgress = None,
+        *,
+        sector: Sector = Sector.CONUS,
+        band: int = DEFAULT_BAND,
+    ) -> tuple[int, int, int]:
+        """The seed's call: ``(total expected, existing before, fetched)``.
+
+        Raises :class:`DiskSpaceError` (with ``.report``) when the disk guard stopped the fetch, and
+        :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder too long.
+        """
+        report = await self.reconcile_detailed(
+            directory, satellite, start_time, end_time, interval_minutes, progress_callback, sector=sector, band=band
+        )
+        if report.stopped is not None:
+            report.stopped.report = report
+            raise report.stopped
+        return report.total, report.existing, report.fetched

@@ -1,0 +1,325 @@
+"""Scan a folder for the scan times it should hold: :func:`scan_directory` (async) and :class:`Reconciler`
+(the seed's synchronous API).
+
+The walk and the matching run in a worker thread; the cache (:class:`CacheDB`) keeps each directory's parsed
+names, so a rescan of an unchanged folder reads a few stats and blobs instead of every name (see
+``scan_index``). Which file covers which slot is decided in ``coverage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from goesvfi.integrity_check.cache.db import CacheDB, CacheError, DirRecord
+from goesvfi.integrity_check.results import LegacyProgress, Progress, ProgressSink, ScanResult, Stage, progress_adapter
+from goesvfi.integrity_check.scan.coverage import (
+    COVER_BEFORE_MS,
+    assign,
+    detect_interval_ms,
+    matching,
+    slot_runs,
+    to_ms,
+)
+from goesvfi.integrity_check.scan.fast_names import key_rank
+from goesvfi.integrity_check.scan.index import WalkResult, walk
+from goesvfi.integrity_check.time_index import (
+    DEFAULT_BAND,
+    SatellitePattern,
+    Sector,
+    check_band,
+    expected_slots,
+    iso_z,
+    to_utc,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+AnyProgress = ProgressSink | LegacyProgress | None
+LONGEST_CADENCE = 15  # minutes (Mode 3 full disk): a longer range always holds a slot
+
+
+class ScanInputError(ValueError):
+    """Bad scan input; ``str(error)`` is one line for the user."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The result: paths of present files are built on first use of ``existing``
+# --------------------------------------------------------------------------------------------------
+
+_EXISTING_SLOT: Any = vars(ScanResult)["existing"]
+_PATH = type(Path())  # PosixPath / WindowsPath: skips Path's per-call class dispatch (100,000 paths)
+_PENDING: dict[datetime, Path] = {}
+
+
+class LazyScanResult(ScanResult):
+    """A :class:`ScanResult` whose ``existing`` dict is built when first read.
+
+    Everything else is computed by the scan. Building 100,000 ``Path`` objects takes longer than a warm scan
+    itself, and many callers (the CLI's summary, the JSON output, the gap list) never need them.
+    """
+
+    __slots__ = ("_build",)
+
+    def __init__(self, *args: Any, build: Callable[[], dict[datetime, Path]] | None = None, **fields: Any) -> None:
+        self._build = build  # None: ``existing`` is given (dataclasses.replace, copies)
+        if build is not None:
+            fields["existing"] = _PENDING
+        super().__init__(*args, **fields)
+
+    def __reduce__(self) -> tuple[type[ScanResult], tuple[Any, ...]]:
+        """Copies and pickles are plain :class:`ScanResult` objects (with ``existing`` built)."""
+        return ScanResult, tuple(getattr(self, f.name) for f in dataclasses.fields(ScanResult))
+
+    @property
+    def existing(self) -> dict[datetime, Path]:
+        try:
+            value: dict[datetime, Path] = _EXISTING_SLOT.__get__(self, ScanResult)
+        except AttributeError:
+            if self._build is None:
+                raise
+            value = self._build()
+            _EXISTING_SLOT.__set__(self, value)
+        return value
+
+    @existing.setter
+    def existing(self, value: dict[datetime, Path]) -> None:
+        if value is not _PENDING:
+            _EXISTING_SLOT.__set__(self, value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scanning
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    satellite: SatellitePattern
+    sector: Sector
+    band: int
+    start: datetime
+    end: datetime
+    interval_minutes: int
+
+
+def check_folder(directory: Path | str) -> str:
+    """The folder as an absolute real path; ScanInputError if it is missing, not a folder, or unreadable."""
+    directory = Path(directory).expanduser()
+    if not directory.exists():
+        raise ScanInputError(f"folder {directory} does not exist")
+    if not directory.is_dir():
+        raise ScanInputError(f"{directory} is not a folder")
+    try:
+        with os.scandir(directory):
+            pass
+    except OSError as exc:
+        raise ScanInputError(f"folder {directory} cannot be read: {exc.strerror or exc}") from exc
+    return os.path.realpath(directory)
+
+
+def _no_slots(q: _Query) -> ScanInputError:
+    every = f"every {q.interval_minutes} min" if q.interval_minutes else "on the scan schedule"
+    return ScanInputError(
+        f"no {q.satellite.display_name} {q.sector.display_name} scan times ({every}) between "
+        f"{iso_z(q.start)} and {iso_z(q.end)}: widen the range"
+    )
+
+
+def _expected(q: _Query, times: np.ndarray) -> tuple[list[datetime], int, int]:
+    """(expected slots, interval used, interval for slot_runs: 0 = the sector's own cadence per Mode)."""
+    if q.interval_minutes > 0:
+        return expected_slots(q.sector, q.start, q.end, q.interval_minutes), q.interval_minutes, q.interval_minutes
+    interval, phase = detect_interval_ms(times, 0)
+    if phase is None:
+        return expected_slots(q.sector, q.start, q.end), q.sector.cadence(q.start), 0
+    return expected_slots(q.sector, q.start, q.end, interval, phase), interval, interval
+
+
+def _match(walked: WalkResult, q: _Query) -> LazyScanResult:
+    """Expected slots, which are covered and by which file (blocking; a few ms for 100k files)."""
+    dirs = walked.dirs
+    times = np.concatenate([d.times for d in dirs]) if dirs else np.zeros(0, np.int64)
+    keys = np.concatenate([d.keys for d in dirs]) if dirs else np.zeros(0, np.int32)
+    start_ms, end_ms = to_ms(q.start), to_ms(q.end)
+    ours = matching(keys, q.satellite, q.sector, q.band) & (times < end_ms)
+    expected, used, run_interval = _expected(q, times[ours & (times >= start_ms)])
+    if not expected:
+        raise _no_slots(_Query(q.satellite, q.sector, q.band, q.start, q.end, used))
+    sel = np.flatnonzero(ours & (times >= start_ms - COVER_BEFORE_MS))
+    slot_idx, local = assign(times[sel], key_rank(keys[sel]), slot_runs(expected, q.sector, run_interval))
+    file_idx = sel[local]
+    is_missing = np.ones(len(expected), dtype=bool)
+    is_missing[slot_idx] = False
+    missing = [expected[i] for i in np.flatnonzero(is_missing).tolist()]
+
+    def build() -> dict[datetime, Path]:
+        paths: list[str] = []  # every frame's path, in the order of the concatenated arrays
+        for folder in dirs:
+            paths.extend(map((folder.path + os.sep).__add__, folder.names()))
+        slots = [expected[i] for i in slot_idx.tolist()]
+        return dict(zip(slots, map(_PATH, [paths[i] for i in file_idx.tolist()]), strict=True))
+
+    return LazyScanResult(
+        build=build, satellite=q.satellite, sector=q.sector, band=q.band, start=q.start, end=q.end,
+        interval_minutes=used, expected=expected, missing=missing, warnings=list(walked.warnings),
+        from_cache=not walked.changed,
+    )  # fmt: skip
+
+
+async def _cached_dirs(cache: CacheDB | None, root: str) -> dict[str, DirRecord]:
+    if cache is None:
+        return {}
+    try:
+        return await cache.load_dirs(root)
+    except CacheError as exc:
+        log.warning("Scanning without the cache: %s", exc)
+        return {}
+
+
+async def _store(cache: CacheDB | None, root: str, walked: WalkResult, result: ScanResult) -> None:
+    if cache is None:
+        return
+    try:
+        records = await asyncio.to_thread(lambda: [d.to_record() for d in walked.changed])
+        await cache.save_dirs(records, walked.removed)
+        await cache.record_scan(root, result)
+    except CacheError as exc:
+        log.warning("The scan result was not cached: %s", exc)
+
+
+async def scan_directory(
+    directory: Path | str,
+    satellite: SatellitePattern,
+    start: datetime,
+    end: datetime,
+    *,
+    sector: Sector = Sector.CONUS,
+    band: int = DEFAULT_BAND,
+    interval_minutes: int = 0,
+    cache: CacheDB | None = None,
+    progress: AnyProgress = None,
+    progress_callback: AnyProgress = None,
+    force_rescan: bool = False,
+) -> ScanResult:
+    """Which expected scan times ``directory`` (walked recursively) holds, and which are missing.
+
+    ``interval_minutes`` 0 detects interval and phase from the matching files in range (falling back to the
+    sector's cadence); a larger interval keeps the sector's phase. ``cache`` None scans without a cache;
+    ``force_rescan`` re-reads every directory. ``progress`` (or ``progress_callback``) takes a
+    :class:`Progress` or the seed's ``(current, total, message)``. Raises :class:`ScanInputError` for a
+    missing/unreadable folder, ``end <= start`` or a range without slots; a satellite without data for the
+    dates is a warning in ``ScanResult.warnings``.
+    """
+    start, end = to_utc(start), to_utc(end)
+    if end <= start:
+        raise ScanInputError(f"the end ({iso_z(end)}) must be after the start ({iso_z(start)})")
+    if interval_minutes < 0:
+        raise ScanInputError("the interval cannot be negative (0 = detect it from the files)")
+    try:
+        band = check_band(band)
+    except ValueError as exc:
+        raise ScanInputError(str(exc)) from exc
+    query = _Query(satellite, sector, band, start, end, interval_minutes)
+    if end - start < timedelta(minutes=max(interval_minutes, LONGEST_CADENCE)) and not expected_slots(
+        sector, start, end, interval_minutes
+    ):
+        raise _no_slots(query)
+    sink = progress_adapter(progress if progress is not None else progress_callback)
+    root = await asyncio.to_thread(check_folder, directory)
+    cached = await _cached_dirs(cache, root)
+    loop = asyncio.get_running_loop()
+    cancel = threading.Event()
+
+    def report(done: int, known: int, path: str) -> None:
+        message = f"Scanning {path}"
+        loop.call_soon_threadsafe(sink, Progress(done, known, Stage.SCAN, message, current_file=path))
+
+    def blocking() -> tuple[WalkResult, LazyScanResult]:
+        walked = walk(root, cached, force=force_rescan, cancel=cancel, report=report)
+        return walked, _match(walked, query)
+
+    sink(Progress(0, 1, Stage.SCAN, f"Scanning {root}", current_file=root))
+    try:
+        walked, result = await asyncio.to_thread(blocking)
+    finally:
+        cancel.set()  # stops the walk if this task was cancelled; harmless once it has finished
+    warning = satellite.coverage_warning(start, end)
+    if warning:
+        result.warnings.insert(0, warning)
+    await _store(cache, root, walked, result)
+    present = len(result.expected) - len(result.missing)
+    summary = f"Scan complete: {present} of {len(result.expected)} present, {len(result.missing)} missing"
+    sink(Progress(len(walked.dirs), len(walked.dirs), Stage.SCAN, summary))
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# The seed's synchronous API
+# --------------------------------------------------------------------------------------------------
+
+
+def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine from sync code; inside a running event loop it runs on a loop in a worker thread."""
+
+    async def main() -> T:
+        return await factory()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="goesvfi-scan") as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
+
+
+class Reconciler:
+    """The seed's scanner: ``Reconciler().scan_date_range(start_date=..., end_date=..., ...)`` returns a dict.
+
+    Uses ``cache_db`` if given, else a :class:`CacheDB` at ``cache_path`` (default: the user's cache folder).
+    The cache connection is released after each call. Callable from plain code and from inside a running event
+    loop (the scan then runs on a worker thread, and progress is reported from there); async code may prefer
+    ``await scan_directory(...)``.
+    """
+
+    def __init__(self, cache_db: CacheDB | None = None, cache_path: str | Path | None = None) -> None:
+        self.cache_db = cache_db if cache_db is not None else CacheDB(cache_path)
+
+    def scan_date_range(
+        self,
+        start_date: datetime,
+        end_date: datetime,
+        satellite_pattern: SatellitePattern,
+        base_directory: Path | str,
+        interval_minutes: int = 0,
+        *,
+        sector: Sector = Sector.CONUS,
+        band: int = DEFAULT_BAND,
+        progress_callback: AnyProgress = None,
+        force_rescan: bool = False,
+    ) -> dict[str, object]:
+        """Scan ``base_directory`` for ``[start_date, end_date)``; see :meth:`ScanResult.as_dict` for the keys
+        (``missing``, ``existing``, ``expected``, ``total``, ``interval_minutes``, ``gaps``, ``warnings`` ...)."""
+
+        async def scan() -> ScanResult:
+            try:
+                return await scan_directory(
+                    base_directory, satellite_pattern, start_date, end_date, sector=sector, band=band,
+                    interval_minutes=interval_minutes, cache=self.cache_db, progress=progress_callback,
+                    force_rescan=force_rescan,
+                )  # fmt: skip
+            finally:
+                await self.cache_db.close()
+
+        return run_sync(scan).as_dict()
