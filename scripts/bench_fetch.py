@@ -42,6 +42,7 @@ from PIL import Image
 
 from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteItem
 from goesvfi.integrity_check.remote.cdn_store import CDNStore
 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
@@ -134,7 +135,7 @@ async def manager_fetch(
         CacheDB(folder.parent / f"{folder.name}.sqlite") as cache,
         ReconcileManager(cache, folder, settings=settings, now=lambda: now) as manager,
     ):
-        scan = await manager.scan(folder, SatellitePattern.GOES_18, START, end)
+        scan = await manager.scan(folder, ArchiveQuery(SatellitePattern.GOES_18, START, end))
         started = time.perf_counter()
         slots = await manager.fetch_missing(scan)
         seconds = time.perf_counter() - started

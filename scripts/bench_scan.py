@@ -93,13 +93,14 @@ def best(runs: int, work: Callable[[], object], before: Callable[[], None] = lam
 
 def run_phase(phase: str, folder: Path, db_path: Path, repeat: int) -> dict[str, float]:
     from goesvfi.integrity_check.cache.db import CacheDB
+    from goesvfi.integrity_check.query import ArchiveQuery
     from goesvfi.integrity_check.scan.reconciler import scan_directory
     from goesvfi.integrity_check.time_index import SatellitePattern
 
     def scan(paths: bool = False) -> None:
         async def go() -> None:
             async with CacheDB(db_path) as db:
-                result = await scan_directory(folder, SatellitePattern.GOES_18, START, END, cache=db)
+                result = await scan_directory(folder, ArchiveQuery(SatellitePattern.GOES_18, START, END), cache=db)
                 if paths:
                     assert len(result.existing) == len(result.expected) - len(result.missing)
 

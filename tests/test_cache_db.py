@@ -19,6 +19,7 @@ from goesvfi.integrity_check.cache.db import (
     CacheError,
     DirRecord,
 )
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
@@ -91,12 +92,16 @@ async def test_fetch_log_latest_entry_per_slot_in_half_open_range(tmp_path: Path
         )
         await db.log_fetch(SlotResult(T0 + timedelta(minutes=11), G18, CONUS, 7, SlotStatus.FETCHED))  # band 7
         await db.log_fetch(SlotResult(T0.replace(tzinfo=None) + timedelta(minutes=16), G18, CONUS, 13))  # naive
-        log = await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(minutes=60))
+        log = await db.fetch_log(ArchiveQuery(G18, T0, T0 + timedelta(minutes=60), CONUS, 13))
     assert sorted(log) == [T0 + timedelta(minutes=m) for m in (1, 6, 16)]
     first = log[T0 + timedelta(minutes=1)]
     assert (first.status, first.source, first.path, first.remote, first.error) == (
-        SlotStatus.FETCHED, Source.S3, Path("/f/a.png"), "k1", None,
-    )  # fmt: skip
+        SlotStatus.FETCHED,
+        Source.S3,
+        Path("/f/a.png"),
+        "k1",
+        None,
+    )
     assert log[T0 + timedelta(minutes=6)].error == "not in the archive"
     assert log[T0 + timedelta(minutes=16)].status is SlotStatus.MISSING
     assert all(r.timestamp.tzinfo is UTC for r in log.values())
@@ -123,13 +128,13 @@ async def test_scan_records_keep_the_latest(tmp_path: Path) -> None:
         return ScanResult(G18, CONUS, 13, T0, T0 + timedelta(hours=1), 5, expected, existing, missing)
 
     async with CacheDB(tmp_path / "c.sqlite3") as db:
-        assert await db.last_scan("/f", G18, CONUS, 13, T0, T0 + timedelta(hours=1)) is None
+        assert await db.last_scan("/f", ArchiveQuery(G18, T0, T0 + timedelta(hours=1), CONUS, 13)) is None
         for n in range(SCANS_KEPT + 2):
             await db.record_scan("/f", result(expected[:n]))
-        last = await db.last_scan("/f", G18, CONUS, 13, T0, T0 + timedelta(hours=1))
+        last = await db.last_scan("/f", ArchiveQuery(G18, T0, T0 + timedelta(hours=1), CONUS, 13))
         assert last is not None
         assert (last.expected, last.present, last.missing) == (12, 12 - SCANS_KEPT - 1, expected[: SCANS_KEPT + 1])
-        assert await db.last_scan("/f", G18, CONUS, 7, T0, T0 + timedelta(hours=1)) is None
+        assert await db.last_scan("/f", ArchiveQuery(G18, T0, T0 + timedelta(hours=1), CONUS, 7)) is None
     with sqlite3.connect(tmp_path / "c.sqlite3") as conn:
         assert conn.execute("SELECT COUNT(*) FROM scans").fetchone()[0] == SCANS_KEPT
 
@@ -218,7 +223,7 @@ async def test_concurrent_users_on_one_loop(tmp_path: Path) -> None:
         results = [slot(i, SlotStatus.FETCHED) for i in range(20)]
         await asyncio.gather(*(db.log_fetches(results[i : i + 5]) for i in range(0, 20, 5)))
         await asyncio.gather(*(db.put_listing("s", str(i), [("k", i)]) for i in range(10)))
-        log = await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(hours=1))
+        log = await db.fetch_log(ArchiveQuery(G18, T0, T0 + timedelta(hours=1), CONUS, 13))
         assert len(log) == 20
         assert [await db.get_listing("s", str(i)) for i in range(10)] == [[("k", i)] for i in range(10)]
 
@@ -229,9 +234,11 @@ async def test_log_fetches_is_all_or_nothing(tmp_path: Path) -> None:
         bad = SlotResult(T0 + timedelta(minutes=6), G18, CONUS, None, SlotStatus.FAILED)  # type: ignore[arg-type]
         with pytest.raises(CacheError):
             await db.log_fetches([good, bad])  # the second row breaks a NOT NULL constraint
-        assert await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(hours=1)) == {}
+        assert await db.fetch_log(ArchiveQuery(G18, T0, T0 + timedelta(hours=1), CONUS, 13)) == {}
         await db.log_fetches([good])  # the connection is usable again: no transaction left open
-        assert list(await db.fetch_log(G18, CONUS, 13, T0, T0 + timedelta(hours=1))) == [T0 + timedelta(minutes=1)]
+        assert list(await db.fetch_log(ArchiveQuery(G18, T0, T0 + timedelta(hours=1), CONUS, 13))) == [
+            T0 + timedelta(minutes=1)
+        ]
 
 
 def test_a_cache_nobody_closed_does_not_hold_the_interpreter(tmp_path: Path) -> None:

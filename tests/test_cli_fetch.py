@@ -117,7 +117,7 @@ def test_human_summary_groups_the_reasons(
         (["--cdn-days", "-1"], "--cdn-days cannot be negative"),
         (["--now", "yesterday"], "--now: 'yesterday' is not a date and time"),
         (["--satellite", "goes15"], "unknown satellite 'goes15'"),
-        (["--end", "2023-04-30"], "must be after --start"),
+        (["--end", "2023-04-30"], "must be after the start"),
         (["--csv", "-", "--json"], "--csv - and --json both print to stdout"),
     ],
 )

@@ -114,7 +114,10 @@ def test_scan_human_and_csv(mixed: Path, tmp_path: Path, capsys: pytest.CaptureF
         (["scan", "{missing}", *ARGS], "does not exist"),
         (["scan", "{file}", *ARGS], "is not a folder"),
         (["scan", "{dir}", "--satellite", "goes21", "--start", "2023-05-01", "--end", "2023-05-02"], "goes21"),
-        (["scan", "{dir}", "--satellite", "goes18", "--start", "2023-05-02", "--end", "2023-05-01"], "after --start"),
+        (
+            ["scan", "{dir}", "--satellite", "goes18", "--start", "2023-05-02", "--end", "2023-05-01"],
+            "must be after the start",
+        ),
         (["scan", "{dir}", "--satellite", "goes18", "--start", "yesterday", "--end", "2023-05-01"], "not a date"),
         (
             ["scan", "{dir}", "--satellite", "goes18", "--start", "2023-05-01T00:02", "--end", "2023-05-01T00:04"],
@@ -259,7 +262,7 @@ def test_archive_args_for_other_commands(tmp_path: Path) -> None:
     options.add_archive_options(parser, time_range=False)
     ns = parser.parse_args([str(tmp_path), "--satellite", "g19", "--sector", "fd", "--cache-dir", str(tmp_path)])
     args = options.archive_args(ns, start=T0, end=T0 + timedelta(hours=1))
-    assert (args.satellite, args.sector, args.band, args.interval_minutes) == (
+    assert (args.query.satellite, args.query.sector, args.query.band, args.query.interval_minutes) == (
         SatellitePattern.GOES_19, Sector.FULL_DISK, 13, 0,
     )  # fmt: skip
     cache = args.cache()

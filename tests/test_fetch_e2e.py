@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern
 from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
@@ -43,7 +44,7 @@ async def test_cdn_only_recent_frames_come_from_the_cdn(noaa_emulator_factory: F
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
     start, end = EMULATOR_START, EMULATOR_START + HOUR
     async with manager_for(emu, folder, emu.now, folder.parent / "cache.sqlite") as manager:
-        report = await manager.reconcile_detailed(folder, G18, start, end)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, start, end))
     wanted = in_range(emu.cdn_slots, start, end)
     assert len(wanted) == 12
     assert frame_names(folder) == {canonical(emu, s) for s in wanted}
@@ -62,7 +63,7 @@ async def test_s3_only_old_frames_are_rendered_from_netcdf(noaa_emulator_factory
     emu = noaa_emulator_factory()
     now = EMULATOR_END + timedelta(days=30)  # far beyond the CDN's retention: S3 only
     async with manager_for(emu, folder, now, folder.parent / "cache.sqlite") as manager:
-        report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_END)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END))
     on_s3 = set(emu.s3_slots)
     assert len(on_s3) == 23  # 24 slots, 5 % absent
     assert frame_names(folder) == {canonical(emu, s) for s in on_s3}
@@ -83,10 +84,10 @@ async def test_s3_only_old_frames_are_rendered_from_netcdf(noaa_emulator_factory
 
     # a rescan finds every frame the emulator has, and a rerun fetches nothing
     async with manager_for(emu, folder, now, folder.parent / "cache.sqlite") as manager:
-        rescan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_END, force_rescan=True)
+        rescan = await manager.scan(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END), force_rescan=True)
         assert set(rescan.missing) == set(emu.expected) - on_s3
         object_gets = emu.s3.request_count(method="GET", path="/noaa-goes18/ABI-L1b-RadC/*")
-        again = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_END)
+        again = await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END))
     assert again.fetched == 0 and again.existing == len(on_s3)
     assert emu.s3.request_count(method="GET", path="/noaa-goes18/ABI-L1b-RadC/*") == object_gets
 
@@ -104,7 +105,7 @@ async def test_hybrid_across_the_cutoff_with_fallback_both_ways(
     # the seeded archive has slots that need each fallback: the test is only meaningful if so
     assert (old - s3) & cdn and (recent - cdn) & s3 and (old & s3) and (recent & cdn)
     async with manager_for(emu, folder, now, folder.parent / "cache.sqlite") as manager:
-        report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_END)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END))
     by_slot = {s.timestamp: s for s in report.slots}
     for slot in emu.expected:
         result = by_slot[slot]
@@ -118,7 +119,7 @@ async def test_hybrid_across_the_cutoff_with_fallback_both_ways(
             assert (result.status, result.source) == (SlotStatus.FETCHED, expected_source), slot
     assert frame_names(folder) == {canonical(emu, s) for s in cdn | s3}
     async with manager_for(emu, folder, now, folder.parent / "cache.sqlite") as manager:
-        rescan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_END, force_rescan=True)
+        rescan = await manager.scan(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END), force_rescan=True)
     assert set(rescan.missing) == set(emu.missing_everywhere)
     assert leftovers(folder.parent) == []
 

@@ -15,6 +15,7 @@ import pytest
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import S3Fault, S3FaultKind
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern
 from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
@@ -52,7 +53,7 @@ async def test_cdn_faults_are_retried_until_every_frame_arrives(noaa_emulator_fa
     emu.cdn.inject(Fault(FaultKind.STALL, cdn_file(21), delay=1.5, times=1))  # longer than the 0.5 s timeout
     sleep = RecordingSleep()
     async with manager_for(emu, folder, emu.now, folder.parent / "cache.sqlite", sleep=sleep, **FAST) as manager:
-        report = await manager.reconcile_detailed(folder, G18, START, END)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, END))
     assert [(s.status, s.source) for s in report.slots] == [(SlotStatus.FETCHED, Source.CDN)] * 6
     assert frame_names(folder) == {canonical(emu, minute(m)) for m in (1, 6, 11, 16, 21, 26)}
     for m in (1, 6, 11, 16, 21, 26):
@@ -76,7 +77,7 @@ async def test_s3_faults_are_retried(noaa_emulator_factory: Factory, folder: Pat
     emu.s3.inject(S3Fault(S3FaultKind.STALL, f"/noaa-goes18/{keys[minute(11)]}", delay=1.5, times=1))
     now = EMULATOR_END + timedelta(days=30)  # S3 only
     async with manager_for(emu, folder, now, folder.parent / "cache.sqlite", **FAST) as manager:
-        report = await manager.reconcile_detailed(folder, G18, START, END)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, END))
     assert [(s.status, s.source) for s in report.slots] == [(SlotStatus.FETCHED, Source.S3)] * 6
     for m in (1, 6, 11, 16, 21, 26):
         assert png_size(folder / canonical(emu, minute(m))) == (100, 60)
@@ -91,7 +92,7 @@ async def test_a_cdn_that_keeps_failing_falls_back_to_s3(noaa_emulator_factory: 
     emu.cdn.inject(Fault(FaultKind.CORRUPT, cdn_file(6)))  # a JPEG cut in half: not retried, S3 instead
     emu.cdn.inject(Fault(FaultKind.TRUNCATE, cdn_file(11)))  # every attempt truncated
     async with manager_for(emu, folder, emu.now, folder.parent / "cache.sqlite", **FAST) as manager:
-        report = await manager.reconcile_detailed(folder, G18, START, END)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, END))
     sources = {s.timestamp: s.source for s in report.slots if s.status is SlotStatus.FETCHED}
     assert sources == {
         minute(1): Source.S3, minute(6): Source.S3, minute(11): Source.S3,
@@ -113,7 +114,7 @@ async def test_a_cdn_frame_that_does_not_decode_falls_back_or_fails_naming_the_c
     emu.cdn.inject(Fault(FaultKind.GARBLED, cdn_file(11)))
     emu.s3.inject(S3Fault(S3FaultKind.STATUS, f"/noaa-goes18/{emu.s3_keys[minute(11)]}", status=404, code="NoSuchKey"))
     async with manager_for(emu, folder, emu.now, folder.parent / "cache.sqlite", **FAST) as manager:
-        report = await manager.reconcile_detailed(folder, G18, START, END)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, END))
     by_slot = {s.timestamp: s for s in report.slots}
     assert (by_slot[minute(6)].status, by_slot[minute(6)].source) == (SlotStatus.FETCHED, Source.S3)
     assert png_size(folder / canonical(emu, minute(6))) == (100, 60)  # rendered from NetCDF
@@ -135,7 +136,7 @@ async def test_when_every_store_fails_the_slot_fails_with_both_reasons(
     emu.cdn.inject(Fault(FaultKind.DROP, cdn_file(1)))
     emu.s3.inject(S3Fault(S3FaultKind.DROP, f"/noaa-goes18/{emu.s3_keys[minute(1)]}"))
     async with manager_for(emu, folder, emu.now, folder.parent / "cache.sqlite", **FAST) as manager:
-        report = await manager.reconcile_detailed(folder, G18, START, END)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, END))
     failed = report.failed
     assert [s.timestamp for s in failed] == [minute(1)]
     error = failed[0].error or ""
@@ -152,7 +153,7 @@ async def test_corrupt_netcdf_gives_a_failed_slot_with_a_clear_reason(
     emu = noaa_emulator_factory(missing_fraction=0.0, corrupt_slots=[minute(6)])
     now = EMULATOR_END + timedelta(days=30)  # S3 only: no CDN to fall back on
     async with manager_for(emu, folder, now, folder.parent / "cache.sqlite", **FAST) as manager:
-        report = await manager.reconcile_detailed(folder, G18, START, END)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, END))
     assert [s.timestamp for s in report.failed] == [minute(6)]
     failed = report.failed[0]
     assert failed.source is Source.S3 and failed.remote == emu.s3_keys[minute(6)]
@@ -169,7 +170,7 @@ async def test_corrupt_netcdf_gives_a_failed_slot_with_a_clear_reason(
     other.mkdir()
     now = EMULATOR_END + timedelta(days=8)  # past the 7-day cutoff: S3 first, CDN as fallback
     async with manager_for(emu, other, now, folder.parent / "cache.sqlite", **FAST) as manager:
-        report = await manager.reconcile_detailed(other, G18, START, END)
+        report = await manager.reconcile_detailed(other, ArchiveQuery(G18, START, END))
     by_slot = {s.timestamp: s for s in report.slots}
     assert (by_slot[minute(6)].status, by_slot[minute(6)].source) == (SlotStatus.FETCHED, Source.CDN)
     assert by_slot[minute(1)].source is Source.S3

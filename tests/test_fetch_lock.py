@@ -16,6 +16,7 @@ from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.folder.lock import FETCH_LOCK, FolderLockedError, folder_lock, read_holder
 from goesvfi.integrity_check.gui.messages import user_message
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import SatellitePattern
 from tests.emulator_fixtures import EMULATOR_START
@@ -54,8 +55,8 @@ async def test_two_managers_fetching_into_one_folder_download_each_frame_once(
         manager_for(emu, folder, emu.now, tmp_path / "a.sqlite") as a,
         manager_for(emu, folder, emu.now, tmp_path / "b.sqlite") as b,
     ):
-        scan_a = await a.scan(folder, G18, EMULATOR_START, HOUR)
-        scan_b = await b.scan(folder, G18, EMULATOR_START, HOUR)
+        scan_a = await a.scan(folder, ArchiveQuery(G18, EMULATOR_START, HOUR))
+        scan_b = await b.scan(folder, ArchiveQuery(G18, EMULATOR_START, HOUR))
         assert len(scan_a.missing) == len(scan_b.missing) == 12  # both set out to fetch all twelve
         slots_a, slots_b = await asyncio.gather(
             a.fetch_missing(scan_a, progress_callback=seen["a"].append),
@@ -88,9 +89,12 @@ async def test_a_manager_waits_for_another_process_then_proceeds(
     try:
         async with manager_for(emu, folder, emu.now, tmp_path / "c.sqlite", lock_wait=30) as manager:
             task = asyncio.create_task(
-                manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_START + timedelta(minutes=30), 0,
-                                           on_progress)
-            )  # fmt: skip
+                manager.reconcile_detailed(
+                    folder,
+                    ArchiveQuery(G18, EMULATOR_START, EMULATOR_START + timedelta(minutes=30), interval_minutes=0),
+                    progress_callback=on_progress,
+                )
+            )
             await asyncio.wait_for(waiting.wait(), 10)
             await asyncio.sleep(0.5)
             assert not task.done()
@@ -111,7 +115,7 @@ async def test_the_wait_running_out_is_one_clear_error(emu: NoaaEmulator, folder
         async with manager_for(emu, folder, emu.now, tmp_path / "c.sqlite", lock_wait=0.5) as manager:
             started = time.monotonic()
             with pytest.raises(FolderLockedError) as detailed:
-                await manager.reconcile_detailed(folder, G18, EMULATOR_START, HOUR)
+                await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, HOUR))
             assert time.monotonic() - started >= 0.5
             with pytest.raises(FolderLockedError):  # the seed's call too
                 await manager.reconcile(folder, G18, EMULATOR_START, HOUR)
@@ -133,5 +137,5 @@ async def test_nothing_to_fetch_needs_no_lock(emu: NoaaEmulator, folder: Path, t
         (folder / canonical(emu, slot)).touch()
     with folder_lock(folder, purpose="fetch"):  # held by someone else: a fetch with nothing to do does not care
         async with manager_for(emu, folder, emu.now, tmp_path / "c.sqlite", lock_wait=0) as manager:
-            report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, HOUR)
+            report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, HOUR))
     assert (report.total, report.existing, report.fetched) == (12, 12, 0)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
 from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, manager_for
@@ -40,7 +41,9 @@ async def test_each_slot_is_reported_once_when_it_is_done(
 
     now = EMULATOR_END + timedelta(hours=1)  # every slot is recent: CDN first, S3 as the fallback
     async with manager_for(emulator, folder, now, tmp_path / "cache.db") as manager:
-        scan = await manager.scan(folder, emulator.satellite, EMULATOR_START, EMULATOR_END, interval_minutes=5)
+        scan = await manager.scan(
+            folder, ArchiveQuery(emulator.satellite, EMULATOR_START, EMULATOR_END, interval_minutes=5)
+        )
         assert scan.missing == wanted
         slots = await manager.fetch_missing(scan, folder, progress_callback=record)
 

@@ -159,7 +159,7 @@ def test_timeline_zoom_buttons(qtbot, tab: IntegrityCheckTab, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [
-        ("end_before_start", "The end time must be after the start time."),
+        ("end_before_start", "must be after the start"),
         ("goes16_after_2025", "GOES-16 stopped producing ABI data on 2025-04-07"),
         ("not_there", "does not exist"),
     ],

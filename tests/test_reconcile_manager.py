@@ -16,6 +16,7 @@ from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.fetch.disk_guard import MB, DiskSpaceError
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import ByteProgress, RemoteItem, RemoteStore
 from goesvfi.integrity_check.report import merge_fetch_log, write_csv
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
@@ -54,7 +55,7 @@ async def test_cancel_after_the_first_frame_then_resume_fills_the_rest(
             first_done.set()
 
     async with manager_for(emu, folder, OLD, cache, concurrency=3) as manager:
-        scan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_END)
+        scan = await manager.scan(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END))
         task = asyncio.create_task(manager.fetch_missing(scan, progress_callback=progress))
         await first_done.wait()
         task.cancel()
@@ -68,8 +69,8 @@ async def test_cancel_after_the_first_frame_then_resume_fills_the_rest(
 
     gets = emu.s3.request_count("GET", "/noaa-goes18/ABI-L1b-RadC/*")
     async with manager_for(emu, folder, OLD, cache, concurrency=3) as manager:
-        report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_END)
-        rescan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_END, force_rescan=True)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END))
+        rescan = await manager.scan(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END), force_rescan=True)
     assert report.existing == len(written)
     assert report.fetched == 24 - len(written)
     assert emu.s3.request_count("GET", "/noaa-goes18/ABI-L1b-RadC/*") - gets == 24 - len(written)  # no refetch
@@ -104,7 +105,7 @@ async def test_disk_guard_stops_before_the_disk_fills(noaa_emulator_factory: Fac
     async with CacheDB(folder.parent / "cache.sqlite") as cache:
         manager = guarded_manager(emu, folder, cache, room_for=2.5)
         async with manager:
-            report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_END)
+            report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END))
             with pytest.raises(DiskSpaceError) as raised:  # the seed's call raises what the report carries
                 await manager.reconcile(folder, G18, EMULATOR_START, EMULATOR_END)
     # A NetCDF this small is estimated at ~4 MB. Free above the threshold before each download: 25, 15, 5 MB
@@ -125,7 +126,7 @@ async def test_disk_guard_checks_before_starting(noaa_emulator_factory: Factory,
     async with CacheDB(folder.parent / "cache.sqlite") as cache:
         manager = guarded_manager(emu, folder, cache, room_for=-0.5)
         async with manager:
-            report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_END)
+            report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END))
     assert str(report.stopped) == f"Stopped: only 95 MB free on {folder} (threshold 100 MB)"
     assert report.fetched == 0 and frame_names(folder) == set()
     assert emu.s3.request_count("GET") == 0 and emu.cdn.request_count() == 0  # not even a listing
@@ -166,7 +167,9 @@ async def test_hostile_names_cannot_write_outside_the_folder(noaa_emulator_facto
         lying = LyingStore(S3Store(settings, cache=cache), hostile)
         manager = ReconcileManager(cache, folder, settings=settings, s3_store=lying, now=lambda: OLD)
         async with manager:
-            lied = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_START + timedelta(minutes=30))
+            lied = await manager.reconcile_detailed(
+                folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_START + timedelta(minutes=30))
+            )
         await lying.close()
     assert lied.fetched == 0
     assert all("refused the listed name" in (s.error or "") for s in lied.slots if s.timestamp != minute(6))
@@ -174,7 +177,9 @@ async def test_hostile_names_cannot_write_outside_the_folder(noaa_emulator_facto
 
     # the emulator's own hostile keys (../ climbing, nested, backslashes) for 00:06 are never used
     async with manager_for(emu, folder, OLD, tmp_path / "cache.sqlite") as manager:
-        report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, EMULATOR_START + timedelta(minutes=30))
+        report = await manager.reconcile_detailed(
+            folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_START + timedelta(minutes=30))
+        )
     assert [s.timestamp for s in report.failed] == [minute(6)]
     assert frame_names(folder) == {canonical(emu, minute(m)) for m in (1, 11, 16, 21, 26)}
     assert files_matching(tmp_path, "OR_ABI*") == []
@@ -187,7 +192,9 @@ async def test_hostile_names_cannot_write_outside_the_folder(noaa_emulator_facto
 async def test_goes16_after_retirement_makes_no_requests(noaa_emulator: NoaaEmulator, folder: Path) -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     async with manager_for(noaa_emulator, folder, start + timedelta(days=1), folder.parent / "c.sqlite") as manager:
-        report = await manager.reconcile_detailed(folder, SatellitePattern.GOES_16, start, start + timedelta(hours=1))
+        report = await manager.reconcile_detailed(
+            folder, ArchiveQuery(SatellitePattern.GOES_16, start, start + timedelta(hours=1))
+        )
     assert report.total == 12 and report.fetched == 0
     assert any("GOES-19" in w for w in report.scan.warnings)
     for slot in report.slots:
@@ -202,7 +209,7 @@ async def test_two_fetches_of_the_same_slots_download_each_once(noaa_emulator_fa
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
     emu.cdn.inject(Fault(FaultKind.STALL, "*.jpg", delay=0.05))  # keep downloads in flight together
     async with manager_for(emu, folder, emu.now, folder.parent / "c.sqlite") as manager:
-        scan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_START + timedelta(hours=1))
+        scan = await manager.scan(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_START + timedelta(hours=1)))
         first, second = await asyncio.gather(manager.fetch_missing(scan), manager.fetch_missing(scan))
     # each slot is fetched by exactly one of the two calls; the other finds it present
     for a, b in zip(first, second, strict=True):
@@ -223,8 +230,10 @@ async def test_progress_log_and_csv_say_where_each_frame_came_from(
         total, existing, fetched = await manager.reconcile(
             folder, G18, EMULATOR_START, minute(60), 0, lambda c, t, m: legacy.append((c, t, m))
         )
-        report = await manager.reconcile_detailed(folder, G18, EMULATOR_START, minute(60), 0, reports.append)
-        log = await manager.cache_db.fetch_log(G18, emu.sector, 13, EMULATOR_START, minute(60))
+        report = await manager.reconcile_detailed(
+            folder, ArchiveQuery(G18, EMULATOR_START, minute(60), interval_minutes=0), progress_callback=reports.append
+        )
+        log = await manager.cache_db.fetch_log(ArchiveQuery(G18, EMULATOR_START, minute(60), emu.sector, 13))
     assert (total, existing, fetched) == (12, 1, 11)
     fetch_reports = [c for c in legacy if "fetched from" in c[2]]
     assert [c[0] for c in fetch_reports] == list(range(1, 12)) and {c[1] for c in fetch_reports} == {11}

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from goesvfi.integrity_check.cache.db import CacheDB
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.results import Progress, ScanResult, Stage
 from goesvfi.integrity_check.scan import index as scan_index
 from goesvfi.integrity_check.scan.reconciler import Reconciler, ScanInputError, scan_directory
@@ -44,7 +45,8 @@ def png(minutes: float, sat: SatellitePattern = G18, sector: Sector = CONUS, ban
 async def scan(
     folder: Path, start: datetime = T0, end: datetime = T0 + HOUR, *, satellite: SatellitePattern = G18, **kw: Any
 ) -> ScanResult:
-    return await scan_directory(folder, satellite, start, end, **kw)
+    query_kw = {k: kw.pop(k) for k in ("sector", "band", "interval_minutes") if k in kw}
+    return await scan_directory(folder, ArchiveQuery(satellite, start, end, **query_kw), **kw)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -234,7 +236,7 @@ async def test_input_errors(tmp_path: Path) -> None:
         (tmp_path, T0, T0 + HOUR, {"band": 17}, "band 17"),
     ]
     for folder, start, end, kw, text in cases:
-        with pytest.raises(ScanInputError) as info:
+        with pytest.raises(QueryError) as info:  # ScanInputError is a QueryError: one type for bad input
             await scan(folder, start, end, **kw)
         assert text in str(info.value) and "\n" not in str(info.value)
 
@@ -356,7 +358,7 @@ async def test_progress_in_both_shapes(make_frames: MakeFrames) -> None:
     folder = make_frames([png(1), "a/" + png(6), "b/" + png(11)])
     legacy: list[tuple[int, int, str]] = []
     reports: list[Progress] = []
-    await scan(folder, progress_callback=lambda c, t, m: legacy.append((c, t, m)))
+    await scan(folder, progress=lambda c, t, m: legacy.append((c, t, m)))
     await scan(folder, progress=reports.append)
     assert legacy[-1] == (3, 3, "Scan complete: 3 of 12 present, 9 missing")
     assert all(c <= t for c, t, _ in legacy)

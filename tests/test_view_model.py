@@ -110,7 +110,7 @@ def test_progress_is_throttled_to_twenty_updates_a_second(vm: EnhancedViewModel,
     ("directory", "start", "end", "satellite", "expected"),
     [
         ("", START, END, SatellitePattern.GOES_18, "Choose a folder"),
-        ("FOLDER", END, START, SatellitePattern.GOES_18, "end time must be after the start"),
+        ("FOLDER", END, START, SatellitePattern.GOES_18, "must be after the start"),
         ("FOLDER", START, END, SatellitePattern.GOES_16, "GOES-19 is the East satellite now"),
         ("FOLDER", NOW + timedelta(hours=1), NOW + timedelta(hours=2), SatellitePattern.GOES_18, "in the future"),
     ],

@@ -27,6 +27,7 @@ from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import S3Fault, S3FaultKind
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, folder_lock_async
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import Progress, Stage
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, parse_canonical
 from goesvfi.integrity_check.watch import CycleResult, WatchConfig, WatchLoop
@@ -147,7 +148,7 @@ async def test_three_cycles_fetch_exactly_the_newly_published_slots(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
     clock = FakeClock(hm("01:30"))
-    loop = WatchLoop(watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep)
+    loop = WatchLoop(watch_config(folder), manager_factory(clock).reconcile_detailed, now=clock, sleep=clock.sleep)
     seen = await run_cycles(loop, 3)
 
     window1 = slots_from("00:31", 8)
@@ -181,7 +182,7 @@ async def test_an_outage_is_survived_with_backoff_and_the_next_cycle_catches_up(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
     clock = FakeClock(hm("01:30"))
-    loop = WatchLoop(watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep)
+    loop = WatchLoop(watch_config(folder), manager_factory(clock).reconcile_detailed, now=clock, sleep=clock.sleep)
 
     def between(n: int, _result: CycleResult) -> None:
         if n == 1:  # NOAA goes down for the 2nd and 3rd cycles
@@ -216,7 +217,7 @@ async def test_a_failing_slot_alone_does_not_back_off(
     """The same absent slot failing again while nothing new is due is not an outage."""
     clock = FakeClock(hm("01:30"))
     config = watch_config(folder, every=timedelta(minutes=2))
-    loop = WatchLoop(config, manager_factory(clock), now=clock, sleep=clock.sleep)
+    loop = WatchLoop(config, manager_factory(clock).reconcile_detailed, now=clock, sleep=clock.sleep)
     first = await loop.run_cycle()
     assert first.failed == 1 and first.fetched == 7
     clock.t = hm("01:31")  # window [00:31, 01:11): no new slot is due, 01:01 fails again
@@ -230,9 +231,9 @@ async def test_a_second_watcher_on_the_folder_is_refused_with_the_holders_pid(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
     clock = FakeClock(hm("01:30"))
-    first = WatchLoop(watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep)
+    first = WatchLoop(watch_config(folder), manager_factory(clock).reconcile_detailed, now=clock, sleep=clock.sleep)
     clock2 = FakeClock(hm("01:30"))  # the first watcher's sleep moves its own clock on
-    second = WatchLoop(watch_config(folder), manager_factory(clock2), now=clock2, sleep=clock2.sleep)
+    second = WatchLoop(watch_config(folder), manager_factory(clock2).reconcile_detailed, now=clock2, sleep=clock2.sleep)
     stop = asyncio.Event()
     started = asyncio.Event()
 
@@ -261,9 +262,12 @@ async def test_watch_and_fetch_on_one_folder_never_fetch_a_slot_twice(
     fetcher = manager_factory(clock)
     cycle_progress: list[Progress] = []
     loop = WatchLoop(
-        watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep,
+        watch_config(folder),
+        manager_factory(clock).reconcile_detailed,
+        now=clock,
+        sleep=clock.sleep,
         progress_callback=cycle_progress.append,
-    )  # fmt: skip
+    )
     emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=0.2))  # the fetch is still running
     fetch_downloads = asyncio.Event()
 
@@ -272,7 +276,11 @@ async def test_watch_and_fetch_on_one_folder_never_fetch_a_slot_twice(
             fetch_downloads.set()
 
     fetch_task = asyncio.create_task(
-        fetcher.reconcile_detailed(folder, G18, hm("00:30"), hm("01:10"), 0, fetch_progress, sector=Sector.CONUS)
+        fetcher.reconcile_detailed(
+            folder,
+            ArchiveQuery(G18, hm("00:30"), hm("01:10"), interval_minutes=0, sector=Sector.CONUS),
+            progress_callback=fetch_progress,
+        )
     )
     await asyncio.wait_for(fetch_downloads.wait(), 30)
     cycle = await loop.run_cycle()
@@ -291,7 +299,7 @@ async def test_a_cycle_that_cannot_get_the_folder_is_skipped_not_an_outage(
     clock = FakeClock(hm("01:30"))
     settings = emulator.settings(cdn_size=(416, 250), lock_wait=0.2)
     async with CacheDB(tmp_path / "c.sqlite") as cache, ReconcileManager(cache, settings=settings, now=clock) as mgr:
-        loop = WatchLoop(watch_config(folder), mgr, now=clock, sleep=clock.sleep)
+        loop = WatchLoop(watch_config(folder), mgr.reconcile_detailed, now=clock, sleep=clock.sleep)
         async with folder_lock_async(folder, purpose="fetch"):  # another fetch (here: this process) holds it
             busy = await loop.run_cycle()
         assert busy.busy and not busy.outage and busy.fetched == 0
@@ -317,7 +325,11 @@ async def test_stop_during_a_cycle_cancels_it_without_partial_files(
 
     emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=0.3))  # slow downloads
     loop = WatchLoop(
-        watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep, progress_callback=progress
+        watch_config(folder),
+        manager_factory(clock).reconcile_detailed,
+        now=clock,
+        sleep=clock.sleep,
+        progress_callback=progress,
     )
     completed = await asyncio.wait_for(loop.run_forever(stop), 30)
     assert completed == 0 and progress_files
@@ -335,7 +347,7 @@ async def test_cancelling_the_task_stops_cleanly_and_frees_the_folder(
     """The view model cancels the task instead of setting the stop event: same clean end, lock released."""
     clock = FakeClock(hm("01:30"))
     emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=5.0, every=2))
-    loop = WatchLoop(watch_config(folder), manager_factory(clock), now=clock, sleep=clock.sleep)
+    loop = WatchLoop(watch_config(folder), manager_factory(clock).reconcile_detailed, now=clock, sleep=clock.sleep)
     task = asyncio.create_task(loop.run_forever(asyncio.Event()))
     for _ in range(600):
         if frames(folder):
@@ -350,7 +362,7 @@ async def test_cancelling_the_task_stops_cleanly_and_frees_the_folder(
     # the watch lock is free again: another loop can run a cycle under it
     emulator.cdn.clear_faults()
     clock2 = FakeClock(hm("01:30"))
-    again = await WatchLoop(watch_config(folder), manager_factory(clock2), now=clock2).run_once()
+    again = await WatchLoop(watch_config(folder), manager_factory(clock2).reconcile_detailed, now=clock2).run_once()
     # every other frame was written before the cancel: the interval is not taken from the files
     assert again is not None and again.expected == 8
     assert again.present + again.fetched == 7

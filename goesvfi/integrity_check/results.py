@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector
 
 
@@ -155,6 +156,11 @@ class ScanResult:
     missing: list[datetime]
     warnings: list[str] = field(default_factory=list)
     from_cache: bool = False
+
+    @property
+    def query(self) -> ArchiveQuery:
+        """The archive and range scanned, with the interval the scan used."""
+        return ArchiveQuery(self.satellite, self.start, self.end, self.sector, self.band, self.interval_minutes)
 
     @property
     def gaps(self) -> list[Gap]:

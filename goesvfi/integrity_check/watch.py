@@ -32,6 +32,7 @@ from typing import Protocol, TypeVar
 from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
 from goesvfi.integrity_check.folder.lock import WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
 from goesvfi.integrity_check.folder.prune import prune_cutoff, prune_frames_async
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteError
 from goesvfi.integrity_check.results import ProgressSink, SlotResult, SlotStatus
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, EPOCH, SatellitePattern, Sector, check_band, iso_z, to_utc
@@ -205,26 +206,20 @@ class CycleResult:
         return head
 
 
-class ReconcileRunner(Protocol):
-    """What the loop needs from :class:`~.reconcile_manager.ReconcileManager`."""
-
-    async def reconcile_detailed(
-        self,
-        directory: Path,
-        satellite: SatellitePattern,
-        start_time: datetime,
-        end_time: datetime,
-        interval_minutes: int = ...,
-        progress_callback: ProgressSink | None = ...,
-        *,
-        sector: Sector = ...,
-        band: int = ...,
-    ) -> _HasSlots: ...
-
-
 class _HasSlots(Protocol):
     @property
     def slots(self) -> Sequence[SlotResult]: ...
+
+
+class Reconcile(Protocol):
+    """One cycle's work: scan ``query`` in ``directory`` and fetch what it lacks.
+
+    A ReconcileManager's ``reconcile_detailed``; the window's Auto-fetch passes its own, which also shows it.
+    """
+
+    def __call__(
+        self, directory: Path, query: ArchiveQuery, *, progress_callback: ProgressSink | None = ...
+    ) -> Awaitable[_HasSlots]: ...
 
 
 @dataclass
@@ -236,22 +231,22 @@ class _State:
 class WatchLoop:
     """Run reconcile cycles over a trailing window. Constructing it does no I/O.
 
-    ``manager`` is a :class:`~.reconcile_manager.ReconcileManager` (built with the same ``now``); ``now`` and
-    ``sleep`` are the clock and the wait between cycles (tests inject both). ``progress_callback`` gets the
-    manager's progress during each cycle.
+    ``reconcile`` does one cycle's scan and fetch: a ReconcileManager's ``reconcile_detailed`` (its manager built
+    with the same ``now``); ``now`` and ``sleep`` are the clock and the wait between cycles (tests inject both).
+    ``progress_callback`` gets the cycle's progress.
     """
 
     def __init__(
         self,
         config: WatchConfig,
-        manager: ReconcileRunner,
+        reconcile: Reconcile,
         *,
         now: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
         progress_callback: ProgressSink | None = None,
     ) -> None:
         self.config = config.validate()
-        self.manager = manager
+        self.reconcile = reconcile
         self._now: Clock = now or (lambda: datetime.now(UTC))
         self._sleep = sleep
         self.progress_callback = progress_callback
@@ -269,6 +264,11 @@ class WatchLoop:
         10-minute archive and the rest would never be fetched.)
         """
         return self.config.interval_minutes or self.config.sector.cadence(when)
+
+    def query(self, start: datetime, end: datetime) -> ArchiveQuery:
+        """The archive query of one cycle over ``[start, end)``."""
+        cfg = self.config
+        return ArchiveQuery(cfg.satellite, start, end, cfg.sector, cfg.band, self.interval_minutes(start))
 
     def window(self, now: datetime | None = None) -> tuple[datetime, datetime]:
         """The ``[start, end)`` a cycle starting at ``now`` reconciles."""
@@ -293,15 +293,8 @@ class WatchLoop:
         busy = False
         try:
             pruned = await self._prune(started)
-            report = await self.manager.reconcile_detailed(
-                directory=cfg.directory,
-                satellite=cfg.satellite,
-                start_time=window_start,
-                end_time=window_end,
-                interval_minutes=self.interval_minutes(window_start),
-                progress_callback=self.progress_callback,
-                sector=cfg.sector,
-                band=cfg.band,
+            report = await self.reconcile(
+                cfg.directory, self.query(window_start, window_end), progress_callback=self.progress_callback
             )
             slots = report.slots
         except FolderLockedError as exc:

@@ -39,8 +39,9 @@ from goesvfi.integrity_check.cache.schema import (
     is_busy,
     set_aside,
 )
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, Source
-from goesvfi.integrity_check.time_index import EPOCH, SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.time_index import EPOCH, to_utc
 
 log = logging.getLogger(__name__)
 __all__ = [
@@ -73,12 +74,7 @@ class ScanRecord:
     """A stored scan result."""
 
     directory: str
-    satellite: SatellitePattern
-    sector: Sector
-    band: int
-    start: datetime
-    end: datetime
-    interval_minutes: int
+    query: ArchiveQuery  # with the interval the scan used
     scanned_at: datetime
     expected: int
     present: int
@@ -252,17 +248,10 @@ class CacheDB:
 
         await self._run(op)
 
-    async def last_scan(
-        self,
-        directory: str | Path,
-        satellite: SatellitePattern,
-        sector: Sector,
-        band: int,
-        start: datetime,
-        end: datetime,
-    ) -> ScanRecord | None:
-        """The latest stored scan of exactly this folder, archive and range."""
-        params = (str(directory), satellite.value, sector.value, band, to_us(start), to_us(end))
+    async def last_scan(self, directory: str | Path, query: ArchiveQuery) -> ScanRecord | None:
+        """The latest stored scan of exactly this folder, archive and range (any interval)."""
+        q = query
+        params = (str(directory), q.satellite.value, q.sector.value, q.band, to_us(q.start), to_us(q.end))
 
         async def op(conn: aiosqlite.Connection) -> ScanRecord | None:
             rows = list(
@@ -279,8 +268,8 @@ class CacheDB:
             missing = array("q")
             missing.frombytes(bytes(blob))
             return ScanRecord(
-                str(directory), satellite, sector, band, to_utc(start), to_utc(end), interval,
-                from_us(int(scanned_at * 1_000_000)), expected, present, [from_us(us) for us in missing],
+                str(directory), query.with_interval(interval), from_us(int(scanned_at * 1_000_000)), expected,
+                present, [from_us(us) for us in missing],
             )  # fmt: skip
 
         return await self._run(op)
@@ -351,10 +340,9 @@ class CacheDB:
 
         await self._run(op)
 
-    async def fetch_log(
-        self, satellite: SatellitePattern, sector: Sector, band: int, start: datetime, end: datetime
-    ) -> dict[datetime, SlotResult]:
-        """The latest entry per slot time in [start, end)."""
+    async def fetch_log(self, query: ArchiveQuery) -> dict[datetime, SlotResult]:
+        """The latest entry per slot time of ``query``'s archive in its [start, end)."""
+        satellite, sector, band, start, end = query.satellite, query.sector, query.band, query.start, query.end
 
         async def op(conn: aiosqlite.Connection) -> dict[datetime, SlotResult]:
             rows = await conn.execute_fetchall(

@@ -177,8 +177,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
         manager = ReconcileManager(cache, args.directory, settings=settings, now=now, use_cache=cache is not None)
         try:
             return await manager.reconcile_detailed(
-                args.directory, args.satellite, args.start, args.end, args.interval_minutes, fetch_progress(bar),
-                sector=args.sector, band=args.band, force_rescan=args.force_rescan,
+                args.directory, args.query, progress_callback=fetch_progress(bar), force_rescan=args.force_rescan,
             )  # fmt: skip
         finally:
             await manager.close()

@@ -18,10 +18,11 @@ from typing import Any, NoReturn, TypeVar
 
 from goesvfi.integrity_check.cache.db import CACHE_FILE, CacheDB
 from goesvfi.integrity_check.cli.progress import ProgressBar, progress_bar
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.report import csv_text, write_csv
 from goesvfi.integrity_check.results import ScanResult, SlotResult
 from goesvfi.integrity_check.scan.reconciler import ScanInputError, check_folder, scan_directory
-from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, check_band, iso_z, to_utc
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, to_utc
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,15 +73,10 @@ def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = T
 
 @dataclass(frozen=True, slots=True)
 class ArchiveArgs:
-    """Validated archive options."""
+    """Validated archive options: the folder, the :class:`ArchiveQuery` and the output and cache choices."""
 
     directory: Path
-    satellite: SatellitePattern
-    sector: Sector
-    band: int
-    start: datetime
-    end: datetime
-    interval_minutes: int
+    query: ArchiveQuery
     csv: str | None
     json: bool
     cache_dir: Path | None
@@ -95,16 +91,12 @@ class ArchiveArgs:
 
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
         return await scan_directory(
-            self.directory, self.satellite, self.start, self.end, sector=self.sector, band=self.band,
-            interval_minutes=self.interval_minutes, cache=cache, progress=progress, force_rescan=self.force_rescan,
-        )  # fmt: skip
+            self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan
+        )
 
     @property
     def title(self) -> str:
-        return (
-            f"{self.satellite.display_name} {self.sector.display_name} band {self.band}, "
-            f"{self.start:%Y-%m-%d %H:%M} -> {self.end:%Y-%m-%d %H:%M} UTC, {self.directory}"
-        )
+        return f"{self.query.title}, {self.directory}"
 
 
 def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: datetime | None = None) -> ArchiveArgs:
@@ -112,20 +104,16 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
 
     Raises :class:`UsageError` with one line for the user.
     """
-    try:
-        satellite = SatellitePattern.parse(ns.satellite)
-        sector = Sector.parse(ns.sector)
-        band = check_band(ns.band)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
     if start is None:
         start = parse_utc(ns.start, "--start")
     if end is None:
         end = parse_utc(ns.end, "--end")
-    if end <= start:
-        raise UsageError(f"--end ({iso_z(end)}) must be after --start ({iso_z(start)})")
-    if ns.interval < 0:
-        raise UsageError("--interval cannot be negative (0 detects it from the files)")
+    try:
+        query = ArchiveQuery.parse(
+            ns.satellite, start, end, sector=ns.sector, band=ns.band, interval_minutes=ns.interval
+        )
+    except QueryError as exc:
+        raise UsageError(str(exc)) from None
     if ns.json and ns.csv == "-":
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     try:
@@ -133,8 +121,8 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
     except ScanInputError as exc:
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
-        directory, satellite, sector, band, to_utc(start), to_utc(end), ns.interval, ns.csv, ns.json,
-        Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache, ns.rescan,
+        directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
+        ns.rescan,
     )  # fmt: skip
 
 

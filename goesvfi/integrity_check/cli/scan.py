@@ -80,7 +80,7 @@ def run_report(ns: argparse.Namespace) -> int:
         async with cache:
             result = await args.scan(cache, bar)
             try:
-                fetched = await cache.fetch_log(args.satellite, args.sector, args.band, args.start, args.end)
+                fetched = await cache.fetch_log(args.query)
             except CacheError as exc:
                 log.warning("The fetch log could not be read: %s", exc)
                 fetched = {}

@@ -108,13 +108,13 @@ def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, Archi
     args = archive_args(ns, start=window_start, end=window_end)
     config = WatchConfig(
         directory=args.directory,
-        satellite=args.satellite,
-        sector=args.sector,
-        band=args.band,
+        satellite=args.query.satellite,
+        sector=args.query.sector,
+        band=args.query.band,
         window=window,
         every=every,
         latency=latency,
-        interval_minutes=args.interval_minutes,
+        interval_minutes=args.query.interval_minutes,
         keep_days=ns.keep,
         dry_run=ns.dry_run,
         backoff_max=backoff_max,
@@ -236,7 +236,7 @@ async def _watch(
     printer = _Printer(ns, config)
     cache = args.cache()
     manager = ReconcileManager(cache_db=cache, settings=settings, now=now, use_cache=cache is not None)
-    loop = WatchLoop(config, manager, now=now, progress_callback=fetch_progress(printer.bar))
+    loop = WatchLoop(config, manager.reconcile_detailed, now=now, progress_callback=fetch_progress(printer.bar))
     try:
         printer.header()
         if ns.once:

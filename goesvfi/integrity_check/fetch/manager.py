@@ -32,6 +32,7 @@ from goesvfi.integrity_check.fetch.job import ConversionError, FetchEnv, FetchJo
 from goesvfi.integrity_check.fetch.plan import FetchPlan, plan_fetch
 from goesvfi.integrity_check.fetch.retry import RetryPolicy
 from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteStore
 from goesvfi.integrity_check.results import (
     LegacyProgress,
@@ -226,29 +227,19 @@ class ReconcileManager:
     async def scan(
         self,
         directory: Path | str | None,
-        satellite: SatellitePattern,
-        start_time: datetime,
-        end_time: datetime,
+        query: ArchiveQuery,
         *,
-        sector: Sector = Sector.CONUS,
-        band: int = DEFAULT_BAND,
-        interval_minutes: int = 0,
         progress_callback: AnyProgress = None,
         force_rescan: bool = False,
     ) -> ScanResult:
-        """Which expected slots the folder holds and which are missing (cached; off the event loop)."""
+        """Which of ``query``'s expected slots the folder holds and which are missing (cached; off the loop)."""
         from goesvfi.integrity_check.scan.reconciler import scan_directory
 
         return await scan_directory(
             self._directory(directory),
-            satellite,
-            start_time,
-            end_time,
-            sector=sector,
-            band=band,
-            interval_minutes=interval_minutes,
+            query,
             cache=self.cache_db if self.use_cache else None,
-            progress_callback=progress_callback,
+            progress=progress_callback,
             force_rescan=force_rescan,
         )
 
@@ -332,28 +323,13 @@ class ReconcileManager:
     async def reconcile_detailed(
         self,
         directory: Path | str | None,
-        satellite: SatellitePattern,
-        start_time: datetime,
-        end_time: datetime,
-        interval_minutes: int = 0,
-        progress_callback: AnyProgress = None,
+        query: ArchiveQuery,
         *,
-        sector: Sector = Sector.CONUS,
-        band: int = DEFAULT_BAND,
+        progress_callback: AnyProgress = None,
         force_rescan: bool = False,
     ) -> ReconcileReport:
         """Scan, then fetch what is missing: the scan and one result per expected slot."""
-        scan = await self.scan(
-            directory,
-            satellite,
-            start_time,
-            end_time,
-            sector=sector,
-            band=band,
-            interval_minutes=interval_minutes,
-            progress_callback=progress_callback,
-            force_rescan=force_rescan,
-        )
+        scan = await self.scan(directory, query, progress_callback=progress_callback, force_rescan=force_rescan)
         return await self._fetch(scan, directory, progress_callback)
 
     async def reconcile(
@@ -373,9 +349,8 @@ class ReconcileManager:
         Raises :class:`DiskSpaceError` (with ``.report``) when the disk guard stopped the fetch, and
         :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder too long.
         """
-        report = await self.reconcile_detailed(
-            directory, satellite, start_time, end_time, interval_minutes, progress_callback, sector=sector, band=band
-        )
+        query = ArchiveQuery(satellite, start_time, end_time, sector, band, interval_minutes)
+        report = await self.reconcile_detailed(directory, query, progress_callback=progress_callback)
         if report.stopped is not None:
             report.stopped.report = report
             raise report.stopped

@@ -10,8 +10,8 @@ from collections import Counter
 from datetime import datetime
 
 from goesvfi.integrity_check.gui.digest import ResultsDigest
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
-from goesvfi.integrity_check.time_index import SatellitePattern
 
 log = logging.getLogger(__name__)
 READY = "Choose a folder, a satellite and a time range, then Scan."
@@ -34,19 +34,23 @@ def busy(auto_fetch_cycle: bool) -> str:
     return "Wait for the running task to finish, or cancel it."
 
 
-def input_problem(
-    directory: str, start: datetime, end: datetime, satellite: SatellitePattern, now: datetime
-) -> str | None:
-    """Why a scan cannot start with these inputs (None: it can)."""
+def sentence(text: str) -> str:
+    """A core message (``the end (...) must be after ...``) as a sentence for the window."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def input_problem(directory: str, query: ArchiveQuery, now: datetime) -> str | None:
+    """Why a scan of ``query`` cannot start (None: it can); a query that failed to build has its own message."""
     if not directory:
         return "Choose a folder to scan first (Browse...)."
-    if end <= start:
-        return "The end time must be after the start time."
-    if start >= now:
+    if query.start >= now:
         return "The start time is in the future: no frames exist yet."
-    last = satellite.served[1]
-    if last is not None and start >= last:
-        return satellite.coverage_warning(start, end)
+    last = query.satellite.served[1]
+    if last is not None and query.start >= last:
+        return query.coverage_warning()
     return None
 
 

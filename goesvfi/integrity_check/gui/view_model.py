@@ -1,55 +1,102 @@
 """EnhancedViewModel: the Integrity Check tab's state and commands, bridging Qt and the asyncio core.
 
-It is the only place that creates or cancels asyncio tasks (on the qasync loop, through its
-:class:`~.gui.task_runner.TaskRunner`). The core reports progress to a callback that may run on a worker
-thread; the runner publishes the latest report at most 20 times a second, so the UI never floods. Every
-command runs inside a guard that turns any exception into a status message and a log entry: no traceback
+One object, composed of the parts it owns: the inputs (:class:`~.inputs.ArchiveInputs`), the task runner
+(:class:`~.task_runner.TaskRunner`: it is the only place that creates or cancels asyncio tasks, on the qasync
+loop), the core session (:class:`~.core_session.CoreSession`: cache and ReconcileManager) and Auto-fetch
+(:class:`~.auto_fetch.AutoFetch`, whose cycles run this object's own scan and fetch). The core reports progress
+to a callback that may run on a worker thread; the runner publishes the latest report at most 20 times a second.
+Every command runs inside a guard that turns any exception into a status message and a log entry: no traceback
 reaches the user. Testable without widgets.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import shutil
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PyQt6.QtCore import QObject, QSettings
+from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
 from goesvfi.integrity_check.gui import messages
-from goesvfi.integrity_check.gui.auto_fetch import AutoFetchModel
-from goesvfi.integrity_check.gui.core_session import ManagerFactory
+from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
+from goesvfi.integrity_check.gui.core_session import CoreSession, ManagerFactory
 from goesvfi.integrity_check.gui.digest import (
     FETCH_MODULES,
     SCAN_MODULES,
+    ResultsDigest,
     digest_slots,
     preload,
     sample_archive,
     unresolved_scan,
+    update_digest,
 )
+from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.messages import user_message, utc_text
-from goesvfi.integrity_check.gui.preferences import (
-    Preferences,
-    save_preferences,
-    save_values,
-)
-from goesvfi.integrity_check.gui.view_state import DiskSpace, Task
-from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, Stage
+from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, load_preferences, save_preferences
+from goesvfi.integrity_check.gui.task_runner import TaskRunner
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError
+from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
+from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
+
+if TYPE_CHECKING:
+    from goesvfi.integrity_check.fetch.manager import ReconcileReport
 
 __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
 
+log = logging.getLogger(__name__)
 LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
+DISK_INTERVAL_MS = 2000  # free space is refreshed this often while a task runs
 Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
 
 
-class EnhancedViewModel(AutoFetchModel):
-    """State, inputs and commands of the tab (see the module docstring); Auto-fetch comes from AutoFetchModel.
+class Task(Enum):
+    IDLE = "idle"
+    SCAN = "scan"
+    FETCH = "fetch"
+    EXPORT = "export"
+    AUTO = "auto-fetch"  # an Auto-fetch cycle
+
+
+@dataclass(frozen=True, slots=True)
+class DiskSpace:
+    path: str
+    free: int | None  # None: the folder does not exist (yet) or cannot be read
+    threshold: int
+
+    @property
+    def low(self) -> bool:
+        return self.free is not None and self.free < self.threshold
+
+
+class EnhancedViewModel(QObject):
+    """State, inputs and commands of the tab (see the module docstring).
 
     ``now`` and ``sleep`` are the clock and the wait between Auto-fetch cycles (tests inject both).
     """
+
+    directory_selected = pyqtSignal(str)
+    inputs_changed = pyqtSignal()  # satellite / sector / band / interval / range changed by the model
+    state_changed = pyqtSignal()  # task started or ended: what the buttons may do changed
+    status_changed = pyqtSignal(str)
+    log_added = pyqtSignal(str, str)  # level ("info", "warning", "error"), message
+    progress_changed = pyqtSignal(object)  # Progress | None (throttled)
+    results_changed = pyqtSignal(object)  # ResultsDigest | None
+    slots_updated = pyqtSignal(object, object)  # ResultsDigest, positions that changed (np.ndarray): live fetch
+    disk_space_changed = pyqtSignal(object)  # DiskSpace
+    preferences_changed = pyqtSignal()
+    error_occurred = pyqtSignal(str)
+    scan_completed = pyqtSignal(object)  # ScanResult
+    fetch_completed = pyqtSignal(object)  # list[SlotResult]
+    export_completed = pyqtSignal(str)  # CSV path
+    task_finished = pyqtSignal(str, str, float)  # title, message, seconds
 
     def __init__(
         self,
@@ -63,27 +110,176 @@ class EnhancedViewModel(AutoFetchModel):
         loop: asyncio.AbstractEventLoop | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
-        super().__init__(parent, settings, now, disk_free, loop, cache_path=cache_path,
-                         manager_factory=manager_factory, sleep=sleep)  # fmt: skip
-        self._runner.progress.connect(self._publish_progress)
-        self._detect_task: asyncio.Task[None] | None = None
+        super().__init__(parent)
+        self._qsettings = settings if settings is not None else QSettings()
+        self._now = now or (lambda: datetime.now(UTC))
+        self._disk_free = disk_free or (lambda path: shutil.disk_usage(path).free)
+        self.inputs = ArchiveInputs(self._qsettings, self.now())
+        self.runner = TaskRunner(self, loop)
+        self.runner.results.connect(self._apply_slot_results)
+        self.runner.progress.connect(self._publish_progress)
+        self._core = CoreSession(cache_path, manager_factory, self._now, self._disk_free)
+        self._prefs = load_preferences(self._qsettings)
+        self._task_kind = Task.IDLE
+        self._scan: ScanResult | None = None
+        self._scan_dir: Path | None = None
+        self._digest: ResultsDigest | None = None
+        self._status = messages.ready(self.inputs.directory)
+        self._last_error: str | None = None
         self._logged = ""
+        self._disk: DiskSpace | None = None
+        self._disk_timer = QTimer(self)
+        self._disk_timer.setInterval(DISK_INTERVAL_MS)
+        self._disk_timer.timeout.connect(self.refresh_disk_space)
+        self._detect_task: asyncio.Task[None] | None = None
+        self.auto = AutoFetch(self, self._qsettings, sleep)
+        self.auto_fetch_changed = self.auto.changed
+
+    # ---- state --------------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return to_utc(self._now())
+
+    @property
+    def directory(self) -> str:
+        return self.inputs.directory
+
+    @property
+    def start(self) -> datetime:
+        return self.inputs.start
+
+    @property
+    def end(self) -> datetime:
+        return self.inputs.end
+
+    @property
+    def satellite(self) -> SatellitePattern:
+        return self.inputs.satellite
+
+    @property
+    def sector(self) -> Sector:
+        return self.inputs.sector
+
+    @property
+    def band(self) -> int:
+        return self.inputs.band
+
+    @property
+    def interval_minutes(self) -> int:
+        return self.inputs.interval_minutes
+
+    @property
+    def preferences(self) -> Preferences:
+        return self._prefs
+
+    @property
+    def fetch_settings(self) -> FetchSettings:
+        return self._prefs.for_sector(self.inputs.sector)
+
+    def cdn_cutoff(self) -> datetime | None:
+        """Frames older than this come from S3 (None when the sector has no CDN images)."""
+        if self.inputs.sector.cdn_dir is None:
+            return None
+        return self.now() - timedelta(days=self._prefs.fetch.cdn_days)
+
+    @property
+    def locked_settings(self) -> dict[str, str]:
+        return env_locked()
+
+    @property
+    def task(self) -> Task:
+        return self._task_kind
+
+    @property
+    def busy(self) -> bool:
+        return self._task_kind is not Task.IDLE
+
+    @property
+    def background_busy(self) -> bool:
+        """Folder detection or a disk-space check is running."""
+        return self.runner.background_busy
+
+    @property
+    def progress(self) -> Progress | None:
+        """The latest progress report of the running command."""
+        return self.runner.last_progress
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def last_error(self) -> str | None:
+        return self._last_error
+
+    @property
+    def scan_result(self) -> ScanResult | None:
+        return self._scan
+
+    @property
+    def digest(self) -> ResultsDigest | None:
+        return self._digest
+
+    @property
+    def slots(self) -> list[SlotResult]:
+        return [] if self._digest is None else self._digest.slots
+
+    @property
+    def disk_space(self) -> DiskSpace | None:
+        return self._disk
+
+    @property
+    def can_scan(self) -> bool:
+        return not self.busy and bool(self.inputs.directory.strip())
+
+    @property
+    def can_fetch(self) -> bool:
+        return not self.busy and self._digest is not None and self._digest.unresolved > 0
+
+    @property
+    def can_cancel(self) -> bool:
+        return self._task_kind in (Task.SCAN, Task.FETCH)
+
+    @property
+    def can_export(self) -> bool:
+        return not self.busy and self._digest is not None and bool(self._digest.slots)
+
+    # ---- Auto-fetch (the owned AutoFetch object) ----------------------------------------------------
+
+    @property
+    def auto_fetch(self) -> AutoFetchState:
+        return self.auto.state
+
+    @property
+    def auto_fetch_active(self) -> bool:
+        return self.auto.active
+
+    def set_auto_fetch(self, enabled: bool) -> bool:
+        return self.auto.set_enabled(enabled)
+
+    def set_auto_fetch_period(self, minutes: int) -> None:
+        self.auto.set_period(minutes)
+
+    def set_auto_fetch_window(self, hours: int) -> None:
+        self.auto.set_window(hours)
+
+    async def stop_auto_fetch(self) -> None:
+        await self.auto.stop()
 
     # ---- inputs -------------------------------------------------------------------------------------
 
     def set_directory(self, directory: str, *, detect: bool = True) -> None:
         """Choose the folder; ``detect`` then guesses satellite, sector and band from its file names."""
         directory = directory.strip()
-        if directory == self._directory:
+        if directory == self.inputs.directory:
             return
-        self._directory = directory
-        save_values(self._qsettings, {"ui/directory": directory})
-        self._auto_inputs_changed()
+        self.inputs.set_directory(directory)
+        self.auto.inputs_changed()
         if self._digest is not None and not self.busy:
             self._set_results(None, None)
         self.directory_selected.emit(directory)
         if not self.busy:
-            self._set_status(messages.ready(directory))
+            self.show_status(messages.ready(directory))
         self.state_changed.emit()
         self.refresh_disk_space()
         if detect:
@@ -114,11 +310,11 @@ class EnhancedViewModel(AutoFetchModel):
             self.set_band(band)
         if interval_minutes is not None:
             self.set_interval(interval_minutes)
-        self.set_range(start or self._start, end or self._end)
+        self.set_range(start or self.inputs.start, end or self.inputs.end)
         self.inputs_changed.emit()
 
     def set_range(self, start: datetime, end: datetime) -> None:
-        self._start, self._end = to_utc(start), to_utc(end)
+        self.inputs.set_range(start, end)
 
     def apply_preset(self, hours: float) -> None:
         """The last ``hours`` up to now (minute precision)."""
@@ -127,30 +323,26 @@ class EnhancedViewModel(AutoFetchModel):
         self.inputs_changed.emit()
 
     def set_satellite(self, satellite: SatellitePattern) -> None:
-        self._satellite = satellite
-        save_values(self._qsettings, {"ui/satellite": satellite.value})
-        self._auto_inputs_changed()
+        self.inputs.set_satellite(satellite)
+        self.auto.inputs_changed()
 
     def set_sector(self, sector: Sector) -> None:
-        self._sector = sector
-        save_values(self._qsettings, {"ui/sector": sector.value})
-        self._auto_inputs_changed()
+        self.inputs.set_sector(sector)
+        self.auto.inputs_changed()
 
     def set_band(self, band: int) -> None:
-        self._band = int(band)
-        save_values(self._qsettings, {"ui/band": self._band})
-        self._auto_inputs_changed()
+        self.inputs.set_band(band)
+        self.auto.inputs_changed()
 
     def set_interval(self, minutes: int) -> None:
-        self._interval = max(0, int(minutes))
-        save_values(self._qsettings, {"ui/interval": self._interval})
-        self._auto_inputs_changed()
+        self.inputs.set_interval(minutes)
+        self.auto.inputs_changed()
 
     def set_preferences(self, prefs: Preferences) -> None:
         self._prefs = prefs
         save_preferences(self._qsettings, prefs)
         self.preferences_changed.emit()
-        self._log("info", "Settings saved.")
+        self.notify("info", "Settings saved.")
         self.refresh_disk_space()
 
     # ---- commands -----------------------------------------------------------------------------------
@@ -158,38 +350,42 @@ class EnhancedViewModel(AutoFetchModel):
     def scan(self, force_rescan: bool = False) -> bool:
         """Start a scan; False (with a message) when the inputs are not usable."""
         if self.busy:
-            self._fail(messages.busy(self._task_kind is Task.AUTO))
+            self.fail(messages.busy(self._task_kind is Task.AUTO))
             return False
-        problem = messages.input_problem(self._directory, self._start, self._end, self._satellite, self.now())
+        now = self.now()
+        try:
+            query = self.inputs.query()
+            problem = messages.input_problem(self.inputs.directory, query, now)
+            if problem is None and query.end > now:
+                self.notify("info", f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet.")
+                query = query.with_range(query.start, now)
+        except QueryError as exc:
+            problem = messages.sentence(str(exc))
         if problem is not None:
-            self._fail(problem)
+            self.fail(problem)
             return False
         if self._detect_task is not None:
             self._detect_task.cancel()
-        end = min(self._end, self.now())
-        if end < self._end:
-            self._log("info", f"Scanning up to now ({utc_text(end)}): later frames cannot exist yet.")
-        args = (Path(self._directory), self._satellite, self._start, end)
-        options = {"sector": self._sector, "band": self._band, "interval_minutes": self._interval}
-        return self._start_task(Task.SCAN, "Scan", lambda: self._run_scan(*args, force_rescan=force_rescan, **options))
+        folder = Path(self.inputs.directory)
+        return self._start_task(Task.SCAN, "Scan", lambda: self._run_scan(folder, query, force_rescan))
 
     def fetch_missing(self) -> bool:
         if not self.can_fetch or self._scan is None or self._scan_dir is None:
-            self._fail("Nothing to fetch: scan a folder with missing frames first.")
+            self.fail("Nothing to fetch: scan a folder with missing frames first.")
             return False
         scan, folder = unresolved_scan(self._scan, self.slots), self._scan_dir
         return self._start_task(Task.FETCH, "Fetch", lambda: self._run_fetch(scan, folder))
 
     def export_csv(self, path: str) -> bool:
         if not self.can_export or not path.strip():
-            self._fail("Nothing to export: scan a folder first.")
+            self.fail("Nothing to export: scan a folder first.")
             return False
         slots = list(self.slots)
         return self._start_task(Task.EXPORT, "Export", lambda: self._run_export(Path(path), slots))
 
     def cancel(self) -> None:
-        if self.can_cancel and self._runner.cancel():
-            self._set_status("Cancelling...")
+        if self.can_cancel and self.runner.cancel():
+            self.show_status("Cancelling...")
 
     def suggested_csv_name(self) -> str:
         scan = self._scan
@@ -202,35 +398,86 @@ class EnhancedViewModel(AutoFetchModel):
 
     def detect_archive(self) -> None:
         """Guess satellite, sector and band from the folder's file names (in the background)."""
-        if not self._directory or self.busy:
+        if not self.inputs.directory or self.busy:
             return
         if self._detect_task is not None:
             self._detect_task.cancel()
-        folder = Path(self._directory)
+        folder = Path(self.inputs.directory)
         self._detect_task = self._spawn(lambda: self._run_detect(folder))
+
+    def refresh_disk_space(self) -> None:
+        if self.inputs.directory:
+            folder = Path(self.inputs.directory)
+            self._spawn(lambda: self._run_disk(folder))
 
     def report_exception(self, exc: BaseException) -> None:
         """The application's last-resort hook: an exception nobody caught becomes a message."""
-        self._fail(user_message(exc))
+        self.fail(user_message(exc))
 
     async def aclose(self) -> None:
         """Stop Auto-fetch (its saved state stays), cancel running work, close the stores and the cache (the
         application calls this on exit)."""
-        await self.stop_auto_fetch()
-        await self._runner.aclose()
+        await self.auto.stop()
+        await self.runner.aclose()
         self._disk_timer.stop()
         await self._core.close()
 
-    # ---- internals ----------------------------------------------------------------------------------
+    async def reconcile_shown(self, directory: Path, query: ArchiveQuery) -> ReconcileReport:
+        """An Auto-fetch cycle: the same scan and fetch as the buttons, shown as they go (table, pickers, rows)."""
+        from goesvfi.integrity_check.fetch.manager import ReconcileReport
 
-    def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> bool:
+        self._begin(Task.AUTO)
+        self.runner.begin_progress()
+        self.show_status(f"Auto-fetch: checking {utc_text(query.start)} -> {utc_text(query.end)} ...")
+        try:
+            self.inputs.set_range(query.start, query.end)
+            self.inputs_changed.emit()
+            scan = await self._scan_shown(directory, query)
+            slots, digest = await self._fetch_shown(scan, directory)
+            if digest.counts[SlotStatus.FETCHED]:
+                self.fetch_completed.emit(slots)
+            return ReconcileReport(scan, slots)
+        finally:
+            self.runner.end_progress()
+            self._end()
+
+    # ---- messages (also used by the owned AutoFetch) ------------------------------------------------
+
+    def show_status(self, text: str) -> None:
+        self._status = text
+        self.status_changed.emit(text)
+
+    def notify(self, level: str, text: str) -> None:
+        """A log line: to the Python logger and the tab's log pane."""
+        getattr(log, level)(text)
+        self.log_added.emit(level, text)
+
+    def fail(self, message: str) -> None:
+        self._last_error = message
+        self.show_status(message)
+        self.notify("error", message)
+        self.error_occurred.emit(message)
+
+    # ---- tasks --------------------------------------------------------------------------------------
+
+    def _begin(self, kind: Task) -> None:
         self._task_kind, self._last_error, self._logged = kind, None, ""
-        if not self._runner.start(lambda: self._guard(kind, title, work)):
-            self._task_kind = Task.IDLE
-            self._fail(messages.NO_EVENT_LOOP)
-            return False
         self._disk_timer.start()
         self.state_changed.emit()
+
+    def _end(self) -> None:
+        self._disk_timer.stop()
+        self.progress_changed.emit(None)
+        self._task_kind = Task.IDLE
+        self.state_changed.emit()
+        self.refresh_disk_space()
+
+    def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> bool:
+        if self.runner.loop() is None:
+            self.fail(messages.NO_EVENT_LOOP)
+            return False
+        self._begin(kind)
+        self.runner.start(lambda: self._guard(kind, title, work))
         return True
 
     async def _guard(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> None:
@@ -238,52 +485,67 @@ class EnhancedViewModel(AutoFetchModel):
         try:
             message, ok = await work()
         except asyncio.CancelledError:
-            self._log("warning", f"{title} cancelled.")
-            self._set_status(f"{title} cancelled.")
+            self.notify("warning", f"{title} cancelled.")
+            self.show_status(f"{title} cancelled.")
             raise
         except Exception as exc:  # the guarded path: every failure becomes a message, never a traceback
-            self._fail(f"{title} failed: {user_message(exc)}")
+            self.fail(f"{title} failed: {user_message(exc)}")
         else:
             elapsed = time.monotonic() - started
             if ok:
-                self._set_status(message)
+                self.show_status(message)
             else:
-                self._fail(message)
+                self.fail(message)
             if kind in (Task.SCAN, Task.FETCH) and elapsed >= LONG_TASK_SECONDS:
                 self.task_finished.emit(f"{title} finished", message, elapsed)
         finally:
-            self._disk_timer.stop()
-            self.progress_changed.emit(None)
-            self._task_kind = Task.IDLE
-            self.state_changed.emit()
-            self.refresh_disk_space()
+            self._end()
 
-    async def _run_scan(self, directory: Path, satellite: SatellitePattern, start: datetime, end: datetime,
-                        **options: Any) -> Outcome:  # fmt: skip
-        self._set_status(f"Scanning {directory} ...")
-        self._log("info", f"Scan of {directory}: {satellite.display_name}, {utc_text(start)} -> {utc_text(end)}.")
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None] | None:
+        """A background task (detection, disk space) whose failures become a message, never a traceback."""
+        return self.runner.spawn(work, lambda exc: self.fail(user_message(exc)))
+
+    # ---- the work -----------------------------------------------------------------------------------
+
+    async def _scan_shown(self, directory: Path, query: ArchiveQuery, force_rescan: bool = False) -> ScanResult:
         await asyncio.to_thread(preload, SCAN_MODULES)
         manager = await self._core.manager(self.fetch_settings)
-        scan = await manager.scan(directory, satellite, start, end, progress_callback=self._runner.report, **options)
+        scan = await manager.scan(directory, query, progress_callback=self.runner.report, force_rescan=force_rescan)
         digest = await asyncio.to_thread(lambda: digest_slots(scan.slots()))  # both off the GUI thread
-        for warning in scan.warnings:
-            self._log("warning", warning)
         self._set_results(scan, digest, directory)
+        return scan
+
+    async def _fetch_shown(self, scan: ScanResult, directory: Path) -> tuple[list[SlotResult], ResultsDigest]:
+        """Fetch ``scan``'s missing slots; the shown scan stays (a manual fetch gets only its unresolved part)."""
+        shown = self._scan or scan
+        await asyncio.to_thread(preload, FETCH_MODULES)
+        manager = await self._core.manager(self.fetch_settings)
+        slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
+        digest = await asyncio.to_thread(digest_slots, slots)
+        self._set_results(shown, digest, directory)
+        return slots, digest
+
+    async def _run_scan(self, directory: Path, query: ArchiveQuery, force_rescan: bool) -> Outcome:
+        self.show_status(f"Scanning {directory} ...")
+        self.notify(
+            "info",
+            f"Scan of {directory}: {query.satellite.display_name}, {utc_text(query.start)} -> {utc_text(query.end)}.",
+        )
+        scan = await self._scan_shown(directory, query, force_rescan)
+        assert self._digest is not None
+        for warning in scan.warnings:
+            self.notify("warning", warning)
         self.scan_completed.emit(scan)
-        self._log("info", messages.summary_line(digest))
-        return messages.scan_outcome(digest), True
+        self.notify("info", messages.summary_line(self._digest))
+        return messages.scan_outcome(self._digest), True
 
     async def _run_fetch(self, scan: ScanResult, directory: Path) -> Outcome:
         count = len(scan.missing)
-        self._set_status(f"Fetching {count:,} missing frames ...")
-        self._log("info", f"Fetching {count:,} frames into {directory}.")
-        await asyncio.to_thread(preload, FETCH_MODULES)
-        manager = await self._core.manager(self.fetch_settings)
-        slots = await manager.fetch_missing(scan, directory, progress_callback=self._runner.report)
-        digest = await asyncio.to_thread(digest_slots, slots)
-        self._set_results(self._scan, digest, directory)
+        self.show_status(f"Fetching {count:,} missing frames ...")
+        self.notify("info", f"Fetching {count:,} frames into {directory}.")
+        slots, digest = await self._fetch_shown(scan, directory)
         for level, line in messages.fetch_log_lines(slots):
-            self._log(level, line)
+            self.notify(level, line)
         self.fetch_completed.emit(slots)
         return messages.fetch_outcome(count, digest)
 
@@ -291,16 +553,16 @@ class EnhancedViewModel(AutoFetchModel):
         from goesvfi.integrity_check.report import write_csv
 
         await asyncio.to_thread(write_csv, path, slots)
-        self._log("info", f"Report written: {path} ({len(slots):,} rows).")
+        self.notify("info", f"Report written: {path} ({len(slots):,} rows).")
         self.export_completed.emit(str(path))
         return f"Report written to {path}.", True
 
     async def _run_detect(self, directory: Path) -> None:
         guess = await asyncio.to_thread(sample_archive, directory)
-        if guess.files == 0 or self._directory != str(directory) or self.busy:
+        if guess.files == 0 or self.inputs.directory != str(directory) or self.busy:
             return
         found = []
-        if guess.satellite is not None and guess.satellite is not self._satellite:
+        if guess.satellite is not None and guess.satellite is not self.inputs.satellite:
             self.set_satellite(guess.satellite)
         if guess.satellite is not None:
             found.append(guess.satellite.display_name)
@@ -311,11 +573,38 @@ class EnhancedViewModel(AutoFetchModel):
             self.set_band(guess.band)
             found.append(f"band {guess.band}")
         if found:
-            self._log("info", f"Detected {', '.join(found)} from {guess.files:,} file names.")
+            self.notify("info", f"Detected {', '.join(found)} from {guess.files:,} file names.")
             self.inputs_changed.emit()
+
+    async def _run_disk(self, directory: Path) -> None:
+        threshold = self._prefs.fetch.disk_threshold
+        try:
+            free: int | None = await asyncio.to_thread(self._disk_free, directory)
+        except OSError:
+            free = None
+        if str(directory) != self.inputs.directory:
+            return
+        self._disk = DiskSpace(str(directory), free, threshold)
+        self.disk_space_changed.emit(self._disk)
+
+    # ---- publishing ---------------------------------------------------------------------------------
+
+    def _set_results(self, scan: ScanResult | None, digest: ResultsDigest | None, folder: Path | None = None) -> None:
+        self._scan, self._digest, self._scan_dir = scan, digest, folder
+        self.results_changed.emit(digest)
+        self.state_changed.emit()
+
+    def _apply_slot_results(self, results: list[SlotResult]) -> None:
+        """Slots a running fetch finished: update the shown results in place (rows, timeline, counts)."""
+        if self._digest is None:
+            return
+        updated = update_digest(self._digest, results)
+        if updated is not None:
+            self._digest = updated[0]
+            self.slots_updated.emit(*updated)
 
     def _publish_progress(self, progress: Progress) -> None:
         if progress.stage in (Stage.LIST, Stage.PLAN) and progress.message and progress.message != self._logged:
             self._logged = progress.message  # listing and planning steps; per-file steps only show in the status
-            self._log("info", progress.message)
+            self.notify("info", progress.message)
         self.progress_changed.emit(progress)

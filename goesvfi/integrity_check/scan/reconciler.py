@@ -15,7 +15,6 @@ import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from goesvfi.integrity_check.cache.db import CacheDB, CacheError, DirRecord
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.results import LegacyProgress, Progress, ProgressSink, ScanResult, Stage, progress_adapter
 from goesvfi.integrity_check.scan.coverage import (
     COVER_BEFORE_MS,
@@ -38,10 +38,8 @@ from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
     SatellitePattern,
     Sector,
-    check_band,
     expected_slots,
     iso_z,
-    to_utc,
 )
 
 log = logging.getLogger(__name__)
@@ -50,8 +48,8 @@ AnyProgress = ProgressSink | LegacyProgress | None
 LONGEST_CADENCE = 15  # minutes (Mode 3 full disk): a longer range always holds a slot
 
 
-class ScanInputError(ValueError):
-    """Bad scan input; ``str(error)`` is one line for the user."""
+class ScanInputError(QueryError):
+    """Bad scan input (a folder that is missing or unreadable, a range without scan times); one line for the user."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -104,16 +102,6 @@ class LazyScanResult(ScanResult):
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Query:
-    satellite: SatellitePattern
-    sector: Sector
-    band: int
-    start: datetime
-    end: datetime
-    interval_minutes: int
-
-
 def check_folder(directory: Path | str) -> str:
     """The folder as an absolute real path; ScanInputError if it is missing, not a folder, or unreadable."""
     directory = Path(directory).expanduser()
@@ -129,7 +117,7 @@ def check_folder(directory: Path | str) -> str:
     return os.path.realpath(directory)
 
 
-def _no_slots(q: _Query) -> ScanInputError:
+def _no_slots(q: ArchiveQuery) -> ScanInputError:
     every = f"every {q.interval_minutes} min" if q.interval_minutes else "on the scan schedule"
     return ScanInputError(
         f"no {q.satellite.display_name} {q.sector.display_name} scan times ({every}) between "
@@ -137,7 +125,7 @@ def _no_slots(q: _Query) -> ScanInputError:
     )
 
 
-def _expected(q: _Query, times: np.ndarray) -> tuple[list[datetime], int, int]:
+def _expected(q: ArchiveQuery, times: np.ndarray) -> tuple[list[datetime], int, int]:
     """(expected slots, interval used, interval for slot_runs: 0 = the sector's own cadence per Mode)."""
     if q.interval_minutes > 0:
         return expected_slots(q.sector, q.start, q.end, q.interval_minutes), q.interval_minutes, q.interval_minutes
@@ -147,7 +135,7 @@ def _expected(q: _Query, times: np.ndarray) -> tuple[list[datetime], int, int]:
     return expected_slots(q.sector, q.start, q.end, interval, phase), interval, interval
 
 
-def _match(walked: WalkResult, q: _Query) -> LazyScanResult:
+def _match(walked: WalkResult, q: ArchiveQuery) -> LazyScanResult:
     """Expected slots, which are covered and by which file (blocking; a few ms for 100k files)."""
     dirs = walked.dirs
     times = np.concatenate([d.times for d in dirs]) if dirs else np.zeros(0, np.int64)
@@ -156,7 +144,7 @@ def _match(walked: WalkResult, q: _Query) -> LazyScanResult:
     ours = matching(keys, q.satellite, q.sector, q.band) & (times < end_ms)
     expected, used, run_interval = _expected(q, times[ours & (times >= start_ms)])
     if not expected:
-        raise _no_slots(_Query(q.satellite, q.sector, q.band, q.start, q.end, used))
+        raise _no_slots(q.with_interval(used))
     sel = np.flatnonzero(ours & (times >= start_ms - COVER_BEFORE_MS))
     slot_idx, local = assign(times[sel], key_rank(keys[sel]), slot_runs(expected, q.sector, run_interval))
     file_idx = sel[local]
@@ -201,42 +189,26 @@ async def _store(cache: CacheDB | None, root: str, walked: WalkResult, result: S
 
 async def scan_directory(
     directory: Path | str,
-    satellite: SatellitePattern,
-    start: datetime,
-    end: datetime,
+    query: ArchiveQuery,
     *,
-    sector: Sector = Sector.CONUS,
-    band: int = DEFAULT_BAND,
-    interval_minutes: int = 0,
     cache: CacheDB | None = None,
     progress: AnyProgress = None,
-    progress_callback: AnyProgress = None,
     force_rescan: bool = False,
 ) -> ScanResult:
-    """Which expected scan times ``directory`` (walked recursively) holds, and which are missing.
+    """Which of ``query``'s expected scan times ``directory`` (walked recursively) holds, and which are missing.
 
-    ``interval_minutes`` 0 detects interval and phase from the matching files in range (falling back to the
-    sector's cadence); a larger interval keeps the sector's phase. ``cache`` None scans without a cache;
-    ``force_rescan`` re-reads every directory. ``progress`` (or ``progress_callback``) takes a
-    :class:`Progress` or the seed's ``(current, total, message)``. Raises :class:`ScanInputError` for a
-    missing/unreadable folder, ``end <= start`` or a range without slots; a satellite without data for the
-    dates is a warning in ``ScanResult.warnings``.
+    ``query.interval_minutes`` 0 detects interval and phase from the matching files in range (falling back to
+    the sector's cadence); a larger interval keeps the sector's phase. ``cache`` None scans without a cache;
+    ``force_rescan`` re-reads every directory. ``progress`` takes a :class:`Progress` or the seed's
+    ``(current, total, message)``. Raises :class:`ScanInputError` for a missing/unreadable folder or a range
+    without slots; a satellite without data for the dates is a warning in ``ScanResult.warnings``.
     """
-    start, end = to_utc(start), to_utc(end)
-    if end <= start:
-        raise ScanInputError(f"the end ({iso_z(end)}) must be after the start ({iso_z(start)})")
-    if interval_minutes < 0:
-        raise ScanInputError("the interval cannot be negative (0 = detect it from the files)")
-    try:
-        band = check_band(band)
-    except ValueError as exc:
-        raise ScanInputError(str(exc)) from exc
-    query = _Query(satellite, sector, band, start, end, interval_minutes)
+    start, end, interval_minutes = query.start, query.end, query.interval_minutes
     if end - start < timedelta(minutes=max(interval_minutes, LONGEST_CADENCE)) and not expected_slots(
-        sector, start, end, interval_minutes
+        query.sector, start, end, interval_minutes
     ):
         raise _no_slots(query)
-    sink = progress_adapter(progress if progress is not None else progress_callback)
+    sink = progress_adapter(progress)
     root = await asyncio.to_thread(check_folder, directory)
     cached = await _cached_dirs(cache, root)
     loop = asyncio.get_running_loop()
@@ -255,7 +227,7 @@ async def scan_directory(
         walked, result = await asyncio.to_thread(blocking)
     finally:
         cancel.set()  # stops the walk if this task was cancelled; harmless once it has finished
-    warning = satellite.coverage_warning(start, end)
+    warning = query.coverage_warning()
     if warning:
         result.warnings.insert(0, warning)
     await _store(cache, root, walked, result)
@@ -312,13 +284,13 @@ class Reconciler:
         """Scan ``base_directory`` for ``[start_date, end_date)``; see :meth:`ScanResult.as_dict` for the keys
         (``missing``, ``existing``, ``expected``, ``total``, ``interval_minutes``, ``gaps``, ``warnings`` ...)."""
 
+        query = ArchiveQuery(satellite_pattern, start_date, end_date, sector, band, interval_minutes)
+
         async def scan() -> ScanResult:
             try:
                 return await scan_directory(
-                    base_directory, satellite_pattern, start_date, end_date, sector=sector, band=band,
-                    interval_minutes=interval_minutes, cache=self.cache_db, progress=progress_callback,
-                    force_rescan=force_rescan,
-                )  # fmt: skip
+                    base_directory, query, cache=self.cache_db, progress=progress_callback, force_rescan=force_rescan
+                )
             finally:
                 await self.cache_db.close()
 

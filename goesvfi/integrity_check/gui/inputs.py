@@ -1,0 +1,64 @@
+"""The tab's inputs: the folder and the archive query being typed (satellite, sector, band, interval, range).
+
+Saved in QSettings as they change (``ui/*`` keys), except the range, which starts as the last 24 hours. The
+view model turns them into one :class:`~goesvfi.integrity_check.query.ArchiveQuery` per command.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PyQt6.QtCore import QSettings
+
+from goesvfi.integrity_check.gui.preferences import load_enum, load_value, save_values
+from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
+
+DEFAULT_HOURS = 24
+
+
+class ArchiveInputs:
+    """What the user has chosen so far; setters save to ``settings``. No validation here: see :meth:`query`."""
+
+    def __init__(self, settings: QSettings, now: datetime) -> None:
+        self._settings = settings
+        end = to_utc(now).replace(second=0, microsecond=0)
+        self.directory = str(load_value(settings, "ui/directory", ""))
+        self.start, self.end = end - timedelta(hours=DEFAULT_HOURS), end
+        self.satellite = load_enum(settings, "ui/satellite", SatellitePattern.GOES_18)
+        self.sector = load_enum(settings, "ui/sector", Sector.CONUS)
+        self.band = int(load_value(settings, "ui/band", DEFAULT_BAND))  # type: ignore[call-overload]
+        self.interval_minutes = max(0, int(load_value(settings, "ui/interval", 0)))  # type: ignore[call-overload]
+
+    def key(self) -> tuple[object, ...]:
+        """The folder and archive (not the range): Auto-fetch restarts when this changes."""
+        return (self.directory, self.satellite, self.sector, self.band, self.interval_minutes)
+
+    def set_directory(self, directory: str) -> None:
+        self.directory = directory
+        save_values(self._settings, {"ui/directory": directory})
+
+    def set_satellite(self, satellite: SatellitePattern) -> None:
+        self.satellite = satellite
+        save_values(self._settings, {"ui/satellite": satellite.value})
+
+    def set_sector(self, sector: Sector) -> None:
+        self.sector = sector
+        save_values(self._settings, {"ui/sector": sector.value})
+
+    def set_band(self, band: int) -> None:
+        self.band = int(band)
+        save_values(self._settings, {"ui/band": self.band})
+
+    def set_interval(self, minutes: int) -> None:
+        self.interval_minutes = max(0, int(minutes))
+        save_values(self._settings, {"ui/interval": self.interval_minutes})
+
+    def set_range(self, start: datetime, end: datetime) -> None:
+        self.start, self.end = to_utc(start), to_utc(end)
+
+    def query(self, start: datetime | None = None, end: datetime | None = None) -> ArchiveQuery:
+        """The archive query over the chosen range (or ``[start, end)``); raises QueryError for bad input."""
+        return ArchiveQuery(
+            self.satellite, start or self.start, end or self.end, self.sector, self.band, self.interval_minutes
+        )
