@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, expected_slots
+from goesvfi.integrity_check.units import format_duration, parse_duration
 from goesvfi.integrity_check.watch import (
     WatchConfig,
-    format_duration,
     next_run_time,
     next_tick,
-    parse_duration,
     trailing_window,
 )
 

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteError
 from goesvfi.integrity_check.results import ProgressSink, SlotResult, SlotStatus
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, EPOCH, SatellitePattern, Sector, check_band, iso_z, to_utc
+from goesvfi.integrity_check.units import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -45,35 +45,6 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 CycleCallback = Callable[["CycleResult", datetime], None]
 """Called after every cycle with its result and the next run time (UTC)."""
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.IGNORECASE)
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``10m``, ``24h``, ``7d``, ``1h30m`` (a bare number is minutes) as a positive timedelta."""
-    clean = text.strip().lower()
-    if re.fullmatch(r"\d+(?:\.\d+)?", clean):
-        clean += "m"
-    if not clean or not re.fullmatch(r"(?:\s*\d+(?:\.\d+)?\s*[smhd])+\s*", clean):
-        raise ValueError(f"{text!r} is not a duration: use e.g. 90s, 10m, 24h, 7d or 1h30m")
-    seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION_RE.findall(clean))
-    if seconds <= 0:
-        raise ValueError(f"{text!r}: the duration must be positive")
-    return timedelta(seconds=seconds)
-
-
-def format_duration(value: timedelta) -> str:
-    """The short form :func:`parse_duration` reads: ``1d``, ``24h`` -> ``1d``, ``90s`` -> ``1m30s``."""
-    seconds = round(value.total_seconds())
-    if seconds <= 0:
-        return "0s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        n, seconds = divmod(seconds, size)
-        if n:
-            parts.append(f"{n}{unit}")
-    return "".join(parts)
 
 
 def trailing_window(now: datetime, window: timedelta, latency: timedelta) -> tuple[datetime, datetime]:

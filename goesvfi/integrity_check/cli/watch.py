@@ -34,13 +34,12 @@ from goesvfi.integrity_check.report import write_csv
 from goesvfi.integrity_check.runtime import PROG, limit_malloc_arenas
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
+from goesvfi.integrity_check.units import format_duration, parse_duration
 from goesvfi.integrity_check.watch import (
     Clock,
     CycleResult,
     WatchConfig,
     WatchLoop,
-    format_duration,
-    parse_duration,
     trailing_window,
 )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.time_index import Sector
+from goesvfi.integrity_check.units import format_bytes
 
 DiskFree = Callable[[Path], int]
 MB = 1024**2
@@ -42,12 +43,6 @@ def estimate_bytes(source: Source, sector: Sector, size: int | None) -> int:
 
 def default_disk_free(path: Path) -> int:
     return shutil.disk_usage(path).free
-
-
-def format_bytes(n: int) -> str:
-    if n >= 1024**3:
-        return f"{n / 1024**3:.1f} GB"
-    return f"{n / MB:.0f} MB"
 
 
 class DiskSpaceError(Exception):

@@ -23,8 +23,9 @@ from goesvfi.integrity_check.gui.widgets.layout import TabWidgets, build_tab
 from goesvfi.integrity_check.gui.widgets.notifications import Notifier
 from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
-from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, WARNING_COLOR, format_bytes, format_duration
+from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, WARNING_COLOR
 from goesvfi.integrity_check.results import Progress, SlotStatus
+from goesvfi.integrity_check.units import format_bytes, readable_duration
 
 FILTERS: tuple[tuple[str, frozenset[SlotStatus] | None], ...] = (
     ("All frames", None),
@@ -342,7 +343,7 @@ def summary_html(digest: ResultsDigest) -> str:
     if gap is None:
         parts.append("No gaps")
     else:
-        span = format_duration(gap.duration + timedelta(seconds=digest.step))
+        span = readable_duration(gap.duration + timedelta(seconds=digest.step))
         frames = f"{gap.count:,} frame{'s' if gap.count != 1 else ''}"
         parts.append(f"{len(digest.gaps):,} gap{'s' if len(digest.gaps) != 1 else ''}, longest <b>{span}</b>"
                      f" ({frames} from {gap.start:%Y-%m-%d %H:%M} UTC)")  # fmt: skip
