@@ -1,22 +1,25 @@
 """Shared pytest configuration and fixtures.
 
 - every test gets its own ``GOESVFI_CACHE_DIR`` (autouse): nothing writes to the real user cache;
+- ``folder``: an empty archive folder, ``tmp_path / "frames"``;
+- ``cache_beside_folder``: ``GOESVFI_CACHE_DIR`` moved to ``folder.parent / "cache"``, beside the frames;
 - ``make_frames(names, folder=None)``: empty files under a folder (default ``tmp_path / "frames"``), with the
   folders' mtimes set back a minute so that the scan cache trusts them at once (see ``settle_tree``).
+
+Helpers that tests import live in the ``*_support.py`` modules, fixtures for the emulator and the GUI in
+``emulator_fixtures.py`` and ``gui_fixtures.py`` (registered below): a test module never imports another one.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.emulator_fixtures", "tests.gui_fixtures"]
+from tests.scan_support import MakeFrames, settle_tree
 
-MakeFrames = Callable[..., Path]
+pytest_plugins = ["tests.emulator_fixtures", "tests.gui_fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -26,15 +29,20 @@ def _isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     return folder
 
 
-def settle_tree(root: Path, age: float = 60.0) -> None:
-    """Set the mtime of ``root`` and every folder below it ``age`` seconds back.
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """An empty archive folder, ``tmp_path / "frames"``."""
+    path = tmp_path / "frames"
+    path.mkdir()
+    return path
 
-    The scan re-reads a folder changed less than a few seconds before it was read (mtime granularity), so a
-    test that wants the cached index used right away makes its folders look older.
-    """
-    when = time.time() - age
-    for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:
-        os.utime(folder, (when, when))
+
+@pytest.fixture
+def cache_beside_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``GOESVFI_CACHE_DIR`` = ``folder.parent / "cache"`` for this test (instead of the autouse private one)."""
+    path = folder.parent / "cache"
+    monkeypatch.setenv("GOESVFI_CACHE_DIR", str(path))
+    return path
 
 
 @pytest.fixture

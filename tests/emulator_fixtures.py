@@ -4,7 +4,9 @@
   Defaults: GOES-18 CONUS band 13, 2023-05-01 00:00-02:00 UTC, ``now`` = the end (the CDN still has every
   frame), NetCDF 60 x 100, 5 % of slots absent on each side (seeded).
 - ``noaa_emulator``: one emulator with those defaults.
-- ``noaa_env``: ``noaa_emulator`` with ``GOESVFI_CDN_URL`` / ``GOESVFI_S3_ENDPOINT`` set for the test.
+- ``noaa_env_factory``: ``make(**kwargs)`` as ``noaa_emulator_factory``, and ``GOESVFI_CDN_URL`` /
+  ``GOESVFI_S3_ENDPOINT`` set for the test to the emulator made (the product finds it with no other setting).
+- ``noaa_env``: ``noaa_emulator`` with that environment.
 
 moto keeps one state per process: two emulators of the same satellite cannot run at the same time.
 """
@@ -48,8 +50,22 @@ def noaa_emulator(noaa_emulator_factory: Callable[..., NoaaEmulator]) -> NoaaEmu
     return noaa_emulator_factory()
 
 
+def point_env_at(emulator: NoaaEmulator, monkeypatch: pytest.MonkeyPatch) -> NoaaEmulator:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    return emulator
+
+
+@pytest.fixture
+def noaa_env_factory(
+    noaa_emulator_factory: Callable[..., NoaaEmulator], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., NoaaEmulator]:
+    def make(**kwargs: Any) -> NoaaEmulator:
+        return point_env_at(noaa_emulator_factory(**kwargs), monkeypatch)
+
+    return make
+
+
 @pytest.fixture
 def noaa_env(noaa_emulator: NoaaEmulator, monkeypatch: pytest.MonkeyPatch) -> NoaaEmulator:
-    for name, value in noaa_emulator.env().items():
-        monkeypatch.setenv(name, value)
-    return noaa_emulator
+    return point_env_at(noaa_emulator, monkeypatch)

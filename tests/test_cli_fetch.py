@@ -22,25 +22,12 @@ from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.fetch import disk_guard
 from tests.emulator_fixtures import EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, png_size
-from tests.test_folder_lock import start_holder, stop_holder
+from tests.lock_support import start_holder, stop_holder
 
 Factory = Callable[..., NoaaEmulator]
 RANGE = ["--start", "2023-05-01T00:00", "--end", "2023-05-01T01:00"]  # 12 CONUS slots
 IN_CDN_WINDOW = "2023-05-01T02:00"
 S3_ONLY = "2023-06-01T00:00"
-
-
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GOESVFI_CACHE_DIR", str(tmp_path / "cache"))
-    path = tmp_path / "frames"
-    path.mkdir()
-    return path
-
-
-def emulator_env(emu: NoaaEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in emu.env().items():
-        monkeypatch.setenv(name, value)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -49,11 +36,11 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.usefixtures("cache_beside_folder")
 def test_json_summary_and_exit_zero_when_everything_arrives(
-    noaa_emulator_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emu = noaa_emulator_factory(missing_fraction=0.0)
-    emulator_env(emu, monkeypatch)
+    emu = noaa_env_factory(missing_fraction=0.0)
     code, out, err = run(capsys, str(folder), "--satellite", "goes18", *RANGE, "--now", IN_CDN_WINDOW, "--json")
     assert code == 0, err
     result = json.loads(out)
@@ -69,11 +56,11 @@ def test_json_summary_and_exit_zero_when_everything_arrives(
     }  # fmt: skip
 
 
+@pytest.mark.usefixtures("cache_beside_folder")
 def test_failed_slots_exit_one_and_the_csv_says_where_each_came_from(
-    noaa_emulator_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emu = noaa_emulator_factory(missing_fraction=0.25, seed=5)
-    emulator_env(emu, monkeypatch)
+    emu = noaa_env_factory(missing_fraction=0.25, seed=5)
     report = folder.parent / "fetch.csv"
     args = [str(folder), "--satellite", "GOES-18", *RANGE, "--now", S3_ONLY, "--json", "--csv", str(report)]
     code, out, _ = run(capsys, *args)
@@ -98,18 +85,19 @@ def test_failed_slots_exit_one_and_the_csv_says_where_each_came_from(
     assert leftovers(folder.parent) == []
 
 
+@pytest.mark.usefixtures("cache_beside_folder")
 def test_human_summary_groups_the_reasons(
-    noaa_emulator: NoaaEmulator, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    noaa_env: NoaaEmulator, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator_env(noaa_emulator, monkeypatch)
     args = [str(folder), "--satellite", "goes16", "--start", "2026-01-01", "--end", "2026-01-01T01:00"]
     code, out, err = run(capsys, *args)
     assert code == 1
     assert "warning: GOES-16 stopped producing ABI data on 2025-04-07" in err
     assert "2026-01-01 00:01 -> 00:56 UTC (12)  missing: GOES-16 stopped producing ABI data" in out
-    assert noaa_emulator.cdn.request_count() == 0 and noaa_emulator.s3.request_count("GET") == 0
+    assert noaa_env.cdn.request_count() == 0 and noaa_env.s3.request_count("GET") == 0
 
 
+@pytest.mark.usefixtures("cache_beside_folder")
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -135,13 +123,10 @@ def test_a_missing_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 2 and "nope" in err and "Traceback" not in err
 
 
+@pytest.mark.usefixtures("cache_beside_folder", "noaa_env")
 def test_disk_guard_message_and_exit_one(
-    noaa_emulator: NoaaEmulator,
-    folder: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emulator_env(noaa_emulator, monkeypatch)
     # The disk cannot really be filled here: report 812 MB free (the default threshold is 1 GiB).
     monkeypatch.setattr(disk_guard, "default_disk_free", lambda _path: 812 * disk_guard.MB)
     code, out, err = run(capsys, str(folder), "--satellite", "goes18", *RANGE, "--now", IN_CDN_WINDOW)
@@ -153,11 +138,11 @@ def test_disk_guard_message_and_exit_one(
     assert "not fetched 12" in out
 
 
+@pytest.mark.usefixtures("cache_beside_folder")
 def test_a_fetch_waits_for_another_fetch_into_the_folder_and_says_so(
-    noaa_emulator_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emu = noaa_emulator_factory(missing_fraction=0.0)
-    emulator_env(emu, monkeypatch)
+    noaa_env_factory(missing_fraction=0.0)
     holder = start_holder(folder)  # another process holds the folder's fetch lock for a second
     release = threading.Timer(1.0, stop_holder, [holder])
     release.start()
@@ -173,6 +158,7 @@ def test_a_fetch_waits_for_another_fetch_into_the_folder_and_says_so(
     assert json.loads(out)["fetched"] == 12
 
 
+@pytest.mark.usefixtures("cache_beside_folder")
 def test_ctrl_c_cancels_cleanly_and_exits_130(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
     emu.cdn.inject(Fault(FaultKind.STALL, "*.jpg", delay=0.4))  # slow frames: the interrupt lands mid-fetch

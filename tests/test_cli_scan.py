@@ -21,7 +21,7 @@ from goesvfi.integrity_check.cli import main as cli
 from goesvfi.integrity_check.cli import options
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
-from tests.conftest import MakeFrames
+from tests.scan_support import MakeFrames
 
 T0 = datetime(2023, 5, 1, tzinfo=UTC)
 SCRIPT = Path(sys.executable).with_name("goesvfi-integrity")

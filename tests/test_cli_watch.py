@@ -23,35 +23,21 @@ from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.folder.lock import WATCH_LOCK, read_holder
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, parse_canonical
+from tests.watch_support import leftovers
 
 G18 = SatellitePattern.GOES_18
 LINE_RE = re.compile(r"expected (\d+) present (\d+) fetched (\d+) failed (\d+)")
 
 
 @pytest.fixture
-def live(noaa_emulator_factory: Callable[..., NoaaEmulator], monkeypatch: pytest.MonkeyPatch) -> NoaaEmulator:
+def live(noaa_env_factory: Callable[..., NoaaEmulator]) -> NoaaEmulator:
     """An emulator holding the last 2 hours (no slot absent), with the environment pointing at it."""
     now = datetime.now(UTC)
-    emulator = noaa_emulator_factory(satellite=G18, start=now - timedelta(hours=2), end=now, now=now,
-                                     missing_fraction=0.0)  # fmt: skip
-    for name, value in emulator.env().items():
-        monkeypatch.setenv(name, value)
-    return emulator
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "frames"
-    path.mkdir()
-    return path
+    return noaa_env_factory(satellite=G18, start=now - timedelta(hours=2), end=now, now=now, missing_fraction=0.0)
 
 
 def frames(folder: Path) -> list[str]:
     return sorted(n for n in os.listdir(folder) if parse_canonical(n))
-
-
-def leftovers(folder: Path) -> list[str]:
-    return [n for n in os.listdir(folder) if ".part-" in n]
 
 
 def watch_args(folder: Path, tmp_path: Path, *extra: str) -> list[str]:

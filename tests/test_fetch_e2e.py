@@ -33,13 +33,6 @@ def cdn_url(emulator: NoaaEmulator, slot: datetime) -> str:
     return f"{emulator.cdn_url}/GOES18/ABI/CONUS/13/{slot:%Y%j%H%M}_GOES18-ABI-CONUS-13-416x250.jpg"
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "frames"
-    path.mkdir()
-    return path
-
-
 async def test_cdn_only_recent_frames_come_from_the_cdn(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
     start, end = EMULATOR_START, EMULATOR_START + HOUR
@@ -166,12 +159,10 @@ asyncio.run(main())
 
 @pytest.mark.slow  # a whole day at 10 minutes, as the seed asks: ~20 s, mostly moto serving 141 objects
 def test_the_seeds_enhanced_example_runs_as_written(
-    noaa_emulator_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    noaa_env_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     day = EMULATOR_START + timedelta(days=1)
-    emu = noaa_emulator_factory(end=day, now=day, missing_fraction=0.02)
-    for name, value in emu.env().items():
-        monkeypatch.setenv(name, value)
+    emu = noaa_env_factory(end=day, now=day, missing_fraction=0.02)
     monkeypatch.setenv("GOESVFI_CACHE_DIR", str(tmp_path / "cache"))
     images = tmp_path / "images"
     images.mkdir()

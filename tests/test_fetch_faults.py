@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import S3Fault, S3FaultKind
@@ -34,13 +32,6 @@ def minute(m: int) -> datetime:
 def cdn_file(m: int) -> str:
     """fnmatch pattern of one CDN frame's path (hand-written name: YYYYDDDHHMM)."""
     return f"/GOES18/ABI/CONUS/13/202312100{m:02d}_GOES18-ABI-CONUS-13-416x250.jpg"
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "frames"
-    path.mkdir()
-    return path
 
 
 async def test_cdn_faults_are_retried_until_every_frame_arrives(noaa_emulator_factory: Factory, folder: Path) -> None:

@@ -21,18 +21,11 @@ from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import SatellitePattern
 from tests.emulator_fixtures import EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, manager_for
-from tests.test_folder_lock import start_holder, stop_holder
+from tests.lock_support import start_holder, stop_holder
 
 G18 = SatellitePattern.GOES_18
 Factory = Callable[..., NoaaEmulator]
 HOUR = EMULATOR_START + timedelta(hours=1)  # 12 CONUS slots, all in the CDN window of the emulator's clock
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "frames"
-    path.mkdir()
-    return path
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -24,36 +21,7 @@ from goesvfi.integrity_check.folder.lock import (
     read_holder,
 )
 from goesvfi.integrity_check.time_index import parse_name
-
-HOLDER_SCRIPT = textwrap.dedent(
-    """
-    import sys
-    from goesvfi.integrity_check.folder.lock import FolderLock
-    lock = FolderLock(sys.argv[1], purpose="watch")
-    lock.acquire()
-    print("locked", flush=True)
-    sys.stdin.readline()   # hold until the test writes a line (or closes stdin)
-    """
-)
-
-
-def start_holder(folder: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER_SCRIPT, str(folder)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
-
-
-def stop_holder(proc: subprocess.Popen[str]) -> None:
-    assert proc.stdin is not None
-    proc.stdin.write("\n")
-    proc.stdin.close()
-    proc.wait(timeout=10)
+from tests.lock_support import start_holder, stop_holder
 
 
 def test_second_lock_in_same_process_is_refused_and_names_this_pid(tmp_path: Path) -> None:

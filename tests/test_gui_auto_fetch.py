@@ -30,7 +30,7 @@ from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.time_index import Sector
-from tests.test_watch import ABSENT_EVERYWHERE, DAY, G18, frames, hm, leftovers, slots_from
+from tests.watch_support import ABSENT_EVERYWHERE, DAY, G18, frames, hm, leftovers, slots_from
 
 WINDOW1 = slots_from("00:31", 8)
 
@@ -57,21 +57,12 @@ class GatedClock:
 
 
 @pytest.fixture
-def emulator(noaa_emulator_factory: Callable[..., NoaaEmulator], monkeypatch: pytest.MonkeyPatch) -> NoaaEmulator:
-    emu = noaa_emulator_factory(
+def emulator(noaa_env_factory: Callable[..., NoaaEmulator]) -> NoaaEmulator:
+    emu = noaa_env_factory(
         satellite=G18, start=DAY, end=DAY + timedelta(hours=3), missing_fraction=0.1, seed=26, cdn_sizes=[(416, 250)]
     )
     assert emu.missing_everywhere == [ABSENT_EVERYWHERE]
-    for name, value in emu.env().items():
-        monkeypatch.setenv(name, value)
     return emu
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "frames"
-    path.mkdir()
-    return path
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import csv
 import socket
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,28 +19,13 @@ from PyQt6.QtCore import Qt
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.folder.lock import FETCH_LOCK
 from goesvfi.integrity_check.gui.preferences import Preferences
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.report import CSV_COLUMNS
 from goesvfi.integrity_check.results import SlotStatus
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
-
-START = datetime(2023, 5, 1, 0, 0, tzinfo=UTC)
-END = START + timedelta(hours=2)
-SAT, SECTOR = SatellitePattern.GOES_18, Sector.CONUS
-SLOTS = expected_slots(SECTOR, START, END)  # 00:01 ... 01:56, 24 slots
-# Missing locally: four in the first hour (older than the CDN cutoff: S3) and four in the second (CDN).
-GAPS = [SLOTS[i] for i in (2, 3, 4, 9, 14, 15, 20, 23)]
-
-
-def write_folder(folder: Path, missing: list[datetime]) -> Path:
-    folder.mkdir()
-    for slot in SLOTS:
-        if slot not in missing:
-            Image.new("L", (8, 6), 128).save(folder / canonical_name(SAT, SECTOR, 13, slot))
-    return folder
+from goesvfi.integrity_check.time_index import canonical_name
+from tests.flow_support import END, GAPS, SAT, SECTOR, SLOTS, START, folder_names, write_folder
 
 
 def free_port() -> int:
@@ -72,11 +57,6 @@ def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.Mon
         return tab, folder
 
     return make
-
-
-def folder_names(folder: Path) -> set[str]:
-    """Every name in the folder but the fetch lock file (which stays, by design: see folder_lock)."""
-    return {p.name for p in folder.iterdir()} - {FETCH_LOCK}
 
 
 def test_scan_fetch_export_against_the_emulator(

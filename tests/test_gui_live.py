@@ -24,7 +24,7 @@ from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.results import Progress, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
-from tests.test_gui_flow import END, GAPS, SAT, SECTOR, SLOTS, START, folder_names, write_folder
+from tests.flow_support import END, GAPS, SAT, SECTOR, SLOTS, START, folder_names, write_folder
 
 
 def fetched_rows(tab: IntegrityCheckTab) -> list[int]:
@@ -35,14 +35,11 @@ def test_rows_turn_fetched_while_the_fetch_runs(
     qtbot,
     qt_settings,
     qloop,
-    noaa_emulator_factory,
+    noaa_env_factory,
     tmp_path: Path,
-    monkeypatch,
 ) -> None:
     now = END + timedelta(hours=1)  # every slot is on the CDN
-    emulator: NoaaEmulator = noaa_emulator_factory(start=START, end=END, now=now, missing_fraction=0.0)
-    for name, value in emulator.env().items():
-        monkeypatch.setenv(name, value)
+    emulator: NoaaEmulator = noaa_env_factory(start=START, end=END, now=now, missing_fraction=0.0)
     vm = EnhancedViewModel(cache_path=tmp_path / "cache.db", now=lambda: now)
     prefs = vm.preferences
     vm.set_preferences(Preferences(replace(prefs.fetch, concurrency=1), {**prefs.cdn_sizes, SECTOR: (416, 250)}))

@@ -15,7 +15,7 @@ from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.settings import GIB
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
-from tests.test_view_model import END, NOW, REMOVED, START, write_archive
+from tests.archive_support import END, NOW, REMOVED, START, write_archive
 
 OBJECT_NAMES = [
     "directoryEdit",

@@ -33,13 +33,6 @@ def minute(m: int) -> datetime:
     return EMULATOR_START + timedelta(minutes=m)
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "frames"
-    path.mkdir()
-    return path
-
-
 # ---- cancel and resume ------------------------------------------------------------------------------
 
 

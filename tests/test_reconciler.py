@@ -26,7 +26,7 @@ from goesvfi.integrity_check.time_index import (
     cdn_filename,
     noaa_filename,
 )
-from tests.conftest import MakeFrames, settle_tree
+from tests.scan_support import MakeFrames, settle_tree
 
 G16, G18 = SatellitePattern.GOES_16, SatellitePattern.GOES_18
 CONUS, FD = Sector.CONUS, Sector.FULL_DISK

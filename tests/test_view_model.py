@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,33 +14,8 @@ from goesvfi.integrity_check.gui.preferences import Preferences, load_preference
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.settings import GIB, FetchSettings
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
-
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-START = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
-END = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
-# CONUS Mode 6 slots start at :01, :06 ...: 00:01 .. 01:56 is 24 slots. Three are removed below.
-REMOVED = [datetime(2026, 11, 27, 0, 11, tzinfo=UTC), datetime(2026, 11, 27, 0, 16, tzinfo=UTC),
-           datetime(2026, 11, 27, 1, 1, tzinfo=UTC)]  # fmt: skip
-
-
-def write_archive(
-    folder: Path,
-    satellite: SatellitePattern = SatellitePattern.GOES_18,
-    sector: Sector = Sector.CONUS,
-    start: datetime = START,
-    count: int = 24,
-    skip: tuple[datetime, ...] = tuple(REMOVED),
-) -> Path:
-    """Canonical frame names (content does not matter to a scan) for ``count`` slots minus ``skip``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    step = 5 if sector is Sector.CONUS else 10
-    first = start + timedelta(minutes=1 if sector is Sector.CONUS else 0)
-    for i in range(count):
-        when = first + timedelta(minutes=step * i)
-        if when not in skip:
-            (folder / canonical_name(satellite, sector, 13, when)).write_bytes(b"png")
-    return folder
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.archive_support import END, NOW, REMOVED, START, write_archive
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,23 +29,9 @@ from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, folder_lock_async
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import Progress, Stage
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, parse_canonical
+from goesvfi.integrity_check.time_index import Sector, canonical_name, parse_canonical
 from goesvfi.integrity_check.watch import CycleResult, WatchConfig, WatchLoop
-
-G18 = SatellitePattern.GOES_18
-DAY = datetime(2023, 5, 1, tzinfo=UTC)
-
-
-def hm(text: str) -> datetime:
-    h, m = map(int, text.split(":"))
-    return DAY.replace(hour=h, minute=m)
-
-
-def slots_from(first: str, count: int) -> set[datetime]:
-    return {hm(first) + timedelta(minutes=5 * i) for i in range(count)}
-
-
-ABSENT_EVERYWHERE = hm("01:01")
+from tests.watch_support import ABSENT_EVERYWHERE, DAY, G18, frames, hm, leftovers, slots_from
 
 
 class FakeClock:
@@ -62,19 +48,6 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.t += timedelta(seconds=seconds)
         await asyncio.sleep(0)
-
-
-def frames(folder: Path) -> set[datetime]:
-    out = set()
-    for name in os.listdir(folder):
-        parsed = parse_canonical(name)
-        if parsed is not None:
-            out.add(parsed.timestamp)
-    return out
-
-
-def leftovers(folder: Path) -> list[str]:
-    return [n for n in os.listdir(folder) if ".part-" in n]
 
 
 @pytest.fixture
@@ -106,13 +79,6 @@ async def manager_factory(
     for manager in made:
         await manager.close()
         await manager.cache_db.close()
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "frames"
-    path.mkdir()
-    return path
 
 
 def watch_config(folder: Path, **kw: object) -> WatchConfig:
