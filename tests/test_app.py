@@ -72,6 +72,7 @@ def _run(code: str, tmp_path: Path, timeout: float = 60) -> subprocess.Completed
                           text=True, timeout=timeout)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_main_runs_routes_stray_exceptions_to_the_tab_and_exits_cleanly(tmp_path: Path) -> None:
     result = _run(
         """
@@ -115,6 +116,7 @@ def test_main_runs_routes_stray_exceptions_to_the_tab_and_exits_cleanly(tmp_path
     assert settings and "geometry" in settings[0].read_text()
 
 
+@pytest.mark.slow
 def test_python_m_goesvfi_starts_the_window_and_sigterm_quits_cleanly(tmp_path: Path) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                GOESVFI_CACHE_DIR=str(tmp_path / "cache"), DISPLAY=":0")  # fmt: skip
@@ -132,6 +134,7 @@ def test_python_m_goesvfi_starts_the_window_and_sigterm_quits_cleanly(tmp_path: 
             process.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_without_a_display_the_window_says_so_instead_of_aborting(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     done = subprocess.run([sys.executable, "-m", "goesvfi"], cwd=ROOT, env=env | {"GOESVFI_CACHE_DIR": str(tmp_path)},

@@ -261,6 +261,7 @@ async def test_404_is_not_found_with_the_url(cdn: CdnServer, tmp_path: Path) -> 
     assert item.location in str(info.value)
 
 
+@pytest.mark.slow
 async def test_stall_times_out_as_unavailable(cdn: CdnServer, tmp_path: Path) -> None:
     cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=3.0))
     store = store_for(cdn, timeout=0.3)

@@ -36,6 +36,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cache_beside_folder")
 def test_json_summary_and_exit_zero_when_everything_arrives(
     noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
@@ -56,6 +57,7 @@ def test_json_summary_and_exit_zero_when_everything_arrives(
     }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cache_beside_folder")
 def test_failed_slots_exit_one_and_the_csv_says_where_each_came_from(
     noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
@@ -85,6 +87,7 @@ def test_failed_slots_exit_one_and_the_csv_says_where_each_came_from(
     assert leftovers(folder.parent) == []
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cache_beside_folder")
 def test_human_summary_groups_the_reasons(
     noaa_env: NoaaEmulator, folder: Path, capsys: pytest.CaptureFixture[str]
@@ -138,6 +141,7 @@ def test_disk_guard_message_and_exit_one(
     assert "not fetched 12" in out
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cache_beside_folder")
 def test_a_fetch_waits_for_another_fetch_into_the_folder_and_says_so(
     noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
@@ -158,6 +162,7 @@ def test_a_fetch_waits_for_another_fetch_into_the_folder_and_says_so(
     assert json.loads(out)["fetched"] == 12
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cache_beside_folder")
 def test_ctrl_c_cancels_cleanly_and_exits_130(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)

@@ -86,6 +86,7 @@ def test_scan_json_in_process(mixed: Path, capsys: pytest.CaptureFixture[str]) -
     check_json(json.loads(out))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [[sys.executable, "-m", "goesvfi.integrity_check"], [str(SCRIPT)]])
 def test_scan_json_subprocess(mixed: Path, command: list[str]) -> None:
     done = subprocess.run([*command, "scan", str(mixed), *ARGS, "--json"], capture_output=True, text=True, timeout=60)
@@ -213,6 +214,7 @@ def test_no_arguments_without_a_display_prints_help(
     assert out.startswith("usage: goesvfi-integrity") and "scan" in out and "report" in out
 
 
+@pytest.mark.slow
 def test_gui_options_reach_the_window_lazily() -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     code = "import sys; from goesvfi.integrity_check.cli.main import main; rc = main(['gui', '--help']); " \
@@ -224,6 +226,7 @@ def test_gui_options_reach_the_window_lazily() -> None:
     assert "--directory" in done.stdout and "--satellite" in done.stdout  # the window's own options
 
 
+@pytest.mark.slow
 def test_progress_bar_only_on_a_terminal(mixed: Path) -> None:
     argv = [sys.executable, "-m", "goesvfi.integrity_check", "scan", str(mixed), *ARGS, "--rescan"]
     plain = subprocess.run(argv, capture_output=True, text=True, timeout=60)

@@ -65,6 +65,7 @@ def wait_for(condition: Callable[[], bool], timeout: float, proc: subprocess.Pop
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_once_fetches_the_window_and_prints_one_line(
     live: NoaaEmulator, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -93,6 +94,7 @@ def test_once_fetches_the_window_and_prints_one_line(
     assert record["next_run"] is None and record["error"] is None
 
 
+@pytest.mark.slow
 def test_keep_prunes_only_old_own_frames_with_a_dry_run_first(
     live: NoaaEmulator, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -118,6 +120,7 @@ def test_keep_prunes_only_old_own_frames_with_a_dry_run_first(
     assert other.exists() and mine_but_recent.exists() and notes.exists()
 
 
+@pytest.mark.slow
 def test_no_cache_writes_no_cache_file(
     live: NoaaEmulator, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -155,6 +158,7 @@ def test_missing_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "nope" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_fetch_leaves_nothing_partial_and_exits_0(
     live: NoaaEmulator, folder: Path, tmp_path: Path
 ) -> None:
@@ -179,6 +183,7 @@ def test_sigterm_during_a_fetch_leaves_nothing_partial_and_exits_0(
     assert read_holder(folder / WATCH_LOCK).pid is None  # the lock went with it
 
 
+@pytest.mark.slow
 def test_a_second_watcher_exits_3_naming_the_first(live: NoaaEmulator, folder: Path, tmp_path: Path) -> None:
     first = start_watcher(folder, tmp_path)
     try:
@@ -204,6 +209,7 @@ def test_a_second_watcher_exits_3_naming_the_first(live: NoaaEmulator, folder: P
     assert leftovers(folder) == []
 
 
+@pytest.mark.slow
 def test_fetch_options_and_now_without_environment(
     noaa_emulator_factory: Callable[..., NoaaEmulator],
     tmp_path: Path,

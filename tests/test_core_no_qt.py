@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import goesvfi.integrity_check as package
 
 # The view model, the widgets and the window are the only modules allowed to import PyQt6 / qasync.
@@ -52,6 +54,7 @@ print(json.dumps(bad))
 """
 
 
+@pytest.mark.slow
 def test_core_imports_no_qt() -> None:
     names = core_modules()
     assert {"reconciler", "cli.main", "cache_db", "report", "remote.base"} <= set(names)

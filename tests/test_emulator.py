@@ -69,6 +69,7 @@ def test_absent_slots_are_seeded_and_differ_per_side(noaa_emulator_factory: Make
     assert set(again.s3_starts) == set(emu.s3_slots) and again.cdn_frames == emu.cdn_slots  # not started
 
 
+@pytest.mark.slow
 async def test_cdn_index_lists_sizes_and_aliases_and_serves_jpegs(noaa_emulator: NoaaEmulator) -> None:
     folder = noaa_emulator.cdn_url + "/GOES18/ABI/CONUS/13/"
     async with aiohttp.ClientSession() as http:
@@ -126,12 +127,14 @@ def test_settings_and_env_point_at_the_servers(noaa_emulator: NoaaEmulator) -> N
     assert settings.cdn_url == noaa_emulator.cdn_url and settings.cdn_size == (625, 375)
 
 
+@pytest.mark.slow
 def test_one_bucket_per_process(noaa_emulator: NoaaEmulator, noaa_emulator_factory: Make) -> None:
     with pytest.raises(RuntimeError, match="bucket noaa-goes18 already exists"):
         noaa_emulator_factory()
     noaa_emulator_factory(satellite=SatellitePattern.GOES_19)  # another bucket is fine
 
 
+@pytest.mark.slow
 def test_script_prints_exports_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     cmd = [
         sys.executable, str(ROOT / "scripts" / "noaa_emulator.py"), "--satellite", "goes18", "--sector", "conus",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -88,6 +89,7 @@ def fast(names: list[str]) -> list[tuple[int, int] | None]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(real_names(), mutated_names()), min_size=1, max_size=10))
 def test_fast_parsing_equals_parse_name(names: list[str]) -> None:
@@ -123,6 +125,7 @@ def test_canonical_names_rebuild_the_originals(names: list[str]) -> None:
     assert canonical_names(times[ok], keys[ok]) == [n for n, good in zip(names, ok.tolist(), strict=True) if good]
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(
     st.lists(

@@ -52,6 +52,7 @@ async def test_cdn_only_recent_frames_come_from_the_cdn(noaa_emulator_factory: F
     assert leftovers(folder.parent) == []
 
 
+@pytest.mark.slow
 async def test_s3_only_old_frames_are_rendered_from_netcdf(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory()
     now = EMULATOR_END + timedelta(days=30)  # far beyond the CDN's retention: S3 only
@@ -85,6 +86,7 @@ async def test_s3_only_old_frames_are_rendered_from_netcdf(noaa_emulator_factory
     assert emu.s3.request_count(method="GET", path="/noaa-goes18/ABI-L1b-RadC/*") == object_gets
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [3])
 async def test_hybrid_across_the_cutoff_with_fallback_both_ways(
     noaa_emulator_factory: Factory, folder: Path, seed: int

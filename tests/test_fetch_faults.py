@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import S3Fault, S3FaultKind
@@ -34,6 +36,7 @@ def cdn_file(m: int) -> str:
     return f"/GOES18/ABI/CONUS/13/202312100{m:02d}_GOES18-ABI-CONUS-13-416x250.jpg"
 
 
+@pytest.mark.slow
 async def test_cdn_faults_are_retried_until_every_frame_arrives(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
     emu.cdn.inject(Fault(FaultKind.STATUS, "/GOES18/ABI/CONUS/13/", status=503, times=1))  # the index, once
@@ -59,6 +62,7 @@ async def test_cdn_faults_are_retried_until_every_frame_arrives(noaa_emulator_fa
     assert leftovers(folder.parent) == []
 
 
+@pytest.mark.slow
 async def test_s3_faults_are_retried(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(missing_fraction=0.0)
     keys = emu.s3_keys
@@ -77,6 +81,7 @@ async def test_s3_faults_are_retried(noaa_emulator_factory: Factory, folder: Pat
     assert leftovers(folder.parent) == []
 
 
+@pytest.mark.slow
 async def test_a_cdn_that_keeps_failing_falls_back_to_s3(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(missing_fraction=0.0)
     emu.cdn.inject(Fault(FaultKind.STATUS, cdn_file(1), status=503))  # never recovers
@@ -138,6 +143,7 @@ async def test_when_every_store_fails_the_slot_fails_with_both_reasons(
     assert leftovers(folder.parent) == []
 
 
+@pytest.mark.slow
 async def test_corrupt_netcdf_gives_a_failed_slot_with_a_clear_reason(
     noaa_emulator_factory: Factory, folder: Path
 ) -> None:

@@ -37,6 +37,7 @@ def waits(progress: list[Progress]) -> list[str]:
     return [p.message for p in progress if p.stage is Stage.PLAN]
 
 
+@pytest.mark.slow
 async def test_two_managers_fetching_into_one_folder_download_each_frame_once(
     emu: NoaaEmulator, folder: Path, tmp_path: Path
 ) -> None:
@@ -67,6 +68,7 @@ async def test_two_managers_fetching_into_one_folder_download_each_frame_once(
     assert read_holder(folder / FETCH_LOCK).pid is None  # released
 
 
+@pytest.mark.slow
 async def test_a_manager_waits_for_another_process_then_proceeds(
     emu: NoaaEmulator, folder: Path, tmp_path: Path
 ) -> None:
@@ -102,6 +104,7 @@ async def test_a_manager_waits_for_another_process_then_proceeds(
     assert read_holder(folder / FETCH_LOCK).pid is None
 
 
+@pytest.mark.slow
 async def test_the_wait_running_out_is_one_clear_error(emu: NoaaEmulator, folder: Path, tmp_path: Path) -> None:
     holder = start_holder(folder)
     try:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
@@ -16,6 +18,7 @@ from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, manager_for
 
 
+@pytest.mark.slow
 async def test_each_slot_is_reported_once_when_it_is_done(
     noaa_emulator_factory: Callable[..., NoaaEmulator], tmp_path: Path
 ) -> None:

@@ -39,6 +39,7 @@ def test_second_lock_in_same_process_is_refused_and_names_this_pid(tmp_path: Pat
     assert not lock.held
 
 
+@pytest.mark.slow
 def test_other_process_holding_the_lock_is_named(tmp_path: Path) -> None:
     proc = start_holder(tmp_path)
     try:

@@ -102,6 +102,7 @@ def counts(tab: IntegrityCheckTab) -> tuple[int, int, int, int]:
     return (last.expected, last.present, last.fetched, last.failed)
 
 
+@pytest.mark.slow
 def test_cycles_fetch_the_window_then_exactly_the_newly_published_slots(
     qtbot, emulator: NoaaEmulator, make_tab: Callable[[GatedClock], IntegrityCheckTab], folder: Path
 ) -> None:
@@ -148,6 +149,7 @@ def test_cycles_fetch_the_window_then_exactly_the_newly_published_slots(
     assert leftovers(folder) == [] and len(frames(folder)) == 9
 
 
+@pytest.mark.slow
 def test_turning_it_off_during_a_fetch_cancels_cleanly(
     qtbot, emulator: NoaaEmulator, make_tab: Callable[[GatedClock], IntegrityCheckTab], folder: Path
 ) -> None:
@@ -174,6 +176,7 @@ def test_turning_it_off_during_a_fetch_cancels_cleanly(
     assert saved()[0] == "false"
 
 
+@pytest.mark.slow
 def test_the_setting_persists_and_auto_fetch_resumes_in_a_new_tab(
     qtbot,
     qloop,
@@ -203,6 +206,7 @@ def test_the_setting_persists_and_auto_fetch_resumes_in_a_new_tab(
     assert ui.auto_status.text().startswith("Next run 02:00 UTC · last 01:50 UTC: 8 expected, 3 present, 4 fetched")
 
 
+@pytest.mark.slow
 def test_a_cycle_due_during_a_manual_fetch_waits_for_it(
     qtbot, emulator: NoaaEmulator, make_tab: Callable[[GatedClock], IntegrityCheckTab], folder: Path
 ) -> None:
@@ -238,6 +242,7 @@ def test_it_needs_a_folder(qtbot, qt_settings, qloop, tmp_path: Path) -> None:
     assert QSettings().value("integrity_check/auto/enabled") is None
 
 
+@pytest.mark.slow
 def test_a_host_changing_the_folder_moves_auto_fetch_to_it(
     qtbot, emulator: NoaaEmulator, make_tab: Callable[[GatedClock], IntegrityCheckTab], folder: Path, tmp_path: Path
 ) -> None:

@@ -59,6 +59,7 @@ def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.Mon
     return make
 
 
+@pytest.mark.slow
 def test_scan_fetch_export_against_the_emulator(
     qtbot, make_flow: Callable[..., tuple[IntegrityCheckTab, Path]], noaa_emulator_factory, tmp_path: Path
 ) -> None:
@@ -118,6 +119,7 @@ def test_scan_fetch_export_against_the_emulator(
     assert set(rescanned.args[0].missing) == unavailable
 
 
+@pytest.mark.slow
 def test_cancel_during_a_fetch_leaves_nothing_partial(
     qtbot, make_flow: Callable[..., tuple[IntegrityCheckTab, Path]], noaa_emulator_factory
 ) -> None:

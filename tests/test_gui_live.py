@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PyQt6.QtCore import QItemSelectionModel
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
@@ -31,6 +32,7 @@ def fetched_rows(tab: IntegrityCheckTab) -> list[int]:
     return [r for r in range(tab.model.rowCount()) if tab.model.slot_at(r).status is SlotStatus.FETCHED]
 
 
+@pytest.mark.slow
 def test_rows_turn_fetched_while_the_fetch_runs(
     qtbot,
     qt_settings,

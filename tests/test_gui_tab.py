@@ -243,6 +243,7 @@ def test_the_host_hears_about_the_folder(qtbot, tab: IntegrityCheckTab, tmp_path
     assert blocker.args == [str(tmp_path)]
 
 
+@pytest.mark.slow
 def test_the_table_model_filters_and_sorts_100000_rows(qapp) -> None:
     from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
     from goesvfi.integrity_check.results import SlotResult

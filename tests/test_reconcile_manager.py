@@ -36,6 +36,7 @@ def minute(m: int) -> datetime:
 # ---- cancel and resume ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_cancel_after_the_first_frame_then_resume_fills_the_rest(
     noaa_emulator_factory: Factory, folder: Path
 ) -> None:
@@ -93,6 +94,7 @@ def guarded_manager(emu: NoaaEmulator, folder: Path, cache: CacheDB, room_for: f
     return ReconcileManager(cache, folder, settings=settings, now=lambda: OLD, disk_free=filling_disk(folder, room_for))
 
 
+@pytest.mark.slow
 async def test_disk_guard_stops_before_the_disk_fills(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(missing_fraction=0.0)
     async with CacheDB(folder.parent / "cache.sqlite") as cache:
@@ -148,6 +150,7 @@ class LyingStore:
         await self.inner.close()
 
 
+@pytest.mark.slow
 async def test_hostile_names_cannot_write_outside_the_folder(noaa_emulator_factory: Factory, tmp_path: Path) -> None:
     from goesvfi.integrity_check.remote.s3_store import S3Store
 
@@ -198,6 +201,7 @@ async def test_goes16_after_retirement_makes_no_requests(noaa_emulator: NoaaEmul
     assert noaa_emulator.cdn.request_count() == 0 and noaa_emulator.s3.request_count("GET") == 0
 
 
+@pytest.mark.slow
 async def test_two_fetches_of_the_same_slots_download_each_once(noaa_emulator_factory: Factory, folder: Path) -> None:
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
     emu.cdn.inject(Fault(FaultKind.STALL, "*.jpg", delay=0.05))  # keep downloads in flight together
@@ -211,6 +215,7 @@ async def test_two_fetches_of_the_same_slots_download_each_once(noaa_emulator_fa
     assert emu.cdn.request_count("*.jpg") == 12
 
 
+@pytest.mark.slow
 async def test_progress_log_and_csv_say_where_each_frame_came_from(
     noaa_emulator_factory: Factory, folder: Path
 ) -> None:

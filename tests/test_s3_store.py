@@ -151,6 +151,7 @@ async def test_download_streams_and_validates(moto: MotoS3Server, tmp_path: Path
         assert ds.variables["Rad"].shape == (60, 100)
 
 
+@pytest.mark.slow
 async def test_emulator_corrupt_object_is_corrupt_and_hostile_keys_are_ignored(
     noaa_emulator_factory: Callable[..., NoaaEmulator], tmp_path: Path
 ) -> None:
@@ -209,6 +210,7 @@ async def test_missing_key_is_not_found(moto: MotoS3Server, tmp_path: Path) -> N
             await store.download(item, tmp_path / "x.part")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fault", "match"),
     [

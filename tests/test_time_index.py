@@ -70,6 +70,7 @@ def test_canonical_round_trip(sat: SatellitePattern, sector: Sector, band: int, 
         assert parsed.kind is NameKind.CANONICAL
 
 
+@pytest.mark.slow
 @given(satellites, sectors, bands, st.lists(times, min_size=2, max_size=20, unique=True))
 def test_canonical_names_sort_by_time(sat: SatellitePattern, sector: Sector, band: int, stamps: list) -> None:
     names = [canonical_name(sat, sector, band, t) for t in stamps]

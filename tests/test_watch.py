@@ -110,6 +110,7 @@ async def run_cycles(
     return seen
 
 
+@pytest.mark.slow
 async def test_three_cycles_fetch_exactly_the_newly_published_slots(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
@@ -144,6 +145,7 @@ async def test_three_cycles_fetch_exactly_the_newly_published_slots(
         assert data.startswith(b"\x89PNG\r\n\x1a\n")
 
 
+@pytest.mark.slow
 async def test_an_outage_is_survived_with_backoff_and_the_next_cycle_catches_up(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
@@ -177,6 +179,7 @@ async def test_an_outage_is_survived_with_backoff_and_the_next_cycle_catches_up(
     assert leftovers(folder) == []
 
 
+@pytest.mark.slow
 async def test_a_failing_slot_alone_does_not_back_off(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
@@ -193,6 +196,7 @@ async def test_a_failing_slot_alone_does_not_back_off(
     assert loop.schedule_after(second) == hm("01:32")
 
 
+@pytest.mark.slow
 async def test_a_second_watcher_on_the_folder_is_refused_with_the_holders_pid(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
@@ -219,6 +223,7 @@ async def test_a_second_watcher_on_the_folder_is_refused_with_the_holders_pid(
     assert result is not None and result.fetched == 0 and result.present == 7
 
 
+@pytest.mark.slow
 async def test_watch_and_fetch_on_one_folder_never_fetch_a_slot_twice(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
@@ -259,6 +264,7 @@ async def test_watch_and_fetch_on_one_folder_never_fetch_a_slot_twice(
     assert frames(folder) == slots_from("00:31", 8) - {ABSENT_EVERYWHERE}
 
 
+@pytest.mark.slow
 async def test_a_cycle_that_cannot_get_the_folder_is_skipped_not_an_outage(
     emulator: NoaaEmulator, folder: Path, tmp_path: Path
 ) -> None:
@@ -276,6 +282,7 @@ async def test_a_cycle_that_cannot_get_the_folder_is_skipped_not_an_outage(
     assert not done.busy and done.fetched == 7
 
 
+@pytest.mark.slow
 async def test_stop_during_a_cycle_cancels_it_without_partial_files(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
@@ -307,6 +314,7 @@ async def test_stop_during_a_cycle_cancels_it_without_partial_files(
     assert loop.next_run is None
 
 
+@pytest.mark.slow
 async def test_cancelling_the_task_stops_cleanly_and_frees_the_folder(
     emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
 ) -> None:
