@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-fast lint typecheck pytest run demo emulator bench clean
+.PHONY: venv test test-fast lint lint-imports typecheck pytest run demo emulator bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.11 found"; exit 1; }
@@ -25,12 +25,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# The layer rules ([tool.importlinter] in pyproject.toml).
+lint-imports: $(STAMP)
+	$(VENV)/bin/lint-imports
+
 pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
-test: lint typecheck pytest
+# Everything: style, types, layer rules, every test.
+test: lint typecheck lint-imports pytest
 
-# The edit loop: the tests not marked slow (no lint or types; `make test` before a commit).
+# The edit loop: the tests not marked slow (no lint, types or layers; `make test` before a commit).
 test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
