@@ -239,7 +239,7 @@ async def test_watch_and_fetch_on_one_folder_never_fetch_a_slot_twice(
         sleep=clock.sleep,
         progress_callback=cycle_progress.append,
     )
-    emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=0.2))  # the fetch is still running
+    emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=1.0))  # the fetch still runs when the cycle asks
     fetch_downloads = asyncio.Event()
 
     def fetch_progress(p: Progress) -> None:
