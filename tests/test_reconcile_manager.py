@@ -196,7 +196,8 @@ async def test_goes16_after_retirement_makes_no_requests(noaa_emulator: NoaaEmul
     for slot in report.slots:
         assert slot.status is SlotStatus.MISSING
         assert slot.error == (
-            "GOES-16 stopped producing ABI data on 2025-04-07 15:00 UTC (GOES-19 is the East satellite now)"
+            "GOES-16 stopped producing ABI data on 2025-04-07 (last files about 18:30 UTC); "
+            "GOES-19 is the East satellite now"
         )
     assert noaa_emulator.cdn.request_count() == 0 and noaa_emulator.s3.request_count("GET") == 0
 

@@ -29,7 +29,9 @@ from goesvfi.integrity_check.time_index import (
     parse_noaa,
     s3_hour_prefix,
     s3_key,
+    special_timeline,
     to_utc,
+    unproduced_reason,
 )
 
 REAL = SatellitePattern.real()
@@ -82,9 +84,9 @@ def test_cdn_round_trip(sat: SatellitePattern, sector: Sector, band: int, ts: da
     size = data.draw(st.sampled_from(CDN_SIZES[sector]))
     name = cdn_filename(sat, sector, band, ts, size)
     assert name[:11] == f"{ts.year:04d}{day_of_year(ts):03d}{ts.hour:02d}{ts.minute:02d}"
-    assert name.endswith(f"_GOES{sat.number}-ABI-{sector.cdn_dir}-{band}-{size[0]}x{size[1]}.jpg")
+    assert name.endswith(f"_GOES{sat.number}-ABI-{sector.cdn_dir}-{band:02d}-{size[0]}x{size[1]}.jpg")
     url = cdn_url(sat, sector, band, ts, size, base_url="http://127.0.0.1:9/")
-    assert url.startswith(f"http://127.0.0.1:9/GOES{sat.number}/ABI/{sector.cdn_dir}/{band}/")
+    assert url.startswith(f"http://127.0.0.1:9/GOES{sat.number}/ABI/{sector.cdn_dir}/{band:02d}/")
     for parsed in (parse_cdn(name), parse_cdn(url), parse_name(name)):
         assert parsed is not None
         assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band) == (utc(ts), sat, sector, band)
@@ -174,7 +176,7 @@ def test_invalid_times_are_not_names() -> None:
 # Expected slots
 # --------------------------------------------------------------------------------------------------
 
-mode6_days = st.dates(min_value=date(2019, 4, 2), max_value=date(2035, 12, 31))
+mode6_days = st.dates(min_value=date(2019, 4, 3), max_value=date(2035, 12, 31))
 mode3_days = st.dates(min_value=date(2017, 3, 1), max_value=date(2019, 4, 1))
 
 
@@ -281,3 +283,63 @@ def test_detect_interval_with_gaps_and_fallback() -> None:
     assert detect_interval(stamps[:2], default=10) == (10, None)
     s3_like = [t + timedelta(seconds=17.3) for t in stamps]  # :01:17.3 starts: still phase 1
     assert detect_interval(s3_like, default=10) == (5, 1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Facts from DOMAIN.md (issue 12): CDN band padding, the Mode 6 change hour, eras, GOES-17 cooling
+# --------------------------------------------------------------------------------------------------
+
+
+def test_cdn_band_is_two_digits() -> None:
+    ts = datetime(2026, 11, 27, 0, 1, tzinfo=UTC)
+    url = cdn_url(SatellitePattern.GOES_19, Sector.CONUS, 2, ts, (2500, 1500), base_url="https://cdn.example")
+    assert url == "https://cdn.example/GOES19/ABI/CONUS/02/20263310001_GOES19-ABI-CONUS-02-2500x1500.jpg"
+    parsed = parse_cdn(url)
+    assert parsed is not None and parsed.band == 2
+    assert cdn_filename(SatellitePattern.GOES_18, Sector.FULL_DISK, 13, ts, (1808, 1808)).endswith(
+        "-FD-13-1808x1808.jpg"
+    )
+
+
+def test_mode6_starts_2019_04_02_at_16_utc() -> None:
+    day = datetime(2019, 4, 2, tzinfo=UTC)
+    fd = expected_slots(Sector.FULL_DISK, day, day + timedelta(days=1))
+    morning = [t for t in fd if t.hour < 16]
+    evening = [t for t in fd if t.hour >= 16]
+    assert len(morning) == 16 * 4 and {t.minute for t in morning} == {0, 15, 30, 45}
+    assert len(evening) == 8 * 6 and {t.minute % 10 for t in evening} == {0}
+    assert datetime(2019, 4, 2, 15, 45, tzinfo=UTC) in fd and datetime(2019, 4, 2, 15, 50, tzinfo=UTC) not in fd
+
+
+def test_satellite_eras() -> None:
+    g16, g17 = SatellitePattern.GOES_16, SatellitePattern.GOES_17
+    # GOES-17's imager ran until 2023-01-10 (the bucket has data to day 010).
+    assert g17.has_data_at(datetime(2023, 1, 4, 19, tzinfo=UTC))
+    assert g17.has_data_at(datetime(2023, 1, 10, 23, 56, tzinfo=UTC))
+    assert not g17.has_data_at(datetime(2023, 1, 11, 0, 1, tzinfo=UTC))
+    assert g17.coverage_warning(datetime(2023, 1, 4), datetime(2023, 1, 11)) is None
+    # GOES-16's files run to about 18:30 UTC on 2025-04-07.
+    assert g16.has_data_at(datetime(2025, 4, 7, 18, 26, tzinfo=UTC))
+    assert not g16.has_data_at(datetime(2025, 4, 8, tzinfo=UTC))
+    warning = g16.coverage_warning(datetime(2026, 1, 1), datetime(2026, 1, 2))
+    assert warning is not None and "2025-04-07" in warning and "18:30" in warning and "GOES-19" in warning
+
+
+def test_goes17_cooling_day_2020_04_10() -> None:
+    """DOMAIN.md: 2020-04-10 06:01-11:56 has no GOES-17 CONUS files (Mode 3 cooling timeline)."""
+    g17 = SatellitePattern.GOES_17
+    day = datetime(2020, 4, 10, tzinfo=UTC)
+    conus = expected_slots(Sector.CONUS, day, day + timedelta(days=1))
+    gone = [t for t in conus if unproduced_reason(g17, Sector.CONUS, t, 5)]
+    assert len(gone) == 72 and gone[0] == day + timedelta(hours=6, minutes=1)
+    assert gone[-1] == day + timedelta(hours=11, minutes=56)
+    reason = unproduced_reason(g17, Sector.CONUS, gone[0], 5)
+    assert reason is not None and "cooling" in reason and "no CONUS scans" in reason
+    # Full disk every 15 min then: the 10-minute slots :20 and :50 get no scan, :10 and :40 get :15 and :45.
+    fd = expected_slots(Sector.FULL_DISK, day + timedelta(hours=6), day + timedelta(hours=7))
+    assert [t.minute for t in fd if unproduced_reason(g17, Sector.FULL_DISK, t, 10)] == [20, 50]
+    # Other satellites and days are not touched.
+    assert unproduced_reason(SatellitePattern.GOES_16, Sector.CONUS, gone[0], 5) is None
+    assert unproduced_reason(g17, Sector.CONUS, datetime(2020, 6, 10, 7, 1, tzinfo=UTC), 5) is None
+    assert special_timeline(g17, datetime(2020, 10, 14, 5, 59, tzinfo=UTC)) is None
+    assert special_timeline(g17, datetime(2020, 10, 14, 6, 0, tzinfo=UTC)) is not None

@@ -31,15 +31,6 @@ class FetchPlan:
         return [slot for slot, order in self.order.items() if source in order]
 
 
-def _unserved_reason(satellite: SatellitePattern, slot: datetime) -> str:
-    first, last = satellite.served
-    if last is not None and slot >= last:
-        successor = satellite.successor
-        now_serving = f" ({successor.display_name} is the {satellite.role} satellite now)" if successor else ""
-        return f"{satellite.display_name} stopped producing ABI data on {last:%Y-%m-%d %H:%M} UTC{now_serving}"
-    return f"{satellite.display_name} has no ABI data before {first:%Y-%m-%d} UTC"
-
-
 def plan_fetch(
     satellite: SatellitePattern,
     sector: Sector,
@@ -57,7 +48,7 @@ def plan_fetch(
         if satellite is SatellitePattern.GENERIC:
             plan.skipped[slot] = "no satellite chosen: pick goes16, goes17, goes18 or goes19 to fetch"
         elif not satellite.has_data_at(slot):
-            plan.skipped[slot] = _unserved_reason(satellite, slot)
+            plan.skipped[slot] = satellite.unserved_reason(slot)
         elif slot > now:
             plan.skipped[slot] = f"{slot:%Y-%m-%d %H:%M} UTC is in the future: not published yet"
         elif has_cdn and slot >= cutoff:

@@ -35,11 +35,15 @@ from goesvfi.integrity_check.time_index.satellites import (
     DEFAULT_BAND,
     EPOCH,
     MODE6_START,
+    SPECIAL_TIMELINES,
     SatellitePattern,
     Sector,
+    SpecialTimeline,
     check_band,
     iso_z,
+    special_timeline,
     to_utc,
+    unproduced_reason,
 )
 from goesvfi.integrity_check.time_index.slots import detect_interval, expected_slots
 
@@ -51,10 +55,12 @@ __all__ = [
     "DEFAULT_CDN_URL",
     "EPOCH",
     "MODE6_START",
+    "SPECIAL_TIMELINES",
     "NameKind",
     "ParsedName",
     "SatellitePattern",
     "Sector",
+    "SpecialTimeline",
     "canonical_name",
     "cdn_dir_url",
     "cdn_filename",
@@ -76,5 +82,7 @@ __all__ = [
     "parse_size",
     "s3_hour_prefix",
     "s3_key",
+    "special_timeline",
     "to_utc",
+    "unproduced_reason",
 ]

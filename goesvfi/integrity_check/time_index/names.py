@@ -112,14 +112,18 @@ def cdn_filename(
 ) -> str:
     w, h = check_cdn_size(sector, size)
     ts = to_utc(timestamp).strftime("%Y%j%H%M")
-    return f"{ts}_{satellite.cdn_name}-ABI-{sector.cdn_dir}-{check_band(band)}-{w}x{h}.jpg"
+    return f"{ts}_{satellite.cdn_name}-ABI-{sector.cdn_dir}-{check_band(band):02d}-{w}x{h}.jpg"
 
 
 def cdn_dir_url(satellite: SatellitePattern, sector: Sector, band: int, base_url: str = DEFAULT_CDN_URL) -> str:
-    """The band folder (which serves the HTML index): ``{base}/GOES18/ABI/CONUS/13/``."""
+    """The band folder (which serves the HTML index): ``{base}/GOES18/ABI/CONUS/13/``, ``.../CONUS/02/``.
+
+    The band is two digits, zero-padded, in the folder and in the file names (``-02-``): bands 1-9 built as
+    ``/2/`` would be silent 404s.
+    """
     if sector.cdn_dir is None:
         raise ValueError(f"the STAR CDN serves no {sector.display_name} images")
-    return f"{base_url.rstrip('/')}/{satellite.cdn_name}/ABI/{sector.cdn_dir}/{check_band(band)}/"
+    return f"{base_url.rstrip('/')}/{satellite.cdn_name}/ABI/{sector.cdn_dir}/{check_band(band):02d}/"
 
 
 def cdn_url(
