@@ -302,3 +302,22 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(format_datetime(now - timedelta(seconds=90), usegmt=True), now) == 0.0
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
+
+
+async def test_band_2_folder_and_names_are_zero_padded() -> None:
+    """DOMAIN.md: ``/GOES19/ABI/CONUS/02/`` and ``..._GOES19-ABI-CONUS-02-2500x1500.jpg`` (issue 12)."""
+    g19 = SatellitePattern.GOES_19
+    archive = CdnArchive(g19, Sector.CONUS, 2, frozenset(SLOTS))
+    server = CdnServer([archive], now=START + timedelta(hours=1)).start()
+    url = server.url
+    store = CDNStore(FetchSettings(cdn_url=url, cdn_size=(2500, 1500)))
+    try:
+        found = await store.find(g19, Sector.CONUS, 2, SLOTS)
+    finally:
+        await store.close()
+        server.stop()
+    assert sorted(found) == SLOTS
+    item = found[START + timedelta(minutes=1)]
+    assert item.name == "20231210001_GOES19-ABI-CONUS-02-2500x1500.jpg"
+    assert item.location == url + "/GOES19/ABI/CONUS/02/20231210001_GOES19-ABI-CONUS-02-2500x1500.jpg"
+    assert server.request_count("/GOES19/ABI/CONUS/02/") == 1 and server.request_count("/GOES19/ABI/CONUS/2/") == 0

@@ -173,3 +173,40 @@ def test_script_rejects_bad_input() -> None:
 def test_prerender_fills_the_frame_cache(noaa_emulator: NoaaEmulator) -> None:
     assert noaa_emulator.cdn.prerender((416, 250)) == len(noaa_emulator.cdn_slots) == 23
     assert noaa_emulator.cdn.prerender((339, 339)) == 0  # a full-disk size: not in a CONUS folder
+
+
+def test_the_emulator_builds_names_without_the_client_code() -> None:
+    """The judge must not share the code it judges: no time_index name builder, parser or schedule."""
+    import ast
+
+    allowed = {"SatellitePattern", "Sector"}
+    for path in sorted((ROOT / "goesvfi" / "integrity_check" / "emulator").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and "time_index" in node.module:
+                assert {a.name for a in node.names} <= allowed, (path.name, [a.name for a in node.names])
+            if isinstance(node, ast.Import):
+                assert not any("time_index" in a.name for a in node.names), path.name
+
+
+def test_mode6_begins_at_16_utc_on_2019_04_02(noaa_emulator_factory: Make) -> None:
+    day = datetime(2019, 4, 2, 15, tzinfo=UTC)
+    emu = noaa_emulator_factory(
+        satellite=SatellitePattern.GOES_16, sector=Sector.FULL_DISK, start=day, end=day + timedelta(hours=2),
+        now=day + timedelta(hours=2), missing_fraction=0.0,
+    )  # fmt: skip
+    minutes = [(s.hour, s.minute) for s in emu.expected]
+    assert minutes == [(15, 0), (15, 15), (15, 30), (15, 45)] + [(16, m) for m in range(0, 60, 10)]
+    modes = {s.hour: {k.rsplit("/", 1)[1][16:18] for (k,) in [(emu.s3_keys[s],)]} for s in emu.s3_keys}
+    assert modes[15] == {"M3"} and modes[16] == {"M6"}
+
+
+def test_goes17_cooling_day_has_no_conus_files_0601_to_1156(noaa_emulator_factory: Make) -> None:
+    day = datetime(2020, 4, 10, tzinfo=UTC)
+    emu = noaa_emulator_factory(
+        satellite=SatellitePattern.GOES_17, start=day + timedelta(hours=5), end=day + timedelta(hours=13),
+        now=day + timedelta(days=1), missing_fraction=0.0,
+    )  # fmt: skip
+    assert len(emu.expected) == 96
+    gone = emu.missing_everywhere
+    assert len(gone) == 72 and gone[0] == day + timedelta(hours=6, minutes=1)
+    assert gone[-1] == day + timedelta(hours=11, minutes=56) and gone == emu.never_produced

@@ -30,8 +30,17 @@ from goesvfi.integrity_check.emulator.abi_scene import (
     scan_angles,
     synthetic_scene,
 )
+from goesvfi.integrity_check.emulator.names import is_west, l1b_name, platform
+from goesvfi.integrity_check.emulator.names import utc as to_utc
 from goesvfi.integrity_check.render.netcdf import NETCDF_LOCK
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, check_band, noaa_filename, to_utc
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+
+
+def _check_band(band: int) -> int:
+    if not 1 <= int(band) <= 16:
+        raise ValueError(f"band {band} is not an ABI band (1-16)")
+    return int(band)
+
 
 C1 = 1.191042e-5
 """2 h c^2 in mW m-2 sr-1 cm^4 (radiance per wavenumber)."""
@@ -96,7 +105,7 @@ def planck_constants(satellite: SatellitePattern, band: int) -> PlanckConstants:
     satellites, so that files differ per satellite and a renderer must read them from the file. Other
     emissive bands: monochromatic constants at the band's nominal centre.
     """
-    band = check_band(band)
+    band = _check_band(band)
     if band <= 6:
         raise ValueError(f"band {band} is a reflective band: it has no Planck constants")
     if band == 13:
@@ -106,7 +115,7 @@ def planck_constants(satellite: SatellitePattern, band: int) -> PlanckConstants:
 
 def kappa0(band: int, sun_distance_au: float = 1.0) -> float:
     """Radiance-to-reflectance factor of a reflective band: ``pi d^2 / esun``."""
-    return float(np.pi * sun_distance_au**2 / SOLAR_IRRADIANCE[check_band(band)])
+    return float(np.pi * sun_distance_au**2 / SOLAR_IRRADIANCE[_check_band(band)])
 
 
 def _encoding(band: int, constants: PlanckConstants | None) -> tuple[float, float, int]:
@@ -161,7 +170,7 @@ def write_abi_l1b(
     ``constants`` override the band's Planck constants; ``scale_factor``/``add_offset``/``fill_value``
     override the radiance encoding (band 13 default: 0.04572892, -1.6443, 4095).
     """
-    band = check_band(band)
+    band = _check_band(band)
     if satellite is SatellitePattern.GENERIC:
         raise ValueError("an ABI file needs a real satellite, not GENERIC")
     start = to_utc(start)
@@ -197,7 +206,7 @@ def write_abi_l1b(
 
     end = start + timedelta(seconds=_SCAN_SECONDS[geometry_key(sector)])
     created = end + timedelta(seconds=27.4)
-    name = noaa_filename(satellite, sector, band, start, end, created)
+    name = l1b_name(satellite, sector, band, start, end, created)
     (y0, ys), (x0, xs) = scan_angles(sector, shape)
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -284,7 +293,7 @@ def _fill_dataset(
     angles: tuple[float, float, float, float],
 ) -> None:
     """Global attributes, dimensions, time, band and navigation variables."""
-    east = satellite.role == "East"
+    east = not is_west(satellite)
     ds.setncatts({
         "naming_authority": "gov.nesdis.noaa",
         "Conventions": "CF-1.7",
@@ -296,7 +305,7 @@ def _fill_dataset(
         "production_environment": "OE",
         "spatial_resolution": "2km at nadir",
         "orbital_slot": "GOES-East" if east else "GOES-West",
-        "platform_ID": satellite.platform_id,
+        "platform_ID": platform(satellite),
         "instrument_type": "GOES R Series Advanced Baseline Imager",
         "scene_id": _SCENE_ID[geometry_key(sector)],
         "instrument_ID": "FM1",
@@ -346,6 +355,41 @@ def _fill_dataset(
         "longitude_of_projection_origin": -75.0 if east else -137.0,
         "sweep_angle_axis": "x",
     })  # fmt: skip
+    # The nominal orbit (scalars, as in real files; satpy's abi_l1b reader requires all four).
+    for var_name, dtype, value, attrs in (
+        (
+            "nominal_satellite_subpoint_lat",
+            "f4",
+            0.0,
+            {"long_name": "nominal satellite subpoint latitude (platform latitude)", "units": "degrees_north"},
+        ),
+        (
+            "nominal_satellite_subpoint_lon",
+            "f4",
+            -75.2 if east else -137.2,
+            {"long_name": "nominal satellite subpoint longitude (platform longitude)", "units": "degrees_east"},
+        ),
+        (
+            "nominal_satellite_height",
+            "f4",
+            35786.023,
+            {"long_name": "nominal satellite height above GRS 80 ellipsoid (platform altitude)", "units": "km"},
+        ),
+        (
+            "yaw_flip_flag",
+            "i1",
+            0,
+            {
+                "long_name": "Flag indicating the spacecraft is operating in yaw flip configuration",
+                "flag_values": "0 1",
+                "flag_meanings": "false true",
+                "units": "1",
+            },
+        ),
+    ):
+        var = ds.createVariable(var_name, dtype)
+        var.setncatts(attrs)
+        var.assignValue(np.array(value, dtype=dtype))
 
 
 def _write_dqf(ds: netCDF4.Dataset, dqf: np.ndarray, chunks: tuple[int, int]) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from goesvfi.integrity_check.time_index import EPOCH, SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.emulator.names import utc as to_utc
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 FrameKey = tuple[SatellitePattern, Sector, int, datetime, tuple[int, int]]
 
@@ -38,7 +39,7 @@ _VIS = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
 
 def temperature_field(width: int, height: int, when: datetime, seed: int = 0) -> np.ndarray:
     """A smooth field of brightness temperatures (K) whose 'clouds' drift with time."""
-    t = (to_utc(when) - EPOCH).total_seconds() / 3600.0  # hours
+    t = (to_utc(when) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() / 3600.0  # hours
     x = np.linspace(0.0, 2 * np.pi, width, dtype=np.float32)
     y = np.linspace(0.0, 2 * np.pi, height, dtype=np.float32)[:, None]
     phase = seed * 0.37
@@ -76,10 +77,8 @@ def render_jpeg(
             font: ImageFont.ImageFont | ImageFont.FreeTypeFont = ImageFont.load_default(size=max(8, strip * 0.7))
         except (ImportError, OSError):
             font = ImageFont.load_default()
-        label = (
-            f"{satellite.display_name} ABI {sector.cdn_dir or sector.display_name} Band {band} "
-            f"{to_utc(when):%Y-%m-%d %H:%M} UTC"
-        )
+        where = {Sector.CONUS: "CONUS", Sector.FULL_DISK: "FD"}.get(sector, sector.display_name)
+        label = f"{satellite.display_name} ABI {where} Band {band} {to_utc(when):%Y-%m-%d %H:%M} UTC"
         draw.text((4, 1), label, fill=(255, 255, 255), font=font)
     out = io.BytesIO()
     img.save(out, "JPEG", quality=quality)

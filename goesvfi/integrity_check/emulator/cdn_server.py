@@ -25,7 +25,16 @@ from aiohttp import web
 
 from goesvfi.integrity_check.emulator.cdn_frames import FrameCache
 from goesvfi.integrity_check.emulator.faults import fault_due
-from goesvfi.integrity_check.time_index import CDN_SIZES, SatellitePattern, Sector, cdn_filename, parse_cdn, to_utc
+from goesvfi.integrity_check.emulator.names import (
+    CDN_SECTOR_SIZES,
+    cdn_folder,
+    cdn_name,
+    has_cdn,
+    read_cdn_name,
+    sat_number,
+)
+from goesvfi.integrity_check.emulator.names import utc as to_utc
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 
 class FaultKind(Enum):
@@ -71,15 +80,15 @@ class CdnArchive:
     sizes: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
-        if self.sector.cdn_dir is None:
+        if not has_cdn(self.sector):
             raise ValueError(f"the CDN serves no {self.sector.display_name} images")
         if not self.sizes:  # every size but 10848x10848, which the CDN has for some products only
-            object.__setattr__(self, "sizes", tuple(s for s in CDN_SIZES[self.sector] if s[0] <= 5424))
+            object.__setattr__(self, "sizes", CDN_SECTOR_SIZES[self.sector])
         object.__setattr__(self, "frames", frozenset(to_utc(t) for t in self.frames))
 
     @property
     def folder(self) -> str:
-        return f"/{self.satellite.cdn_name}/ABI/{self.sector.cdn_dir}/{self.band}/"
+        return cdn_folder(self.satellite, self.sector, self.band)
 
 
 class CdnServer:
@@ -202,14 +211,15 @@ class CdnServer:
 
     def _resolve(self, archive: CdnArchive, name: str) -> tuple[datetime, tuple[int, int]] | None:
         visible = self.visible(archive)
-        parsed = parse_cdn(name)
+        parsed = read_cdn_name(name)
         if parsed is not None:
+            number, sector, band, when, frame_size = parsed
             ok = (
-                (parsed.satellite, parsed.sector, parsed.band) == (archive.satellite, archive.sector, archive.band)
-                and parsed.size in archive.sizes
-                and parsed.timestamp in set(visible)
+                (number, sector, band) == (sat_number(archive.satellite), archive.sector, archive.band)
+                and frame_size in archive.sizes
+                and when in set(visible)
             )
-            return (parsed.timestamp, parsed.size) if ok and parsed.size else None
+            return (when, frame_size) if ok else None
         if not visible:
             return None
         aliases = {"latest.jpg": archive.sizes[-1], "thumbnail.jpg": archive.sizes[0]}
@@ -224,7 +234,7 @@ class CdnServer:
         for t in visible:
             stamp = (t + timedelta(minutes=7)).strftime("%d-%b-%Y %H:%M")
             for size in archive.sizes:
-                name = cdn_filename(archive.satellite, archive.sector, archive.band, t, size)
+                name = cdn_name(archive.satellite, archive.sector, archive.band, t, size)
                 lines.append(f'<a href="{name}">{name}</a>{" " * 4}{stamp}{" " * 6}-')
         if visible:
             stamp = (visible[-1] + timedelta(minutes=7)).strftime("%d-%b-%Y %H:%M")

@@ -23,17 +23,11 @@ import netCDF4
 
 from goesvfi.integrity_check.emulator.abi_file import abi_l1b_bytes
 from goesvfi.integrity_check.emulator.cdn_server import CdnArchive, CdnServer
+from goesvfi.integrity_check.emulator.names import bucket, has_cdn, hour_prefix, sat_number, scan_slots, start_of_name
+from goesvfi.integrity_check.emulator.names import utc as to_utc
 from goesvfi.integrity_check.emulator.s3_server import MotoS3Server, scan_start
 from goesvfi.integrity_check.settings import FetchSettings
-from goesvfi.integrity_check.time_index import (
-    SatellitePattern,
-    Sector,
-    check_band,
-    expected_slots,
-    parse_noaa,
-    s3_hour_prefix,
-    to_utc,
-)
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 
 def _dataset_name(data: bytes) -> str:
@@ -53,8 +47,7 @@ def _abi_file(
     """A file's bytes and its own ``dataset_name`` (the NOAA file name, as in the real archive)."""
     data = abi_l1b_bytes(satellite=satellite, sector=sector, band=band, start=start, shape=shape, seed=seed)
     name = _dataset_name(data)
-    parsed = parse_noaa(name)
-    if parsed is None or parsed.timestamp != start:
+    if start_of_name(name) != start:
         raise RuntimeError(f"the ABI writer named its file {name!r} for a scan starting {start}")
     return data, name
 
@@ -63,6 +56,13 @@ _CACHED_PIXELS = 10_000
 # Tests start many emulators over the same range with small files (~40 KB at 60 x 100), each taking tens of
 # milliseconds to write: keep up to 1024 of them (~50 MB at most). Larger files are made afresh.
 _cached_abi_file = functools.lru_cache(maxsize=1024)(_abi_file)
+
+
+# Periods NOAA produced nothing for a sector, that the emulator leaves out by default (DOMAIN.md): GOES-17's
+# Mode 3 cooling timeline on 2020-04-10 had no CONUS files 06:01-11:56 UTC.
+NEVER_PRODUCED: dict[tuple[int, Sector], tuple[tuple[datetime, datetime], ...]] = {
+    (17, Sector.CONUS): ((datetime(2020, 4, 10, 6, tzinfo=UTC), datetime(2020, 4, 10, 12, tzinfo=UTC)),),
+}
 
 
 def _sample(slots: list[datetime], fraction: float, rng: random.Random) -> set[datetime]:
@@ -96,22 +96,28 @@ class NoaaEmulator:
         cdn_sizes: Iterable[tuple[int, int]] = (),
         corrupt_slots: Iterable[datetime] = (),
         hostile_slots: Iterable[datetime] = (),
+        never_produced: Iterable[tuple[datetime, datetime]] | None = None,
         serve_s3: bool = True,
         host: str = "127.0.0.1",
         cdn_port: int = 0,
         s3_port: int = 0,
     ) -> None:
-        if satellite is SatellitePattern.GENERIC:
-            raise ValueError("the emulator needs a real satellite (goes16 ... goes19)")
-        self.satellite, self.sector, self.band = satellite, sector, check_band(band)
+        sat_number(satellite)  # refuses GENERIC
+        if not 1 <= int(band) <= 16:
+            raise ValueError(f"band {band} is not an ABI band (1-16)")
+        self.satellite, self.sector, self.band = satellite, sector, int(band)
         self.start_time, self.end_time = to_utc(start), to_utc(end)
         self.now = to_utc(now) if now is not None else datetime.now(UTC)
         self.nc_shape = nc_shape
         self.serve_s3 = serve_s3
-        self.expected = expected_slots(sector, self.start_time, self.end_time)
+        self.expected = scan_slots(sector, self.start_time, self.end_time)
         if not self.expected:
             raise ValueError("the range holds no scan times: check start and end")
-        existing = [s for s in self.expected if s <= self.now]
+        windows = NEVER_PRODUCED.get((sat_number(satellite), sector), ()) if never_produced is None else never_produced
+        windows = tuple((to_utc(a), to_utc(b)) for a, b in windows)
+        self.never_produced = [s for s in self.expected if any(a <= s < b for a, b in windows)]
+        skipped = set(self.never_produced)
+        existing = [s for s in self.expected if s <= self.now and s not in skipped]
         self.corrupt_slots = sorted(set(map(to_utc, corrupt_slots)) & set(existing))
         self.hostile_slots = sorted(set(map(to_utc, hostile_slots)) & set(existing))
         s3_absent = _sample(existing, missing_fraction, random.Random(seed)) | set(self.hostile_slots)
@@ -120,10 +126,10 @@ class NoaaEmulator:
         rng = random.Random(seed + 2)
         self.s3_starts = {s: scan_start(satellite, sector, s, rng) for s in existing if s not in s3_absent and serve_s3}
         self.s3_keys: dict[datetime, str] = {}
-        self.cdn_frames = [s for s in existing if s not in cdn_absent] if sector.cdn_dir else []
+        self.cdn_frames = [s for s in existing if s not in cdn_absent] if has_cdn(sector) else []
         self._cdn_archive = (
             CdnArchive(satellite, sector, band, frozenset(self.cdn_frames), tuple(cdn_sizes))
-            if sector.cdn_dir
+            if has_cdn(sector)
             else None
         )
         self.cdn = CdnServer(
@@ -154,7 +160,7 @@ class NoaaEmulator:
 
     @property
     def bucket(self) -> str:
-        return self.satellite.bucket
+        return bucket(self.satellite)
 
     @property
     def cdn_url(self) -> str:
@@ -197,7 +203,7 @@ class NoaaEmulator:
             futures = []
             for i, (slot, start) in enumerate(sorted(self.s3_starts.items())):
                 data, name = self._netcdf(start, seed=self._seed * 100_003 + i)
-                key = s3_hour_prefix(self.sector, start) + name
+                key = hour_prefix(self.sector, start) + name
                 self.s3_keys[slot] = key
                 if slot in self.corrupt_slots:
                     data = data[: len(data) // 2]  # a truncated download: HDF5 cannot open it
@@ -205,7 +211,7 @@ class NoaaEmulator:
             for j, slot in enumerate(self.hostile_slots):
                 start = scan_start(self.satellite, self.sector, slot, random.Random(j))
                 data, name = self._netcdf(start, seed=j)
-                prefix = s3_hour_prefix(self.sector, start)
+                prefix = hour_prefix(self.sector, start)
                 for key in (
                     f"{prefix}../../../../tmp/{name}",  # climbs out of the hour folder
                     f"{prefix}nested/{name}",  # not directly under the hour prefix

@@ -28,7 +28,9 @@ from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from goesvfi.integrity_check.emulator.faults import fault_due
-from goesvfi.integrity_check.time_index import MODE6_START, SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.emulator.names import is_west, scan_mode
+from goesvfi.integrity_check.emulator.names import utc as to_utc
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -45,8 +47,8 @@ _START_OFFSET = {
 def scan_start(satellite: SatellitePattern, sector: Sector, slot: datetime, rng: random.Random) -> datetime:
     """A realistic scan start for ``slot``: the sector/mode offset, a per-satellite shift, jitter; tenths."""
     slot = to_utc(slot)
-    mode = 6 if slot >= MODE6_START else 3
-    west = satellite in (SatellitePattern.GOES_17, SatellitePattern.GOES_18)
+    mode = scan_mode(slot)
+    west = is_west(satellite)
     seconds = _START_OFFSET[(sector, mode)] + (-0.1 if west else 0.0) + rng.uniform(-0.3, 0.3)
     return slot + timedelta(milliseconds=100 * round(seconds * 10))
 
