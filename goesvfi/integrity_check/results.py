@@ -79,9 +79,10 @@ def progress_adapter(callback: ProgressSink | LegacyProgress | None) -> Progress
 
 class SlotStatus(Enum):
     PRESENT = "present"
-    MISSING = "missing"
+    MISSING = "missing"  # not in the folder; NOAA has it, or availability was not checked
     FETCHED = "fetched"
     FAILED = "failed"
+    UNAVAILABLE = "unavailable"  # not in the folder and no NOAA source has it (``SlotResult.error`` says why)
 
 
 class Source(Enum):
@@ -107,11 +108,12 @@ class SlotResult:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """A run of consecutive missing slots."""
+    """A run of consecutive missing slots (or, with ``what="never produced by NOAA"``, unavailable ones)."""
 
     start: datetime
     end: datetime  # the last missing slot (inclusive)
     count: int
+    what: str = "missing"
 
     @property
     def duration(self) -> timedelta:
@@ -121,12 +123,21 @@ class Gap:
         same_day = self.start.date() == self.end.date()
         end = self.end.strftime("%H:%M") if same_day else self.end.strftime("%Y-%m-%d %H:%M")
         if self.count == 1:
-            return f"{self.start:%Y-%m-%d %H:%M} UTC, 1 missing"
-        return f"{self.start:%Y-%m-%d %H:%M} -> {end} UTC, {self.count} missing"
+            return f"{self.start:%Y-%m-%d %H:%M} UTC, 1 {self.what}"
+        return f"{self.start:%Y-%m-%d %H:%M} -> {end} UTC, {self.count} {self.what}"
 
 
-def find_gaps(expected: Sequence[datetime], missing: Sequence[datetime]) -> list[Gap]:
-    """Group missing slots that are consecutive in ``expected`` into gaps."""
+NOAA_GAP = "never produced by NOAA"
+
+
+def find_gaps(
+    expected: Sequence[datetime], missing: Sequence[datetime] | set[datetime], what: str = "missing"
+) -> list[Gap]:
+    """Group missing slots that are consecutive in ``expected`` into gaps.
+
+    Slots of ``expected`` that are neither missing nor present (unavailable ones, when ``missing`` lists the
+    fillable slots) end a gap: a fillable gap and a NOAA gap are never one run.
+    """
     missing_set = set(missing)
     gaps: list[Gap] = []
     run: list[datetime] = []
@@ -134,11 +145,22 @@ def find_gaps(expected: Sequence[datetime], missing: Sequence[datetime]) -> list
         if slot in missing_set:
             run.append(slot)
         elif run:
-            gaps.append(Gap(run[0], run[-1], len(run)))
+            gaps.append(Gap(run[0], run[-1], len(run), what))
             run = []
     if run:
-        gaps.append(Gap(run[0], run[-1], len(run)))
+        gaps.append(Gap(run[0], run[-1], len(run), what))
     return gaps
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalInfo:
+    """How ``--interval 0`` chose the interval: from how many steps between files, and whether they agree."""
+
+    minutes: int
+    phase: int | None
+    steps: int  # steps between consecutive files that support ``minutes``
+    detected: bool  # False: the sector's schedule (too few files to tell)
+    disagree: str | None = None  # a warning when the folder's steps disagree
 
 
 @dataclass(slots=True)
@@ -156,6 +178,11 @@ class ScanResult:
     missing: list[datetime]
     warnings: list[str] = field(default_factory=list)
     from_cache: bool = False
+    # Slots no NOAA source has (slot -> reason); they are not in ``missing``. See ``remote/availability.py``.
+    unavailable: dict[datetime, str] = field(default_factory=dict)
+    # None: availability was not asked; True: the listings were read; False: asked, but unknown (offline ...).
+    availability_checked: bool | None = None
+    interval_info: IntervalInfo | None = None
 
     @property
     def query(self) -> ArchiveQuery:
@@ -164,21 +191,40 @@ class ScanResult:
 
     @property
     def gaps(self) -> list[Gap]:
+        """Fillable gaps: runs of missing slots (unavailable slots split them)."""
         return find_gaps(self.expected, self.missing)
+
+    @property
+    def noaa_gaps(self) -> list[Gap]:
+        """Runs of slots NOAA never produced (or no source has)."""
+        return find_gaps(self.expected, set(self.unavailable), NOAA_GAP)
+
+    @property
+    def present_count(self) -> int:
+        return len(self.expected) - len(self.missing) - len(self.unavailable)
 
     def slots(self) -> list[SlotResult]:
         out = []
+        unavailable = self.unavailable
         for ts in self.expected:
             path = self.existing.get(ts)
-            status = SlotStatus.PRESENT if path is not None else SlotStatus.MISSING
-            source = Source.LOCAL if path is not None else None
-            out.append(SlotResult(ts, self.satellite, self.sector, self.band, status, source, path))
+            if path is not None:
+                out.append(
+                    SlotResult(ts, self.satellite, self.sector, self.band, SlotStatus.PRESENT, Source.LOCAL, path)
+                )
+            elif ts in unavailable:
+                status, error = SlotStatus.UNAVAILABLE, unavailable[ts]
+                out.append(SlotResult(ts, self.satellite, self.sector, self.band, status, error=error))
+            else:
+                out.append(SlotResult(ts, self.satellite, self.sector, self.band))
         return out
 
     def as_dict(self) -> dict[str, object]:
         """The seed's result dict: ``missing``, ``existing``, ``total``/``expected``, ``interval_minutes``..."""
         return {
             "missing": list(self.missing),
+            "unavailable": sorted(self.unavailable),
+            "unavailable_reasons": dict(self.unavailable),
             "existing": sorted(self.existing),
             "existing_files": dict(self.existing),
             "expected": list(self.expected),

@@ -97,6 +97,8 @@ class NoaaEmulator:
         corrupt_slots: Iterable[datetime] = (),
         hostile_slots: Iterable[datetime] = (),
         never_produced: Iterable[tuple[datetime, datetime]] | None = None,
+        s3_absent: Iterable[datetime] = (),
+        cdn_absent: Iterable[datetime] = (),
         serve_s3: bool = True,
         host: str = "127.0.0.1",
         cdn_port: int = 0,
@@ -120,13 +122,14 @@ class NoaaEmulator:
         existing = [s for s in self.expected if s <= self.now and s not in skipped]
         self.corrupt_slots = sorted(set(map(to_utc, corrupt_slots)) & set(existing))
         self.hostile_slots = sorted(set(map(to_utc, hostile_slots)) & set(existing))
-        s3_absent = _sample(existing, missing_fraction, random.Random(seed)) | set(self.hostile_slots)
+        absent_s3 = _sample(existing, missing_fraction, random.Random(seed)) | set(self.hostile_slots)
+        absent_s3 |= set(map(to_utc, s3_absent))
         cdn_fraction = missing_fraction if cdn_missing_fraction is None else cdn_missing_fraction
-        cdn_absent = _sample(existing, cdn_fraction, random.Random(seed + 1))
+        absent_cdn = _sample(existing, cdn_fraction, random.Random(seed + 1)) | set(map(to_utc, cdn_absent))
         rng = random.Random(seed + 2)
-        self.s3_starts = {s: scan_start(satellite, sector, s, rng) for s in existing if s not in s3_absent and serve_s3}
+        self.s3_starts = {s: scan_start(satellite, sector, s, rng) for s in existing if s not in absent_s3 and serve_s3}
         self.s3_keys: dict[datetime, str] = {}
-        self.cdn_frames = [s for s in existing if s not in cdn_absent] if has_cdn(sector) else []
+        self.cdn_frames = [s for s in existing if s not in absent_cdn] if has_cdn(sector) else []
         self._cdn_archive = (
             CdnArchive(satellite, sector, band, frozenset(self.cdn_frames), tuple(cdn_sizes))
             if has_cdn(sector)

@@ -1,0 +1,150 @@
+"""Availability: which missing slots NOAA can fill and which it never had (issue 12).
+
+Real parts: the emulator's aiohttp CDN and moto S3 on 127.0.0.1, the real stores, a real SQLite listing cache.
+Expected values come from DOMAIN.md's facts (CONUS :01/:06 every 5 min, 2020-04-10 06:01-11:56 without GOES-17
+CONUS files, Mode 6 from 2019-04-02 ~16:00 UTC), never from the code's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from goesvfi.integrity_check.cache_db import CacheDB
+from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.remote.availability import (
+    apply_availability,
+    check_availability,
+    known_unavailable,
+)
+from goesvfi.integrity_check.remote.cdn_store import CDNStore
+from goesvfi.integrity_check.remote.s3_store import S3Store
+from goesvfi.integrity_check.results import ScanResult, SlotStatus, Source
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+
+Make = Callable[..., NoaaEmulator]
+G17, G18 = SatellitePattern.GOES_17, SatellitePattern.GOES_18
+DAY = datetime(2023, 5, 1, tzinfo=UTC)
+
+
+def conus(start: datetime, hours: float) -> list[datetime]:
+    """Hand-written CONUS Mode 6 slots: minute % 5 == 1."""
+    return [start + timedelta(minutes=m) for m in range(1, int(hours * 60), 5)]
+
+
+async def availability(emu: NoaaEmulator, slots: list[datetime], cache: CacheDB | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    settings = emu.settings(cdn_size=(416, 250))
+    async with S3Store(settings, cache=cache, now=lambda: emu.now) as s3, CDNStore(settings) as cdn:
+        return await check_availability(emu.satellite, emu.sector, 13, slots, s3=s3, cdn=cdn, now=emu.now, **kw)  # type: ignore[arg-type]
+
+
+async def test_gaps_on_either_side_of_the_cdn_cutoff(noaa_emulator_factory: Make, tmp_path: Path) -> None:
+    now = DAY + timedelta(hours=6)
+    slots = conus(DAY, 4)  # 00:01 ... 03:56: 48 slots
+    at = {name: DAY + timedelta(hours=h, minutes=m) for name, h, m in (
+        ("old_both", 0, 31), ("old_cdn_only_absent", 1, 1),
+        ("new_both", 2, 31), ("new_s3_absent", 3, 1), ("new_cdn_absent", 3, 31),
+    )}  # fmt: skip
+    # The CDN keeps 4 hours here (slots from 02:00 on); the check reads its index for the same window.
+    emu = noaa_emulator_factory(
+        start=DAY, end=DAY + timedelta(hours=4), now=now, missing_fraction=0.0, cdn_retention_days=4 / 24,
+        s3_absent=[at["old_both"], at["new_both"], at["new_s3_absent"]],
+        cdn_absent=[at["old_both"], at["old_cdn_only_absent"], at["new_both"], at["new_cdn_absent"]],
+    )  # fmt: skip
+    async with CacheDB(tmp_path / "cache.sqlite3") as cache:
+        found = await availability(emu, slots, cache, cdn_days=4 / 24, cdn_margin_days=0.0)
+        assert found.checked and found.note is None
+        assert set(found.unavailable) == {at["old_both"], at["new_both"]}
+        assert "outside the CDN window" in found.unavailable[at["old_both"]]
+        assert "nor on the STAR CDN" in found.unavailable[at["new_both"]]
+        assert found.fetchable[at["old_cdn_only_absent"]] == (Source.S3,)
+        assert found.fetchable[at["new_s3_absent"]] == (Source.CDN,)
+        assert found.fetchable[at["new_cdn_absent"]] == (Source.S3,)
+        assert found.fetchable[at["new_both"] + timedelta(minutes=5)] == (Source.CDN, Source.S3)
+        assert len(found.fetchable) == 46
+        # One listing per hour prefix: 00 ... 03, and 04 (03:56's scan may start up to 04:00:30); past hours
+        # come from the cache the second time.
+        assert emu.s3.list_count() == 5
+        again = await availability(emu, slots, cache, cdn_days=4 / 24, cdn_margin_days=0.0)
+        assert emu.s3.list_count() == 5 and again.unavailable == found.unavailable
+
+
+async def test_a_cooling_period_the_model_does_not_know_is_unavailable(noaa_emulator_factory: Make) -> None:
+    # GOES-17 ran its Mode 3 cooling timeline in 2021 too, but its dates are not in the model: the listing
+    # must still say that 06:00-12:00 has no CONUS files (72 slots: 6 hours x 12).
+    day = datetime(2021, 3, 1, tzinfo=UTC)
+    emu = noaa_emulator_factory(
+        satellite=G17, start=day + timedelta(hours=5), end=day + timedelta(hours=13), now=day + timedelta(days=30),
+        missing_fraction=0.0, never_produced=[(day + timedelta(hours=6), day + timedelta(hours=12))],
+    )  # fmt: skip
+    slots = conus(day + timedelta(hours=5), 8)
+    assert known_unavailable(G17, Sector.CONUS, slots, 5) == {}  # the model has no dates for 2021
+    found = await availability(emu, slots)
+    gone = sorted(found.unavailable)
+    assert len(gone) == 72 and gone[0] == day + timedelta(hours=6, minutes=1)
+    assert gone[-1] == day + timedelta(hours=11, minutes=56)
+    assert len(found.fetchable) == 96 - 72
+    # A complete folder of what NOAA has: 96 expected, 24 present, 0 missing, 72 never produced.
+    folder = {s: Path(f"goes17_conus_C13_{s:%Y%m%dT%H%M%S}Z.png") for s in slots if s not in found.unavailable}
+    scan = ScanResult(G17, Sector.CONUS, 13, slots[0], slots[-1], 5, slots, folder, gone)
+    apply_availability(scan, found, {})
+    assert (scan.missing, len(scan.unavailable), scan.availability_checked) == ([], 72, True)
+    statuses = [r.status for r in scan.slots()]
+    assert statuses.count(SlotStatus.UNAVAILABLE) == 72 and statuses.count(SlotStatus.MISSING) == 0
+    assert [g.count for g in scan.noaa_gaps] == [72] and scan.gaps == []
+
+
+async def test_goes17_cooling_day_2020_04_10(noaa_emulator_factory: Make) -> None:
+    day = datetime(2020, 4, 10, tzinfo=UTC)
+    emu = noaa_emulator_factory(
+        satellite=G17, start=day + timedelta(hours=5), end=day + timedelta(hours=13), now=day + timedelta(days=30),
+        missing_fraction=0.0,
+    )  # fmt: skip
+    slots = conus(day + timedelta(hours=5), 8)
+    model = known_unavailable(G17, Sector.CONUS, slots, 5)  # the dated period is modelled: no I/O needed
+    assert len(model) == 72 and min(model) == day + timedelta(hours=6, minutes=1)
+    assert all("cooling" in r for r in model.values())
+    found = await availability(emu, slots)
+    assert set(found.unavailable) == set(model)
+    assert "cooling" in found.unavailable[min(model)] and "not in NOAA's S3 listing" in found.unavailable[min(model)]
+
+
+async def test_mode6_starts_at_16_utc_on_2019_04_02(noaa_emulator_factory: Make) -> None:
+    from goesvfi.integrity_check.time_index import expected_slots
+
+    start = datetime(2019, 4, 2, 15, tzinfo=UTC)
+    emu = noaa_emulator_factory(
+        satellite=SatellitePattern.GOES_16, sector=Sector.FULL_DISK, start=start, end=start + timedelta(hours=2),
+        now=start + timedelta(days=30), missing_fraction=0.0,
+    )  # fmt: skip
+    slots = expected_slots(Sector.FULL_DISK, start, start + timedelta(hours=2))
+    # 15:00 15:15 15:30 15:45 (Mode 3), 16:00 ... 16:50 (Mode 6)
+    assert [(s.hour, s.minute) for s in slots] == [(15, m) for m in (0, 15, 30, 45)] + [
+        (16, m) for m in range(0, 60, 10)
+    ]
+    found = await availability(emu, slots, step_minutes=10)
+    assert found.unavailable == {} and len(found.fetchable) == 10
+
+
+async def test_offline_availability_is_unknown() -> None:
+    settings = FetchSettings(s3_endpoint="http://127.0.0.1:9", cdn_url="http://127.0.0.1:9", timeout=2.0)
+    slots = conus(DAY, 1)
+    async with S3Store(settings) as s3, CDNStore(settings) as cdn:
+        found = await check_availability(G18, Sector.CONUS, 13, slots, s3=s3, cdn=cdn, now=DAY + timedelta(days=1))
+    assert not found.checked and found.unavailable == {} and found.fetchable == {}
+    assert found.note is not None and found.note.startswith("availability unknown")
+    scan = ScanResult(G18, Sector.CONUS, 13, DAY, DAY + timedelta(hours=1), 5, slots, {}, list(slots))
+    apply_availability(scan, found, {})
+    assert scan.missing == slots and scan.unavailable == {} and scan.availability_checked is False
+    assert any(w.startswith("availability unknown") for w in scan.warnings)
+
+
+async def test_recent_slots_are_not_called_unavailable(noaa_emulator_factory: Make) -> None:
+    """NOAA publishes ~20 minutes late: a slot from ten minutes ago that nobody lists yet stays missing."""
+    now = DAY + timedelta(hours=2)
+    late = now - timedelta(minutes=9)  # 01:51
+    emu = noaa_emulator_factory(now=now, missing_fraction=0.0, s3_absent=[late], cdn_absent=[late])
+    found = await availability(emu, conus(DAY, 2))
+    assert late not in found.unavailable and late not in found.fetchable and found.unavailable == {}
