@@ -22,9 +22,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..results import ScanResult, Source
-from ..time_index import SatellitePattern, Sector, special_timeline, to_utc, unproduced_reason
-from .base import RemoteError, RemoteItem, RemoteStore
+from goesvfi.integrity_check.remote.base import RemoteError, RemoteItem, RemoteStore
+from goesvfi.integrity_check.results import ScanResult, Source
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, special_timeline, to_utc, unproduced_reason
 
 log = logging.getLogger(__name__)
 
