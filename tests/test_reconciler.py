@@ -210,6 +210,25 @@ async def test_auto_interval_and_fallback(make_frames: MakeFrames, tmp_path: Pat
     assert result.interval_minutes == 10 and len(result.expected) == 144
 
 
+async def test_auto_interval_does_not_hide_gaps(make_frames: MakeFrames) -> None:
+    """Issue 12: :01 :06 :11 :21 :26 :36 :46 :56 (4 of 12 missing) is a 5-minute folder, not a 10-minute one."""
+    folder = make_frames([png(m) for m in (1, 6, 11, 21, 26, 36, 46, 56)])
+    result = await scan(folder)
+    assert result.interval_minutes == 5 and len(result.expected) == 12
+    assert result.missing == [at(16), at(31), at(41), at(51)]
+    info = result.interval_info
+    assert info is not None and info.detected and (info.minutes, info.phase, info.steps) == (5, 1, 3)
+    assert any(w.startswith("the folder's steps disagree") and "10 min" in w for w in result.warnings)
+
+
+async def test_auto_interval_regular_folders_do_not_warn(make_frames: MakeFrames) -> None:
+    folder = make_frames([png(m) for m in range(1, 60, 5) if m not in (16, 21)])  # two missing: steps 5 and 15
+    result = await scan(folder)
+    assert (result.interval_minutes, result.missing) == (5, [at(16), at(21)])
+    assert result.interval_info is not None and result.interval_info.steps == 8  # 10 files: 8 x 5 min, 1 x 15
+    assert not any("disagree" in w for w in result.warnings)
+
+
 async def test_mode3_full_disk(make_frames: MakeFrames) -> None:
     day = datetime(2019, 3, 1, tzinfo=UTC)
     names = [noaa_filename(G16, FD, 13, day + timedelta(minutes=15 * i, seconds=37.8), mode=3) for i in range(96)]

@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from goesvfi.integrity_check.results import IntervalInfo
 from goesvfi.integrity_check.scan.fast_names import unpack_key
 from goesvfi.integrity_check.time_index import EPOCH, MODE6_START, ParsedName, SatellitePattern, Sector, matches
+from goesvfi.integrity_check.time_index.slots import interval_from_steps
 
 COVER_BEFORE_MS = 30_000
 _MS = timedelta(milliseconds=1)
@@ -58,13 +60,20 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return np.unique(values)
 
 
-def detect_interval_ms(times_ms: np.ndarray, default: int) -> tuple[int, int | None]:
+def detect_interval_ms(times_ms: np.ndarray, default: int, native: int | None = None) -> tuple[int, int | None]:
     """``time_index.detect_interval`` for millisecond times: (interval minutes, phase) or ``(default, None)``."""
+    info = detect_interval_info(times_ms, default, native)
+    return info.minutes, info.phase
+
+
+def detect_interval_info(times_ms: np.ndarray, default: int, native: int | None = None) -> IntervalInfo:
+    """The interval, its phase, how many steps support it and whether the folder's steps disagree."""
     minutes = _sorted_unique(times_ms // 60_000)
     if len(minutes) < 3:
-        return default, None
-    interval = _most_common_first(np.diff(minutes))
-    return interval, _most_common_first(minutes % interval)
+        return IntervalInfo(default, None, 0, detected=False)
+    values, counts = np.unique(np.diff(minutes), return_counts=True)
+    interval, seen, disagree = interval_from_steps(dict(zip(values.tolist(), counts.tolist(), strict=True)), native)
+    return IntervalInfo(interval, _most_common_first(minutes % interval), seen, True, disagree)
 
 
 @dataclass(frozen=True, slots=True)

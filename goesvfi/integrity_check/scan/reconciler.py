@@ -23,11 +23,19 @@ import numpy as np
 
 from goesvfi.integrity_check.cache.db import CacheDB, CacheError, DirRecord
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
-from goesvfi.integrity_check.results import LegacyProgress, Progress, ProgressSink, ScanResult, Stage, progress_adapter
+from goesvfi.integrity_check.results import (
+    IntervalInfo,
+    LegacyProgress,
+    Progress,
+    ProgressSink,
+    ScanResult,
+    Stage,
+    progress_adapter,
+)
 from goesvfi.integrity_check.scan.coverage import (
     COVER_BEFORE_MS,
     assign,
-    detect_interval_ms,
+    detect_interval_info,
     matching,
     slot_runs,
     to_ms,
@@ -125,14 +133,20 @@ def _no_slots(q: ArchiveQuery) -> ScanInputError:
     )
 
 
-def _expected(q: ArchiveQuery, times: np.ndarray) -> tuple[list[datetime], int, int]:
-    """(expected slots, interval used, interval for slot_runs: 0 = the sector's own cadence per Mode)."""
+def _expected(q: ArchiveQuery, times: np.ndarray) -> tuple[list[datetime], int, int, IntervalInfo | None]:
+    """(expected slots, interval used, interval for slot_runs: 0 = the sector's own cadence per Mode, how
+    ``--interval 0`` chose it: None when an interval was given)."""
     if q.interval_minutes > 0:
-        return expected_slots(q.sector, q.start, q.end, q.interval_minutes), q.interval_minutes, q.interval_minutes
-    interval, phase = detect_interval_ms(times, 0)
-    if phase is None:
-        return expected_slots(q.sector, q.start, q.end), q.sector.cadence(q.start), 0
-    return expected_slots(q.sector, q.start, q.end, interval, phase), interval, interval
+        slots = expected_slots(q.sector, q.start, q.end, q.interval_minutes)
+        return slots, q.interval_minutes, q.interval_minutes, None
+    native = q.sector.cadence(q.start)
+    info = detect_interval_info(times, native, native)
+    if info.phase is None or (info.minutes == native and info.phase == q.sector.schedule(q.start)[1]):
+        # Too few files, or exactly the schedule: follow it (also across the Mode 3 -> Mode 6 change).
+        info = dataclasses.replace(info, minutes=native)
+        return expected_slots(q.sector, q.start, q.end), native, 0, info
+    slots = expected_slots(q.sector, q.start, q.end, info.minutes, info.phase)
+    return slots, info.minutes, info.minutes, info
 
 
 def _match(walked: WalkResult, q: ArchiveQuery) -> LazyScanResult:
@@ -142,7 +156,7 @@ def _match(walked: WalkResult, q: ArchiveQuery) -> LazyScanResult:
     keys = np.concatenate([d.keys for d in dirs]) if dirs else np.zeros(0, np.int32)
     start_ms, end_ms = to_ms(q.start), to_ms(q.end)
     ours = matching(keys, q.satellite, q.sector, q.band) & (times < end_ms)
-    expected, used, run_interval = _expected(q, times[ours & (times >= start_ms)])
+    expected, used, run_interval, info = _expected(q, times[ours & (times >= start_ms)])
     if not expected:
         raise _no_slots(q.with_interval(used))
     sel = np.flatnonzero(ours & (times >= start_ms - COVER_BEFORE_MS))
@@ -161,8 +175,9 @@ def _match(walked: WalkResult, q: ArchiveQuery) -> LazyScanResult:
 
     return LazyScanResult(
         build=build, satellite=q.satellite, sector=q.sector, band=q.band, start=q.start, end=q.end,
-        interval_minutes=used, expected=expected, missing=missing, warnings=list(walked.warnings),
-        from_cache=not walked.changed,
+        interval_minutes=used, expected=expected, missing=missing,
+        warnings=list(walked.warnings) + ([info.disagree] if info is not None and info.disagree else []),
+        from_cache=not walked.changed, interval_info=info,
     )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ import itertools
 import math
 import operator
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from goesvfi.integrity_check.time_index.satellites import EPOCH, MODE6_START, Sector, to_utc
@@ -61,16 +61,49 @@ def expected_slots(
     return out
 
 
-def detect_interval(times: Sequence[datetime] | Iterable[datetime], default: int) -> tuple[int, int | None]:
+PROOF_STEPS = 3
+"""A step between files seen this many times proves a cadence (files can be missing, never extra)."""
+
+
+def interval_from_steps(steps: Mapping[int, int], native: int | None) -> tuple[int, int, str | None]:
+    """(interval, how many steps support it, a warning when the steps disagree) from step -> count.
+
+    The finest interval on the sector's schedule (a multiple of ``native``; any interval when None) seen at
+    least :data:`PROOF_STEPS` times wins, not the most frequent step: a 5-minute CONUS folder that lacks a
+    third of its frames has more 10-minute steps than 5-minute ones, yet three 5-minute steps prove the
+    cadence. When no interval is seen that often, the most frequent step is used (ties: the finest).
+    """
+    if not steps:
+        raise ValueError("no steps")
+    most_common = min(steps, key=lambda s: (-steps[s], s))
+    proven = sorted(s for s, n in steps.items() if n >= PROOF_STEPS and (native is None or s % native == 0))
+    interval = proven[0] if proven else most_common
+    notes = []
+    if interval != most_common:
+        notes.append(
+            f"the most common step between files is {most_common} min ({steps[most_common]} times), but "
+            f"{interval}-minute steps were seen {steps[interval]} times: counting gaps every {interval} min"
+        )
+    odd = sum(n for s, n in steps.items() if s % interval)
+    if odd:
+        notes.append(f"{odd} steps between files are not multiples of {interval} min")
+    if native is not None and interval % native:
+        notes.append(f"{interval} min is not on the sector's schedule (every {native} min)")
+    return interval, steps[interval], ("the folder's steps disagree: " + "; ".join(notes)) if notes else None
+
+
+def detect_interval(
+    times: Sequence[datetime] | Iterable[datetime], default: int, native: int | None = None
+) -> tuple[int, int | None]:
     """Detect (interval minutes, phase) from file times; ``(default, None)`` when there are too few.
 
-    The interval is the most common gap between consecutive distinct minutes; the phase is the most common
-    start minute modulo the interval, so :01/:06 CONUS files give (5, 1).
+    The interval is chosen by :func:`interval_from_steps` from the steps between consecutive distinct
+    minutes; the phase is the most common start minute modulo the interval, so :01/:06 CONUS files give (5, 1).
     """
     minutes = sorted({_epoch_minutes(t) for t in times})
     if len(minutes) < 3:
         return default, None
     gaps = Counter(b - a for a, b in itertools.pairwise(minutes) if b > a)
-    interval = gaps.most_common(1)[0][0]
+    interval = interval_from_steps(gaps, native)[0]
     phase = Counter(m % interval for m in minutes).most_common(1)[0][0]
     return interval, phase
