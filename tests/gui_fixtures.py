@@ -31,6 +31,9 @@ def qt_settings(tmp_path: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPa
     qapp.setOrganizationName("GOES-VFI-Tests")
     qapp.setApplicationName("integrity-check-tests")
     monkeypatch.setenv("GOESVFI_CACHE_DIR", str(tmp_path / "cache"))
+    # The tab's "Check NOAA" is on by default (a scan reads NOAA's listings); tests opt in with the emulator
+    # (test_gui_flow's availability test) so that no test asks the real NOAA.
+    QSettings().setValue("integrity_check/ui/check_noaa", 0)
     yield folder
     QSettings.setDefaultFormat(old_format)
     qapp.setOrganizationName(old_names[0])

@@ -70,9 +70,10 @@ async def test_s3_only_old_frames_are_rendered_from_netcdf(noaa_emulator_factory
                 slot.remote or "",
             )
             assert png_size(folder / canonical(emu, slot.timestamp)) == (100, 60)  # native NetCDF size
-        else:
-            assert slot.status is SlotStatus.FAILED
-            assert "S3" in (slot.error or "") and "CDN" not in (slot.error or "")
+        else:  # not in the S3 listing, far outside the CDN's window: NOAA does not have it (not a failure)
+            assert slot.status is SlotStatus.UNAVAILABLE
+            assert "S3: not in its listing" in (slot.error or "") and "CDN" not in (slot.error or "")
+    assert len(report.unavailable) == 1 and report.unresolved == []
     assert emu.cdn.request_count() == 0
     assert leftovers(folder.parent) == []
 
@@ -108,8 +109,9 @@ async def test_hybrid_across_the_cutoff_with_fallback_both_ways(
             expected_source = Source.S3 if slot in s3 else Source.CDN if slot in cdn else None
         else:
             expected_source = Source.CDN if slot in cdn else Source.S3 if slot in s3 else None
-        if expected_source is None:
-            assert result.status is SlotStatus.FAILED, slot
+        if expected_source is None:  # every listing read, none lists it: NOAA does not have it
+            assert result.status is SlotStatus.UNAVAILABLE, slot
+            assert (result.error or "").startswith("no NOAA source has it"), slot
         else:
             assert (result.status, result.source) == (SlotStatus.FETCHED, expected_source), slot
     assert frame_names(folder) == {canonical(emu, s) for s in cdn | s3}

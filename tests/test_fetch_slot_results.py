@@ -58,8 +58,8 @@ async def test_each_slot_is_reported_once_when_it_is_done(
         assert result is not None and progress.stage is Stage.FETCH and progress.done == number
         assert result == final[result.timestamp]  # the report is the slot's final result ...
         assert result is not final[result.timestamp]  # ... as a copy the receiver may keep
-        if result.timestamp in absent:
-            assert result.status is SlotStatus.FAILED and result.error
+        if result.timestamp in absent:  # neither store lists it: unavailable, not a failure
+            assert result.status is SlotStatus.UNAVAILABLE and result.error
         else:
             assert result.status is SlotStatus.FETCHED and result.source in (Source.CDN, Source.S3)
             assert on_disk[result.timestamp], result

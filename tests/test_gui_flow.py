@@ -36,7 +36,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    def make(now: datetime, env: dict[str, str]) -> tuple[IntegrityCheckTab, Path]:
+    def make(now: datetime, env: dict[str, str], check_noaa: bool = False) -> tuple[IntegrityCheckTab, Path]:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         vm = EnhancedViewModel(cache_path=tmp_path / "cache.db", now=lambda: now)
@@ -49,9 +49,12 @@ def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.Mon
         qtbot.waitUntil(lambda: tab.ui.satellite.currentData() is SAT and not vm.background_busy, timeout=5000)
         tab.ui.start.set_utc(START)
         tab.ui.end.set_utc(END)
+        tab.ui.check_noaa.setChecked(check_noaa)
         with qtbot.waitSignal(tab.scan_completed, timeout=20000) as scanned:
             qtbot.mouseClick(tab.ui.scan, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
+        if check_noaa:
+            return tab, folder
         assert scanned.args[0].missing == GAPS
         assert tab.ui.fetch.isEnabled()
         return tab, folder
@@ -78,8 +81,8 @@ def test_scan_fetch_export_against_the_emulator(
     assert len(slots) == len(SLOTS)
     for slot in GAPS:
         result = slots[slot]
-        if slot in unavailable:
-            assert result.status in (SlotStatus.FAILED, SlotStatus.MISSING) and result.error
+        if slot in unavailable:  # every listing read, none has it: not a failure
+            assert result.status is SlotStatus.UNAVAILABLE and result.error
             continue
         assert result.status is SlotStatus.FETCHED, (slot, result.error)
         expected_source = "cdn" if slot >= cutoff and slot in emulator.cdn_slots else "s3"
@@ -109,7 +112,7 @@ def test_scan_fetch_export_against_the_emulator(
         if slot not in GAPS:
             assert row["status"] == "present"
         elif slot in unavailable:
-            assert row["status"] in ("failed", "missing") and row["error"]
+            assert row["status"] == "unavailable" and row["error"]
         else:
             assert row["status"] == "fetched" and row["source"] in ("cdn", "s3") and row["remote"]
             assert Path(row["local_path"]).name == canonical_name(SAT, SECTOR, 13, slot)
@@ -162,3 +165,33 @@ def test_a_store_that_is_down_is_a_clear_message(
     assert failed[0].error in log
     assert tab.ui.status.text() == f"Could not fetch any of the {len(GAPS)} missing frames: the activity log says why."
     assert tab.ui.fetch.isEnabled()  # the user can retry once the store is back
+
+
+def test_check_noaa_tells_missing_from_never_produced(
+    qtbot, make_flow: Callable[..., tuple[IntegrityCheckTab, Path]], noaa_emulator_factory
+) -> None:
+    """Check NOAA: gaps NOAA never had are 'Not at NOAA' (own colour, filter entry), the rest stay missing."""
+    now = END + timedelta(days=7) - timedelta(hours=1)
+    never = [GAPS[0], GAPS[5]]  # one outside the CDN window (S3 only), one inside: absent on both sides
+    emulator: NoaaEmulator = noaa_emulator_factory(
+        start=START, end=END, now=now, missing_fraction=0.0, s3_absent=never, cdn_absent=never
+    )
+    tab, _folder = make_flow(now, emulator.env(), check_noaa=True)
+    scan = tab.view_model.scan_result
+    assert scan is not None and scan.availability_checked is True
+    assert sorted(scan.unavailable) == never and scan.missing == [g for g in GAPS if g not in never]
+    counts = tab.ui.timeline.counts()
+    assert counts[SlotStatus.UNAVAILABLE] == 2 and counts[SlotStatus.MISSING] == len(GAPS) - 2
+    assert "Never produced by NOAA <b" in tab.ui.summary.text()
+    labels = [tab.ui.filter.itemText(i) for i in range(tab.ui.filter.count())]
+    assert "Not at NOAA (never produced)" in labels
+    tab.ui.filter.setCurrentIndex(labels.index("Not at NOAA (never produced)"))
+    assert tab.ui.table.model().rowCount() == 2
+
+    with qtbot.waitSignal(tab.fetch_completed, timeout=60000) as fetched:
+        qtbot.mouseClick(tab.ui.fetch, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.view_model.busy, timeout=5000)
+    slots = {s.timestamp: s for s in fetched.args[0]}
+    assert [t for t, s in slots.items() if s.status is SlotStatus.UNAVAILABLE] == never
+    assert sum(s.status is SlotStatus.FETCHED for s in slots.values()) == len(GAPS) - 2
+    assert emulator.cdn.request_count(f"*{never[1]:%Y%j%H%M}*.jpg") == 0  # never asked for

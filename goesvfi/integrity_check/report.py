@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_path
-from goesvfi.integrity_check.results import Gap, SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.results import NOAA_GAP, Gap, SlotResult, SlotStatus, find_gaps
 from goesvfi.integrity_check.time_index import iso_z
 
 CSV_COLUMNS = ("timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error")
@@ -92,37 +92,56 @@ def gap_dict(gap: Gap) -> dict[str, Any]:
     return {"start": iso_z(gap.start), "end": iso_z(gap.end), "count": gap.count}
 
 
-def summarize(expected: Sequence[datetime], missing: Sequence[datetime]) -> dict[str, Any]:
+def summarize(
+    expected: Sequence[datetime], missing: Sequence[datetime], unavailable: Sequence[datetime] = ()
+) -> dict[str, Any]:
     """Counts, percentage, number of gaps, the longest gap (the earliest of equal ones) and missing per day.
 
     ``missing_per_day`` maps every day (``YYYY-MM-DD``, UTC) that has expected slots to its missing count.
+    ``unavailable``: slots no NOAA source has; counted apart (``never_produced``), and their runs are the
+    ``noaa_gaps``, apart from the fillable ``gaps``.
     """
     gaps = find_gaps(expected, missing)
     longest = max(gaps, key=lambda g: g.count) if gaps else None
     per_day: Counter[str] = Counter(dict.fromkeys((t.date().isoformat() for t in expected), 0))
     per_day.update(t.date().isoformat() for t in missing)
-    n, m = len(expected), len(missing)
+    n, m, u = len(expected), len(missing), len(unavailable)
+    noaa = find_gaps(expected, set(unavailable), NOAA_GAP)
     return {
         "expected": n,
-        "present": n - m,
+        "present": n - m - u,
         "missing": m,
         "missing_percent": round(100 * m / n, 2) if n else 0.0,
+        "never_produced": u,
         "gaps": len(gaps),
         "longest_gap": None if longest is None else gap_dict(longest) | {"description": longest.describe()},
         "missing_per_day": dict(per_day),
+        "noaa_gaps": len(noaa),
     }
 
 
 def format_summary(
-    expected: Sequence[datetime], missing: Sequence[datetime], *, title: str | None = None, max_lines: int = 20
+    expected: Sequence[datetime],
+    missing: Sequence[datetime],
+    *,
+    title: str | None = None,
+    max_lines: int = 20,
+    unavailable: Sequence[datetime] = (),
 ) -> str:
-    """The human summary: totals, the gaps (up to ``max_lines``) and the days with missing slots."""
-    s = summarize(expected, missing)
+    """The human summary: totals, the gaps (up to ``max_lines``), NOAA's gaps and the days with missing slots."""
+    s = summarize(expected, missing, unavailable)
     lines = [title] if title else []
     counts = f"Expected {s['expected']:,}, present {s['present']:,}, missing {s['missing']:,}"
-    lines.append(f"{counts} ({s['missing_percent']}%)")
+    never = f", {s['never_produced']:,} never produced by NOAA" if s["never_produced"] else ""
+    lines.append(f"{counts} ({s['missing_percent']}%){never}")
+    noaa = find_gaps(expected, set(unavailable), NOAA_GAP)
+    if noaa:
+        lines.append(f"{len(noaa)} NOAA gap{'s' if len(noaa) != 1 else ''} (nothing to fetch):")
+        lines.extend(f"  {gap.describe()}" for gap in noaa[:max_lines])
+        if len(noaa) > max_lines:
+            lines.append(f"  ... and {len(noaa) - max_lines} more")
     if not s["gaps"]:
-        lines.append("No gaps.")
+        lines.append("No gaps." if not noaa else "No gaps to fill.")
         return "\n".join(lines)
     gaps = find_gaps(expected, missing)
     lines.append(f"{len(gaps)} gap{'s' if len(gaps) != 1 else ''}; longest: {s['longest_gap']['description']}")

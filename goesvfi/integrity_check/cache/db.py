@@ -226,7 +226,7 @@ class CacheDB:
         key = (str(directory), result.satellite.value, result.sector.value, result.band)
         span = (to_us(result.start), to_us(result.end))
         missing = array("q", (to_us(t) for t in result.missing)).tobytes()
-        present = len(result.expected) - len(result.missing)
+        present = result.present_count
         row = (*key, *span, result.interval_minutes, time.time(), len(result.expected), present, missing)
 
         async def op(conn: aiosqlite.Connection) -> None:

@@ -125,6 +125,7 @@ def fetch_json(report: ReconcileReport) -> dict[str, Any]:
             {"timestamp": iso_z(s.timestamp), "source": s.source.value if s.source else None, "error": s.error}
             for s in report.unresolved
         ],
+        "unavailable": [{"timestamp": iso_z(s.timestamp), "reason": s.error} for s in report.unavailable],
         "sources": dict(sources),
         "stopped": str(report.stopped) if report.stopped else None,
         "warnings": list(report.scan.warnings),
@@ -139,7 +140,10 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
         f"Present before {report.existing}, fetched {report.fetched} "
         f"(CDN {by_source[Source.CDN]}, S3 {by_source[Source.S3]}), not fetched {len(after)}"
     )
-    print(format_summary(report.scan.expected, after))
+    gone = report.unavailable
+    if gone:
+        print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried)")
+    print(format_summary(report.scan.expected, after, unavailable=[s.timestamp for s in gone]))
     runs = _runs(report.unresolved)
     if runs:
         print("Not fetched:")

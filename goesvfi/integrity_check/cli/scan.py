@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from goesvfi.integrity_check.cache.db import CacheError
+from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.options import (
     UsageError,
     add_archive_options,
@@ -18,6 +19,7 @@ from goesvfi.integrity_check.cli.options import (
     write_csv_target,
 )
 from goesvfi.integrity_check.cli.progress import ProgressBar
+from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.report import format_summary, gap_dict, merge_fetch_log, summarize
 from goesvfi.integrity_check.results import ScanResult, SlotResult
 from goesvfi.integrity_check.time_index import iso_z
@@ -25,9 +27,32 @@ from goesvfi.integrity_check.time_index import iso_z
 log = logging.getLogger(__name__)
 
 
+def availability_state(result: ScanResult) -> str:
+    """``checked`` (NOAA's listings were read), ``unknown`` (asked, but offline) or ``not checked``."""
+    return {True: "checked", False: "unknown", None: "not checked"}[result.availability_checked]
+
+
+def interval_json(result: ScanResult) -> dict[str, Any]:
+    """How the interval was chosen: ``minutes``, ``detected`` (from the files) and from how many ``steps``."""
+    info = result.interval_info
+    if info is None:
+        return {"minutes": result.interval_minutes, "detected": False, "steps": 0, "given": True}
+    return {"minutes": info.minutes, "detected": info.detected, "steps": info.steps, "given": False}
+
+
+def interval_line(result: ScanResult) -> str:
+    info = result.interval_info
+    if info is None:
+        return f"Every {result.interval_minutes} min (given)"
+    if not info.detected:
+        return f"Every {result.interval_minutes} min (the sector's schedule: too few files to detect it)"
+    return f"Every {result.interval_minutes} min (detected from {info.steps} steps between files)"
+
+
 def scan_json(result: ScanResult) -> dict[str, Any]:
-    """The JSON object of a scan: ``expected``, ``existing``, ``missing`` (ISO 8601 'Z'), interval, gaps, warnings."""
-    missing = set(result.missing)
+    """The JSON object of a scan: ``expected``, ``existing``, ``missing``, ``unavailable`` (ISO 8601 'Z'),
+    interval, gaps (fillable) and ``noaa_gaps``, availability, warnings."""
+    missing = set(result.missing) | set(result.unavailable)
     return {
         "satellite": result.satellite.value,
         "sector": result.sector.value,
@@ -38,19 +63,39 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
         "expected": [iso_z(t) for t in result.expected],
         "existing": [iso_z(t) for t in result.expected if t not in missing],
         "missing": [iso_z(t) for t in result.missing],
+        "unavailable": [iso_z(t) for t in sorted(result.unavailable)],
+        "unavailable_reasons": {iso_z(t): r for t, r in sorted(result.unavailable.items())},
+        "availability": availability_state(result),
+        "interval": interval_json(result),
         "gaps": [gap_dict(g) for g in result.gaps],
-        "summary": summarize(result.expected, result.missing),
+        "noaa_gaps": [gap_dict(g) for g in result.noaa_gaps],
+        "summary": summarize(result.expected, result.missing, sorted(result.unavailable)),
         "warnings": list(result.warnings),
     }
 
 
+async def _scan(ns: argparse.Namespace, args: Any, cache: Any, bar: ProgressBar | None) -> ScanResult:
+    """The scan; with ``--remote`` NOAA's listings then say which missing slots it has."""
+    result: ScanResult = await args.scan(cache, bar)
+    if getattr(ns, "remote", False):
+        manager = ReconcileManager(
+            cache, args.directory, settings=fetch_settings(ns), now=now_clock(ns), use_cache=cache is not None
+        )
+        try:
+            await manager.check_availability(result)
+        finally:
+            await manager.close()
+    return result
+
+
 def run_scan(ns: argparse.Namespace) -> int:
     args = archive_args(ns)
+    fetch_settings(ns)  # bad endpoint options end here, before the walk
 
     async def scan(bar: ProgressBar | None) -> ScanResult:
         cache = args.cache()
         try:
-            return await args.scan(cache, bar)
+            return await _scan(ns, args, cache, bar)
         finally:
             if cache is not None:
                 await cache.close()
@@ -62,9 +107,15 @@ def run_scan(ns: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(scan_json(result)))
     elif args.csv != "-":
-        title = f"{args.title}\nEvery {result.interval_minutes} min"
-        print(format_summary(result.expected, result.missing, title=title))
+        print(_summary(args.title, result))
     return 0
+
+
+def _summary(title: str, result: ScanResult) -> str:
+    state = availability_state(result)
+    noaa = {"checked": "NOAA availability: checked", "unknown": "NOAA availability: unknown (offline?)"}
+    head = f"{title}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
+    return format_summary(result.expected, result.missing, title=head, unavailable=sorted(result.unavailable))
 
 
 def run_report(ns: argparse.Namespace) -> int:
@@ -75,10 +126,10 @@ def run_report(ns: argparse.Namespace) -> int:
     async def report(bar: ProgressBar | None) -> tuple[ScanResult, list[SlotResult]]:
         cache = args.cache()
         if cache is None:
-            result = await args.scan(None, bar)
+            result = await _scan(ns, args, None, bar)
             return result, result.slots()
         async with cache:
-            result = await args.scan(cache, bar)
+            result = await _scan(ns, args, cache, bar)
             try:
                 fetched = await cache.fetch_log(args.query)
             except CacheError as exc:
@@ -94,8 +145,7 @@ def run_report(ns: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(scan_json(result) | {"statuses": dict(statuses), "sources": dict(sources)}))
     elif args.csv and args.csv != "-":
-        title = f"{args.title}\nEvery {result.interval_minutes} min"
-        print(format_summary(result.expected, result.missing, title=title))
+        print(_summary(args.title, result))
         print("Status: " + ", ".join(f"{name} {count}" for name, count in sorted(statuses.items())))
         print(f"CSV written to {args.csv}")
     return 0
@@ -105,7 +155,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``scan`` and ``report`` subcommands."""
     scan = sub.add_parser("scan", help="list the expected times a folder lacks (summary, --json or --csv)")
     add_archive_options(scan)
+    _add_remote_options(scan)
     scan.set_defaults(handler=run_scan)
     report = sub.add_parser("report", help="scan, merge the fetch log, write the CSV report (stdout by default)")
     add_archive_options(report)
+    _add_remote_options(report)
     report.set_defaults(handler=run_report)
+
+
+def _add_remote_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--remote",
+        action="store_true",
+        help="also read what NOAA holds (S3 listings; the CDN index inside its window): missing slots no source "
+        "has become 'unavailable', with the reason",
+    )
+    add_fetch_options(parser)

@@ -100,8 +100,12 @@ class FetchJob:
         env: FetchEnv,
         guard: DiskGuard,
         progress: ProgressSink,
+        settled_before: datetime | None = None,
     ) -> None:
         self.scan = scan
+        # A slot older than this that no store lists (every listing read) is UNAVAILABLE, not FAILED; newer
+        # ones may still be published (NOAA runs ~20 minutes late). None: never.
+        self.settled_before = settled_before
         self.directory = directory
         self.plan = plan
         self.env = env
@@ -202,7 +206,7 @@ class FetchJob:
                     )
                 else:
                     await self._fetch_slot(slot, final, result)
-                    if result.status in (SlotStatus.FETCHED, SlotStatus.FAILED):
+                    if result.status in (SlotStatus.FETCHED, SlotStatus.FAILED, SlotStatus.UNAVAILABLE):
                         self.finished.append(result)
             finally:
                 del self.env.inflight[final]
@@ -251,9 +255,16 @@ class FetchJob:
             result.status, result.source, result.path = SlotStatus.FETCHED, source, final
             result.remote, result.error = item.location, None
             return
+        if result.remote is None and not any(s in self.listing_errors for s in order) and self._settled(slot):
+            result.status, result.source = SlotStatus.UNAVAILABLE, None
+            result.error = "no NOAA source has it: " + "; ".join(errors)
+            return
         result.status, result.error = SlotStatus.FAILED, "; ".join(errors)
         if result.source is None:
             result.source = order[0]
+
+    def _settled(self, slot: datetime) -> bool:
+        return self.settled_before is not None and slot <= self.settled_before
 
     async def _download_convert(self, source: Source, item: RemoteItem, final: Path) -> None:
         store = self.env.stores[source]
@@ -306,7 +317,9 @@ class FetchJob:
     def _summary(self) -> str:
         fetched = sum(r.status is SlotStatus.FETCHED for r in self.results.values())
         failed = sum(r.status is SlotStatus.FAILED for r in self.results.values())
+        unavailable = sum(r.status is SlotStatus.UNAVAILABLE for r in self.results.values())
+        skipped = f", {unavailable} NOAA does not have (skipped)" if unavailable else ""
         if not self._total:
-            return "Nothing to fetch"
-        text = f"Fetched {fetched} of {self._total}, {failed} failed"
+            return f"Nothing to fetch{skipped}"
+        text = f"Fetched {fetched} of {self._total}, {failed} failed{skipped}"
         return f"{text}. {self.guard.tripped}" if self.guard.tripped is not None else text

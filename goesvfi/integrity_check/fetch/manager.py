@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,6 +87,11 @@ class ReconcileReport:
     def unresolved(self) -> list[SlotResult]:
         """Slots still absent after the fetch: failed, or not attempted (with the reason in ``error``)."""
         return [s for s in self.slots if s.status in (SlotStatus.FAILED, SlotStatus.MISSING)]
+
+    @property
+    def unavailable(self) -> list[SlotResult]:
+        """Slots no NOAA source has (never produced, not listed anywhere): skipped, not failures."""
+        return [s for s in self.slots if s.status is SlotStatus.UNAVAILABLE]
 
     @property
     def missing_after(self) -> int:
@@ -231,17 +236,46 @@ class ReconcileManager:
         *,
         progress_callback: AnyProgress = None,
         force_rescan: bool = False,
+        remote: bool = False,
     ) -> ScanResult:
-        """Which of ``query``'s expected slots the folder holds and which are missing (cached; off the loop)."""
+        """Which of ``query``'s expected slots the folder holds and which are missing (cached; off the loop).
+
+        ``remote``: also read what NOAA holds for the missing slots (S3 hour listings, the CDN index inside
+        its window) and move the slots no source has to ``ScanResult.unavailable`` with the reason; offline,
+        ``availability_checked`` is False and a warning says availability is unknown.
+        """
         from goesvfi.integrity_check.scan.reconciler import scan_directory
 
-        return await scan_directory(
+        result = await scan_directory(
             self._directory(directory),
             query,
             cache=self.cache_db if self.use_cache else None,
             progress=progress_callback,
             force_rescan=force_rescan,
         )
+        if remote:
+            await self.check_availability(result)
+        return result
+
+    async def check_availability(self, scan: ScanResult) -> ScanResult:
+        """Ask NOAA's listings about ``scan.missing`` and apply the answer to ``scan`` (in place)."""
+        from goesvfi.integrity_check.remote.availability import apply_availability, check_availability
+
+        if not scan.missing or scan.satellite is SatellitePattern.GENERIC:
+            scan.availability_checked = bool(not scan.missing)
+            return scan
+        self._running += 1
+        try:
+            found = await check_availability(
+                scan.satellite, scan.sector, scan.band, scan.missing,
+                s3=self.store(Source.S3), cdn=self.store(Source.CDN) if scan.sector.cdn_dir else None,
+                now=self.now(), cdn_days=self.settings.cdn_days, step_minutes=scan.interval_minutes,
+            )  # fmt: skip
+        finally:
+            self._running -= 1
+            if not self._running:
+                await self._idle()
+        return apply_availability(scan, found, {})
 
     # ---- fetch --------------------------------------------------------------------------------------
 
@@ -265,11 +299,19 @@ class ReconcileManager:
         return (await self._fetch(scan, directory, progress_callback)).slots
 
     async def _fetch(
-        self, scan: ScanResult, directory: Path | str | None, progress_callback: AnyProgress
+        self,
+        scan: ScanResult,
+        directory: Path | str | None,
+        progress_callback: AnyProgress,
+        skip: Mapping[datetime, str] | None = None,
     ) -> ReconcileReport:
         folder = self._directory(directory)
         if not folder.is_dir():
             raise NotADirectoryError(f"{folder} is not a folder")
+        if skip:  # slots the caller knows no source has (watch: unavailable for a day): not tried
+            from goesvfi.integrity_check.remote.availability import apply_availability
+
+            apply_availability(scan, None, dict(skip))
         plan = plan_fetch(scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days)
         sources = {source for order in plan.order.values() for source in order}
         env = FetchEnv(
@@ -284,7 +326,9 @@ class ReconcileManager:
         )
         guard = DiskGuard(folder, self.settings.disk_threshold, self._disk_free)
         progress = progress_adapter(progress_callback)
-        job = FetchJob(scan, folder, plan, env, guard, progress)
+        from goesvfi.integrity_check.remote.availability import SETTLE
+
+        job = FetchJob(scan, folder, plan, env, guard, progress, settled_before=self.now() - SETTLE)
         self._running += 1
         try:
             if plan.order:
@@ -327,10 +371,15 @@ class ReconcileManager:
         *,
         progress_callback: AnyProgress = None,
         force_rescan: bool = False,
+        skip: Mapping[datetime, str] | None = None,
     ) -> ReconcileReport:
-        """Scan, then fetch what is missing: the scan and one result per expected slot."""
+        """Scan, then fetch what is missing: the scan and one result per expected slot.
+
+        ``skip``: slots not to try (slot -> reason), reported UNAVAILABLE. Slots the model knows NOAA never
+        produced are skipped too, and a slot no store lists (every listing read) is UNAVAILABLE, not FAILED.
+        """
         scan = await self.scan(directory, query, progress_callback=progress_callback, force_rescan=force_rescan)
-        return await self._fetch(scan, directory, progress_callback)
+        return await self._fetch(scan, directory, progress_callback, skip)
 
     async def reconcile(
         self,

@@ -44,6 +44,7 @@ def unresolved_scan(scan: ScanResult, slots: list[SlotResult]) -> ScanResult:
     retries what failed, and frames fetched since count as present."""
     done = {s.timestamp: s.path for s in slots if s.status is SlotStatus.FETCHED and s.path is not None}
     missing = [s.timestamp for s in slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED)]
+    unavailable = {s.timestamp: s.error or "" for s in slots if s.status is SlotStatus.UNAVAILABLE}
     return ScanResult(
         satellite=scan.satellite,
         sector=scan.sector,
@@ -55,6 +56,9 @@ def unresolved_scan(scan: ScanResult, slots: list[SlotResult]) -> ScanResult:
         existing={**scan.existing, **done},
         missing=missing,
         warnings=list(scan.warnings),
+        unavailable=unavailable,  # not tried again: no NOAA source has them
+        availability_checked=scan.availability_checked,
+        interval_info=scan.interval_info,
     )
 
 

@@ -29,6 +29,8 @@ class ArchiveInputs:
         self.sector = load_enum(settings, "ui/sector", Sector.CONUS)
         self.band = int(load_value(settings, "ui/band", DEFAULT_BAND))  # type: ignore[call-overload]
         self.interval_minutes = max(0, int(load_value(settings, "ui/interval", 0)))  # type: ignore[call-overload]
+        # Check NOAA: a scan also reads NOAA's listings (on by default; offline, availability is "unknown")
+        self.check_noaa = bool(load_value(settings, "ui/check_noaa", 1))
 
     def key(self) -> tuple[object, ...]:
         """The folder and archive (not the range): Auto-fetch restarts when this changes."""
@@ -53,6 +55,10 @@ class ArchiveInputs:
     def set_interval(self, minutes: int) -> None:
         self.interval_minutes = max(0, int(minutes))
         save_values(self._settings, {"ui/interval": self.interval_minutes})
+
+    def set_check_noaa(self, on: bool) -> None:
+        self.check_noaa = bool(on)
+        save_values(self._settings, {"ui/check_noaa": int(self.check_noaa)})
 
     def set_range(self, start: datetime, end: datetime) -> None:
         self.start, self.end = to_utc(start), to_utc(end)

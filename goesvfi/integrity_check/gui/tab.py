@@ -34,6 +34,7 @@ FILTERS: tuple[tuple[str, frozenset[SlotStatus] | None], ...] = (
     ("Missing", frozenset({SlotStatus.MISSING})),
     ("Fetched", frozenset({SlotStatus.FETCHED})),
     ("Failed", frozenset({SlotStatus.FAILED})),
+    ("Not at NOAA (never produced)", frozenset({SlotStatus.UNAVAILABLE})),
 )
 _LOG_COLORS = {"info": None, "warning": "#b9770e", "error": WARNING_COLOR.name()}
 
@@ -109,6 +110,7 @@ class IntegrityCheckTab(QWidget):
         ui.sector.currentIndexChanged.connect(lambda _i: vm.set_sector(ui.sector.currentData()))
         ui.band.valueChanged.connect(vm.set_band)
         ui.interval.valueChanged.connect(vm.set_interval)
+        ui.check_noaa.toggled.connect(vm.set_check_noaa)
         ui.start.dateTimeChanged.connect(lambda _v: vm.set_range(ui.start.utc(), ui.end.utc()))
         ui.end.dateTimeChanged.connect(lambda _v: vm.set_range(ui.start.utc(), ui.end.utc()))
         ui.preset_day.clicked.connect(lambda: vm.apply_preset(24))
@@ -156,6 +158,7 @@ class IntegrityCheckTab(QWidget):
             ui.sector.setCurrentIndex(max(0, ui.sector.findData(vm.sector)))
             ui.band.setValue(vm.band)
             ui.interval.setValue(vm.interval_minutes)
+            ui.check_noaa.setChecked(vm.check_noaa)
             ui.start.set_utc(vm.start)
             ui.end.set_utc(vm.end)
         finally:
@@ -223,7 +226,7 @@ class IntegrityCheckTab(QWidget):
         ui.cancel.setEnabled(vm.can_cancel)
         ui.export.setEnabled(vm.can_export)
         archive = idle and not vm.auto_fetch.enabled  # Auto-fetch keeps this folder: untick it to change it
-        widgets: tuple[QWidget, ...] = (ui.start, ui.end, ui.preset_day, ui.preset_week, ui.settings)
+        widgets: tuple[QWidget, ...] = (ui.start, ui.end, ui.preset_day, ui.preset_week, ui.settings, ui.check_noaa)
         for widget in widgets:
             widget.setEnabled(idle)
         widgets = (ui.directory, ui.browse, ui.detect, ui.satellite, ui.sector, ui.band, ui.interval)
@@ -339,6 +342,8 @@ def summary_html(digest: ResultsDigest) -> str:
     if counts[SlotStatus.FETCHED] or counts[SlotStatus.FAILED]:
         parts.append(item("Fetched", counts[SlotStatus.FETCHED], SlotStatus.FETCHED))
         parts.append(item("Failed", counts[SlotStatus.FAILED], SlotStatus.FAILED))
+    if counts[SlotStatus.UNAVAILABLE]:
+        parts.append(item("Never produced by NOAA", counts[SlotStatus.UNAVAILABLE], SlotStatus.UNAVAILABLE))
     gap = digest.longest_gap
     if gap is None:
         parts.append("No gaps")

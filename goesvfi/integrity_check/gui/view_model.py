@@ -169,6 +169,11 @@ class EnhancedViewModel(QObject):
         return self.inputs.interval_minutes
 
     @property
+    def check_noaa(self) -> bool:
+        """Whether a scan asks NOAA which missing frames exist (missing vs never produced)."""
+        return self.inputs.check_noaa
+
+    @property
     def preferences(self) -> Preferences:
         return self._prefs
 
@@ -333,6 +338,9 @@ class EnhancedViewModel(QObject):
     def set_band(self, band: int) -> None:
         self.inputs.set_band(band)
         self.auto.inputs_changed()
+
+    def set_check_noaa(self, on: bool) -> None:
+        self.inputs.set_check_noaa(on)
 
     def set_interval(self, minutes: int) -> None:
         self.inputs.set_interval(minutes)
@@ -507,10 +515,14 @@ class EnhancedViewModel(QObject):
 
     # ---- the work -----------------------------------------------------------------------------------
 
-    async def _scan_shown(self, directory: Path, query: ArchiveQuery, force_rescan: bool = False) -> ScanResult:
+    async def _scan_shown(
+        self, directory: Path, query: ArchiveQuery, force_rescan: bool = False, remote: bool = False
+    ) -> ScanResult:
         await asyncio.to_thread(preload, SCAN_MODULES)
         manager = await self._core.manager(self.fetch_settings)
-        scan = await manager.scan(directory, query, progress_callback=self.runner.report, force_rescan=force_rescan)
+        scan = await manager.scan(
+            directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
+        )
         digest = await asyncio.to_thread(lambda: digest_slots(scan.slots()))  # both off the GUI thread
         self._set_results(scan, digest, directory)
         return scan
@@ -531,7 +543,7 @@ class EnhancedViewModel(QObject):
             "info",
             f"Scan of {directory}: {query.satellite.display_name}, {utc_text(query.start)} -> {utc_text(query.end)}.",
         )
-        scan = await self._scan_shown(directory, query, force_rescan)
+        scan = await self._scan_shown(directory, query, force_rescan, remote=self.inputs.check_noaa)
         assert self._digest is not None
         for warning in scan.warnings:
             self.notify("warning", warning)

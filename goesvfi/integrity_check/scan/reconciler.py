@@ -23,6 +23,7 @@ import numpy as np
 
 from goesvfi.integrity_check.cache.db import CacheDB, CacheError, DirRecord
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
+from goesvfi.integrity_check.remote.availability import apply_availability, known_unavailable
 from goesvfi.integrity_check.results import (
     IntervalInfo,
     LegacyProgress,
@@ -245,9 +246,14 @@ async def scan_directory(
     warning = query.coverage_warning()
     if warning:
         result.warnings.insert(0, warning)
+    if result.missing:  # slots of a dated special timeline NOAA never scanned (GOES-17 cooling): no I/O
+        known = known_unavailable(query.satellite, query.sector, result.missing, result.interval_minutes)
+        if known:
+            apply_availability(result, None, known)
     await _store(cache, root, walked, result)
-    present = len(result.expected) - len(result.missing)
-    summary = f"Scan complete: {present} of {len(result.expected)} present, {len(result.missing)} missing"
+    summary = f"Scan complete: {result.present_count} of {len(result.expected)} present, {len(result.missing)} missing"
+    if result.unavailable:
+        summary += f", {len(result.unavailable)} never produced by NOAA"
     sink(Progress(len(walked.dirs), len(walked.dirs), Stage.SCAN, summary))
     return result
 

@@ -51,6 +51,7 @@ class TabWidgets:
     sector: QComboBox
     band: QSpinBox
     interval: QSpinBox
+    check_noaa: QCheckBox
     start: UtcDateTimeEdit
     end: UtcDateTimeEdit
     preset_day: QPushButton
@@ -112,6 +113,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         sector=sector_combo(),
         band=band_spin(),
         interval=interval_spin(),
+        check_noaa=QCheckBox("Check NOAA"),
         start=UtcDateTimeEdit("startDateTimeEdit"),
         end=UtcDateTimeEdit("endDateTimeEdit"),
         preset_day=_button("Last 24 hours", "presetDayButton"),
@@ -152,6 +154,12 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         "schedule, while the window is open and across restarts. Untick to stop (a running cycle is cancelled).",
     )
     _named(w.auto_status, "autoFetchStatus")
+    _named(
+        w.check_noaa,
+        "checkNoaaCheck",
+        "Scan also reads what NOAA holds (S3 listings, the CDN index): missing frames NOAA never produced show as "
+        "'Not at NOAA' instead of missing. Offline, availability is unknown and the scan works as without it.",
+    )
     w.auto_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     _named(w.summary, "summaryLabel")
     w.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -215,6 +223,8 @@ def _inputs_row(w: TabWidgets) -> QHBoxLayout:
     band_row.addSpacing(12)
     band_row.addWidget(QLabel("Interval:"))
     band_row.addWidget(w.interval)
+    band_row.addSpacing(12)
+    band_row.addWidget(w.check_noaa)
     band_row.addStretch(1)
     grid.addLayout(band_row, 2, 1, 1, 2)
     grid.setColumnStretch(1, 1)

@@ -12,17 +12,20 @@ STATUS_COLORS: dict[SlotStatus, QColor] = {
     SlotStatus.MISSING: QColor("#d64541"),
     SlotStatus.FETCHED: QColor("#2f7bc4"),
     SlotStatus.FAILED: QColor("#e39b12"),
+    SlotStatus.UNAVAILABLE: QColor("#8e7cc3"),  # NOAA never had it: nothing to fetch
 }
 STATUS_LABELS: dict[SlotStatus, str] = {
     SlotStatus.PRESENT: "Present",
     SlotStatus.MISSING: "Missing",
     SlotStatus.FETCHED: "Fetched",
     SlotStatus.FAILED: "Failed",
+    SlotStatus.UNAVAILABLE: "Not at NOAA",
 }
 # Which status wins when several share one pixel column of the timeline: problems must stay visible.
 STATUS_PRIORITY: tuple[SlotStatus, ...] = (
     SlotStatus.FAILED,
     SlotStatus.MISSING,
+    SlotStatus.UNAVAILABLE,
     SlotStatus.FETCHED,
     SlotStatus.PRESENT,
 )

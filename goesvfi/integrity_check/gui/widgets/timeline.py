@@ -294,7 +294,10 @@ class TimelineWidget(QWidget):
         metrics = painter.fontMetrics()
         x = _MARGIN
         y = _MARGIN + (_LEGEND_H - metrics.height()) // 2
-        for status in (SlotStatus.PRESENT, SlotStatus.MISSING, SlotStatus.FETCHED, SlotStatus.FAILED):
+        for status in (SlotStatus.PRESENT, SlotStatus.MISSING, SlotStatus.FETCHED, SlotStatus.FAILED,
+                       SlotStatus.UNAVAILABLE):  # fmt: skip
+            if status is SlotStatus.UNAVAILABLE and not self._counts[status]:
+                continue
             painter.fillRect(QRect(x, y + 3, 11, 11), STATUS_COLORS[status])
             text = f"{STATUS_LABELS[status]} {self._counts[status]:,}"
             painter.setPen(self.palette().text().color())
