@@ -270,3 +270,78 @@ def test_archive_args_for_other_commands(tmp_path: Path) -> None:
     )  # fmt: skip
     cache = args.cache()
     assert cache is not None and cache.path == tmp_path / "cache.sqlite3"
+
+
+# --------------------------------------------------------------------------------------------------
+# Availability (issue 12): scan --remote against the emulator, offline, and what auto interval says
+# --------------------------------------------------------------------------------------------------
+
+
+def test_scan_remote_counts_what_noaa_never_produced(
+    make_frames: MakeFrames, noaa_emulator_factory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A complete GOES-17 folder on a cooling day the model has no dates for: 0 missing, 72 never produced."""
+    day = datetime(2021, 3, 1, tzinfo=UTC)
+    start, end = day + timedelta(hours=5), day + timedelta(hours=13)
+    cooling = (day + timedelta(hours=6), day + timedelta(hours=12))  # no CONUS 06:01 ... 11:56
+    emu = noaa_emulator_factory(
+        satellite=SatellitePattern.GOES_17, start=start, end=end, now=day + timedelta(days=30),
+        missing_fraction=0.0, never_produced=[cooling],
+    )  # fmt: skip
+    slots = [start + timedelta(minutes=m) for m in range(1, 8 * 60, 5)]  # 96, minute % 5 == 1
+    have = [s for s in slots if not cooling[0] <= s < cooling[1]]
+    folder = make_frames([canonical_name(SatellitePattern.GOES_17, Sector.CONUS, 13, s) for s in have])
+    argv = ["scan", str(folder), "--satellite", "goes17", "--start", start.isoformat(), "--end", end.isoformat(),
+            "--remote", "--cdn-url", emu.cdn_url, "--s3-endpoint", emu.s3_endpoint, "--now", "2021-03-31T00:00",
+            "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    assert cli.main([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["availability"] == "checked" and doc["missing"] == []
+    assert len(doc["unavailable"]) == 72 and doc["unavailable"][0] == "2021-03-01T06:01:00Z"
+    assert doc["unavailable"][-1] == "2021-03-01T11:56:00Z"
+    assert doc["summary"]["present"] == 24 and doc["summary"]["never_produced"] == 72
+    assert doc["gaps"] == [] and doc["noaa_gaps"] == [
+        {"start": "2021-03-01T06:01:00Z", "end": "2021-03-01T11:56:00Z", "count": 72}
+    ]
+    assert "not in NOAA's S3 listing" in doc["unavailable_reasons"]["2021-03-01T06:01:00Z"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Expected 96, present 24, missing 0 (0.0%), 72 never produced by NOAA" in out
+    assert "2021-03-01 06:01 -> 11:56 UTC, 72 never produced by NOAA" in out
+    assert "NOAA availability: checked" in out
+    csv_path = tmp_path / "scan.csv"
+    assert cli.main([*argv, "--csv", str(csv_path)]) == 0
+    rows = list(csv.DictReader(csv_path.open()))
+    assert [r["status"] for r in rows].count("unavailable") == 72 and len(rows) == 96
+
+
+def test_scan_remote_offline_says_unknown_and_scans_as_before(
+    make_frames: MakeFrames, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = make_frames([canonical_name(SatellitePattern.GOES_18, Sector.CONUS, 13, T0 + timedelta(minutes=1))])
+    dead = "http://127.0.0.1:9"
+    argv = ["scan", str(folder), *ARGS, "--remote", "--cdn-url", dead, "--s3-endpoint", dead, "--json",
+            "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    assert cli.main(argv) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["availability"] == "unknown" and doc["unavailable"] == [] and len(doc["missing"]) == 23
+    assert "warning: availability unknown" in err
+
+
+def test_scan_json_says_how_the_interval_was_detected(
+    make_frames: MakeFrames, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = [canonical_name(SatellitePattern.GOES_18, Sector.CONUS, 13, T0 + timedelta(minutes=m))
+             for m in (1, 6, 11, 21, 26, 36, 46, 56)]  # fmt: skip
+    folder = make_frames(names)
+    argv = ["scan", str(folder), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T01:00"]
+    assert cli.main([*argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["interval"] == {"minutes": 5, "detected": True, "steps": 3, "given": False}
+    assert doc["missing"] == ["2023-05-01T00:16:00Z", "2023-05-01T00:31:00Z", "2023-05-01T00:41:00Z",
+                              "2023-05-01T00:51:00Z"]  # fmt: skip
+    assert "the folder's steps disagree" in err and doc["availability"] == "not checked"
+    assert cli.main(argv) == 0
+    assert "Every 5 min (detected from 3 steps between files)" in capsys.readouterr().out
