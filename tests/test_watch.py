@@ -28,7 +28,7 @@ from goesvfi.integrity_check.emulator.s3_server import S3Fault, S3FaultKind
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, folder_lock_async
 from goesvfi.integrity_check.query import ArchiveQuery
-from goesvfi.integrity_check.results import Progress, Stage
+from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import Sector, canonical_name, parse_canonical
 from goesvfi.integrity_check.watch import CycleResult, WatchConfig, WatchLoop
 from tests.watch_support import ABSENT_EVERYWHERE, DAY, G18, frames, hm, leftovers, slots_from
@@ -340,3 +340,51 @@ async def test_cancelling_the_task_stops_cleanly_and_frees_the_folder(
     # every other frame was written before the cancel: the interval is not taken from the files
     assert again is not None and again.expected == 8
     assert again.present + again.fetched == 7
+
+
+async def test_a_slot_unavailable_for_a_day_is_not_tried_again(
+    emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
+) -> None:
+    """01:01 is on neither the CDN nor S3: once settled it is 'not at NOAA'; a day later it is not asked for."""
+    have = {s for s in emulator.expected if s != ABSENT_EVERYWHERE}
+    for slot in have:  # the folder holds everything else NOAA has (the scan reads names only)
+        (folder / canonical_name(G18, Sector.CONUS, 13, slot)).write_bytes(b"")
+    clock = FakeClock(hm("03:20"))
+    manager = manager_factory(clock)
+    asked: list[set[datetime]] = []
+    for source in (Source.CDN, Source.S3):
+        store = manager.store(source)
+        original = store.find
+
+        async def find(satellite, sector, band, slots, _original=original):  # type: ignore[no-untyped-def]
+            asked.append(set(slots))
+            return await _original(satellite, sector, band, slots)
+
+        store.find = find  # type: ignore[method-assign]
+    # a window of 3 hours before now-latency: 00:00 ... 03:00 (the emulator's range)
+    loop = WatchLoop(
+        watch_config(folder, window=timedelta(hours=3)), manager.reconcile_detailed, now=clock, sleep=clock.sleep
+    )
+
+    first = await loop.run_cycle()
+    assert first.error is None and (first.fetched, first.failed, first.unavailable, first.given_up) == (0, 0, 1, 0)
+    slot = {s.timestamp: s for s in first.slots}[ABSENT_EVERYWHERE]
+    assert slot.status is SlotStatus.UNAVAILABLE and (slot.error or "").startswith("no NOAA source has it")
+    assert any(ABSENT_EVERYWHERE in a for a in asked) and first.problems == ()
+    assert "not at NOAA 1" in first.summary()
+
+    clock.t += timedelta(hours=23)  # still within the day: asked again
+    asked.clear()
+    loop.config = watch_config(folder, window=timedelta(hours=26))  # keep 01:01 in the window
+    second = await loop.run_cycle()
+    assert second.unavailable >= 1 and second.given_up == 0 and any(ABSENT_EVERYWHERE in a for a in asked)
+
+    clock.t += timedelta(hours=2)  # 25 hours after it was first seen unavailable
+    asked.clear()
+    loop.config = watch_config(folder, window=timedelta(hours=28))
+    third = await loop.run_cycle()
+    slot = {s.timestamp: s for s in third.slots}[ABSENT_EVERYWHERE]
+    assert slot.status is SlotStatus.UNAVAILABLE and "not tried again" in (slot.error or "")
+    assert not any(ABSENT_EVERYWHERE in a for a in asked)  # no store was asked for it
+    assert third.given_up == 1 and third.error is None  # (the emulator publishes nothing after 03:00: its
+    # recent slots fail, which the watcher rightly takes for an outage; that is another test's subject)

@@ -22,11 +22,11 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
 from goesvfi.integrity_check.folder.lock import WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
@@ -147,6 +147,8 @@ class CycleResult:
     fetched: int = 0
     failed: int = 0
     not_attempted: int = 0  # e.g. stopped by the disk guard (the reason is in ``problems``)
+    unavailable: int = 0  # slots no NOAA source has (not failures); ``given_up`` of them were not tried again
+    given_up: int = 0
     duration: float = 0.0  # seconds
     error: str | None = None
     busy: bool = False
@@ -166,6 +168,10 @@ class CycleResult:
         head += f"failed {self.failed}"
         if self.not_attempted:
             head += f" not attempted {self.not_attempted}"
+        if self.unavailable:
+            head += f" not at NOAA {self.unavailable}"
+            if self.given_up:
+                head += f" (given up on {self.given_up})"
         head += f" ({self.duration:.1f} s)"
         if self.pruned:
             head += f" {'would prune' if self.dry_run else 'pruned'} {len(self.pruned)}"
@@ -189,14 +195,24 @@ class Reconcile(Protocol):
     """
 
     def __call__(
-        self, directory: Path, query: ArchiveQuery, *, progress_callback: ProgressSink | None = ...
+        self,
+        directory: Path,
+        query: ArchiveQuery,
+        *,
+        progress_callback: ProgressSink | None = ...,
+        skip: Mapping[datetime, str] | None = ...,
     ) -> Awaitable[_HasSlots]: ...
+
+
+GIVE_UP_AFTER = timedelta(days=1)
+"""A slot that stayed unavailable (no NOAA source lists it) this long is not tried again by this watcher."""
 
 
 @dataclass
 class _State:
     failures: int = 0  # consecutive failing cycles
     last_failed: set[datetime] = field(default_factory=set)
+    unavailable_since: dict[datetime, datetime] = field(default_factory=dict)  # slot -> first cycle that saw it
 
 
 class WatchLoop:
@@ -262,10 +278,12 @@ class WatchLoop:
         pruned: tuple[Path, ...] = ()
         error: str | None = None
         busy = False
+        skip = self._given_up(started, window_start)
         try:
             pruned = await self._prune(started)
+            extra: dict[str, Any] = {"skip": skip} if skip else {}
             report = await self.reconcile(
-                cfg.directory, self.query(window_start, window_end), progress_callback=self.progress_callback
+                cfg.directory, self.query(window_start, window_end), progress_callback=self.progress_callback, **extra
             )
             slots = report.slots
         except FolderLockedError as exc:
@@ -297,13 +315,36 @@ class WatchLoop:
             problems=problems,
             slots=tuple(slots),
             outage=outage,
+            unavailable=sum(s.status is SlotStatus.UNAVAILABLE for s in slots),
+            given_up=sum(s.timestamp in skip for s in slots if s.status is SlotStatus.UNAVAILABLE),
         )
+        if error is None:
+            self._track_unavailable(started, slots)
         if not busy:
             self._state.failures = self._state.failures + 1 if outage else 0
             if error is None:
                 self._state.last_failed = failed_now
         self.last_result = result
         return result
+
+    def _given_up(self, now: datetime, window_start: datetime) -> dict[datetime, str]:
+        """Slots unavailable for :data:`GIVE_UP_AFTER` or longer: the cycle does not ask for them again."""
+        since = self._state.unavailable_since
+        for slot in [s for s in since if s < window_start]:  # out of the window: forget
+            del since[slot]
+        return {
+            slot: f"no NOAA source has had it since {iso_z(first)}: not tried again"
+            for slot, first in since.items()
+            if now - first >= GIVE_UP_AFTER
+        }
+
+    def _track_unavailable(self, now: datetime, slots: Sequence[SlotResult]) -> None:
+        since = self._state.unavailable_since
+        for slot in slots:
+            if slot.status is SlotStatus.UNAVAILABLE:
+                since.setdefault(slot.timestamp, now)
+            else:
+                since.pop(slot.timestamp, None)
 
     async def _prune(self, now: datetime) -> tuple[Path, ...]:
         cfg = self.config

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -196,14 +196,19 @@ class AutoFetch(QObject):
         return cfg.validate()
 
     async def _cycle(
-        self, directory: Path, query: ArchiveQuery, *, progress_callback: ProgressSink | None = None
+        self,
+        directory: Path,
+        query: ArchiveQuery,
+        *,
+        progress_callback: ProgressSink | None = None,
+        skip: Mapping[datetime, str] | None = None,
     ) -> ReconcileReport:
         """One cycle: the view model's scan and fetch, shown in the tab (after a manual task that just started)."""
         await self.until_idle(None)
         self.state = replace(self.state, running=True, waiting=False, window=(query.start, query.end))
         self.changed.emit(self.state)
         try:
-            return await self._vm.reconcile_shown(directory, query)
+            return await self._vm.reconcile_shown(directory, query, skip)
         finally:
             self.state = replace(self.state, running=False)
             if not self.state.enabled:

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import shutil
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -430,8 +430,13 @@ class EnhancedViewModel(QObject):
         self._disk_timer.stop()
         await self._core.close()
 
-    async def reconcile_shown(self, directory: Path, query: ArchiveQuery) -> ReconcileReport:
-        """An Auto-fetch cycle: the same scan and fetch as the buttons, shown as they go (table, pickers, rows)."""
+    async def reconcile_shown(
+        self, directory: Path, query: ArchiveQuery, skip: Mapping[datetime, str] | None = None
+    ) -> ReconcileReport:
+        """An Auto-fetch cycle: the same scan and fetch as the buttons, shown as they go (table, pickers, rows).
+
+        ``skip``: slots NOAA has not had for a day (the watch loop's list): shown as not at NOAA, not tried.
+        """
         from goesvfi.integrity_check.fetch.manager import ReconcileReport
 
         self._begin(Task.AUTO)
@@ -440,7 +445,7 @@ class EnhancedViewModel(QObject):
         try:
             self.inputs.set_range(query.start, query.end)
             self.inputs_changed.emit()
-            scan = await self._scan_shown(directory, query)
+            scan = await self._scan_shown(directory, query, skip=skip)
             slots, digest = await self._fetch_shown(scan, directory)
             if digest.counts[SlotStatus.FETCHED]:
                 self.fetch_completed.emit(slots)
@@ -516,13 +521,22 @@ class EnhancedViewModel(QObject):
     # ---- the work -----------------------------------------------------------------------------------
 
     async def _scan_shown(
-        self, directory: Path, query: ArchiveQuery, force_rescan: bool = False, remote: bool = False
+        self,
+        directory: Path,
+        query: ArchiveQuery,
+        force_rescan: bool = False,
+        remote: bool = False,
+        skip: Mapping[datetime, str] | None = None,
     ) -> ScanResult:
         await asyncio.to_thread(preload, SCAN_MODULES)
         manager = await self._core.manager(self.fetch_settings)
         scan = await manager.scan(
             directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
         )
+        if skip:
+            from goesvfi.integrity_check.remote.availability import apply_availability
+
+            apply_availability(scan, None, dict(skip))
         digest = await asyncio.to_thread(lambda: digest_slots(scan.slots()))  # both off the GUI thread
         self._set_results(scan, digest, directory)
         return scan
