@@ -121,3 +121,20 @@ def test_merge_fetch_log() -> None:
         (SlotStatus.MISSING, Source.S3, None, "k16", "fetched before, but no longer in the folder"),
         (SlotStatus.MISSING, None, None, None, None),
     ]
+
+
+def test_fillable_gaps_and_noaa_gaps_are_counted_apart() -> None:
+    """Issue 12: 288 expected, 216 present, 0 missing, 72 never produced (a GOES-17 cooling day, 06:01-11:56)."""
+    expected = [at(5 * i + 1) for i in range(288)]
+    never = expected[72:144]  # 06:01 ... 11:56
+    s = summarize(expected, [], never)
+    assert (s["expected"], s["present"], s["missing"], s["never_produced"]) == (288, 216, 0, 72)
+    assert s["gaps"] == 0 and s["noaa_gaps"] == 1
+    lines = format_summary(expected, [], unavailable=never).splitlines()
+    assert lines[0] == "Expected 288, present 216, missing 0 (0.0%), 72 never produced by NOAA"
+    assert lines[1] == "1 NOAA gap (nothing to fetch):"
+    assert lines[2] == "  2023-05-01 06:01 -> 11:56 UTC, 72 never produced by NOAA"
+    assert lines[-1] == "No gaps to fill."
+    # a missing slot next to NOAA's gap is its own (fillable) gap, not part of NOAA's
+    both = summarize(expected, [expected[144]], never)
+    assert (both["gaps"], both["longest_gap"]["start"], both["present"]) == (1, "2023-05-01T12:01:00Z", 215)
