@@ -223,10 +223,9 @@ def _inputs_row(w: TabWidgets) -> QHBoxLayout:
     band_row.addSpacing(12)
     band_row.addWidget(QLabel("Interval:"))
     band_row.addWidget(w.interval)
-    band_row.addSpacing(12)
-    band_row.addWidget(w.check_noaa)
     band_row.addStretch(1)
     grid.addLayout(band_row, 2, 1, 1, 2)
+    grid.addWidget(w.check_noaa, 3, 1, 1, 2)  # a row of its own: the tab stays within 800 px
     grid.setColumnStretch(1, 1)
     w.satellite.setMinimumWidth(170)
     w.sector.setMinimumWidth(120)
