@@ -1,5 +1,8 @@
 """Write-then-rename for frames: temp names in the target folder, fsync, atomic rename, cleanup.
 
+The one helper of the package for writing a file under its final name (frames, CSV reports, conformed
+frames): :func:`write_atomic`, or :func:`temp_path` + :func:`commit` when the temp file is filled by others
+(a download). Files get ordinary permissions (``0666`` minus the umask), like any file a program creates.
 Every temporary file is named ``.<final name>.part-<random><suffix>`` in the folder of the final file, so
 the rename never crosses file systems, the scan (which ignores dot files) never counts it, and a later run
 can find leftovers of a crash for the names it is about to write.
@@ -10,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 _PART = ".part-"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -50,6 +55,27 @@ def commit(tmp: Path, final: Path) -> None:
         raise ValueError("a temp file must live in the folder of its final name")
     fsync_file(tmp)
     os.replace(tmp, final)
+    fsync_dir(final.parent)
+
+
+def write_atomic(
+    final: Path, write: Callable[[BinaryIO], None], *, check: Callable[[Path], None] | None = None
+) -> None:
+    """Write ``final`` through ``write(fh)`` into a fresh temp file beside it (``0666`` minus the umask), fsync,
+    run ``check(temp)`` (e.g. :func:`check_png`), rename over ``final``, fsync the folder. On any error or
+    cancel the temp file is removed and ``final`` is untouched (an existing file stays whole)."""
+    tmp = temp_path(final, final.suffix)
+    try:
+        with open(tmp, "xb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if check is not None:
+            check(tmp)
+        os.replace(tmp, final)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
     fsync_dir(final.parent)
 
 

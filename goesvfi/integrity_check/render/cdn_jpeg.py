@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from goesvfi.integrity_check.render.netcdf import RenderError, write_png_atomic
+from goesvfi.integrity_check.render.resample import resample, to_mode
 
 _JPEG_SOI = b"\xff\xd8\xff"
 
@@ -37,13 +38,27 @@ def _decode_jpeg(path: Path, name: str) -> np.ndarray:
         raise RenderError(f"{name} is not a valid JPEG image (truncated or corrupt: {exc})") from None
 
 
-def jpeg_to_png(jpg_path: Path, png_path: Path, *, label: str | None = None) -> tuple[int, int]:
+def jpeg_to_png(
+    jpg_path: Path,
+    png_path: Path,
+    *,
+    label: str | None = None,
+    size: tuple[int, int] | None = None,
+    mode: str | None = None,
+    table: str | None = None,
+) -> tuple[int, int]:
     """Decode a CDN JPG and write it as PNG (temp name beside ``png_path``, fsync, rename); return (w, h).
 
-    Greyscale JPGs give a greyscale PNG, every other one RGB. Messages name the file as ``label`` (e.g. the
-    CDN file a temp file holds), by default ``jpg_path.name``.
+    Greyscale JPGs give a greyscale PNG, every other one RGB, unless ``mode`` (``L``/``RGB``) says otherwise;
+    ``size`` (width, height) resamples (:mod:`.resample`); ``table`` names the colour table in the PNG (the
+    CDN's is ``star``). Messages name the file as ``label`` (e.g. the CDN file a temp file holds), by default
+    ``jpg_path.name``.
     """
     jpg_path = Path(jpg_path)
     pixels = _decode_jpeg(jpg_path, label or jpg_path.name)
-    write_png_atomic(pixels, Path(png_path))
+    if size is not None:
+        pixels = resample(pixels, size)
+    if mode is not None:
+        pixels = to_mode(pixels, mode)
+    write_png_atomic(pixels, Path(png_path), table=table)
     return pixels.shape[1], pixels.shape[0]

@@ -1,4 +1,4 @@
-"""Colour tables for brightness-temperature images: any matplotlib colour map, plus ``enhanced_ir``.
+"""Colour tables for brightness-temperature images: any matplotlib colour map, plus ``enhanced_ir`` and ``star``.
 
 A table has one RGB row per colour-map entry (256 for most maps). A value v maps to entry
 ``floor((v - vmin) / (vmax - vmin) * N)`` clipped to [0, N - 1], exactly as matplotlib's ``Normalize`` +
@@ -15,6 +15,23 @@ if TYPE_CHECKING:  # matplotlib is imported on first use: importing it creates i
     from matplotlib.colors import Colormap, ListedColormap
 
 ENHANCED_IR = "enhanced_ir"
+STAR = "star"
+"""NOAA STAR's band-13 enhancement (the CDN's look), fixed in kelvin: ``vmin``/``vmax`` do not apply to it."""
+STAR_POINTS: tuple[tuple[float, str], ...] = (
+    (178.0, "#ffffff"),
+    (188.0, "#000000"),
+    (198.0, "#ff0000"),
+    (208.0, "#ffff00"),
+    (218.0, "#00ff00"),
+    (228.0, "#000080"),
+    (237.999, "#00ffff"),
+    (238.0, "#b9b9b9"),
+    (333.0, "#000000"),
+)
+"""goestools' approximation of the McIDAS enhancement STAR uses (``goesproc-goesr.conf``): linear in RGB
+between these points, clipped outside 178-333 K (DOMAIN.md, "STAR's band-13 look")."""
+GREY_TABLES = frozenset({"gray", "gray_r", "grey", "grey_r", "Greys", "Greys_r", "binary", "binary_r"})
+"""Colour maps whose every entry is a grey (their PNGs are greyscale ``L``)."""
 ENHANCED_IR_THRESHOLD = 240.0
 """Kelvin: ``enhanced_ir`` colours colder tops and keeps inverted greys from here up."""
 
@@ -32,10 +49,35 @@ _COLD_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
 
 
 def colormap_names() -> list[str]:
-    """Every accepted name: ``enhanced_ir`` first, then matplotlib's registered colour maps."""
+    """Every accepted name: ``star`` and ``enhanced_ir`` first, then matplotlib's registered colour maps."""
     import matplotlib
 
-    return [ENHANCED_IR, *sorted(matplotlib.colormaps)]
+    return [STAR, ENHANCED_IR, *sorted(matplotlib.colormaps)]
+
+
+def star_colours(kelvin: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 RGB of the ``star`` table for brightness temperatures (NaN: black), rounded to nearest."""
+    values = np.asarray(kelvin, dtype=np.float64)
+    temps = np.array([k for k, _ in STAR_POINTS])
+    rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for _, c in STAR_POINTS], dtype=np.float64)
+    out = np.empty((*values.shape, 3), dtype=np.uint8)
+    valid = ~np.isnan(values)
+    clipped = np.clip(np.where(valid, values, temps[0]), temps[0], temps[-1])
+    for channel in range(3):
+        out[..., channel] = np.rint(np.interp(clipped, temps, rgb[:, channel])).astype(np.uint8)
+    out[~valid] = 0
+    return out
+
+
+def value_colours(name: str, values: np.ndarray, vmin: float = 180.0, vmax: float = 330.0) -> np.ndarray:
+    """(len(values), 3) uint8 colour of each value (NaN: black): ``star`` exactly from its points, every other
+    map through its matplotlib table over ``vmin``..``vmax``. Raises ValueError for an unknown name."""
+    if name == STAR:
+        return star_colours(values)
+    colours = colour_table(name, vmin, vmax)
+    out = colours[table_index(values, vmin, vmax, len(colours))]
+    out[np.isnan(np.asarray(values, dtype=np.float64))] = 0
+    return out
 
 
 def get_colormap(name: str, vmin: float = 180.0, vmax: float = 330.0) -> Colormap:
@@ -47,13 +89,18 @@ def get_colormap(name: str, vmin: float = 180.0, vmax: float = 330.0) -> Colorma
         raise ValueError(f"the colour range needs vmin < vmax (got {vmin} and {vmax})")
     if name == ENHANCED_IR:
         return _enhanced_ir(vmin, vmax)
+    if name == STAR:
+        from matplotlib.colors import ListedColormap
+
+        return ListedColormap(star_colours(np.linspace(vmin, vmax, 256)) / 255.0, name=STAR)
     import matplotlib
 
     try:
         return matplotlib.colormaps[name]
     except KeyError:
         raise ValueError(
-            f"unknown colour map {name!r}: use {ENHANCED_IR} or a matplotlib colour map such as gray_r or viridis"
+            f"unknown colour map {name!r}: use {STAR}, {ENHANCED_IR} or a matplotlib colour map"
+            " such as gray_r or viridis"
         ) from None
 
 

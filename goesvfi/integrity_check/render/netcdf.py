@@ -15,8 +15,6 @@ Reflective bands (1-6): reflectance factor ``kappa0 * L``, rendered as greyscale
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +24,11 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-from goesvfi.integrity_check.render.colormaps import colour_table, table_index
+from goesvfi.integrity_check.folder.atomic import check_png, write_atomic
+from goesvfi.integrity_check.render.colormaps import value_colours
+from goesvfi.integrity_check.render.look import TABLE_KEYWORD
 from goesvfi.integrity_check.render.png_writer import write_png
+from goesvfi.integrity_check.render.resample import resample, to_mode
 
 NETCDF_LOCK = threading.Lock()
 """HDF5 (under netCDF4) is not thread-safe: every open/read/write of a NetCDF file in this process holds it."""
@@ -226,49 +227,46 @@ def render_png(
     vmin: float = 180.0,
     vmax: float = 330.0,
     label: str | None = None,
+    size: tuple[int, int] | None = None,
+    mode: str | None = None,
 ) -> tuple[int, int]:
-    """Render an ABI L1b file to a PNG at native size; return (width, height).
+    """Render an ABI L1b file to a PNG; return its (width, height).
 
-    Emissive bands: brightness temperature through ``colormap`` (a matplotlib name or ``enhanced_ir``) over
-    ``vmin``..``vmax`` kelvin; the default ``gray_r`` draws 180 K white (255) and 330 K black (0), clipped.
-    Reflective bands: reflectance 0..1 as greyscale (``colormap``/``vmin``/``vmax`` do not apply).
-    Invalid pixels are black. Greyscale maps give an 8-bit ``L`` PNG, others ``RGB``. The file is written
-    to a temporary name beside ``png_path``, fsynced and renamed. Messages name the input as ``label`` (e.g.
-    the remote file a temp file holds), by default ``nc_path.name``.
+    Emissive bands: brightness temperature through ``colormap`` (a matplotlib name, ``enhanced_ir`` over
+    ``vmin``..``vmax`` kelvin, or ``star``: STAR's enhancement, fixed in kelvin); the default ``gray_r`` draws
+    180 K white (255) and 330 K black (0), clipped. Reflective bands: reflectance 0..1 as greyscale
+    (``colormap``/``vmin``/``vmax`` do not apply). Invalid pixels are black. ``size`` (width, height): resample
+    to it (:mod:`.resample`), default native. ``mode`` (``L``/``RGB``): convert to it, default ``L`` for grey
+    maps and ``RGB`` for others. The PNG names its colour table in a ``tEXt`` chunk (:mod:`.look`). Written to
+    a temporary name beside ``png_path``, fsynced and renamed. Messages name the input as ``label`` (e.g. the
+    remote file a temp file holds), by default ``nc_path.name``.
     """
     decoded = _decode(nc_path, label)
     name, lo, hi = ("gray", 0.0, 1.0) if decoded.reflective else (colormap, vmin, vmax)
     try:
-        colours = colour_table(name, lo, hi)
+        per_count = value_colours(name, decoded.table, lo, hi)
     except ValueError as exc:
         raise RenderError(str(exc)) from None
-    per_count = colours[table_index(decoded.table, lo, hi, len(colours))]
-    per_count[np.isnan(decoded.table)] = 0
     grey = bool((per_count[:, 0] == per_count[:, 1]).all() and (per_count[:, 0] == per_count[:, 2]).all())
     lut = np.ascontiguousarray(per_count[:, 0]) if grey else per_count
     pixels = np.take(lut, decoded.raw, axis=0)  # = lut[raw]; for an RGB table 3-4x faster than indexing
     if decoded.no_value is not None:
         pixels[decoded.no_value] = 0
-    height, width = decoded.raw.shape
-    write_png_atomic(pixels, Path(png_path))  # uint8 (y, x) -> L, (y, x, 3) -> RGB
-    return width, height
+    if size is not None:
+        pixels = resample(pixels, size)
+    if mode is not None:
+        pixels = to_mode(pixels, mode)
+    write_png_atomic(pixels, Path(png_path), table=name)  # uint8 (y, x) -> L, (y, x, 3) -> RGB
+    return pixels.shape[1], pixels.shape[0]
 
 
-def write_png_atomic(pixels: np.ndarray, png_path: Path) -> None:
-    """Encode ``pixels`` (uint8 (h, w), (h, w, 3) or (h, w, 4)) as PNG (:mod:`.png_writer`) to a temp name in
-    the target folder, fsync, rename; no partial file remains."""
+def write_png_atomic(pixels: np.ndarray, png_path: Path, *, table: str | None = None) -> None:
+    """Encode ``pixels`` (uint8 (h, w), (h, w, 3) or (h, w, 4)) as PNG (:mod:`.png_writer`; ``table``: the
+    colour table's name, in a ``tEXt`` chunk) through the package's write-then-rename helper
+    (:func:`goesvfi.integrity_check.folder.atomic.write_atomic`: temp name beside it, permissions 0666 minus
+    umask, fsync, check, rename); no partial file remains."""
+    text = None if table is None else {TABLE_KEYWORD: table}
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".part", dir=png_path.parent)
+        write_atomic(png_path, lambda fh: write_png(fh, pixels, text=text), check=check_png)
     except OSError as exc:
         raise RenderError(f"could not write {png_path.name} in {png_path.parent}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write_png(fh, pixels)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, png_path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise RenderError(f"could not write {png_path.name}: {exc.strerror or exc}") from exc
-        raise

@@ -77,9 +77,13 @@ def _chunk(fh: BinaryIO, kind: bytes, data: bytes | memoryview) -> None:
     fh.write(struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
 
 
-def write_png(fh: BinaryIO, pixels: np.ndarray, *, backend: Backend | None = None) -> None:
+def write_png(
+    fh: BinaryIO, pixels: np.ndarray, *, backend: Backend | None = None, text: dict[bytes, str] | None = None
+) -> None:
     """Write ``pixels`` as an 8-bit PNG to ``fh``: (h, w) uint8 -> greyscale, (h, w, 3) -> RGB, (h, w, 4) -> RGBA.
 
+    ``text``: ``tEXt`` chunks (keyword -> Latin-1 text) written right after the header, so that a reader of
+    the first few hundred bytes finds them (the folder's look names its colour table this way).
     ``backend`` picks the deflate implementation (default :data:`DEFAULT_BACKEND`). Raises ValueError for
     pixels PNG-8 cannot hold or an unavailable backend (before anything is written).
     """
@@ -89,6 +93,8 @@ def write_png(fh: BinaryIO, pixels: np.ndarray, *, backend: Backend | None = Non
     width = row_bytes // channels
     fh.write(PNG_SIGNATURE)
     _chunk(fh, b"IHDR", struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPE[channels], 0, 0, 0))
+    for keyword, value in (text or {}).items():
+        _chunk(fh, b"tEXt", keyword + b"\x00" + value.encode("latin-1"))
     compressor = deflate.compressobj(LEVEL)
     band_rows = max(1, BAND_BYTES // (row_bytes + 1))
     band = np.empty((min(band_rows, height), row_bytes + 1), dtype=np.uint8)

@@ -1,0 +1,180 @@
+"""The folder's look: pixel size, mode (``L`` or ``RGB``) and colour table of the frames in an archive folder.
+
+GOES-VFI interpolates between consecutive frames, so every frame of a folder must look the same whatever its
+source (CDN JPG or S3 NetCDF). A look is read from the headers of a sample of the frames already there (never
+decoding them), or taken from the settings for an empty folder. The PNGs this package writes name their colour
+table in a ``tEXt`` chunk (:data:`TABLE_KEYWORD`), so a header tells it; a greyscale PNG without that chunk is
+taken as ``gray_r`` (what earlier versions wrote), any other untagged frame has the table ``unknown``.
+Pure apart from the header reads (blocking: call from a thread). No Qt.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from goesvfi.integrity_check.render.colormaps import GREY_TABLES, STAR
+
+Mode = Literal["L", "RGB"]
+UNKNOWN = "unknown"
+CDN_LOOK = "cdn"
+GREY_LOOK = "grey"
+GREY_TABLE = "gray_r"
+TABLE_KEYWORD = b"goesvfi-colour-table"
+"""``tEXt`` keyword of the colour table's name in the PNGs this package writes."""
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SAMPLE = 16
+"""Frames whose headers decide a folder's look (spread over the folder's name order)."""
+_PNG_MODES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What every frame of a folder shares. ``table`` is a colour table name (``star``, ``gray_r``,
+    ``enhanced_ir``, a matplotlib map) or ``unknown``; ``width``/``height`` None = each source's native size."""
+
+    width: int | None
+    height: int | None
+    mode: str
+    table: str
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        return None if self.width is None or self.height is None else (self.width, self.height)
+
+    def describe(self) -> str:
+        size = "native size" if self.size is None else f"{self.width}x{self.height}"
+        return f"{size} {self.mode} {self.table}"
+
+    def as_json(self) -> dict[str, object]:
+        return {"width": self.width, "height": self.height, "mode": self.mode, "colour_table": self.table}
+
+    def matches(self, other: Look) -> bool:
+        """``other`` (a frame's look) fits this one: same size (when fixed), mode and table (unless unknown)."""
+        if self.size is not None and other.size != self.size:
+            return False
+        if other.mode != self.mode:
+            return False
+        return UNKNOWN in (self.table, other.table) or other.table == self.table
+
+    def with_table(self, table: str) -> Look:
+        return Look(self.width, self.height, mode_of_table(table), table)
+
+
+def mode_of_table(table: str) -> Mode:
+    """``L`` for grey colour maps, ``RGB`` for the others."""
+    return "L" if table in GREY_TABLES else "RGB"
+
+
+def table_of(look_name: str) -> str:
+    """The colour table of a ``--look`` value: ``cdn`` -> ``star``, ``grey`` -> ``gray_r``, else the name itself."""
+    name = look_name.strip()
+    if name == CDN_LOOK:
+        return STAR
+    if name in (GREY_LOOK, "gray"):
+        return GREY_TABLE
+    return name
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``WxH`` -> (W, H); ValueError for anything else."""
+    parts = text.lower().replace(" ", "").split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ValueError(f"{text!r} is not a size: use WIDTHxHEIGHT, e.g. 1250x750")
+    return int(parts[0]), int(parts[1])
+
+
+def look_from_settings(look_name: str, size: tuple[int, int] | None) -> Look:
+    table = table_of(look_name)
+    width, height = size if size is not None else (None, None)
+    return Look(width, height, mode_of_table(table), table)
+
+
+# ---- headers ---------------------------------------------------------------------------------------------
+
+
+def read_png_header(path: Path) -> Look:
+    """The look of one PNG from its chunks before the pixel data (IHDR and ``tEXt``); ValueError if not a PNG."""
+    with open(path, "rb") as fh:
+        if fh.read(8) != PNG_SIGNATURE:
+            raise ValueError(f"{Path(path).name} is not a PNG")
+        width = height = 0
+        mode = "?"
+        table: str | None = None
+        for _ in range(64):  # chunks before IDAT: a handful
+            head = fh.read(8)
+            if len(head) < 8:
+                break
+            length, kind = struct.unpack(">I4s", head)
+            if kind in (b"IDAT", b"IEND"):
+                break
+            if kind in (b"IHDR", b"tEXt") and length <= 4096:
+                data = fh.read(length)
+                fh.seek(4, os.SEEK_CUR)
+                if kind == b"IHDR":
+                    width, height, _depth, colour_type = struct.unpack(">IIBB", data[:10])
+                    mode = _PNG_MODES.get(colour_type, "?")
+                else:
+                    keyword, _, text = data.partition(b"\x00")
+                    if keyword == TABLE_KEYWORD:
+                        table = text.decode("latin-1")
+            else:
+                fh.seek(length + 4, os.SEEK_CUR)
+    if not width:
+        raise ValueError(f"{Path(path).name} has no PNG header")
+    if table is None:
+        table = GREY_TABLE if mode == "L" else UNKNOWN
+    return Look(width, height, mode, table)
+
+
+def read_header(path: Path) -> Look:
+    """The look of one frame (PNG from its chunks; other images through Pillow's lazy open: header only)."""
+    path = Path(path)
+    if path.suffix.lower() == ".png":
+        return read_png_header(path)
+    from PIL import Image
+
+    with Image.open(path) as image:  # reads the header; pixels are decoded only on load()
+        mode = image.mode
+        return Look(image.width, image.height, mode, GREY_TABLE if mode == "L" else UNKNOWN)
+
+
+def _spread(paths: Sequence[Path], count: int) -> list[Path]:
+    if len(paths) <= count:
+        return list(paths)
+    step = (len(paths) - 1) / (count - 1)
+    return [paths[round(i * step)] for i in range(count)]
+
+
+def folder_look(frames: Sequence[Path], sample: int = SAMPLE) -> Look | None:
+    """The look most of a sample of ``frames`` (sorted by name) share; the newest wins a tie. None: no
+    readable frame (an empty folder: the settings decide)."""
+    looks: list[Look] = []
+    for path in _spread(sorted(frames), sample):
+        try:
+            looks.append(read_header(path))
+        except (OSError, ValueError, SyntaxError):
+            continue
+    if not looks:
+        return None
+    counts = Counter(looks)
+    best = max(counts.values())
+    return next(look for look in reversed(looks) if counts[look] == best)
+
+
+def mismatched(frames: Iterable[Path], look: Look) -> list[Path]:
+    """The frames whose header does not fit ``look`` (unreadable ones count as mismatched). Reads each
+    header (a few hundred bytes), never the pixels."""
+    out = []
+    for path in frames:
+        try:
+            if not look.matches(read_header(path)):
+                out.append(path)
+        except (OSError, ValueError, SyntaxError):
+            out.append(path)
+    return out
