@@ -22,7 +22,7 @@ from typing import TypeVar
 from goesvfi.integrity_check.fetch.disk_guard import DiskGuard, DiskSpaceError, estimate_bytes
 from goesvfi.integrity_check.fetch.plan import FetchPlan
 from goesvfi.integrity_check.fetch.retry import RetryPolicy, Sleep, with_retries
-from goesvfi.integrity_check.folder.atomic import check_png, commit, remove_quietly, sweep_temps, temp_path
+from goesvfi.integrity_check.folder.atomic import remove_quietly, sweep_temps, temp_path
 from goesvfi.integrity_check.remote.base import RemoteError, RemoteItem, RemoteStore, UnsafeNameError
 from goesvfi.integrity_check.results import Progress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import canonical_name
@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Converter = Callable[[Source, Path, Path, str], None]
-"""Blocking: write the PNG for a downloaded file (``source``, downloaded path, PNG path, the remote file's name
-that error messages give instead of the temp file's)."""
+"""Blocking: write the PNG for a downloaded file (``source``, downloaded path, final PNG path, the remote file's
+name that error messages give instead of the temp file's) through ``folder.atomic.write_atomic`` (temp name,
+fsync, PNG check, rename)."""
 _DOWNLOAD_SUFFIX = {Source.CDN: ".jpg", Source.S3: ".nc"}
 _STORE_NAME = {Source.CDN: "CDN", Source.S3: "S3"}
 
@@ -269,7 +270,6 @@ class FetchJob:
     async def _download_convert(self, source: Source, item: RemoteItem, final: Path) -> None:
         store = self.env.stores[source]
         download = temp_path(final, _DOWNLOAD_SUFFIX[source])
-        png = temp_path(final, ".png")
         label = f"Downloading {final.name} from {_STORE_NAME[source]}"
 
         def byte_progress(done: int, total: int | None) -> None:
@@ -284,20 +284,18 @@ class FetchJob:
             self.progress(Progress(self._done, self._total, Stage.RENDER, f"Writing {final.name}", final.name))
             async with self.env.render_gate:
                 await run_blocking(
-                    self._convert_and_commit, source, download, png, final, item.name, executor=self.env.render_executor
+                    self._convert_and_commit, source, download, final, item.name, executor=self.env.render_executor
                 )
         finally:
-            remove_quietly(download, png)
+            remove_quietly(download)
 
-    def _convert_and_commit(self, source: Source, download: Path, png: Path, final: Path, remote_name: str) -> None:
+    def _convert_and_commit(self, source: Source, download: Path, final: Path, remote_name: str) -> None:
         try:
-            self.env.convert(source, download, png, remote_name)
-            check_png(png)
+            self.env.convert(source, download, final, remote_name)
         except ConversionError:
             raise
         except (ValueError, RuntimeError) as exc:
             raise ConversionError(f"could not convert {download.suffix[1:].upper()} to PNG: {exc}") from exc
-        commit(png, final)
 
     # ---- bookkeeping --------------------------------------------------------------------------------
 
