@@ -43,6 +43,9 @@ async def manager_for(
     """A manager pointed at ``emulator`` with its clock at ``now``, backoff sleeps recorded, a cache at
     ``cache_path``; the manager and the cache are closed on exit."""
     settings.setdefault("cdn_size", SMALL_CDN)
+    # These fetch tests tell the source of a frame by its size (CDN 416x250, S3 native 100x60): they run with
+    # each source's own look. The folder's look (one size, mode and table for all) is tested in test_fetch_look.
+    settings.setdefault("allow_mixed", True)
     settings.setdefault("disk_threshold", 0)
     cache = CacheDB(cache_path)
     manager = ReconcileManager(

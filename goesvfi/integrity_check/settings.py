@@ -29,7 +29,11 @@ class FetchSettings:
     backoff_base: float = 0.5  # seconds; doubled per attempt, with jitter
     backoff_max: float = 30.0
     timeout: float = 30.0  # seconds per request (connect + each read)
-    colormap: str = "gray_r"  # inverted greyscale: cold tops white
+    colormap: str = "gray_r"  # S3 renders with --allow-mixed only (otherwise the folder's look decides)
+    look: str = "cdn"  # an empty folder's look: cdn (STAR colours, CDN size), grey, star, enhanced_ir, a map
+    size: tuple[int, int] | None = None  # an empty folder's frame size; None: the CDN size (cdn_size or default)
+    resample_cdn: bool = True  # a size the CDN lacks: resample CDN frames (False: such folders fetch from S3 only)
+    allow_mixed: bool = False  # the old behaviour: each source's own look and size (CDN colour, S3 colormap)
     vmin: float = 180.0  # kelvin
     vmax: float = 330.0
     disk_threshold: int = GIB  # bytes of free space to keep on the target
@@ -58,6 +62,10 @@ class FetchSettings:
             raise ValueError("CDN cutoff days cannot be negative")
         if self.vmin >= self.vmax:
             raise ValueError("colour range: the minimum must be below the maximum")
+        if not self.look.strip():
+            raise ValueError("the look needs a name: cdn, grey or a colour map")
+        if self.size is not None and not (self.size[0] > 0 and self.size[1] > 0):
+            raise ValueError("the frame size must be positive")
         if self.disk_threshold < 0:
             raise ValueError("disk threshold cannot be negative")
         if self.lock_wait < 0:

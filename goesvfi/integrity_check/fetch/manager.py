@@ -22,13 +22,14 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goesvfi.integrity_check.fetch.disk_guard import DiskFree, DiskGuard, DiskSpaceError
 from goesvfi.integrity_check.fetch.job import ConversionError, FetchEnv, FetchJob
+from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
 from goesvfi.integrity_check.fetch.plan import FetchPlan, plan_fetch
 from goesvfi.integrity_check.fetch.retry import RetryPolicy
 from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
@@ -46,7 +47,7 @@ from goesvfi.integrity_check.results import (
     progress_adapter,
 )
 from goesvfi.integrity_check.settings import FetchSettings
-from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, DEFAULT_CDN_SIZE, SatellitePattern, Sector, to_utc
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.cache.db import CacheDB
@@ -65,6 +66,7 @@ class ReconcileReport:
     scan: ScanResult
     slots: list[SlotResult]
     stopped: DiskSpaceError | None = None  # the disk guard stopped the fetch early
+    look: LookPlan | None = None  # the look every fetched frame got, and why the CDN was (not) used
 
     @property
     def total(self) -> int:
@@ -98,23 +100,35 @@ class ReconcileReport:
         return len(self.unresolved)
 
 
-def _convert(settings: FetchSettings) -> Callable[[Source, Path, Path, str], None]:
+def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Callable[[Source, Path, Path, str], None]:
     """The blocking converter of downloaded files to PNG (renderers imported on first use); messages name
-    the remote file (``label``), not the temp file."""
+    the remote file (``label``), not the temp file. With a look (:mod:`goesvfi.integrity_check.fetch.look`) every frame gets its size,
+    mode and colour table; without one (mixed looks allowed) CDN frames stay as served and S3 frames are
+    rendered with ``settings.colormap`` at native size."""
+    look = None if look_plan is None else look_plan.look
 
     def convert(source: Source, downloaded: Path, png: Path, label: str) -> None:
-        if source is Source.CDN:
-            from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
-            from goesvfi.integrity_check.render.netcdf import RenderError
-        else:
-            from goesvfi.integrity_check.render.netcdf import RenderError, render_png
+        from goesvfi.integrity_check.render.colormaps import STAR
+        from goesvfi.integrity_check.render.netcdf import RenderError
+
         try:
             if source is Source.CDN:
-                jpeg_to_png(downloaded, png, label=label)
+                from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
+
+                if look is None:
+                    jpeg_to_png(downloaded, png, label=label, table=STAR)
+                else:
+                    jpeg_to_png(downloaded, png, label=label, size=look.size, mode=look.mode, table=look.table)
             else:
+                from goesvfi.integrity_check.render.netcdf import render_png
+
+                colormap = settings.colormap if look is None else look.table
+                size = None if look is None else look.size
+                mode = None if look is None else look.mode
                 render_png(
-                    downloaded, png, colormap=settings.colormap, vmin=settings.vmin, vmax=settings.vmax, label=label
-                )
+                    downloaded, png, colormap=colormap, vmin=settings.vmin, vmax=settings.vmax, label=label,
+                    size=size, mode=mode,
+                )  # fmt: skip
         except RenderError as exc:
             raise ConversionError(str(exc)) from exc
 
@@ -147,6 +161,7 @@ class ReconcileManager:
         if s3_store is not None:
             self._stores[Source.S3] = s3_store
         self._own_stores: set[Source] = set()
+        self._sized_cdn: dict[tuple[int, int], RemoteStore] = {}  # CDN stores for looks of other sizes
         self._now = now or (lambda: datetime.now(UTC))
         self._sleep = sleep
         self._disk_free = disk_free
@@ -173,6 +188,9 @@ class ReconcileManager:
         for source in sorted(self._own_stores, key=lambda s: s.value):
             await self._stores.pop(source).close()
         self._own_stores.clear()
+        for store in self._sized_cdn.values():
+            await store.close()
+        self._sized_cdn.clear()
         if self._own_cache and self._cache is not None:
             await self._cache.close()
             self._cache, self._own_cache = None, False
@@ -185,6 +203,8 @@ class ReconcileManager:
         """
         for source in self._own_stores:
             await self._stores[source].close()
+        for store in self._sized_cdn.values():
+            await store.close()
 
     def _render_executor(self) -> ThreadPoolExecutor:
         """The conversion threads: a few, reused, so that memory freed by one render serves the next."""
@@ -219,6 +239,19 @@ class ReconcileManager:
                 raise ValueError(f"no remote store for {source.value}")
             self._own_stores.add(source)
         return self._stores[source]
+
+    def _cdn_store(self, sector: Sector, size: tuple[int, int] | None) -> RemoteStore:
+        """The CDN store asking for ``size`` frames of ``sector`` (an injected store is used as it is: its
+        frames are resampled to the look when their size differs)."""
+        store = self.store(Source.CDN)
+        configured = self.settings.cdn_size or DEFAULT_CDN_SIZE.get(sector)
+        if size is None or Source.CDN not in self._own_stores or size == configured:
+            return store
+        if size not in self._sized_cdn:
+            from goesvfi.integrity_check.remote.cdn_store import CDNStore
+
+            self._sized_cdn[size] = CDNStore(replace(self.settings, cdn_size=size))
+        return self._sized_cdn[size]
 
     def _directory(self, directory: Path | str | None) -> Path:
         if directory is not None:
@@ -312,11 +345,21 @@ class ReconcileManager:
             from goesvfi.integrity_check.remote.availability import apply_availability
 
             apply_availability(scan, None, dict(skip))
-        plan = plan_fetch(scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days)
+        look_plan = None
+        if scan.missing:
+            look_plan = await asyncio.to_thread(plan_look, scan.sector, list(scan.existing.values()), self.settings)
+        use_cdn = look_plan is None or look_plan.cdn_usable
+        plan = plan_fetch(
+            scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days, use_cdn=use_cdn
+        )
         sources = {source for order in plan.order.values() for source in order}
+        cdn_size = None if look_plan is None else look_plan.cdn_size
         env = FetchEnv(
-            stores={source: self.store(source) for source in sources},
-            convert=_convert(self.settings),
+            stores={
+                source: self._cdn_store(scan.sector, cdn_size) if source is Source.CDN else self.store(source)
+                for source in sources
+            },
+            convert=_convert(self.settings, look_plan),
             policy=RetryPolicy(self.settings.retries, self.settings.backoff_base, self.settings.backoff_max),
             sleep=self._sleep,
             concurrency=self.settings.concurrency,
@@ -342,7 +385,7 @@ class ReconcileManager:
                 await self._log(job.finished)
             if not self._running:
                 await self._idle()
-        return ReconcileReport(scan, slots, guard.tripped)
+        return ReconcileReport(scan, slots, guard.tripped, look_plan)
 
     @staticmethod
     def _on_wait(folder: Path, plan: FetchPlan, progress: ProgressSink) -> Callable[[LockHolder], None]:

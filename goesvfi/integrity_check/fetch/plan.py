@@ -37,12 +37,15 @@ def plan_fetch(
     slots: Iterable[datetime],
     now: datetime,
     cdn_days: float,
+    *,
+    use_cdn: bool = True,
 ) -> FetchPlan:
-    """Order the stores for each slot (see the module docstring)."""
+    """Order the stores for each slot (see the module docstring); ``use_cdn=False``: S3 only (the folder's look
+    is one the CDN cannot serve, see :mod:`goesvfi.integrity_check.fetch.look`)."""
     now = to_utc(now)
     cutoff = now - timedelta(days=cdn_days)
     cdn_horizon = now - timedelta(days=cdn_days + CDN_RETENTION_MARGIN_DAYS)
-    has_cdn = sector.cdn_dir is not None
+    has_cdn = sector.cdn_dir is not None and use_cdn
     plan = FetchPlan()
     for slot in sorted(set(map(to_utc, slots))):
         if satellite is SatellitePattern.GENERIC:
