@@ -1,6 +1,6 @@
 """Which look a fetch writes, and whether the CDN can serve it (pure; the header reads run in a thread).
 
-The folder's look (:mod:`goesvfi.integrity_check.render.look`) comes from the frames already in the folder, else from the settings
+The folder's look (:mod:`..render.look`) comes from the frames already in the folder, else from the settings
 (default: the CDN's look, STAR's colours at the configured CDN size). Every frame the fetch writes gets it. The
 CDN serves only STAR's colours in its own sizes, so:
 

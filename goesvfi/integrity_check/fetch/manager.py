@@ -102,7 +102,7 @@ class ReconcileReport:
 
 def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Callable[[Source, Path, Path, str], None]:
     """The blocking converter of downloaded files to PNG (renderers imported on first use); messages name
-    the remote file (``label``), not the temp file. With a look (:mod:`goesvfi.integrity_check.fetch.look`) every frame gets its size,
+    the remote file (``label``), not the temp file. With a look (:mod:`.look`) every frame gets its size,
     mode and colour table; without one (mixed looks allowed) CDN frames stay as served and S3 frames are
     rendered with ``settings.colormap`` at native size."""
     look = None if look_plan is None else look_plan.look
