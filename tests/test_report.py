@@ -41,12 +41,14 @@ def test_csv_columns_and_rows(tmp_path: Path) -> None:
     with target.open(newline="") as fh:
         rows = list(csv.reader(fh))
     assert tuple(rows[0]) == CSV_COLUMNS == (
-        "timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error",
+        "timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error", "look",
     )  # fmt: skip
-    assert rows[1] == ["2023-05-01T00:01:00Z", "goes18", "conus", "13", "present", "local", "/f/a.png", "", ""]
-    assert rows[2] == ["2023-05-01T00:06:00Z", "goes18", "conus", "13", "fetched", "s3", "/f/b.png", "ABI/x.nc", ""]
-    assert rows[3][4:] == ["failed", "cdn", "", "https://c/x.jpg", 'HTTP 503, "busy"']
-    assert rows[4] == ["2023-05-01T00:16:00Z", "goes18", "conus", "13", "missing", "", "", "", ""]
+    assert rows[1] == ["2023-05-01T00:01:00Z", "goes18", "conus", "13", "present", "local", "/f/a.png", "", "", ""]
+    assert rows[2] == [
+        "2023-05-01T00:06:00Z", "goes18", "conus", "13", "fetched", "s3", "/f/b.png", "ABI/x.nc", "", "",
+    ]  # fmt: skip
+    assert rows[3][4:] == ["failed", "cdn", "", "https://c/x.jpg", 'HTTP 503, "busy"', ""]
+    assert rows[4] == ["2023-05-01T00:16:00Z", "goes18", "conus", "13", "missing", "", "", "", "", ""]
     assert len(rows) == 5
 
 

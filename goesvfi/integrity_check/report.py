@@ -14,7 +14,7 @@ from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_p
 from goesvfi.integrity_check.results import NOAA_GAP, Gap, SlotResult, SlotStatus, find_gaps
 from goesvfi.integrity_check.time_index import iso_z
 
-CSV_COLUMNS = ("timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error")
+CSV_COLUMNS = ("timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error", "look")
 
 
 def csv_row(slot: SlotResult) -> list[str]:
@@ -28,6 +28,7 @@ def csv_row(slot: SlotResult) -> list[str]:
         str(slot.path) if slot.path else "",
         slot.remote or "",
         slot.error or "",
+        slot.look or "",
     ]
 
 
@@ -79,8 +80,9 @@ def merge_fetch_log(slots: Sequence[SlotResult], log: Mapping[datetime, SlotResu
 
 def _replace(slot: SlotResult, status: SlotStatus, entry: SlotResult, error: str | None) -> SlotResult:
     return SlotResult(
-        slot.timestamp, slot.satellite, slot.sector, slot.band, status, entry.source, slot.path, entry.remote, error
-    )
+        slot.timestamp, slot.satellite, slot.sector, slot.band, status, entry.source, slot.path, entry.remote, error,
+        slot.look,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------------

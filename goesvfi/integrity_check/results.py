@@ -104,6 +104,7 @@ class SlotResult:
     path: Path | None = None
     remote: str | None = None  # URL or S3 key
     error: str | None = None
+    look: str | None = None  # present frames: "ok" or "mismatch" against the folder's look (when checked)
 
 
 @dataclass(frozen=True, slots=True)

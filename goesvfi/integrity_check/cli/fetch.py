@@ -24,16 +24,20 @@ from goesvfi.integrity_check.cli.options import (
     ProgressBar,
     UsageError,
     add_archive_options,
+    add_look_options,
     archive_args,
+    look_overrides,
     parse_utc,
     progress_bar,
 )
+from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.folder.lock import FolderLockError
 from goesvfi.integrity_check.remote.base import RemoteError
 from goesvfi.integrity_check.report import csv_text, format_summary, write_csv
 from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.runtime import limit_malloc_arenas
+from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
 
@@ -49,6 +53,14 @@ def register(subparsers: Any) -> None:
     )
     add_archive_options(parser)
     add_fetch_options(parser)
+    group = parser.add_argument_group("conform")
+    group.add_argument(
+        "--conform",
+        action="store_true",
+        help="first rewrite the frames that do not match the folder's look, in place, one at a time "
+        "(a frame of another colour table is fetched again)",
+    )
+    group.add_argument("--dry-run", action="store_true", help="with --conform: list what would change, change nothing")
     parser.set_defaults(handler=run_fetch)
 
 
@@ -79,6 +91,18 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         help="pretend the current time, UTC, is ISO (places the CDN cutoff; for demos and the emulator): "
         "the clock starts there and runs on in real time",
     )
+    add_look_options(parser)
+    look = parser.add_argument_group("mixed looks")
+    look.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="the old behaviour: CDN frames as the CDN serves them, S3 frames in their own size and colours",
+    )
+    look.add_argument(
+        "--no-resample",
+        action="store_true",
+        help="never resample CDN frames: a folder whose size the CDN lacks fetches from S3 only",
+    )
 
 
 def now_clock(ns: argparse.Namespace) -> Callable[[], datetime] | None:
@@ -106,8 +130,10 @@ def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
     """The settings :func:`add_fetch_options` gives (over the environment's); :class:`UsageError` when invalid."""
     try:
         return FetchSettings.from_env(
-            cdn_days=ns.cdn_days, concurrency=ns.concurrency, cdn_url=ns.cdn_url, s3_endpoint=ns.s3_endpoint
-        ).validate()
+            cdn_days=ns.cdn_days, concurrency=ns.concurrency, cdn_url=ns.cdn_url, s3_endpoint=ns.s3_endpoint,
+            allow_mixed=True if ns.allow_mixed else None, resample_cdn=False if ns.no_resample else None,
+            **look_overrides(ns),
+        ).validate()  # fmt: skip
     except ValueError as exc:
         raise UsageError(
             str(exc).replace("concurrency", "--concurrency").replace("CDN cutoff days", "--cdn-days")
@@ -129,6 +155,8 @@ def fetch_json(report: ReconcileReport) -> dict[str, Any]:
         "sources": dict(sources),
         "stopped": str(report.stopped) if report.stopped else None,
         "warnings": list(report.scan.warnings),
+        "look": None if report.look is None or report.look.look is None else report.look.look.as_json(),
+        "look_notes": [] if report.look is None else list(report.look.notes),
     }
 
 
@@ -144,6 +172,10 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     if gone:
         print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried)")
     print(format_summary(report.scan.expected, after, unavailable=[s.timestamp for s in gone]))
+    if report.look is not None and report.look.look is not None:
+        print(f"Look of fetched frames: {report.look.look.describe()} (from the {report.look.origin})")
+    for note in [] if report.look is None else report.look.notes:
+        print(f"  {note}")
     runs = _runs(report.unresolved)
     if runs:
         print("Not fetched:")
@@ -173,23 +205,33 @@ def run_fetch(ns: argparse.Namespace) -> int:
     now = now_clock(ns)
     if args.csv == "-" and args.json:
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
+    if ns.dry_run and not ns.conform:
+        raise UsageError("--dry-run goes with --conform")
     limit_malloc_arenas()  # before the worker threads start: see malloc_tuning
     bar = progress_bar()
 
-    async def fetch() -> ReconcileReport:
+    async def fetch() -> tuple[ConformReport | None, ReconcileReport | None, LookCheck]:
         cache = args.cache()
         manager = ReconcileManager(cache, args.directory, settings=settings, now=now, use_cache=cache is not None)
+        conformed = None
         try:
-            return await manager.reconcile_detailed(
-                args.directory, args.query, progress_callback=fetch_progress(bar), force_rescan=args.force_rescan,
+            if ns.conform:
+                scan = await manager.scan(args.directory, args.query, force_rescan=args.force_rescan)
+                conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
+                if ns.dry_run:
+                    return conformed, None, await asyncio.to_thread(check_look, scan)
+            report = await manager.reconcile_detailed(
+                args.directory, args.query, progress_callback=fetch_progress(bar),
+                force_rescan=args.force_rescan or ns.conform,
             )  # fmt: skip
+            return conformed, report, await asyncio.to_thread(check_look, report.scan)
         finally:
             await manager.close()
             if cache is not None:
                 await cache.close()
 
     try:
-        report = asyncio.run(fetch())
+        conformed, report, look = asyncio.run(fetch())
     except FolderLockError as exc:
         print(f"goesvfi-integrity: {exc}", file=sys.stderr)
         return 1
@@ -199,17 +241,54 @@ def run_fetch(ns: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if report is None:  # --conform --dry-run
+        assert conformed is not None
+        if args.json:
+            print(json.dumps(conformed.as_json()))
+        else:
+            _print_conform(conformed)
+        return 0
     for warning in report.scan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.csv:
+        look.mark(report.slots)
         _write_csv(args.csv, report)
     if args.json:
-        print(json.dumps(fetch_json(report)))
+        out = fetch_json(report) | {"mismatched": look.as_json()["mismatched"]}
+        if out["look"] is None and look.look is not None:  # nothing fetched: the folder's look
+            out["look"] = look.look.as_json()
+        if conformed is not None:
+            out["conform"] = conformed.as_json()
+        print(json.dumps(out))
     elif args.csv != "-":
+        if conformed is not None:
+            _print_conform(conformed)
         _print_summary(args, report)
+        look_warning = look.warning()
+        if look_warning:
+            print(f"warning: {look_warning}", file=sys.stderr)
     if report.stopped is not None:
         print(f"goesvfi-integrity: {report.stopped}", file=sys.stderr)
-    return 1 if report.unresolved else 0
+    failed_conform = conformed is not None and bool(conformed.failed)
+    return 1 if report.unresolved or failed_conform else 0
+
+
+def _print_frame(action: ConformAction) -> None:
+    state = "done" if action.done else f"failed: {action.error}"
+    print(f"conform {action.path.name}: {action.action} {state}", file=sys.stderr, flush=True)
+
+
+def _print_conform(report: ConformReport) -> None:
+    if report.look is None:
+        print("Conform: the folder has no frames")
+        return
+    verb = "would change" if report.dry_run else "changed"
+    done = len(report.actions) if report.dry_run else len(report.done)
+    print(f"Conform to {report.look.describe()}: {verb} {done} of {len(report.actions)} mismatched frames")
+    for action in report.actions[:_MAX_LISTED_FAILURES]:
+        print(f"  {action.describe()}" + (f" ({action.error})" if action.error else ""))
+    if len(report.actions) > _MAX_LISTED_FAILURES:
+        print(f"  ... and {len(report.actions) - _MAX_LISTED_FAILURES} more")
 
 
 def _write_csv(target: str, report: ReconcileReport) -> None:

@@ -71,6 +71,43 @@ def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = T
     parser.add_argument("--rescan", action="store_true", help="re-read every folder, ignoring the cached index")
 
 
+def add_look_options(parser: argparse.ArgumentParser) -> None:
+    """``--look`` and ``--size``: an empty folder's look (a folder with frames keeps its own)."""
+    group = parser.add_argument_group("look (every frame of a folder: one size, mode and colour table)")
+    group.add_argument(
+        "--look",
+        metavar="LOOK",
+        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), grey (inverted grey "
+        "180-330 K), star, enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
+    )
+    group.add_argument(
+        "--size",
+        metavar="WxH",
+        help="an empty folder's frame size (default: the CDN size: CONUS 2500x1500, FD 1808x1808)",
+    )
+
+
+def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
+    """``look``/``size`` for :class:`FetchSettings` from :func:`add_look_options`; UsageError when invalid."""
+    from goesvfi.integrity_check.render.look import parse_size, table_of
+
+    out: dict[str, Any] = {}
+    if getattr(ns, "look", None):
+        table = table_of(ns.look)
+        if table not in ("star", "gray_r", "enhanced_ir"):
+            from goesvfi.integrity_check.render.colormaps import colormap_names
+
+            if table not in colormap_names():
+                raise UsageError(f"--look {ns.look}: use cdn, grey, star, enhanced_ir or a matplotlib colour map name")
+        out["look"] = ns.look
+    if getattr(ns, "size", None):
+        try:
+            out["size"] = parse_size(ns.size)
+        except ValueError as exc:
+            raise UsageError(f"--size: {exc}") from None
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class ArchiveArgs:
     """Validated archive options: the folder, the :class:`ArchiveQuery` and the output and cache choices."""

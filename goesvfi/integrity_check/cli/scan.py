@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from goesvfi.integrity_check.cache.db import CacheError
@@ -14,6 +17,7 @@ from goesvfi.integrity_check.cli.options import (
     UsageError,
     add_archive_options,
     archive_args,
+    look_overrides,
     print_warnings,
     run_with_progress,
     write_csv_target,
@@ -22,6 +26,7 @@ from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.report import format_summary, gap_dict, merge_fetch_log, summarize
 from goesvfi.integrity_check.results import ScanResult, SlotResult
+from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.time_index import iso_z
 
 log = logging.getLogger(__name__)
@@ -88,26 +93,49 @@ async def _scan(ns: argparse.Namespace, args: Any, cache: Any, bar: ProgressBar 
     return result
 
 
+def folder_look_check(ns: argparse.Namespace, result: ScanResult) -> LookCheck:
+    """The folder's look and its mismatched frames (blocking: one header read per present frame); an empty
+    folder's look comes from ``--look``/``--size`` (default: the CDN's)."""
+    from goesvfi.integrity_check.fetch.look import default_size
+    from goesvfi.integrity_check.render.look import look_from_settings
+    from goesvfi.integrity_check.settings import FetchSettings
+
+    settings = FetchSettings(**look_overrides(ns))
+    default = look_from_settings(settings.look, default_size(result.sector, settings))
+    return check_look(result, default, Path(ns.directory))
+
+
+def print_look(check: LookCheck) -> None:
+    """The look line of a summary, and the mismatch warning on stderr."""
+    if check.look is not None:
+        print(f"Look: {check.look.describe()} (from the {check.origin})")
+    warning = check.warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def run_scan(ns: argparse.Namespace) -> int:
     args = archive_args(ns)
-    fetch_settings(ns)  # bad endpoint options end here, before the walk
+    fetch_settings(ns)  # bad endpoint, --look or --size options end here, before the walk
 
-    async def scan(bar: ProgressBar | None) -> ScanResult:
+    async def scan(bar: ProgressBar | None) -> tuple[ScanResult, LookCheck]:
         cache = args.cache()
         try:
-            return await _scan(ns, args, cache, bar)
+            result = await _scan(ns, args, cache, bar)
         finally:
             if cache is not None:
                 await cache.close()
+        return result, await asyncio.to_thread(folder_look_check, ns, result)
 
-    result: ScanResult = run_with_progress(scan)
+    result, check = run_with_progress(scan)
     print_warnings(result)
     if args.csv:
-        write_csv_target(args.csv, result.slots())
+        write_csv_target(args.csv, check.mark(result.slots()))
     if args.json:
-        print(json.dumps(scan_json(result)))
+        print(json.dumps(scan_json(result) | check.as_json()))
     elif args.csv != "-":
         print(_summary(args.title, result))
+        print_look(check)
     return 0
 
 
@@ -127,15 +155,18 @@ def run_report(ns: argparse.Namespace) -> int:
         cache = args.cache()
         if cache is None:
             result = await _scan(ns, args, None, bar)
-            return result, result.slots()
-        async with cache:
-            result = await _scan(ns, args, cache, bar)
-            try:
-                fetched = await cache.fetch_log(args.query)
-            except CacheError as exc:
-                log.warning("The fetch log could not be read: %s", exc)
-                fetched = {}
-        return result, merge_fetch_log(result.slots(), fetched)
+            slots = result.slots()
+        else:
+            async with cache:
+                result = await _scan(ns, args, cache, bar)
+                try:
+                    fetched = await cache.fetch_log(args.query)
+                except CacheError as exc:
+                    log.warning("The fetch log could not be read: %s", exc)
+                    fetched = {}
+            slots = merge_fetch_log(result.slots(), fetched)
+        check = await asyncio.to_thread(folder_look_check, ns, result)
+        return result, check.mark(slots)
 
     result, slots = run_with_progress(report)
     print_warnings(result)

@@ -53,14 +53,17 @@ def default_size(sector: Sector, settings: FetchSettings) -> tuple[int, int] | N
     return DEFAULT_CDN_SIZE.get(sector)
 
 
-def plan_look(sector: Sector, existing: Sequence[Path], settings: FetchSettings) -> LookPlan:
-    """The look plan of a fetch into a folder holding ``existing`` frames (blocking: reads a few headers)."""
+def plan_look(
+    sector: Sector, existing: Sequence[Path], settings: FetchSettings, *, forced: Look | None = None
+) -> LookPlan:
+    """The look plan of a fetch into a folder holding ``existing`` frames (blocking: reads a few headers);
+    ``forced``: this look whatever the folder holds (``fetch --conform`` re-fetching frames of another table)."""
     has_cdn = sector.cdn_dir is not None
-    if settings.allow_mixed:
+    if settings.allow_mixed and forced is None:
         size = settings.cdn_size if settings.cdn_size in CDN_SIZES.get(sector, ()) else DEFAULT_CDN_SIZE.get(sector)
         return LookPlan(None, "mixed", size if has_cdn else None, ["mixed looks allowed: each source keeps its own"])
     notes: list[str] = []
-    found = folder_look(existing) if existing else None
+    found = forced if forced is not None else folder_look(existing) if existing else None
     if found is None:
         look, origin = look_from_settings(settings.look, default_size(sector, settings)), "settings"
     else:

@@ -18,6 +18,7 @@ frames present; when the wait runs out it raises :class:`~.folder_lock.FolderLoc
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -35,6 +36,7 @@ from goesvfi.integrity_check.fetch.retry import RetryPolicy
 from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteStore
+from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.results import (
     LegacyProgress,
     Progress,
@@ -51,6 +53,7 @@ from goesvfi.integrity_check.time_index import DEFAULT_BAND, DEFAULT_CDN_SIZE, S
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.cache.db import CacheDB
+    from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +340,7 @@ class ReconcileManager:
         directory: Path | str | None,
         progress_callback: AnyProgress,
         skip: Mapping[datetime, str] | None = None,
+        look: Look | None = None,
     ) -> ReconcileReport:
         folder = self._directory(directory)
         if not folder.is_dir():
@@ -347,7 +351,9 @@ class ReconcileManager:
             apply_availability(scan, None, dict(skip))
         look_plan = None
         if scan.missing:
-            look_plan = await asyncio.to_thread(plan_look, scan.sector, list(scan.existing.values()), self.settings)
+            look_plan = await asyncio.to_thread(
+                functools.partial(plan_look, forced=look), scan.sector, list(scan.existing.values()), self.settings
+            )
         use_cdn = look_plan is None or look_plan.cdn_usable
         plan = plan_fetch(
             scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days, use_cdn=use_cdn
@@ -386,6 +392,24 @@ class ReconcileManager:
             if not self._running:
                 await self._idle()
         return ReconcileReport(scan, slots, guard.tripped, look_plan)
+
+    async def conform(
+        self,
+        scan: ScanResult,
+        directory: Path | str | None = None,
+        *,
+        dry_run: bool = False,
+        on_frame: Callable[[ConformAction], None] | None = None,
+    ) -> ConformReport:
+        """Rewrite the scan's present frames that do not match the folder's look (:mod:`.conform`), holding
+        the folder's fetch lock; ``dry_run`` only lists them."""
+        from goesvfi.integrity_check.fetch.conform import conform_folder
+
+        folder = self._directory(directory)
+        if dry_run:
+            return await conform_folder(self, scan, folder, dry_run=True)
+        async with self._locks.hold(folder):
+            return await conform_folder(self, scan, folder, on_frame=on_frame)
 
     @staticmethod
     def _on_wait(folder: Path, plan: FetchPlan, progress: ProgressSink) -> Callable[[LockHolder], None]:

@@ -1,0 +1,194 @@
+"""``fetch --conform``: rewrite the frames that do not match the folder's look, one at a time, never losing one.
+
+For each mismatched frame (:mod:`..scan.look`), in time order:
+
+- same colour table (or one not recorded), other size or mode: decoded, resampled and converted
+  (:mod:`..render.resample`) and written through the write-then-rename helper over the frame itself (a PNG) or
+  as its canonical PNG beside it (a JPG or other name; the original is removed only after the PNG is complete);
+- another colour table (grey in a STAR folder, say): the slot is fetched again, with the folder's look, into a
+  hidden work folder inside the folder (the scan skips dot folders), then renamed over the frame.
+
+A kill at any moment leaves every frame either as it was or complete in the new look (a rename is atomic); the
+work folder of a killed run holds only complete PNGs or temp files and is removed by the next ``--conform``.
+``dry_run`` lists what would change and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
+from goesvfi.integrity_check.folder.atomic import fsync_dir
+from goesvfi.integrity_check.render.look import UNKNOWN, Look, read_header
+from goesvfi.integrity_check.results import ScanResult, SlotStatus
+from goesvfi.integrity_check.scan.look import check_look
+from goesvfi.integrity_check.time_index import canonical_name
+
+if TYPE_CHECKING:
+    from goesvfi.integrity_check.fetch.manager import ReconcileManager
+
+WORK_PREFIX = ".goesvfi-conform-"
+REWRITE = "rewrite"
+REFETCH = "refetch"
+
+
+@dataclass(slots=True)
+class ConformAction:
+    path: Path
+    timestamp: datetime
+    action: str  # rewrite (resample / convert here) or refetch (another colour table)
+    before: Look | None
+    done: bool = False
+    error: str | None = None
+
+    def describe(self) -> str:
+        before = "unreadable" if self.before is None else self.before.describe()
+        return f"{self.path.name}: {before} -> {self.action}"
+
+
+@dataclass(slots=True)
+class ConformReport:
+    look: Look | None
+    plan: LookPlan | None
+    actions: list[ConformAction] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def done(self) -> list[ConformAction]:
+        return [a for a in self.actions if a.done]
+
+    @property
+    def failed(self) -> list[ConformAction]:
+        return [a for a in self.actions if a.error is not None]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "look": None if self.look is None else self.look.as_json(),
+            "dry_run": self.dry_run,
+            "frames": [
+                {"name": a.path.name, "action": a.action, "done": a.done, "error": a.error} for a in self.actions
+            ],
+        }
+
+
+def conform_file(path: Path, look: Look, final: Path) -> None:
+    """Rewrite ``path`` in ``look`` as ``final`` (blocking; same folder). Written through the write-then-rename
+    helper; ``path`` is removed only after ``final`` is complete (when they differ)."""
+    from PIL import Image
+
+    from goesvfi.integrity_check.render.netcdf import write_png_atomic
+    from goesvfi.integrity_check.render.resample import resample, to_mode
+
+    with Image.open(path) as image:
+        image.load()
+        pixels = np.asarray(image if image.mode in ("L", "RGB") else image.convert("RGB"))
+    if look.size is not None:
+        pixels = resample(pixels, look.size)
+    pixels = to_mode(pixels, look.mode)
+    write_png_atomic(pixels, final, table=look.table)
+    if final != path:
+        path.unlink(missing_ok=True)
+        fsync_dir(final.parent)
+
+
+def sweep_work_folders(folder: Path) -> None:
+    """Remove the work folders a killed ``--conform`` left (they hold copies only, never an original)."""
+    for entry in os.scandir(folder):
+        if entry.name.startswith(WORK_PREFIX) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+async def conform_folder(
+    manager: ReconcileManager,
+    scan: ScanResult,
+    directory: Path,
+    *,
+    dry_run: bool = False,
+    on_frame: Callable[[ConformAction], None] | None = None,
+) -> ConformReport:
+    """Bring every mismatched present frame of ``scan`` to the folder's look (see the module docstring)."""
+    check = await asyncio.to_thread(check_look, scan)
+    if check.look is None:
+        return ConformReport(None, None, [], dry_run)
+    present = [scan.existing[t] for t in sorted(scan.existing)]
+    plan = await asyncio.to_thread(plan_look, scan.sector, present, manager.settings, forced=check.look)
+    look = plan.look or check.look
+    slot_of = {path: ts for ts, path in scan.existing.items()}
+    actions = []
+    for path in check.mismatched:
+        try:
+            before: Look | None = await asyncio.to_thread(read_header, path)
+        except (OSError, ValueError, SyntaxError):
+            before = None
+        same_table = before is not None and UNKNOWN not in (before.table, look.table) and before.table == look.table
+        unknown = before is not None and UNKNOWN in (before.table, look.table)
+        actions.append(ConformAction(path, slot_of[path], REWRITE if same_table or unknown else REFETCH, before))
+    report = ConformReport(look, plan, actions, dry_run)
+    if dry_run or not actions:
+        return report
+    await asyncio.to_thread(sweep_work_folders, directory)
+    for action in actions:
+        if action.action != REWRITE:
+            continue
+        final = action.path.with_name(canonical_name(scan.satellite, scan.sector, scan.band, action.timestamp))
+        if action.path.suffix.lower() == ".png":
+            final = action.path
+        try:
+            await asyncio.to_thread(conform_file, action.path, look, final)
+            action.done = True
+        except (OSError, ValueError, SyntaxError) as exc:
+            action.error = f"could not rewrite: {exc}"
+        if on_frame is not None:
+            on_frame(action)
+    refetch = [a for a in actions if a.action == REFETCH]
+    if refetch:
+        await _refetch(manager, scan, directory, look, refetch, on_frame)
+    return report
+
+
+async def _refetch(
+    manager: ReconcileManager,
+    scan: ScanResult,
+    directory: Path,
+    look: Look,
+    actions: list[ConformAction],
+    on_frame: Callable[[ConformAction], None] | None,
+) -> None:
+    work = directory / f"{WORK_PREFIX}{secrets.token_hex(4)}"
+    await asyncio.to_thread(work.mkdir)
+    try:
+        sub = ScanResult(
+            scan.satellite, scan.sector, scan.band, scan.start, scan.end, scan.interval_minutes,
+            expected=[a.timestamp for a in actions], existing={}, missing=[a.timestamp for a in actions],
+        )  # fmt: skip
+        report = await manager._fetch(sub, work, None, look=look)
+        by_slot = {s.timestamp: s for s in report.slots}
+        for action in actions:
+            slot = by_slot[action.timestamp]
+            if slot.status is SlotStatus.FETCHED and slot.path is not None:
+                final = action.path if action.path.suffix.lower() == ".png" else action.path.with_name(slot.path.name)
+                await asyncio.to_thread(_replace, slot.path, final, action.path)
+                action.done = True
+            else:
+                action.error = f"could not fetch it again: {slot.error}"
+            if on_frame is not None:
+                on_frame(action)
+    finally:
+        await asyncio.to_thread(shutil.rmtree, work, True)
+
+
+def _replace(new: Path, final: Path, original: Path) -> None:
+    os.replace(new, final)  # same file system: the work folder is inside the folder
+    if final != original:
+        original.unlink(missing_ok=True)
+    fsync_dir(final.parent)
