@@ -219,12 +219,12 @@ def run_fetch(ns: argparse.Namespace) -> int:
                 scan = await manager.scan(args.directory, args.query, force_rescan=args.force_rescan)
                 conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
                 if ns.dry_run:
-                    return conformed, None, await asyncio.to_thread(check_look, scan)
+                    return conformed, None, await asyncio.to_thread(check_look, scan, None, args.directory)
             report = await manager.reconcile_detailed(
                 args.directory, args.query, progress_callback=fetch_progress(bar),
                 force_rescan=args.force_rescan or ns.conform,
             )  # fmt: skip
-            return conformed, report, await asyncio.to_thread(check_look, report.scan)
+            return conformed, report, await asyncio.to_thread(check_look, report.scan, None, args.directory)
         finally:
             await manager.close()
             if cache is not None:

@@ -1,4 +1,8 @@
-"""Small real JPEG frames shaped like the STAR CDN's: a moving cloud field, an enhanced-IR palette, a banner.
+"""Small real JPEG frames shaped like the STAR CDN's: a moving cloud field in STAR's band-13 colours, a banner.
+
+The colours are the emulator's own copy of STAR's enhancement (DOMAIN.md, "STAR's band-13 look": goestools'
+approximation, linear in RGB between the points, clipped to 178-333 K), written here from the published points
+and never imported from the product, so a test can judge the product's ``star`` renders against it.
 
 Deterministic for (satellite, sector, band, time, size), so a test can fetch the same frame twice and get the
 same bytes. Frames are made lazily and kept in a byte-bounded LRU cache.
@@ -20,20 +24,40 @@ from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 FrameKey = tuple[SatellitePattern, Sector, int, datetime, tuple[int, int]]
 
 
-def _ir_palette() -> np.ndarray:
-    """256 x RGB for brightness temperatures 180-330 K: warm greys, coloured cold tops (< ~240 K)."""
-    temps = np.linspace(180.0, 330.0, 256)
-    grey = np.clip((330.0 - temps) / (330.0 - 240.0), 0, 1) * 200 + 20
-    rgb = np.stack([grey, grey, grey], axis=1)
-    cold = temps < 240.0
-    frac = (240.0 - temps[cold]) / 60.0  # 0 at 240 K, 1 at 180 K
-    rgb[cold, 0] = np.interp(frac, [0, 0.3, 0.6, 1], [0, 40, 255, 255])
-    rgb[cold, 1] = np.interp(frac, [0, 0.3, 0.6, 1], [180, 255, 220, 40])
-    rgb[cold, 2] = np.interp(frac, [0, 0.3, 0.6, 1], [255, 60, 0, 0])
-    return np.clip(rgb, 0, 255).astype(np.uint8)
+# DOMAIN.md's table, kelvin -> hex colour, as published (from warm to cold).
+_STAR_TABLE = (
+    (333.0, "000000"),
+    (238.0, "b9b9b9"),
+    (237.999, "00ffff"),
+    (228.0, "000080"),
+    (218.0, "00ff00"),
+    (208.0, "ffff00"),
+    (198.0, "ff0000"),
+    (188.0, "000000"),
+    (178.0, "ffffff"),
+)
 
 
-_IR = _ir_palette()
+def star_rgb(kelvin: np.ndarray) -> np.ndarray:
+    """STAR's band-13 colours of brightness temperatures (uint8 (..., 3); NaN = black)."""
+    points = sorted(_STAR_TABLE)
+    temps = np.array([k for k, _ in points])
+    colours = np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for _, h in points], dtype=np.float64)
+    k = np.asarray(kelvin, dtype=np.float64)
+    bad = ~np.isfinite(k)
+    k = np.clip(np.where(bad, 333.0, k), 178.0, 333.0)
+    rgb = np.stack([np.interp(k, temps, colours[:, c]) for c in range(3)], axis=-1)
+    rgb[bad] = 0
+    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+
+
+def star_jpeg(kelvin: np.ndarray, *, quality: int = 85) -> bytes:
+    """A CDN-like JPG (no banner) of a brightness-temperature scene in STAR's colours, at the scene's size."""
+    out = io.BytesIO()
+    Image.fromarray(star_rgb(kelvin), "RGB").save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
 _VIS = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
 
 
@@ -62,13 +86,16 @@ def render_jpeg(
     quality: int = 85,
 ) -> bytes:
     width, height = size
-    # The field is smooth: compute it at a quarter of the size and let Pillow upsample the palette indices.
+    # The field is smooth: compute it at a quarter of the size and let Pillow upsample it (bilinear).
     small = (max(2, width // 4), max(2, height // 4))
     temps = temperature_field(*small, when, seed=band)
-    index = np.clip((temps - 180.0) / 150.0 * 255.0, 0, 255).astype(np.uint8)
-    palette = _VIS if band <= 6 else _IR
-    indexed = Image.fromarray(index, "L").resize((width, height), Image.Resampling.BILINEAR)
-    img = Image.merge("RGB", [indexed.point(palette[:, c].tolist()) for c in range(3)])
+    if band <= 6:
+        index = np.clip((temps - 180.0) / 150.0 * 255.0, 0, 255).astype(np.uint8)
+        indexed = Image.fromarray(index, "L").resize((width, height), Image.Resampling.BILINEAR)
+        img = Image.merge("RGB", [indexed.point(_VIS[:, c].tolist()) for c in range(3)])
+    else:
+        full = Image.fromarray(temps, "F").resize((width, height), Image.Resampling.BILINEAR)
+        img = Image.fromarray(star_rgb(np.asarray(full)), "RGB")
     if banner:
         strip = max(10, height // 25)
         draw = ImageDraw.Draw(img)

@@ -9,7 +9,7 @@ For each mismatched frame (:mod:`..scan.look`), in time order:
   hidden work folder inside the folder (the scan skips dot folders), then renamed over the frame.
 
 A kill at any moment leaves every frame either as it was or complete in the new look (a rename is atomic); the
-work folder of a killed run holds only complete PNGs or temp files and is removed by the next ``--conform``.
+work folder and temp files (``.<name>.part-*``) of a killed run are removed by the next ``--conform``.
 ``dry_run`` lists what would change and writes nothing.
 """
 
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
-from goesvfi.integrity_check.folder.atomic import fsync_dir
+from goesvfi.integrity_check.folder.atomic import fsync_dir, sweep_temps
 from goesvfi.integrity_check.render.look import UNKNOWN, Look, read_header
 from goesvfi.integrity_check.results import ScanResult, SlotStatus
 from goesvfi.integrity_check.scan.look import check_look
@@ -137,6 +137,9 @@ async def conform_folder(
     if dry_run or not actions:
         return report
     await asyncio.to_thread(sweep_work_folders, directory)
+    names = {a.path.name for a in actions}
+    names |= {canonical_name(scan.satellite, scan.sector, scan.band, a.timestamp) for a in actions}
+    await asyncio.to_thread(sweep_temps, directory, names)  # temp files of a killed run, for these frames
     for action in actions:
         if action.action != REWRITE:
             continue

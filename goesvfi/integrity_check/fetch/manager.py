@@ -18,7 +18,6 @@ frames present; when the wait runs out it raises :class:`~.folder_lock.FolderLoc
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -48,6 +47,7 @@ from goesvfi.integrity_check.results import (
     Stage,
     progress_adapter,
 )
+from goesvfi.integrity_check.scan.look import look_sample
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, DEFAULT_CDN_SIZE, SatellitePattern, Sector, to_utc
 
@@ -352,7 +352,9 @@ class ReconcileManager:
         look_plan = None
         if scan.missing:
             look_plan = await asyncio.to_thread(
-                functools.partial(plan_look, forced=look), scan.sector, list(scan.existing.values()), self.settings
+                lambda: plan_look(
+                    scan.sector, look_sample(folder, list(scan.existing.values())), self.settings, forced=look
+                )
             )
         use_cdn = look_plan is None or look_plan.cdn_usable
         plan = plan_fetch(

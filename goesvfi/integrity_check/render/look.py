@@ -30,6 +30,8 @@ TABLE_KEYWORD = b"goesvfi-colour-table"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SAMPLE = 16
 """Frames whose headers decide a folder's look (spread over the folder's name order)."""
+WIDE_SAMPLE = 512
+"""Frames read when the first sample disagrees."""
 _PNG_MODES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
 
 
@@ -151,15 +153,25 @@ def _spread(paths: Sequence[Path], count: int) -> list[Path]:
     return [paths[round(i * step)] for i in range(count)]
 
 
-def folder_look(frames: Sequence[Path], sample: int = SAMPLE) -> Look | None:
-    """The look most of a sample of ``frames`` (sorted by name) share; the newest wins a tie. None: no
-    readable frame (an empty folder: the settings decide)."""
-    looks: list[Look] = []
-    for path in _spread(sorted(frames), sample):
+def _looks(paths: Sequence[Path]) -> list[Look]:
+    looks = []
+    for path in paths:
         try:
             looks.append(read_header(path))
         except (OSError, ValueError, SyntaxError):
             continue
+    return looks
+
+
+def folder_look(frames: Sequence[Path], sample: int = SAMPLE) -> Look | None:
+    """The look most of ``frames`` share, read from the headers of a sample spread over their name order
+    (:data:`SAMPLE` frames; when they disagree, up to :data:`WIDE_SAMPLE`, so a regular pattern of odd frames
+    cannot outvote the rest by aliasing); the newest wins a tie. None: no readable frame (an empty folder:
+    the settings decide)."""
+    ordered = sorted(frames)
+    looks = _looks(_spread(ordered, sample))
+    if len(set(looks)) > 1 and len(ordered) > len(looks):
+        looks = _looks(_spread(ordered, WIDE_SAMPLE))
     if not looks:
         return None
     counts = Counter(looks)

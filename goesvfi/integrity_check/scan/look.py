@@ -7,6 +7,7 @@ empty folder takes the settings' look. Every present frame of the scanned range 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,31 @@ class LookCheck:
         return slots
 
 
-def check_look(scan: ScanResult, default: Look | None = None) -> LookCheck:
-    """The folder's look (from a sample of the scan's present frames, else ``default``) and the frames that
-    do not match it (blocking)."""
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def look_sample(directory: Path | None, present: list[Path]) -> list[Path]:
+    """The frames a folder's look is read from: the scanned range's present frames, else the images directly
+    in ``directory`` (a range with no frame yet still follows the folder). Blocking (one listing at most)."""
+    if present or directory is None:
+        return present
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(
+                Path(e.path)
+                for e in entries
+                if e.name[0] != "." and e.name.lower().endswith(IMAGE_SUFFIXES) and e.is_file(follow_symlinks=False)
+            )
+    except OSError:
+        return []
+
+
+def check_look(scan: ScanResult, default: Look | None = None, directory: Path | None = None) -> LookCheck:
+    """The folder's look (from a sample of the scan's present frames, else of the images in ``directory``,
+    else ``default``) and the range's frames that do not match it (blocking)."""
     present = [scan.existing[t] for t in sorted(scan.existing)]
-    found = folder_look(present) if present else None
+    sample = look_sample(directory, present)
+    found = folder_look(sample) if sample else None
     if found is None:
         return LookCheck(default, "settings", [], 0)
     return LookCheck(found, "folder", mismatched(present, found), len(present))
