@@ -28,6 +28,7 @@ from goesvfi.integrity_check.emulator.abi_scene import synthetic_scene
 from goesvfi.integrity_check.emulator.cdn_frames import star_jpeg
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.fetch.manager import ReconcileReport
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.render.netcdf import render_png
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -59,7 +60,7 @@ async def fetch(
 ) -> ReconcileReport:
     settings.setdefault("allow_mixed", False)
     async with manager_for(emu, folder, EMULATOR_END, tmp / "cache.sqlite", **settings) as manager:
-        return await manager.reconcile_detailed(folder, G18, start, end)
+        return await manager.reconcile_detailed(folder, ArchiveQuery(G18, start, end))
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ async def test_conform_fixes_a_mixed_folder(noaa_emulator_factory: Factory, fold
     jpg = folder / f"{canonical(emu, HOUR + timedelta(minutes=11))[:-4]}.jpg"
     Image.new("RGB", (2500, 1500), (1, 2, 3)).save(jpg)  # a CDN-size JPG: becomes its canonical PNG
     async with manager_for(emu, folder, EMULATOR_END, tmp_path / "cache.sqlite", allow_mixed=False) as manager:
-        scan = await manager.scan(folder, G18, EMULATOR_START, EMULATOR_END, force_rescan=True)
+        scan = await manager.scan(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END), force_rescan=True)
         dry = await manager.conform(scan, folder, dry_run=True)
         assert {a.path.name: a.action for a in dry.actions} == {big: "rewrite", grey: "refetch", jpg.name: "rewrite"}
         assert decoded(folder / big)[0] == (2500, 1500) and jpg.exists()  # the dry run changed nothing
