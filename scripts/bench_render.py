@@ -9,6 +9,11 @@ compression works about as hard as on real imagery), then times, in the same run
   pixels + ``imshow(cmap, vmin, vmax)`` + ``savefig`` (bad pixels black, as the project draws them);
 - ``brightness_temperature`` alone (the decode both share).
 Prints median seconds, the speed-up, and the largest pixel difference between the two PNGs.
+
+Then the costs of the folder's look (one frame each): the ``star`` table (STAR's colours, RGB) against the
+default grey on the same RadC file, building the star per-count table alone, and the full-disk resample
+5424 -> 1808 (an exact 3 x 3 block mean) of an RGB and a greyscale frame, plus a whole full-disk frame rendered
+in the CDN's look (decode, star, resample, PNG) from a 5424 x 5424 file (``--no-fd`` skips the full disk).
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from goesvfi.integrity_check.emulator.abi_file import default_shape, synthetic_scene, write_abi_l1b
-from goesvfi.integrity_check.render.colormaps import get_colormap
+from goesvfi.integrity_check.render.colormaps import get_colormap, star_colours
 from goesvfi.integrity_check.render.netcdf import brightness_temperature, render_png
 from goesvfi.integrity_check.render.png_writer import DEFAULT_BACKEND
+from goesvfi.integrity_check.render.resample import resample
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 VMIN, VMAX, DPI = 180.0, 330.0, 100
@@ -64,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--noise", type=float, default=1.0, help="kelvin of pixel noise on the smooth synthetic scene (texture)"
     )
+    parser.add_argument("--no-fd", action="store_true", help="skip the full-disk (5424 x 5424) rows")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench_render_") as tmp:
@@ -90,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.shape != b.shape:
             print(f"size mismatch: ours {a.shape}, matplotlib {b.shape}", file=sys.stderr)
             return 1
+        look_rows = look_costs(nc, folder, start, args.repeat, args.no_fd)
         diff = int(np.abs(a - b).max())
         differing = float((np.abs(a - b).max(axis=-1) > 0).mean())
         size_mb = nc.stat().st_size / 1e6
@@ -107,7 +115,54 @@ def main(argv: list[str] | None = None) -> int:
         f"| {png_mb[0]:.1f} vs {png_mb[1]:.1f} |"
     )
     print(f"| max pixel difference (levels) | {diff} ({differing:.4%} of pixels differ) |")
+    print()
+    print("The folder's look, per frame:")
+    print("| step | median s |")
+    print("|---|---|")
+    for label, seconds in look_rows:
+        print(f"| {label} | {seconds:.3f} |")
     return 0 if diff <= 1 else 1
+
+
+def resample_costs(repeat: int) -> list[tuple[str, float]]:
+    """The full-disk 5424 -> 1808 resample of a noisy RGB and greyscale frame."""
+    rgb = np.random.default_rng(2).integers(0, 256, (5424, 5424, 3), dtype=np.uint8)
+    grey = np.ascontiguousarray(rgb[:, :, 0])
+    return [
+        ("FD resample 5424 -> 1808, RGB (3x3 block mean)", median_seconds(lambda: resample(rgb, (1808, 1808)), repeat)),
+        ("FD resample 5424 -> 1808, L (3x3 block mean)", median_seconds(lambda: resample(grey, (1808, 1808)), repeat)),
+    ]
+
+
+def look_costs(nc: Path, folder: Path, start: datetime, repeat: int, no_fd: bool) -> list[tuple[str, float]]:
+    """Median seconds of the look's steps (see the module docstring)."""
+    out = folder / "look.png"
+    per_count = np.linspace(150.0, 350.0, 65536)
+    rows = [
+        ("RadC render_png gray_r (L, native)", median_seconds(lambda: render_png(nc, out), repeat)),
+        ("RadC render_png star (RGB, native)", median_seconds(lambda: render_png(nc, out, colormap="star"), repeat)),
+        ("star table for 65,536 counts (alone)", median_seconds(lambda: star_colours(per_count), repeat)),
+    ]
+    rows += resample_costs(repeat)
+    if not no_fd:
+        scene, _ = synthetic_scene(default_shape(Sector.FULL_DISK), seed=3)
+        fd = write_abi_l1b(
+            folder / "radf.nc", satellite=SatellitePattern.GOES_16, sector=Sector.FULL_DISK, band=13, start=start,
+            bt_kelvin=scene,
+        )  # fmt: skip
+        del scene
+        runs = max(1, repeat // 2)
+        rows.append(
+            (
+                "FD render_png star, native 5424 (RGB)",
+                median_seconds(lambda: render_png(fd, out, colormap="star"), runs),
+            )
+        )
+        rows.append((
+            "FD render_png star + resample to 1808 (the CDN's look)",
+            median_seconds(lambda: render_png(fd, out, colormap="star", size=(1808, 1808)), runs),
+        ))  # fmt: skip
+    return rows
 
 
 if __name__ == "__main__":
