@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_path
+from goesvfi.integrity_check.folder.atomic import write_atomic
 from goesvfi.integrity_check.results import NOAA_GAP, Gap, SlotResult, SlotStatus, find_gaps
 from goesvfi.integrity_check.time_index import iso_z
 
@@ -40,16 +40,15 @@ def write_csv_stream(stream: TextIO, slots: Iterable[SlotResult]) -> None:
 
 
 def write_csv(path: str | Path, slots: Sequence[SlotResult]) -> None:
-    """Write the CSV report atomically: a temp file in the target folder, fsync, rename."""
-    final = Path(path).expanduser()
-    tmp = temp_path(final, ".csv")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            write_csv_stream(fh, slots)
-        commit(tmp, final)
-    except BaseException:
-        remove_quietly(tmp)
-        raise
+    """Write the CSV report through the package's write-then-rename helper (temp file beside it, fsync, rename)."""
+
+    def write(fh: BinaryIO) -> None:
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        write_csv_stream(text, slots)
+        text.flush()
+        text.detach()
+
+    write_atomic(Path(path).expanduser(), write)
 
 
 def csv_text(slots: Iterable[SlotResult]) -> str:
