@@ -25,7 +25,8 @@ def write_folder(folder: Path, missing: list[datetime]) -> Path:
     folder.mkdir()
     for slot in SLOTS:
         if slot not in missing:
-            Image.new("L", (8, 6), 128).save(folder / canonical_name(SAT, SECTOR, 13, slot))
+            # Colour frames of a CDN size: the folder's look is one the CDN serves (a grey folder fetches from S3 only).
+            Image.new("RGB", (416, 250), (90, 90, 90)).save(folder / canonical_name(SAT, SECTOR, 13, slot))
     return folder
 
 

@@ -8,6 +8,7 @@ session (the settings dialog shows them locked) and are never written back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -34,7 +35,11 @@ SETTING_KEYS: dict[str, tuple[str, type]] = {
     "vmin": ("render/vmin", float),
     "vmax": ("render/vmax", float),
     "disk_threshold": ("disk/threshold_bytes", int),
+    "look": ("look/name", str),
+    "allow_mixed": ("look/allow_mixed", bool),
+    "resample_cdn": ("look/resample_cdn", bool),
 }
+LOOK_SIZE_KEY = "look/size"  # an empty folder's frame size, "WxH"; "" = the CDN size
 SIZE_KEYS = {Sector.CONUS: "cdn/size_conus", Sector.FULL_DISK: "cdn/size_fd"}
 
 
@@ -54,6 +59,18 @@ class Preferences:
         return replace(self.fetch, cdn_size=self.cdn_sizes.get(sector))
 
 
+def _as_bool(value: object) -> bool:
+    """A saved flag: QSettings gives ``bool`` from native stores and ``"true"``/``"false"`` from INI files."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ValueError(f"not a flag: {value!r}")
+
+
 def env_locked(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """FetchSettings fields set by the environment: field -> variable name."""
     env = os.environ if env is None else env
@@ -70,9 +87,13 @@ def load_preferences(settings: QSettings, env: Mapping[str, str] | None = None) 
         for name, (key, kind) in SETTING_KEYS.items():
             if settings.contains(key):
                 try:
-                    values[name] = kind(settings.value(key))
+                    values[name] = _as_bool(settings.value(key)) if kind is bool else kind(settings.value(key))
                 except (TypeError, ValueError):
                     continue
+        size_text = settings.value(LOOK_SIZE_KEY)
+        if isinstance(size_text, str) and size_text.strip():
+            with contextlib.suppress(ValueError):  # a bad saved size: the default
+                values["size"] = parse_size(size_text)
         sizes = _default_sizes()
         for sector, key in SIZE_KEYS.items():
             text = settings.value(key)
@@ -104,6 +125,8 @@ def save_preferences(settings: QSettings, prefs: Preferences, env: Mapping[str, 
         for sector, key in SIZE_KEYS.items():
             width, height = prefs.cdn_sizes.get(sector, DEFAULT_CDN_SIZE[sector])
             settings.setValue(key, f"{width}x{height}")
+        size = prefs.fetch.size
+        settings.setValue(LOOK_SIZE_KEY, "" if size is None else f"{size[0]}x{size[1]}")
     finally:
         settings.endGroup()
     settings.sync()

@@ -25,6 +25,7 @@ from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
 from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, WARNING_COLOR
 from goesvfi.integrity_check.results import Progress, SlotStatus
+from goesvfi.integrity_check.scan.look import LookCheck
 from goesvfi.integrity_check.units import format_bytes, readable_duration
 
 FILTERS: tuple[tuple[str, frozenset[SlotStatus] | None], ...] = (
@@ -136,6 +137,7 @@ class IntegrityCheckTab(QWidget):
         vm.log_added.connect(self._append_log)
         vm.progress_changed.connect(self._render_progress)
         vm.results_changed.connect(self._render_results)
+        vm.look_checked.connect(self._render_look)
         vm.slots_updated.connect(self._render_slot_updates)
         vm.disk_space_changed.connect(self._render_disk)
         vm.auto_fetch_changed.connect(self._render_auto)
@@ -305,13 +307,25 @@ class IntegrityCheckTab(QWidget):
         ui.timeline.set_data(digest.times, digest.statuses, keep_view=keep_view)
         cutoff = self.view_model.cdn_cutoff()
         ui.timeline.set_marker(cutoff, "CDN cutoff (older frames come from S3)")
-        ui.summary.setText(summary_html(digest))
+        ui.summary.setText(summary_html(digest, self.view_model.look_check))
+        self._render_look(self.view_model.look_check, summary=False)
+
+    def _render_look(self, check: LookCheck | None, summary: bool = True) -> None:
+        """Rows of frames off the folder's look get a background; the summary says how many."""
+        if check is None or check.look is None:
+            self.model.set_mismatched(())
+            return
+        note = f"Does not match the folder's look ({check.look.describe()}): goesvfi-integrity fetch --conform"
+        self.model.set_mismatched(check.mismatched, note)
+        digest = self.view_model.digest
+        if summary and digest is not None:
+            self.ui.summary.setText(summary_html(digest, check))
 
     def _render_slot_updates(self, digest: ResultsDigest, changed: np.ndarray) -> None:
         """Slots a running fetch finished: their rows, the timeline and the summary, without a reset."""
         self.model.update_slots(digest.slots, changed)
         self.ui.timeline.update_statuses(changed, digest.statuses[changed])
-        self.ui.summary.setText(summary_html(digest))
+        self.ui.summary.setText(summary_html(digest, self.view_model.look_check))
 
     def _render_disk(self, disk: DiskSpace) -> None:
         label = self.ui.disk
@@ -327,7 +341,7 @@ class IntegrityCheckTab(QWidget):
         label.setToolTip(f"Free space on the disk holding {disk.path}")
 
 
-def summary_html(digest: ResultsDigest) -> str:
+def summary_html(digest: ResultsDigest, look: LookCheck | None = None) -> str:
     counts = digest.counts
     total = len(digest.slots)
 
@@ -352,6 +366,11 @@ def summary_html(digest: ResultsDigest) -> str:
         frames = f"{gap.count:,} frame{'s' if gap.count != 1 else ''}"
         parts.append(f"{len(digest.gaps):,} gap{'s' if len(digest.gaps) != 1 else ''}, longest <b>{span}</b>"
                      f" ({frames} from {gap.start:%Y-%m-%d %H:%M} UTC)")  # fmt: skip
+    if look is not None and look.look is not None:
+        text = f"Look {look.look.describe()}"
+        if look.mismatched:
+            text += f', <b style="color:{WARNING_COLOR.name()}">{len(look.mismatched):,}</b> frames off it'
+        parts.append(text)
     return " &nbsp;·&nbsp; ".join(parts)
 
 

@@ -43,6 +43,7 @@ from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, loa
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
+from goesvfi.integrity_check.scan.look import LookCheck
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 
@@ -94,6 +95,7 @@ class EnhancedViewModel(QObject):
     preferences_changed = pyqtSignal()
     error_occurred = pyqtSignal(str)
     scan_completed = pyqtSignal(object)  # ScanResult
+    look_checked = pyqtSignal(object)  # LookCheck of the shown scan (the folder's look, mismatched frames)
     fetch_completed = pyqtSignal(object)  # list[SlotResult]
     export_completed = pyqtSignal(str)  # CSV path
     task_finished = pyqtSignal(str, str, float)  # title, message, seconds
@@ -124,6 +126,7 @@ class EnhancedViewModel(QObject):
         self._scan: ScanResult | None = None
         self._scan_dir: Path | None = None
         self._digest: ResultsDigest | None = None
+        self._look: LookCheck | None = None
         self._status = messages.ready(self.inputs.directory)
         self._last_error: str | None = None
         self._logged = ""
@@ -539,6 +542,8 @@ class EnhancedViewModel(QObject):
             apply_availability(scan, None, dict(skip))
         digest = await asyncio.to_thread(lambda: digest_slots(scan.slots()))  # both off the GUI thread
         self._set_results(scan, digest, directory)
+        self._look = None
+        self._spawn(lambda: self._run_look(scan, directory))  # one header per frame: after the rows show
         return scan
 
     async def _fetch_shown(self, scan: ScanResult, directory: Path) -> tuple[list[SlotResult], ResultsDigest]:
@@ -601,6 +606,30 @@ class EnhancedViewModel(QObject):
         if found:
             self.notify("info", f"Detected {', '.join(found)} from {guess.files:,} file names.")
             self.inputs_changed.emit()
+
+    async def _run_look(self, scan: ScanResult, directory: Path) -> None:
+        """The folder's look and the frames that do not match it, read off the GUI thread after a scan."""
+        from goesvfi.integrity_check.fetch.look import default_size
+        from goesvfi.integrity_check.render.look import look_from_settings
+        from goesvfi.integrity_check.scan.look import check_look
+
+        settings = self.fetch_settings
+        default = look_from_settings(settings.look, default_size(scan.sector, settings))
+        check = await asyncio.to_thread(check_look, scan, default, directory)
+        if self._scan is not scan:  # another scan replaced it meanwhile
+            return
+        self._look = check
+        warning = check.warning()
+        if warning:
+            self.notify(
+                "warning", warning.replace("(fetch --conform rewrites them)", "(goesvfi-integrity fetch --conform)")
+            )
+        self.look_checked.emit(check)
+
+    @property
+    def look_check(self) -> LookCheck | None:
+        """The shown scan's look check (None until it finished)."""
+        return self._look
 
     async def _run_disk(self, directory: Path) -> None:
         threshold = self._prefs.fetch.disk_threshold

@@ -14,13 +14,14 @@ the "Missing" filter or a status sort stays where it is until the fetch ends, so
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PyQt6.QtGui import QBrush, QColor, QIcon, QPixmap
 
-from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
+from goesvfi.integrity_check.gui.widgets.style import MISMATCH_COLOR, STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -52,8 +53,22 @@ class ResultsTableModel(QAbstractTableModel):
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._icons = {status: _swatch(color) for status, color in STATUS_COLORS.items()}
         self._brushes = {status: QBrush(color) for status, color in STATUS_COLORS.items()}
+        self._mismatched: frozenset[Path] = frozenset()
+        self._mismatch_note = ""
+        self._mismatch_brush = QBrush(MISMATCH_COLOR)
 
     # ---- data ---------------------------------------------------------------------------------------
+
+    def set_mismatched(self, paths: Iterable[Path], note: str = "") -> None:
+        """Frames that do not match the folder's look: their rows get a background and ``note`` as tooltip."""
+        self._mismatched = frozenset(paths)
+        self._mismatch_note = note
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1))
+
+    def is_mismatched(self, row: int) -> bool:
+        path = self.slot_at(row).path
+        return path is not None and path in self._mismatched
 
     def set_slots(self, slots: Sequence[SlotResult]) -> None:
         """Replace every row in one reset (slots must be in time order, as the core returns them)."""
@@ -166,7 +181,12 @@ class ResultsTableModel(QAbstractTableModel):
         column = index.column()
         if role == _ROLE.DisplayRole:
             return self._display(slot, column)
+        mismatch = slot.path is not None and slot.path in self._mismatched
+        if role == _ROLE.BackgroundRole:
+            return self._mismatch_brush if mismatch else None
         if role == _ROLE.ToolTipRole:
+            if mismatch:
+                return self._mismatch_note or "Does not match the folder's look"
             if column == self.FILE and slot.path is not None:
                 return str(slot.path)
             if column in (self.REMOTE, self.ERROR):

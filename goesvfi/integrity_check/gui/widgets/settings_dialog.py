@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -26,6 +27,7 @@ from goesvfi.integrity_check.settings import GIB, FetchSettings
 from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
 
 # Shown first in the colour-map box; any other matplotlib colour-map name can be typed.
+LOOKS = ("cdn", "grey", "star", "enhanced_ir", "viridis", "inferno", "turbo")
 COLORMAPS = ("gray_r", "enhanced_ir", "gray", "viridis", "inferno", "turbo", "Greys")
 
 
@@ -94,7 +96,32 @@ class SettingsDialog(QDialog):
         dl_form.addRow("Request timeout:", self.timeout)
         dl_form.addRow("Keep free on disk:", self.disk_threshold)
 
-        render = QGroupBox("Rendering of S3 frames")
+        look = QGroupBox("Look of the frames (one size, mode and colour table per folder)")
+        look_form = QFormLayout(look)
+        self.look = QComboBox()
+        self.look.setObjectName("lookCombo")
+        self.look.setEditable(True)
+        self.look.addItems(LOOKS)
+        self.look.setCurrentText(fetch.look)
+        self.look.setToolTip(
+            "An empty folder's look; a folder with frames keeps its own. cdn: STAR's colours, as the CDN's frames "
+            "(both sources). grey or any other colour map: frames come from S3 only."
+        )
+        self.look_size = QLineEdit("" if fetch.size is None else f"{fetch.size[0]}x{fetch.size[1]}")
+        self.look_size.setObjectName("lookSize")
+        self.look_size.setPlaceholderText("the CDN image size above")
+        self.look_size.setToolTip("An empty folder's frame size, WIDTHxHEIGHT (e.g. 1250x750); empty: the CDN size.")
+        self.resample_cdn = QCheckBox("Resample CDN frames to a size the CDN lacks (else: S3 only)")
+        self.resample_cdn.setChecked(fetch.resample_cdn)
+        self.allow_mixed = QCheckBox("Allow mixed looks (each source keeps its own size and colours)")
+        self.allow_mixed.setObjectName("allowMixed")
+        self.allow_mixed.setChecked(fetch.allow_mixed)
+        look_form.addRow("Look:", self.look)
+        look_form.addRow("Frame size:", self.look_size)
+        look_form.addRow("", self.resample_cdn)
+        look_form.addRow("", self.allow_mixed)
+
+        render = QGroupBox("Rendering of S3 frames with mixed looks")
         render_form = QFormLayout(render)
         self.colormap = QComboBox()
         self.colormap.setEditable(True)
@@ -136,7 +163,7 @@ class SettingsDialog(QDialog):
         self._locked = locked
 
         layout = QVBoxLayout(self)
-        for group in (cdn, s3, downloads, render):
+        for group in (cdn, s3, downloads, look, render):
             layout.addWidget(group)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons, alignment=Qt.AlignmentFlag.AlignRight)
@@ -155,6 +182,10 @@ class SettingsDialog(QDialog):
         self.timeout.setValue(defaults.timeout)
         self.disk_threshold.setValue(defaults.disk_threshold / GIB)
         self.colormap.setCurrentText(defaults.colormap)
+        self.look.setCurrentText(defaults.look)
+        self.look_size.setText("")
+        self.resample_cdn.setChecked(defaults.resample_cdn)
+        self.allow_mixed.setChecked(defaults.allow_mixed)
         self.vmin.setValue(defaults.vmin)
         self.vmax.setValue(defaults.vmax)
 
@@ -166,6 +197,14 @@ class SettingsDialog(QDialog):
                 raise ValueError(f"{label} must be a web address starting with https:// (or http://).")
         if not self.colormap.currentText().strip():
             raise ValueError("Choose a colour map.")
+        look_name = self.look.currentText().strip()
+        if not look_name:
+            raise ValueError("Choose a look: cdn, grey or a colour map.")
+        size_text = self.look_size.text().strip()
+        try:
+            size = parse_size(size_text) if size_text else None
+        except ValueError:
+            raise ValueError(f"Frame size {size_text!r} is not WIDTHxHEIGHT, e.g. 1250x750.") from None
         fetch = replace(
             self._prefs.fetch,
             cdn_url=self.cdn_url.text().strip().rstrip("/"),
@@ -178,6 +217,10 @@ class SettingsDialog(QDialog):
             colormap=self.colormap.currentText().strip(),
             vmin=self.vmin.value(),
             vmax=self.vmax.value(),
+            look=look_name,
+            size=size,
+            resample_cdn=self.resample_cdn.isChecked(),
+            allow_mixed=self.allow_mixed.isChecked(),
         ).validate()
         sizes = {Sector.CONUS: self.cdn_size(Sector.CONUS), Sector.FULL_DISK: self.cdn_size(Sector.FULL_DISK)}
         return Preferences(fetch, sizes)

@@ -30,4 +30,6 @@ STATUS_PRIORITY: tuple[SlotStatus, ...] = (
     SlotStatus.PRESENT,
 )
 WARNING_COLOR = QColor("#c0392b")
+MISMATCH_COLOR = QColor(227, 155, 18, 70)
+"""Row background of a frame that does not match the folder's look (translucent amber: any palette)."""
 UTC_DISPLAY_FORMAT = "yyyy-MM-dd HH:mm 'UTC'"
