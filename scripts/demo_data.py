@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+from PIL.PngImagePlugin import PngInfo
 
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
@@ -59,13 +60,18 @@ def start_emulator(case: Scenario, nc_shape: tuple[int, int] = (300, 500)) -> No
 
 
 def write_folder(case: Scenario, folder: Path) -> Path:
-    """The archive the demo starts from: a small grey PNG (its time written on it) for every slot but the gaps."""
+    """The archive the demo starts from: a PNG in the CDN's look (625x375 RGB, STAR's greys, the colour table
+    named in the PNG as the tool writes it; its time written on it) for every slot but the gaps. So the folder's
+    look is one the CDN serves and the fetch is hybrid: CDN frames at 625x375, S3 renders brought to it."""
     folder.mkdir(parents=True, exist_ok=True)
     gaps = set(case.gaps)
+    info = PngInfo()
+    info.add_text("goesvfi-colour-table", "star")
     for slot in case.slots:
         if slot in gaps:
             continue
-        image = Image.new("L", (250, 150), 70 + (slot.hour * 60 + slot.minute) % 90)
-        ImageDraw.Draw(image).text((10, 65), f"local copy {slot:%Y-%m-%d %H:%M} UTC", fill=235)
-        image.save(folder / canonical_name(SATELLITE, SECTOR, BAND, slot))
+        grey = 70 + (slot.hour * 60 + slot.minute) % 90
+        image = Image.new("RGB", (625, 375), (grey, grey, grey))
+        ImageDraw.Draw(image).text((10, 180), f"local copy {slot:%Y-%m-%d %H:%M} UTC", fill=(235, 235, 235))
+        image.save(folder / canonical_name(SATELLITE, SECTOR, BAND, slot), pnginfo=info)
     return folder

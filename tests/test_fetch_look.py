@@ -188,10 +188,10 @@ def test_conform_killed_in_the_middle_loses_nothing(noaa_emulator_factory: Facto
     emu = noaa_emulator_factory(missing_fraction=0.0)
     folder = tmp_path / "frames"
     folder.mkdir()
-    names = _folder_with_mixed_sizes(emu, folder, 24)  # 2 hours: nothing missing, no network needed
+    names = _folder_with_mixed_sizes(emu, folder, 48)  # 4 hours, 16 frames to rewrite; nothing missing
     cmd = [
         sys.executable, "-m", "goesvfi.integrity_check", "fetch", str(folder), "--satellite", "goes18",
-        "--start", "2023-05-01T00:00", "--end", "2023-05-01T02:00", "--no-cache", "--conform",
+        "--start", "2023-05-01T00:00", "--end", "2023-05-01T04:00", "--no-cache", "--conform",
     ]  # fmt: skip
     env = os.environ | emu.env()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env, cwd=Path(__file__).parent.parent, text=True)
@@ -207,7 +207,7 @@ def test_conform_killed_in_the_middle_loses_nothing(noaa_emulator_factory: Facto
     after = frame_names(folder)
     assert after == set(names)  # nothing lost
     sizes = [decoded(folder / n)[0] for n in names]  # every frame decodes whole: old or new, never partial
-    assert set(sizes) <= {SMALL, (2500, 1500)} and (2500, 1500) in sizes and sizes.count(SMALL) >= 18
+    assert set(sizes) <= {SMALL, (2500, 1500)} and (2500, 1500) in sizes and sizes.count(SMALL) >= 32 + 2
     done = subprocess.run([*cmd, "--json"], capture_output=True, env=env, cwd=Path(__file__).parent.parent, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["mismatched"] == []
