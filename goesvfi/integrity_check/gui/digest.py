@@ -182,3 +182,15 @@ def preload(modules: tuple[str, ...]) -> None:
         importlib.import_module(f"{package}.{name}")
     if "remote.s3_store" in modules:
         importlib.import_module("aioboto3")  # imported by the S3 store only when its first client is made
+
+
+@dataclass(frozen=True, slots=True)
+class LookView:
+    """What the tab shows of the folder's look (the view model makes it from a ``scan.look.LookCheck``): ``look``
+    described (``2500x1500 RGB star``; None without frames or default), the mismatched frames, their count and a
+    tooltip for their rows."""
+
+    look: str | None
+    mismatched: frozenset[Path]
+    count: int
+    note: str

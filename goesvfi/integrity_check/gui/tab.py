@@ -16,7 +16,7 @@ from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableView, QWidget
 
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState
-from goesvfi.integrity_check.gui.digest import ResultsDigest
+from goesvfi.integrity_check.gui.digest import LookView, ResultsDigest
 from goesvfi.integrity_check.gui.view_model import DiskSpace, EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.widgets.controls import select_data
 from goesvfi.integrity_check.gui.widgets.layout import TabWidgets, build_tab
@@ -25,7 +25,6 @@ from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
 from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, WARNING_COLOR
 from goesvfi.integrity_check.results import Progress, SlotStatus
-from goesvfi.integrity_check.scan.look import LookCheck
 from goesvfi.integrity_check.units import format_bytes, readable_duration
 
 FILTERS: tuple[tuple[str, frozenset[SlotStatus] | None], ...] = (
@@ -310,16 +309,15 @@ class IntegrityCheckTab(QWidget):
         ui.summary.setText(summary_html(digest, self.view_model.look_check))
         self._render_look(self.view_model.look_check, summary=False)
 
-    def _render_look(self, check: LookCheck | None, summary: bool = True) -> None:
+    def _render_look(self, look: LookView | None, summary: bool = True) -> None:
         """Rows of frames off the folder's look get a background; the summary says how many."""
-        if check is None or check.look is None:
+        if look is None or look.look is None:
             self.model.set_mismatched(())
             return
-        note = f"Does not match the folder's look ({check.look.describe()}): goesvfi-integrity fetch --conform"
-        self.model.set_mismatched(check.mismatched, note)
+        self.model.set_mismatched(look.mismatched, look.note)
         digest = self.view_model.digest
         if summary and digest is not None:
-            self.ui.summary.setText(summary_html(digest, check))
+            self.ui.summary.setText(summary_html(digest, look))
 
     def _render_slot_updates(self, digest: ResultsDigest, changed: np.ndarray) -> None:
         """Slots a running fetch finished: their rows, the timeline and the summary, without a reset."""
@@ -341,7 +339,7 @@ class IntegrityCheckTab(QWidget):
         label.setToolTip(f"Free space on the disk holding {disk.path}")
 
 
-def summary_html(digest: ResultsDigest, look: LookCheck | None = None) -> str:
+def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
     counts = digest.counts
     total = len(digest.slots)
 
@@ -367,9 +365,9 @@ def summary_html(digest: ResultsDigest, look: LookCheck | None = None) -> str:
         parts.append(f"{len(digest.gaps):,} gap{'s' if len(digest.gaps) != 1 else ''}, longest <b>{span}</b>"
                      f" ({frames} from {gap.start:%Y-%m-%d %H:%M} UTC)")  # fmt: skip
     if look is not None and look.look is not None:
-        text = f"Look {look.look.describe()}"
-        if look.mismatched:
-            text += f', <b style="color:{WARNING_COLOR.name()}">{len(look.mismatched):,}</b> frames off it'
+        text = f"Look {look.look}"
+        if look.count:
+            text += f', <b style="color:{WARNING_COLOR.name()}">{look.count:,}</b> frames off it'
         parts.append(text)
     return " &nbsp;·&nbsp; ".join(parts)
 

@@ -30,6 +30,7 @@ from goesvfi.integrity_check.gui.core_session import CoreSession, ManagerFactory
 from goesvfi.integrity_check.gui.digest import (
     FETCH_MODULES,
     SCAN_MODULES,
+    LookView,
     ResultsDigest,
     digest_slots,
     preload,
@@ -43,7 +44,6 @@ from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, loa
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
-from goesvfi.integrity_check.scan.look import LookCheck
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 
@@ -95,7 +95,7 @@ class EnhancedViewModel(QObject):
     preferences_changed = pyqtSignal()
     error_occurred = pyqtSignal(str)
     scan_completed = pyqtSignal(object)  # ScanResult
-    look_checked = pyqtSignal(object)  # LookCheck of the shown scan (the folder's look, mismatched frames)
+    look_checked = pyqtSignal(object)  # LookView of the shown scan (the folder's look, mismatched frames)
     fetch_completed = pyqtSignal(object)  # list[SlotResult]
     export_completed = pyqtSignal(str)  # CSV path
     task_finished = pyqtSignal(str, str, float)  # title, message, seconds
@@ -126,7 +126,7 @@ class EnhancedViewModel(QObject):
         self._scan: ScanResult | None = None
         self._scan_dir: Path | None = None
         self._digest: ResultsDigest | None = None
-        self._look: LookCheck | None = None
+        self._look: LookView | None = None
         self._status = messages.ready(self.inputs.directory)
         self._last_error: str | None = None
         self._logged = ""
@@ -618,16 +618,20 @@ class EnhancedViewModel(QObject):
         check = await asyncio.to_thread(check_look, scan, default, directory)
         if self._scan is not scan:  # another scan replaced it meanwhile
             return
-        self._look = check
+        if check.look is None:
+            self._look = LookView(None, frozenset(), 0, "")
+        else:
+            note = f"Does not match the folder's look ({check.look.describe()}): goesvfi-integrity fetch --conform"
+            self._look = LookView(check.look.describe(), frozenset(check.mismatched), len(check.mismatched), note)
         warning = check.warning()
         if warning:
             self.notify(
                 "warning", warning.replace("(fetch --conform rewrites them)", "(goesvfi-integrity fetch --conform)")
             )
-        self.look_checked.emit(check)
+        self.look_checked.emit(self._look)
 
     @property
-    def look_check(self) -> LookCheck | None:
+    def look_check(self) -> LookView | None:
         """The shown scan's look check (None until it finished)."""
         return self._look
 
