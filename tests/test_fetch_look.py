@@ -242,3 +242,21 @@ def test_scan_reports_mismatched_frames(
     captured = capsys.readouterr()
     assert "Look: 416x250 RGB unknown (from the folder)" in captured.out
     assert f"1 of 5 frames do not match the folder's look (416x250 RGB unknown): {names[2]} (" in captured.err
+
+
+def test_cli_fetch_says_why_a_grey_folder_is_s3_only(
+    noaa_emulator_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = noaa_emulator_factory(missing_fraction=0.0)
+    for name, value in emu.env().items():
+        monkeypatch.setenv(name, value)
+    Image.new("L", (100, 60), 90).save(folder / canonical(emu, EMULATOR_START + timedelta(minutes=1)))
+    args = ["fetch", str(folder), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T00:30"]
+    assert main([*args, "--no-cache", "--now", "2023-05-01T02:00"]) == 0
+    out = capsys.readouterr().out
+    assert "Look of fetched frames: 100x60 L gray_r (from the folder)" in out
+    assert "S3 only: the folder's look uses the gray_r colour table" in out
+    assert main([*args, "--no-cache", "--look", "no_such_map"]) == 2
+    assert main([*args, "--no-cache", "--size", "huge"]) == 2
+    assert main([*args, "--no-cache", "--dry-run"]) == 2
+    assert "--dry-run goes with --conform" in capsys.readouterr().err
