@@ -189,7 +189,8 @@ class IntegrityCheckTab(QWidget):
 
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (window-modal, non-blocking); OK saves and applies the settings."""
-        dialog = SettingsDialog(self.view_model.preferences, self.view_model.locked_settings, self)
+        vm = self.view_model
+        dialog = SettingsDialog(vm.preferences, vm.locked_settings, self, look_error=vm.look_name_error)
         dialog.accepted.connect(lambda: self.view_model.set_preferences(dialog.preferences()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()

@@ -349,6 +349,17 @@ class EnhancedViewModel(QObject):
         self.inputs.set_interval(minutes)
         self.auto.inputs_changed()
 
+    @staticmethod
+    def look_name_error(name: str) -> str | None:
+        """Why ``name`` is no usable look (``cdn``, ``grey``, ``star``, ``enhanced_ir`` or a matplotlib colour
+        map), None when it is one."""
+        from goesvfi.integrity_check.render.colormaps import colormap_names
+        from goesvfi.integrity_check.render.look import table_of
+
+        if table_of(name) in colormap_names():
+            return None
+        return f"Unknown look {name!r}: use cdn, grey, star, enhanced_ir or a matplotlib colour map name."
+
     def set_preferences(self, prefs: Preferences) -> None:
         self._prefs = prefs
         save_preferences(self._qsettings, prefs)

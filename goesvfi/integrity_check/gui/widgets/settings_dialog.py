@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PyQt6.QtCore import Qt
@@ -59,8 +60,17 @@ def _size_combo(sector: Sector, current: tuple[int, int]) -> QComboBox:
 class SettingsDialog(QDialog):
     """Edit a :class:`Preferences`; ``preferences()`` returns the edited copy after ``accepted``."""
 
-    def __init__(self, prefs: Preferences, locked: dict[str, str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        prefs: Preferences,
+        locked: dict[str, str],
+        parent: QWidget | None = None,
+        look_error: Callable[[str], str | None] | None = None,
+    ) -> None:
+        """``look_error(name)``: why a look name is unusable, None when it is fine (the view model knows the
+        colour maps; the dialog does not import the renderer)."""
         super().__init__(parent)
+        self._look_error = look_error
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Integrity Check Settings")
         self.setMinimumWidth(520)
@@ -200,6 +210,9 @@ class SettingsDialog(QDialog):
         look_name = self.look.currentText().strip()
         if not look_name:
             raise ValueError("Choose a look: cdn, grey or a colour map.")
+        problem = self._look_error(look_name) if self._look_error is not None else None
+        if problem:
+            raise ValueError(problem)
         size_text = self.look_size.text().strip()
         try:
             size = parse_size(size_text) if size_text else None
