@@ -2,4 +2,7 @@
 
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 
-__all__ = ["EnhancedViewModel"]
+__all__ = ["EnhancedIntegrityCheckViewModel", "EnhancedViewModel"]
+
+EnhancedIntegrityCheckViewModel = EnhancedViewModel
+"""GOES-VFI's name for the view model (its ``ui_setup_manager.py`` and tests import it): the same class."""

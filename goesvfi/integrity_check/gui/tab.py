@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import numpy as np
-from PyQt6.QtCore import QItemSelection, QItemSelectionModel, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QItemSelection, QItemSelectionModel, Qt, pyqtSignal
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableView, QWidget
 
@@ -24,6 +24,7 @@ from goesvfi.integrity_check.gui.widgets.notifications import Notifier
 from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
 from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, WARNING_COLOR
+from goesvfi.integrity_check.gui.widgets.style_fit import ACTION_MIN_WIDTH, ZOOM_MIN_WIDTH, fit_buttons, fit_header
 from goesvfi.integrity_check.results import Progress, SlotStatus
 from goesvfi.integrity_check.units import format_bytes, readable_duration
 
@@ -77,7 +78,22 @@ class IntegrityCheckTab(QWidget):
         super().showEvent(event)
         if not self._shown_once:  # the folder may come from the last session: show its free space
             self._shown_once = True
+            self.fit_to_style()
             self.view_model.refresh_disk_space()
+
+    def changeEvent(self, event: QEvent | None) -> None:
+        super().changeEvent(event)
+        if event is not None and event.type() == QEvent.Type.StyleChange and self._shown_once:
+            self.fit_to_style()
+
+    def fit_to_style(self) -> None:
+        """Widths from the style in force (a host's style sheet pads more): nothing clipped or hidden."""
+        ui = self.ui
+        fit_buttons((ui.scan, ui.fetch, ui.cancel, ui.export), ACTION_MIN_WIDTH)
+        fit_buttons((ui.zoom_in, ui.zoom_out, ui.zoom_fit), ZOOM_MIN_WIDTH)
+        header = ui.table.horizontalHeader()
+        if header is not None:
+            fit_header(header)
 
     # ---- wiring -------------------------------------------------------------------------------------
 
@@ -96,9 +112,7 @@ class IntegrityCheckTab(QWidget):
         if header is not None:
             header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             header.setStretchLastSection(True)
-            widths = (150, 90, 60, 300, 220)
-            for column, width in enumerate(widths):
-                header.resizeSection(column, width)
+            fit_header(header)  # again when shown, with the style then in force (fit_to_style)
 
     def _connect(self) -> None:
         ui, vm = self.ui, self.view_model

@@ -29,6 +29,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from goesvfi.integrity_check.gui.widgets.adaptive_row import AdaptiveRow
 from goesvfi.integrity_check.gui.widgets.controls import (
     UtcDateTimeEdit,
     auto_period_combo,
@@ -46,7 +47,7 @@ from goesvfi.integrity_check.results import SlotStatus
 class TabWidgets:
     directory: QLineEdit
     browse: QPushButton
-    detect: QToolButton
+    detect: QPushButton
     satellite: QComboBox
     sector: QComboBox
     band: QSpinBox
@@ -108,7 +109,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
     w = TabWidgets(
         directory=directory,
         browse=_button("Browse...", "browseButton", "Choose the folder of frames."),
-        detect=_tool("Detect", "detectButton", "Detect satellite, sector and band from the folder's file names."),
+        detect=_button("Detect", "detectButton", "Detect satellite, sector and band from the folder's file names."),
         satellite=satellite_combo(),
         sector=sector_combo(),
         band=band_spin(),
@@ -145,8 +146,6 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
     bold = QFont(w.scan.font())
     bold.setBold(True)
     w.scan.setFont(bold)
-    for button in (w.scan, w.fetch, w.cancel, w.export):
-        button.setMinimumWidth(110)
     _named(
         w.auto_check,
         "autoFetchCheck",
@@ -187,7 +186,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
     layout = QVBoxLayout(tab)
     layout.setContentsMargins(10, 10, 10, 8)
     layout.setSpacing(8)
-    layout.addLayout(_inputs_row(w))
+    layout.addWidget(_inputs_row(w))
     layout.addLayout(_actions_row(w))
     layout.addWidget(w.summary)
     layout.addWidget(_timeline_box(w))
@@ -206,7 +205,7 @@ def _label(text: str) -> QLabel:
     return label
 
 
-def _inputs_row(w: TabWidgets) -> QHBoxLayout:
+def _inputs_row(w: TabWidgets) -> AdaptiveRow:
     archive = QGroupBox("Archive")
     grid = QGridLayout(archive)
     grid.addWidget(_label("Folder:"), 0, 0)
@@ -227,8 +226,11 @@ def _inputs_row(w: TabWidgets) -> QHBoxLayout:
     grid.addLayout(band_row, 2, 1, 1, 2)
     grid.addWidget(w.check_noaa, 3, 1, 1, 2)  # a row of its own: the tab stays within 800 px
     grid.setColumnStretch(1, 1)
-    w.satellite.setMinimumWidth(170)
-    w.sector.setMinimumWidth(120)
+    # Combos shrink to a few characters (elided) rather than widen the window: their names are long under a
+    # host style sheet's padding (qt-material's adds 16 px a side).
+    for combo, chars in ((w.satellite, 12), (w.sector, 6)):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(chars)
     w.band.setMinimumWidth(70)
     w.interval.setMinimumWidth(90)
 
@@ -250,13 +252,8 @@ def _inputs_row(w: TabWidgets) -> QHBoxLayout:
     auto.addStretch(1)
     pgrid.addLayout(auto, 3, 0, 1, 2)
     pgrid.setColumnStretch(1, 1)
-    for edit in (w.start, w.end):
-        edit.setMinimumWidth(200)
 
-    row = QHBoxLayout()
-    row.addWidget(archive, 3)
-    row.addWidget(period, 2)
-    return row
+    return AdaptiveRow([(archive, 3), (period, 2)])  # stacked when the window is narrow (see adaptive_row)
 
 
 def _actions_row(w: TabWidgets) -> QHBoxLayout:
@@ -277,7 +274,8 @@ def _timeline_box(w: TabWidgets) -> QGroupBox:
     zoom = QVBoxLayout()
     zoom.setSpacing(2)
     for button in (w.zoom_in, w.zoom_out, w.zoom_fit):
-        button.setFixedWidth(40)
+        # Widths follow the style (style_fit): a fixed 40 px hid "Fit" under qt-material's padding.
+        button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         zoom.addWidget(button)
     zoom.addStretch(1)
     layout.addLayout(zoom)
