@@ -6,9 +6,10 @@
 Runs the real IntegrityCheckTab offscreen on a qasync loop. A 5 ms precise QTimer ticks throughout; a stall
 is how much later than due a tick arrives (a frozen window is one long stall). Phases, driven through the
 tab's buttons: a cold scan (empty cache) of a folder of 100,000 frames (1% missing, in gaps), a warm rescan,
-filtering and sorting the 100,000-row table, and a fetch of 200 frames from the local NOAA emulator (run in
-its own process, as NOAA would be: half from its CDN as JPG, half from its S3 as NetCDF rendered to PNG).
-Prints one row per phase. Target: longest stall <= 100 ms.
+filtering and sorting the 100,000-row table, stepping the preview through 60 real 2500 x 1500 frames with the
+arrow key (30 presses a second, as a held key repeats), and a fetch of 200 frames from the local NOAA emulator
+(run in its own process, as NOAA would be: half from its CDN as JPG, half from its S3 as NetCDF rendered to
+PNG). Prints one row per phase. Targets: longest stall <= 100 ms; the preview <= 50 ms.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication
 
 from goesvfi.integrity_check.gui.app import configure_runtime
@@ -86,6 +88,25 @@ def make_folder(folder: Path, count: int) -> tuple[datetime, datetime]:
     return start, start + timedelta(minutes=5 * count)
 
 
+def make_frames(folder: Path, count: int) -> tuple[datetime, datetime]:
+    """``count`` real 2500 x 1500 PNG frames (smooth cloud-like fields; every other one RGB, like CDN frames)."""
+    import numpy as np
+
+    from goesvfi.integrity_check.render.png_writer import write_png
+
+    start = datetime(2024, 6, 1, tzinfo=UTC)
+    slots = expected_slots(SECTOR, start, start + timedelta(minutes=5 * count))
+    folder.mkdir(parents=True, exist_ok=True)
+    y, x = np.mgrid[0:1500, 0:2500].astype(np.float32)
+    for i, slot in enumerate(slots):
+        field = 128 + 60 * np.sin(x / (180 + 7 * i)) * np.cos(y / 140 + i / 5) + 30 * np.sin((x + y + 40 * i) / 60)
+        grey = np.clip(field, 0, 255).astype(np.uint8)
+        pixels = grey if i % 2 == 0 else np.ascontiguousarray(np.dstack([grey, 255 - grey, grey // 2]))
+        with (folder / canonical_name(SAT, SECTOR, 13, slot)).open("wb") as fh:
+            write_png(fh, pixels)
+    return start, start + timedelta(minutes=5 * count)
+
+
 async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, float, float, int]]:
     from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
     from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
@@ -125,6 +146,43 @@ async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, fl
         lambda: tab.ui.table.sortByColumn(1, Qt.SortOrder.AscendingOrder),
         lambda: True,
     )
+
+    if args.preview > 0:
+        print(f"Writing {args.preview} frames of 2500 x 1500 for the preview ...", file=sys.stderr)
+        p_start, p_end = await asyncio.to_thread(make_frames, work / "frames", args.preview)
+        p_vm = EnhancedViewModel(cache_path=work / "cache3.db")
+        p_tab = IntegrityCheckTab(view_model=p_vm)
+        p_tab.resize(1360, 880)
+        p_tab.show()
+        p_vm.apply_inputs(directory=str(work / "frames"), satellite=SAT, sector=SECTOR, start=p_start, end=p_end)
+        await until(lambda: not p_vm.background_busy)
+        p_tab.ui.scan.click()
+        await until(lambda: not p_vm.busy)
+        table = p_tab.ui.table
+        table.setFocus()
+        table.selectRow(0)
+        pane = p_tab.ui.preview
+        await until(lambda: pane.preview is not None and pane.preview.position == 0)
+        last = args.preview - 1
+
+        pressing: list[asyncio.Task[None]] = []
+
+        def step() -> None:
+            async def press() -> None:
+                for _ in range(last):
+                    QTest.keyClick(table, Qt.Key.Key_Down)
+                    await asyncio.sleep(1 / 30)
+
+            pressing.append(asyncio.ensure_future(press()))
+
+        await phase(
+            f"preview: arrow key through {args.preview} frames",
+            step,
+            lambda: pane.preview is not None and pane.preview.position == last and not p_vm.previewer.busy,
+        )
+        print(f"  decoded {p_vm.previewer.decodes} of {args.preview} frames (the rest skipped: a newer key won)",
+              file=sys.stderr)  # fmt: skip
+        await p_vm.aclose()
 
     if args.frames <= 0:
         await vm.aclose()
@@ -172,6 +230,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--frames", type=int, default=200)
+    parser.add_argument("--preview", type=int, default=60, help="frames to step through in the preview (0: skip)")
     parser.add_argument("--nc-rows", type=int, default=300, help="NetCDF rows of the emulator's S3 files (300)")
     parser.add_argument("--nc-cols", type=int, default=500, help="NetCDF columns (500)")
     parser.add_argument("--switch-interval", type=float, help="GIL switch interval to try instead of the app's")

@@ -4,10 +4,12 @@
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshot.py [--out docs]
 
 Saves ``integrity_idle.png`` (folder chosen, before a scan), ``integrity_scan.png`` (after a scan with gaps,
-the longest gap selected from the timeline), ``integrity_fetch.png`` (during a fetch, the table filtered to the
-missing frames: rows turn Fetched as their frames are written), ``integrity_fetched.png`` (after it),
-``integrity_settings.png`` (the settings dialog) and ``integrity_auto.png`` (Auto-fetch after a cycle over
-the last 6 hours of the scenario, in a fresh copy of the folder, with the clock set to the scenario's end).
+the longest gap selected from the timeline: the preview shows the frames either side of it),
+``integrity_fetch.png`` (during a fetch, the table filtered to the missing frames: rows turn Fetched as their
+frames are written), ``integrity_fetched.png`` (after it), ``integrity_preview.png`` (a fetched CDN frame in the
+preview), ``integrity_settings.png`` (the settings dialog), ``integrity_auto.png`` (Auto-fetch after a cycle over
+the last 6 hours of the scenario, in a fresh copy of the folder, with the clock set to the scenario's end) and
+``integrity_calendar.png`` (a year of 5-minute CONUS frames with outages in the calendar, one day clicked).
 """
 
 from __future__ import annotations
@@ -19,16 +21,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from demo_data import BAND, SATELLITE, SECTOR, Scenario, scenario, start_emulator, write_folder
-from PyQt6.QtCore import QSettings
+from PIL import Image, ImageDraw
+from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.results import SlotStatus
+from goesvfi.integrity_check.results import SlotStatus, Source
+from goesvfi.integrity_check.time_index import canonical_name, expected_slots
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,6 +92,14 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     await asyncio.sleep(0.3)
     save(window, out / "integrity_fetched.png")
 
+    digest = vm.digest
+    assert digest is not None
+    fetched = [i for i, s in enumerate(digest.slots) if s.status is SlotStatus.FETCHED and s.source is Source.CDN]
+    tab.select_slots(fetched[len(fetched) // 2], fetched[len(fetched) // 2])
+    await until(lambda: tab.ui.preview.preview is not None and tab.ui.preview.preview.has_file)
+    await asyncio.sleep(0.3)
+    save(window, out / "integrity_preview.png")
+
     dialog = tab.open_settings()
     await asyncio.sleep(0.3)
     save(dialog, out / "integrity_settings.png")
@@ -119,9 +132,70 @@ async def shoot_auto(out: Path, case: Scenario, folder: Path) -> None:
     await vm.aclose()
 
 
+def write_year(folder: Path) -> tuple[datetime, datetime]:
+    """A year of 5-minute CONUS frames (small PNGs, hard-linked) with realistic outages: a
+    week away, a few dark days, some lost hours and scattered single frames."""
+    import random
+
+    start, end = datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    folder.mkdir(parents=True, exist_ok=True)
+    samples: dict[int, Path] = {}  # one small PNG per month, hard-linked under each of its names
+
+    def sample(month: int) -> Path:
+        if month not in samples:
+            samples[month] = folder.parent / f"sample-{month:02d}.png"
+            image = Image.new("L", (250, 150), 60 + 12 * month)
+            ImageDraw.Draw(image).text((10, 65), f"local frame, 2025-{month:02d} (calendar demo)", fill=235)
+            image.save(samples[month])
+        return samples[month]
+
+    rng = random.Random(3)
+    away = {(datetime(2025, 7, 14, tzinfo=UTC) + timedelta(days=d)).date() for d in range(8)}
+    dark = {datetime(2025, m, d, tzinfo=UTC).date() for m, d in ((2, 11), (3, 3), (9, 22), (11, 5), (11, 6))}
+    lost_hours = {(rng.randrange(365), rng.randrange(24)) for _ in range(60)}
+    for slot in expected_slots(SECTOR, start, end):
+        day = (slot - start).days
+        if slot.date() in away or slot.date() in dark or (day, slot.hour) in lost_hours or rng.random() < 0.0004:
+            continue
+        if day % 31 == 9 and slot.hour < 6 * (day % 5):  # a few mornings partly lost
+            continue
+        os.link(sample(slot.month), folder / canonical_name(SATELLITE, SECTOR, BAND, slot))
+    return start, end
+
+
+async def shoot_calendar(out: Path, folder: Path) -> None:
+    from goesvfi.integrity_check.gui.app import MainWindow
+    from goesvfi.integrity_check.gui.widgets.calendar import DAYS
+
+    start, end = await asyncio.to_thread(write_year, folder)
+    QSettings().remove("integrity_check/auto")  # the Auto-fetch shot left it on: it would resume here
+    window = MainWindow()
+    window.resize(1360, 880)
+    window.show()
+    tab, vm = window.tab, window.tab.view_model
+    vm.apply_inputs(directory=str(folder), satellite=SATELLITE, sector=SECTOR, band=BAND, start=start, end=end)
+    vm.set_check_noaa(False)  # the emulator holds 2026 only: asked, it would call every 2025 gap "not at NOAA"
+    await until(lambda: not vm.background_busy)
+    tab.ui.scan.click()
+    await until(lambda: not vm.busy and vm.digest is not None, seconds=180)
+    tab.ui.views.setCurrentIndex(1)
+    calendar = tab.ui.calendar.calendar
+    calendar.set_mode(DAYS)
+    await asyncio.sleep(0.3)
+    cell = calendar.cell_rect(int(datetime(2025, 9, 22, tzinfo=UTC).timestamp()))  # a dark day
+    assert cell is not None
+    QTest.mouseClick(calendar, Qt.MouseButton.LeftButton, pos=cell.center())
+    await until(lambda: tab.ui.preview.preview is not None)
+    await asyncio.sleep(0.5)
+    save(window, out / "integrity_calendar.png")
+    window.close()
+    await vm.aclose()
+
+
 async def shoot_all(out: Path, case: Scenario, folder: Path, emulator: NoaaEmulator, argv: list[str]) -> None:
     await shoot(out, folder, emulator, argv)
     await shoot_auto(out, case, write_folder(case, folder.with_name(folder.name + "-auto")))
+    await shoot_calendar(out, folder.with_name("goes18-year"))
 
 
 def main() -> int:

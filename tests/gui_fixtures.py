@@ -34,6 +34,7 @@ def qt_settings(tmp_path: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPa
     # The tab's "Check NOAA" is on by default (a scan reads NOAA's listings); tests opt in with the emulator
     # (test_gui_flow's availability test) so that no test asks the real NOAA.
     QSettings().setValue("integrity_check/ui/check_noaa", 0)
+    monkeypatch.setenv("GOESVFI_ARCHIVE_DIR", str(tmp_path / "GOES"))  # the default folder, never the real ~/GOES
     yield folder
     QSettings.setDefaultFormat(old_format)
     qapp.setOrganizationName(old_names[0])

@@ -14,8 +14,8 @@ from PyQt6.QtWidgets import QDialogButtonBox, QPushButton
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
 from goesvfi.integrity_check.gui.widgets.style import MISMATCH_COLOR
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
-from tests.test_gui_tab import make_tab, scan_folder
-from tests.test_view_model import START
+from tests.archive_support import START
+from tests.tab_support import make_tab, scan_folder
 
 
 def write_frames(folder: Path) -> tuple[Path, Path]:
@@ -51,6 +51,12 @@ def test_frames_off_the_folders_look_are_coloured_and_counted(qtbot, qt_settings
     summary = tab.ui.summary.text()
     assert "Look 416x250 RGB unknown" in summary and ">1</b> frames off it" in summary
     assert any("1 of 24 frames do not match" in line for line in tab.ui.log.toPlainText().splitlines())
+    for row, matches in ((odd_row, False), (fine_row, True)):  # the preview pane says it too
+        tab.ui.table.selectRow(row)
+        qtbot.waitUntil(lambda: tab.ui.preview.preview is not None and tab.ui.preview.preview.has_file, timeout=5000)
+        qtbot.waitUntil(lambda r=row: tab.ui.preview.preview.slot.path == tab.model.slot_at(r).path, timeout=5000)
+        assert tab.ui.preview.preview.frames[0].look_matches is matches
+        assert f"look: {'matches the folder' if matches else 'differs from the folder'}" in tab.ui.preview.info.text()
 
 
 def test_look_settings_persist(qtbot, qt_settings, qloop, tmp_path: Path) -> None:

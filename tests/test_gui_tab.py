@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import QPoint, Qt, QTimeZone
-from PyQt6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QWidget
+from PyQt6.QtWidgets import QDialogButtonBox, QLabel, QPushButton
 
 from goesvfi.integrity_check.gui.tab import EnhancedIntegrityCheckTab, IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
@@ -16,6 +16,7 @@ from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.settings import GIB
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from tests.archive_support import END, NOW, REMOVED, START, write_archive
+from tests.tab_support import child, make_tab, scan_folder
 
 OBJECT_NAMES = [
     "directoryEdit",
@@ -39,33 +40,6 @@ OBJECT_NAMES = [
     "diskSpaceLabel",
     "activityLog",
 ]
-
-
-def make_tab(qtbot, tmp_path: Path, **vm_kwargs: object) -> IntegrityCheckTab:
-    vm_kwargs.setdefault("now", lambda: NOW)
-    vm = EnhancedViewModel(cache_path=tmp_path / "cache.db", **vm_kwargs)  # type: ignore[arg-type]
-    tab = IntegrityCheckTab(view_model=vm)
-    qtbot.addWidget(tab)
-    tab.resize(1300, 850)
-    tab.show()
-    return tab
-
-
-def child(tab: QWidget, name: str) -> QWidget:
-    widget = tab.findChild(QWidget, name)
-    assert widget is not None, name
-    return widget
-
-
-def scan_folder(qtbot, tab: IntegrityCheckTab, folder: Path) -> None:
-    tab.ask_directory = lambda _parent, _current: str(folder)
-    qtbot.mouseClick(child(tab, "browseButton"), Qt.MouseButton.LeftButton)
-    tab.ui.start.set_utc(START)
-    tab.ui.end.set_utc(END)
-    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # detection done
-    with qtbot.waitSignal(tab.scan_completed, timeout=15000):
-        qtbot.mouseClick(child(tab, "scanButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not tab.view_model.busy, timeout=5000)
 
 
 @pytest.fixture
@@ -99,12 +73,12 @@ def test_date_pickers_are_utc_and_say_so(tab: IntegrityCheckTab) -> None:
 
 def test_buttons_are_enabled_only_when_they_make_sense(qtbot, tab: IntegrityCheckTab, tmp_path: Path) -> None:
     ui = tab.ui
-    assert not ui.scan.isEnabled() and not ui.fetch.isEnabled()
+    assert ui.scan.isEnabled() and not ui.fetch.isEnabled()  # an empty folder field: the default folder
     assert not ui.cancel.isEnabled() and not ui.export.isEnabled() and ui.settings.isEnabled()
     qtbot.keyClicks(ui.directory, str(tmp_path))
     assert ui.scan.isEnabled() and not ui.fetch.isEnabled()
     ui.directory.clear()
-    assert not ui.scan.isEnabled()
+    assert ui.scan.isEnabled()  # cleared: the default folder again
     folder = write_archive(tmp_path / "frames")
     tab.ask_directory = lambda _p, _c: str(folder)
     seen_busy: list[tuple[bool, bool, bool]] = []

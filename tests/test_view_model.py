@@ -33,7 +33,8 @@ def test_defaults_are_the_last_24_hours_band_13_auto_interval(vm: EnhancedViewMo
     assert vm.end == NOW and vm.start == NOW - timedelta(hours=24)
     assert vm.start.tzinfo is not None and vm.start.utcoffset() == timedelta(0)
     assert (vm.band, vm.interval_minutes, vm.task) == (13, 0, Task.IDLE)
-    assert not vm.can_scan and not vm.can_fetch and not vm.can_cancel and not vm.can_export
+    assert vm.can_scan  # no folder chosen: the per-user default folder (see test_frame_views)
+    assert not vm.can_fetch and not vm.can_cancel and not vm.can_export
 
 
 def test_presets_end_now(vm: EnhancedViewModel, qtbot) -> None:
@@ -84,7 +85,7 @@ def test_progress_is_throttled_to_twenty_updates_a_second(vm: EnhancedViewModel,
 @pytest.mark.parametrize(
     ("directory", "start", "end", "satellite", "expected"),
     [
-        ("", START, END, SatellitePattern.GOES_18, "Choose a folder"),
+        ("", END, START, SatellitePattern.GOES_18, "must be after the start"),  # no folder: the default one
         ("FOLDER", END, START, SatellitePattern.GOES_18, "must be after the start"),
         ("FOLDER", START, END, SatellitePattern.GOES_16, "GOES-19 is the East satellite now"),
         ("FOLDER", NOW + timedelta(hours=1), NOW + timedelta(hours=2), SatellitePattern.GOES_18, "in the future"),
@@ -152,12 +153,12 @@ def test_detection_picks_the_most_common_satellite_sector_and_band(
     vm: EnhancedViewModel, qtbot, tmp_path: Path
 ) -> None:
     folder = tmp_path / "mixed"
-    write_archive(folder, SatellitePattern.GOES_19, Sector.FULL_DISK, count=12, skip=())
-    write_archive(folder, SatellitePattern.GOES_18, Sector.CONUS, count=3, skip=())
-    assert vm.satellite is not SatellitePattern.GOES_19
+    write_archive(folder, SatellitePattern.GOES_18, Sector.FULL_DISK, count=12, skip=())
+    write_archive(folder, SatellitePattern.GOES_19, Sector.CONUS, count=3, skip=())
+    assert vm.satellite is not SatellitePattern.GOES_18  # the first-run default is GOES-19 (East)
     with qtbot.waitSignal(vm.inputs_changed, timeout=5000):
         vm.set_directory(str(folder))
-    assert (vm.satellite, vm.sector, vm.band) == (SatellitePattern.GOES_19, Sector.FULL_DISK, 13)
+    assert (vm.satellite, vm.sector, vm.band) == (SatellitePattern.GOES_18, Sector.FULL_DISK, 13)
 
 
 def test_disk_space_warns_under_the_threshold(qt_settings: Path, qloop, qtbot, tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def _summary(title: str, result: ScanResult) -> str:
 
 def run_report(ns: argparse.Namespace) -> int:
     args = archive_args(ns)
-    if args.json and not args.csv:
+    if args.json and not args.csv and not getattr(ns, "html", None):
         raise UsageError("report --json prints the summary: give the CSV a file with --csv FILE")
 
     async def report(bar: ProgressBar | None) -> tuple[ScanResult, list[SlotResult]]:
@@ -170,15 +170,22 @@ def run_report(ns: argparse.Namespace) -> int:
 
     result, slots = run_with_progress(report)
     print_warnings(result)
-    write_csv_target(args.csv or "-", slots)
+    html = getattr(ns, "html", None)
+    if html:
+        write_html_target(html, slots, args.title, result.warnings)
+    if args.csv or not html:
+        write_csv_target(args.csv or "-", slots)
     statuses = Counter(slot.status.value for slot in slots)
     sources = Counter(slot.source.value for slot in slots if slot.source)
     if args.json:
         print(json.dumps(scan_json(result) | {"statuses": dict(statuses), "sources": dict(sources)}))
-    elif args.csv and args.csv != "-":
+    elif (args.csv and args.csv != "-") or (html and not args.csv):
         print(_summary(args.title, result))
         print("Status: " + ", ".join(f"{name} {count}" for name, count in sorted(statuses.items())))
-        print(f"CSV written to {args.csv}")
+        if args.csv:
+            print(f"CSV written to {args.csv}")
+    if html and not args.json:
+        print(f"HTML written to {html}")
     return 0
 
 
@@ -191,6 +198,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="scan, merge the fetch log, write the CSV report (stdout by default)")
     add_archive_options(report)
     _add_remote_options(report)
+    report.add_argument("--html", metavar="FILE", help="also write one self-contained HTML page (summary, gaps, "
+                        "calendar, table); without --csv no CSV goes to stdout")  # fmt: skip
     report.set_defaults(handler=run_report)
 
 
@@ -202,3 +211,12 @@ def _add_remote_options(parser: argparse.ArgumentParser) -> None:
         "has become 'unavailable', with the reason",
     )
     add_fetch_options(parser)
+
+
+def write_html_target(target: str, slots: list[SlotResult], title: str, warnings: list[str]) -> None:
+    from goesvfi.integrity_check.report_html import write_html
+
+    try:
+        write_html(target, slots, title=title, warnings=warnings)
+    except OSError as exc:
+        raise UsageError(f"cannot write the HTML file {target}: {exc.strerror or exc}") from exc

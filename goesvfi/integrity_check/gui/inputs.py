@@ -2,14 +2,18 @@
 
 Saved in QSettings as they change (``ui/*`` keys), except the range, which starts as the last 24 hours. The
 view model turns them into one :class:`~goesvfi.integrity_check.query.ArchiveQuery` per command.
+A first run needs no choices: the satellite is the operational East one (from the satellites' eras), and an
+empty folder means :meth:`ArchiveInputs.default_directory` (``~/GOES/<satellite>/<sector>``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from PyQt6.QtCore import QSettings
 
+from goesvfi.integrity_check.first_run import DEFAULT_POSITION, default_archive_folder, operational_satellite
 from goesvfi.integrity_check.gui.preferences import load_enum, load_value, save_values
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
@@ -25,7 +29,7 @@ class ArchiveInputs:
         end = to_utc(now).replace(second=0, microsecond=0)
         self.directory = str(load_value(settings, "ui/directory", ""))
         self.start, self.end = end - timedelta(hours=DEFAULT_HOURS), end
-        self.satellite = load_enum(settings, "ui/satellite", SatellitePattern.GOES_18)
+        self.satellite = load_enum(settings, "ui/satellite", operational_satellite(DEFAULT_POSITION, end))
         self.sector = load_enum(settings, "ui/sector", Sector.CONUS)
         self.band = int(load_value(settings, "ui/band", DEFAULT_BAND))  # type: ignore[call-overload]
         self.interval_minutes = max(0, int(load_value(settings, "ui/interval", 0)))  # type: ignore[call-overload]
@@ -35,6 +39,10 @@ class ArchiveInputs:
     def key(self) -> tuple[object, ...]:
         """The folder and archive (not the range): Auto-fetch restarts when this changes."""
         return (self.directory, self.satellite, self.sector, self.band, self.interval_minutes)
+
+    def default_directory(self) -> Path:
+        """The folder used while none is chosen: ``~/GOES/<satellite>/<sector>`` (``$GOESVFI_ARCHIVE_DIR``)."""
+        return default_archive_folder(self.satellite, self.sector)
 
     def set_directory(self, directory: str) -> None:
         self.directory = directory

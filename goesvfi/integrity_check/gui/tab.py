@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableV
 
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState
 from goesvfi.integrity_check.gui.digest import LookView, ResultsDigest
+from goesvfi.integrity_check.gui.frame_views import FrameViews
 from goesvfi.integrity_check.gui.view_model import DiskSpace, EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.widgets.controls import select_data
 from goesvfi.integrity_check.gui.widgets.layout import TabWidgets, build_tab
@@ -70,6 +71,7 @@ class IntegrityCheckTab(QWidget):
         self.notifier = Notifier(self)
         self._shown_once = False
         self._connect()
+        self.frame_views = FrameViews(self)  # preview pane, calendar, default folder
         self._load_inputs()
         self._render_auto(self.view_model.auto_fetch)
         self._render_status(self.view_model.status, error=False)
@@ -227,6 +229,8 @@ class IntegrityCheckTab(QWidget):
         if selection_model is not None and runs:
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
             selection_model.select(selection, flags)
+            current = self.model.index(runs[0][0], 0)  # the preview follows the current row
+            selection_model.setCurrentIndex(current, QItemSelectionModel.SelectionFlag.NoUpdate)
             table.scrollTo(self.model.index(runs[0][0], 0), QAbstractItemView.ScrollHint.PositionAtTop)
         count = last - first + 1
         self.ui.timeline.select_range(first, last)
@@ -237,7 +241,7 @@ class IntegrityCheckTab(QWidget):
     def _render_state(self) -> None:
         ui, vm = self.ui, self.view_model
         idle = not vm.busy
-        ui.scan.setEnabled(idle and bool(ui.directory.text().strip()))
+        ui.scan.setEnabled(idle)  # an empty folder field means the per-user default folder
         ui.fetch.setEnabled(vm.can_fetch)
         ui.cancel.setEnabled(vm.can_cancel)
         ui.export.setEnabled(vm.can_export)

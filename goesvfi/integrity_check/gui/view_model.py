@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
+from goesvfi.integrity_check.first_run import empty_scan
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
 from goesvfi.integrity_check.gui.core_session import CoreSession, ManagerFactory
@@ -41,6 +42,7 @@ from goesvfi.integrity_check.gui.digest import (
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.messages import user_message, utc_text
 from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, load_preferences, save_preferences
+from goesvfi.integrity_check.gui.previewer import Previewer
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
@@ -127,7 +129,7 @@ class EnhancedViewModel(QObject):
         self._scan_dir: Path | None = None
         self._digest: ResultsDigest | None = None
         self._look: LookView | None = None
-        self._status = messages.ready(self.inputs.directory)
+        self._status = messages.ready(self.archive_folder)
         self._last_error: str | None = None
         self._logged = ""
         self._disk: DiskSpace | None = None
@@ -137,6 +139,8 @@ class EnhancedViewModel(QObject):
         self._detect_task: asyncio.Task[None] | None = None
         self.auto = AutoFetch(self, self._qsettings, sleep)
         self.auto_fetch_changed = self.auto.changed
+        self.previewer = Previewer(self.runner, lambda exc: self.fail(user_message(exc)), self, self._look_matches)
+        self.preview_ready = self.previewer.ready  # SlotPreview: the selected frame, or a missing one's neighbours
 
     # ---- state --------------------------------------------------------------------------------------
 
@@ -146,6 +150,11 @@ class EnhancedViewModel(QObject):
     @property
     def directory(self) -> str:
         return self.inputs.directory
+
+    @property
+    def archive_folder(self) -> str:
+        """The folder commands use: the one chosen, else the per-user default (``~/GOES/goes19/conus``)."""
+        return self.inputs.directory or str(self.inputs.default_directory())
 
     @property
     def start(self) -> datetime:
@@ -238,7 +247,7 @@ class EnhancedViewModel(QObject):
 
     @property
     def can_scan(self) -> bool:
-        return not self.busy and bool(self.inputs.directory.strip())
+        return not self.busy  # no folder chosen: the per-user default
 
     @property
     def can_fetch(self) -> bool:
@@ -287,7 +296,7 @@ class EnhancedViewModel(QObject):
             self._set_results(None, None)
         self.directory_selected.emit(directory)
         if not self.busy:
-            self.show_status(messages.ready(directory))
+            self.show_status(messages.ready(self.archive_folder))
         self.state_changed.emit()
         self.refresh_disk_space()
         if detect:
@@ -377,7 +386,7 @@ class EnhancedViewModel(QObject):
         now = self.now()
         try:
             query = self.inputs.query()
-            problem = messages.input_problem(self.inputs.directory, query, now)
+            problem = messages.input_problem(self.archive_folder, query, now)
             if problem is None and query.end > now:
                 self.notify("info", f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet.")
                 query = query.with_range(query.start, now)
@@ -388,7 +397,7 @@ class EnhancedViewModel(QObject):
             return False
         if self._detect_task is not None:
             self._detect_task.cancel()
-        folder = Path(self.inputs.directory)
+        folder = Path(self.archive_folder)
         return self._start_task(Task.SCAN, "Scan", lambda: self._run_scan(folder, query, force_rescan))
 
     def fetch_missing(self) -> bool:
@@ -428,9 +437,8 @@ class EnhancedViewModel(QObject):
         self._detect_task = self._spawn(lambda: self._run_detect(folder))
 
     def refresh_disk_space(self) -> None:
-        if self.inputs.directory:
-            folder = Path(self.inputs.directory)
-            self._spawn(lambda: self._run_disk(folder))
+        folder = Path(self.archive_folder)
+        self._spawn(lambda: self._run_disk(folder))
 
     def report_exception(self, exc: BaseException) -> None:
         """The application's last-resort hook: an exception nobody caught becomes a message."""
@@ -544,9 +552,14 @@ class EnhancedViewModel(QObject):
     ) -> ScanResult:
         await asyncio.to_thread(preload, SCAN_MODULES)
         manager = await self._core.manager(self.fetch_settings)
-        scan = await manager.scan(
-            directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
-        )
+        if self._is_new_default(directory) and not await asyncio.to_thread(directory.exists):
+            scan = empty_scan(query)  # a fresh install: the first fetch creates the default folder
+            if remote:
+                await manager.check_availability(scan)
+        else:
+            scan = await manager.scan(
+                directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
+            )
         if skip:
             from goesvfi.integrity_check.remote.availability import apply_availability
 
@@ -561,6 +574,8 @@ class EnhancedViewModel(QObject):
         """Fetch ``scan``'s missing slots; the shown scan stays (a manual fetch gets only its unresolved part)."""
         shown = self._scan or scan
         await asyncio.to_thread(preload, FETCH_MODULES)
+        if self._is_new_default(directory):
+            await asyncio.to_thread(lambda: directory.mkdir(parents=True, exist_ok=True))
         manager = await self._core.manager(self.fetch_settings)
         slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
         digest = await asyncio.to_thread(digest_slots, slots)
@@ -649,13 +664,41 @@ class EnhancedViewModel(QObject):
     async def _run_disk(self, directory: Path) -> None:
         threshold = self._prefs.fetch.disk_threshold
         try:
-            free: int | None = await asyncio.to_thread(self._disk_free, directory)
+            free: int | None = await asyncio.to_thread(self._disk_free, self._existing(directory))
         except OSError:
             free = None
-        if str(directory) != self.inputs.directory:
+        if str(directory) != self.archive_folder:
             return
         self._disk = DiskSpace(str(directory), free, threshold)
         self.disk_space_changed.emit(self._disk)
+
+    def _is_new_default(self, directory: Path) -> bool:
+        """The per-user default folder (no folder chosen), which may not exist before the first fetch."""
+        return not self.inputs.directory and str(directory) == str(self.inputs.default_directory())
+
+    @staticmethod
+    def _existing(directory: Path) -> Path:
+        """``directory`` or its nearest existing parent (free space of a folder the first fetch will create)."""
+        while not directory.exists() and directory.parent != directory:
+            directory = directory.parent
+        return directory
+
+    # ---- preview ------------------------------------------------------------------------------------
+
+    def _look_matches(self, path: Path) -> bool | None:
+        """Whether ``path`` has the folder's look, as the last look check found (None: not checked yet)."""
+        look = self._look
+        if look is None or look.look is None:
+            return None
+        return path not in look.mismatched
+
+    def preview(self, path: str | Path) -> None:
+        """Decode one frame in a worker thread; ``preview_ready`` carries it (a SlotPreview)."""
+        self.previewer.request_path(path)
+
+    def preview_slot(self, position: int) -> None:
+        """Show the slot at ``position`` (time order) of the results: its frame, or its neighbours."""
+        self.previewer.request(self.slots, position)
 
     # ---- publishing ---------------------------------------------------------------------------------
 

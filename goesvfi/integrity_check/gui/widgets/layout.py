@@ -24,12 +24,14 @@ from PyQt6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from goesvfi.integrity_check.gui.widgets.adaptive_row import AdaptiveRow
+from goesvfi.integrity_check.gui.widgets.calendar import CalendarView
 from goesvfi.integrity_check.gui.widgets.controls import (
     UtcDateTimeEdit,
     auto_period_combo,
@@ -39,6 +41,7 @@ from goesvfi.integrity_check.gui.widgets.controls import (
     satellite_combo,
     sector_combo,
 )
+from goesvfi.integrity_check.gui.widgets.preview import PreviewPane
 from goesvfi.integrity_check.gui.widgets.timeline import TimelineWidget
 from goesvfi.integrity_check.results import SlotStatus
 
@@ -79,6 +82,9 @@ class TabWidgets:
     file_progress: QProgressBar
     status: QLabel
     disk: QLabel
+    calendar: CalendarView  # a tab beside the timeline
+    views: QTabWidget  # Timeline | Calendar
+    preview: PreviewPane  # above the activity log
 
 
 def _named(widget: QWidget, name: str, tip: str = "") -> QWidget:
@@ -141,6 +147,9 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         file_progress=QProgressBar(),
         status=QLabel(),
         disk=QLabel("Free space: -"),
+        calendar=CalendarView(),
+        views=QTabWidget(),
+        preview=PreviewPane(),
     )
     w.scan.setDefault(True)
     bold = QFont(w.scan.font())
@@ -189,7 +198,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
     layout.addWidget(_inputs_row(w))
     layout.addLayout(_actions_row(w))
     layout.addWidget(w.summary)
-    layout.addWidget(_timeline_box(w))
+    layout.addWidget(_views(w))
     layout.addWidget(_results_splitter(w), 1)
     layout.addLayout(_progress_row(w))
     status_row = QHBoxLayout()
@@ -266,8 +275,26 @@ def _actions_row(w: TabWidgets) -> QHBoxLayout:
     return row
 
 
-def _timeline_box(w: TabWidgets) -> QGroupBox:
-    box = QGroupBox("Timeline")
+def _views(w: TabWidgets) -> QTabWidget:
+    """The timeline and the calendar, one tab each."""
+    _named(w.views, "viewsTabs")
+    w.views.setDocumentMode(True)
+    w.views.addTab(_timeline_box(w), "Timeline")
+    w.views.addTab(w.calendar, "Calendar")
+    w.views.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+
+    def fit(index: int) -> None:  # the tabs take the height of the page shown, not of the tallest page
+        page, bar = w.views.widget(index), w.views.tabBar()
+        if page is not None and bar is not None:
+            w.views.setMaximumHeight(page.sizeHint().height() + bar.sizeHint().height() + 2)
+
+    w.views.currentChanged.connect(fit)
+    fit(0)
+    return w.views
+
+
+def _timeline_box(w: TabWidgets) -> QWidget:
+    box = QWidget()
     layout = QHBoxLayout(box)
     layout.setContentsMargins(6, 4, 6, 6)
     layout.addWidget(w.timeline, 1)
@@ -293,11 +320,18 @@ def _results_splitter(w: TabWidgets) -> QSplitter:
     left_layout.addLayout(filter_row)
     left_layout.addWidget(w.table, 1)
 
-    right = QWidget()
-    right_layout = QVBoxLayout(right)
+    activity = QWidget()
+    right_layout = QVBoxLayout(activity)
     right_layout.setContentsMargins(0, 0, 0, 0)
     right_layout.addWidget(QLabel("Activity:"))
     right_layout.addWidget(w.log, 1)
+    right = QSplitter(Qt.Orientation.Vertical)
+    right.setObjectName("previewSplitter")
+    right.addWidget(w.preview)
+    right.addWidget(activity)
+    right.setStretchFactor(0, 3)
+    right.setStretchFactor(1, 1)
+    right.setChildrenCollapsible(False)
 
     splitter = QSplitter(Qt.Orientation.Horizontal)
     splitter.setObjectName("resultsSplitter")

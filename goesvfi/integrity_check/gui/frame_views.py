@@ -1,0 +1,97 @@
+"""The tab's views of frames: the preview pane (follows the table's current row) and the calendar (a cell click
+selects its rows and sets the time range), and the default folder shown in an empty folder field.
+
+Widgets only: decoding goes through the view model (``preview_slot`` -> ``preview_ready``); opening a file or
+the folder goes to the desktop (``QDesktopServices.openUrl``, replaceable as ``open_url`` for automation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PyQt6.QtCore import QModelIndex, QUrl
+from PyQt6.QtGui import QDesktopServices
+
+from goesvfi.integrity_check.calendar_bins import categories
+from goesvfi.integrity_check.gui.digest import STATUS_ORDER, ResultsDigest
+
+if TYPE_CHECKING:
+    from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+
+_CATEGORY_LUT = categories(s.value for s in STATUS_ORDER)  # digest status index -> calendar category
+
+
+def calendar_codes(digest: ResultsDigest) -> np.ndarray:
+    return _CATEGORY_LUT[np.asarray(digest.statuses, dtype=np.intp)] if len(digest.statuses) else _CATEGORY_LUT[:0]
+
+
+class FrameViews:
+    def __init__(self, tab: IntegrityCheckTab) -> None:
+        self.tab = tab
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        ui, vm = tab.ui, tab.view_model
+        selection = ui.table.selectionModel()
+        assert selection is not None
+        selection.currentRowChanged.connect(self._current_changed)
+        vm.preview_ready.connect(ui.preview.show_preview)
+        vm.results_changed.connect(self._results)
+        vm.slots_updated.connect(self._slots_updated)
+        ui.calendar.calendar.cell_clicked.connect(self.select_span)
+        ui.preview.open_file.connect(lambda path: self.open_url(QUrl.fromLocalFile(path)))
+        ui.preview.open_folder.connect(lambda: self.open_url(QUrl.fromLocalFile(vm.archive_folder)))
+        vm.inputs_changed.connect(self.show_default_folder)
+        ui.satellite.currentIndexChanged.connect(lambda _i: self.show_default_folder())
+        ui.sector.currentIndexChanged.connect(lambda _i: self.show_default_folder())
+        self.show_default_folder()
+
+    def show_default_folder(self) -> None:
+        inputs = self.tab.view_model.inputs
+        folder = inputs.default_directory()
+        self.tab.ui.directory.setPlaceholderText(f"{folder}  (default; created by the first fetch)")
+
+    def current_position(self) -> int | None:
+        index = self.tab.ui.table.currentIndex()
+        return self.tab.model.slot_index(index.row()) if index.isValid() else None
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and current.row() < self.tab.model.rowCount():
+            self.tab.view_model.preview_slot(self.tab.model.slot_index(current.row()))
+
+    def _results(self, digest: ResultsDigest | None) -> None:
+        ui = self.tab.ui
+        ui.preview.clear()
+        if digest is None:
+            ui.calendar.calendar.set_data(np.zeros(0), np.zeros(0, np.uint8))
+        else:
+            ui.calendar.calendar.set_data(digest.times, calendar_codes(digest))
+
+    def _slots_updated(self, digest: ResultsDigest, changed: np.ndarray) -> None:
+        self.tab.ui.calendar.calendar.update_codes(changed, calendar_codes(digest)[changed])
+        shown = self.tab.ui.preview.preview  # the slot on show (the table's current row may be gone: a filter)
+        if shown is not None and shown.position in set(np.asarray(changed).tolist()):
+            self.tab.view_model.preview_slot(shown.position)  # its frame just arrived: show it
+
+    def select_span(self, start: int, end: int) -> None:
+        """A calendar cell ``[start, end)`` (epoch seconds): select its rows and set the time range to it."""
+        tab, vm = self.tab, self.tab.view_model
+        digest = vm.digest
+        if digest is None:
+            return
+        first, last = (int(i) for i in np.searchsorted(digest.times, [start, end]))
+        if last <= first:
+            return
+        tab.select_slots(first, last - 1)
+        scan = vm.scan_result
+        if not vm.busy and not vm.auto_fetch.enabled and scan is not None:
+            begin = max(datetime.fromtimestamp(start, UTC), scan.start)
+            finish = min(datetime.fromtimestamp(end, UTC), scan.end)
+            vm.apply_inputs(start=begin, end=finish)
+            count = last - first
+            tab._render_status(
+                f"Selected {count:,} frame{'s' if count != 1 else ''}; the time range is now "
+                f"{begin:%Y-%m-%d %H:%M} -> {finish:%Y-%m-%d %H:%M} UTC (Scan checks only it).",
+                error=False,
+            )
