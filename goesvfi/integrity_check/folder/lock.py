@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import errno
 import os
+import stat
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -109,10 +110,15 @@ class FolderLockedError(FolderLockError):
 
 def read_holder(path: Path) -> LockHolder:
     """Read the holder's ``PID purpose since`` line; tolerate a missing or half-written file."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace").split()
+    try:  # never through a symlink, never blocking on a FIFO, never more than a line
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        try:
+            raw = os.read(fd, 256) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+        finally:
+            os.close(fd)
     except OSError:
         return LockHolder(None, None, None)
+    text = raw.decode("utf-8", errors="replace").split()
     pid = int(text[0]) if text and text[0].isdigit() else None
     purpose = text[1] if len(text) > 1 else None
     since = text[2] if len(text) > 2 else None
@@ -150,11 +156,31 @@ class FolderLock:
         return self._fh is not None
 
     def _open(self) -> IO[str]:
+        """Open (create) the lock file without following a symlink, and only if it is a regular file: a symlink
+        planted at the lock's name must not let the lock truncate and overwrite its target."""
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            return open(self.path, "a+", encoding="utf-8")
+            fd = os.open(self.path, flags, 0o644)
         except OSError as exc:
+            if exc.errno == errno.ELOOP or self.path.is_symlink():
+                raise FolderLockError(
+                    f"refusing the lock file {self.path}: it is a symbolic link (remove it; the lock file must be "
+                    "a regular file)"
+                ) from exc
             reason = exc.strerror or str(exc)
             raise FolderLockError(f"cannot create the lock file {self.path}: {reason}") from exc
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise FolderLockError(
+                    f"refusing the lock file {self.path}: it is not a regular file (remove it; the lock file must be "
+                    "a regular file)"
+                )
+            if hasattr(os, "O_NONBLOCK"):
+                os.set_blocking(fd, True)
+            return open(fd, "a+", encoding="utf-8", closefd=True)
+        except BaseException:
+            os.close(fd)
+            raise
 
     def _try_acquire(self) -> bool:
         if self._fh is not None:
