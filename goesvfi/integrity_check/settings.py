@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit, urlunsplit
 
 from goesvfi.integrity_check.time_index import DEFAULT_CDN_URL
 
@@ -29,6 +30,7 @@ class FetchSettings:
     backoff_base: float = 0.5  # seconds; doubled per attempt, with jitter
     backoff_max: float = 30.0
     timeout: float = 30.0  # seconds per request (connect + each read)
+    deadline: float = 600.0  # seconds for one whole request (headers and body): a dripping server cannot hold it
     colormap: str = "gray_r"  # S3 renders with --allow-mixed only (otherwise the folder's look decides)
     look: str = "cdn"  # an empty folder's look: cdn (STAR colours, CDN size), grey, star, enhanced_ir, a map
     size: tuple[int, int] | None = None  # an empty folder's frame size; None: the CDN size (cdn_size or default)
@@ -58,6 +60,10 @@ class FetchSettings:
             raise ValueError("retries cannot be negative")
         if self.timeout <= 0:
             raise ValueError("timeout must be positive")
+        if self.deadline <= 0:
+            raise ValueError("the request deadline must be positive")
+        check_endpoint(self.cdn_url, "CDN URL")
+        check_endpoint(self.s3_endpoint, "S3 endpoint")
         if self.cdn_days < 0:
             raise ValueError("CDN cutoff days cannot be negative")
         if self.vmin >= self.vmax:
@@ -71,3 +77,48 @@ class FetchSettings:
         if self.lock_wait < 0:
             raise ValueError("the lock wait cannot be negative")
         return self
+
+
+def check_endpoint(url: str, what: str = "endpoint") -> str:
+    """Refuse at once what is not an ``http://`` or ``https://`` URL with a host (``file://``, ``ftp://``, typos):
+    a ValueError naming the setting, never thousands of per-slot failures. Credentials are never echoed."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(f"the {what} {redact_url(url)!r} is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the {what} {redact_url(url)!r} must be an http:// or https:// URL with a host")
+    return url
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its user info (``http://user:secret@host`` -> ``http://***@host``): for everything shown
+    or stored (messages, CSV, fetch log, cache keys)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>" if "@" in url else url
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+def url_credentials(url: str) -> tuple[str, str] | None:
+    """(user, password) from ``url``'s user info (percent-decoded), or None."""
+    from urllib.parse import unquote
+
+    parts = urlsplit(url)
+    if parts.username is None:
+        return None
+    return unquote(parts.username), unquote(parts.password or "")
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without its user info at all (the form requests are built from, with the credentials sent as
+    an Authorization header instead)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))

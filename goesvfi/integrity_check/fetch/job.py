@@ -296,6 +296,9 @@ class FetchJob:
             raise
         except (ValueError, RuntimeError) as exc:
             raise ConversionError(f"could not convert {download.suffix[1:].upper()} to PNG: {exc}") from exc
+        except Exception as exc:  # whatever one frame does (a decoder's own error, MemoryError), it fails that frame
+            log.warning("Converting %s failed unexpectedly", remote_name, exc_info=True)
+            raise ConversionError(f"could not convert {remote_name} to PNG ({type(exc).__name__}: {exc})") from exc
 
     # ---- bookkeeping --------------------------------------------------------------------------------
 

@@ -49,7 +49,16 @@ from goesvfi.integrity_check.results import (
 )
 from goesvfi.integrity_check.scan.look import look_sample
 from goesvfi.integrity_check.settings import FetchSettings
-from goesvfi.integrity_check.time_index import DEFAULT_BAND, DEFAULT_CDN_SIZE, SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.time_index import (
+    DEFAULT_BAND,
+    DEFAULT_CDN_SIZE,
+    SatellitePattern,
+    Sector,
+    parse_cdn,
+    parse_noaa,
+    to_utc,
+)
+from goesvfi.integrity_check.time_index.limits import abi_shape
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.cache.db import CacheDB
@@ -111,6 +120,8 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
     look = None if look_plan is None else look_plan.look
 
     def convert(source: Source, downloaded: Path, png: Path, label: str) -> None:
+        # The remote name says the sector, band and (CDN) size asked for: what is decoded must match it (checked
+        # on the declared size, before decoding), whatever size the folder's look then resamples it to.
         from goesvfi.integrity_check.render.colormaps import STAR
         from goesvfi.integrity_check.render.netcdf import RenderError
 
@@ -118,19 +129,26 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
             if source is Source.CDN:
                 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
 
+                cdn = parse_cdn(label)
+                asked = cdn.size if cdn is not None else None
                 if look is None:
-                    jpeg_to_png(downloaded, png, label=label, table=STAR)
+                    jpeg_to_png(downloaded, png, label=label, table=STAR, expected_size=asked)
                 else:
-                    jpeg_to_png(downloaded, png, label=label, size=look.size, mode=look.mode, table=look.table)
+                    jpeg_to_png(
+                        downloaded, png, label=label, size=look.size, mode=look.mode, table=look.table,
+                        expected_size=asked,
+                    )  # fmt: skip
             else:
                 from goesvfi.integrity_check.render.netcdf import render_png
 
+                noaa = parse_noaa(label)
+                shape = abi_shape(noaa.sector, noaa.band) if noaa is not None and noaa.sector and noaa.band else None
                 colormap = settings.colormap if look is None else look.table
                 size = None if look is None else look.size
                 mode = None if look is None else look.mode
                 render_png(
                     downloaded, png, colormap=colormap, vmin=settings.vmin, vmax=settings.vmax, label=label,
-                    size=size, mode=mode,
+                    size=size, mode=mode, max_shape=shape,
                 )  # fmt: skip
         except RenderError as exc:
             raise ConversionError(str(exc)) from exc

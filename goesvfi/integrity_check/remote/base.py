@@ -43,6 +43,11 @@ class RemoteCorruptError(RemoteError):
     """What arrived is not a valid file (truncated, not a JPEG, not NetCDF with ``Rad``)."""
 
 
+class RemoteLimitError(RemoteError):
+    """What a server sent passed one of our bounds (body size, decompressed size, listing pages, the request
+    deadline): not retried; ``str(error)`` names the limit."""
+
+
 class UnsafeNameError(RemoteError):
     """A listed remote name that would escape the target folder (``../x``, absolute paths)."""
 

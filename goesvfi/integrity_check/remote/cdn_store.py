@@ -27,11 +27,12 @@ from goesvfi.integrity_check.remote.base import (
     RemoteCorruptError,
     RemoteError,
     RemoteItem,
+    RemoteLimitError,
     RemoteNotFoundError,
     RemoteUnavailableError,
 )
 from goesvfi.integrity_check.results import Source
-from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.settings import FetchSettings, redact_url, strip_credentials, url_credentials
 from goesvfi.integrity_check.time_index import (
     CDN_INDEX_RE,
     CDN_SIZES,
@@ -42,6 +43,7 @@ from goesvfi.integrity_check.time_index import (
     parse_cdn,
     to_utc,
 )
+from goesvfi.integrity_check.time_index.limits import MAX_INDEX_BYTES, max_jpeg_bytes
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +105,17 @@ class CDNStore:
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self.settings = settings or FetchSettings()
-        self.base_url = self.settings.cdn_url.rstrip("/")
+        # Credentials in the URL (http://user:secret@host) are sent as an Authorization header and appear in
+        # nothing shown or stored: locations, messages and logs use the URL without them.
+        self._auth = url_credentials(self.settings.cdn_url)
+        self.base_url = strip_credentials(self.settings.cdn_url).rstrip("/")
         self.size = _check_any_sector_size(self.settings.cdn_size)
         if sector is not None:
             check_cdn_size(sector, self.size)
         self._session_factory = session_factory
         self._session: aiohttp.ClientSession | None = None
         self._chunk_size = chunk_size
-        self.host = urlsplit(self.base_url).netloc or self.base_url
+        self.host = urlsplit(self.base_url).netloc or redact_url(self.base_url)
 
     # ---- session ------------------------------------------------------------------------------------
 
@@ -126,7 +131,13 @@ class CDNStore:
                 timeout = aiohttp.ClientTimeout(
                     total=None, sock_connect=self.settings.timeout, sock_read=self.settings.timeout
                 )
-                self._session = aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": USER_AGENT})
+                auth = aiohttp.BasicAuth(*self._auth) if self._auth else None
+                self._session = aiohttp.ClientSession(
+                    timeout=timeout,
+                    headers={"User-Agent": USER_AGENT},
+                    auth=auth,
+                    trust_env=True,  # HTTP(S)_PROXY / NO_PROXY, as the S3 client (botocore) does
+                )
         return self._session
 
     async def close(self) -> None:
@@ -178,15 +189,27 @@ class CDNStore:
         return found
 
     async def _get_index(self, url: str) -> str:
+        """The index page, read up to :data:`MAX_INDEX_BYTES` (decompressed) within the request deadline."""
         what = "the CDN folder index"
+        body = bytearray()
+        deadline = asyncio.timeout(self.settings.deadline)
         try:
-            async with self._get_session().get(url) as resp:
+            async with deadline, self._get_session().get(url) as resp:
                 self._raise_for_status(resp, url, what)
-                return await resp.text(errors="replace")
+                self._check_announced(resp, MAX_INDEX_BYTES, what, "index page limit")
+                async for chunk in resp.content.iter_chunked(self._chunk_size):
+                    body += chunk
+                    if len(body) > MAX_INDEX_BYTES:
+                        raise self._too_large(what, len(body), MAX_INDEX_BYTES, "index page limit")
+                charset = resp.charset or "utf-8"
         except RemoteError:
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_error(exc, url, what) from exc
+            raise self._transport_error(exc, url, what, len(body), expired=deadline.expired()) from exc
+        try:
+            return body.decode(charset, errors="replace")
+        except LookupError:  # an unknown charset
+            return body.decode("utf-8", errors="replace")
 
     # ---- download -----------------------------------------------------------------------------------
 
@@ -194,18 +217,24 @@ class CDNStore:
         """Stream ``item`` to ``dest`` with byte progress; check the length and the JPEG start and end markers."""
         url = item.location
         what = f"frame {item.name}"
+        parsed = parse_cdn(item.name)
+        cap = max_jpeg_bytes(parsed.size if parsed is not None and parsed.size else (10848, 10848))
         done = 0
         head, tail = b"", b""
         chunks: list[bytes] = []  # the body, until it passes SPILL_BYTES
         fh: BinaryIO | None = None  # once it did: the rest streams to the file
+        deadline = asyncio.timeout(self.settings.deadline)
         try:
-            async with self._get_session().get(url) as resp:
+            async with deadline, self._get_session().get(url) as resp:
                 self._raise_for_status(resp, url, what)
                 total = resp.content_length if not resp.headers.get("Content-Encoding") else None
+                self._check_announced(resp, cap, what, "frame size limit")
                 if progress:
                     progress(0, total)
                 try:
                     async for chunk in resp.content.iter_chunked(self._chunk_size):
+                        if done + len(chunk) > cap:  # counts decompressed bytes: a gzip bomb stops here too
+                            raise self._too_large(what, done + len(chunk), cap, "frame size limit")
                         if fh is not None:
                             fh.write(chunk)  # into the page cache: microseconds per chunk
                         else:
@@ -225,7 +254,7 @@ class CDNStore:
         except RemoteError:
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_error(exc, url, what, done) from exc
+            raise self._transport_error(exc, url, what, done, expired=deadline.expired()) from exc
         if total is not None and done != total:
             raise RemoteUnavailableError(
                 f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes)."
@@ -264,8 +293,27 @@ class CDNStore:
             "check the CDN URL setting."
         )
 
-    def _transport_error(self, exc: BaseException, url: str, what: str, done: int = 0) -> RemoteError:
+    def _check_announced(self, resp: aiohttp.ClientResponse, cap: int, what: str, limit: str) -> None:
+        """Refuse at once a body whose announced length is past ``cap``."""
+        announced = resp.content_length
+        if announced is not None and announced > cap:
+            raise self._too_large(what, announced, cap, limit, announced=True)
+
+    def _too_large(self, what: str, size: int, cap: int, limit: str, *, announced: bool = False) -> RemoteLimitError:
+        how = f"announced {size:,} bytes" if announced else f"sent more than {cap:,} bytes"
+        return RemoteLimitError(
+            f"The STAR CDN at {self.host} {how} for {what}: past the {limit} of {cap:,} bytes; refused."
+        )
+
+    def _transport_error(
+        self, exc: BaseException, url: str, what: str, done: int = 0, *, expired: bool = False
+    ) -> RemoteError:
         got = f" after {done:,} bytes" if done else ""
+        if expired:
+            return RemoteLimitError(
+                f"{what} from {self.host} took longer than the request deadline of {self.settings.deadline:g} s"
+                f"{got}; stopped (a slow or dripping server; raise the deadline setting for a slow network)."
+            )
         if isinstance(exc, TimeoutError):
             return RemoteUnavailableError(
                 f"Timed out{got} waiting for {self.host} ({what}, {self.settings.timeout:g} s per read); "

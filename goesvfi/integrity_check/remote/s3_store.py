@@ -31,13 +31,15 @@ from goesvfi.integrity_check.remote.base import (
     RemoteCorruptError,
     RemoteError,
     RemoteItem,
+    RemoteLimitError,
     RemoteNotFoundError,
     RemoteUnavailableError,
     UnsafeNameError,
 )
 from goesvfi.integrity_check.results import Source
-from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.settings import FetchSettings, redact_url
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, check_band, parse_noaa, s3_hour_prefix, to_utc
+from goesvfi.integrity_check.time_index.limits import MAX_LISTING_KEYS, MAX_LISTING_PAGES, abi_shape, max_netcdf_bytes
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +124,8 @@ class S3Store:
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self.settings = settings or FetchSettings()
-        self.endpoint = self.settings.s3_endpoint.rstrip("/")
+        self._endpoint_url = self.settings.s3_endpoint.rstrip("/")  # as given (requests only)
+        self.endpoint = redact_url(self._endpoint_url)  # shown and stored: no credentials
         self.host = urlsplit(self.endpoint).netloc or self.endpoint
         self.cache = cache
         self._client_factory = client_factory or self._default_client
@@ -150,7 +153,7 @@ class S3Store:
             max_pool_connections=max(10, 2 * self.settings.concurrency),
         )
         return _shared_session().client(
-            "s3", endpoint_url=self.endpoint, region_name=self.settings.s3_region, config=config
+            "s3", endpoint_url=self._endpoint_url, region_name=self.settings.s3_region, config=config
         )
 
     @property
@@ -249,14 +252,25 @@ class S3Store:
                 return [(str(k), None if s is None else int(s)) for k, s in cached]
         client = await self._get_client()
         entries: list[tuple[str, int | None]] = []
+        what = f"the listing of {prefix}"
+        deadline = asyncio.timeout(self.settings.deadline)
         try:
-            pages = client.get_paginator("list_objects_v2").paginate(
-                Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self.page_size}
-            )
-            async for page in pages:
-                entries.extend((obj["Key"], int(obj.get("Size", 0))) for obj in page.get("Contents", ()))
+            async with deadline:
+                pages = client.get_paginator("list_objects_v2").paginate(
+                    Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self.page_size}
+                )
+                count = 0
+                async for page in pages:
+                    count += 1
+                    entries.extend((obj["Key"], int(obj.get("Size", 0))) for obj in page.get("Contents", ()))
+                    if count > MAX_LISTING_PAGES or len(entries) > MAX_LISTING_KEYS:
+                        raise RemoteLimitError(
+                            f"S3 at {self.host} sent {count:,} pages / {len(entries):,} keys for {what} in bucket "
+                            f"{bucket}: past the listing limit of {MAX_LISTING_PAGES:,} pages or "
+                            f"{MAX_LISTING_KEYS:,} keys per hour; refused (NOAA's hour prefixes hold a few thousand)."
+                        )
         except Exception as exc:
-            raise self._error(exc, bucket, f"the listing of {prefix}") from exc
+            raise self._error(exc, bucket, what, expired=deadline.expired()) from exc
         if final and self.cache is not None:
             try:
                 await self.cache.put_listing(self.cache_key(bucket), prefix, entries)
@@ -272,38 +286,62 @@ class S3Store:
         if parsed is None or item.location.rsplit("/", 1)[-1] != item.name:
             raise UnsafeNameError(f"Refusing S3 object {item.location!r}: its name is not a plain NOAA file name.")
         bucket, key = parsed.satellite.bucket, item.location
+        cap = max_netcdf_bytes(parsed.sector, parsed.band) if parsed.sector and parsed.band else 0
+        cap = cap or max_netcdf_bytes(Sector.FULL_DISK, 2)
         client = await self._get_client()
         done, total = 0, None
+        deadline = asyncio.timeout(self.settings.deadline)
         try:
-            resp = await client.get_object(Bucket=bucket, Key=key)
-            total = resp.get("ContentLength")
-            if progress:
-                progress(0, total)
-            fh = await asyncio.to_thread(open, dest, "wb")
-            try:
+            async with deadline:
+                resp = await client.get_object(Bucket=bucket, Key=key)
+                total = resp.get("ContentLength")
                 stream = resp["Body"]
                 async with stream:
-                    while chunk := await stream.read(self._chunk_size):
-                        fh.write(chunk)  # into the page cache: microseconds per chunk
-                        done += len(chunk)
-                        if progress:
-                            progress(done, total)
-            finally:
-                await asyncio.to_thread(fh.close)
+                    if total is not None and total > cap:
+                        raise self._too_large(item.name, total, cap, announced=True)
+                    if progress:
+                        progress(0, total)
+                    fh = await asyncio.to_thread(open, dest, "wb")
+                    try:
+                        while chunk := await stream.read(self._chunk_size):
+                            if done + len(chunk) > cap:
+                                raise self._too_large(item.name, done + len(chunk), cap)
+                            fh.write(chunk)  # into the page cache: microseconds per chunk
+                            done += len(chunk)
+                            if progress:
+                                progress(done, total)
+                    finally:
+                        await asyncio.to_thread(fh.close)
         except Exception as exc:
-            raise self._error(exc, bucket, item.name, done) from exc
+            raise self._error(exc, bucket, item.name, done, expired=deadline.expired()) from exc
         if total is not None and done != total:
             raise RemoteUnavailableError(
                 f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes)."
             )
-        await asyncio.to_thread(_check_netcdf, dest, item.name, self.host)
+        shape = abi_shape(parsed.sector, parsed.band) if parsed.sector and parsed.band else None
+        await asyncio.to_thread(_check_netcdf, dest, item.name, self.host, shape)
+
+    def _too_large(self, name: str, size: int, cap: int, *, announced: bool = False) -> RemoteLimitError:
+        how = f"announced {size:,} bytes" if announced else f"sent more than {cap:,} bytes"
+        return RemoteLimitError(
+            f"S3 at {self.host} {how} for {name}: past the frame size limit of {cap:,} bytes for its sector "
+            "and band; refused."
+        )
 
     # ---- errors -------------------------------------------------------------------------------------
 
-    def _error(self, exc: BaseException, bucket: str, what: str, done: int = 0) -> RemoteError:
+    def _error(
+        self, exc: BaseException, bucket: str, what: str, done: int = 0, *, expired: bool = False
+    ) -> RemoteError:
         if isinstance(exc, RemoteError):
             return exc
         got = f" after {done:,} bytes" if done else ""
+        if expired:
+            return RemoteLimitError(
+                f"{what} from S3 at {self.host} took longer than the request deadline of "
+                f"{self.settings.deadline:g} s{got}; stopped (a slow or dripping server; raise the deadline "
+                "setting for a slow network)."
+            )
         where = f"bucket {bucket} at {self.endpoint}"
         if isinstance(exc, bce.ClientError):
             err = exc.response.get("Error", {})
@@ -346,13 +384,13 @@ class S3Store:
         raise exc
 
 
-def _check_netcdf(path: Path, name: str, host: str) -> None:
+def _check_netcdf(path: Path, name: str, host: str, shape: tuple[int, int] | None = None) -> None:
     """Raise :class:`RemoteCorruptError` unless ``path`` opens as NetCDF with a 2-D ``Rad`` and the calibration
     variables (metadata only: the renderer decodes the pixels); the message names the remote file ``name``,
     never the local temp file."""
     from goesvfi.integrity_check.render.netcdf import RenderError, validate_netcdf
 
     try:
-        validate_netcdf(path, label=name)
+        validate_netcdf(path, label=name, max_shape=shape)
     except RenderError as exc:
         raise RemoteCorruptError(f"{exc} (downloaded from S3 at {host})") from exc

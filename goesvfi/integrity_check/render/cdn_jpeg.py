@@ -15,16 +15,32 @@ from goesvfi.integrity_check.render.netcdf import RenderError, write_png_atomic
 from goesvfi.integrity_check.render.resample import resample, to_mode
 
 _JPEG_SOI = b"\xff\xd8\xff"
+MAX_PIXELS = 10848 * 10848
+"""The largest image the STAR CDN serves (full disk 10848 x 10848): a header declaring more is refused unread."""
 
 
-def _decode_jpeg(path: Path, name: str) -> np.ndarray:
-    """Decode the whole JPEG into a uint8 (h, w) or (h, w, 3) array (a truncated body fails here, not later)."""
+def _decode_jpeg(path: Path, name: str, expected_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Decode the whole JPEG into a uint8 (h, w) or (h, w, 3) array (a truncated body fails here, not later).
+
+    The size its header declares is checked first, before any pixel is decoded: it must be ``expected_size``
+    (width, height) when given, and at most :data:`MAX_PIXELS` in any case."""
     try:
         with path.open("rb") as fh:
             if fh.read(3) != _JPEG_SOI:
                 raise RenderError(f"{name} is not a JPEG image (it does not start with a JPEG header)")
             fh.seek(0)
             with Image.open(fh, formats=["JPEG"]) as image:
+                width, height = image.size
+                if expected_size is not None and (width, height) != tuple(expected_size):
+                    raise RenderError(
+                        f"{name} is {width}x{height} pixels, not the {expected_size[0]}x{expected_size[1]} its "
+                        "name and the request say; refused"
+                    )
+                if width * height > MAX_PIXELS:
+                    raise RenderError(
+                        f"{name} declares {width}x{height} pixels, more than the largest CDN image "
+                        "(10848x10848); refused before decoding"
+                    )
                 image.load()
                 if image.mode in ("L", "RGB"):
                     return np.asarray(image)
@@ -32,6 +48,10 @@ def _decode_jpeg(path: Path, name: str) -> np.ndarray:
                     return np.asarray(rgb)
     except FileNotFoundError:
         raise RenderError(f"{name}: no such file") from None
+    except Image.DecompressionBombError:
+        raise RenderError(f"{name} declares more pixels than any CDN image (a decompression bomb); refused") from None
+    except MemoryError:
+        raise RenderError(f"{name} does not fit in memory to decode; refused") from None
     except UnidentifiedImageError:  # its text names the local (temp) file: say it in our words
         raise RenderError(f"{name} is not a valid JPEG image (its header is damaged)") from None
     except (OSError, SyntaxError, ValueError) as exc:
@@ -46,16 +66,18 @@ def jpeg_to_png(
     size: tuple[int, int] | None = None,
     mode: str | None = None,
     table: str | None = None,
+    expected_size: tuple[int, int] | None = None,
 ) -> tuple[int, int]:
     """Decode a CDN JPG and write it as PNG (temp name beside ``png_path``, fsync, rename); return (w, h).
 
     Greyscale JPGs give a greyscale PNG, every other one RGB, unless ``mode`` (``L``/``RGB``) says otherwise;
     ``size`` (width, height) resamples (:mod:`.resample`); ``table`` names the colour table in the PNG (the
     CDN's is ``star``). Messages name the file as ``label`` (e.g. the CDN file a temp file holds), by default
-    ``jpg_path.name``.
+    ``jpg_path.name``. ``expected_size`` (width, height): the size asked of the CDN; a JPEG of another size is
+    refused (by its header, before decoding).
     """
     jpg_path = Path(jpg_path)
-    pixels = _decode_jpeg(jpg_path, label or jpg_path.name)
+    pixels = _decode_jpeg(jpg_path, label or jpg_path.name, expected_size)
     if size is not None:
         pixels = resample(pixels, size)
     if mode is not None:

@@ -29,6 +29,8 @@ from goesvfi.integrity_check.render.colormaps import value_colours
 from goesvfi.integrity_check.render.look import TABLE_KEYWORD
 from goesvfi.integrity_check.render.png_writer import write_png
 from goesvfi.integrity_check.render.resample import resample, to_mode
+from goesvfi.integrity_check.time_index import Sector
+from goesvfi.integrity_check.time_index.limits import abi_shape
 
 NETCDF_LOCK = threading.Lock()
 """HDF5 (under netCDF4) is not thread-safe: every open/read/write of a NetCDF file in this process holds it."""
@@ -144,8 +146,12 @@ def _opened(path: Path, name: str) -> Iterator[netCDF4.Dataset]:
             ds.close()
 
 
-def _radiance_variable(ds: netCDF4.Dataset, name: str) -> tuple[netCDF4.Variable, int | None, bool, tuple[float, ...]]:
-    """(``Rad``, band, reflective?, calibration constants); RenderError when the file is no ABI L1b radiance file."""
+def _radiance_variable(
+    ds: netCDF4.Dataset, name: str, max_shape: tuple[int, int] | None = None
+) -> tuple[netCDF4.Variable, int | None, bool, tuple[float, ...]]:
+    """(``Rad``, band, reflective?, calibration constants); RenderError when the file is no ABI L1b radiance file,
+    or when ``Rad`` declares more rows or columns than ``max_shape`` (the sector's; default: the full disk's for
+    its band) -- checked before any pixel is read, so a small file declaring a huge ``Rad`` never allocates it."""
     if "Rad" not in ds.variables:
         raise RenderError(f"{name} has no Rad variable: it is not an ABI L1b radiance file")
     rad = ds.variables["Rad"]
@@ -155,15 +161,23 @@ def _radiance_variable(ds: netCDF4.Dataset, name: str) -> tuple[netCDF4.Variable
     if dtype.kind not in "iu" or dtype.itemsize > 2:
         raise RenderError(f"{name}: Rad has type {dtype}: expected 8- or 16-bit integer counts")
     band = _band(ds)
+    shape = (int(rad.shape[0]), int(rad.shape[1]))
+    largest = abi_shape(Sector.FULL_DISK, band if band is not None and 1 <= band <= 16 else 2)
+    limit, what = (tuple(max_shape), "its sector and band have at most") if max_shape else (largest, "a full disk has")
+    if shape[0] > limit[0] or shape[1] > limit[1]:
+        raise RenderError(
+            f"{name}: Rad declares {shape[0]} x {shape[1]} pixels, but {what} {limit[0]} x {limit[1]}; "
+            "refused before decoding"
+        )
     reflective, constants = _calibration(ds, band, name)
     return rad, band, reflective, constants
 
 
-def _decode(path: Path, label: str | None = None) -> _Decoded:
+def _decode(path: Path, label: str | None = None, max_shape: tuple[int, int] | None = None) -> _Decoded:
     path = Path(path)
     name = label or path.name
     with _opened(path, name) as ds:
-        rad, band, reflective, constants = _radiance_variable(ds, name)
+        rad, band, reflective, constants = _radiance_variable(ds, name, max_shape)
         rad.set_auto_maskandscale(False)
         data = np.asarray(rad[:])
         attrs = {k: _attr(rad, k) for k in ("_FillValue", "valid_range", "scale_factor", "add_offset")}
@@ -205,7 +219,7 @@ def reflectance(path: Path) -> np.ndarray:
     return decoded.values()
 
 
-def validate_netcdf(path: Path, *, label: str | None = None) -> None:
+def validate_netcdf(path: Path, *, label: str | None = None, max_shape: tuple[int, int] | None = None) -> None:
     """Raise :class:`RenderError` unless ``path`` opens as NetCDF (a cut-off file does not) with a 2-D integer
     ``Rad`` variable and the calibration variables of its band (blocking).
 
@@ -216,7 +230,7 @@ def validate_netcdf(path: Path, *, label: str | None = None) -> None:
     path = Path(path)
     name = label or path.name
     with _opened(path, name) as ds:
-        _radiance_variable(ds, name)
+        _radiance_variable(ds, name, max_shape)
 
 
 def render_png(
@@ -229,6 +243,7 @@ def render_png(
     label: str | None = None,
     size: tuple[int, int] | None = None,
     mode: str | None = None,
+    max_shape: tuple[int, int] | None = None,
 ) -> tuple[int, int]:
     """Render an ABI L1b file to a PNG; return its (width, height).
 
@@ -241,7 +256,7 @@ def render_png(
     a temporary name beside ``png_path``, fsynced and renamed. Messages name the input as ``label`` (e.g. the
     remote file a temp file holds), by default ``nc_path.name``.
     """
-    decoded = _decode(nc_path, label)
+    decoded = _decode(nc_path, label, max_shape)
     name, lo, hi = ("gray", 0.0, 1.0) if decoded.reflective else (colormap, vmin, vmax)
     try:
         per_count = value_colours(name, decoded.table, lo, hi)

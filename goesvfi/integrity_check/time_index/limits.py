@@ -1,0 +1,48 @@
+"""Bounds on what a server may send (issue 14): image shapes per sector and band, and byte caps derived from them.
+
+Pure: no I/O. A frame, index page or listing past its cap is refused with a message naming the limit, so a
+hostile or broken server can neither fill the disk nor grow the process.
+"""
+
+from __future__ import annotations
+
+from goesvfi.integrity_check.time_index.satellites import Sector
+
+MIB = 1024 * 1024
+
+# ABI L1b radiance shapes (rows, columns) at 2 km (bands 4, 6-16); 1 km bands (1, 3, 5) are twice, the 0.5 km
+# band 2 four times as large in each direction.
+_SHAPE_2KM = {Sector.CONUS: (1500, 2500), Sector.FULL_DISK: (5424, 5424), Sector.MESO1: (500, 500)}
+_SHAPE_2KM[Sector.MESO2] = _SHAPE_2KM[Sector.MESO1]
+
+MAX_INDEX_BYTES = 32 * MIB
+"""A STAR CDN band folder's index page (measured: a few MB for ~10 days of frames at every size)."""
+MAX_LISTING_KEYS = 100_000
+"""Keys in one S3 hour prefix (all 16 bands of both meso sectors: about 2,000 per hour)."""
+MAX_LISTING_PAGES = 200
+"""ListObjectsV2 pages for one hour prefix (NOAA's pages hold up to 1,000 keys)."""
+
+
+def band_scale(band: int) -> int:
+    """Pixels per 2 km in each direction: 4 for band 2 (0.5 km), 2 for bands 1, 3, 5 (1 km), else 1."""
+    return 4 if band == 2 else 2 if band in (1, 3, 5) else 1
+
+
+def abi_shape(sector: Sector, band: int) -> tuple[int, int]:
+    """(rows, columns) of the ``Rad`` variable of an ABI L1b file of ``sector`` and ``band``."""
+    rows, cols = _SHAPE_2KM[sector]
+    scale = band_scale(band)
+    return rows * scale, cols * scale
+
+
+def max_netcdf_bytes(sector: Sector, band: int) -> int:
+    """Largest S3 NetCDF accepted: ``Rad`` (16 bits) and ``DQF`` (8 bits) stored uncompressed, plus 16 MB of
+    metadata. Real files are zlib-compressed to a fraction of that (RadC band 13: a few MB of this 27 MB cap)."""
+    rows, cols = abi_shape(sector, band)
+    return rows * cols * 3 + 16 * MIB
+
+
+def max_jpeg_bytes(size: tuple[int, int]) -> int:
+    """Largest CDN JPG accepted for ``(width, height)``: 2 bytes per pixel (4x a very high quality JPEG; STAR's
+    2500x1500 frames are under 1 MB of this 7.5 MB cap), at least 1 MB."""
+    return max(MIB, size[0] * size[1] * 2)
