@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, check_band, iso_z, to_utc
+from goesvfi.integrity_check.time_index.limits import check_range
 
 __all__ = ["ArchiveQuery", "QueryError"]
 
@@ -25,7 +26,8 @@ class ArchiveQuery:
     """``[start, end)`` of ``satellite``'s ``sector`` in ``band``, every ``interval_minutes`` (0: detect).
 
     Times are timezone-aware UTC (naive input is taken as UTC). Raises :class:`QueryError` when the end is not
-    after the start, the band is not an ABI band, or the interval is negative.
+    after the start, the band is not an ABI band, the interval is negative, the range lies outside the GOES-R era
+    or holds more than ``limits.MAX_SLOTS`` expected frames.
     """
 
     satellite: SatellitePattern
@@ -47,6 +49,10 @@ class ArchiveQuery:
             raise QueryError(str(exc)) from None
         if self.interval_minutes < 0:
             raise QueryError("the interval cannot be negative (0 detects it from the files)")
+        try:  # the GOES-R era, and a bound on the slots (so on memory): arithmetic only, nothing is built
+            check_range(self.sector, start, end, self.interval_minutes)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from None
 
     @classmethod
     def parse(

@@ -11,7 +11,6 @@ that fetches (``fetch`` and ``watch``).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections import Counter
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from goesvfi.integrity_check.cli.interrupt import run_interruptible
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
     ProgressBar,
@@ -231,7 +231,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
                 await cache.close()
 
     try:
-        conformed, report, look = asyncio.run(fetch())
+        conformed, report, look = run_interruptible(fetch())
     except FolderLockError as exc:
         print(f"goesvfi-integrity: {exc}", file=sys.stderr)
         return 1

@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 
 from goesvfi.integrity_check.cli import fetch, scan, watch
+from goesvfi.integrity_check.cli.interrupt import Interrupted, finish, raise_on_sigterm
 from goesvfi.integrity_check.cli.options import ArgParser, UsageError
 from goesvfi.integrity_check.runtime import PROG, has_display
 from goesvfi.integrity_check.scan.reconciler import ScanInputError
@@ -57,14 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(ns, "handler", None) is None:
         parser.print_help(sys.stderr)
         return 2
+    if ns.handler is not run_gui:
+        raise_on_sigterm()
     try:
         return int(ns.handler(ns))
+    except Interrupted as exc:
+        return finish(exc)
     except (UsageError, ScanInputError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # Ctrl-C outside the event loop (parsing, printing)
+        return finish(Interrupted(signal.SIGINT))
     except Exception as exc:
         if ns.verbose:
             raise

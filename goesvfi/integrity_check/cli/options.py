@@ -7,7 +7,6 @@ stderr, exit status 2; no traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from goesvfi.integrity_check.cache.db import CACHE_FILE, CacheDB
+from goesvfi.integrity_check.cli.interrupt import run_interruptible
 from goesvfi.integrity_check.cli.progress import ProgressBar, progress_bar
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.report import csv_text, write_csv
@@ -182,7 +182,7 @@ def run_with_progress(coro_factory: Callable[[ProgressBar | None], Coroutine[Any
     """Run one command's coroutine with a progress bar on stderr when it is a terminal."""
     bar = progress_bar()
     try:
-        return asyncio.run(coro_factory(bar))
+        return run_interruptible(coro_factory(bar))
     finally:
         if bar is not None:
             bar.close()

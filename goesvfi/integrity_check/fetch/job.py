@@ -12,6 +12,7 @@ import asyncio
 import errno
 import functools
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -134,17 +135,19 @@ class FetchJob:
 
     async def _fetch_all(self) -> None:
         await asyncio.to_thread(sweep_temps, self.directory, {self._final(t).name for t in self.plan.order})
-        semaphore = asyncio.Semaphore(self.env.concurrency)
+        pending = iter(list(self.plan.order))
 
-        async def one(slot: datetime) -> None:
-            async with semaphore:
+        async def worker() -> None:
+            # ``concurrency`` workers share one iterator: memory and cancel time stay O(concurrency), not one task
+            # per slot (a million tasks took gigabytes and many seconds to cancel).
+            for slot in pending:
                 await self._slot(slot)
 
         self._report(f"Fetching {self._total} missing frame{'s' if self._total != 1 else ''}")
         try:
             async with asyncio.TaskGroup() as group:
-                for slot in self.plan.order:
-                    group.create_task(one(slot))
+                for _ in range(min(self.env.concurrency, len(self.plan.order))):
+                    group.create_task(worker())
         except ExceptionGroup as group_error:  # an unexpected error (a bug): raise it as itself, not wrapped
             raise group_error.exceptions[0] from None
         finally:
@@ -258,9 +261,9 @@ class FetchJob:
             return
         if result.remote is None and not any(s in self.listing_errors for s in order) and self._settled(slot):
             result.status, result.source = SlotStatus.UNAVAILABLE, None
-            result.error = "no NOAA source has it: " + "; ".join(errors)
+            result.error = sys.intern("no NOAA source has it: " + "; ".join(errors))  # shared by runs of slots
             return
-        result.status, result.error = SlotStatus.FAILED, "; ".join(errors)
+        result.status, result.error = SlotStatus.FAILED, sys.intern("; ".join(errors))
         if result.source is None:
             result.source = order[0]
 

@@ -6,6 +6,8 @@ hostile or broken server can neither fill the disk nor grow the process.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from goesvfi.integrity_check.time_index.satellites import Sector
 
 MIB = 1024 * 1024
@@ -46,3 +48,38 @@ def max_jpeg_bytes(size: tuple[int, int]) -> int:
     """Largest CDN JPG accepted for ``(width, height)``: 2 bytes per pixel (4x a very high quality JPEG; STAR's
     2500x1500 frames are under 1 MB of this 7.5 MB cap), at least 1 MB."""
     return max(MIB, size[0] * size[1] * 2)
+
+
+# ---- time ranges ----------------------------------------------------------------------------------------
+
+ERA_START = datetime(2017, 1, 1, tzinfo=UTC)
+"""No GOES-R series ABI data exists before this (GOES-16's archive starts on 2017-02-28)."""
+ERA_END = datetime(2040, 1, 1, tzinfo=UTC)
+"""The GOES-R series is planned to operate into the late 2030s; a range past this is a typo."""
+MAX_SLOTS = 1_100_000
+"""Expected frames in one scan or fetch: ten years of 5-minute CONUS slots (1,051,200). Larger ranges (ten
+years of 1-minute meso slots: 5.3 million) are refused with a message saying how to split them, which keeps
+a run's memory bounded (about 1 GB at this cap, measured)."""
+
+
+def check_range(sector: Sector, start: datetime, end: datetime, interval_minutes: int = 0) -> int:
+    """Raise ValueError (one line naming the limit and how to split) when [start, end) lies outside the GOES-R
+    era or holds more than :data:`MAX_SLOTS` expected frames; return the upper bound on the slot count.
+    Arithmetic only: nothing is built."""
+    if start < ERA_START or end > ERA_END:
+        raise ValueError(
+            f"the range {start.date().isoformat()} -> {end.date().isoformat()} lies outside the GOES-R era: "
+            f"ABI data exists from {ERA_START:%Y-%m-%d} (GOES-16) on, and ranges may end by {ERA_END:%Y-%m-%d}"
+        )
+    step = interval_minutes if interval_minutes > 0 else min(sector.cadence(start), sector.cadence(end))
+    minutes = (end - start).total_seconds() / 60
+    count = int(minutes // step) + 1
+    if count > MAX_SLOTS:
+        days = int(MAX_SLOTS * step / 1440)
+        raise ValueError(
+            f"the range holds about {count:,} expected frames (every {step} min), more than the limit of "
+            f"{MAX_SLOTS:,} per run: split it into ranges of at most {days:,} days "
+            f"(e.g. --start {start:%Y-%m-%d} --end {start + timedelta(days=days):%Y-%m-%d}), "
+            "or give a longer --interval"
+        )
+    return count
