@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from goesvfi.integrity_check.folder.lock import FETCH_LOCK, WATCH_LOCK, FolderLock, FolderLockError
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.reconcile_manager import ReconcileManager
 from goesvfi.integrity_check.remote.base import RemoteItem, RemoteLimitError
 from goesvfi.integrity_check.remote.cdn_store import CDNStore
@@ -262,7 +263,7 @@ async def test_one_bad_frame_fails_only_its_slot(serve: list[HostileServer], tmp
     async with ReconcileManager(
         None, folder, settings=settings, now=lambda: START + timedelta(hours=1), use_cache=False
     ) as manager:
-        report = await manager.reconcile_detailed(folder, G18, START, START + timedelta(minutes=15), 5)
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, START + timedelta(minutes=15)))
     by_slot = {s.timestamp: s for s in report.slots}
     assert by_slot[slots[2]].status is SlotStatus.FETCHED
     assert (folder / canonical_name(G18, Sector.CONUS, 13, slots[2])).exists()
