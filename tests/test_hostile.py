@@ -276,3 +276,54 @@ async def test_one_bad_frame_fails_only_its_slot(serve: list[HostileServer], tmp
         canonical_name(G18, Sector.CONUS, 13, slots[2])
     ]
     assert_rss_bounded()
+
+
+# ---- 8. stale temp files of our naming are swept by every run ----------------------------------------
+
+
+def plant_leftovers(folder: Path) -> tuple[list[str], list[str]]:
+    """(our stale temp files, files of the user's that look alike) in ``folder``."""
+    ours = [
+        "..goes18_conus_C13_20230430T120100Z.png.part-0123456789ab.png.k2j4h5.part",  # PNG encode, kill -9
+        ".goes18_conus_C13_20230430T120600Z.png.part-a1b2c3d4e5f6.nc",  # a download
+        ".goes18_conus_C13_20230430T121100Z.png.part-ffeeddccbbaa.jpg",
+    ]
+    theirs = [".notes.png.part-0123.txt", "goes18_conus_C13_20230430T121600Z.png.part-00", ".x.part-1"]
+    for name in ours + theirs:
+        (folder / name).write_bytes(b"left over")
+    return ours, theirs
+
+
+async def test_a_fetch_sweeps_our_stale_temp_files_whatever_it_fetches(
+    serve: list[HostileServer], tmp_path: Path
+) -> None:
+    slot = START + timedelta(minutes=1)
+    index = f'<html><pre><a href="{cdn_name(slot)}">x</a></pre></html>'
+    server = start(
+        serve,
+        {CDN_DIR: static(index.encode(), headers={"Content-Type": "text/html"}), CDN_DIR + "*": static(jpeg())},
+    )
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    ours, theirs = plant_leftovers(folder)
+    (folder / ".goes18_conus_C13_20230430T122100Z.png.part-abcdef.nc").symlink_to(tmp_path / "elsewhere")
+    settings = FetchSettings(cdn_url=server.url, s3_endpoint=server.url, cdn_size=SIZE, disk_threshold=0, retries=0)
+    async with ReconcileManager(None, folder, settings=settings, now=lambda: START + timedelta(hours=1)) as manager:
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, START + timedelta(minutes=5)))
+    assert report.fetched == 1
+    names = {p.name for p in folder.iterdir()}
+    assert not names & set(ours)
+    assert set(theirs) <= names  # look-alikes of the user's stay
+    assert ".goes18_conus_C13_20230430T122100Z.png.part-abcdef.nc" in names  # a symlink is never followed/removed
+
+
+def test_without_the_lock_only_hour_old_temp_files_are_swept(tmp_path: Path) -> None:
+    from goesvfi.integrity_check.folder.sweep import UNLOCKED_MIN_AGE, sweep_stale_temps
+
+    ours, theirs = plant_leftovers(tmp_path)
+    old = time.time() - UNLOCKED_MIN_AGE - 60
+    os.utime(tmp_path / ours[0], (old, old))
+    removed = sweep_stale_temps(tmp_path, min_age=UNLOCKED_MIN_AGE)
+    assert removed == [ours[0]]
+    assert sorted(sweep_stale_temps(tmp_path, keep={"goes18_conus_C13_20230430T120600Z.png"})) == [ours[2]]
+    assert {p.name for p in tmp_path.iterdir()} == {ours[1], *theirs}

@@ -11,6 +11,7 @@ that fetches (``fetch`` and ``watch``).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections import Counter

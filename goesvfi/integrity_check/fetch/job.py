@@ -23,7 +23,8 @@ from typing import TypeVar
 from goesvfi.integrity_check.fetch.disk_guard import DiskGuard, DiskSpaceError, estimate_bytes
 from goesvfi.integrity_check.fetch.plan import FetchPlan
 from goesvfi.integrity_check.fetch.retry import RetryPolicy, Sleep, with_retries
-from goesvfi.integrity_check.folder.atomic import remove_quietly, sweep_temps, temp_path
+from goesvfi.integrity_check.folder.atomic import remove_quietly, temp_path
+from goesvfi.integrity_check.folder.sweep import UNLOCKED_MIN_AGE, sweep_stale_temps
 from goesvfi.integrity_check.remote.base import RemoteError, RemoteItem, RemoteStore, UnsafeNameError
 from goesvfi.integrity_check.results import Progress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import canonical_name
@@ -130,11 +131,16 @@ class FetchJob:
                 self._stop_rest(list(self.plan.order))
             else:
                 await self._fetch_all()
+        else:  # no lock taken: only temp files an hour old are surely stale
+            await asyncio.to_thread(sweep_stale_temps, self.directory, min_age=UNLOCKED_MIN_AGE)
         self.progress(Progress(self._done, self._total, Stage.DONE, self._summary()))
         return [self.results[t] for t in sorted(self.results)]
 
     async def _fetch_all(self) -> None:
-        await asyncio.to_thread(sweep_temps, self.directory, {self._final(t).name for t in self.plan.order})
+        # Under the folder's fetch lock: every stale temp file of ours goes (a kill -9 leaves them), except those of
+        # frames another fetch of this process is writing right now.
+        busy = {path.name for path in self.env.inflight if path.parent == self.directory}
+        await asyncio.to_thread(sweep_stale_temps, self.directory, keep=busy)
         pending = iter(list(self.plan.order))
 
         async def worker() -> None:
