@@ -38,6 +38,7 @@ class HostileServer:
         self.max_seconds = max_seconds
         self.sent = 0
         self.requests: list[str] = []
+        self.authorizations: list[str | None] = []  # each request's Authorization header
         self.port = 0
         self._started = 0.0
         self._thread: threading.Thread | None = None
@@ -63,6 +64,7 @@ class HostileServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(request.path_qs)
+        self.authorizations.append(request.headers.get("Authorization"))
         for pattern, behaviour in self.routes.items():
             if fnmatch.fnmatchcase(request.path, pattern) or fnmatch.fnmatchcase(request.path_qs, pattern):
                 try:

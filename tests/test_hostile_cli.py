@@ -125,3 +125,80 @@ def test_a_non_http_endpoint_is_refused_with_exit_2(
     err = capsys.readouterr().err
     assert code == 2, err
     assert (err.count("\n") == 1 and "http:// or https://" in err) or "not a valid URL" in err
+
+
+# ---- 9 and 10: credentials never shown or stored; folders whose names are not UTF-8 ---------------------
+
+
+def cdn_routes(good: bytes, wrong: bytes) -> dict:  # type: ignore[type-arg]
+    """A CDN band folder listing 00:01 (a good frame at the default 2500x1500) and 00:06 (a wrong-size one)."""
+    names = ["20231210001_GOES18-ABI-CONUS-13-2500x1500.jpg", "20231210006_GOES18-ABI-CONUS-13-2500x1500.jpg"]
+    index = "<html><pre>" + "".join(f'<a href="{n}">{n}</a>\n' for n in names) + "</pre></html>"
+    return {
+        "/GOES18/ABI/CONUS/13/": static(index.encode(), headers={"Content-Type": "text/html"}),
+        f"/GOES18/ABI/CONUS/13/{names[0]}": static(good),
+        f"/GOES18/ABI/CONUS/13/{names[1]}": static(wrong),
+    }
+
+
+def jpeg(size: tuple[int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 20, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_credentials_in_endpoint_urls_are_sent_but_never_shown_or_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import base64
+
+    folder, cache = tmp_path / "frames", tmp_path / "cache"
+    folder.mkdir()
+    with HostileServer(cdn_routes(jpeg((2500, 1500)), jpeg((16, 16))), max_seconds=60) as server:
+        url = server.url.replace("http://", "http://user:s3cr3tpw@")
+        code = main(
+            ["fetch", str(folder), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T00:10",
+             "--now", "2023-05-01T01:00", "--cdn-url", url, "--s3-endpoint", url, "--cache-dir", str(cache),
+             "--csv", str(tmp_path / "report.csv")]
+        )  # fmt: skip
+        out, err = capsys.readouterr()
+        report = main(
+            ["report", str(folder), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T00:10",
+             "--cache-dir", str(cache)]
+        )  # fmt: skip
+        report_out, report_err = capsys.readouterr()
+    assert code == 1 and report == 0  # one frame fetched, the wrong-size one failed
+    assert (folder / "goes18_conus_C13_20230501T000100Z.png").exists()
+    assert "Basic " + base64.b64encode(b"user:s3cr3tpw").decode() in server.authorizations  # sent as a header
+    shown = out + err + report_out + report_err + caplog.text + (tmp_path / "report.csv").read_text()
+    assert "127.0.0.1" in shown and "s3cr3tpw" not in shown and "user:" not in shown
+    for stored in cache.iterdir():  # the SQLite file and its WAL: listings, fetch log, scans
+        assert b"s3cr3tpw" not in stored.read_bytes(), stored.name
+    assert (cache / "cache.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_folder_whose_name_is_not_utf8_scans_and_fetches(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/sub\xe9"))
+    folder.mkdir()
+    nested = Path(os.fsdecode(os.fsencode(folder) + b"/inner\xff"))
+    nested.mkdir()
+    (nested / "goes18_conus_C13_20230501T001100Z.png").write_bytes(b"")
+    common = ["--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T00:15"]
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert main(["scan", str(folder), *common, *cache, "--json"]) == 0
+    assert '"missing": ["2023-05-01T00:01:00Z", "2023-05-01T00:06:00Z"]' in capsys.readouterr().out
+    with HostileServer(cdn_routes(jpeg((2500, 1500)), jpeg((2500, 1500))), max_seconds=60) as server:
+        code = main(
+            ["fetch", str(folder), *common, *cache, "--now", "2023-05-01T01:00", "--cdn-url", server.url,
+             "--s3-endpoint", server.url, "--csv", str(tmp_path / "report.csv"), "--json"]
+        )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert (folder / "goes18_conus_C13_20230501T000100Z.png").exists()
+    assert os.fsencode(folder) + b"/goes18_conus_C13_20230501T000100Z.png" in (tmp_path / "report.csv").read_bytes()
+    assert main(["scan", str(folder), *common, *cache, "--json"]) == 0  # again, from the cache
+    assert '"missing": []' in capsys.readouterr().out

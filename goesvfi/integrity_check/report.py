@@ -40,10 +40,11 @@ def write_csv_stream(stream: TextIO, slots: Iterable[SlotResult]) -> None:
 
 
 def write_csv(path: str | Path, slots: Sequence[SlotResult]) -> None:
-    """Write the CSV report through the package's write-then-rename helper (temp file beside it, fsync, rename)."""
+    """Write the CSV report through the package's write-then-rename helper (temp file beside it, fsync, rename).
+    Paths that are not UTF-8 (surrogate escapes) are written as their original bytes."""
 
     def write(fh: BinaryIO) -> None:
-        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
         write_csv_stream(text, slots)
         text.flush()
         text.detach()

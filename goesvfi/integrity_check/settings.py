@@ -122,3 +122,16 @@ def strip_credentials(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def scrub_secrets(text: str, url: str) -> str:
+    """``text`` with ``url``'s user info (and its password alone) replaced by ``***``: for messages that may
+    quote a library's error, which can carry the URL as given."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return text
+    userinfo = parts.netloc.rsplit("@", 1)[0]
+    text = text.replace(userinfo + "@", "***@")
+    if parts.password and len(parts.password) >= 3:
+        text = text.replace(parts.password, "***")
+    return text

@@ -193,13 +193,17 @@ class CacheDB:
         sep = os.sep
         below_lo = root if root.endswith(sep) else root + sep
         below_hi = below_lo[:-1] + chr(ord(sep) + 1)
+        # Below a root that is not UTF-8 every path is stored as bytes: the text range then matches nothing.
+        text_bounds = (below_lo, below_hi) if isinstance(path_key(below_lo), str) else ("", "")
 
         async def op(conn: aiosqlite.Connection) -> dict[str, DirRecord]:
             rows = await conn.execute_fetchall(
-                "SELECT path, signature, racy, entries, data FROM dir_index WHERE path = ? OR (path >= ? AND path < ?)",
-                (root, below_lo, below_hi),
+                "SELECT path, signature, racy, entries, data FROM dir_index WHERE path = ? OR (path >= ? AND path < ?)"
+                " OR (path >= ? AND path < ?)",  # paths that are not UTF-8 are stored as bytes (see path_key)
+                (path_key(root), *text_bounds, os.fsencode(below_lo), os.fsencode(below_hi)),
             )
-            return {r[0]: DirRecord(r[0], r[1], bool(r[2]), r[3], bytes(r[4])) for r in rows}
+            records = (DirRecord(path_text(r[0]), r[1], bool(r[2]), r[3], bytes(r[4])) for r in rows)
+            return {r.path: r for r in records if r.path == root or r.path.startswith(below_lo)}
 
         return await self._run(op)
 
@@ -208,12 +212,12 @@ class CacheDB:
         if not records and not removed:
             return
         now = time.time()
-        rows = [(r.path, r.signature, int(r.racy), now, r.entries, r.data) for r in records]
+        rows = [(path_key(r.path), r.signature, int(r.racy), now, r.entries, r.data) for r in records]
 
         async def op(conn: aiosqlite.Connection) -> None:
             async def work() -> None:
                 await conn.executemany("INSERT OR REPLACE INTO dir_index VALUES (?, ?, ?, ?, ?, ?)", rows)
-                await conn.executemany("DELETE FROM dir_index WHERE path = ?", [(p,) for p in removed])
+                await conn.executemany("DELETE FROM dir_index WHERE path = ?", [(path_key(p),) for p in removed])
 
             await self._transaction(conn, work)
 
@@ -223,7 +227,7 @@ class CacheDB:
 
     async def record_scan(self, directory: str | Path, result: ScanResult) -> None:
         """Keep ``result``'s summary and missing slots (the latest few per folder, archive and range)."""
-        key = (str(directory), result.satellite.value, result.sector.value, result.band)
+        key = (path_key(str(directory)), result.satellite.value, result.sector.value, result.band)
         span = (to_us(result.start), to_us(result.end))
         missing = array("q", (to_us(t) for t in result.missing)).tobytes()
         present = result.present_count
@@ -251,7 +255,7 @@ class CacheDB:
     async def last_scan(self, directory: str | Path, query: ArchiveQuery) -> ScanRecord | None:
         """The latest stored scan of exactly this folder, archive and range (any interval)."""
         q = query
-        params = (str(directory), q.satellite.value, q.sector.value, q.band, to_us(q.start), to_us(q.end))
+        params = (path_key(str(directory)), q.satellite.value, q.sector.value, q.band, to_us(q.start), to_us(q.end))
 
         async def op(conn: aiosqlite.Connection) -> ScanRecord | None:
             rows = list(
@@ -318,7 +322,7 @@ class CacheDB:
                 to_us(r.timestamp),
                 r.status.value,
                 r.source.value if r.source else None,
-                str(r.path) if r.path else None,
+                path_key(str(r.path)) if r.path else None,
                 r.remote,
                 r.error,
                 now,
@@ -355,8 +359,23 @@ class CacheDB:
                 ts = from_us(slot_us)
                 out[ts] = SlotResult(
                     ts, satellite, sector, band, SlotStatus(status), Source(source) if source else None,
-                    Path(local_path) if local_path else None, remote, error,
+                    Path(path_text(local_path)) if local_path else None, remote, error,
                 )  # fmt: skip
             return out
 
         return await self._run(op)
+
+
+def path_key(path: str) -> str | bytes:
+    """How a path is stored: as text when it is valid UTF-8, else losslessly as its bytes (a folder named
+    ``sub\xe9`` on a Latin-1 disk arrives as a str with surrogate escapes, which SQLite text cannot hold)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def path_text(value: str | bytes) -> str:
+    """The path :func:`path_key` stored (bytes back through the file system encoding, surrogates and all)."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value

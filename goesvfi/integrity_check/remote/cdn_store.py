@@ -12,6 +12,7 @@ converted to PNG (:func:`..render.cdn_jpeg.jpeg_to_png`).
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -131,11 +132,12 @@ class CDNStore:
                 timeout = aiohttp.ClientTimeout(
                     total=None, sock_connect=self.settings.timeout, sock_read=self.settings.timeout
                 )
-                auth = aiohttp.BasicAuth(*self._auth) if self._auth else None
+                headers = {"User-Agent": USER_AGENT}
+                if self._auth:
+                    headers["Authorization"] = _basic_auth(*self._auth)
                 self._session = aiohttp.ClientSession(
                     timeout=timeout,
-                    headers={"User-Agent": USER_AGENT},
-                    auth=auth,
+                    headers=headers,
                     trust_env=True,  # HTTP(S)_PROXY / NO_PROXY, as the S3 client (botocore) does
                 )
         return self._session
@@ -335,6 +337,11 @@ class CDNStore:
                 f"Cannot connect to {self.host} ({exc.os_error or exc}); check the network and the CDN URL setting."
             )
         return RemoteUnavailableError(f"The connection to {self.host} failed for {what}{got} ({exc}).")
+
+
+def _basic_auth(user: str, password: str) -> str:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
 
 
 def _open_and_write(path: Path, chunks: list[bytes]) -> BinaryIO:

@@ -37,7 +37,7 @@ from goesvfi.integrity_check.remote.base import (
     UnsafeNameError,
 )
 from goesvfi.integrity_check.results import Source
-from goesvfi.integrity_check.settings import FetchSettings, redact_url
+from goesvfi.integrity_check.settings import FetchSettings, redact_url, scrub_secrets
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, check_band, parse_noaa, s3_hour_prefix, to_utc
 from goesvfi.integrity_check.time_index.limits import MAX_LISTING_KEYS, MAX_LISTING_PAGES, abi_shape, max_netcdf_bytes
 
@@ -126,7 +126,7 @@ class S3Store:
         self.settings = settings or FetchSettings()
         self._endpoint_url = self.settings.s3_endpoint.rstrip("/")  # as given (requests only)
         self.endpoint = redact_url(self._endpoint_url)  # shown and stored: no credentials
-        self.host = urlsplit(self.endpoint).netloc or self.endpoint
+        self.host = urlsplit(self.endpoint).netloc.rsplit("@", 1)[-1] or self.endpoint
         self.cache = cache
         self._client_factory = client_factory or self._default_client
         self._now = now or (lambda: datetime.now(UTC))
@@ -331,6 +331,14 @@ class S3Store:
     # ---- errors -------------------------------------------------------------------------------------
 
     def _error(
+        self, exc: BaseException, bucket: str, what: str, done: int = 0, *, expired: bool = False
+    ) -> RemoteError:
+        error = self._translate(exc, bucket, what, done, expired=expired)
+        if error.args and isinstance(error.args[0], str):  # a library's text may quote the endpoint as given
+            error.args = (scrub_secrets(error.args[0], self._endpoint_url), *error.args[1:])
+        return error
+
+    def _translate(
         self, exc: BaseException, bucket: str, what: str, done: int = 0, *, expired: bool = False
     ) -> RemoteError:
         if isinstance(exc, RemoteError):
