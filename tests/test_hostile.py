@@ -327,3 +327,24 @@ def test_without_the_lock_only_hour_old_temp_files_are_swept(tmp_path: Path) -> 
     assert removed == [ours[0]]
     assert sorted(sweep_stale_temps(tmp_path, keep={"goes18_conus_C13_20230430T120600Z.png"})) == [ours[2]]
     assert {p.name for p in tmp_path.iterdir()} == {ours[1], *theirs}
+
+
+# ---- 6. progress while listing a long range ------------------------------------------------------------
+
+
+async def test_s3_listing_reports_progress_per_hour(serve: list[HostileServer]) -> None:
+    empty = (
+        '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        "<Name>noaa-goes18</Name><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
+        "</ListBucketResult>"
+    )
+    server = start(serve, {"*": static(empty.encode(), headers={"Content-Type": "application/xml"})})
+    store = S3Store(FetchSettings(s3_endpoint=server.url, timeout=10), list_concurrency=2)
+    seen: list[tuple[int, int]] = []
+    store.listing_progress = lambda done, total: seen.append((done, total))
+    slots = [START + timedelta(hours=h, minutes=1) for h in range(5)]
+    try:
+        assert await store.find(G18, Sector.CONUS, 13, slots) == {}
+    finally:
+        await store.close()
+    assert seen == [(n, 5) for n in range(1, 6)]

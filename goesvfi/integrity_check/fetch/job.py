@@ -176,6 +176,13 @@ class FetchJob:
         store = self.env.stores[source]
         wanted = self.plan.slots_for(source)
         self.progress(Progress(self._done, self._total, Stage.LIST, f"Listing {_STORE_NAME[source]}"))
+
+        def listed(done: int, total: int) -> None:  # a long range lists thousands of hour prefixes: say how far
+            message = f"Listing {_STORE_NAME[source]}: {done:,} of {total:,} hours"
+            self.progress(Progress(done, total, Stage.LIST, message))
+
+        if hasattr(store, "listing_progress"):
+            store.listing_progress = listed
         try:
             return await with_retries(
                 lambda: store.find(self.scan.satellite, self.scan.sector, self.scan.band, wanted),

@@ -135,6 +135,7 @@ class S3Store:
         self.page_size = page_size
         self._list_slots = list_concurrency
         self._chunk_size = chunk_size
+        self.listing_progress: Callable[[int, int], None] | None = None  # (hours listed, hours) during find
         self._client_cm: AbstractAsyncContextManager[Any] | None = None
         self._client: Any = None
         self._lock: asyncio.Lock | None = None
@@ -203,37 +204,57 @@ class S3Store:
             while hour < hi:
                 hours.add(hour)
                 hour += timedelta(hours=1)
-        gate = asyncio.Semaphore(self._list_slots)
-
-        async def listed(hour: datetime) -> list[tuple[str, int | None]]:
-            async with gate:
-                return await self._list_hour(satellite.bucket, sector, hour)
-
-        listings = await asyncio.gather(*(listed(h) for h in sorted(hours)))
         candidates: list[tuple[datetime, datetime, str, str, int | None]] = []  # start, created, key, name, size
         ignored = 0
-        for hour, entries in zip(sorted(hours), listings, strict=True):
+        token = f"C{band:02d}_{satellite.platform_id}_"  # in every wanted name: skips other bands before parsing
+
+        def keep(hour: datetime, entries: list[tuple[str, int | None]]) -> None:
+            nonlocal ignored
             prefix = s3_hour_prefix(sector, hour)
             for key, size in entries:
                 name = key[len(prefix) :] if key.startswith(prefix) else ""
-                parsed = parse_noaa(name) if is_plain_name(name) else None
-                if parsed is None:
+                if not is_plain_name(name):
                     ignored += 1
                     continue
-                if (parsed.satellite, parsed.sector, parsed.band) == (satellite, sector, band):
+                if token not in name:
+                    continue
+                parsed = parse_noaa(name)
+                if parsed is None:
+                    ignored += 1
+                elif (parsed.satellite, parsed.sector, parsed.band) == (satellite, sector, band):
                     candidates.append((parsed.timestamp, parsed.created or parsed.timestamp, key, name, size))
+
+        # A few workers share one iterator of hours, and each hour's listing is reduced to its candidates at once:
+        # memory stays O(workers + candidates) for a range of many hours (ten years: 87,600), and the first
+        # listing that fails cancels the others (a TaskGroup), instead of thousands of requests failing on.
+        pending = iter(sorted(hours))
+        listed = 0
+
+        async def worker() -> None:
+            nonlocal listed
+            for hour in pending:
+                keep(hour, await self._list_hour(satellite.bucket, sector, hour))
+                listed += 1
+                if self.listing_progress is not None:
+                    self.listing_progress(listed, len(hours))
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(self._list_slots, len(hours))):
+                    group.create_task(worker())
+        except ExceptionGroup as errors:
+            raise errors.exceptions[0] from None
         if ignored:
             log.warning("Ignored %d S3 keys that are not plain NOAA file names under their hour prefix", ignored)
         candidates.sort()
         starts = [c[0] for c in candidates]
         found: dict[datetime, RemoteItem] = {}
         for slot, (lo, hi) in sorted(windows.items()):
-            i = bisect_left(starts, lo)
             inside = []
-            for c in candidates[i:]:
-                if c[0] >= hi:
+            for i in range(bisect_left(starts, lo), len(candidates)):  # no slice: a copy per slot is quadratic
+                if starts[i] >= hi:
                     break
-                inside.append(c)
+                inside.append(candidates[i])
             if inside:  # nearest start; among equal starts, the newest file
                 start, _created, key, name, size = min(inside, key=lambda c: (abs(c[0] - slot), -c[1].timestamp()))
                 found[slot] = RemoteItem(slot, start, name, key, Source.S3, size)
