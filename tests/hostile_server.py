@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import os
 import socket
 import threading
 import time
@@ -216,8 +217,38 @@ def s3_endless_listing(prefix_key: str = "x/", *, keys_per_page: int = 1000) -> 
     return behaviour
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, MB (Linux ``ru_maxrss`` is in KiB)."""
-    import resource
+def rss_mb() -> float:
+    """This process's resident set size now, MB (``/proc/self/statm``; 0 where there is no /proc)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+class RssMonitor:
+    """Samples the process's RSS every ``every`` seconds while open; ``peak_mb`` is the highest seen.
+
+    Unlike ``ru_maxrss`` (the high-water mark of the whole process, so of every earlier test in the session),
+    this measures the test it wraps."""
+
+    def __init__(self, every: float = 0.01) -> None:
+        self.every = every
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-monitor", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, rss_mb())
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> RssMonitor:
+        self.peak_mb = rss_mb()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, rss_mb())

@@ -202,3 +202,35 @@ def test_a_folder_whose_name_is_not_utf8_scans_and_fetches(tmp_path: Path, capsy
     assert os.fsencode(folder) + b"/goes18_conus_C13_20230501T000100Z.png" in (tmp_path / "report.csv").read_bytes()
     assert main(["scan", str(folder), *common, *cache, "--json"]) == 0  # again, from the cache
     assert '"missing": []' in capsys.readouterr().out
+
+
+def test_the_deadline_is_an_option_and_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["fetch", str(tmp_path), "--satellite", "goes18", "--start", "2023-05-01", "--end", "2023-05-01T01:00",
+         "--deadline", "0", "--no-cache"]
+    )  # fmt: skip
+    assert code == 2 and "--deadline must be positive" in capsys.readouterr().err
+
+
+def test_sigterm_while_planning_a_long_range_stops_within_2_s(tmp_path: Path) -> None:
+    """Five years of CONUS slots (525,600) keep the scan's worker thread busy for seconds: SIGTERM still ends the
+    process within 2 s, with the one line and 143 (the thread is not waited for)."""
+    args = [
+        sys.executable, "-m", "goesvfi.integrity_check", "scan", str(tmp_path), "--satellite", "goes18",
+        "--start", "2023-01-01", "--end", "2028-01-01", "--no-cache", "--json",
+    ]  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)  # imports done, the scan under way
+    if proc.poll() is not None:
+        pytest.skip("the scan finished before the signal (a very fast machine)")
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    took = time.monotonic() - sent
+    assert took < 2.0 + 1.0, f"took {took:.1f} s"
+    assert proc.returncode == 143, err
+    assert err.strip().endswith("interrupted by SIGTERM: stopped, no partial frame kept (exit 143)")

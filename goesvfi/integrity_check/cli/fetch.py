@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
 
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
-    """``--cdn-days``, ``--concurrency``, ``--cdn-url``, ``--s3-endpoint``, ``--now``: read them with
+    """``--cdn-days``, ``--concurrency``, ``--deadline``, ``--cdn-url``, ``--s3-endpoint``, ``--now``: read them with
     :func:`fetch_settings` and :func:`now_clock`."""
     defaults = FetchSettings()
     group = parser.add_argument_group("fetch options")
@@ -83,6 +83,13 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         default=defaults.concurrency,
         help=f"downloads at the same time (default {defaults.concurrency})",
+    )
+    group.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        default=defaults.deadline,
+        help=f"longest time one request (a listing page or a frame) may take in all (default {defaults.deadline:g})",
     )
     group.add_argument("--cdn-url", metavar="URL", help="STAR CDN base URL (default $GOESVFI_CDN_URL or NOAA's)")
     group.add_argument("--s3-endpoint", metavar="URL", help="S3 endpoint (default $GOESVFI_S3_ENDPOINT or AWS)")
@@ -133,11 +140,14 @@ def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
         return FetchSettings.from_env(
             cdn_days=ns.cdn_days, concurrency=ns.concurrency, cdn_url=ns.cdn_url, s3_endpoint=ns.s3_endpoint,
             allow_mixed=True if ns.allow_mixed else None, resample_cdn=False if ns.no_resample else None,
-            **look_overrides(ns),
+            deadline=ns.deadline, **look_overrides(ns),
         ).validate()  # fmt: skip
     except ValueError as exc:
         raise UsageError(
-            str(exc).replace("concurrency", "--concurrency").replace("CDN cutoff days", "--cdn-days")
+            str(exc)
+            .replace("concurrency", "--concurrency")
+            .replace("CDN cutoff days", "--cdn-days")
+            .replace("the request deadline", "--deadline")
         ) from None
 
 
