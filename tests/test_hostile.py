@@ -349,3 +349,23 @@ async def test_s3_listing_reports_progress_per_hour(serve: list[HostileServer]) 
     finally:
         await store.close()
     assert seen == [(n, 5) for n in range(1, 6)]
+
+
+# ---- 11. the CDN client follows HTTP(S)_PROXY like the S3 client ------------------------------------------
+
+
+async def test_the_cdn_store_goes_through_the_proxy_of_the_environment(
+    serve: list[HostileServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = f'<html><pre><a href="{cdn_name(START)}">x</a></pre></html>'
+    proxy = start(serve, {"*": static(index.encode(), headers={"Content-Type": "text/html"})})
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    store = CDNStore(FetchSettings(cdn_url="http://cdn.example.invalid", cdn_size=SIZE))
+    try:
+        found = await store.find(G18, Sector.CONUS, 13, [START])
+    finally:
+        await store.close()
+    assert list(found) == [START]  # the name resolves nowhere: only the proxy can have answered
+    assert proxy.requests and proxy.requests[0].endswith(CDN_DIR)
