@@ -178,8 +178,9 @@ class FetchJob:
         self.progress(Progress(self._done, self._total, Stage.LIST, f"Listing {_STORE_NAME[source]}"))
 
         def listed(done: int, total: int) -> None:  # a long range lists thousands of hour prefixes: say how far
-            message = f"Listing {_STORE_NAME[source]}: {done:,} of {total:,} hours"
-            self.progress(Progress(done, total, Stage.LIST, message))
+            # The message stays the same (the window logs each new one); the counts and current item move.
+            where = f"{done:,} of {total:,} hours"
+            self.progress(Progress(done, total, Stage.LIST, f"Listing {_STORE_NAME[source]}", where))
 
         if hasattr(store, "listing_progress"):
             store.listing_progress = listed
