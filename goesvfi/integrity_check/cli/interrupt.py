@@ -65,8 +65,11 @@ def run_interruptible(coro: Coroutine[Any, Any, T], *, grace: float = GRACE) -> 
     finally:
         restore()
         if signalled:  # do not wait for worker threads: they may be deep in a walk or a decode
-            for task in asyncio.all_tasks(loop):
+            rest = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in rest:
                 task.cancel()
+            if rest:  # a moment for the cancellations to run their finally blocks (bounded)
+                loop.run_until_complete(asyncio.wait(rest, timeout=0.2))
             loop.close()
         else:
             try:
