@@ -230,11 +230,12 @@ class RssMonitor:
     """Samples the process's RSS every ``every`` seconds while open; ``peak_mb`` is the highest seen.
 
     Unlike ``ru_maxrss`` (the high-water mark of the whole process, so of every earlier test in the session),
-    this measures the test it wraps."""
+    this measures the test it wraps: ``growth_mb`` is its peak above the RSS it started with."""
 
     def __init__(self, every: float = 0.01) -> None:
         self.every = every
         self.peak_mb = 0.0
+        self.start_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-monitor", daemon=True)
 
@@ -243,8 +244,13 @@ class RssMonitor:
             self.peak_mb = max(self.peak_mb, rss_mb())
             self._stop.wait(self.every)
 
+    @property
+    def growth_mb(self) -> float:
+        """How far the RSS rose above where it was when the monitor started (what the wrapped code added)."""
+        return self.peak_mb - self.start_mb
+
     def __enter__(self) -> RssMonitor:
-        self.peak_mb = rss_mb()
+        self.start_mb = self.peak_mb = rss_mb()
         self._thread.start()
         return self
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from goesvfi.integrity_check.cli.main import main
-from tests.hostile_server import HostileServer, drip, static
+from tests.hostile_server import HostileServer, RssMonitor, drip, static
 
 KEY_NAME = "OR_ABI-L1b-RadC-M6C13_G18_s20231210001173_e20231210003546_c20231210004030.nc"
 LISTING = (
@@ -24,6 +24,15 @@ LISTING = (
     "</Contents></ListBucketResult>"
 )
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def rss() -> Iterator[RssMonitor]:
+    """What each test adds to this process's RSS stays under 500 MB (the child processes are bounded by their
+    servers and by the refusals)."""
+    with RssMonitor() as monitor:
+        yield monitor
+    assert monitor.growth_mb < 500, f"the test took {monitor.growth_mb:.0f} MB"
 
 
 @pytest.fixture
