@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from goesvfi.integrity_check.runtime import PROG
@@ -120,14 +120,23 @@ def _install(loop: asyncio.AbstractEventLoop, on_signal: Callable[[int], None]) 
     return restore
 
 
-def raise_on_sigterm() -> None:
-    """Outside the event loop (parsing, printing), SIGTERM stops the command like Ctrl-C does."""
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While inside, SIGTERM outside the event loop (parsing, printing) stops the command like Ctrl-C does;
+    the previous handler comes back on the way out (``main`` may be called from a longer-lived program)."""
 
     def handler(signum: int, _frame: object) -> None:
         raise Interrupted(signum)
 
-    with contextlib.suppress(ValueError):  # not the main thread
-        signal.signal(signal.SIGTERM, handler)
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def finish(exc: Interrupted) -> int:

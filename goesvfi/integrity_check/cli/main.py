@@ -15,7 +15,7 @@ import signal
 import sys
 
 from goesvfi.integrity_check.cli import fetch, scan, watch
-from goesvfi.integrity_check.cli.interrupt import Interrupted, finish, raise_on_sigterm
+from goesvfi.integrity_check.cli.interrupt import Interrupted, finish, sigterm_interrupts
 from goesvfi.integrity_check.cli.options import ArgParser, UsageError
 from goesvfi.integrity_check.runtime import PROG, has_display
 from goesvfi.integrity_check.scan.reconciler import ScanInputError
@@ -63,10 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(ns, "handler", None) is None:
         parser.print_help(sys.stderr)
         return 2
-    if ns.handler is not run_gui:
-        raise_on_sigterm()
     try:
-        return int(ns.handler(ns))
+        if ns.handler is run_gui:
+            return int(ns.handler(ns))
+        with sigterm_interrupts():
+            return int(ns.handler(ns))
     except Interrupted as exc:
         return finish(exc)
     except (UsageError, ScanInputError) as exc:
