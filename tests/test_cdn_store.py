@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -184,6 +185,11 @@ async def test_download_faults_map_to_error_types(
     assert info.value.retryable is (error is RemoteUnavailableError)
     assert getattr(info.value, "retry_after", None) == retry_after
     assert "127.0.0.1" in str(info.value)
+    # Where it happened, for logs and the CSV: the server, the file asked for, and the library error translated.
+    item = frame_item(cdn, SLOTS[0])
+    assert (info.value.host, info.value.remote) == (urlsplit(cdn.url).netloc, item.location)
+    dropped = fault.kind in (FaultKind.DROP, FaultKind.TRUNCATE)
+    assert isinstance(info.value.cause, aiohttp.ClientError) if dropped else info.value.cause is None
 
 
 @pytest.mark.parametrize(
@@ -289,10 +295,12 @@ async def test_refused_connection_is_unavailable() -> None:
         port = sock.getsockname()[1]
     store = CDNStore(FetchSettings(cdn_url=f"http://127.0.0.1:{port}", cdn_size=SMALL))
     try:
-        with pytest.raises(RemoteUnavailableError, match=r"Cannot connect to 127\.0\.0\.1"):
+        with pytest.raises(RemoteUnavailableError, match=r"Cannot connect to 127\.0\.0\.1") as info:
             await store.find(G18, Sector.CONUS, 13, SLOTS)
     finally:
         await store.close()
+    assert info.value.host == f"127.0.0.1:{port}" and isinstance(info.value.cause, aiohttp.ClientConnectorError)
+    assert info.value.remote is not None and info.value.remote.startswith(f"http://127.0.0.1:{port}/GOES18/")
 
 
 def test_parse_retry_after() -> None:

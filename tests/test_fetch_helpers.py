@@ -14,12 +14,18 @@ from pathlib import Path
 import pytest
 
 from goesvfi.integrity_check.fetch.disk_guard import MB, DiskGuard, DiskSpaceError, estimate_bytes
-from goesvfi.integrity_check.fetch.job import check_remote_name, run_blocking
 from goesvfi.integrity_check.fetch.plan import plan_fetch
 from goesvfi.integrity_check.fetch.retry import RetryPolicy, with_retries
-from goesvfi.integrity_check.folder.atomic import PNG_MAGIC, check_png, commit, sweep_temps, temp_path
-from goesvfi.integrity_check.remote.base import RemoteNotFoundError, RemoteUnavailableError, UnsafeNameError
+from goesvfi.integrity_check.folder.atomic import PNG_MAGIC, check_png, commit, temp_path
+from goesvfi.integrity_check.folder.sweep import sweep_stale_temps
+from goesvfi.integrity_check.remote.base import (
+    RemoteNotFoundError,
+    RemoteUnavailableError,
+    UnsafeNameError,
+    check_plain_name,
+)
 from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.runtime import run_blocking
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 # ---- retry ----------------------------------------------------------------------------------------
@@ -159,12 +165,15 @@ def test_temp_commit_and_sweep(tmp_path: Path) -> None:
     assert final.read_bytes() == b"frame" and not tmp.exists()
 
     leftover = temp_path(final, ".nc")
+    legacy = tmp_path / "frame_0001.png"  # a frame with a name of its own, being rewritten (fetch --conform)
+    legacy_tmp = temp_path(legacy, ".png")
     other = tmp_path / ".someone-else.part-1"
-    leftover.write_bytes(b"x")
-    other.write_bytes(b"x")
-    sweep_temps(tmp_path, {final.name, "absent.png"})
-    assert final.exists()
-    assert not leftover.exists() and other.exists()
+    for path in (leftover, legacy_tmp, other):
+        path.write_bytes(b"x")
+    sweep_stale_temps(tmp_path, finals={final.name, "absent.png"})
+    assert final.exists() and not leftover.exists() and legacy_tmp.exists() and other.exists()
+    sweep_stale_temps(tmp_path, finals={legacy.name})
+    assert not legacy_tmp.exists() and other.exists()
 
     with pytest.raises(ValueError):
         commit(tmp_path / "a", tmp_path / "sub" / "a")
@@ -195,7 +204,7 @@ def test_check_png_needs_signature_and_end(tmp_path: Path) -> None:
 )
 def test_hostile_names_are_refused(name: str) -> None:
     with pytest.raises(UnsafeNameError):
-        check_remote_name(name)
+        check_plain_name(name)
 
 
 def test_real_names_pass() -> None:
@@ -203,7 +212,7 @@ def test_real_names_pass() -> None:
         "20241621201_GOES18-ABI-CONUS-13-2500x1500.jpg",
         "OR_ABI-L1b-RadC-M6C13_G18_s20241621201173_e20241621203546_c20241621204030.nc",
     ):
-        assert check_remote_name(name) == name
+        assert check_plain_name(name) == name
 
 
 async def test_cancel_waits_for_the_thread_before_cleanup(tmp_path: Path) -> None:

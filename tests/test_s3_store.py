@@ -6,7 +6,9 @@ import socket
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import botocore.exceptions as bce
 import netCDF4
 import pytest
 
@@ -21,8 +23,9 @@ from goesvfi.integrity_check.remote.base import (
     RemoteNotFoundError,
     RemoteUnavailableError,
     UnsafeNameError,
+    is_plain_name,
 )
-from goesvfi.integrity_check.remote.s3_store import S3Store, is_plain_name
+from goesvfi.integrity_check.remote.s3_store import S3Store
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -201,6 +204,7 @@ async def test_missing_bucket_names_bucket_and_endpoint() -> None:
                 await store.find(G18, Sector.CONUS, 13, [t(0, 1)])
     assert type(info.value) is RemoteError and not info.value.retryable
     assert "bucket noaa-goes18 does not exist" in str(info.value) and endpoint in str(info.value)
+    assert info.value.host == urlsplit(endpoint).netloc and isinstance(info.value.cause, bce.ClientError)
 
 
 async def test_missing_key_is_not_found(moto: MotoS3Server, tmp_path: Path) -> None:
@@ -229,6 +233,8 @@ async def test_download_faults_are_retryable(moto: MotoS3Server, tmp_path: Path,
         with pytest.raises(RemoteUnavailableError, match=match) as info:
             await store.download(item, tmp_path / "x.part")
     assert info.value.retryable and "127.0.0.1" in str(info.value)
+    assert info.value.host == urlsplit(moto.endpoint).netloc and info.value.remote == K_0001  # where, for the log
+    assert info.value.cause is not None and info.value.cause is info.value.__cause__  # the library's error
 
 
 async def test_throttled_listing_is_retryable(moto: MotoS3Server) -> None:

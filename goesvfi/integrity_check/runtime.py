@@ -12,12 +12,20 @@ the worker threads start. A no-op where the C library is not glibc.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ctypes.util
+import functools
+import logging
 import os
 import sys
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import TypeVar
 
 PROG = "goesvfi-integrity"
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 
@@ -39,3 +47,23 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
 def has_display() -> bool:
     """Whether this is a desktop session (macOS, Windows, or DISPLAY / WAYLAND_DISPLAY set)."""
     return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+async def run_blocking(func: Callable[..., T], *args: object, executor: Executor | None = None) -> T:
+    """Run ``func`` in a thread (``executor``, default: the loop's); when cancelled, wait for it to end first.
+
+    So a ``finally`` that removes temp files runs only after the thread stopped writing them.
+    """
+    loop = asyncio.get_running_loop()
+    fut = loop.run_in_executor(executor, functools.partial(func, *args))
+    try:
+        return await asyncio.shield(fut)
+    except asyncio.CancelledError:
+        while not fut.done():
+            try:
+                await asyncio.wait({fut})
+            except asyncio.CancelledError:
+                continue
+        if not fut.cancelled() and fut.exception() is not None:
+            log.debug("work ended by an error after a cancel: %s", fut.exception())
+        raise

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
-from goesvfi.integrity_check.folder.atomic import fsync_dir, sweep_temps
+from goesvfi.integrity_check.folder.atomic import fsync_dir
+from goesvfi.integrity_check.folder.sweep import sweep_stale_temps
 from goesvfi.integrity_check.render.look import UNKNOWN, Look, read_header
 from goesvfi.integrity_check.results import ScanResult, SlotStatus
 from goesvfi.integrity_check.scan.look import check_look
@@ -139,7 +140,7 @@ async def conform_folder(
     await asyncio.to_thread(sweep_work_folders, directory)
     names = {a.path.name for a in actions}
     names |= {canonical_name(scan.satellite, scan.sector, scan.band, a.timestamp) for a in actions}
-    await asyncio.to_thread(sweep_temps, directory, names)  # temp files of a killed run, for these frames
+    await asyncio.to_thread(lambda: sweep_stale_temps(directory, finals=names))  # a killed run's, for these frames
     for action in actions:
         if action.action != REWRITE:
             continue

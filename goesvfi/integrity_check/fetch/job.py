@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import functools
 import logging
 import sys
 from collections.abc import Callable, Mapping
@@ -25,8 +24,9 @@ from goesvfi.integrity_check.fetch.plan import FetchPlan
 from goesvfi.integrity_check.fetch.retry import RetryPolicy, Sleep, with_retries
 from goesvfi.integrity_check.folder.atomic import remove_quietly, temp_path
 from goesvfi.integrity_check.folder.sweep import UNLOCKED_MIN_AGE, sweep_stale_temps
-from goesvfi.integrity_check.remote.base import RemoteError, RemoteItem, RemoteStore, UnsafeNameError
+from goesvfi.integrity_check.remote.base import RemoteError, RemoteItem, RemoteStore, check_plain_name
 from goesvfi.integrity_check.results import Progress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, Stage
+from goesvfi.integrity_check.runtime import run_blocking
 from goesvfi.integrity_check.time_index import canonical_name
 
 log = logging.getLogger(__name__)
@@ -42,42 +42,6 @@ _STORE_NAME = {Source.CDN: "CDN", Source.S3: "S3"}
 
 class ConversionError(Exception):
     """A downloaded file could not be turned into a PNG; ``str(error)`` is for the user."""
-
-
-def check_remote_name(name: str) -> str:
-    """Refuse a listed name that is not a plain file name (remote names never decide local paths)."""
-    bad = (
-        not name
-        or name in (".", "..")
-        or "/" in name
-        or "\\" in name
-        or "\x00" in name
-        or ".." in name
-        or (len(name) > 1 and name[1] == ":")
-    )
-    if bad:
-        raise UnsafeNameError(f"refused the listed name {name!r}: it is not a plain file name")
-    return name
-
-
-async def run_blocking(func: Callable[..., T], *args: object, executor: Executor | None = None) -> T:
-    """Run ``func`` in a thread (``executor``, default: the loop's); when cancelled, wait for it to end first.
-
-    So a ``finally`` that removes temp files runs only after the thread stopped writing them.
-    """
-    loop = asyncio.get_running_loop()
-    fut = loop.run_in_executor(executor, functools.partial(func, *args))
-    try:
-        return await asyncio.shield(fut)
-    except asyncio.CancelledError:
-        while not fut.done():
-            try:
-                await asyncio.wait({fut})
-            except asyncio.CancelledError:
-                continue
-        if not fut.cancelled() and fut.exception() is not None:
-            log.debug("work ended by an error after a cancel: %s", fut.exception())
-        raise
 
 
 @dataclass(slots=True)
@@ -255,7 +219,7 @@ class FetchJob:
                 self._stop_rest([slot])
                 return
             try:
-                check_remote_name(item.name)
+                check_plain_name(item.name)
                 await self._download_convert(source, item, final)
             except (RemoteError, ConversionError) as exc:
                 log.info("%s from %s failed: %s", final.name, name, exc)

@@ -86,21 +86,6 @@ def remove_quietly(*paths: Path | None) -> None:
                 path.unlink()
 
 
-def sweep_temps(directory: Path, final_names: set[str]) -> None:
-    """Remove leftovers ``.<name>.part-*`` of an earlier crash for ``final_names``."""
-    try:
-        entries = list(os.scandir(directory))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        if _is_leftover(entry.name, final_names) and entry.is_file(follow_symlinks=False):
-            remove_quietly(Path(entry.path))
-
-
-def _is_leftover(name: str, final_names: set[str]) -> bool:
-    return name.startswith(".") and _PART in name and name[1 : name.index(_PART)] in final_names
-
-
 def check_png(path: Path) -> None:
     """Raise ValueError unless ``path`` starts with the PNG signature and ends with the IEND chunk."""
     with path.open("rb") as fh:

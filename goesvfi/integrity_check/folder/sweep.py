@@ -1,7 +1,9 @@
 """Sweep stale temp files of our own naming from a folder a run writes into (issue 14 item 8).
 
-A run killed with ``kill -9`` (or a power cut) leaves its temp files behind: downloads
-``.<canonical name>.part-<hex>.jpg|.nc`` and PNG encodes ``..<canonical name>.part-<hex>.png.<random>.part``.
+A run killed with ``kill -9`` (or a power cut) leaves its temp files behind, all named by
+:func:`goesvfi.integrity_check.folder.atomic.temp_path`: downloads ``.<canonical name>.part-<hex>.jpg|.nc`` and
+PNG encodes ``.<canonical name>.part-<hex>.png`` (earlier versions wrote ``..<name>.part-<hex>.png.<random>.part``:
+swept too).
 Every fetch run removes those, whatever slots it fetches. Only names of that shape whose final name is one of
 our canonical frame names are touched (and only regular files, never through a symlink), so nothing of the
 user's is ever removed. Temp files of frames being written right now by this process (``keep``) are left alone;
@@ -27,18 +29,29 @@ UNLOCKED_MIN_AGE = 3600.0
 (a download has at most the request deadline, a PNG encode seconds)."""
 
 
-def own_temp_final(name: str) -> str | None:
-    """The canonical frame name a temp file of ours is for, or None when ``name`` is not one of ours."""
+def own_temp_final(name: str, finals: Container[str] | None = None) -> str | None:
+    """The frame name a temp file of ours is for, or None when ``name`` is not one of ours: its final name is one
+    of ``finals`` when given (frames being rewritten, whatever their names), else a canonical frame name."""
     match = _TEMP_RE.match(name)
-    if match is None or parse_canonical(match["final"]) is None:
+    if match is None:
         return None
-    return match["final"]
+    final = match["final"]
+    if finals is not None:
+        return final if final in finals else None
+    return final if parse_canonical(final) is not None else None
 
 
 def sweep_stale_temps(
-    directory: Path, *, keep: Container[str] = (), min_age: float = 0.0, now: float | None = None
+    directory: Path,
+    *,
+    keep: Container[str] = (),
+    min_age: float = 0.0,
+    now: float | None = None,
+    finals: Container[str] | None = None,
 ) -> list[str]:
-    """Remove our stale temp files in ``directory`` (not recursive); return the names removed (blocking)."""
+    """Remove our stale temp files in ``directory`` (not recursive); return the names removed (blocking).
+
+    ``finals``: only temp files of these frames (``fetch --conform`` sweeps the frames it rewrites)."""
     removed: list[str] = []
     now = time.time() if now is None else now
     try:
@@ -46,7 +59,7 @@ def sweep_stale_temps(
     except OSError:
         return removed
     for entry in entries:
-        final = own_temp_final(entry.name)
+        final = own_temp_final(entry.name, finals)
         if final is None or final in keep:
             continue
         try:

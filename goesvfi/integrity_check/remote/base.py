@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -20,9 +20,29 @@ ByteProgress = Callable[[int, int | None], None]
 
 
 class RemoteError(Exception):
-    """Base class: ``str(error)`` is a message for the user."""
+    """Base class: ``str(error)`` is a message for the user.
+
+    The store that raised it fills in where it happened, for logs, the CSV and callers that act on it: ``host``
+    (the server, user info never included), ``remote`` (the URL or object key asked for) and ``cause`` (the
+    library's exception it translates, also ``__cause__``; None for a refusal of ours, like a size limit).
+    """
 
     retryable = False
+
+    def __init__(
+        self, message: str, *, host: str | None = None, remote: str | None = None, cause: BaseException | None = None
+    ) -> None:
+        super().__init__(message)
+        self.host = host
+        self.remote = remote
+        self.cause = cause
+
+    def at(self, host: str, remote: str, cause: BaseException | None = None) -> RemoteError:
+        """This error with where it happened filled in (what is already set stays); returns itself."""
+        self.host = self.host or host
+        self.remote = self.remote or remote
+        self.cause = self.cause or cause
+        return self
 
 
 class RemoteNotFoundError(RemoteError):
@@ -34,8 +54,8 @@ class RemoteUnavailableError(RemoteError):
 
     retryable = True
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: float | None = None, **where: Any) -> None:
+        super().__init__(message, **where)
         self.retry_after = retry_after
 
 
@@ -50,6 +70,24 @@ class RemoteLimitError(RemoteError):
 
 class UnsafeNameError(RemoteError):
     """A listed remote name that would escape the target folder (``../x``, absolute paths)."""
+
+
+def is_plain_name(name: str) -> bool:
+    """A base name that cannot leave a folder: no separators, no ``..``, no drive, no control characters."""
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and ".." not in name
+        and not any(c in name for c in "/\\:")
+        and all(c.isprintable() for c in name)
+    )
+
+
+def check_plain_name(name: str) -> str:
+    """``name``, or :class:`UnsafeNameError` when it is not a plain file name (remote names never decide paths)."""
+    if not is_plain_name(name):
+        raise UnsafeNameError(f"refused the listed name {name!r}: it is not a plain file name")
+    return name
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -33,6 +33,7 @@ from goesvfi.integrity_check.remote.base import (
     RemoteUnavailableError,
 )
 from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.runtime import run_blocking
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, strip_credentials, url_credentials
 from goesvfi.integrity_check.time_index import (
     CDN_INDEX_RE,
@@ -207,7 +208,9 @@ class CDNStore:
         except RemoteError:
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_error(exc, url, what, len(body), expired=deadline.expired()) from exc
+            raise self._transport_error(exc, url, what, len(body), expired=deadline.expired()).at(
+                self.host, url, exc
+            ) from exc
         try:
             return body.decode(charset, errors="replace")
         except LookupError:  # an unknown charset
@@ -242,7 +245,7 @@ class CDNStore:
                         else:
                             chunks.append(chunk)
                             if done + len(chunk) >= SPILL_BYTES:
-                                fh = await _file_work(_open_and_write, dest, chunks)
+                                fh = await run_blocking(_open_and_write, dest, chunks)
                                 chunks = []
                         done += len(chunk)
                         if len(head) < len(JPEG_SOI):
@@ -252,26 +255,35 @@ class CDNStore:
                             progress(done, total)
                 finally:
                     if fh is not None:
-                        await _file_work(fh.close)
+                        await run_blocking(fh.close)
         except RemoteError:
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_error(exc, url, what, done, expired=deadline.expired()) from exc
+            raise self._transport_error(exc, url, what, done, expired=deadline.expired()).at(
+                self.host, url, exc
+            ) from exc
         if total is not None and done != total:
             raise RemoteUnavailableError(
-                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes)."
+                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes).",
+                host=self.host,
+                remote=item.location,
             )
         if head != JPEG_SOI:
             raise RemoteCorruptError(
                 f"{item.name} from {self.host} is not a JPEG image (it does not start with a JPEG header; "
-                f"{done:,} bytes)."
+                f"{done:,} bytes).",
+                host=self.host,
+                remote=item.location,
             )
         if tail != JPEG_EOI:
             raise RemoteCorruptError(
-                f"{item.name} from {self.host} is cut short: it does not end with the JPEG end marker ({done:,} bytes)."
+                f"{item.name} from {self.host} is cut short: it does not end with the JPEG end marker "
+                f"({done:,} bytes).",
+                host=self.host,
+                remote=item.location,
             )
         if fh is None:  # a frame of a few MB at most: one blocking call writes it, off the event loop
-            await _file_work(_write_file, dest, chunks)
+            await run_blocking(_write_file, dest, chunks)
 
     # ---- errors -------------------------------------------------------------------------------------
 
@@ -280,7 +292,7 @@ class CDNStore:
         if status < 400:
             return
         if status == 404:
-            raise RemoteNotFoundError(f"The STAR CDN has no {what} (HTTP 404 for {url}).")
+            raise RemoteNotFoundError(f"The STAR CDN has no {what} (HTTP 404 for {url}).", host=self.host, remote=url)
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
             busy = "is rate-limiting requests" if status == 429 else "had a server error"
@@ -289,10 +301,14 @@ class CDNStore:
                 f"The STAR CDN at {self.host} {busy} (HTTP {status} {resp.reason or ''}) for {what}{hint}. "
                 "If it persists, lower the concurrency or try later.",
                 retry_after=retry_after,
+                host=self.host,
+                remote=url,
             )
         raise RemoteError(
             f"The STAR CDN at {self.host} refused {what} (HTTP {status} {resp.reason or ''} for {url}); "
-            "check the CDN URL setting."
+            "check the CDN URL setting.",
+            host=self.host,
+            remote=url,
         )
 
     def _check_announced(self, resp: aiohttp.ClientResponse, cap: int, what: str, limit: str) -> None:
@@ -304,7 +320,7 @@ class CDNStore:
     def _too_large(self, what: str, size: int, cap: int, limit: str, *, announced: bool = False) -> RemoteLimitError:
         how = f"announced {size:,} bytes" if announced else f"sent more than {cap:,} bytes"
         return RemoteLimitError(
-            f"The STAR CDN at {self.host} {how} for {what}: past the {limit} of {cap:,} bytes; refused."
+            f"The STAR CDN at {self.host} {how} for {what}: past the {limit} of {cap:,} bytes; refused.", host=self.host
         )
 
     def _transport_error(
@@ -357,21 +373,6 @@ def _open_and_write(path: Path, chunks: list[bytes]) -> BinaryIO:
 def _write_file(path: Path, chunks: list[bytes]) -> None:
     with open(path, "wb") as fh:
         fh.writelines(chunks)
-
-
-async def _file_work(func: Callable[..., T], *args: Any) -> T:
-    """Run blocking file work in a thread. When cancelled, wait for the thread to finish first: the caller then
-    removes the file, and no write may come after that (a file created afterwards would be left behind)."""
-    work = asyncio.ensure_future(asyncio.to_thread(func, *args))
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        while not work.done():
-            try:
-                await asyncio.wait({work})
-            except asyncio.CancelledError:
-                continue
-        raise
 
 
 CdnStore = CDNStore

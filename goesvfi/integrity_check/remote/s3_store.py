@@ -17,7 +17,7 @@ import functools
 import logging
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,16 +35,24 @@ from goesvfi.integrity_check.remote.base import (
     RemoteNotFoundError,
     RemoteUnavailableError,
     UnsafeNameError,
+    is_plain_name,
 )
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, scrub_secrets
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, check_band, parse_noaa, s3_hour_prefix, to_utc
+from goesvfi.integrity_check.time_index import (
+    SatellitePattern,
+    Sector,
+    check_band,
+    cover_window,
+    parse_noaa,
+    s3_hour_prefix,
+    to_utc,
+)
 from goesvfi.integrity_check.time_index.limits import MAX_LISTING_KEYS, MAX_LISTING_PAGES, abi_shape, max_netcdf_bytes
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1024 * 1024
-EARLY = timedelta(seconds=30)  # a scan may start up to 30 s before its slot's minute
 CACHE_AFTER = timedelta(hours=1)  # an hour's listing is final once it ended this long ago
 _RETRYABLE_CODES = {
     "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests",
@@ -71,17 +79,6 @@ class ListingCache(Protocol):
 
 ClientFactory = Callable[[], AbstractAsyncContextManager[Any]]
 """Returns an aioboto3 S3 client context manager (``session.client("s3", ...)``)."""
-
-
-def is_plain_name(name: str) -> bool:
-    """A base name that cannot leave a folder: no separators, no ``..``, not absolute, no control characters."""
-    return (
-        bool(name)
-        and name not in (".", "..")
-        and ".." not in name
-        and not any(c in name for c in "/\\:")
-        and all(c.isprintable() for c in name)
-    )
 
 
 @functools.cache
@@ -136,7 +133,7 @@ class S3Store:
         self._list_slots = list_concurrency
         self._chunk_size = chunk_size
         self.listing_progress: Callable[[int, int], None] | None = None  # (hours listed, hours) during find
-        self._client_cm: AbstractAsyncContextManager[Any] | None = None
+        self._client_stack: AsyncExitStack | None = None  # holds the open client until close()
         self._client: Any = None
         self._lock: asyncio.Lock | None = None
 
@@ -168,15 +165,15 @@ class S3Store:
                 if self._client is None:
                     if self._client_factory == self._default_client:
                         await asyncio.to_thread(_shared_session)
-                    cm = self._client_factory()
-                    self._client = await cm.__aenter__()
-                    self._client_cm = cm
+                    stack = AsyncExitStack()
+                    self._client = await stack.enter_async_context(self._client_factory())
+                    self._client_stack = stack
         return self._client
 
     async def close(self) -> None:
-        cm, self._client_cm, self._client = self._client_cm, None, None
-        if cm is not None:
-            await cm.__aexit__(None, None, None)
+        stack, self._client_stack, self._client = self._client_stack, None, None
+        if stack is not None:
+            await stack.aclose()
 
     async def __aenter__(self) -> S3Store:
         return self
@@ -195,7 +192,7 @@ class S3Store:
         if satellite is SatellitePattern.GENERIC:
             raise ValueError("S3 needs a real satellite (goes16 ... goes19), not GENERIC")
         band = check_band(band)
-        windows = {s: (s - EARLY, s + timedelta(minutes=sector.cadence(s)) - EARLY) for s in map(to_utc, slots)}
+        windows = {s: cover_window(s, sector.cadence(s)) for s in map(to_utc, slots)}
         if not windows:
             return {}
         hours: set[datetime] = set()
@@ -291,7 +288,7 @@ class S3Store:
                             f"{MAX_LISTING_KEYS:,} keys per hour; refused (NOAA's hour prefixes hold a few thousand)."
                         )
         except Exception as exc:
-            raise self._error(exc, bucket, what, expired=deadline.expired()) from exc
+            raise self._error(exc, bucket, what, expired=deadline.expired()).at(self.host, what, exc) from exc
         if final and self.cache is not None:
             try:
                 await self.cache.put_listing(self.cache_key(bucket), prefix, entries)
@@ -334,7 +331,9 @@ class S3Store:
                     finally:
                         await asyncio.to_thread(fh.close)
         except Exception as exc:
-            raise self._error(exc, bucket, item.name, done, expired=deadline.expired()) from exc
+            raise self._error(exc, bucket, item.name, done, expired=deadline.expired()).at(
+                self.host, item.location, exc
+            ) from exc
         if total is not None and done != total:
             raise RemoteUnavailableError(
                 f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes)."

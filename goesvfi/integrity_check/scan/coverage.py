@@ -1,6 +1,7 @@
 """Which files cover which expected slots, and the interval detected from file times (vectorised).
 
-A file covers a slot when its time t satisfies ``slot - 30 s <= t < slot + min(step, native cadence) - 30 s``:
+A file covers a slot when its time t satisfies ``slot - 30 s <= t < slot + min(step, native cadence) - 30 s``
+(``time_index.cover_window``):
 the CDN's ``:01`` and S3's ``:01:17.3`` both cover the ``:01`` slot, and with a 30-minute interval a file at
 ``:06`` covers nothing (it belongs to a slot that is not expected). Times are int64 milliseconds since the
 epoch; a year of 5-minute files (105,120) takes a few milliseconds.
@@ -17,11 +18,19 @@ import numpy as np
 
 from goesvfi.integrity_check.results import IntervalInfo
 from goesvfi.integrity_check.scan.fast_names import unpack_key
-from goesvfi.integrity_check.time_index import EPOCH, MODE6_START, ParsedName, SatellitePattern, Sector, matches
+from goesvfi.integrity_check.time_index import (
+    COVER_BEFORE,
+    EPOCH,
+    MODE6_START,
+    ParsedName,
+    SatellitePattern,
+    Sector,
+    matches,
+)
 from goesvfi.integrity_check.time_index.slots import interval_from_steps
 
-COVER_BEFORE_MS = 30_000
 _MS = timedelta(milliseconds=1)
+COVER_BEFORE_MS = COVER_BEFORE // _MS  # time_index.cover_window's rule, in milliseconds
 
 
 def to_ms(dt: datetime) -> int:

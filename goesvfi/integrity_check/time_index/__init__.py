@@ -45,11 +45,12 @@ from goesvfi.integrity_check.time_index.satellites import (
     to_utc,
     unproduced_reason,
 )
-from goesvfi.integrity_check.time_index.slots import detect_interval, expected_slots
+from goesvfi.integrity_check.time_index.slots import COVER_BEFORE, cover_window, detect_interval, expected_slots
 
 __all__ = [
     "CDN_INDEX_RE",
     "CDN_SIZES",
+    "COVER_BEFORE",
     "DEFAULT_BAND",
     "DEFAULT_CDN_SIZE",
     "DEFAULT_CDN_URL",
@@ -67,6 +68,7 @@ __all__ = [
     "cdn_url",
     "check_band",
     "check_cdn_size",
+    "cover_window",
     "detect_interval",
     "expected_slots",
     "format_noaa_time",

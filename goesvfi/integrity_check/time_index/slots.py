@@ -11,6 +11,16 @@ from datetime import datetime, timedelta
 
 from goesvfi.integrity_check.time_index.satellites import EPOCH, MODE6_START, Sector, to_utc
 
+COVER_BEFORE = timedelta(seconds=30)
+"""A scan may start up to this long before its slot's minute (file times are real scan starts)."""
+
+
+def cover_window(slot: datetime, step_minutes: int) -> tuple[datetime, datetime]:
+    """The file times that cover ``slot``: ``[slot - 30 s, slot + step - 30 s)``. The CDN's ``:01`` and S3's
+    ``:01:17.3`` both cover the ``:01`` slot; the scan (vectorised, in ``scan.coverage``) and the S3 store use it."""
+    lo = to_utc(slot) - COVER_BEFORE
+    return lo, lo + timedelta(minutes=step_minutes)
+
 
 def _epoch_minutes(dt: datetime) -> int:
     return int((to_utc(dt) - EPOCH).total_seconds() // 60)
