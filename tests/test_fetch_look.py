@@ -63,13 +63,6 @@ async def fetch(
         return await manager.reconcile_detailed(folder, ArchiveQuery(G18, start, end))
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    out = tmp_path / "frames"
-    out.mkdir()
-    return out
-
-
 async def test_across_the_cutoff_into_an_empty_folder_one_size_and_mode(
     noaa_emulator_factory: Factory, folder: Path, tmp_path: Path
 ) -> None:
