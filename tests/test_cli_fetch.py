@@ -62,6 +62,23 @@ def test_json_summary_and_exit_zero_when_everything_arrives(
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("cache_beside_folder")
+def test_a_range_that_runs_past_now_is_not_a_failure(
+    noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cron job asking up to a rounded-up hour: the slots after ``--now`` are not published yet, not failed."""
+    noaa_env_factory(missing_fraction=0.0)
+    now = "2023-05-01T00:33:00Z"  # 00:01 ... 00:31 exist (7 slots); 00:36 ... 00:56 are in the future (5)
+    code, out, err = run(capsys, str(folder), "--satellite", "goes18", *RANGE, "--now", now, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["total"], result["fetched"], result["failed"]) == (12, 7, [])
+    future = [f"2023-05-01T00:{m:02d}:00Z" for m in (36, 41, 46, 51, 56)]
+    assert [u["timestamp"] for u in result["unavailable"]] == future
+    assert all("in the future: not published yet" in u["reason"] for u in result["unavailable"])
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("cache_beside_folder")
 def test_slots_noaa_lacks_are_skipped_and_the_csv_says_where_each_came_from(
     noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,9 +114,10 @@ def test_human_summary_groups_the_reasons(
 ) -> None:
     args = [str(folder), "--satellite", "goes16", "--start", "2026-01-01", "--end", "2026-01-01T01:00"]
     code, out, err = run(capsys, *args)
-    assert code == 1
+    assert code == 0  # NOAA never produced them: not the user's gap (DOMAIN.md: GOES-16 stopped on 2025-04-07)
     assert "warning: GOES-16 stopped producing ABI data on 2025-04-07" in err
-    assert "2026-01-01 00:01 -> 00:56 UTC (12)  missing: GOES-16 stopped producing ABI data" in out
+    assert "Skipped 12 slots NOAA does not have (not tried): GOES-16 stopped producing ABI data on 2025-04-07" in out
+    assert "12 never produced by NOAA" in out and "No gaps to fill." in out
     assert noaa_env.cdn.request_count() == 0 and noaa_env.s3.request_count("GET") == 0
 
 

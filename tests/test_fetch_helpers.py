@@ -106,7 +106,7 @@ def test_hybrid_plan_orders_stores_by_age() -> None:
         recent: (Source.CDN, Source.S3),
     }
     assert list(plan.order) == sorted(plan.order)
-    assert "future" in plan.skipped[future]
+    assert "future" in plan.unavailable[future]
     assert plan.slots_for(Source.CDN) == [week_old, recent]
     assert plan.slots_for(Source.S3) == [old, week_old, recent]
 
@@ -118,8 +118,8 @@ def test_meso_has_no_cdn_and_goes16_after_retirement_is_skipped() -> None:
     late = datetime(2026, 1, 5, 0, 1, tzinfo=UTC)
     plan = plan_fetch(SatellitePattern.GOES_16, Sector.CONUS, [late], datetime(2026, 1, 6, tzinfo=UTC), 7)
     assert plan.order == {}
-    assert "GOES-16 stopped producing ABI data on 2025-04-07" in plan.skipped[late]
-    assert "GOES-19" in plan.skipped[late]
+    assert "GOES-16 stopped producing ABI data on 2025-04-07" in plan.unavailable[late]
+    assert "GOES-19" in plan.unavailable[late]
 
 
 # ---- disk guard -----------------------------------------------------------------------------------

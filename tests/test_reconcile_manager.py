@@ -194,12 +194,13 @@ async def test_goes16_after_retirement_makes_no_requests(noaa_emulator: NoaaEmul
         )
     assert report.total == 12 and report.fetched == 0
     assert any("GOES-19" in w for w in report.scan.warnings)
-    for slot in report.slots:
-        assert slot.status is SlotStatus.MISSING
-        assert slot.error == (
+    for slot in report.slots:  # never produced: not the user's gap, nothing to retry
+        assert slot.status is SlotStatus.UNAVAILABLE
+        assert slot.error is not None and slot.error.endswith(
             "GOES-16 stopped producing ABI data on 2025-04-07 (last files about 18:30 UTC); "
             "GOES-19 is the East satellite now"
         )
+    assert report.unresolved == []
     assert noaa_emulator.cdn.request_count() == 0 and noaa_emulator.s3.request_count("GET") == 0
 
 

@@ -274,10 +274,15 @@ async def test_unreadable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         await scan(tmp_path)
 
 
-async def test_goes16_after_its_end_is_a_warning(tmp_path: Path) -> None:
+async def test_goes16_after_its_end_is_a_warning_and_not_the_users_gap(tmp_path: Path) -> None:
+    """DOMAIN.md: GOES-16 stopped on 2025-04-07; its 2026 slots were never produced, so none is "missing"."""
     result = await scan(tmp_path, datetime(2026, 1, 1), datetime(2026, 1, 1, 1), satellite=G16)
-    assert len(result.missing) == 12
+    assert len(result.expected) == 12 and result.missing == [] and len(result.unavailable) == 12
+    assert all("never produced by NOAA" in why and "GOES-19" in why for why in result.unavailable.values())
     assert any("GOES-19" in w and "2025-04-07" in w for w in result.warnings)
+    # The last files are about 18:30 UTC on 2025-04-07: the morning's slots are the user's gaps as usual.
+    morning = await scan(tmp_path, datetime(2025, 4, 7, 12), datetime(2025, 4, 7, 13), satellite=G16)
+    assert len(morning.missing) == 12 and not morning.unavailable
 
 
 # --------------------------------------------------------------------------------------------------

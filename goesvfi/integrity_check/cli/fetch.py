@@ -181,7 +181,9 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     )
     gone = report.unavailable
     if gone:
-        print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried)")
+        reasons = Counter((s.error or "").removeprefix("never produced by NOAA: ") for s in gone).most_common()
+        why = f": {reasons[0][0]}" + (f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else "")
+        print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried){why}")
     print(format_summary(report.scan.expected, after, unavailable=[s.timestamp for s in gone]))
     if report.look is not None and report.look.look is not None:
         print(f"Look of fetched frames: {report.look.look.describe()} (from the {report.look.origin})")

@@ -90,6 +90,8 @@ class FetchJob:
     async def run(self) -> list[SlotResult]:
         for slot, reason in self.plan.skipped.items():
             self.results[slot].error = reason
+        for slot, reason in self.plan.unavailable.items():  # not the user's gap: NOAA cannot have these
+            self.results[slot].status, self.results[slot].error = SlotStatus.UNAVAILABLE, reason
         if self.plan.order:
             if self.guard.check_start() is not None:
                 self._stop_rest(list(self.plan.order))

@@ -25,6 +25,7 @@ CDN_RETENTION_MARGIN_DAYS = 3.0
 class FetchPlan:
     order: dict[datetime, tuple[Source, ...]] = field(default_factory=dict)  # slots to fetch, in time order
     skipped: dict[datetime, str] = field(default_factory=dict)  # slots not attempted, with the reason
+    unavailable: dict[datetime, str] = field(default_factory=dict)  # no NOAA source can have them (era, future)
 
     def slots_for(self, source: Source) -> list[datetime]:
         """The slots a store may serve (as first choice or fallback): the slots to ask its listing for."""
@@ -51,9 +52,9 @@ def plan_fetch(
         if satellite is SatellitePattern.GENERIC:
             plan.skipped[slot] = "no satellite chosen: pick goes16, goes17, goes18 or goes19 to fetch"
         elif not satellite.has_data_at(slot):
-            plan.skipped[slot] = satellite.unserved_reason(slot)
+            plan.unavailable[slot] = satellite.unserved_reason(slot)
         elif slot > now:
-            plan.skipped[slot] = f"{slot:%Y-%m-%d %H:%M} UTC is in the future: not published yet"
+            plan.unavailable[slot] = f"{slot:%Y-%m-%d %H:%M} UTC is in the future: not published yet"
         elif has_cdn and slot >= cutoff:
             plan.order[slot] = (Source.CDN, Source.S3)
         elif has_cdn and slot >= cdn_horizon:

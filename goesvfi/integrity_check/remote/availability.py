@@ -48,9 +48,13 @@ class Availability:
 def known_unavailable(
     satellite: SatellitePattern, sector: Sector, slots: Iterable[datetime], step_minutes: int
 ) -> dict[datetime, str]:
-    """Slots the model knows NOAA did not produce (dated special timelines only: no I/O, no eras)."""
+    """Slots the model knows NOAA did not produce, without I/O: outside the satellite's era (its bounds are
+    generous, so a slot outside surely has no data: GOES-16 in 2026) and in dated special timelines."""
     out: dict[datetime, str] = {}
     for slot in slots:
+        if satellite is not SatellitePattern.GENERIC and not satellite.has_data_at(slot):
+            out[slot] = f"never produced by NOAA: {satellite.unserved_reason(slot)}"
+            continue
         if special_timeline(satellite, slot) is None:
             continue
         reason = unproduced_reason(satellite, sector, slot, step_minutes)
