@@ -345,3 +345,17 @@ def test_scan_json_says_how_the_interval_was_detected(
     assert "the folder's steps disagree" in err and doc["availability"] == "not checked"
     assert cli.main(argv) == 0
     assert "Every 5 min (detected from 3 steps between files)" in capsys.readouterr().out
+
+
+def test_a_scan_stops_at_now_and_refuses_a_start_in_the_future(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Frames after now cannot exist yet: they are not counted missing (the window does the same)."""
+    base = [str(tmp_path), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T01:00"]
+    assert cli.main(["scan", *base, "--now", "2023-05-01T00:33:00Z", "--json"]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["expected"] == [f"2023-05-01T00:{m:02d}:00Z" for m in (1, 6, 11, 16, 21, 26, 31)]
+    assert "note: scanning up to now (2023-05-01T00:34:00Z)" in err
+    assert cli.main(["scan", *base, "--now", "2023-04-30T12:00:00Z"]) == 2
+    assert "the start (2023-05-01T00:00:00Z) is in the future" in capsys.readouterr().err

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from goesvfi.integrity_check.cache.db import CacheError
 from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.options import (
+    ArchiveArgs,
     UsageError,
     add_archive_options,
     archive_args,
@@ -114,9 +117,24 @@ def print_look(check: LookCheck) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
+def up_to_now(ns: argparse.Namespace, args: ArchiveArgs) -> ArchiveArgs:
+    """``args`` with the range ending at now (``--now`` or the clock): later frames cannot exist yet, so they are
+    not counted as missing; a note on stderr says so. A range that starts in the future is a usage error."""
+    clock = now_clock(ns) if getattr(ns, "now", None) else None
+    now = (clock or (lambda: datetime.now(UTC)))().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    query = args.query
+    if query.end <= now:
+        return args
+    if query.start >= now:
+        raise UsageError(f"the start ({iso_z(query.start)}) is in the future: no frames exist yet")
+    print(f"note: scanning up to now ({iso_z(now)}): later frames cannot exist yet", file=sys.stderr)
+    return dataclasses.replace(args, query=query.with_range(query.start, now))
+
+
 def run_scan(ns: argparse.Namespace) -> int:
     args = archive_args(ns)
     fetch_settings(ns)  # bad endpoint, --look or --size options end here, before the walk
+    args = up_to_now(ns, args)
 
     async def scan(bar: ProgressBar | None) -> tuple[ScanResult, LookCheck]:
         cache = args.cache()
@@ -148,6 +166,7 @@ def _summary(title: str, result: ScanResult) -> str:
 
 def run_report(ns: argparse.Namespace) -> int:
     args = archive_args(ns)
+    args = up_to_now(ns, args)
     if args.json and not args.csv and not getattr(ns, "html", None):
         raise UsageError("report --json prints the summary: give the CSV a file with --csv FILE")
 
