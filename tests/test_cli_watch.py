@@ -137,6 +137,8 @@ def test_no_cache_writes_no_cache_file(
     [
         (["--every", "10x"], "--every: '10x' is not a duration"),
         (["--keep", "0.01"], "shorter than the window"),
+        (["--keep", "30m"], "shorter than the window"),  # a duration is read as one (the window here is 1h)
+        (["--keep", "soon"], "--keep: 'soon' is not a duration"),
         (["--dry-run"], "add --keep"),
         (["--window", "15m"], "longer than"),
         (["--rescan"], "does not apply to watch"),

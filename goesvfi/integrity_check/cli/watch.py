@@ -70,9 +70,9 @@ def register(subparsers: Any) -> None:
     )
     group.add_argument(
         "--keep",
-        type=float,
-        metavar="DAYS",
-        help="delete this tool's own frames of this archive older than DAYS (at least the window); off by default",
+        metavar="AGE",
+        help="delete this tool's own frames of this archive older than AGE: days (7) or a duration (36h, 2d); at "
+        "least the window; off by default",
     )
     group.add_argument("--dry-run", action="store_true", help="with --keep: list what would be deleted, delete nothing")
     group.add_argument(
@@ -90,6 +90,16 @@ def _duration(text: str, option: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
+
+
+def _keep_days(text: str | None) -> float | None:
+    """``--keep``: a bare number is days (``7``, ``0.5``), else a duration (``36h``, ``2d``)."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return _duration(text, "--keep").total_seconds() / 86400
 
 
 def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, ArchiveArgs]:
@@ -114,7 +124,7 @@ def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, Archi
         every=every,
         latency=latency,
         interval_minutes=args.query.interval_minutes,
-        keep_days=ns.keep,
+        keep_days=_keep_days(ns.keep),
         dry_run=ns.dry_run,
         backoff_max=backoff_max,
         lock_wait=lock_wait,
