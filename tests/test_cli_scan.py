@@ -359,3 +359,37 @@ def test_a_scan_stops_at_now_and_refuses_a_start_in_the_future(
     assert "note: scanning up to now (2023-05-01T00:34:00Z)" in err
     assert cli.main(["scan", *base, "--now", "2023-04-30T12:00:00Z"]) == 2
     assert "the start (2023-05-01T00:00:00Z) is in the future" in capsys.readouterr().err
+
+
+def test_the_report_summary_counts_what_the_fetch_log_says(
+    mixed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Slots a fetch found NOAA never had are 'never produced' in the summary, as in the CSV and the HTML."""
+    cache_dir, g18, conus = tmp_path / "cache", SatellitePattern.GOES_18, Sector.CONUS
+    gone = [T0 + timedelta(minutes=m) for m in (106, 111)]  # the 01:46 - 01:51 gap of the folder
+
+    async def log() -> None:
+        async with CacheDB(cache_dir / "cache.sqlite3") as db:
+            await db.log_fetches(
+                [SlotResult(t, g18, conus, 13, SlotStatus.UNAVAILABLE, error="not in NOAA's S3 listing") for t in gone]
+            )
+
+    asyncio.run(log())
+    csv_path, html_path = tmp_path / "r.csv", tmp_path / "r.html"
+    args = [
+        "report",
+        str(mixed),
+        *ARGS,
+        "--cache-dir",
+        str(cache_dir),
+        "--csv",
+        str(csv_path),
+        "--html",
+        str(html_path),
+    ]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "Expected 24, present 19, missing 3 (12.5%), 2 never produced by NOAA" in out
+    assert "01:46 -> 01:51 UTC, 2 never produced by NOAA" in out and "01:46 -> 01:51 UTC, 2 missing" not in out
+    rows = {r["timestamp"]: r["status"] for r in csv.DictReader(csv_path.open())}
+    assert [rows[iso] for iso in ("2023-05-01T01:46:00Z", "2023-05-01T01:51:00Z")] == ["unavailable"] * 2

@@ -28,7 +28,7 @@ from goesvfi.integrity_check.cli.options import (
 from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.report import format_summary, gap_dict, merge_fetch_log, summarize
-from goesvfi.integrity_check.results import ScanResult, SlotResult
+from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.time_index import iso_z
 
@@ -164,6 +164,14 @@ def _summary(title: str, result: ScanResult) -> str:
     return format_summary(result.expected, result.missing, title=head, unavailable=sorted(result.unavailable))
 
 
+def _as_reported(result: ScanResult, slots: list[SlotResult]) -> ScanResult:
+    """The scan with the fetch log's news in its counts (what the CSV and the HTML say): fetched slots are no
+    longer missing, slots a fetch found NOAA never had are unavailable."""
+    missing = [s.timestamp for s in slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED)]
+    unavailable = {s.timestamp: s.error or "" for s in slots if s.status is SlotStatus.UNAVAILABLE}
+    return dataclasses.replace(result, missing=missing, unavailable=unavailable)
+
+
 def run_report(ns: argparse.Namespace) -> int:
     args = archive_args(ns)
     args = up_to_now(ns, args)
@@ -199,7 +207,7 @@ def run_report(ns: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(scan_json(result) | {"statuses": dict(statuses), "sources": dict(sources)}))
     elif (args.csv and args.csv != "-") or (html and not args.csv):
-        print(_summary(args.title, result))
+        print(_summary(args.title, _as_reported(result, slots)))
         print("Status: " + ", ".join(f"{name} {count}" for name, count in sorted(statuses.items())))
         if args.csv:
             print(f"CSV written to {args.csv}")
