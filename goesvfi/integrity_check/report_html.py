@@ -30,17 +30,21 @@ from goesvfi.integrity_check.results import SlotResult, SlotStatus, find_gaps
 
 FULL_TABLE_ROWS = 20_000  # above this, the table lists only the frames that are not simply present
 MAX_GAPS = 500
-_CELL, _LEFT, _TOP = 13, 40, 18
+_CELL, _LEFT, _TOP = 16, 44, 20
 _STYLE = """
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 24px 0 8px; }
 .meta { color: #666; } .warn { color: #b9770e; }
 table { border-collapse: collapse; } th, td { padding: 2px 10px 2px 0; text-align: left; vertical-align: top; }
+table.frames { width: 100%; table-layout: auto; }
 table.frames td, table.frames th { border-bottom: 1px solid #eee; font-variant-numeric: tabular-nums; }
+table.frames td:nth-child(-n+4) { white-space: nowrap; }
+table.frames td:nth-child(5) { word-break: break-all; max-width: 28em; font-size: 12px; color: #555; }
+table.frames td:nth-child(6) { min-width: 18em; }
 table.counts td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .s-present { color: #4c9a52; } .s-fetched { color: #2f7bc4; } .s-missing { color: #d64541; }
 .s-failed { color: #e39b12; } .s-unavailable { color: #7d6f99; }
-svg text { font: 10px sans-serif; fill: #444; }
+svg text { font: 11px sans-serif; fill: #444; }
 """
 
 
