@@ -440,3 +440,15 @@ async def test_unreadable_subfolder_is_a_warning(make_frames: MakeFrames, monkey
     result = await scan(folder)
     assert sorted(result.existing) == [at(1)]
     assert result.warnings == [f"could not read {folder / 'locked'}: Permission denied"]
+
+
+async def test_a_folder_of_another_archive_says_which_one_it_holds(make_frames: MakeFrames) -> None:
+    """The usual mistake: the satellite or band does not match the folder. The scan names what the folder holds."""
+    folder = make_frames([png(1 + 5 * i) for i in range(10)])
+    other = await scan(folder, satellite=SatellitePattern.GOES_19)  # (2023: before GOES-19's data, too)
+    assert any("holds 10 frames of GOES-18 CONUS band 13" in w and "--satellite" in w for w in other.warnings)
+    band7 = await scan(folder, band=7)
+    assert len(band7.missing) == len(band7.expected) == 12
+    assert any("holds 10 frames of GOES-18 CONUS band 13" in w for w in band7.warnings)
+    right = await scan(folder)
+    assert not any("holds" in w for w in right.warnings)

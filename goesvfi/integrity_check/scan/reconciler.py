@@ -41,7 +41,7 @@ from goesvfi.integrity_check.scan.coverage import (
     slot_runs,
     to_ms,
 )
-from goesvfi.integrity_check.scan.fast_names import key_rank
+from goesvfi.integrity_check.scan.fast_names import key_rank, unpack_key
 from goesvfi.integrity_check.scan.index import WalkResult, walk
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
@@ -174,12 +174,38 @@ def _match(walked: WalkResult, q: ArchiveQuery) -> LazyScanResult:
         slots = [expected[i] for i in slot_idx.tolist()]
         return dict(zip(slots, map(_PATH, [paths[i] for i in file_idx.tolist()]), strict=True))
 
+    warnings = list(walked.warnings) + ([info.disagree] if info is not None and info.disagree else [])
+    if not len(slot_idx):
+        hint = _other_archive(keys[(times >= start_ms) & (times < end_ms)], q)
+        warnings += [hint] if hint else []
     return LazyScanResult(
         build=build, satellite=q.satellite, sector=q.sector, band=q.band, start=q.start, end=q.end,
-        interval_minutes=used, expected=expected, missing=missing,
-        warnings=list(walked.warnings) + ([info.disagree] if info is not None and info.disagree else []),
+        interval_minutes=used, expected=expected, missing=missing, warnings=warnings,
         from_cache=not walked.changed, interval_info=info,
     )  # fmt: skip
+
+
+def _other_archive(keys: np.ndarray, q: ArchiveQuery) -> str | None:
+    """When none of the range's files is of the asked archive but others are: which archive the folder holds."""
+    if not len(keys):
+        return None
+    values, counts = np.unique(keys // 4, return_counts=True)  # the archive, whatever the naming
+    best = int(values[np.argmax(counts)]) * 4
+    satellite, sector, band, _kind = unpack_key(best)
+    if satellite is SatellitePattern.GENERIC:
+        return None
+    what = (
+        " ".join(
+            [satellite.display_name, sector.display_name if sector else "", f"band {band}" if band is not None else ""]
+        )
+        .replace("  ", " ")
+        .strip()
+    )
+    asked = f"{q.satellite.display_name} {q.sector.display_name} band {q.band}"
+    return (
+        f"no {asked} frame in the range, but the folder holds {int(np.max(counts)):,} frames of {what} in it: "
+        "check --satellite, --sector and --band (the window's Detect reads them from the names)"
+    )
 
 
 async def _cached_dirs(cache: CacheDB | None, root: str) -> dict[str, DirRecord]:
