@@ -19,10 +19,11 @@ from goesvfi.integrity_check.calendar_bins import categories
 from goesvfi.integrity_check.first_run import operational_satellite
 from goesvfi.integrity_check.gui.digest import digest_slots
 from goesvfi.integrity_check.gui.frame_views import calendar_codes
-from goesvfi.integrity_check.gui.preview_data import FrameCache, FramePreview
+from goesvfi.integrity_check.gui.preview_data import FrameCache, FramePreview, SlotPreview
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.gui.widgets.calendar import DAYS
+from goesvfi.integrity_check.gui.widgets.preview import PreviewPane
 from goesvfi.integrity_check.results import SlotResult, SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
 
@@ -146,6 +147,17 @@ def test_a_missing_row_shows_its_neighbours_before_and_after(qtbot, scanned: Int
     assert canonical_name(SAT, SECTOR, 13, slot_time(3)) in pane.info.text()
     assert canonical_name(SAT, SECTOR, 13, slot_time(6)) in pane.info.text()
     assert not pane.open_button.isEnabled()
+
+
+def test_a_failed_row_says_why_it_has_no_frame(qtbot, qt_settings) -> None:
+    """A row that failed (or that NOAA never had) shows its reason in the pane, not only its neighbours."""
+    pane = PreviewPane()
+    qtbot.addWidget(pane)
+    reason = "Cannot connect to cdn.star.nesdis.noaa.gov (Name or service not known); check the network"
+    failed = SlotResult(slot_time(4), SAT, SECTOR, 13, SlotStatus.FAILED, error=reason)
+    pane.show_preview(SlotPreview(4, failed, ()))
+    assert "failed" in pane.title.text()
+    assert pane.info.text().startswith(f"Failed: {reason}") and pane.info.toolTip() == reason
 
 
 def test_double_click_opens_the_file_and_open_folder_the_folder(qtbot, scanned: IntegrityCheckTab) -> None:

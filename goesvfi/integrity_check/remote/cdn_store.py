@@ -306,7 +306,7 @@ class CDNStore:
             )
         raise RemoteError(
             f"The STAR CDN at {self.host} refused {what} (HTTP {status} {resp.reason or ''} for {url}); "
-            "check the CDN URL setting.",
+            "check the CDN URL (--cdn-url, GOESVFI_CDN_URL or Settings).",
             host=self.host,
             remote=url,
         )
@@ -342,15 +342,18 @@ class CDNStore:
                 f"The connection to {self.host} broke while receiving {what}{got} (incomplete body)."
             )
         if isinstance(exc, aiohttp.InvalidURL):
-            return RemoteError(f"The CDN URL {url!r} is not a valid URL; check the CDN URL setting.")
+            return RemoteError(
+                f"The CDN URL {url!r} is not a valid URL; check the CDN URL (--cdn-url, GOESVFI_CDN_URL or Settings)."
+            )
         if isinstance(exc, aiohttp.ClientSSLError):
             return RemoteError(
                 f"The TLS certificate of {self.host} could not be verified ({exc}); check the system clock "
-                "and certificates, or the CDN URL setting."
+                "and certificates, or the CDN URL (--cdn-url, GOESVFI_CDN_URL or Settings)."
             )
         if isinstance(exc, aiohttp.ClientConnectorError):
             return RemoteUnavailableError(
-                f"Cannot connect to {self.host} ({exc.os_error or exc}); check the network and the CDN URL setting."
+                f"Cannot connect to {self.host} ({exc.os_error or exc}); check the network and the CDN URL "
+                "(--cdn-url, GOESVFI_CDN_URL or Settings)."
             )
         return RemoteUnavailableError(f"The connection to {self.host} failed for {what}{got} ({exc}).")
 

@@ -377,7 +377,8 @@ class S3Store:
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
             if code == "NoSuchBucket":
                 return RemoteError(
-                    f"The bucket {bucket} does not exist at {self.endpoint}: check the S3 endpoint setting "
+                    f"The bucket {bucket} does not exist at {self.endpoint}: check the S3 endpoint "
+                    "(--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings) "
                     "(NOAA's buckets are at https://s3.us-east-1.amazonaws.com) and the satellite."
                 )
             if code in ("NoSuchKey", "NotFound", "404") or status == 404:
@@ -393,7 +394,7 @@ class S3Store:
             if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
                 return RemoteError(
                     f"S3 refused access to {what} in {where} ({code or status}); NOAA's buckets are public, so "
-                    "check the S3 endpoint setting."
+                    "check the S3 endpoint (--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings)."
                 )
             return RemoteError(f"S3 error {code or status} for {what} in {where}: {err.get('Message', exc)}")
         if isinstance(exc, (*_TRANSPORT_ERRORS, aiohttp.ClientError, TimeoutError, ConnectionError)):
@@ -404,7 +405,8 @@ class S3Store:
                 )
             if isinstance(exc, bce.EndpointConnectionError):
                 return RemoteUnavailableError(
-                    f"Cannot connect to S3 at {self.endpoint}; check the network and the S3 endpoint setting."
+                    f"Cannot connect to S3 at {self.endpoint}; check the network and the S3 endpoint "
+                    "(--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings)."
                 )
             return RemoteUnavailableError(f"The connection to S3 at {self.host} broke while receiving {what}{got}.")
         if isinstance(exc, bce.BotoCoreError | OSError):

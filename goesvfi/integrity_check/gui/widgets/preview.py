@@ -187,7 +187,10 @@ class PreviewPane(QWidget):
             caption = f"{_ROLE_CAPTION[role]}: {frame.slot.timestamp:%H:%M} UTC"
             view.set_frame(frame.image, frame.path, caption, placeholder=frame.error or "")
             lines.append(f"{_ROLE_CAPTION[role]}: {frame_info(frame)}")
+        if slot.error:  # why this slot has no frame: the fetch's reason, or why NOAA has none
+            lines.insert(0, f"{status.capitalize()}: {slot.error}")
         self.info.setText("\n".join(lines) or "No frames in the range to show.")
+        self.info.setToolTip(slot.error or "")
         self.open_button.setEnabled(False)
 
     def shown_paths(self) -> list[Path]:
