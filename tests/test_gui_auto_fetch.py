@@ -232,14 +232,23 @@ def test_a_cycle_due_during_a_manual_fetch_waits_for_it(
     assert counts(tab) == (8, 5, 2, 1)
 
 
-def test_it_needs_a_folder(qtbot, qt_settings, qloop, tmp_path: Path) -> None:
+def test_without_a_chosen_folder_it_keeps_the_default_one(
+    qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run with no choices: Auto-fetch keeps the per-user archive folder complete (made when it starts)."""
+    monkeypatch.setenv("GOESVFI_ARCHIVE_DIR", str(tmp_path / "GOES"))
+    monkeypatch.setenv("GOESVFI_CDN_URL", "http://127.0.0.1:9")  # the discard port: nothing reaches NOAA
+    monkeypatch.setenv("GOESVFI_S3_ENDPOINT", "http://127.0.0.1:9")
     vm = EnhancedViewModel(cache_path=tmp_path / "cache.db", now=lambda: hm("01:30"))
     tab = IntegrityCheckTab(view_model=vm)
     qtbot.addWidget(tab)
+    assert vm.directory == "" and vm.archive_folder.startswith(str(tmp_path / "GOES"))
     tab.ui.auto_check.click()
-    assert not tab.ui.auto_check.isChecked() and not vm.auto_fetch_active
-    assert tab.ui.status.text() == "Choose a folder first: Auto-fetch keeps that folder complete."
-    assert QSettings().value("integrity_check/auto/enabled") is None
+    assert tab.ui.auto_check.isChecked() and vm.auto_fetch.enabled
+    qtbot.waitUntil(lambda: Path(vm.archive_folder).is_dir(), timeout=10000)
+    assert any(f"Auto-fetch on: {vm.archive_folder}" in line for line in tab.ui.log.toPlainText().splitlines())
+    tab.ui.auto_check.click()
+    qtbot.waitUntil(lambda: not vm.auto_fetch_active, timeout=15000)
 
 
 @pytest.mark.slow

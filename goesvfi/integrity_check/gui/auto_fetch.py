@@ -84,7 +84,7 @@ class AutoFetch(QObject):
                 self.changed.emit(self.state)
                 return False
             self.state = replace(self.state, enabled=True, last=None, next_run=None)
-            self._vm.notify("info", f"Auto-fetch on: {self._vm.directory}, the last {self.state.window_hours} h "
+            self._vm.notify("info", f"Auto-fetch on: {self._vm.archive_folder}, the last {self.state.window_hours} h "
                                     f"every {self.state.period_minutes} min.")  # fmt: skip
         else:
             self.state = replace(self.state, enabled=False, waiting=False, next_run=None)
@@ -134,8 +134,6 @@ class AutoFetch(QObject):
 
     def _problem(self) -> str | None:
         inputs = self._vm.inputs
-        if not inputs.directory:
-            return "Choose a folder first: Auto-fetch keeps that folder complete."
         now = self._vm.now()
         last = inputs.satellite.served[1]
         start = now - self.state.span
@@ -188,7 +186,9 @@ class AutoFetch(QObject):
         if problem is not None:
             raise ValueError(problem)
         inputs = self._vm.inputs
-        folder = Path(inputs.directory)
+        folder = Path(self._vm.archive_folder)
+        if not inputs.directory:  # the per-user default folder (first run): made here, as a first fetch makes it
+            await asyncio.to_thread(lambda: folder.mkdir(parents=True, exist_ok=True))
         if not await asyncio.to_thread(folder.is_dir):
             raise ValueError(f"{folder} is not a folder (or cannot be reached)")
         cfg = WatchConfig(folder, inputs.satellite, inputs.sector, inputs.band, window=self.state.span,
