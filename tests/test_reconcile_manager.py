@@ -20,6 +20,7 @@ from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import ByteProgress, RemoteItem, RemoteStore
 from goesvfi.integrity_check.report import merge_fetch_log, write_csv
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
+from goesvfi.integrity_check.runtime import run_blocking
 from goesvfi.integrity_check.time_index import SatellitePattern
 from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
 from tests.fetch_support import canonical, files_matching, frame_names, leftovers, manager_for, png_size
@@ -267,10 +268,11 @@ def test_construction_does_no_io(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 class BrokenStore(LyingStore):
-    """A store with a bug: its download raises something that is not a RemoteError."""
+    """A store with a bug: its download raises something that is not a RemoteError. Like the real stores, it
+    waits for its file thread when cancelled (runtime.run_blocking), so no write lands after the job's clean-up."""
 
     async def download(self, item: RemoteItem, dest: Path, progress: ByteProgress | None = None) -> None:
-        await asyncio.to_thread(dest.write_bytes, b"half a file")
+        await run_blocking(dest.write_bytes, b"half a file")
         raise RuntimeError("bug in a store")
 
 
