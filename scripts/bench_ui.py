@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Does the window stay responsive? Event-loop stalls while the tab scans 100,000 files and fetches 200 frames.
 
-    .venv/bin/python scripts/bench_ui.py [--files 100000] [--frames 200]
+    .venv/bin/python scripts/bench_ui.py [--files 100000] [--frames 200] [--preview 60] [--runs 3]
 
 Runs the real IntegrityCheckTab offscreen on a qasync loop. A 5 ms precise QTimer ticks throughout; a stall
 is how much later than due a tick arrives (a frozen window is one long stall). Phases, driven through the
@@ -9,13 +9,19 @@ tab's buttons: a cold scan (empty cache) of a folder of 100,000 frames (1% missi
 filtering and sorting the 100,000-row table, stepping the preview through 60 real 2500 x 1500 frames with the
 arrow key (30 presses a second, as a held key repeats), and a fetch of 200 frames from the local NOAA emulator
 (run in its own process, as NOAA would be: half from its CDN as JPG, half from its S3 as NetCDF rendered to
-PNG). Prints one row per phase. Targets: longest stall <= 100 ms; the preview <= 50 ms.
+PNG). Prints one row per phase: its longest stall, the 99th percentile of the ticks' lateness, and the
+Python garbage collections it saw (full ones, and the longest of any: a collection in any thread holds the GIL).
+The first phase does nothing: its stalls are the machine's (other processes on the cores), a floor for the
+rest. Targets: longest stall <= 50 ms and p99 <= 25 ms in every phase. ``--runs 3`` runs it three times, each in a
+fresh interpreter, and prints each phase's best run and the range over all runs (the machine may be shared).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import os
 import shutil
 import statistics
@@ -39,6 +45,28 @@ from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonic
 ROOT = Path(__file__).resolve().parents[1]
 TICK_MS = 5
 SAT, SECTOR = SatellitePattern.GOES_18, Sector.CONUS
+
+
+class GcMeter:
+    """Times Python's garbage collections (any thread): a collection holds the GIL, so it stalls the GUI thread."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []  # (generation, ms)
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+    def reset(self) -> None:
+        self.pauses = []
+
+    def summary(self) -> tuple[int, float]:
+        """(full collections, longest collection ms) since the last reset."""
+        return sum(1 for g, _ in self.pauses if g == 2), max((ms for _, ms in self.pauses), default=0.0)
 
 
 class StallMeter:
@@ -107,22 +135,27 @@ def make_frames(folder: Path, count: int) -> tuple[datetime, datetime]:
     return start, start + timedelta(minutes=5 * count)
 
 
-async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, float, float, int]]:
+Row = tuple[str, float, float, float, int, int, float]  # phase, seconds, longest, p99, ticks, full GCs, longest GC
+
+
+async def run(args: argparse.Namespace, work: Path) -> list[Row]:
     from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
     from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 
-    rows: list[tuple[str, float, float, float, int]] = []
+    rows: list[Row] = []
     meter = StallMeter()
+    collections = GcMeter()
 
     async def phase(name: str, action: Callable[[], None], done: Callable[[], bool]) -> None:
         meter.start()
+        collections.reset()
         started = time.perf_counter()
         action()
         await until(done)
         seconds = time.perf_counter() - started
         await asyncio.sleep(0.05)
         longest, p99, ticks = meter.stop()
-        rows.append((name, seconds, longest, p99, ticks))
+        rows.append((name, seconds, longest, p99, ticks, *collections.summary()))
         print(f"  {name}: {seconds:.2f} s", file=sys.stderr)
 
     print(f"Writing {args.files:,} files ...", file=sys.stderr)
@@ -132,7 +165,10 @@ async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, fl
     tab.show()
     vm = tab.view_model
     vm.apply_inputs(directory=str(work / "big"), satellite=SAT, sector=SECTOR, start=start, end=end)
+    vm.set_check_noaa(not args.no_check_noaa)
     await until(lambda: not vm.background_busy)
+    idle_until = time.monotonic() + args.idle
+    await phase(f"idle {args.idle:g} s (the machine's floor)", lambda: None, lambda: time.monotonic() >= idle_until)
     await phase(f"scan {args.files:,} files (cold)", tab.ui.scan.click, lambda: not vm.busy)
     assert vm.digest is not None and len(vm.digest.slots) == args.files, vm.status
     await phase(f"rescan {args.files:,} files (warm)", tab.ui.scan.click, lambda: not vm.busy)
@@ -224,6 +260,59 @@ async def run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, fl
     return rows
 
 
+LONGEST_TARGET_MS, P99_TARGET_MS = 50.0, 25.0
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"| {'phase':<44} | {'seconds':>8} | {'longest stall ms':>16} | {'p99 stall ms':>12} | {'ticks':>6} "
+          f"| {'full GCs':>8} | {'longest GC ms':>13} |")  # fmt: skip
+    print(f"|{'-' * 46}|{'-' * 9}:|{'-' * 17}:|{'-' * 13}:|{'-' * 7}:|{'-' * 9}:|{'-' * 14}:|")
+    for name, seconds, longest, p99, ticks, full_gcs, gc_ms in rows:
+        print(f"| {name:<44} | {seconds:8.2f} | {longest:16.1f} | {p99:12.1f} | {ticks:6d} | {full_gcs:8d} "
+              f"| {gc_ms:13.1f} |")  # fmt: skip
+
+
+def verdict(longest: float, p99: float) -> str:
+    ok = longest <= LONGEST_TARGET_MS and p99 <= P99_TARGET_MS
+    return f"longest {longest:.1f} ms, p99 {p99:.1f} ms: {'meets' if ok else 'MISSES'} the targets"
+
+
+def run_many(runs: int) -> int:
+    """Run the benchmark ``runs`` times, each in a fresh interpreter; per phase the best run and the spread."""
+    argv = list(sys.argv[1:])
+    i = argv.index("--runs")
+    del argv[i : i + 2]
+    results: list[list[Row]] = []
+    loads = []
+    for n in range(runs):
+        loads.append(os.getloadavg()[0])
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            subprocess.run([sys.executable, __file__, *argv, "--json", out.name], check=True)
+            results.append([tuple(r) for r in json.loads(Path(out.name).read_text())])  # type: ignore[misc]
+        print(f"run {n + 1} of {runs} done (load average before it: {loads[-1]:.2f})", file=sys.stderr)
+    print(f"\nEvent-loop stalls (a {TICK_MS} ms timer's lateness), {os.cpu_count()} CPUs, {runs} runs, "
+          f"load average {min(loads):.2f}-{max(loads):.2f} before the runs; best run per phase (by longest stall), "
+          f"then the range over all runs")  # fmt: skip
+    print(f"| {'phase':<44} | {'seconds':>8} | {'longest stall ms':>16} | {'p99 stall ms':>12} "
+          f"| {'longest, all runs':>17} | {'p99, all runs':>13} | {'longest GC ms':>13} |")  # fmt: skip
+    print(f"|{'-' * 46}|{'-' * 9}:|{'-' * 17}:|{'-' * 13}:|{'-' * 18}:|{'-' * 14}:|{'-' * 14}:|")
+    for phase_rows in zip(*results, strict=True):
+        best = min(phase_rows, key=lambda r: r[2])
+        longs, p99s = [r[2] for r in phase_rows], [r[3] for r in phase_rows]
+        spread_long = f"{min(longs):.1f}-{max(longs):.1f}"
+        spread_p99 = f"{min(p99s):.1f}-{max(p99s):.1f}"
+        gc_ms = max(r[6] for r in phase_rows)
+        print(f"| {best[0]:<44} | {best[1]:8.2f} | {best[2]:16.1f} | {best[3]:12.1f} | {spread_long:>17} "
+              f"| {spread_p99:>13} | {gc_ms:13.1f} |")  # fmt: skip
+    worst_best = max(min(r[2] for r in phase_rows) for phase_rows in zip(*results, strict=True))
+    worst_p99 = max(min(r[3] for r in phase_rows) for phase_rows in zip(*results, strict=True))
+    print(
+        f"\nBest runs, worst phase: {verdict(worst_best, worst_p99)} "
+        f"(<= {LONGEST_TARGET_MS:.0f} ms longest, <= {P99_TARGET_MS:.0f} ms p99 in every phase)"
+    )
+    return 0
+
+
 def main() -> int:
     import qasync
 
@@ -233,8 +322,19 @@ def main() -> int:
     parser.add_argument("--preview", type=int, default=60, help="frames to step through in the preview (0: skip)")
     parser.add_argument("--nc-rows", type=int, default=300, help="NetCDF rows of the emulator's S3 files (300)")
     parser.add_argument("--nc-cols", type=int, default=500, help="NetCDF columns (500)")
+    parser.add_argument("--idle", type=float, default=2.0, help="seconds of the idle phase (the scheduling floor)")
+    parser.add_argument(
+        "--no-check-noaa",
+        action="store_true",
+        help="scan without asking NOAA (default: ask, as "
+        "the tab does; offline the S3 listing fails fast, but its client is still made)",
+    )
     parser.add_argument("--switch-interval", type=float, help="GIL switch interval to try instead of the app's")
+    parser.add_argument("--runs", type=int, default=1, help="run N times, each in a fresh interpreter: best and spread")
+    parser.add_argument("--json", help=argparse.SUPPRESS)  # where a child of --runs writes its rows
     args = parser.parse_args()
+    if args.runs > 1:
+        return run_many(args.runs)
     configure_runtime()  # as the window does
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
@@ -244,15 +344,18 @@ def main() -> int:
     os.environ["GOESVFI_CACHE_DIR"] = str(work / "cache")
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
+    load = os.getloadavg()[0]
     rows = qasync.run(run(args, work))
-    print(f"\nEvent-loop stalls (a {TICK_MS} ms timer's lateness), {os.cpu_count()} CPUs, target: longest <= 100 ms")
-    print(f"| {'phase':<44} | {'seconds':>8} | {'longest stall ms':>16} | {'p99 stall ms':>12} | {'ticks':>6} |")
-    print(f"|{'-' * 46}|{'-' * 9}:|{'-' * 17}:|{'-' * 13}:|{'-' * 7}:|")
-    for name, seconds, longest, p99, ticks in rows:
-        print(f"| {name:<44} | {seconds:8.2f} | {longest:16.1f} | {p99:12.1f} | {ticks:6d} |")
-    worst = max(r[2] for r in rows)
-    print(f"\nLongest stall overall: {worst:.1f} ms ({'meets' if worst <= 100 else 'MISSES'} the 100 ms target)")
     shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows))
+        return 0
+    print(f"\nEvent-loop stalls (a {TICK_MS} ms timer's lateness), {os.cpu_count()} CPUs, load average {load:.2f}")
+    print_table(rows)
+    print(
+        f"\n{verdict(max(r[2] for r in rows), max(r[3] for r in rows))} "
+        f"(<= {LONGEST_TARGET_MS:.0f} ms longest, <= {P99_TARGET_MS:.0f} ms p99 in every phase)"
+    )
     return 0
 
 
