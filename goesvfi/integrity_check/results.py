@@ -204,6 +204,12 @@ class ScanResult:
     def present_count(self) -> int:
         return len(self.expected) - len(self.missing) - len(self.unavailable)
 
+    def existing_strings(self) -> dict[datetime, str]:
+        """``existing`` with the paths as strings. A scan's lazy result builds no ``Path`` for it: a long-lived
+        view (the window's table) keeps 100,000 strings, which the garbage collector never visits, instead of
+        100,000 ``Path`` objects (and their lists of parts), which every full collection walks."""
+        return {ts: str(path) for ts, path in self.existing.items()}
+
     def slots(self) -> list[SlotResult]:
         out = []
         unavailable = self.unavailable

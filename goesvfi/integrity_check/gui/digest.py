@@ -8,22 +8,172 @@ from __future__ import annotations
 import importlib
 import os
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
-from goesvfi.integrity_check.results import Gap, ScanResult, SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.results import Gap, ScanResult, SlotResult, SlotStatus, Source, find_gaps
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, parse_name
 
+_PATH = type(Path())  # PosixPath / WindowsPath: skips Path's per-call class dispatch
+
 STATUS_ORDER: tuple[SlotStatus, ...] = tuple(SlotStatus)  # index in ``ResultsDigest.statuses``
+SOURCE_ORDER: tuple[Source | None, ...] = (None, *Source)  # index in ``SlotList.sources``
+_STATUS_INDEX = {status: i for i, status in enumerate(STATUS_ORDER)}
+_SOURCE_INDEX = {source: i for i, source in enumerate(SOURCE_ORDER)}
+_CACHED = 2048  # slots a SlotList keeps built (the rows on screen ask for theirs many times per repaint)
+
+
+class SlotList(Sequence[SlotResult]):
+    """An immutable sequence of slots stored as columns; a :class:`SlotResult` is built when one is read.
+
+    The window keeps the results of a 100,000-slot scan for as long as they are shown. As 100,000
+    ``SlotResult`` objects, each with a ``Path`` (and the path's list of parts), they were 300,000 objects that
+    every full garbage collection walked, holding the GIL for 60-130 ms (in whichever thread triggered it: a
+    stall of the window). As columns (numpy arrays, and lists of strings the collector does not visit) they are
+    a handful of objects. Slots of another satellite, sector or band than the first (never, from one scan) are
+    kept whole in ``odd``.
+    """
+
+    __slots__ = (
+        "_cache",
+        "band",
+        "errors",
+        "looks",
+        "odd",
+        "paths",
+        "remotes",
+        "satellite",
+        "sector",
+        "sources",
+        "statuses",
+        "times",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        satellite: SatellitePattern,
+        sector: Sector,
+        band: int,
+        times: list[datetime],
+        statuses: np.ndarray,
+        sources: np.ndarray,
+        paths: list[str | None],
+        remotes: list[str | None],
+        errors: list[str | None],
+        looks: list[str | None],
+        odd: dict[int, SlotResult] | None = None,
+    ) -> None:
+        self.satellite, self.sector, self.band = satellite, sector, band
+        self.times = times  # aware UTC datetimes, time order
+        self.statuses = statuses  # uint8 index into STATUS_ORDER
+        self.sources = sources  # uint8 index into SOURCE_ORDER
+        self.paths, self.remotes, self.errors, self.looks = paths, remotes, errors, looks
+        self.odd: dict[int, SlotResult] = odd or {}
+        self._cache: dict[int, SlotResult] = {}
+
+    @classmethod
+    def from_results(cls, results: Sequence[SlotResult]) -> SlotList:
+        if isinstance(results, SlotList):
+            return results
+        first = results[0] if results else None
+        satellite = first.satellite if first is not None else SatellitePattern.GENERIC
+        sector = first.sector if first is not None else Sector.CONUS
+        band = first.band if first is not None else 13
+        n = len(results)
+        out = cls(satellite, sector, band, [r.timestamp for r in results], np.zeros(n, np.uint8),
+                  np.zeros(n, np.uint8), [None] * n, [None] * n, [None] * n, [None] * n)  # fmt: skip
+        for i, result in enumerate(results):
+            out._put(i, result)
+        return out
+
+    def _put(self, i: int, result: SlotResult) -> None:
+        """Store ``result`` at ``i`` (construction and :meth:`replaced` only: the list is immutable after)."""
+        self.times[i] = result.timestamp
+        self.statuses[i] = _STATUS_INDEX[result.status]
+        self.sources[i] = _SOURCE_INDEX[result.source]
+        self.paths[i] = None if result.path is None else str(result.path)
+        self.remotes[i], self.errors[i], self.looks[i] = result.remote, result.error, result.look
+        if (result.satellite, result.sector, result.band) != (self.satellite, self.sector, self.band):
+            self.odd[i] = result
+        else:
+            self.odd.pop(i, None)
+
+    def replaced(self, changes: dict[int, SlotResult]) -> SlotList:
+        """A new list with the slots at the given positions replaced (this one stays as it was)."""
+        out = SlotList(self.satellite, self.sector, self.band, list(self.times), self.statuses.copy(),
+                       self.sources.copy(), list(self.paths), list(self.remotes), list(self.errors),
+                       list(self.looks), dict(self.odd))  # fmt: skip
+        for i, result in changes.items():
+            out._put(i, result)
+        return out
+
+    def key(self, i: int) -> tuple[datetime, SatellitePattern, Sector, int]:
+        """(timestamp, satellite, sector, band) of slot ``i``, without building it."""
+        odd = self.odd.get(i)
+        if odd is not None:
+            return odd.timestamp, odd.satellite, odd.sector, odd.band
+        return self.times[i], self.satellite, self.sector, self.band
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @overload
+    def __getitem__(self, i: int) -> SlotResult: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[SlotResult]: ...
+    def __getitem__(self, i: int | slice) -> SlotResult | list[SlotResult]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self.times)
+        if not 0 <= i < len(self.times):
+            raise IndexError("slot index out of range")
+        built = self._cache.get(i)
+        if built is not None:
+            return built
+        built = self._build(i)
+        if len(self._cache) >= _CACHED:
+            self._cache.clear()
+        self._cache[i] = built
+        return built
+
+    def __iter__(self) -> Iterator[SlotResult]:
+        for i in range(len(self.times)):
+            yield self._build(i)
+
+    def _build(self, i: int) -> SlotResult:
+        odd = self.odd.get(i)
+        if odd is not None:
+            return odd
+        path = self.paths[i]
+        return SlotResult(
+            self.times[i], self.satellite, self.sector, self.band, STATUS_ORDER[self.statuses[i]],
+            SOURCE_ORDER[self.sources[i]], None if path is None else _PATH(path), self.remotes[i], self.errors[i],
+            self.looks[i],
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SlotList({len(self)} slots)"
 
 
 @dataclass(frozen=True, slots=True)
 class ResultsDigest:
     """Everything the widgets need about a list of slots, computed once off the event loop."""
 
-    slots: list[SlotResult]
+    slots: SlotList
     times: np.ndarray  # float64 epoch seconds, time order
     statuses: np.ndarray  # uint8 index into STATUS_ORDER
     counts: dict[SlotStatus, int]
@@ -39,12 +189,19 @@ class ResultsDigest:
         return self.counts[SlotStatus.MISSING] + self.counts[SlotStatus.FAILED]
 
 
-def unresolved_scan(scan: ScanResult, slots: list[SlotResult]) -> ScanResult:
+def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult:
     """``scan`` with what ``slots`` (the latest results) still lack as its missing list: fetching it again
-    retries what failed, and frames fetched since count as present."""
-    done = {s.timestamp: s.path for s in slots if s.status is SlotStatus.FETCHED and s.path is not None}
-    missing = [s.timestamp for s in slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED)]
-    unavailable = {s.timestamp: s.error or "" for s in slots if s.status is SlotStatus.UNAVAILABLE}
+    retries what failed, and frames fetched since count as present. Blocking at 100,000 slots (it builds the
+    scan's paths): run it in a worker thread."""
+    columns = SlotList.from_results(slots)
+    codes, times = columns.statuses, columns.times
+    fetched = np.flatnonzero(codes == _STATUS_INDEX[SlotStatus.FETCHED]).tolist()
+    unresolved = np.isin(codes, [_STATUS_INDEX[SlotStatus.MISSING], _STATUS_INDEX[SlotStatus.FAILED]])
+    done = {times[i]: _PATH(p) for i in fetched if (p := columns.paths[i]) is not None}
+    missing = [times[i] for i in np.flatnonzero(unresolved).tolist()]
+    unavailable_at = np.flatnonzero(codes == _STATUS_INDEX[SlotStatus.UNAVAILABLE]).tolist()
+    unavailable = {times[i]: columns.errors[i] or "" for i in unavailable_at}
+    existing = {ts: _PATH(p) for ts, p in scan.existing_strings().items()}
     return ScanResult(
         satellite=scan.satellite,
         sector=scan.sector,
@@ -53,7 +210,7 @@ def unresolved_scan(scan: ScanResult, slots: list[SlotResult]) -> ScanResult:
         end=scan.end,
         interval_minutes=scan.interval_minutes,
         expected=scan.expected,
-        existing={**scan.existing, **done},
+        existing={**existing, **done},
         missing=missing,
         warnings=list(scan.warnings),
         unavailable=unavailable,  # not tried again: no NOAA source has them
@@ -67,52 +224,69 @@ def update_digest(digest: ResultsDigest, results: list[SlotResult]) -> tuple[Res
     satellite, sector and band, and the positions that changed (ascending); None when none matched.
 
     A new digest (the old one may still be on screen); times and step stay. Cheap enough for the GUI thread at
-    100,000 slots: a list copy, a few numpy passes, and one Gap per gap.
+    100,000 slots: a few list copies, a few numpy passes, and one Gap per gap.
     """
     slots = digest.slots
-    if not slots or not results:
+    if not len(slots) or not results:
         return None
     keys = np.fromiter((r.timestamp.timestamp() for r in results), dtype=np.float64, count=len(results))
     positions = np.searchsorted(digest.times, keys).tolist()
-    index = {status: i for i, status in enumerate(STATUS_ORDER)}
-    new_slots = list(slots)
-    statuses = digest.statuses.copy()
-    changed: list[int] = []
+    changes: dict[int, SlotResult] = {}
     for result, i in zip(results, positions, strict=True):
         if i >= len(slots):
             continue
-        old = slots[i]
-        if (old.timestamp, old.satellite, old.sector, old.band) == (
-            result.timestamp,
-            result.satellite,
-            result.sector,
-            result.band,
-        ):
-            new_slots[i] = result
-            statuses[i] = index[result.status]
-            changed.append(i)
-    if not changed:
+        if slots.key(i) == (result.timestamp, result.satellite, result.sector, result.band):
+            changes[i] = result
+    if not changes:
         return None
+    new_slots = slots.replaced(changes)
+    statuses = new_slots.statuses
     tally = np.bincount(statuses, minlength=len(STATUS_ORDER))
     counts = {status: int(tally[i]) for i, status in enumerate(STATUS_ORDER)}
-    bad = np.isin(statuses, [index[SlotStatus.MISSING], index[SlotStatus.FAILED]]).astype(np.int8)
+    bad = np.isin(statuses, [_STATUS_INDEX[SlotStatus.MISSING], _STATUS_INDEX[SlotStatus.FAILED]]).astype(np.int8)
     edges = np.diff(np.concatenate(([0], bad, [0])))
     firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    gaps = [
-        Gap(new_slots[a].timestamp, new_slots[b].timestamp, b - a + 1)
-        for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True)
-    ]
+    times = new_slots.times
+    gaps = [Gap(times[a], times[b], b - a + 1) for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True)]
     updated = ResultsDigest(new_slots, digest.times, statuses, counts, gaps, digest.step)
-    return updated, np.unique(np.asarray(changed, dtype=np.intp))
+    return updated, np.asarray(sorted(changes), dtype=np.intp)
 
 
-def digest_slots(slots: list[SlotResult]) -> ResultsDigest:
-    times = np.fromiter((s.timestamp.timestamp() for s in slots), dtype=np.float64, count=len(slots))
-    index = {status: i for i, status in enumerate(STATUS_ORDER)}
-    statuses = np.fromiter((index[s.status] for s in slots), dtype=np.uint8, count=len(slots))
+def digest_slots(slots: Sequence[SlotResult]) -> ResultsDigest:
+    """The digest of ``slots`` (time order), kept as columns (:class:`SlotList`)."""
+    return _digest(SlotList.from_results(slots))
+
+
+def digest_scan(scan: ScanResult) -> ResultsDigest:
+    """The digest of a scan's slots, built from its columns: no ``Path`` nor ``SlotResult`` per slot (the same
+    slots as ``digest_slots(scan.slots())``)."""
+    times = list(scan.expected)
+    n = len(times)
+    existing = scan.existing_strings()
+    paths = [existing.get(ts) for ts in times]
+    present = np.fromiter((p is not None for p in paths), dtype=bool, count=n)
+    statuses = np.full(n, _STATUS_INDEX[SlotStatus.MISSING], dtype=np.uint8)
+    errors: list[str | None] = [None] * n
+    if scan.unavailable:
+        position = {ts: i for i, ts in enumerate(times)}
+        for ts, reason in scan.unavailable.items():
+            i = position.get(ts)
+            if i is not None and not present[i]:
+                statuses[i] = _STATUS_INDEX[SlotStatus.UNAVAILABLE]
+                errors[i] = reason
+    statuses[present] = _STATUS_INDEX[SlotStatus.PRESENT]
+    sources = np.where(present, _SOURCE_INDEX[Source.LOCAL], _SOURCE_INDEX[None]).astype(np.uint8)
+    columns = SlotList(scan.satellite, scan.sector, scan.band, times, statuses, sources, paths, [None] * n, errors,
+                       [None] * n)  # fmt: skip
+    return _digest(columns)
+
+
+def _digest(slots: SlotList) -> ResultsDigest:
+    times = np.fromiter((t.timestamp() for t in slots.times), dtype=np.float64, count=len(slots))
+    statuses = slots.statuses
     counts = {status: int(np.count_nonzero(statuses == i)) for i, status in enumerate(STATUS_ORDER)}
-    bad = (SlotStatus.MISSING, SlotStatus.FAILED)
-    gaps = find_gaps([s.timestamp for s in slots], [s.timestamp for s in slots if s.status in bad])
+    bad = np.isin(statuses, [_STATUS_INDEX[SlotStatus.MISSING], _STATUS_INDEX[SlotStatus.FAILED]])
+    gaps = find_gaps(slots.times, {slots.times[i] for i in np.flatnonzero(bad).tolist()})
     spacing = np.diff(times)
     step = float(np.median(spacing)) if spacing.size else 300.0
     return ResultsDigest(slots, times, statuses, counts, gaps, step)

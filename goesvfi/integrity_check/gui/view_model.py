@@ -33,6 +33,8 @@ from goesvfi.integrity_check.gui.digest import (
     SCAN_MODULES,
     LookView,
     ResultsDigest,
+    SlotList,
+    digest_scan,
     digest_slots,
     preload,
     sample_archive,
@@ -238,8 +240,9 @@ class EnhancedViewModel(QObject):
         return self._digest
 
     @property
-    def slots(self) -> list[SlotResult]:
-        return [] if self._digest is None else self._digest.slots
+    def slots(self) -> SlotList:
+        """The shown slots in time order (columns; each ``SlotResult`` is built when read)."""
+        return SlotList.from_results([]) if self._digest is None else self._digest.slots
 
     @property
     def disk_space(self) -> DiskSpace | None:
@@ -404,14 +407,14 @@ class EnhancedViewModel(QObject):
         if not self.can_fetch or self._scan is None or self._scan_dir is None:
             self.fail("Nothing to fetch: scan a folder with missing frames first.")
             return False
-        scan, folder = unresolved_scan(self._scan, self.slots), self._scan_dir
-        return self._start_task(Task.FETCH, "Fetch", lambda: self._run_fetch(scan, folder))
+        shown, slots, folder = self._scan, self.slots, self._scan_dir
+        return self._start_task(Task.FETCH, "Fetch", lambda: self._run_fetch(shown, slots, folder))
 
     def export_csv(self, path: str) -> bool:
         if not self.can_export or not path.strip():
             self.fail("Nothing to export: scan a folder first.")
             return False
-        slots = list(self.slots)
+        slots = self.slots  # immutable: a running fetch publishes new lists
         return self._start_task(Task.EXPORT, "Export", lambda: self._run_export(Path(path), slots))
 
     def cancel(self) -> None:
@@ -564,7 +567,7 @@ class EnhancedViewModel(QObject):
             from goesvfi.integrity_check.remote.availability import apply_availability
 
             apply_availability(scan, None, dict(skip))
-        digest = await asyncio.to_thread(lambda: digest_slots(scan.slots()))  # both off the GUI thread
+        digest = await asyncio.to_thread(digest_scan, scan)  # off the GUI thread
         self._set_results(scan, digest, directory)
         self._look = None
         self._spawn(lambda: self._run_look(scan, directory))  # one header per frame: after the rows show
@@ -596,7 +599,8 @@ class EnhancedViewModel(QObject):
         self.notify("info", messages.summary_line(self._digest))
         return messages.scan_outcome(self._digest), True
 
-    async def _run_fetch(self, scan: ScanResult, directory: Path) -> Outcome:
+    async def _run_fetch(self, shown: ScanResult, shown_slots: SlotList, directory: Path) -> Outcome:
+        scan = await asyncio.to_thread(unresolved_scan, shown, shown_slots)  # builds the paths: not on the GUI thread
         count = len(scan.missing)
         self.show_status(f"Fetching {count:,} missing frames ...")
         self.notify("info", f"Fetching {count:,} frames into {directory}.")
@@ -606,7 +610,7 @@ class EnhancedViewModel(QObject):
         self.fetch_completed.emit(slots)
         return messages.fetch_outcome(count, digest)
 
-    async def _run_export(self, path: Path, slots: list[SlotResult]) -> Outcome:
+    async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
         from goesvfi.integrity_check.report import write_csv
 
         await asyncio.to_thread(write_csv, path, slots)

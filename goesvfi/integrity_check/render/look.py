@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from goesvfi.integrity_check.render.colormaps import GREY_TABLES, STAR
 
@@ -28,6 +28,7 @@ GREY_TABLE = "gray_r"
 TABLE_KEYWORD = b"goesvfi-colour-table"
 """``tEXt`` keyword of the colour table's name in the PNGs this package writes."""
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PathT = TypeVar("PathT", Path, str)
 SAMPLE = 16
 """Frames whose headers decide a folder's look (spread over the folder's name order)."""
 WIDE_SAMPLE = 512
@@ -100,7 +101,7 @@ def look_from_settings(look_name: str, size: tuple[int, int] | None) -> Look:
 # ---- headers ---------------------------------------------------------------------------------------------
 
 
-def read_png_header(path: Path) -> Look:
+def read_png_header(path: Path | str) -> Look:
     """The look of one PNG from its chunks before the pixel data (IHDR and ``tEXt``); ValueError if not a PNG."""
     with open(path, "rb") as fh:
         if fh.read(8) != PNG_SIGNATURE:
@@ -134,7 +135,7 @@ def read_png_header(path: Path) -> Look:
     return Look(width, height, mode, table)
 
 
-def read_header(path: Path) -> Look:
+def read_header(path: Path | str) -> Look:
     """The look of one frame (PNG from its chunks; other images through Pillow's lazy open: header only)."""
     path = Path(path)
     if path.suffix.lower() == ".png":
@@ -146,14 +147,14 @@ def read_header(path: Path) -> Look:
         return Look(image.width, image.height, mode, GREY_TABLE if mode == "L" else UNKNOWN)
 
 
-def _spread(paths: Sequence[Path], count: int) -> list[Path]:
+def _spread(paths: Sequence[Path | str], count: int) -> list[Path | str]:
     if len(paths) <= count:
         return list(paths)
     step = (len(paths) - 1) / (count - 1)
     return [paths[round(i * step)] for i in range(count)]
 
 
-def _looks(paths: Sequence[Path]) -> list[Look]:
+def _looks(paths: Sequence[Path | str]) -> list[Look]:
     looks = []
     for path in paths:
         try:
@@ -163,12 +164,17 @@ def _looks(paths: Sequence[Path]) -> list[Look]:
     return looks
 
 
-def folder_look(frames: Sequence[Path], sample: int = SAMPLE) -> Look | None:
+def _path_order(path: Path | str) -> str:
+    """A sort key that orders path strings as ``Path`` objects compare (part by part), without making them."""
+    return os.path.normcase(os.fspath(path)).replace(os.sep, "\0")
+
+
+def folder_look(frames: Sequence[Path] | Sequence[str], sample: int = SAMPLE) -> Look | None:
     """The look most of ``frames`` share, read from the headers of a sample spread over their name order
     (:data:`SAMPLE` frames; when they disagree, up to :data:`WIDE_SAMPLE`, so a regular pattern of odd frames
     cannot outvote the rest by aliasing); the newest wins a tie. None: no readable frame (an empty folder:
     the settings decide)."""
-    ordered = sorted(frames)
+    ordered: list[Path | str] = sorted(frames, key=_path_order)
     looks = _looks(_spread(ordered, sample))
     if len(set(looks)) > 1 and len(ordered) > len(looks):
         looks = _looks(_spread(ordered, WIDE_SAMPLE))
@@ -179,7 +185,7 @@ def folder_look(frames: Sequence[Path], sample: int = SAMPLE) -> Look | None:
     return next(look for look in reversed(looks) if counts[look] == best)
 
 
-def mismatched(frames: Iterable[Path], look: Look) -> list[Path]:
+def mismatched(frames: Iterable[PathT], look: Look) -> list[PathT]:
     """The frames whose header does not fit ``look`` (unreadable ones count as mismatched). Reads each
     header (a few hundred bytes), never the pixels."""
     out = []

@@ -74,9 +74,10 @@ def look_sample(directory: Path | None, present: list[Path]) -> list[Path]:
 def check_look(scan: ScanResult, default: Look | None = None, directory: Path | None = None) -> LookCheck:
     """The folder's look (from a sample of the scan's present frames, else of the images in ``directory``,
     else ``default``) and the range's frames that do not match it (blocking)."""
-    present = [scan.existing[t] for t in sorted(scan.existing)]
-    sample = look_sample(directory, present)
+    existing = scan.existing_strings()  # strings: no 100,000 Path objects for the garbage collector to walk
+    present = [existing[t] for t in sorted(existing)]
+    sample: list[Path] | list[str] = present or look_sample(directory, [])
     found = folder_look(sample) if sample else None
     if found is None:
         return LookCheck(default, "settings", [], 0)
-    return LookCheck(found, "folder", mismatched(present, found), len(present))
+    return LookCheck(found, "folder", [Path(p) for p in mismatched(present, found)], len(present))

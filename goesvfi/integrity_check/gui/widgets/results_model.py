@@ -13,6 +13,7 @@ the "Missing" filter or a status sort stays where it is until the fetch ends, so
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,21 @@ import numpy as np
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PyQt6.QtGui import QBrush, QColor, QIcon, QPixmap
 
+from goesvfi.integrity_check.gui.digest import SOURCE_ORDER, STATUS_ORDER, SlotList
 from goesvfi.integrity_check.gui.widgets.style import MISMATCH_COLOR, STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROLE = Qt.ItemDataRole
 _STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_PRIORITY)}
+_RANK_OF_CODE = np.array([_STATUS_RANK[s] for s in STATUS_ORDER], dtype=np.intp)  # SlotList code -> sort rank
 
 _SOURCE_LABELS = {Source.LOCAL: "Local", Source.CDN: "CDN", Source.S3: "S3"}
+
+
+def _name(path: str) -> str:
+    """``Path(path).name`` without making the Path."""
+    return os.path.basename(path.rstrip(os.sep)) if path.rstrip(os.sep) else ""
 
 
 def _swatch(color: QColor) -> QIcon:
@@ -45,8 +53,8 @@ class ResultsTableModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._slots: list[SlotResult] = []
-        self._rows: list[int] = []  # visible slot indices, in display order
+        self._slots: SlotList = SlotList.from_results([])
+        self._rows: np.ndarray = np.zeros(0, dtype=np.intp)  # visible slot indices, in display order
         self._row_of: np.ndarray | None = None  # slot index -> row (-1: hidden); built when first needed
         self._filter: frozenset[SlotStatus] | None = None
         self._sort_column = self.TIME
@@ -63,7 +71,7 @@ class ResultsTableModel(QAbstractTableModel):
         """Frames that do not match the folder's look: their rows get a background and ``note`` as tooltip."""
         self._mismatched = frozenset(paths)
         self._mismatch_note = note
-        if self._rows:
+        if len(self._rows):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1))
 
     def is_mismatched(self, row: int) -> bool:
@@ -73,7 +81,7 @@ class ResultsTableModel(QAbstractTableModel):
     def set_slots(self, slots: Sequence[SlotResult]) -> None:
         """Replace every row in one reset (slots must be in time order, as the core returns them)."""
         self.beginResetModel()
-        self._slots = list(slots)
+        self._slots = SlotList.from_results(slots)  # columns: filter and sort in numpy, no object per slot
         self._refresh_rows()
         self.endResetModel()
 
@@ -83,11 +91,10 @@ class ResultsTableModel(QAbstractTableModel):
         if len(slots) != len(self._slots):
             self.set_slots(slots)
             return
-        for i in changed.tolist():
-            self._slots[i] = slots[i]
+        self._slots = SlotList.from_results(slots)  # immutable: the new list has the new results
         if self._row_of is None:
             self._row_of = np.full(len(self._slots), -1, dtype=np.intp)
-            self._row_of[np.asarray(self._rows, dtype=np.intp)] = np.arange(len(self._rows), dtype=np.intp)
+            self._row_of[self._rows] = np.arange(len(self._rows), dtype=np.intp)
         rows = self._row_of[np.asarray(changed, dtype=np.intp)]
         rows = rows[rows >= 0]
         if rows.size:
@@ -95,11 +102,11 @@ class ResultsTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(int(rows.min()), 0), self.index(int(rows.max()), last_column))
 
     def slot_at(self, row: int) -> SlotResult:
-        return self._slots[self._rows[row]]
+        return self._slots[int(self._rows[row])]
 
     def slot_index(self, row: int) -> int:
         """The time-order position of the slot shown in ``row``."""
-        return self._rows[row]
+        return int(self._rows[row])
 
     # ---- filter and sort ----------------------------------------------------------------------------
 
@@ -125,34 +132,40 @@ class ResultsTableModel(QAbstractTableModel):
         self._rows = self._compute_rows()
         self._row_of = None
 
-    def _compute_rows(self) -> list[int]:
+    def _compute_rows(self) -> np.ndarray:
         slots = self._slots
         wanted = self._filter
-        rows = list(range(len(slots))) if wanted is None else [i for i, s in enumerate(slots) if s.status in wanted]
+        if wanted is None:
+            rows = np.arange(len(slots), dtype=np.intp)
+        else:
+            codes = [i for i, status in enumerate(STATUS_ORDER) if status in wanted]
+            rows = np.flatnonzero(np.isin(slots.statuses, codes))
         column = self._sort_column
-        if column != self.TIME:
-            keys = self._sort_keys(column)  # one pass over the slots, then a C-level keyed sort
-            rows.sort(key=keys.__getitem__)
+        if column == self.STATUS:
+            rows = rows[np.argsort(_RANK_OF_CODE[slots.statuses[rows]], kind="stable")]
+        elif column != self.TIME:
+            keys = self._sort_keys(column)  # one pass over a column, then a C-level keyed sort
+            order = sorted(range(len(rows)), key=[keys[i] for i in rows.tolist()].__getitem__)
+            rows = rows[np.asarray(order, dtype=np.intp)]
         # TIME: slots are in time order already; the stable sorts above keep time order within equal keys.
         if self._sort_order == Qt.SortOrder.DescendingOrder:
-            rows.reverse()
+            rows = rows[::-1].copy()
         return rows
 
     def _sort_keys(self, column: int) -> list[Any]:
         slots = self._slots
-        if column == self.STATUS:
-            return [_STATUS_RANK[s.status] for s in slots]
         if column == self.SOURCE:
-            return ["" if s.source is None else s.source.value for s in slots]
+            labels = ["" if s is None else s.value for s in SOURCE_ORDER]
+            return [labels[c] for c in slots.sources.tolist()]
         if column == self.FILE:
-            return ["" if s.path is None else s.path.name for s in slots]
+            return ["" if p is None else _name(p) for p in slots.paths]
         if column == self.REMOTE:
-            return [s.remote or "" for s in slots]
-        return [s.error or "" for s in slots]
+            return [r or "" for r in slots.remotes]
+        return [e or "" for e in slots.errors]
 
     def view_rows(self, first: int, last: int) -> list[tuple[int, int]]:
         """Visible rows of the slots ``first..last`` (time order, inclusive), as runs ``(top, bottom)``."""
-        rows = [row for row, index in enumerate(self._rows) if first <= index <= last]
+        rows = np.flatnonzero((self._rows >= first) & (self._rows <= last)).tolist()
         runs: list[tuple[int, int]] = []
         for row in rows:
             if runs and runs[-1][1] == row - 1:
@@ -177,7 +190,7 @@ class ResultsTableModel(QAbstractTableModel):
     def data(self, index: ModelIndex, role: int = _ROLE.DisplayRole) -> object:
         if not index.isValid():
             return None
-        slot = self._slots[self._rows[index.row()]]
+        slot = self._slots[int(self._rows[index.row()])]
         column = index.column()
         if role == _ROLE.DisplayRole:
             return self._display(slot, column)
