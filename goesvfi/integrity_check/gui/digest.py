@@ -342,6 +342,7 @@ def sample_archive(directory: Path, limit: int = 5000) -> ArchiveGuess:
 
 
 SCAN_MODULES = ("cache.db", "scan.reconciler", "fetch.manager")
+REMOTE_SCAN_MODULES = ("remote.availability", "remote.cdn_store", "remote.s3_store")  # a scan that asks NOAA
 FETCH_MODULES = ("remote.cdn_store", "remote.s3_store", "render.netcdf", "render.cdn_jpeg", "report")
 
 
@@ -354,8 +355,11 @@ def preload(modules: tuple[str, ...]) -> None:
     package = __name__.rsplit(".", 2)[0]
     for name in modules:
         importlib.import_module(f"{package}.{name}")
-    if "remote.s3_store" in modules:
+    if "remote.s3_store" in modules:  # aiohttp's import also builds its default SSL contexts (CA certificates)
         importlib.import_module("aioboto3")  # imported by the S3 store only when its first client is made
+        # ... and what making the first client imports (boto3's S3 transfer, s3transfer, multiprocessing,
+        # aiofiles): 20 ms of imports on the event loop otherwise.
+        importlib.import_module("aioboto3.s3.inject")
 
 
 @dataclass(frozen=True, slots=True)
