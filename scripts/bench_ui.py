@@ -40,6 +40,7 @@ from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication
 
 from goesvfi.integrity_check.gui.app import configure_runtime
+from goesvfi.integrity_check.gui.workers import install_worker_pool
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,6 +143,7 @@ async def run(args: argparse.Namespace, work: Path) -> list[Row]:
     from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
     from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 
+    install_worker_pool()  # as the window does
     rows: list[Row] = []
     meter = StallMeter()
     collections = GcMeter()

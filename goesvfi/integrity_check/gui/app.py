@@ -29,6 +29,7 @@ from PyQt6.QtGui import QCloseEvent, QIcon
 from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+from goesvfi.integrity_check.gui.workers import install_worker_pool
 from goesvfi.integrity_check.runtime import PROG, has_display, limit_malloc_arenas
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 
@@ -223,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the loop ends when the window's close has been handled
 
     async def run() -> None:
+        install_worker_pool()  # worker threads below the GUI thread's priority
         window = MainWindow()
         _install_exception_routes(window, asyncio.get_running_loop())
         _prefill(window.tab, args)

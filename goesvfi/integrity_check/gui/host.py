@@ -35,6 +35,7 @@ from PyQt6.QtWidgets import QApplication, QWidget
 
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
+from goesvfi.integrity_check.gui.workers import install_worker_pool
 
 PACKAGE_LOGGER = "goesvfi.integrity_check"
 AUTO_FETCH_KEY = "integrity_check/auto/enabled"  # documented in INTEGRATION.md's settings table
@@ -195,6 +196,7 @@ def run_host_window(
     attach_host_logging()
 
     async def run() -> None:
+        install_worker_pool()  # worker threads below the GUI thread's priority
         window = make_window()
         closed = asyncio.Event()
         app.lastWindowClosed.connect(closed.set)
