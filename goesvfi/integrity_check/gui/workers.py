@@ -2,11 +2,11 @@
 
 The core runs its blocking work with ``asyncio.to_thread`` (folder walks, digests, JPEG decode and PNG encode,
 NetCDF rendering, file writes). During a fetch that work keeps both cores of a small machine busy, and the GUI
-thread, woken every few milliseconds by a timer, a repaint or a progress update, waits for a core behind it:
-measured with ``scripts/bench_ui.py`` under load, 200-300 ms stalls and a p99 of 50-65 ms during a fetch. Worker
-threads that lower their own priority (``nice`` +10: the scheduler then gives the GUI thread a core at once)
-cut that to 50-190 ms and a p99 of 15-30 ms (two runs each, load average 7-10 from other jobs; the fetch took
-20-37 s against 27-29 s: within the spread of such runs).
+thread, woken every few milliseconds by a timer, a repaint or a progress update, queues for a core behind it.
+Worker threads that lower their own priority (``nice`` +10) let the scheduler give the GUI thread a core first.
+Measured with ``scripts/bench_ui.py`` (fetch of 200 frames, two runs each, load average 5-7 from other jobs):
+p99 stall 15-21 ms against 27-30 ms with workers at the GUI's priority; the longest stall stayed 80-120 ms
+either way (other processes' turns on the cores), and the fetch took as long (21-28 s, the runs' spread).
 
 Linux schedules threads separately, so ``setpriority`` on a thread's id affects that thread only; elsewhere
 (macOS, Windows) the pool is a plain one. Unprivileged: a thread may always lower its own priority.
