@@ -34,6 +34,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Measure the checkout this script is in (a git worktree shares the virtualenv, whose editable install points at
+# another checkout), in this process and in the emulator's.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [sys.path[0], os.environ.get("PYTHONPATH")]))
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtTest import QTest
