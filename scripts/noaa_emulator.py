@@ -2,7 +2,10 @@
 """Run a local NOAA (STAR CDN + S3) on 127.0.0.1 for one satellite/sector/band and UTC range, until Ctrl-C.
 
     python scripts/noaa_emulator.py --satellite goes18 --sector conus --band 13 \\
-        --start 2023-05-01T00:00 --end 2023-05-02T00:00 [--now 2023-05-02T00:00] [--missing-fraction 0.02]
+        --start 2023-05-01T00:00 --end 2023-05-02T00:00 [--now 2023-05-02T00:00] [--missing-fraction 0.02] \\
+        [--latency 60] [--bandwidth 20]
+
+``--latency`` (ms before each response) and ``--bandwidth`` (MB/s per connection) play a NOAA-like network.
 
 It prints ``export GOESVFI_CDN_URL=...`` and ``export GOESVFI_S3_ENDPOINT=...`` on stdout (the rest goes to
 stderr), so ``eval "$(python scripts/noaa_emulator.py ... | head -2)"`` in another shell, or copying the two
@@ -44,6 +47,20 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _milliseconds(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 60_000:
+        raise argparse.ArgumentTypeError("the latency must be 0 to 60000 ms")
+    return value / 1000
+
+
+def _megabytes(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the bandwidth must be a positive number of MB/s")
+    return value * 1e6
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--satellite", type=SatellitePattern.parse, default=SatellitePattern.GOES_18)
@@ -56,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed for which slots are absent (0)")
     p.add_argument("--nc-shape", type=_shape, default=(150, 250), help="NetCDF rows x columns (150x250)")
     p.add_argument("--cdn-days", type=float, default=7.0, help="CDN retention in days (7)")
+    p.add_argument("--latency", type=_milliseconds, default=0.0, help="delay before each response, ms (0)")
+    p.add_argument("--bandwidth", type=_megabytes, default=None, help="bytes/s per connection, in MB/s (unthrottled)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--cdn-port", type=int, default=0, help="0 = any free port")
     p.add_argument("--s3-port", type=int, default=0, help="0 = any free port")
@@ -76,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         emulator = NoaaEmulator(
             args.satellite, args.sector, args.band, start=start, end=end, now=now,
             missing_fraction=args.missing_fraction, seed=args.seed, nc_shape=args.nc_shape,
-            cdn_retention_days=args.cdn_days, host=args.host, cdn_port=args.cdn_port, s3_port=args.s3_port,
+            cdn_retention_days=args.cdn_days, latency=args.latency, bandwidth=args.bandwidth, host=args.host,
+            cdn_port=args.cdn_port, s3_port=args.s3_port,
         )  # fmt: skip
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -100,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             f"NOAA emulator: {iso_z(start)} -> {iso_z(end)}, now = {iso_z(now)}\n"
             f"  S3  {emulator.s3_endpoint}: bucket {emulator.bucket}, {len(emulator.s3_slots)} of "
             f"{len(emulator.expected)} slots ({absent} absent)\n"
-            f"  CDN {emulator.cdn_url}: {len(emulator.cdn_slots)} frames listed (retention {args.cdn_days:g} days)",
+            f"  CDN {emulator.cdn_url}: {len(emulator.cdn_slots)} frames listed (retention {args.cdn_days:g} days)\n"
+            f"  network: {emulator.network.describe()}",
             file=sys.stderr,
         )
         for name, value in emulator.env().items():

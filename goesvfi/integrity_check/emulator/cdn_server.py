@@ -34,6 +34,7 @@ from goesvfi.integrity_check.emulator.names import (
     sat_number,
 )
 from goesvfi.integrity_check.emulator.names import utc as to_utc
+from goesvfi.integrity_check.emulator.network import NetworkConditions
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 
@@ -104,7 +105,9 @@ class CdnServer:
         port: int = 0,
         banner: bool = True,
         cache_bytes: int = 256 * 1024 * 1024,
+        network: NetworkConditions | None = None,
     ) -> None:
+        self.network = network or NetworkConditions()  # latency and bandwidth (changeable while serving)
         self.archives = {a.folder: a for a in archives}
         if callable(now):
             self._now: Callable[[], datetime] = now
@@ -176,6 +179,7 @@ class CdnServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         fault = self._fault_for(path)
+        await self.network.delay()
         if fault is not None and fault.kind is FaultKind.STALL:
             await asyncio.sleep(fault.delay)
             fault = None
@@ -189,13 +193,13 @@ class CdnServer:
                 raise web.HTTPMovedPermanently(path + "/")
             raise web.HTTPNotFound()
         if not name:
-            return web.Response(text=self._index_html(archive), content_type="text/html")
+            return await self._send(request, self._index_html(archive).encode(), "text/html")
         frame = self._resolve(archive, name)
         if frame is None:
             raise web.HTTPNotFound()
         body = await asyncio.to_thread(self.frames.get, (archive.satellite, archive.sector, archive.band, *frame))
         if fault is None:
-            return web.Response(body=body, content_type="image/jpeg")
+            return await self._send(request, body, "image/jpeg")
         if fault.kind is FaultKind.CORRUPT:
             return web.Response(body=body[: len(body) // 2], content_type="image/jpeg")
         if fault.kind is FaultKind.GARBLED:
@@ -207,6 +211,18 @@ class CdnServer:
         await resp.write(body if fault.kind is FaultKind.TRUNCATE else body[: len(body) // 2])
         if request.transport is not None:
             request.transport.close()
+        return resp
+
+    async def _send(self, request: web.Request, body: bytes, content_type: str) -> web.StreamResponse:
+        """A complete 200 response, its body paced at the network's bandwidth."""
+        if self.network.bandwidth is None:
+            return web.Response(body=body, content_type=content_type)
+        resp = web.StreamResponse(status=200)
+        resp.content_type = content_type
+        resp.content_length = len(body)
+        await resp.prepare(request)
+        await self.network.pace_async(body, resp.write)
+        await resp.write_eof()
         return resp
 
     def _resolve(self, archive: CdnArchive, name: str) -> tuple[datetime, tuple[int, int]] | None:

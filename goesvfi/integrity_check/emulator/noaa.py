@@ -25,6 +25,7 @@ from goesvfi.integrity_check.emulator.abi_file import abi_l1b_bytes
 from goesvfi.integrity_check.emulator.cdn_server import CdnArchive, CdnServer
 from goesvfi.integrity_check.emulator.names import bucket, has_cdn, hour_prefix, sat_number, scan_slots, start_of_name
 from goesvfi.integrity_check.emulator.names import utc as to_utc
+from goesvfi.integrity_check.emulator.network import NetworkConditions
 from goesvfi.integrity_check.emulator.s3_server import MotoS3Server, scan_start
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -100,6 +101,8 @@ class NoaaEmulator:
         s3_absent: Iterable[datetime] = (),
         cdn_absent: Iterable[datetime] = (),
         serve_s3: bool = True,
+        latency: float = 0.0,
+        bandwidth: float | None = None,
         host: str = "127.0.0.1",
         cdn_port: int = 0,
         s3_port: int = 0,
@@ -135,14 +138,19 @@ class NoaaEmulator:
             if has_cdn(sector)
             else None
         )
+        # Both servers share the conditions (``network.set()`` changes both); they apply once the archive is
+        # uploaded (setting it up and tearing it down go at loopback speed).
+        self._conditions = NetworkConditions(latency, bandwidth)
+        self.network = NetworkConditions()
         self.cdn = CdnServer(
             [self._cdn_archive] if self._cdn_archive else [],
             now=self.now,
             retention_days=cdn_retention_days,
             host=host,
             port=cdn_port,
+            network=self.network,
         )
-        self.s3 = MotoS3Server(host, s3_port)
+        self.s3 = MotoS3Server(host, s3_port, network=self.network)
         self._seed = seed
 
     # ---- what exists --------------------------------------------------------------------------------
@@ -192,9 +200,11 @@ class NoaaEmulator:
         except BaseException:
             self.stop()
             raise
+        self.network.set(self._conditions.latency, self._conditions.bandwidth)
         return self
 
     def stop(self) -> None:
+        self.network.set()  # deleting the bucket goes at loopback speed
         try:
             self.s3.stop()
         finally:

@@ -30,6 +30,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from goesvfi.integrity_check.emulator.faults import fault_due
 from goesvfi.integrity_check.emulator.names import is_west, scan_mode
 from goesvfi.integrity_check.emulator.names import utc as to_utc
+from goesvfi.integrity_check.emulator.network import NetworkConditions
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -85,8 +86,15 @@ class S3Fault:
 class MotoS3Server:
     """``start()``/``stop()``; ``endpoint``; ``inject()`` faults; ``request_count()`` from the request log."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = "us-east-1") -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        region: str = "us-east-1",
+        network: NetworkConditions | None = None,
+    ) -> None:
         self.host, self.port, self.region = host, port, region
+        self.network = network or NetworkConditions()  # latency and bandwidth (changeable while serving)
         self.requests: Counter[tuple[str, str, str]] = Counter()  # (method, path, query)
         self.buckets: set[str] = set()
         self._faults: list[S3Fault] = []
@@ -131,11 +139,12 @@ class MotoS3Server:
             with self._lock:
                 self.requests[(method, path, query)] += 1
                 fault = next((f for f in self._faults if f._fires(path, query)), None)
+            self.network.delay_blocking()  # werkzeug serves each connection in its own thread
             if fault is None:
-                return app(environ, start_response)
+                return self.network.pace_blocking(app(environ, start_response))
             if fault.kind is S3FaultKind.STALL:
                 time.sleep(fault.delay)
-                return app(environ, start_response)
+                return self.network.pace_blocking(app(environ, start_response))
             if fault.kind is S3FaultKind.STATUS:
                 body = (
                     '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>'
