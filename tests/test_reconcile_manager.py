@@ -288,3 +288,34 @@ async def test_a_bug_surfaces_as_itself_and_leaves_no_temp_file(noaa_emulator: N
                 await manager.reconcile(folder, G18, EMULATOR_START, EMULATOR_END)
         await broken.close()
     assert leftovers(folder.parent) == [] and frame_names(folder) == set()
+
+
+# ---- S3 listed in parts, downloads overlapping ---------------------------------------------------------
+
+
+@pytest.mark.slow
+async def test_s3_downloads_start_before_the_last_hour_is_listed(noaa_emulator_factory: Factory, folder: Path) -> None:
+    """Two days of slots (48 hour prefixes): the frames of the first hours are fetched while later hours are
+    still being listed, every hour is listed once (plus the hour two parts share), and what no listing has is
+    unavailable, not failed."""
+    emu = noaa_emulator_factory(missing_fraction=0.0, latency=0.1)  # 48 listings by 8 workers: >= 0.6 s
+    events: list[tuple[str, int]] = []
+
+    def progress(p: Progress) -> None:
+        if p.stage is Stage.LIST and p.current_file:
+            events.append(("listed", p.done))
+        elif p.result is not None and p.result.status is SlotStatus.FETCHED:
+            events.append(("fetched", 1))
+
+    end = EMULATOR_START + timedelta(days=2)
+    async with manager_for(emu, folder, OLD, folder.parent / "cache.sqlite", allow_mixed=True) as manager:
+        report = await manager.reconcile_detailed(
+            folder, ArchiveQuery(G18, EMULATOR_START, end), progress_callback=progress
+        )
+    assert report.fetched == len(emu.s3_slots) == 24
+    assert len(report.unavailable) == 2 * 288 - 24 and report.failed == []
+    first_fetch = next(i for i, (kind, _) in enumerate(events) if kind == "fetched")
+    listed = [done for kind, done in events if kind == "listed"]
+    assert any(kind == "listed" for kind, _ in events[first_fetch:])  # listing went on after the first frame
+    assert listed == sorted(listed) and listed[-1] >= 48  # progress counts on across the parts
+    assert 48 <= emu.s3.list_count() <= 48 + 3  # one listing per hour; an hour two parts share is listed twice

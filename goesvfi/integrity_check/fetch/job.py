@@ -12,10 +12,11 @@ import asyncio
 import errno
 import logging
 import sys
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -58,6 +59,41 @@ class FetchEnv:
     inflight: dict[Path, asyncio.Future[SlotResult]]
 
 
+FIRST_PART = timedelta(hours=3)
+PART = timedelta(hours=24)
+"""An hourly store (S3) is listed in parts of this many hours of slots (the first part smaller, so the first
+downloads start soon). The hour a part ends in is listed again by the next part when a slot's window crosses
+it (one listing in 24 more)."""
+
+
+def _hours(slots: list[datetime]) -> int:
+    return len({slot.replace(minute=0, second=0, microsecond=0) for slot in slots})
+
+
+class _Listing:
+    """One store's listing in a fetch: its wanted slots in time-ordered parts, one future per part."""
+
+    def __init__(self, slots: list[datetime], *, chunked: bool) -> None:
+        self.groups: list[list[datetime]] = []
+        self.starts: list[datetime] = []
+        for slot in sorted(slots):
+            span = FIRST_PART if len(self.groups) == 1 else PART
+            if not chunked and self.groups:
+                self.groups[0].append(slot)
+            elif self.groups and slot < self.starts[-1] + span:
+                self.groups[-1].append(slot)
+            else:
+                self.groups.append([slot])
+                self.starts.append(slot)
+        loop = asyncio.get_running_loop()
+        self.parts: list[asyncio.Future[dict[datetime, RemoteItem]]] = [loop.create_future() for _ in self.groups]
+        self.errors: dict[int, str] = {}
+        self.hours = sum(map(_hours, self.groups))
+
+    def part_of(self, slot: datetime) -> int:
+        return max(0, bisect_right(self.starts, slot) - 1)
+
+
 class FetchJob:
     def __init__(
         self,
@@ -79,8 +115,8 @@ class FetchJob:
         self.guard = guard
         self.progress = progress
         self.results = {slot.timestamp: slot for slot in scan.slots()}
-        self._listing_tasks: dict[Source, asyncio.Task[dict[datetime, RemoteItem]]] = {}
-        self.listing_errors: dict[Source, str] = {}
+        self._listings: dict[Source, _Listing] = {}
+        self._listing_tasks: dict[Source, asyncio.Task[None]] = {}
         self.finished: list[SlotResult] = []  # fetched or failed, for the fetch log
         self._done = 0
         self._total = len(plan.order)
@@ -127,39 +163,72 @@ class FetchJob:
                 task.cancel()
             await asyncio.gather(*self._listing_tasks.values(), return_exceptions=True)
 
-    async def _items(self, source: Source) -> dict[datetime, RemoteItem]:
-        """The store's listing for every slot it may serve: one ``find`` per store, made when first needed.
+    async def _item(self, source: Source, slot: datetime) -> RemoteItem | None:
+        """The store's listing entry for ``slot``: the store is listed when a slot first needs it, once.
 
-        A store that is only a fallback is never listed when the first choice serves every slot.
+        A store that is only a fallback is never listed when the first choice serves every slot. An hourly
+        store (S3: one listing per hour prefix) is asked for its slots a part at a time, in time order, while the
+        downloads of the parts already listed run (a 30-day fetch makes 720 listings).
         """
-        task = self._listing_tasks.get(source)
-        if task is None:
-            task = asyncio.create_task(self._list(source))
-            self._listing_tasks[source] = task
-        return await asyncio.shield(task)
+        listing = self._listings.get(source)
+        if listing is None:
+            listing = _Listing(self.plan.slots_for(source), chunked=source is Source.S3)
+            self._listings[source] = listing
+            self._listing_tasks[source] = asyncio.create_task(self._list(source, listing))
+        part = listing.part_of(slot)
+        found = await asyncio.shield(listing.parts[part])
+        return found.get(slot)
 
-    async def _list(self, source: Source) -> dict[datetime, RemoteItem]:
+    def _listing_error(self, source: Source, slot: datetime) -> str | None:
+        listing = self._listings.get(source)
+        return None if listing is None else listing.errors.get(listing.part_of(slot))
+
+    async def _list(self, source: Source, listing: _Listing) -> None:
         store = self.env.stores[source]
-        wanted = self.plan.slots_for(source)
         self.progress(Progress(self._done, self._total, Stage.LIST, f"Listing {_STORE_NAME[source]}"))
+        hours_before = 0  # hours listed by the parts before this one
+        hours_total = listing.hours
+        part_hours = 0  # hours of the part being listed, as the store counts them
 
         def listed(done: int, total: int) -> None:  # a long range lists thousands of hour prefixes: say how far
             # The message stays the same (the window logs each new one); the counts and current item move.
-            where = f"{done:,} of {total:,} hours"
-            self.progress(Progress(done, total, Stage.LIST, f"Listing {_STORE_NAME[source]}", where))
+            nonlocal hours_total, part_hours
+            part_hours = total
+            hours_total = max(hours_total, hours_before + total)
+            done += hours_before
+            message = f"Listing {_STORE_NAME[source]}"
+            self.progress(Progress(done, hours_total, Stage.LIST, message, f"{done:,} of {hours_total:,} hours"))
 
         if hasattr(store, "listing_progress"):
             store.listing_progress = listed
+        failed: str | None = None
         try:
-            return await with_retries(
-                lambda: store.find(self.scan.satellite, self.scan.sector, self.scan.band, wanted),
-                self.env.policy,
-                self.env.sleep,
-            )
-        except (RemoteError, ValueError) as exc:
-            log.warning("Listing %s failed: %s", _STORE_NAME[source], exc)
-            self.listing_errors[source] = f"listing failed: {exc}"
-            return {}
+            for part, (wanted, future) in enumerate(zip(listing.groups, listing.parts, strict=True)):
+                if failed is not None:  # the store failed once: the rest is not asked (retries were spent)
+                    listing.errors[part] = failed
+                    future.set_result({})
+                    continue
+                try:
+                    found = await with_retries(
+                        functools.partial(store.find, self.scan.satellite, self.scan.sector, self.scan.band, wanted),
+                        self.env.policy,
+                        self.env.sleep,
+                    )
+                except (RemoteError, ValueError) as exc:
+                    log.warning("Listing %s failed: %s", _STORE_NAME[source], exc)
+                    failed = listing.errors[part] = f"listing failed: {exc}"
+                    found = {}
+                future.set_result(found)
+                hours_before += part_hours or _hours(wanted)
+                part_hours = 0
+        except BaseException as exc:  # a bug, or a cancel: no slot waits for a part that will never come
+            for future in listing.parts:
+                if not future.done():
+                    if isinstance(exc, asyncio.CancelledError):
+                        future.cancel()
+                    else:
+                        future.set_exception(exc)
+            raise
 
     # ---- one slot -----------------------------------------------------------------------------------
 
@@ -210,9 +279,9 @@ class FetchJob:
         errors: list[str] = []
         for source in order:
             name = _STORE_NAME[source]
-            item = (await self._items(source)).get(slot)
+            item = await self._item(source, slot)
             if item is None:
-                errors.append(f"{name}: {self.listing_errors.get(source, 'not in its listing')}")
+                errors.append(f"{name}: {self._listing_error(source, slot) or 'not in its listing'}")
                 continue
             if result.remote is None:  # a failed slot reports the first store that listed it
                 result.source, result.remote = source, item.location
@@ -239,7 +308,8 @@ class FetchJob:
             result.status, result.source, result.path = SlotStatus.FETCHED, source, final
             result.remote, result.error = item.location, None
             return
-        if result.remote is None and not any(s in self.listing_errors for s in order) and self._settled(slot):
+        listed_everywhere = not any(self._listing_error(source, slot) for source in order)
+        if result.remote is None and listed_everywhere and self._settled(slot):
             result.status, result.source = SlotStatus.UNAVAILABLE, None
             result.error = sys.intern("no NOAA source has it: " + "; ".join(errors))  # shared by runs of slots
             return
