@@ -83,3 +83,18 @@ def test_messages_name_the_label_not_the_temp_file(tmp_path: Path) -> None:
         jpeg_to_png(temp, tmp_path / "out.png", label=label)
     assert str(info.value) == f"{label} is not a valid JPEG image (its header is damaged)"
     assert sorted(p.name for p in tmp_path.iterdir()) == [temp.name]
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+@pytest.mark.parametrize("size", [(1, 1), (7, 5), (2500, 1500)])
+def test_pixels_are_copied_out_whole_and_exact(mode: str, size: tuple[int, int]) -> None:
+    """The one-call copy of the decoded pixels gives what numpy's own conversion gives, for odd sizes too."""
+    from goesvfi.integrity_check.render.cdn_jpeg import pixels_of
+
+    rng = np.random.default_rng(1)
+    shape = (size[1], size[0]) if mode == "L" else (size[1], size[0], 3)
+    image = Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8))
+    assert image.mode == mode
+    pixels = pixels_of(image)
+    assert pixels.dtype == np.uint8 and pixels.shape == shape
+    assert np.array_equal(pixels, np.asarray(image))
