@@ -1,53 +1,59 @@
 #!/usr/bin/env python3
-"""Benchmark: fetch 300 CDN frames and 100 S3 frames from the local NOAA emulator into empty folders.
+"""Benchmark: fetch one day of CONUS (288 frames) from the local NOAA emulator, CPU-bound and network-bound.
 
-    .venv/bin/python scripts/bench_fetch.py [--cdn-frames 300] [--s3-frames 100] [--concurrency 8]
+    .venv/bin/python scripts/bench_fetch.py [--frames 288] [--s3-frames 96] [--concurrency 8] [--runs 3] \\
+        [--latency-ms 60] [--bandwidth-mb 20] [--sweep 2,4,8,16,32] [--listing-days 30] [--skip-network]
 
 The emulator (STAR CDN on aiohttp + moto S3) runs in a child process, so its CPU and memory are not counted
-here: CONUS JPGs at 2500x1500 (a few hundred KB, rendered before timing) and RadC band-13 NetCDF files at
-1500 x 2500. In the same run this process times:
-- ``raw GET``: plain concurrent aiohttp GETs of the same CDN JPGs, bodies read and dropped (the transport floor);
-- ``CDN transport``: the CDN store downloading the same frames into a folder (streamed to files, its length and
-  JPEG start/end marker check), no PNG: the transport overhead the 0.7x target is about;
-- ``CDN path``: ``ReconcileManager`` fetching the CDN frames (download to a temp file, check, decode the JPG,
-  write the PNG, fsync, rename);
-- ``S3 path``: ``ReconcileManager`` fetching the S3 frames (download, NetCDF check, render to PNG, rename);
-- ``file writes only``: the transport's bodies written to new files by one thread, no network (what storing
-  the frames costs by itself);
-- the CPU cost of one JPG -> PNG conversion (one thread): JPEG decode, PNG encode, ``jpeg_to_png`` end to end.
-Prints frames/s and MB/s (downloaded bytes) for each, the CDN transport and the CDN path as fractions of the
-raw GET throughput (target >= 0.7 for the transport), and this process's peak RSS (target <= 400 MB).
+here (it shares the cores): ``--frames`` CONUS slots, each as a 2500x1500 JPG on the CDN and a 1500 x 2500
+RadC band-13 NetCDF on S3. Every fetch writes frames in the default look (the CDN's: 2500x1500 RGB, STAR's
+colour table), as ``fetch`` into an empty folder does. Three parts, each printed as a table:
+
+1. **CPU-bound** (loopback, no delay): the CDN path (JPG -> PNG, all frames) and the S3 path (NetCDF -> PNG,
+   ``--s3-frames``) through ``ReconcileManager.fetch_missing``, best of ``--runs``, against their *conversion
+   floor* measured in the same run: cores / the time of one conversion on one thread (the look conversion
+   that runs in a fetch: ``jpeg_to_png`` / ``render_png`` with the look), timed between the runs (median).
+   Target >= 0.8x the floor.
+2. **Network-bound** (the emulator at ``--latency-ms`` per request and ``--bandwidth-mb`` MB/s per
+   connection): the stores' downloads alone (no PNG) at each ``--sweep`` concurrency, against the bound
+   bytes / (connections x bandwidth) + requests x latency / connections (target >= 0.8x), then both whole
+   paths at ``--concurrency`` against max(that bound, frames / conversion floor).
+3. **S3 listing** at the same latency: a fetch of ``--listing-days`` days (one listing per hour prefix) whose
+   last ``--s3-frames`` slots of the first day exist: when the listing ended, when the first frame was written.
+
+Prints the load average before and after (the development machine is shared) and this process's peak RSS
+(target <= 400 MB).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import numpy as np
-from PIL import Image
 
 from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.query import ArchiveQuery
-from goesvfi.integrity_check.remote.base import RemoteItem
+from goesvfi.integrity_check.remote.base import RemoteItem, RemoteStore
 from goesvfi.integrity_check.remote.cdn_store import CDNStore
+from goesvfi.integrity_check.remote.s3_store import S3Store
 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
-from goesvfi.integrity_check.render.png_writer import write_png
-from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
+from goesvfi.integrity_check.render.netcdf import render_png
+from goesvfi.integrity_check.results import Progress, SlotStatus, Stage
 from goesvfi.integrity_check.runtime import limit_malloc_arenas
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -56,123 +62,124 @@ START = datetime(2023, 5, 1, tzinfo=UTC)
 CDN_SIZE = (2500, 1500)
 NC_SHAPE = (1500, 2500)
 MB = 1024 * 1024
+CORES = os.cpu_count() or 1
 
 
 # ---- the emulator, in a child process -----------------------------------------------------------
 
 
-def serve(cdn_frames: int, s3_frames: int) -> int:
-    """Child: build and serve the archive, print one JSON line, serve until stdin closes."""
+def serve(frames: int) -> int:
+    """Child: build and serve the archive, print one JSON line, then obey ``net LATENCY BANDWIDTH`` lines on
+    stdin (answering ``ok``) until stdin closes."""
     from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 
-    end = START + timedelta(minutes=5 * cdn_frames)
+    end = START + timedelta(minutes=5 * frames)
     emulator = NoaaEmulator(
-        start=START,
-        end=end,
-        now=end,
-        missing_fraction=1 - s3_frames / cdn_frames,  # S3 keeps s3_frames of the slots
-        cdn_missing_fraction=0.0,
-        nc_shape=NC_SHAPE,
+        start=START, end=end, now=end, missing_fraction=0.0, cdn_missing_fraction=0.0, nc_shape=NC_SHAPE,
         cdn_sizes=[CDN_SIZE],
-    )
-    print(f"building {cdn_frames} JPGs and {s3_frames} NetCDF files ...", file=sys.stderr, flush=True)
+    )  # fmt: skip
+    print(f"building {frames} JPGs and {frames} NetCDF files ...", file=sys.stderr, flush=True)
     emulator.start()
     try:
         emulator.cdn.prerender(CDN_SIZE)
-        urls = [
-            f"{emulator.cdn_url}/GOES18/ABI/CONUS/13/{t:%Y%j%H%M}_GOES18-ABI-CONUS-13-{CDN_SIZE[0]}x{CDN_SIZE[1]}.jpg"
-            for t in emulator.cdn_slots
-        ]
-        info = {"env": emulator.env(), "end": end.isoformat(), "urls": urls, "s3_slots": len(emulator.s3_slots)}
+        slot = emulator.s3_slots[0]
+        info = {
+            "env": emulator.env(),
+            "end": end.isoformat(),
+            "jpg": f"{emulator.cdn_url}/GOES18/ABI/CONUS/13/{slot:%Y%j%H%M}_GOES18-ABI-CONUS-13-2500x1500.jpg",
+            "nc": f"{emulator.s3_endpoint}/{emulator.bucket}/{emulator.s3_keys[slot]}",
+        }
         print(json.dumps(info), flush=True)
-        sys.stdin.read()  # the parent closes our stdin when it is done
+        for line in sys.stdin:
+            _, latency, bandwidth = line.split()
+            emulator.network.set(float(latency), None if bandwidth == "none" else float(bandwidth))
+            print("ok", flush=True)
     finally:
         emulator.stop()
     return 0
+
+
+class Child:
+    def __init__(self, frames: int, path: str | None) -> None:
+        env = dict(os.environ)
+        if path:  # the emulator's code (``--child-path``), e.g. to time an older product against this emulator
+            env["PYTHONPATH"] = path
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", f"--frames={frames}"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit("the emulator did not start")
+        self.info: dict[str, Any] = json.loads(line)
+
+    def network(self, latency: float, bandwidth: float | None) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"net {latency} {bandwidth or 'none'}\n")
+        self.proc.stdin.flush()
+        assert self.proc.stdout.readline().strip() == "ok"
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=120)
 
 
 # ---- measurements -------------------------------------------------------------------------------
 
 
 @dataclass
-class Row:
-    name: str
+class Run:
     frames: int
     seconds: float
-    nbytes: int
+    nbytes: int = 0
+    cpu: float = 0.0  # this process's CPU seconds (user + system), all threads
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu * 1000 / max(1, self.frames)
 
     @property
     def fps(self) -> float:
         return self.frames / self.seconds
 
-    @property
-    def mbps(self) -> float:
-        return self.nbytes / MB / self.seconds
 
-
-async def raw_get(urls: list[str], concurrency: int) -> Row:
-    gate = asyncio.Semaphore(concurrency)
-    total = 0
-
-    async def one(session: aiohttp.ClientSession, url: str) -> None:
-        nonlocal total
-        async with gate, session.get(url) as resp:
-            resp.raise_for_status()
-            async for chunk in resp.content.iter_chunked(64 * 1024):
-                total += len(chunk)
-
-    started = time.perf_counter()
-    async with aiohttp.ClientSession() as session:
-        await asyncio.gather(*(one(session, u) for u in urls))
-    return Row("raw GET (aiohttp)", len(urls), time.perf_counter() - started, total)
+def settings_for(env: dict[str, str], concurrency: int) -> FetchSettings:
+    return FetchSettings.from_env(env, concurrency=concurrency, cdn_size=CDN_SIZE, disk_threshold=0)
 
 
 async def manager_fetch(
-    name: str, folder: Path, end: datetime, now: datetime, concurrency: int, env: dict[str, str]
-) -> Row:
-    settings = FetchSettings.from_env(env, concurrency=concurrency, cdn_size=CDN_SIZE, disk_threshold=0)
+    folder: Path,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    concurrency: int,
+    env: dict[str, str],
+    progress: Callable[[Progress], None] | None = None,
+) -> Run:
+    await asyncio.to_thread(folder.mkdir)
     async with (
         CacheDB(folder.parent / f"{folder.name}.sqlite") as cache,
-        ReconcileManager(cache, folder, settings=settings, now=lambda: now) as manager,
+        ReconcileManager(cache, folder, settings=settings_for(env, concurrency), now=lambda: now) as manager,
     ):
-        scan = await manager.scan(folder, ArchiveQuery(SatellitePattern.GOES_18, START, end))
-        started = time.perf_counter()
-        slots = await manager.fetch_missing(scan)
-        seconds = time.perf_counter() - started
-        fetched = [s for s in slots if s.status is SlotStatus.FETCHED]
-        nbytes = await downloaded_bytes(manager, fetched)
-    return Row(name, len(fetched), seconds, nbytes)
+        scan = await manager.scan(folder, ArchiveQuery(SatellitePattern.GOES_18, start, end))
+        cpu, started = cpu_seconds(), time.perf_counter()
+        slots = await manager.fetch_missing(scan, progress_callback=progress)
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    return Run(sum(s.status is SlotStatus.FETCHED for s in slots), seconds, cpu=cpu)
 
 
-async def downloaded_bytes(manager: ReconcileManager, fetched: list[SlotResult]) -> int:
-    """Bytes the fetch downloaded: S3 listings give sizes; the CDN index does not, so ask with HEAD requests."""
-    total = 0
-    for source in (Source.CDN, Source.S3):
-        mine = [s for s in fetched if s.source is source]
-        if not mine:
-            continue
-        items = await manager.store(source).find(
-            mine[0].satellite, mine[0].sector, mine[0].band, [s.timestamp for s in mine]
-        )
-        sizes = [item.size for item in items.values()]
-        if all(size is not None for size in sizes):
-            total += sum(size or 0 for size in sizes)
-            continue
-        async with aiohttp.ClientSession() as session:
-            for item in items.values():
-                async with session.head(item.location) as resp:
-                    total += int(resp.headers["Content-Length"])
-    return total
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
-async def cdn_transport(folder: Path, end: datetime, concurrency: int, env: dict[str, str]) -> Row:
-    """The CDN store alone: each frame downloaded into a folder with the store's check, no PNG."""
-    settings = FetchSettings.from_env(env, concurrency=concurrency, cdn_size=CDN_SIZE)
-    store = CDNStore(settings)
-    slots = [START + timedelta(minutes=1 + 5 * i) for i in range(int((end - START).total_seconds() // 300))]
+async def transport(store: RemoteStore, slots: list[datetime], folder: Path, concurrency: int) -> Run:
+    """The store's downloads alone (its checks included, no PNG), ``concurrency`` at once; listing not timed."""
     items = await store.find(SatellitePattern.GOES_18, Sector.CONUS, 13, slots)
-    gate = asyncio.Semaphore(concurrency)
     await asyncio.to_thread(folder.mkdir)
+    gate = asyncio.Semaphore(concurrency)
     received: dict[str, int] = {}
 
     async def one(item: RemoteItem) -> None:
@@ -186,55 +193,25 @@ async def cdn_transport(folder: Path, end: datetime, concurrency: int, env: dict
     await asyncio.gather(*(one(item) for item in items.values()))
     seconds = time.perf_counter() - started
     await store.close()
-    return Row("CDN transport (store download + check, no PNG)", len(received), seconds, sum(received.values()))
+    return Run(len(received), seconds, sum(received.values()))
 
 
-def file_writes(source: Path, work: Path, repeat: int = 3) -> Row:
-    """Writing the transport's bodies to new files, one thread, no network: the floor of any transport that
-    stores frames (best of ``repeat``)."""
-    bodies = [p.read_bytes() for p in sorted(source.iterdir())]
-    best = float("inf")
-    for i in range(repeat):
-        folder = work / f"writes-{i}"
-        folder.mkdir()
-        started = time.perf_counter()
-        for n, body in enumerate(bodies):
-            with (folder / f"{n}.jpg").open("wb") as fh:
-                fh.write(body)
-        best = min(best, time.perf_counter() - started)
-    return Row("file writes only (same bytes, new files, no network)", len(bodies), best, sum(map(len, bodies)))
+CPU_MS: dict[str, list[float]] = {"cdn": [], "s3": []}  # the same conversions' CPU time (thread_time)
 
 
-def conversion_cost(jpg: bytes, work: Path, repeat: int = 7) -> dict[str, float]:
-    """Median milliseconds, one thread: JPEG decode (Pillow), PNG encode (the project's writer), jpeg_to_png."""
-    (work / "one.jpg").write_bytes(jpg)
-
-    def decode() -> np.ndarray:
-        with Image.open(io.BytesIO(jpg)) as image:
-            return np.asarray(image)
-
-    pixels = decode()
-
-    def encode() -> None:
-        write_png(io.BytesIO(), pixels)
-
-    def convert() -> None:
-        jpeg_to_png(work / "one.jpg", work / "one.png")
-
-    out = {}
-    for name, fn in (
-        ("JPEG decode", decode),
-        ("PNG encode", encode),
-        ("jpeg_to_png (decode + encode + write)", convert),
-    ):
-        fn()
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        out[name] = statistics.median(times) * 1000
-    return out
+def conversion_ms(jpg: Path, nc: Path, work: Path, repeat: int = 3) -> tuple[list[float], list[float]]:
+    """One look conversion on one thread, ``repeat`` times each: CDN JPG -> PNG and NetCDF -> PNG (wall ms)."""
+    cdn, s3 = [], []
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        jpeg_to_png(jpg, work / "c.png", size=CDN_SIZE, mode="RGB", table="star", expected_size=CDN_SIZE)
+        cdn.append((time.perf_counter() - t0) * 1000)
+        CPU_MS["cdn"].append((time.thread_time() - c0) * 1000)
+        t0, c0 = time.perf_counter(), time.thread_time()
+        render_png(nc, work / "s.png", colormap="star", size=CDN_SIZE, mode="RGB", max_shape=NC_SHAPE)
+        s3.append((time.perf_counter() - t0) * 1000)
+        CPU_MS["s3"].append((time.thread_time() - c0) * 1000)
+    return cdn, s3
 
 
 def peak_rss_mb() -> float:
@@ -242,76 +219,163 @@ def peak_rss_mb() -> float:
     return rss / 1024 if sys.platform != "darwin" else rss / MB  # Linux: KiB, macOS: bytes
 
 
-async def run(info: dict[str, Any], concurrency: int, work: Path) -> list[Row]:
-    end = datetime.fromisoformat(info["end"])
-    env: dict[str, str] = info["env"]
-    rows = []
-    for i in range(3):  # each takes well under a second: alternate them, the best of each counts
-        rows.append(await raw_get(info["urls"], concurrency))
-        rows.append(await cdn_transport(work / f"transport-{i}", end, concurrency, env))
-    (work / "cdn").mkdir()
-    rows.append(await manager_fetch("CDN path (JPG -> PNG)", work / "cdn", end, end, concurrency, env))
-    (work / "s3").mkdir()
-    far = end + timedelta(days=30)  # every slot beyond the CDN's reach: S3 only
-    rows.append(await manager_fetch("S3 path (NetCDF -> PNG)", work / "s3", end, far, concurrency, env))
-    return rows
+def spread(values: list[float]) -> str:
+    return f"{min(values):.1f}-{max(values):.1f}"
+
+
+async def fetch_file(url: str, dest: Path) -> Path:
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        resp.raise_for_status()
+        await asyncio.to_thread(dest.write_bytes, await resp.read())
+    return dest
+
+
+# ---- the three parts ----------------------------------------------------------------------------
+
+
+async def cpu_part(child: Child, args: argparse.Namespace, work: Path) -> None:
+    env, end = child.info["env"], datetime.fromisoformat(child.info["end"])
+    jpg = await fetch_file(child.info["jpg"], work / "one.jpg")
+    nc = await fetch_file(child.info["nc"], work / "one.nc")
+    conversion_ms(jpg, nc, work, 1)  # warm up (imports, tables)
+    CPU_MS["cdn"].clear()
+    CPU_MS["s3"].clear()
+    cdn_ms, s3_ms = conversion_ms(jpg, nc, work)
+    s3_start = end - timedelta(minutes=5 * args.s3_frames)
+    cdn_runs, s3_runs = [], []
+    for i in range(args.runs):
+        cdn_runs.append(await manager_fetch(work / f"cdn-{i}", START, end, end, args.concurrency, env))
+        more = conversion_ms(jpg, nc, work)
+        cdn_ms += more[0]
+        s3_ms += more[1]
+        far = end + timedelta(days=30)  # every slot beyond the CDN's reach: S3 only
+        s3_runs.append(await manager_fetch(work / f"s3-{i}", s3_start, end, far, args.concurrency, env))
+        more = conversion_ms(jpg, nc, work)
+        cdn_ms += more[0]
+        s3_ms += more[1]
+    print(f"\n## CPU-bound: loopback, concurrency {args.concurrency}, {CORES} cores, best of {args.runs} runs")
+    print("| path | frames | seconds (best) | frames/s (best) | frames/s (runs) | one conversion ms (median) "
+          "| floor frames/s | x floor | CPU ms per frame: fetch (best run) / one conversion |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    paths = (("CDN path (JPG -> PNG)", cdn_runs, cdn_ms, "cdn"), ("S3 path (NetCDF -> PNG)", s3_runs, s3_ms, "s3"))
+    for name, runs, ms, key in paths:
+        best = max(runs, key=lambda r: r.fps)
+        floor = CORES * 1000 / statistics.median(ms)
+        cpu = statistics.median(CPU_MS[key])
+        print(f"| {name} | {best.frames} | {best.seconds:.2f} | {best.fps:.1f} | {spread([r.fps for r in runs])} "
+              f"| {statistics.median(ms):.0f} ({spread(ms)}) | {floor:.1f} | {best.fps / floor:.2f} "
+              f"| {best.cpu_ms:.0f} / {cpu:.0f} |")  # fmt: skip
+    cpu_part.floors = {  # type: ignore[attr-defined]
+        "cdn": CORES * 1000 / statistics.median(cdn_ms),
+        "s3": CORES * 1000 / statistics.median(s3_ms),
+    }
+
+
+async def network_part(child: Child, args: argparse.Namespace, work: Path) -> None:
+    env, end = child.info["env"], datetime.fromisoformat(child.info["end"])
+    latency, bandwidth = args.latency_ms / 1000, args.bandwidth_mb * 1e6
+    child.network(latency, bandwidth)
+    slots = [START + timedelta(minutes=1 + 5 * i) for i in range(args.frames)]
+    far = end + timedelta(days=30)
+    print(f"\n## Network-bound: {args.latency_ms:g} ms per request, {args.bandwidth_mb:g} MB/s per connection, "
+          f"{args.frames} frames")  # fmt: skip
+    print("| store downloads (no PNG) | connections | seconds | frames/s | MB/s | bound s | bound / measured |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name in ("CDN", "S3"):
+        for concurrency in args.sweep:
+            settings = settings_for(env, concurrency)
+            store: RemoteStore = CDNStore(settings) if name == "CDN" else S3Store(settings, now=lambda: far)
+            run = await transport(store, slots, work / f"t-{name}-{concurrency}", concurrency)
+            bound = run.nbytes / (concurrency * bandwidth) + run.frames * latency / concurrency
+            print(f"| {name} | {concurrency} | {run.seconds:.2f} | {run.fps:.1f} | {run.nbytes / MB / run.seconds:.1f} "
+                  f"| {bound:.2f} | {bound / run.seconds:.2f} |")  # fmt: skip
+            transport_bytes = run.nbytes / max(1, run.frames)
+            network_part.sizes[name] = transport_bytes  # type: ignore[attr-defined]
+    floors: dict[str, float] = getattr(cpu_part, "floors", {})
+    print("\n| whole path (JPG/NetCDF -> PNG) | connections | frames | seconds | frames/s | network bound s "
+          "| CPU floor s | bound / measured |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, now in (("CDN", end), ("S3", far)):
+        run = await manager_fetch(work / f"net-{name}", START, end, now, args.concurrency, env)
+        size = network_part.sizes[name]  # type: ignore[attr-defined]
+        net = run.frames * size / (args.concurrency * bandwidth) + run.frames * latency / args.concurrency
+        cpu = run.frames / floors[name.lower()] if name.lower() in floors else 0.0
+        print(f"| {name} | {args.concurrency} | {run.frames} | {run.seconds:.2f} | {run.fps:.1f} | {net:.2f} "
+              f"| {cpu:.2f} | {max(net, cpu) / run.seconds:.2f} |")  # fmt: skip
+    child.network(0.0, None)
+
+
+network_part.sizes = {}  # type: ignore[attr-defined]
+
+
+async def listing_part(child: Child, args: argparse.Namespace, work: Path) -> None:
+    env, end = child.info["env"], datetime.fromisoformat(child.info["end"])
+    latency = args.latency_ms / 1000
+    child.network(latency, args.bandwidth_mb * 1e6)
+    start = end - timedelta(minutes=5 * args.s3_frames)
+    stop = START + timedelta(days=args.listing_days)
+    far = stop + timedelta(days=30)
+    marks: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def progress(p: Progress) -> None:
+        now = time.perf_counter() - t0
+        if p.stage is Stage.LIST:
+            marks["listed"] = now
+        elif p.result is not None and p.result.status is SlotStatus.FETCHED:
+            marks.setdefault("first", now)
+            marks["last"] = now
+
+    run = await manager_fetch(work / "listing", start, stop, far, args.concurrency, env, progress)
+    child.network(0.0, None)
+    hours = (stop - start) // timedelta(hours=1)
+    print(f"\n## S3 listing: {args.listing_days} days ({hours} hour prefixes) at {args.latency_ms:g} ms, "
+          f"{args.s3_frames} frames to fetch, concurrency {args.concurrency}")  # fmt: skip
+    print("| fetch | seconds | last listing progress s | first frame written s | frames | listing bound s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(f"| {args.listing_days} days, S3 only | {run.seconds:.2f} | {marks.get('listed', 0):.2f} "
+          f"| {marks.get('first', 0):.2f} | {run.frames} | {hours * latency / 8:.2f} |")  # fmt: skip
+
+
+async def run(child: Child, args: argparse.Namespace, work: Path) -> None:
+    await cpu_part(child, args, work)
+    if not args.skip_network:
+        await network_part(child, args, work)
+        await listing_part(child, args, work)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cdn-frames", type=int, default=300)
-    parser.add_argument("--s3-frames", type=int, default=100)
+    parser.add_argument("--frames", type=int, default=288, help="CONUS slots (288: one day)")
+    parser.add_argument("--s3-frames", type=int, default=96, help="frames of the S3 path and the listing run")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--latency-ms", type=float, default=60.0)
+    parser.add_argument("--bandwidth-mb", type=float, default=20.0)
+    parser.add_argument("--sweep", type=lambda t: [int(x) for x in t.split(",")], default=[2, 4, 8, 16, 32])
+    parser.add_argument("--listing-days", type=int, default=30)
+    parser.add_argument("--skip-network", action="store_true", help="only the CPU-bound part")
     parser.add_argument("--no-arena-cap", action="store_true", help="leave glibc's malloc arenas uncapped")
+    parser.add_argument("--child-path", help=argparse.SUPPRESS)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        return serve(args.cdn_frames, args.s3_frames)
-    if not 0 < args.s3_frames <= args.cdn_frames:
-        parser.error("need 0 < --s3-frames <= --cdn-frames")
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", f"--cdn-frames={args.cdn_frames}", f"--s3-frames={args.s3_frames}"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+        return serve(args.frames)
+    if not 0 < args.s3_frames <= args.frames:
+        parser.error("need 0 < --s3-frames <= --frames")
+    child = Child(args.frames, args.child_path)
+    load_before = os.getloadavg()
     try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        if not line:
-            print("the emulator did not start", file=sys.stderr)
-            return 1
-        info = json.loads(line)
         if not args.no_arena_cap:
             limit_malloc_arenas()  # as the fetch command does
         with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
-            rows = asyncio.run(run(info, args.concurrency, Path(tmp)))
-            rss = peak_rss_mb()  # the fetches' peak, before the single-thread conversion timing below
-            writes = file_writes(Path(tmp) / "transport-0", Path(tmp))
-            cost = conversion_cost(next((Path(tmp) / "transport-0").iterdir()).read_bytes(), Path(tmp))
+            asyncio.run(run(child, args, Path(tmp)))
     finally:
-        if child.stdin is not None:
-            child.stdin.close()
-        child.wait(timeout=60)
-    best = {
-        name: max((r for r in rows if r.name == name), key=lambda r: r.mbps)
-        for name in dict.fromkeys(r.name for r in rows)
-    }
-    raw, transport, cdn, s3 = best.values()
-    print(f"fetch benchmark: {args.cdn_frames} CDN frames {CDN_SIZE[0]}x{CDN_SIZE[1]}, {args.s3_frames} S3 frames "
-          f"{NC_SHAPE[0]}x{NC_SHAPE[1]}, concurrency {args.concurrency}")  # fmt: skip
-    print("| path | frames | seconds | frames/s | MB/s | / raw GET |\n|---|---:|---:|---:|---:|---:|")
-    for row in (raw, transport, writes, cdn, s3):
-        share = f"{row.mbps / raw.mbps:.3f}" if row.name.startswith("CDN") else ""
-        print(f"| {row.name} | {row.frames} | {row.seconds:.2f} | {row.fps:.1f} | {row.mbps:.1f} | {share} |")
-    ratio = transport.mbps / raw.mbps
-    print(f"CDN transport / raw GET throughput: {ratio:.2f} (target >= 0.7) {'OK' if ratio >= 0.7 else 'MISSED'}")
-    extra = (transport.seconds - raw.seconds - writes.seconds) / transport.frames * 1000
-    print(f"raw GET + file writes: {raw.seconds + writes.seconds:.2f} s; CDN transport: {transport.seconds:.2f} s "
-          f"(the store's own cost beyond both: {extra:.2f} ms per frame)")  # fmt: skip
-    print(f"CDN path (with JPG -> PNG) / raw GET throughput: {cdn.mbps / raw.mbps:.3f}")
-    print("one JPG -> PNG conversion, one thread, median ms: " + ", ".join(f"{k} {v:.0f}" for k, v in cost.items()))
-    print(f"peak RSS of this process: {rss:.0f} MB (target <= 400 MB) {'OK' if rss <= 400 else 'MISSED'}")
+        child.close()
+    rss = peak_rss_mb()
+    load_after = os.getloadavg()
+    print(f"\npeak RSS of this process: {rss:.0f} MB (target <= 400 MB) {'OK' if rss <= 400 else 'MISSED'}")
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} ({CORES} cores)")
     return 0
 
 
