@@ -91,7 +91,9 @@ def _band(ds: netCDF4.Dataset) -> int | None:
     return int(np.asarray(ds.variables["band_id"][...]).ravel()[0])
 
 
-def _no_value_mask(ds: netCDF4.Dataset, shape: tuple[int, ...]) -> np.ndarray | None:
+def _no_value_flags(ds: netCDF4.Dataset, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(DQF as bit patterns, which of the patterns mean "no value"): read under the lock; the per-pixel lookup
+    (:func:`_no_value_mask`) runs after it is released, beside another thread's read."""
     if "DQF" not in ds.variables:
         return None
     var = ds.variables["DQF"]
@@ -105,7 +107,14 @@ def _no_value_mask(ds: netCDF4.Dataset, shape: tuple[int, ...]) -> np.ndarray | 
     code = 3
     if "no_value_pixel_qf" in meanings and len(values) == len(meanings):
         code = int(values[meanings.index("no_value_pixel_qf")])
-    return np.take(counts == code, patterns)  # a 256/65536-entry table looked up: not a per-pixel compare
+    return patterns, counts == code
+
+
+def _no_value_mask(flags: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | None:
+    if flags is None:
+        return None
+    patterns, no_value = flags
+    return np.take(no_value, patterns)  # a 256/65536-entry table looked up: not a per-pixel compare
 
 
 def _calibration(ds: netCDF4.Dataset, band: int | None, name: str) -> tuple[bool, tuple[float, ...]]:
@@ -182,7 +191,8 @@ def _decode(path: Path, label: str | None = None, max_shape: tuple[int, int] | N
         data = np.asarray(rad[:])
         attrs = {k: _attr(rad, k) for k in ("_FillValue", "valid_range", "scale_factor", "add_offset")}
         raw, counts = _bit_patterns(rad, data)
-        no_value = _no_value_mask(ds, data.shape)
+        flags = _no_value_flags(ds, data.shape)
+    no_value = _no_value_mask(flags)  # outside the lock: CPU only
     valid = np.ones(len(counts), dtype=bool)
     if attrs["_FillValue"] is not None:
         valid &= ~np.isin(counts, _as_count(attrs["_FillValue"], counts))
