@@ -51,6 +51,7 @@ from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteItem, RemoteStore
 from goesvfi.integrity_check.remote.cdn_store import CDNStore
 from goesvfi.integrity_check.remote.s3_store import S3Store
+from goesvfi.integrity_check.render import netcdf
 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
 from goesvfi.integrity_check.render.netcdf import render_png
 from goesvfi.integrity_check.results import Progress, SlotStatus, Stage
@@ -197,6 +198,22 @@ async def transport(store: RemoteStore, slots: list[datetime], folder: Path, con
 
 
 CPU_MS: dict[str, list[float]] = {"cdn": [], "s3": []}  # the same conversions' CPU time (thread_time)
+LOCK_MS: list[float] = []  # how long each S3 conversion held the process's HDF5 lock
+
+
+class TimedLock:
+    """Stands in for ``render.netcdf.NETCDF_LOCK`` while one conversion is timed: how long it is held."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock, self.held = lock, 0.0
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+        self.since = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.held += time.perf_counter() - self.since
+        self.lock.release()
 
 
 def conversion_ms(jpg: Path, nc: Path, work: Path, repeat: int = 3) -> tuple[list[float], list[float]]:
@@ -207,10 +224,16 @@ def conversion_ms(jpg: Path, nc: Path, work: Path, repeat: int = 3) -> tuple[lis
         jpeg_to_png(jpg, work / "c.png", size=CDN_SIZE, mode="RGB", table="star", expected_size=CDN_SIZE)
         cdn.append((time.perf_counter() - t0) * 1000)
         CPU_MS["cdn"].append((time.thread_time() - c0) * 1000)
-        t0, c0 = time.perf_counter(), time.thread_time()
-        render_png(nc, work / "s.png", colormap="star", size=CDN_SIZE, mode="RGB", max_shape=NC_SHAPE)
-        s3.append((time.perf_counter() - t0) * 1000)
-        CPU_MS["s3"].append((time.thread_time() - c0) * 1000)
+        lock = netcdf.NETCDF_LOCK
+        netcdf.NETCDF_LOCK = timed = TimedLock(lock)  # type: ignore[assignment]
+        try:
+            t0, c0 = time.perf_counter(), time.thread_time()
+            render_png(nc, work / "s.png", colormap="star", size=CDN_SIZE, mode="RGB", max_shape=NC_SHAPE)
+            s3.append((time.perf_counter() - t0) * 1000)
+            CPU_MS["s3"].append((time.thread_time() - c0) * 1000)
+        finally:
+            netcdf.NETCDF_LOCK = lock
+        LOCK_MS.append(timed.held * 1000)
     return cdn, s3
 
 
@@ -240,6 +263,7 @@ async def cpu_part(child: Child, args: argparse.Namespace, work: Path) -> None:
     conversion_ms(jpg, nc, work, 1)  # warm up (imports, tables)
     CPU_MS["cdn"].clear()
     CPU_MS["s3"].clear()
+    LOCK_MS.clear()
     cdn_ms, s3_ms = conversion_ms(jpg, nc, work)
     s3_start = end - timedelta(minutes=5 * args.s3_frames)
     cdn_runs, s3_runs = [], []
@@ -265,6 +289,9 @@ async def cpu_part(child: Child, args: argparse.Namespace, work: Path) -> None:
         print(f"| {name} | {best.frames} | {best.seconds:.2f} | {best.fps:.1f} | {spread([r.fps for r in runs])} "
               f"| {statistics.median(ms):.0f} ({spread(ms)}) | {floor:.1f} | {best.fps / floor:.2f} "
               f"| {best.cpu_ms:.0f} / {cpu:.0f} |")  # fmt: skip
+    held = statistics.median(LOCK_MS)
+    print(f"S3 conversion: HDF5 lock held {held:.1f} ms (median, range {spread(LOCK_MS)}): one process cannot "
+          f"convert more than {1000 / held:.1f} S3 frames/s")  # fmt: skip
     cpu_part.floors = {  # type: ignore[attr-defined]
         "cdn": CORES * 1000 / statistics.median(cdn_ms),
         "s3": CORES * 1000 / statistics.median(s3_ms),
