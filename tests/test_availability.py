@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from goesvfi.integrity_check.cache_db import CacheDB
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.remote.availability import (
@@ -40,6 +42,7 @@ async def availability(emu: NoaaEmulator, slots: list[datetime], cache: CacheDB 
         return await check_availability(emu.satellite, emu.sector, 13, slots, s3=s3, cdn=cdn, now=emu.now, **kw)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 async def test_gaps_on_either_side_of_the_cdn_cutoff(noaa_emulator_factory: Make, tmp_path: Path) -> None:
     now = DAY + timedelta(hours=6)
     slots = conus(DAY, 4)  # 00:01 ... 03:56: 48 slots

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PyQt6.QtCore import Qt
 
 from goesvfi.integrity_check.gui.digest import SlotList, digest_scan, digest_slots, unresolved_scan, update_digest
@@ -64,6 +65,7 @@ def test_a_scans_digest_has_the_scans_slots(tmp_path: Path) -> None:
     assert digest.slots[-1] == scan.slots()[-1] and digest.slots[5:7] == scan.slots()[5:7]
 
 
+@pytest.mark.slow
 def test_a_digest_keeps_no_object_per_slot(qapp, tmp_path: Path) -> None:  # qapp: the model makes icons
     scan = scan_folder(tmp_path / "frames")  # its paths are built when first read: not yet
     assert tracked_growth(lambda: digest_scan(scan)) < 100

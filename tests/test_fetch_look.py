@@ -77,6 +77,7 @@ async def test_across_the_cutoff_into_an_empty_folder_one_size_and_mode(
     assert leftovers(folder) == []
 
 
+@pytest.mark.slow
 async def test_a_1250x750_folder_gets_1250x750_frames_from_s3(
     noaa_emulator_factory: Factory, folder: Path, tmp_path: Path
 ) -> None:
@@ -92,6 +93,7 @@ async def test_a_1250x750_folder_gets_1250x750_frames_from_s3(
     assert second.look is not None and second.look.origin == "folder"
 
 
+@pytest.mark.slow
 async def test_a_grey_folder_gets_grey_frames_from_s3_only(
     noaa_emulator_factory: Factory, folder: Path, tmp_path: Path
 ) -> None:
@@ -105,6 +107,7 @@ async def test_a_grey_folder_gets_grey_frames_from_s3_only(
     assert report.look is not None and any("S3 only" in note and "gray_r" in note for note in report.look.notes)
 
 
+@pytest.mark.slow
 async def test_refusing_resampling_a_size_the_cdn_lacks_means_s3_only(
     noaa_emulator_factory: Factory, folder: Path, tmp_path: Path
 ) -> None:
@@ -119,6 +122,7 @@ async def test_refusing_resampling_a_size_the_cdn_lacks_means_s3_only(
     assert {decoded(folder / n)[:2] for n in frame_names(folder)} == {((500, 300), "RGB")}
 
 
+@pytest.mark.slow
 async def test_allow_mixed_keeps_each_sources_look(
     noaa_emulator_factory: Factory, folder: Path, tmp_path: Path
 ) -> None:
@@ -127,6 +131,7 @@ async def test_allow_mixed_keeps_each_sources_look(
     assert {decoded(folder / n)[:2] for n in frame_names(folder)} == {(SMALL, "RGB"), ((100, 60), "L")}
 
 
+@pytest.mark.slow
 def test_s3_render_and_cdn_jpg_of_one_scene_agree(tmp_path: Path) -> None:
     """The same 2500x1500 scene: the product's ``star`` render of the NetCDF against the emulator's STAR-look
     JPG (quality 85) of the scene's temperatures. Differences: JPEG's and the 12-bit counts' rounding."""
@@ -154,6 +159,7 @@ def _folder_with_mixed_sizes(emu: NoaaEmulator, folder: Path, count: int) -> lis
     return names
 
 
+@pytest.mark.slow
 async def test_conform_fixes_a_mixed_folder(noaa_emulator_factory: Factory, folder: Path, tmp_path: Path) -> None:
     emu = noaa_emulator_factory(missing_fraction=0.0)
     await fetch(emu, folder, tmp_path, end=HOUR)  # 12 star frames at 416x250
@@ -177,6 +183,7 @@ async def test_conform_fixes_a_mixed_folder(noaa_emulator_factory: Factory, fold
     assert leftovers(folder) == [] and not [p for p in os.listdir(folder) if (folder / p).is_dir()]
 
 
+@pytest.mark.slow
 def test_conform_killed_in_the_middle_loses_nothing(noaa_emulator_factory: Factory, tmp_path: Path) -> None:
     emu = noaa_emulator_factory(missing_fraction=0.0)
     folder = tmp_path / "frames"

@@ -319,6 +319,7 @@ def test_operational_satellite_follows_the_eras(position: str, when: datetime, e
     assert operational_satellite(position, when) is expected
 
 
+@pytest.mark.slow
 def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     qtbot, qt_settings, qloop, tmp_path: Path, noaa_emulator_factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -270,6 +270,7 @@ def test_a_host_changing_the_folder_moves_auto_fetch_to_it(
     assert "Auto-fetch follows the new folder and archive settings." in tab.ui.log.toPlainText()
 
 
+@pytest.mark.slow
 def test_a_watch_process_keeping_the_folder_turns_it_off_with_its_pid(
     qtbot, emulator: NoaaEmulator, make_tab: Callable[[GatedClock], IntegrityCheckTab], folder: Path
 ) -> None:

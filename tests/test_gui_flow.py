@@ -167,6 +167,7 @@ def test_a_store_that_is_down_is_a_clear_message(
     assert tab.ui.fetch.isEnabled()  # the user can retry once the store is back
 
 
+@pytest.mark.slow
 def test_check_noaa_tells_missing_from_never_produced(
     qtbot, make_flow: Callable[..., tuple[IntegrityCheckTab, Path]], noaa_emulator_factory
 ) -> None:

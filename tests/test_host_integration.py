@@ -242,6 +242,7 @@ def test_under_the_hosts_style_sheet_nothing_is_clipped_hidden_or_wider(
         _close(qtbot, qloop, host_window)
 
 
+@pytest.mark.slow
 def test_run_host_window_runs_the_window_on_qasync_and_closes_the_tab(tmp_path: Path) -> None:
     """GOES-VFI's new entry point in outline: the window on a qasync loop; closing it closes the tab's work."""
     code = """

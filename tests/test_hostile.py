@@ -143,6 +143,7 @@ async def test_a_cdn_frame_past_its_size_cap_is_refused(serve: list[HostileServe
     assert not dest.exists() or dest.stat().st_size <= max_jpeg_bytes(SIZE)
 
 
+@pytest.mark.slow
 async def test_an_endless_s3_listing_is_cut_at_its_cap(serve: list[HostileServer]) -> None:
     server = start(serve, {"*": s3_endless_listing()})
     store = S3Store(FetchSettings(s3_endpoint=server.url, timeout=10))
@@ -171,6 +172,7 @@ async def test_an_endless_s3_object_is_cut_at_its_cap(serve: list[HostileServer]
 # ---- 3. a total deadline per request -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_a_dripping_cdn_server_is_stopped_by_the_request_deadline(
     serve: list[HostileServer], tmp_path: Path
 ) -> None:
@@ -185,6 +187,7 @@ async def test_a_dripping_cdn_server_is_stopped_by_the_request_deadline(
     assert time.monotonic() - started < 30  # the deadline is the requirement: 2 s, generous margin
 
 
+@pytest.mark.slow
 async def test_a_dripping_s3_server_is_stopped_by_the_request_deadline(
     serve: list[HostileServer], tmp_path: Path
 ) -> None:

@@ -68,6 +68,7 @@ def wait_for_part_file(folder: Path, proc: subprocess.Popen[str], timeout: float
     raise AssertionError("no download started")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_during_a_held_download_stops_within_2_s_cleanly(
     tmp_path: Path, dripping_s3: HostileServer, sig: signal.Signals, status: int
@@ -221,6 +222,7 @@ def test_the_deadline_is_an_option_and_must_be_positive(tmp_path: Path, capsys: 
     assert code == 2 and "--deadline must be positive" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sigterm_while_planning_a_long_range_stops_within_2_s(tmp_path: Path) -> None:
     """Five years of CONUS slots (525,600) keep the scan's worker thread busy for seconds: SIGTERM still ends the
     process within 2 s, with the one line and 143 (the thread is not waited for)."""

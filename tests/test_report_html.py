@@ -57,6 +57,7 @@ def check_self_contained(text: str) -> ET.Element:
     return root
 
 
+@pytest.mark.slow
 def test_the_page_is_well_formed_and_self_contained() -> None:
     slots = year_slots()
     text = html_report(slots, title="GOES-18 CONUS <test> & co", generated=datetime(2026, 2, 10, tzinfo=UTC))
@@ -106,6 +107,7 @@ def test_report_html_command_writes_the_page(tmp_path: Path, capsys: pytest.Capt
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
 def test_headless_chromium_renders_the_calendar(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
