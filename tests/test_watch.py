@@ -18,6 +18,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,9 +69,9 @@ async def manager_factory(
 ) -> AsyncIterator[Callable[[FakeClock], ReconcileManager]]:
     made: list[ReconcileManager] = []
 
-    def make(clock: FakeClock) -> ReconcileManager:
+    def make(clock: FakeClock, **overrides: Any) -> ReconcileManager:
         cache = CacheDB(tmp_path / f"cache{len(made)}.sqlite")
-        settings = emulator.settings(cdn_size=(416, 250), retries=1, backoff_base=0.01, backoff_max=0.05)
+        settings = emulator.settings(cdn_size=(416, 250), retries=1, backoff_base=0.01, backoff_max=0.05, **overrides)
         manager = ReconcileManager(cache_db=cache, settings=settings, now=clock)
         made.append(manager)
         return manager
@@ -225,12 +226,12 @@ async def test_a_second_watcher_on_the_folder_is_refused_with_the_holders_pid(
 
 @pytest.mark.slow
 async def test_watch_and_fetch_on_one_folder_never_fetch_a_slot_twice(
-    emulator: NoaaEmulator, manager_factory: Callable[[FakeClock], ReconcileManager], folder: Path
+    emulator: NoaaEmulator, manager_factory: Callable[..., ReconcileManager], folder: Path
 ) -> None:
     """A ``fetch`` (its own manager, as another process would have) holds the folder's fetch lock while it
     downloads; the watch cycle's manager waits for it, then finds every frame present."""
     clock = FakeClock(hm("01:30"))
-    fetcher = manager_factory(clock)
+    fetcher = manager_factory(clock, concurrency=1)  # one frame after another: it holds the folder for seconds
     cycle_progress: list[Progress] = []
     loop = WatchLoop(
         watch_config(folder),
@@ -239,7 +240,7 @@ async def test_watch_and_fetch_on_one_folder_never_fetch_a_slot_twice(
         sleep=clock.sleep,
         progress_callback=cycle_progress.append,
     )
-    emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=1.0))  # the fetch still runs when the cycle asks
+    emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=0.4))  # the fetch still runs when the cycle asks
     fetch_downloads = asyncio.Event()
 
     def fetch_progress(p: Progress) -> None:

@@ -48,7 +48,9 @@ class CoreSession:
         else:
             from goesvfi.integrity_check.fetch.manager import ReconcileManager
 
-            manager = ReconcileManager(self._cache, settings=settings, now=self._now, disk_free=self._disk_free)
+            manager = ReconcileManager(
+                self._cache, settings=settings, now=self._now, disk_free=self._disk_free, keep_open=True
+            )
         self._managed = (settings, manager)
         return manager
 
