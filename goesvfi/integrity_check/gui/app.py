@@ -14,8 +14,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
-import socket
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,11 +21,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PyQt6 import sip
-from PyQt6.QtCore import QByteArray, QSettings, QSocketNotifier, QTimer, pyqtSignal
+from PyQt6.QtCore import QByteArray, QSettings, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QIcon
 from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
+from goesvfi.integrity_check.gui.signals import quit_on_signals
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.workers import install_worker_pool
 from goesvfi.integrity_check.runtime import PROG, has_display, limit_malloc_arenas
@@ -170,25 +168,6 @@ def _install_exception_routes(window: MainWindow, loop: asyncio.AbstractEventLoo
     loop.set_exception_handler(loop_handler)
 
 
-def _install_signal_handlers(window: MainWindow) -> None:
-    """Ctrl-C and SIGTERM quit cleanly (cancel, close the cache), even while Qt idles in C++.
-
-    Python runs signal handlers only when it gets control; the wakeup socket wakes a Qt notifier, which gives
-    it control.
-    """
-    receiver, sender = socket.socketpair()
-    receiver.setblocking(False)
-    sender.setblocking(False)
-    signal.set_wakeup_fd(sender.fileno())
-    notifier = QSocketNotifier(QSocketNotifier.Type.Read, window)
-    notifier.setSocket(sip.voidptr(receiver.fileno()))
-    notifier.setEnabled(True)
-    notifier.activated.connect(lambda *_args: receiver.recv(64))
-    window.setProperty("_signal_sockets", (receiver, sender))  # kept alive as long as the window
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda _signum, _frame: QTimer.singleShot(0, window.quit_now))
-
-
 def _prefill(tab: IntegrityCheckTab, args: argparse.Namespace) -> None:
     tab.view_model.apply_inputs(
         directory=args.directory,
@@ -230,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _prefill(window.tab, args)
         closed = asyncio.Event()
         window.closing.connect(closed.set)
-        _install_signal_handlers(window)
+        quit_on_signals(window, window.quit_now)  # Ctrl-C and SIGTERM quit cleanly
         window.show()
         await closed.wait()
         await window.tab.view_model.aclose()

@@ -22,17 +22,15 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import signal
-import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PyQt6 import sip
-from PyQt6.QtCore import QSettings, QSocketNotifier, QTimer
+from PyQt6.QtCore import QSettings
 from PyQt6.QtWidgets import QApplication, QWidget
 
+from goesvfi.integrity_check.gui.signals import quit_on_signals
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.gui.workers import install_worker_pool
@@ -155,24 +153,6 @@ async def close_tabs(root: QWidget | None = None) -> int:
     return len(tabs)
 
 
-def _quit_on_signals(app: QApplication) -> None:
-    """Ctrl-C and SIGTERM close the windows (the host saves its settings in closeEvent), then the loop ends.
-
-    Python runs signal handlers only when it has control; the wakeup socket wakes a Qt notifier for that.
-    """
-    receiver, sender = socket.socketpair()
-    receiver.setblocking(False)
-    sender.setblocking(False)
-    signal.set_wakeup_fd(sender.fileno())
-    notifier = QSocketNotifier(QSocketNotifier.Type.Read, app)
-    notifier.setSocket(sip.voidptr(receiver.fileno()))
-    notifier.setEnabled(True)
-    notifier.activated.connect(lambda *_args: receiver.recv(64))
-    app.setProperty("_integrity_signal_sockets", (receiver, sender))  # kept alive with the application
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda _signum, _frame: QTimer.singleShot(0, app.closeAllWindows))
-
-
 def run_host_window(
     make_window: Callable[[], QWidget],
     *,
@@ -200,7 +180,7 @@ def run_host_window(
         window = make_window()
         closed = asyncio.Event()
         app.lastWindowClosed.connect(closed.set)
-        _quit_on_signals(app)
+        quit_on_signals(app, app.closeAllWindows)  # the host saves its settings in closeEvent
         window.show()
         await closed.wait()
         count = await close_tabs(window)
