@@ -120,8 +120,7 @@ def print_look(check: LookCheck) -> None:
 def up_to_now(ns: argparse.Namespace, args: ArchiveArgs) -> ArchiveArgs:
     """``args`` with the range ending at now (``--now`` or the clock): later frames cannot exist yet, so they are
     not counted as missing; a note on stderr says so. A range that starts in the future is a usage error."""
-    clock = now_clock(ns) if getattr(ns, "now", None) else None
-    now = (clock or (lambda: datetime.now(UTC)))().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    now = (now_clock(ns) or (lambda: datetime.now(UTC)))().replace(second=0, microsecond=0) + timedelta(minutes=1)
     query = args.query
     if query.end <= now:
         return args
