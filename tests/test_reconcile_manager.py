@@ -319,21 +319,3 @@ async def test_s3_downloads_start_before_the_last_hour_is_listed(noaa_emulator_f
     assert any(kind == "listed" for kind, _ in events[first_fetch:])  # listing went on after the first frame
     assert listed == sorted(listed) and listed[-1] >= 48  # progress counts on across the parts
     assert 48 <= emu.s3.list_count() <= 48 + 3  # one listing per hour; an hour two parts share is listed twice
-
-
-@pytest.mark.parametrize("keep_open", [False, True])
-async def test_sessions_close_when_idle_unless_kept_open(
-    noaa_emulator: NoaaEmulator, folder: Path, keep_open: bool
-) -> None:
-    """A library caller that never closes leaves no connection open; the window keeps its S3 client between
-    commands (keep_open), so that no command builds it (20-60 ms of SSL set-up) on the event loop again."""
-    settings = noaa_emulator.settings(disk_threshold=0, allow_mixed=True)
-    async with CacheDB(folder.parent / "c.sqlite") as cache:
-        manager = ReconcileManager(cache, folder, settings=settings, now=lambda: OLD, keep_open=keep_open)
-        query = ArchiveQuery(G18, EMULATOR_START, EMULATOR_START + timedelta(minutes=30))  # S3 only at OLD
-        report = await manager.reconcile_detailed(folder, query)
-        assert report.fetched > 0
-        s3 = manager.store(Source.S3)
-        assert s3.client_open is keep_open  # type: ignore[attr-defined]
-        await manager.close()
-        assert not s3.client_open  # type: ignore[attr-defined]

@@ -169,17 +169,13 @@ class ReconcileManager:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         disk_free: DiskFree | None = None,
         use_cache: bool = True,
-        keep_open: bool = False,
     ) -> None:
-        """``use_cache=False`` (the CLI's ``--no-cache``): scan without the cache, keep no S3 listings, log nothing.
-        ``keep_open``: the stores this manager makes keep their sessions between commands until :meth:`close`
-        (the window: building an S3 client costs 20-60 ms of SSL set-up on the event loop)."""
+        """``use_cache=False`` (the CLI's ``--no-cache``): scan without the cache, keep no S3 listings, log nothing."""
         self.settings = (settings or FetchSettings.from_env()).validate()
         self.base_dir = Path(base_dir) if base_dir is not None else None
         self._cache = cache_db
         self._own_cache = False
         self.use_cache = use_cache
-        self.keep_open = keep_open
         self._stores: dict[Source, RemoteStore] = {}
         if cdn_store is not None:
             self._stores[Source.CDN] = cdn_store
@@ -226,10 +222,8 @@ class ReconcileManager:
         """No fetch running: release the network sessions of the stores this manager made.
 
         They reopen on the next fetch, so a caller that never calls :meth:`close` (like the seed's example)
-        leaves no open connection behind. With ``keep_open`` they stay open until :meth:`close`.
+        leaves no open connection behind.
         """
-        if self.keep_open:
-            return
         for source in self._own_stores:
             await self._stores[source].close()
         for store in self._sized_cdn.values():

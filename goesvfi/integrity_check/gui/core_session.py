@@ -48,9 +48,7 @@ class CoreSession:
         else:
             from goesvfi.integrity_check.fetch.manager import ReconcileManager
 
-            manager = ReconcileManager(
-                self._cache, settings=settings, now=self._now, disk_free=self._disk_free, keep_open=True
-            )
+            manager = ReconcileManager(self._cache, settings=settings, now=self._now, disk_free=self._disk_free)
         self._managed = (settings, manager)
         return manager
 
