@@ -167,3 +167,23 @@ def test_write_png_atomic_leaves_only_the_final_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["frame.png"]  # no temp file, no partial PNG
     with pytest.raises(RenderError, match="could not write"):
         write_png_atomic(pixels, tmp_path / "missing" / "x.png")
+
+
+def test_a_writer_that_keeps_the_chunks_it_was_given_gets_a_valid_png() -> None:
+    # A file object may hold on to the buffers it is given (a debugger or profiler holding a frame does too):
+    # the writer must never resize a buffer while a view of it is alive (BufferError, a lost frame).
+    class Keeping(io.BytesIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: list[object] = []
+
+        def write(self, data: object) -> int:  # type: ignore[override]
+            self.kept.append(data)
+            return super().write(data)  # type: ignore[arg-type]
+
+    pixels = _content("random", (700, 900, 3))  # 1.9 MB of incompressible rows: several IDAT chunks
+    out = Keeping()
+    write_png(out, pixels)
+    idats = [body for kind, body in _chunks(out.getvalue()) if kind == b"IDAT"]
+    assert len(idats) > 2
+    assert np.array_equal(np.asarray(_decode(out.getvalue())), pixels)

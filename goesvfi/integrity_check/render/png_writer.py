@@ -111,16 +111,18 @@ def write_png(
         else:
             np.subtract(rows[start:stop], rows[start - 1 : stop - 1], out=out)
         pending += compressor.compress(band[: stop - start])
-        _flush_idat(fh, pending, keep_tail=True)
+        pending = _flush_idat(fh, pending, keep_tail=True)
     pending += compressor.flush()
     _flush_idat(fh, pending, keep_tail=False)
     _chunk(fh, b"IEND", b"")
 
 
-def _flush_idat(fh: BinaryIO, pending: bytearray, *, keep_tail: bool) -> None:
-    """Write ``pending`` as IDAT chunks of :data:`IDAT_SIZE`; with ``keep_tail`` the last partial chunk waits."""
+def _flush_idat(fh: BinaryIO, pending: bytearray, *, keep_tail: bool) -> bytearray:
+    """Write ``pending`` as IDAT chunks of :data:`IDAT_SIZE`; return what is left (with ``keep_tail``, the last
+    partial chunk waits). The tail is copied, never cut off in place: a bytearray cannot be resized while any
+    view of it lives, and a debugger or profiler that holds a frame can keep a chunk's view alive."""
     whole = len(pending) - len(pending) % IDAT_SIZE if keep_tail else len(pending)
     with memoryview(pending) as view:
         for offset in range(0, whole, IDAT_SIZE):
             _chunk(fh, b"IDAT", view[offset : min(offset + IDAT_SIZE, whole)])
-    del pending[:whole]
+        return bytearray(view[whole:])
