@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import ssl
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.emulator.abi_file import abi_l1b_bytes
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import MotoS3Server, S3Fault, S3FaultKind
+from goesvfi.integrity_check.remote import s3_store
 from goesvfi.integrity_check.remote.base import (
     RemoteCorruptError,
     RemoteError,
@@ -80,6 +83,27 @@ async def test_find_picks_the_object_that_starts_in_the_slot(moto: MotoS3Server)
     assert first.location == K_0001 and first.name == K_0001.rsplit("/", 1)[1]
     assert first.start == t(0, 1, 17.3) and first.source is Source.S3 and first.size == len(b"not read by find")
     assert found[t(0, 6)].location == K_0006  # band 13, not the band-14 file of the same scan
+
+
+async def test_clients_share_one_tls_context_loaded_off_the_event_loop(
+    moto: MotoS3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading a CA bundle takes 20 ms on an idle core (over 100 ms on a busy one): a window's event loop must
+    # never do it, and three clients (three commands of a window) must not do it three times.
+    loads: list[bool] = []  # True: on the event loop's (main) thread
+    original = ssl.SSLContext.load_verify_locations
+
+    def recording(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loads.append(threading.current_thread() is threading.main_thread())
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", recording)
+    s3_store._tls_context.cache_clear()
+    fill(moto, [K_0001])
+    for _ in range(3):
+        async with make_store(moto) as store:
+            assert list(await store.find(G18, Sector.CONUS, 13, [t(0, 1)])) == [t(0, 1)]
+    assert loads == [False]
 
 
 async def test_the_0106_scan_never_fills_the_0101_slot(moto: MotoS3Server) -> None:

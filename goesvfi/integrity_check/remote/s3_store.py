@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import ssl
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
@@ -100,6 +101,46 @@ def _shared_session() -> Any:
     return session
 
 
+@functools.cache
+def _tls_context(cafile: str) -> ssl.SSLContext:
+    """A TLS context as aiobotocore builds one (``create_urllib3_context`` and the CA bundle ``cafile``), built
+    once per bundle for the process. Loading a bundle parses ~150 certificates: 20 ms on an idle core, over 100 ms
+    on a busy one, and aiobotocore does it on the event loop for each new client; :meth:`S3Store._get_client`
+    builds it in a worker thread first (a window's event loop never waits for it)."""
+    from botocore.httpsession import create_urllib3_context
+
+    context = create_urllib3_context()
+    context.load_verify_locations(cafile)
+    return context
+
+
+def _prepare_clients() -> None:
+    """Blocking work before the first client: the session (service models), the modules a first S3 client
+    imports (aioboto3's S3 transfer helpers: 30 ms), and the TLS context of the CA bundle its clients verify with
+    (``AWS_CA_BUNDLE`` or the config file's ``ca_bundle``, else certifi's)."""
+    import aioboto3.s3.inject  # noqa: F401  (imported by the first client's creation, on the event loop)
+    from botocore.httpsession import get_cert_path
+
+    session = _shared_session()
+    _tls_context(get_cert_path(session._session.get_config_variable("ca_bundle") or True))
+
+
+def _http_session_class() -> type:
+    """aiobotocore's HTTP session with one change: the connector of a verified connection without a proxy or a
+    client certificate takes its TLS context from :func:`_tls_context` (built once) instead of building one."""
+    from aiobotocore.httpsession import AIOHTTPSession
+    from botocore.httpsession import get_cert_path
+
+    class SharedTLSSession(AIOHTTPSession):
+        def _create_connector(self, proxy_url: str | None) -> aiohttp.TCPConnector:
+            if proxy_url or not self._verify or self._cert_file:
+                return super()._create_connector(proxy_url)
+            context = _tls_context(get_cert_path(self._verify))
+            return aiohttp.TCPConnector(limit=self._max_pool_connections, ssl=context, **self._connector_args)
+
+    return SharedTLSSession
+
+
 class S3Store:
     """NOAA's S3 buckets as a :class:`~.base.RemoteStore`. Constructing it does no I/O.
 
@@ -141,9 +182,10 @@ class S3Store:
 
     def _default_client(self) -> AbstractAsyncContextManager[Any]:
         import botocore
-        from botocore.config import Config
+        from aiobotocore.config import AioConfig
 
-        config = Config(
+        config = AioConfig(
+            http_session_cls=_http_session_class(),
             signature_version=botocore.UNSIGNED,
             retries={"total_max_attempts": 1},  # no retry here: the fetch loop retries with backoff
             connect_timeout=self.settings.timeout,
@@ -164,7 +206,7 @@ class S3Store:
             async with self._lock:
                 if self._client is None:
                     if self._client_factory == self._default_client:
-                        await asyncio.to_thread(_shared_session)
+                        await asyncio.to_thread(_prepare_clients)
                     stack = AsyncExitStack()
                     self._client = await stack.enter_async_context(self._client_factory())
                     self._client_stack = stack
