@@ -1,4 +1,5 @@
-"""Process-wide facts and settings: the program's name, whether a display exists, glibc's malloc arenas.
+"""Process-wide facts and settings: the program's name, whether a display exists, glibc's malloc arenas, a
+thread's CPU priority.
 
 Keep a fetching process's memory flat: cap glibc's malloc arenas.
 
@@ -19,6 +20,7 @@ import functools
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TypeVar
@@ -42,6 +44,18 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return bool(mallopt(_M_ARENA_MAX, arenas))
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Lower the calling thread's CPU priority by ``nice`` (Linux, where threads are scheduled apart and a thread
+    may always lower its own priority; a no-op elsewhere or when a sandbox refuses it)."""
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError as exc:
+        log.debug("thread priority not lowered: %s", exc)
 
 
 def has_display() -> bool:

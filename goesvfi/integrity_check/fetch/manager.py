@@ -18,6 +18,7 @@ frames present; when the wait runs out it raises :class:`~.folder_lock.FolderLoc
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -47,6 +48,7 @@ from goesvfi.integrity_check.results import (
     Stage,
     progress_adapter,
 )
+from goesvfi.integrity_check.runtime import lower_thread_priority
 from goesvfi.integrity_check.scan.look import look_sample
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import (
@@ -169,8 +171,12 @@ class ReconcileManager:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         disk_free: DiskFree | None = None,
         use_cache: bool = True,
+        render_nice: int = 0,
+        render_threads: int | None = None,
     ) -> None:
-        """``use_cache=False`` (the CLI's ``--no-cache``): scan without the cache, keep no S3 listings, log nothing."""
+        """``use_cache=False`` (the CLI's ``--no-cache``): scan without the cache, keep no S3 listings, log nothing.
+        ``render_nice``: the conversion threads lower their CPU priority by this much (a window: so that the GUI
+        thread and Qt's painting threads get a core before a conversion does)."""
         self.settings = (settings or FetchSettings.from_env()).validate()
         self.base_dir = Path(base_dir) if base_dir is not None else None
         self._cache = cache_db
@@ -191,9 +197,11 @@ class ReconcileManager:
         self._running = 0  # fetches in progress; the stores this manager made close when it drops to 0
         # One conversion per core, plus one: each conversion ends with two fsyncs (the PNG, the folder) that
         # leave its core idle (profiled: 12 % of a conversion thread's time).
-        self._render_slots = max(1, min(self.settings.concurrency, (os.cpu_count() or 1) + 1))
+        default_threads = (os.cpu_count() or 1) + 1
+        self._render_slots = max(1, min(self.settings.concurrency, render_threads or default_threads))
         self._render_gate = asyncio.Semaphore(self._render_slots)
         self._render_threads: ThreadPoolExecutor | None = None
+        self._render_nice = render_nice
 
     # ---- lifecycle ----------------------------------------------------------------------------------
 
@@ -232,7 +240,11 @@ class ReconcileManager:
     def _render_executor(self) -> ThreadPoolExecutor:
         """The conversion threads: a few, reused, so that memory freed by one render serves the next."""
         if self._render_threads is None:
-            self._render_threads = ThreadPoolExecutor(self._render_slots, thread_name_prefix="goesvfi-render")
+            self._render_threads = ThreadPoolExecutor(
+                self._render_slots,
+                thread_name_prefix="goesvfi-render",
+                initializer=functools.partial(lower_thread_priority, self._render_nice),
+            )
         return self._render_threads
 
     def now(self) -> datetime:

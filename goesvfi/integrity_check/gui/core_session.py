@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from goesvfi.integrity_check.gui.workers import WORKER_NICE
 from goesvfi.integrity_check.settings import FetchSettings
 
 if TYPE_CHECKING:
@@ -48,7 +49,13 @@ class CoreSession:
         else:
             from goesvfi.integrity_check.fetch.manager import ReconcileManager
 
-            manager = ReconcileManager(self._cache, settings=settings, now=self._now, disk_free=self._disk_free)
+            manager = ReconcileManager(
+                self._cache,
+                settings=settings,
+                now=self._now,
+                disk_free=self._disk_free,
+                render_nice=WORKER_NICE,
+            )
         self._managed = (settings, manager)
         return manager
 

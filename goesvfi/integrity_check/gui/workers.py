@@ -9,37 +9,29 @@ p99 stall 15-21 ms against 27-30 ms with workers at the GUI's priority; the long
 either way (other processes' turns on the cores), and the fetch took as long (21-28 s, the runs' spread).
 
 Linux schedules threads separately, so ``setpriority`` on a thread's id affects that thread only; elsewhere
-(macOS, Windows) the pool is a plain one. Unprivileged: a thread may always lower its own priority.
+(macOS, Windows) the pool is a plain one. Unprivileged: a thread may always lower its own priority. The fetch's
+conversion threads run at the same lower priority in the window (``ReconcileManager(render_nice=...)``): Qt's
+raster engine fills large areas on its own pool of threads and the GUI thread waits for them, so a conversion at
+the GUI's priority delays even a repaint (``scripts/bench_ui.py --trace-stalls``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
-import sys
-import threading
+import functools
 from concurrent.futures import ThreadPoolExecutor
+
+from goesvfi.integrity_check.runtime import lower_thread_priority
 
 WORKER_NICE = 10
 WORKERS = 10  # what qasync's default executor allows
-log = logging.getLogger(__name__)
-
-
-def lower_priority(nice: int = WORKER_NICE) -> None:
-    """Lower the calling thread's CPU priority by ``nice`` (Linux; a no-op elsewhere or when refused)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
-    except OSError as exc:  # a sandbox may refuse it: the pool still works
-        log.debug("worker priority not lowered: %s", exc)
 
 
 def background_executor(workers: int = WORKERS) -> ThreadPoolExecutor:
     """A thread pool whose threads run below the GUI thread's priority."""
-    return ThreadPoolExecutor(workers, thread_name_prefix="goesvfi-worker", initializer=lower_priority)
+    return ThreadPoolExecutor(
+        workers, thread_name_prefix="goesvfi-worker", initializer=functools.partial(lower_thread_priority, WORKER_NICE)
+    )
 
 
 def install_worker_pool(loop: asyncio.AbstractEventLoop | None = None) -> ThreadPoolExecutor:
