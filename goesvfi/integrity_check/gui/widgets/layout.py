@@ -42,6 +42,7 @@ from goesvfi.integrity_check.gui.widgets.controls import (
     sector_combo,
 )
 from goesvfi.integrity_check.gui.widgets.preview import PreviewPane
+from goesvfi.integrity_check.gui.widgets.progress_bar import ProgressBar
 from goesvfi.integrity_check.gui.widgets.timeline import TimelineWidget
 from goesvfi.integrity_check.results import SlotStatus
 
@@ -142,9 +143,9 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         filter=QComboBox(),
         table=QTableView(),
         log=QPlainTextEdit(),
-        progress=QProgressBar(),
+        progress=ProgressBar(),
         current_file=QLabel(),
-        file_progress=QProgressBar(),
+        file_progress=ProgressBar(),
         status=QLabel(),
         disk=QLabel("Free space: -"),
         calendar=CalendarView(),
