@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Does the window stay responsive? Event-loop stalls while the tab scans 100,000 files and fetches 200 frames.
 
-    .venv/bin/python scripts/bench_ui.py [--files 100000] [--frames 200] [--preview 60] [--runs 3]
+    .venv/bin/python scripts/bench_ui.py [--files 100000] [--frames 200] [--preview 60] [--runs 3] \\
+        [--trace-stalls MS]
 
 Runs the real IntegrityCheckTab offscreen on a qasync loop. A 5 ms precise QTimer ticks throughout; a stall
 is how much later than due a tick arrives (a frozen window is one long stall). Phases, driven through the
@@ -72,6 +73,43 @@ class GcMeter:
     def summary(self) -> tuple[int, float]:
         """(full collections, longest collection ms) since the last reset."""
         return sum(1 for g, _ in self.pauses if g == 2), max((ms for _, ms in self.pauses), default=0.0)
+
+
+class StallTracer:
+    """``--trace-stalls MS``: a watchdog thread that, while the GUI thread is more than ``MS`` late for a tick,
+    records the GUI thread's Python stack every 5 ms; ``report`` prints the most frequent innermost project
+    frames (where the GUI thread was while the window stalled)."""
+
+    def __init__(self, meter: StallMeter, threshold_ms: float) -> None:
+        import threading
+
+        self.meter, self.threshold = meter, threshold_ms / 1000
+        self.samples: dict[tuple[str, ...], int] = {}
+        self.main = threading.get_ident()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="stall-tracer", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        import traceback
+
+        while not self._stop.wait(TICK_MS / 1000):
+            if not self.meter.timer.isActive() or time.perf_counter() - self.meter._last < self.threshold:
+                continue
+            frame = sys._current_frames().get(self.main)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)
+            key = tuple(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in stack[-8:])
+            self.samples[key] = self.samples.get(key, 0) + 1
+
+    def report(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        total = sum(self.samples.values())
+        print(f"\nGUI thread stacks during stalls ({total} samples of {TICK_MS} ms, innermost last):", file=sys.stderr)
+        for key, count in sorted(self.samples.items(), key=lambda kv: -kv[1])[:12]:
+            print(f"  {count:4d} x " + " <- ".join(reversed(key)), file=sys.stderr)
 
 
 class StallMeter:
@@ -151,6 +189,7 @@ async def run(args: argparse.Namespace, work: Path) -> list[Row]:
     rows: list[Row] = []
     meter = StallMeter()
     collections = GcMeter()
+    tracer = StallTracer(meter, args.trace_stalls) if args.trace_stalls else None
 
     async def phase(name: str, action: Callable[[], None], done: Callable[[], bool]) -> None:
         meter.start()
@@ -175,9 +214,13 @@ async def run(args: argparse.Namespace, work: Path) -> list[Row]:
     await until(lambda: not vm.background_busy)
     idle_until = time.monotonic() + args.idle
     await phase(f"idle {args.idle:g} s (the machine's floor)", lambda: None, lambda: time.monotonic() >= idle_until)
-    await phase(f"scan {args.files:,} files (cold)", tab.ui.scan.click, lambda: not vm.busy)
+
+    def settled() -> bool:  # the scan and what it set off in the background (disk space, look, NOAA check)
+        return not vm.busy and not vm.background_busy
+
+    await phase(f"scan {args.files:,} files (cold)", tab.ui.scan.click, settled)
     assert vm.digest is not None and len(vm.digest.slots) == args.files, vm.status
-    await phase(f"rescan {args.files:,} files (warm)", tab.ui.scan.click, lambda: not vm.busy)
+    await phase(f"rescan {args.files:,} files (warm)", tab.ui.scan.click, settled)
     await phase(
         f"filter {args.files:,} rows to missing, then all",
         lambda: (tab.ui.filter.setCurrentText("Missing"), tab.ui.filter.setCurrentIndex(0)),
@@ -228,6 +271,8 @@ async def run(args: argparse.Namespace, work: Path) -> list[Row]:
 
     if args.frames <= 0:
         await vm.aclose()
+        if tracer is not None:
+            tracer.report()
         return rows
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     cutoff = now - timedelta(days=7)
@@ -236,7 +281,7 @@ async def run(args: argparse.Namespace, work: Path) -> list[Row]:
     print(f"Starting the emulator ({args.frames} frames) in its own process ...", file=sys.stderr)
     command = [sys.executable, str(ROOT / "scripts" / "noaa_emulator.py"), "--start", fetch_start.isoformat(),
                "--end", fetch_end.isoformat(), "--now", now.isoformat(), "--missing-fraction", "0",
-               "--nc-shape", f"{args.nc_rows}x{args.nc_cols}"]  # fmt: skip
+               "--nc-shape", f"{args.nc_rows}x{args.nc_cols}", "--prerender", "2500x1500"]  # fmt: skip
     emulator = await asyncio.to_thread(
         subprocess.Popen, command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
@@ -263,6 +308,8 @@ async def run(args: argparse.Namespace, work: Path) -> list[Row]:
         emulator.terminate()
         await asyncio.to_thread(emulator.wait, 30)
     await vm.aclose()
+    if tracer is not None:
+        tracer.report()
     return rows
 
 
@@ -336,6 +383,9 @@ def main() -> int:
         "the tab does; offline the S3 listing fails fast, but its client is still made)",
     )
     parser.add_argument("--switch-interval", type=float, help="GIL switch interval to try instead of the app's")
+    parser.add_argument(
+        "--trace-stalls", type=float, metavar="MS", help="print the GUI thread's stacks while it is MS ms late"
+    )
     parser.add_argument("--runs", type=int, default=1, help="run N times, each in a fresh interpreter: best and spread")
     parser.add_argument("--json", help=argparse.SUPPRESS)  # where a child of --runs writes its rows
     args = parser.parse_args()

@@ -40,6 +40,14 @@ def _shape(text: str) -> tuple[int, int]:
     return rows, cols
 
 
+def _size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` of a CDN image."""
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -75,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cdn-days", type=float, default=7.0, help="CDN retention in days (7)")
     p.add_argument("--latency", type=_milliseconds, default=0.0, help="delay before each response, ms (0)")
     p.add_argument("--bandwidth", type=_megabytes, default=None, help="bytes/s per connection, in MB/s (unthrottled)")
+    p.add_argument(
+        "--prerender",
+        type=_size,
+        metavar="WxH",
+        help="render every listed CDN frame at this size before serving (benchmarks: NOAA renders on its own "
+        "machines, so the emulator should not render on the cores of the client it serves)",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--cdn-port", type=int, default=0, help="0 = any free port")
     p.add_argument("--s3-port", type=int, default=0, help="0 = any free port")
@@ -115,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot start the emulator: {exc}", file=sys.stderr)
         return 1
     try:
+        if args.prerender is not None:
+            count = emulator.cdn.prerender(args.prerender)
+            print(f"Rendered {count} CDN frames of {args.prerender[0]}x{args.prerender[1]}", file=sys.stderr)
         absent = len(emulator.expected) - len(emulator.s3_slots)
         print(
             f"NOAA emulator: {iso_z(start)} -> {iso_z(end)}, now = {iso_z(now)}\n"

@@ -1,0 +1,35 @@
+"""scripts/noaa_emulator.py as a newcomer runs it: the two export lines, the frames it serves, Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "noaa_emulator.py"
+
+
+@pytest.mark.slow
+def test_prerender_renders_the_listed_frames_before_announcing_the_endpoints() -> None:
+    command = [
+        sys.executable, str(SCRIPT), "--start", "2023-05-01T00:00Z", "--end", "2023-05-01T01:00Z",
+        "--now", "2023-05-01T02:00Z", "--missing-fraction", "0", "--prerender", "416x250",
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        exports = dict(proc.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(2))
+        cdn = exports["GOESVFI_CDN_URL"]
+        url = f"{cdn}/GOES18/ABI/CONUS/13/20231210001_GOES18-ABI-CONUS-13-416x250.jpg"
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            assert resp.status == 200 and resp.read(3) == b"\xff\xd8\xff"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "Rendered 12 CDN frames of 416x250" in err  # 00:01 ... 00:56, every 5 minutes
+    assert "Emulator stopped." in err
