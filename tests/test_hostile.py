@@ -24,7 +24,7 @@ from goesvfi.integrity_check.remote.base import RemoteItem, RemoteLimitError
 from goesvfi.integrity_check.remote.cdn_store import CDNStore
 from goesvfi.integrity_check.remote.s3_store import S3Store
 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
-from goesvfi.integrity_check.render.netcdf import RenderError, render_png, validate_netcdf
+from goesvfi.integrity_check.render.netcdf import RenderError, render_png
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
@@ -249,8 +249,8 @@ def test_a_netcdf_declaring_a_huge_rad_is_refused_before_decoding(tmp_path: Path
     huge_netcdf(src)
     assert src.stat().st_size < 200_000
     with pytest.raises(RenderError, match="30000 x 30000 pixels, but its sector and band have at most 1500 x 2500"):
-        validate_netcdf(src, label="huge.nc", max_shape=(1500, 2500))
-    with pytest.raises(RenderError, match="refused before decoding"):
+        render_png(src, tmp_path / "out.png", label="huge.nc", max_shape=(1500, 2500))
+    with pytest.raises(RenderError, match=r"30000 x 30000 pixels, but a full disk has .* refused before decoding"):
         render_png(src, tmp_path / "out.png", label="huge.nc")
     assert not (tmp_path / "out.png").exists()
 

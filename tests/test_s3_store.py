@@ -29,6 +29,7 @@ from goesvfi.integrity_check.remote.base import (
     is_plain_name,
 )
 from goesvfi.integrity_check.remote.s3_store import S3Store
+from goesvfi.integrity_check.render.netcdf import RenderError, render_png
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -195,12 +196,45 @@ async def test_emulator_corrupt_object_is_corrupt_and_hostile_keys_are_ignored(
         assert hostile not in found  # only hostile keys cover it: ../, nested, backslashes, unparseable
         assert sorted(found) == sorted(set(emu.expected) - {hostile})
         assert all(is_plain_name(i.name) and i.location.endswith("/" + i.name) for i in found.values())
-        with pytest.raises(RemoteCorruptError) as info:
-            await store.download(found[bad], tmp_path / ".bad.part-1234.nc")
+        # cut short on the server but framed as NetCDF: it downloads whole, and the renderer (one open) refuses it
+        await store.download(found[bad], tmp_path / ".bad.part-1234.nc")
+    with pytest.raises(RenderError) as info:
+        render_png(tmp_path / ".bad.part-1234.nc", tmp_path / "bad.png", label=found[bad].name)
     # the message names the remote file, never the local temp file
     assert str(info.value).startswith(f"{found[bad].name} is not a readable NetCDF file (truncated or not NetCDF")
-    assert "downloaded from S3 at 127.0.0.1" in str(info.value)
     assert ".part-" not in str(info.value) and str(tmp_path) not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "netcdf"),
+    [
+        (b"<?xml version='1.0'?><Error><Code>AccessDenied</Code></Error>" * 200, False),  # an error page, 200 OK
+        (b"\x89PNG\r\n\x1a\n" + bytes(9000), False),  # another kind of file
+        (b"CDF", False),  # shorter than any signature
+        (b"CDF\x01" + bytes(100), True),  # classic NetCDF, shorter than the 4 KB looked at
+        (b"CDF\x02" + bytes(9000), True),  # 64-bit offset NetCDF
+        (bytes(512) + b"\x89HDF\r\n\x1a\n" + bytes(9000), True),  # NetCDF-4 after a 512-byte user block
+        (bytes(1000) + b"\x89HDF\r\n\x1a\n" + bytes(9000), False),  # a user block is 512 x 2^n bytes
+    ],
+)
+async def test_a_download_that_does_not_start_as_netcdf_is_corrupt(
+    moto: MotoS3Server, tmp_path: Path, body: bytes, netcdf: bool
+) -> None:
+    moto.put(BUCKET, K_0001, body)
+    async with make_store(moto, chunk_size=1024) as store:  # the head spans several chunks
+        item = (await store.find(G18, Sector.CONUS, 13, [t(0, 1)]))[t(0, 1)]
+        if netcdf:
+            await store.download(item, tmp_path / "x.part")
+            assert (tmp_path / "x.part").read_bytes() == body
+            return
+        with pytest.raises(RemoteCorruptError) as info:
+            await store.download(item, tmp_path / "x.part")
+    name = K_0001.rsplit("/", 1)[1]
+    assert str(info.value) == (
+        f"{name} is not a NetCDF file: it does not start with a NetCDF or HDF5 signature "
+        f"(downloaded from S3 at {urlsplit(moto.endpoint).netloc})"
+    )
+    assert info.value.remote == K_0001 and not info.value.retryable
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ from goesvfi.integrity_check.time_index import (
     s3_hour_prefix,
     to_utc,
 )
-from goesvfi.integrity_check.time_index.limits import MAX_LISTING_KEYS, MAX_LISTING_PAGES, abi_shape, max_netcdf_bytes
+from goesvfi.integrity_check.time_index.limits import MAX_LISTING_KEYS, MAX_LISTING_PAGES, max_netcdf_bytes
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,27 @@ def _tls_context(cafile: str) -> ssl.SSLContext:
     context = create_urllib3_context()
     context.load_verify_locations(cafile)
     return context
+
+
+HEAD_BYTES = 4096
+"""How much of a download :func:`is_netcdf_start` looks at: an HDF5 signature may follow a user block of 512,
+1024 or 2048 bytes."""
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_CLASSIC_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
+
+
+def is_netcdf_start(head: bytes) -> bool:
+    """Whether ``head``, the first bytes of a file (up to :data:`HEAD_BYTES`), start a NetCDF file: classic
+    (``CDF`` and its version byte) or NetCDF-4 (HDF5: its signature at byte 0, or at 512, 1024 or 2048 after a
+    user block)."""
+    if head.startswith(_CLASSIC_SIGNATURES) or head.startswith(_HDF5_SIGNATURE):
+        return True
+    offset = 512
+    while offset + len(_HDF5_SIGNATURE) <= len(head):
+        if head[offset : offset + len(_HDF5_SIGNATURE)] == _HDF5_SIGNATURE:
+            return True
+        offset *= 2
+    return False
 
 
 def _prepare_clients() -> None:
@@ -341,7 +362,9 @@ class S3Store:
     # ---- download -----------------------------------------------------------------------------------
 
     async def download(self, item: RemoteItem, dest: Path, progress: ByteProgress | None = None) -> None:
-        """Stream ``item`` to ``dest`` with byte progress; check it opens as NetCDF with a ``Rad`` variable."""
+        """Stream ``item`` to ``dest`` with byte progress. What arrives must start as a NetCDF file does (checked on
+        the first chunk: an error page or another object stops the download); the one full check of the file (it
+        opens, ``Rad`` and the calibration are there) is the renderer's, which opens it once to decode it."""
         parsed = parse_noaa(item.name) if is_plain_name(item.name) else None
         if parsed is None or item.location.rsplit("/", 1)[-1] != item.name:
             raise UnsafeNameError(f"Refusing S3 object {item.location!r}: its name is not a plain NOAA file name.")
@@ -350,6 +373,7 @@ class S3Store:
         cap = cap or max_netcdf_bytes(Sector.FULL_DISK, 2)
         client = await self._get_client()
         done, total = 0, None
+        head = bytearray()  # the first HEAD_BYTES: where a NetCDF file's signature is
         deadline = asyncio.timeout(self.settings.deadline)
         try:
             async with deadline:
@@ -364,6 +388,10 @@ class S3Store:
                     fh = await asyncio.to_thread(open, dest, "wb")
                     try:
                         while chunk := await stream.read(self._chunk_size):
+                            if len(head) < HEAD_BYTES:
+                                head += chunk[: HEAD_BYTES - len(head)]
+                                if len(head) == HEAD_BYTES:
+                                    self._check_start(head, item)
                             if done + len(chunk) > cap:
                                 raise self._too_large(item.name, done + len(chunk), cap)
                             fh.write(chunk)  # into the page cache: microseconds per chunk
@@ -380,8 +408,15 @@ class S3Store:
             raise RemoteUnavailableError(
                 f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes)."
             )
-        shape = abi_shape(parsed.sector, parsed.band) if parsed.sector and parsed.band else None
-        await asyncio.to_thread(_check_netcdf, dest, item.name, self.host, shape)
+        if len(head) < HEAD_BYTES:  # a whole file shorter than the head
+            self._check_start(head, item)
+
+    def _check_start(self, head: bytes | bytearray, item: RemoteItem) -> None:
+        if not is_netcdf_start(bytes(head)):
+            raise RemoteCorruptError(
+                f"{item.name} is not a NetCDF file: it does not start with a NetCDF or HDF5 signature (downloaded "
+                f"from S3 at {self.host})"
+            ).at(self.host, item.location)
 
     def _too_large(self, name: str, size: int, cap: int, *, announced: bool = False) -> RemoteLimitError:
         how = f"announced {size:,} bytes" if announced else f"sent more than {cap:,} bytes"
@@ -454,15 +489,3 @@ class S3Store:
         if isinstance(exc, bce.BotoCoreError | OSError):
             return RemoteError(f"S3 request for {what} in {where} failed: {exc}")
         raise exc
-
-
-def _check_netcdf(path: Path, name: str, host: str, shape: tuple[int, int] | None = None) -> None:
-    """Raise :class:`RemoteCorruptError` unless ``path`` opens as NetCDF with a 2-D ``Rad`` and the calibration
-    variables (metadata only: the renderer decodes the pixels); the message names the remote file ``name``,
-    never the local temp file."""
-    from goesvfi.integrity_check.render.netcdf import RenderError, validate_netcdf
-
-    try:
-        validate_netcdf(path, label=name, max_shape=shape)
-    except RenderError as exc:
-        raise RemoteCorruptError(f"{exc} (downloaded from S3 at {host})") from exc

@@ -229,20 +229,6 @@ def reflectance(path: Path) -> np.ndarray:
     return decoded.values()
 
 
-def validate_netcdf(path: Path, *, label: str | None = None, max_shape: tuple[int, int] | None = None) -> None:
-    """Raise :class:`RenderError` unless ``path`` opens as NetCDF (a cut-off file does not) with a 2-D integer
-    ``Rad`` variable and the calibration variables of its band (blocking).
-
-    Reads metadata and scalars only, a few milliseconds: the pixels are decoded once, by :func:`render_png`,
-    which raises :class:`RenderError` if they cannot be read. Messages name the file as ``label`` (e.g. the
-    remote file a temp file holds), by default ``path.name``.
-    """
-    path = Path(path)
-    name = label or path.name
-    with _opened(path, name) as ds:
-        _radiance_variable(ds, name, max_shape)
-
-
 def render_png(
     nc_path: Path,
     png_path: Path,
