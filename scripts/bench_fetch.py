@@ -13,7 +13,8 @@ colour table), as ``fetch`` into an empty folder does. Three parts, each printed
    ``--s3-frames``) through ``ReconcileManager.fetch_missing``, best of ``--runs``, against their *conversion
    floor* measured in the same run: cores / the time of one conversion on one thread (the look conversion
    that runs in a fetch: ``jpeg_to_png`` / ``render_png`` with the look), timed between the runs (median).
-   Target >= 0.8x the floor.
+   Target >= 0.8x the floor. Also printed: the emulator's CPU per frame (it runs on the same cores, which
+   NOAA's servers do not) and how busy the cores were (this process's CPU and the emulator's / cores x time).
 2. **Network-bound** (the emulator at ``--latency-ms`` per request and ``--bandwidth-mb`` MB/s per
    connection): the stores' downloads alone (no PNG) at each ``--sweep`` concurrency, against the bound
    bytes / (connections x bandwidth) + requests x latency / connections (target >= 0.8x), then both whole
@@ -136,6 +137,7 @@ class Run:
     seconds: float
     nbytes: int = 0
     cpu: float = 0.0  # this process's CPU seconds (user + system), all threads
+    server_cpu: float = 0.0  # the emulator's CPU seconds in the same time (it shares the cores)
 
     @property
     def cpu_ms(self) -> float:
@@ -144,6 +146,10 @@ class Run:
     @property
     def fps(self) -> float:
         return self.frames / self.seconds
+
+    def busy(self) -> float:
+        """How busy the cores were: (this process's CPU + the emulator's) / (cores x seconds)."""
+        return (self.cpu + self.server_cpu) / (CORES * self.seconds)
 
 
 def settings_for(env: dict[str, str], concurrency: int) -> FetchSettings:
@@ -158,6 +164,7 @@ async def manager_fetch(
     concurrency: int,
     env: dict[str, str],
     progress: Callable[[Progress], None] | None = None,
+    server_pid: int | None = None,
 ) -> Run:
     await asyncio.to_thread(folder.mkdir)
     async with (
@@ -165,15 +172,26 @@ async def manager_fetch(
         ReconcileManager(cache, folder, settings=settings_for(env, concurrency), now=lambda: now) as manager,
     ):
         scan = await manager.scan(folder, ArchiveQuery(SatellitePattern.GOES_18, start, end))
+        server = process_cpu_seconds(server_pid) if server_pid else 0.0
         cpu, started = cpu_seconds(), time.perf_counter()
         slots = await manager.fetch_missing(scan, progress_callback=progress)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    return Run(sum(s.status is SlotStatus.FETCHED for s in slots), seconds, cpu=cpu)
+        server = process_cpu_seconds(server_pid) - server if server_pid else 0.0
+    return Run(sum(s.status is SlotStatus.FETCHED for s in slots), seconds, cpu=cpu, server_cpu=server)
 
 
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """Another process's CPU seconds (user + system) from /proc (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def transport(store: RemoteStore, slots: list[datetime], folder: Path, concurrency: int) -> Run:
@@ -268,19 +286,21 @@ async def cpu_part(child: Child, args: argparse.Namespace, work: Path) -> None:
     s3_start = end - timedelta(minutes=5 * args.s3_frames)
     cdn_runs, s3_runs = [], []
     for i in range(args.runs):
-        cdn_runs.append(await manager_fetch(work / f"cdn-{i}", START, end, end, args.concurrency, env))
+        pid = child.proc.pid
+        cdn_runs.append(await manager_fetch(work / f"cdn-{i}", START, end, end, args.concurrency, env, server_pid=pid))
         more = conversion_ms(jpg, nc, work)
         cdn_ms += more[0]
         s3_ms += more[1]
         far = end + timedelta(days=30)  # every slot beyond the CDN's reach: S3 only
-        s3_runs.append(await manager_fetch(work / f"s3-{i}", s3_start, end, far, args.concurrency, env))
+        s3_runs.append(await manager_fetch(work / f"s3-{i}", s3_start, end, far, args.concurrency, env, server_pid=pid))
         more = conversion_ms(jpg, nc, work)
         cdn_ms += more[0]
         s3_ms += more[1]
     print(f"\n## CPU-bound: loopback, concurrency {args.concurrency}, {CORES} cores, best of {args.runs} runs")
     print("| path | frames | seconds (best) | frames/s (best) | frames/s (runs) | one conversion ms (median) "
-          "| floor frames/s | x floor | CPU ms per frame: fetch (best run) / one conversion |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| floor frames/s | x floor | CPU ms per frame: fetch (best run) / one conversion | emulator CPU ms "
+          "per frame | cores busy |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     paths = (("CDN path (JPG -> PNG)", cdn_runs, cdn_ms, "cdn"), ("S3 path (NetCDF -> PNG)", s3_runs, s3_ms, "s3"))
     for name, runs, ms, key in paths:
         best = max(runs, key=lambda r: r.fps)
@@ -288,7 +308,8 @@ async def cpu_part(child: Child, args: argparse.Namespace, work: Path) -> None:
         cpu = statistics.median(CPU_MS[key])
         print(f"| {name} | {best.frames} | {best.seconds:.2f} | {best.fps:.1f} | {spread([r.fps for r in runs])} "
               f"| {statistics.median(ms):.0f} ({spread(ms)}) | {floor:.1f} | {best.fps / floor:.2f} "
-              f"| {best.cpu_ms:.0f} / {cpu:.0f} |")  # fmt: skip
+              f"| {best.cpu_ms:.0f} / {cpu:.0f} | {best.server_cpu * 1000 / max(1, best.frames):.1f} "
+              f"| {best.busy():.0%} |")  # fmt: skip
     held = statistics.median(LOCK_MS)
     print(f"S3 conversion: HDF5 lock held {held:.1f} ms (median, range {spread(LOCK_MS)}): one process cannot "
           f"convert more than {1000 / held:.1f} S3 frames/s")  # fmt: skip
