@@ -341,15 +341,18 @@ async def network_part(child: Child, args: argparse.Namespace, work: Path) -> No
             network_part.sizes[name] = transport_bytes  # type: ignore[attr-defined]
     floors: dict[str, float] = getattr(cpu_part, "floors", {})
     print("\n| whole path (JPG/NetCDF -> PNG) | connections | frames | seconds | frames/s | network bound s "
-          "| CPU floor s | bound / measured |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| CPU floor s | bound / measured | emulator CPU ms per frame | cores busy |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, now in (("CDN", end), ("S3", far)):
-        run = await manager_fetch(work / f"net-{name}", START, end, now, args.concurrency, env)
+        run = await manager_fetch(
+            work / f"net-{name}", START, end, now, args.concurrency, env, server_pid=child.proc.pid
+        )
         size = network_part.sizes[name]  # type: ignore[attr-defined]
         net = run.frames * size / (args.concurrency * bandwidth) + run.frames * latency / args.concurrency
         cpu = run.frames / floors[name.lower()] if name.lower() in floors else 0.0
         print(f"| {name} | {args.concurrency} | {run.frames} | {run.seconds:.2f} | {run.fps:.1f} | {net:.2f} "
-              f"| {cpu:.2f} | {max(net, cpu) / run.seconds:.2f} |")  # fmt: skip
+              f"| {cpu:.2f} | {max(net, cpu) / run.seconds:.2f} | {run.server_cpu * 1000 / max(1, run.frames):.1f} "
+              f"| {run.busy():.0%} |")  # fmt: skip
     child.network(0.0, None)
 
 
