@@ -353,13 +353,10 @@ def preload(modules: tuple[str, ...]) -> None:
     a second on the first fetch. Importing them here first makes those later imports instant.
     """
     package = __name__.rsplit(".", 2)[0]
-    for name in modules:
+    for name in modules:  # remote.s3_store: aiohttp's import also builds its default SSL contexts (CA certificates)
         importlib.import_module(f"{package}.{name}")
-    if "remote.s3_store" in modules:  # aiohttp's import also builds its default SSL contexts (CA certificates)
-        importlib.import_module("aioboto3")  # imported by the S3 store only when its first client is made
-        # ... and what making the first client imports (boto3's S3 transfer, s3transfer, multiprocessing,
-        # aiofiles): 20 ms of imports on the event loop otherwise.
-        importlib.import_module("aioboto3.s3.inject")
+    # aioboto3 and what a first S3 client imports are imported by the S3 store itself, in a worker thread, before
+    # its first client (remote.s3_store._prepare_clients).
 
 
 @dataclass(frozen=True, slots=True)
