@@ -181,15 +181,13 @@ def make_frames(folder: Path, count: int) -> tuple[datetime, datetime]:
 Row = tuple[str, float, float, float, int, int, float]  # phase, seconds, longest, p99, ticks, full GCs, longest GC
 
 
-async def run(args: argparse.Namespace, work: Path) -> list[Row]:
+async def run(args: argparse.Namespace, work: Path, meter: StallMeter) -> list[Row]:
     from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
     from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 
     install_worker_pool()  # as the window does
     rows: list[Row] = []
-    meter = StallMeter()
     collections = GcMeter()
-    tracer = StallTracer(meter, args.trace_stalls) if args.trace_stalls else None
 
     async def phase(name: str, action: Callable[[], None], done: Callable[[], bool]) -> None:
         meter.start()
@@ -271,8 +269,6 @@ async def run(args: argparse.Namespace, work: Path) -> list[Row]:
 
     if args.frames <= 0:
         await vm.aclose()
-        if tracer is not None:
-            tracer.report()
         return rows
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     cutoff = now - timedelta(days=7)
@@ -308,8 +304,6 @@ async def run(args: argparse.Namespace, work: Path) -> list[Row]:
         emulator.terminate()
         await asyncio.to_thread(emulator.wait, 30)
     await vm.aclose()
-    if tracer is not None:
-        tracer.report()
     return rows
 
 
@@ -401,7 +395,11 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
     load = os.getloadavg()[0]
-    rows = qasync.run(run(args, work))
+    meter = StallMeter()
+    tracer = StallTracer(meter, args.trace_stalls) if args.trace_stalls else None
+    rows = qasync.run(run(args, work, meter))
+    if tracer is not None:
+        tracer.report()
     shutil.rmtree(work, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(rows))

@@ -31,17 +31,8 @@ def _utc(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time like 2023-05-01T00:00Z") from None
 
 
-def _shape(text: str) -> tuple[int, int]:
-    """``HEIGHTxWIDTH`` of the NetCDF files (rows x columns, as the file's (y, x))."""
-    try:
-        rows, cols = parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return rows, cols
-
-
 def _size(text: str) -> tuple[int, int]:
-    """``WIDTHxHEIGHT`` of a CDN image."""
+    """Two numbers written ``AxB``: a CDN image's width x height, or a NetCDF file's rows x columns (its (y, x))."""
     try:
         return parse_size(text)
     except ValueError as exc:
@@ -79,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", type=_utc, help="the emulator's clock for CDN retention (default: the real UTC time)")
     p.add_argument("--missing-fraction", type=_fraction, default=0.02, help="slots absent on each side (0.02)")
     p.add_argument("--seed", type=int, default=0, help="seed for which slots are absent (0)")
-    p.add_argument("--nc-shape", type=_shape, default=(150, 250), help="NetCDF rows x columns (150x250)")
+    p.add_argument("--nc-shape", type=_size, default=(150, 250), help="NetCDF rows x columns (150x250)")
     p.add_argument("--cdn-days", type=float, default=7.0, help="CDN retention in days (7)")
     p.add_argument("--latency", type=_milliseconds, default=0.0, help="delay before each response, ms (0)")
     p.add_argument("--bandwidth", type=_megabytes, default=None, help="bytes/s per connection, in MB/s (unthrottled)")

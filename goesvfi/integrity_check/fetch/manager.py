@@ -172,7 +172,6 @@ class ReconcileManager:
         disk_free: DiskFree | None = None,
         use_cache: bool = True,
         render_nice: int = 0,
-        render_threads: int | None = None,
     ) -> None:
         """``use_cache=False`` (the CLI's ``--no-cache``): scan without the cache, keep no S3 listings, log nothing.
         ``render_nice``: the conversion threads lower their CPU priority by this much (a window: so that the GUI
@@ -197,8 +196,7 @@ class ReconcileManager:
         self._running = 0  # fetches in progress; the stores this manager made close when it drops to 0
         # One conversion per core, plus one: each conversion ends with two fsyncs (the PNG, the folder) that
         # leave its core idle (profiled: 12 % of a conversion thread's time).
-        default_threads = (os.cpu_count() or 1) + 1
-        self._render_slots = max(1, min(self.settings.concurrency, render_threads or default_threads))
+        self._render_slots = max(1, min(self.settings.concurrency, (os.cpu_count() or 1) + 1))
         self._render_gate = asyncio.Semaphore(self._render_slots)
         self._render_threads: ThreadPoolExecutor | None = None
         self._render_nice = render_nice

@@ -121,7 +121,7 @@ _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _CLASSIC_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
 
 
-def is_netcdf_start(head: bytes) -> bool:
+def is_netcdf_start(head: bytes | bytearray) -> bool:
     """Whether ``head``, the first bytes of a file (up to :data:`HEAD_BYTES`), start a NetCDF file: classic
     (``CDF`` and its version byte) or NetCDF-4 (HDF5: its signature at byte 0, or at 512, 1024 or 2048 after a
     user block)."""
@@ -146,9 +146,11 @@ def _prepare_clients() -> None:
     _tls_context(get_cert_path(session._session.get_config_variable("ca_bundle") or True))
 
 
+@functools.cache
 def _http_session_class() -> type:
     """aiobotocore's HTTP session with one change: the connector of a verified connection without a proxy or a
-    client certificate takes its TLS context from :func:`_tls_context` (built once) instead of building one."""
+    client certificate takes its TLS context from :func:`_tls_context` (built once) instead of building one.
+    Defined on first use (aiobotocore is imported lazily), once."""
     from aiobotocore.httpsession import AIOHTTPSession
     from botocore.httpsession import get_cert_path
 
@@ -412,7 +414,7 @@ class S3Store:
             self._check_start(head, item)
 
     def _check_start(self, head: bytes | bytearray, item: RemoteItem) -> None:
-        if not is_netcdf_start(bytes(head)):
+        if not is_netcdf_start(head):
             raise RemoteCorruptError(
                 f"{item.name} is not a NetCDF file: it does not start with a NetCDF or HDF5 signature (downloaded "
                 f"from S3 at {self.host})"
