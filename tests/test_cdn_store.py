@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from goesvfi.integrity_check.emulator.cdn_server import CdnArchive, CdnServer, Fault, FaultKind
-from goesvfi.integrity_check.remote import cdn_store
+from goesvfi.integrity_check.remote import http_body
 from goesvfi.integrity_check.remote.base import (
     RemoteCorruptError,
     RemoteError,
@@ -229,7 +229,7 @@ async def test_the_file_holds_exactly_the_served_body(
 ) -> None:
     """A body is written by one call in a thread; past SPILL_BYTES the rest streams to the open file."""
     if spill is not None:
-        monkeypatch.setattr(cdn_store, "SPILL_BYTES", spill)
+        monkeypatch.setattr(http_body, "SPILL_BYTES", spill)
     item = frame_item(cdn, SLOTS[1])
     async with aiohttp.ClientSession() as session, session.get(item.location) as resp:
         served = await resp.read()

@@ -18,12 +18,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from goesvfi.integrity_check.remote.base import (
+    USER_AGENT,
     ByteProgress,
     RemoteCorruptError,
     RemoteError,
@@ -32,8 +33,8 @@ from goesvfi.integrity_check.remote.base import (
     RemoteNotFoundError,
     RemoteUnavailableError,
 )
+from goesvfi.integrity_check.remote.http_body import Received, receive
 from goesvfi.integrity_check.results import Source
-from goesvfi.integrity_check.runtime import run_blocking
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, strip_credentials, url_credentials
 from goesvfi.integrity_check.time_index import (
     CDN_INDEX_RE,
@@ -49,11 +50,7 @@ from goesvfi.integrity_check.time_index.limits import MAX_INDEX_BYTES, max_jpeg_
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "goesvfi-integrity/0.1 (GOES-VFI Integrity Check)"
 CHUNK_SIZE = 64 * 1024
-SPILL_BYTES = 8 * 1024 * 1024
-"""A body is held in memory up to this size and written to its file by one call in a thread (no hop per chunk,
-no disk write on the event loop); the rest of a larger one streams to the file."""
 JPEG_SOI = b"\xff\xd8\xff"  # start of image, then the first marker
 JPEG_EOI = b"\xff\xd9"  # end of image: STAR CDN JPGs end with it (no trailing bytes)
 SessionFactory = Callable[[], aiohttp.ClientSession]
@@ -224,66 +221,51 @@ class CDNStore:
         what = f"frame {item.name}"
         parsed = parse_cdn(item.name)
         cap = max_jpeg_bytes(parsed.size if parsed is not None and parsed.size else (10848, 10848))
-        done = 0
-        head, tail = b"", b""
-        chunks: list[bytes] = []  # the body, until it passes SPILL_BYTES
-        fh: BinaryIO | None = None  # once it did: the rest streams to the file
+        got = Received(0, None, b"", b"")
+
+        def too_large(size: int, announced: bool) -> RemoteLimitError:
+            return self._too_large(what, size, cap, "frame size limit", announced=announced)
+
         deadline = asyncio.timeout(self.settings.deadline)
         try:
             async with deadline, self._get_session().get(url) as resp:
                 self._raise_for_status(resp, url, what)
-                total = resp.content_length if not resp.headers.get("Content-Encoding") else None
-                self._check_announced(resp, cap, what, "frame size limit")
-                if progress:
-                    progress(0, total)
-                try:
-                    async for chunk in resp.content.iter_chunked(self._chunk_size):
-                        if done + len(chunk) > cap:  # counts decompressed bytes: a gzip bomb stops here too
-                            raise self._too_large(what, done + len(chunk), cap, "frame size limit")
-                        if fh is not None:
-                            fh.write(chunk)  # into the page cache: microseconds per chunk
-                        else:
-                            chunks.append(chunk)
-                            if done + len(chunk) >= SPILL_BYTES:
-                                fh = await run_blocking(_open_and_write, dest, chunks)
-                                chunks = []
-                        done += len(chunk)
-                        if len(head) < len(JPEG_SOI):
-                            head += chunk[: len(JPEG_SOI) - len(head)]
-                        tail = chunk[-2:] if len(chunk) >= 2 else (tail + chunk)[-2:]
-                        if progress:
-                            progress(done, total)
-                finally:
-                    if fh is not None:
-                        await run_blocking(fh.close)
+                got = await receive(
+                    resp,
+                    dest,
+                    cap=cap,
+                    chunk_size=self._chunk_size,
+                    progress=progress,
+                    head_bytes=len(JPEG_SOI),
+                    too_large=too_large,
+                )
         except RemoteError:
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_error(exc, url, what, done, expired=deadline.expired()).at(
+            raise self._transport_error(exc, url, what, got.size, expired=deadline.expired()).at(
                 self.host, url, exc
             ) from exc
+        done, total = got.size, got.announced
         if total is not None and done != total:
             raise RemoteUnavailableError(
                 f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes).",
                 host=self.host,
                 remote=item.location,
             )
-        if head != JPEG_SOI:
+        if got.head != JPEG_SOI:
             raise RemoteCorruptError(
                 f"{item.name} from {self.host} is not a JPEG image (it does not start with a JPEG header; "
                 f"{done:,} bytes).",
                 host=self.host,
                 remote=item.location,
             )
-        if tail != JPEG_EOI:
+        if got.tail != JPEG_EOI:
             raise RemoteCorruptError(
                 f"{item.name} from {self.host} is cut short: it does not end with the JPEG end marker "
                 f"({done:,} bytes).",
                 host=self.host,
                 remote=item.location,
             )
-        if fh is None:  # a frame of a few MB at most: one blocking call writes it, off the event loop
-            await run_blocking(_write_file, dest, chunks)
 
     # ---- errors -------------------------------------------------------------------------------------
 
@@ -361,21 +343,6 @@ class CDNStore:
 def _basic_auth(user: str, password: str) -> str:
     token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
     return f"Basic {token}"
-
-
-def _open_and_write(path: Path, chunks: list[bytes]) -> BinaryIO:
-    fh = open(path, "wb")  # noqa: SIM115  # the caller streams the rest of the body into it, then closes it
-    try:
-        fh.writelines(chunks)
-    except BaseException:
-        fh.close()
-        raise
-    return fh
-
-
-def _write_file(path: Path, chunks: list[bytes]) -> None:
-    with open(path, "wb") as fh:
-        fh.writelines(chunks)
 
 
 CdnStore = CDNStore

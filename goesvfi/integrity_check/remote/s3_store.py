@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import ssl
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -22,12 +23,13 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import botocore.exceptions as bce
 
 from goesvfi.integrity_check.remote.base import (
+    USER_AGENT,
     ByteProgress,
     RemoteCorruptError,
     RemoteError,
@@ -38,6 +40,7 @@ from goesvfi.integrity_check.remote.base import (
     UnsafeNameError,
     is_plain_name,
 )
+from goesvfi.integrity_check.remote.http_body import Received, receive
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, scrub_secrets
 from goesvfi.integrity_check.time_index import (
@@ -54,6 +57,9 @@ from goesvfi.integrity_check.time_index.limits import MAX_LISTING_KEYS, MAX_LIST
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1024 * 1024
+ERROR_BODY_BYTES = 64 * 1024  # an S3 error reply is a small XML document: its Code and Message are read from this
+_CODE_RE = re.compile(r"<Code>([^<]{0,200})</Code>")
+_MESSAGE_RE = re.compile(r"<Message>([^<]{0,1000})</Message>")
 CACHE_AFTER = timedelta(hours=1)  # an hour's listing is final once it ended this long ago
 _RETRYABLE_CODES = {
     "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests",
@@ -135,15 +141,15 @@ def is_netcdf_start(head: bytes | bytearray) -> bool:
     return False
 
 
-def _prepare_clients() -> None:
-    """Blocking work before the first client: the session (service models), the modules a first S3 client
-    imports (aioboto3's S3 transfer helpers: 30 ms), and the TLS context of the CA bundle its clients verify with
-    (``AWS_CA_BUNDLE`` or the config file's ``ca_bundle``, else certifi's)."""
+def _prepare_clients() -> ssl.SSLContext:
+    """Blocking work before the first client or download: the session (service models), the modules a first S3
+    client imports (aioboto3's S3 transfer helpers: 30 ms), and the TLS context of the CA bundle its clients and
+    downloads verify with (``AWS_CA_BUNDLE`` or the config file's ``ca_bundle``, else certifi's), returned."""
     import aioboto3.s3.inject  # noqa: F401  (imported by the first client's creation, on the event loop)
     from botocore.httpsession import get_cert_path
 
     session = _shared_session()
-    _tls_context(get_cert_path(session._session.get_config_variable("ca_bundle") or True))
+    return _tls_context(get_cert_path(session._session.get_config_variable("ca_bundle") or True))
 
 
 @functools.cache
@@ -199,6 +205,7 @@ class S3Store:
         self.listing_progress: Callable[[int, int], None] | None = None  # (hours listed, hours) during find
         self._client_stack: AsyncExitStack | None = None  # holds the open client until close()
         self._client: Any = None
+        self._http: aiohttp.ClientSession | None = None  # downloads: plain GETs of the public objects
         self._lock: asyncio.Lock | None = None
 
     # ---- client -------------------------------------------------------------------------------------
@@ -221,7 +228,8 @@ class S3Store:
 
     @property
     def client_open(self) -> bool:
-        return self._client is not None
+        """Whether a connection pool is open (the S3 client's for listings, or the one for downloads)."""
+        return self._client is not None or (self._http is not None and not self._http.closed)
 
     async def _get_client(self) -> Any:
         if self._client is None:
@@ -235,10 +243,33 @@ class S3Store:
                     self._client_stack = stack
         return self._client
 
+    async def _get_http(self) -> aiohttp.ClientSession:
+        """The session of the downloads: the S3 clients' TLS context (built once, in a worker thread), the same
+        connection limit and per-read timeouts, and the environment's proxy settings (as botocore reads them)."""
+        if self._http is None or self._http.closed:
+            self._lock = self._lock or asyncio.Lock()
+            async with self._lock:
+                if self._http is None or self._http.closed:
+                    context = await asyncio.to_thread(_prepare_clients)
+                    self._http = aiohttp.ClientSession(
+                        connector=aiohttp.TCPConnector(limit=max(10, 2 * self.settings.concurrency), ssl=context),
+                        timeout=aiohttp.ClientTimeout(
+                            total=None, sock_connect=self.settings.timeout, sock_read=self.settings.timeout
+                        ),
+                        headers={"User-Agent": USER_AGENT},
+                        trust_env=True,
+                    )
+        return self._http
+
     async def close(self) -> None:
         stack, self._client_stack, self._client = self._client_stack, None, None
-        if stack is not None:
-            await stack.aclose()
+        http, self._http = self._http, None
+        try:
+            if stack is not None:
+                await stack.aclose()
+        finally:
+            if http is not None and not http.closed:
+                await http.close()
 
     async def __aenter__(self) -> S3Store:
         return self
@@ -366,54 +397,60 @@ class S3Store:
     async def download(self, item: RemoteItem, dest: Path, progress: ByteProgress | None = None) -> None:
         """Stream ``item`` to ``dest`` with byte progress. What arrives must start as a NetCDF file does (checked on
         the first chunk: an error page or another object stops the download); the one full check of the file (it
-        opens, ``Rad`` and the calibration are there) is the renderer's, which opens it once to decode it."""
+        opens, ``Rad`` and the calibration are there) is the renderer's, which opens it once to decode it.
+
+        The objects are public: a download is a plain unsigned GET of the object's URL, the one botocore builds
+        for an endpoint (path style, ``{endpoint}/{bucket}/{key}``), without the S3 client's per-request work
+        (its endpoint rules, event hooks and response parsing: half the event loop's time per object)."""
         parsed = parse_noaa(item.name) if is_plain_name(item.name) else None
         if parsed is None or item.location.rsplit("/", 1)[-1] != item.name:
             raise UnsafeNameError(f"Refusing S3 object {item.location!r}: its name is not a plain NOAA file name.")
         bucket, key = parsed.satellite.bucket, item.location
         cap = max_netcdf_bytes(parsed.sector, parsed.band) if parsed.sector and parsed.band else 0
         cap = cap or max_netcdf_bytes(Sector.FULL_DISK, 2)
-        client = await self._get_client()
-        done, total = 0, None
-        head = bytearray()  # the first HEAD_BYTES: where a NetCDF file's signature is
+        http = await self._get_http()
+        url = f"{self._endpoint_url}/{bucket}/{quote(key, safe='/~')}"
+        got = Received(0, None, b"", b"")
         deadline = asyncio.timeout(self.settings.deadline)
         try:
-            async with deadline:
-                resp = await client.get_object(Bucket=bucket, Key=key)
-                total = resp.get("ContentLength")
-                stream = resp["Body"]
-                async with stream:
-                    if total is not None and total > cap:
-                        raise self._too_large(item.name, total, cap, announced=True)
-                    if progress:
-                        progress(0, total)
-                    fh = await asyncio.to_thread(open, dest, "wb")
-                    try:
-                        while chunk := await stream.read(self._chunk_size):
-                            if len(head) < HEAD_BYTES:
-                                head += chunk[: HEAD_BYTES - len(head)]
-                                if len(head) == HEAD_BYTES:
-                                    self._check_start(head, item)
-                            if done + len(chunk) > cap:
-                                raise self._too_large(item.name, done + len(chunk), cap)
-                            fh.write(chunk)  # into the page cache: microseconds per chunk
-                            done += len(chunk)
-                            if progress:
-                                progress(done, total)
-                    finally:
-                        await asyncio.to_thread(fh.close)
+            async with deadline, http.get(url) as resp:
+                if resp.status >= 300:
+                    raise await self._status_error(resp, bucket, item.name)
+                got = await receive(
+                    resp,
+                    dest,
+                    cap=cap,
+                    chunk_size=self._chunk_size,
+                    progress=progress,
+                    head_bytes=HEAD_BYTES,
+                    check_head=lambda head: self._check_start(head, item),
+                    too_large=lambda size, announced: self._too_large(item.name, size, cap, announced=announced),
+                )
         except Exception as exc:
-            raise self._error(exc, bucket, item.name, done, expired=deadline.expired()).at(
-                self.host, item.location, exc
+            raise self._error(exc, bucket, item.name, got.size, expired=deadline.expired()).at(
+                self.host, item.location, None if isinstance(exc, RemoteError) else exc
             ) from exc
-        if total is not None and done != total:
+        if got.announced is not None and got.size != got.announced:
             raise RemoteUnavailableError(
-                f"The download of {item.name} from {self.host} stopped early ({done:,} of {total:,} bytes)."
+                f"The download of {item.name} from {self.host} stopped early ({got.size:,} of {got.announced:,} "
+                "bytes).",
+                host=self.host,
+                remote=item.location,
             )
-        if len(head) < HEAD_BYTES:  # a whole file shorter than the head
-            self._check_start(head, item)
 
-    def _check_start(self, head: bytes | bytearray, item: RemoteItem) -> None:
+    async def _status_error(self, resp: aiohttp.ClientResponse, bucket: str, what: str) -> RemoteError:
+        """The error of an S3 reply that is not a success: its XML error ``Code`` and ``Message`` (read from the
+        first :data:`ERROR_BODY_BYTES` of the body) and its HTTP status."""
+        try:
+            body = (await resp.content.read(ERROR_BODY_BYTES)).decode("utf-8", "replace")
+        except (aiohttp.ClientError, TimeoutError):
+            body = ""
+        code, message = (m.group(1).strip() if m else "" for m in (_CODE_RE.search(body), _MESSAGE_RE.search(body)))
+        return self._service_error(
+            code, resp.status, message or resp.reason or "", resp.headers.get("Retry-After"), bucket, what
+        )
+
+    def _check_start(self, head: bytes, item: RemoteItem) -> None:
         if not is_netcdf_start(head):
             raise RemoteCorruptError(
                 f"{item.name} is not a NetCDF file: it does not start with a NetCDF or HDF5 signature (downloaded "
@@ -437,6 +474,32 @@ class S3Store:
             error.args = (scrub_secrets(error.args[0], self._endpoint_url), *error.args[1:])
         return error
 
+    def _service_error(
+        self, code: str, status: int, message: str, retry_after: str | None, bucket: str, what: str
+    ) -> RemoteError:
+        """The error for an S3 error reply: its ``Code`` (may be empty), HTTP status, message and Retry-After."""
+        where = f"bucket {bucket} at {self.endpoint}"
+        if code == "NoSuchBucket":
+            return RemoteError(
+                f"The bucket {bucket} does not exist at {self.endpoint}: check the S3 endpoint "
+                "(--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings) "
+                "(NOAA's buckets are at https://s3.us-east-1.amazonaws.com) and the satellite."
+            )
+        if code in ("NoSuchKey", "NotFound", "404") or status == 404:
+            return RemoteNotFoundError(f"S3 has no {what} in {where} (it may have been removed).")
+        if code in _RETRYABLE_CODES or status == 429 or status >= 500:
+            return RemoteUnavailableError(
+                f"S3 at {self.host} is busy or failing ({code or status}) for {what}. "
+                "If it persists, lower the concurrency or try later.",
+                retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+            )
+        if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
+            return RemoteError(
+                f"S3 refused access to {what} in {where} ({code or status}); NOAA's buckets are public, so "
+                "check the S3 endpoint (--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings)."
+            )
+        return RemoteError(f"S3 error {code or status} for {what} in {where}: {message}")
+
     def _translate(
         self, exc: BaseException, bucket: str, what: str, done: int = 0, *, expired: bool = False
     ) -> RemoteError:
@@ -452,37 +515,32 @@ class S3Store:
         where = f"bucket {bucket} at {self.endpoint}"
         if isinstance(exc, bce.ClientError):
             err = exc.response.get("Error", {})
-            code = str(err.get("Code", ""))
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-            if code == "NoSuchBucket":
-                return RemoteError(
-                    f"The bucket {bucket} does not exist at {self.endpoint}: check the S3 endpoint "
-                    "(--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings) "
-                    "(NOAA's buckets are at https://s3.us-east-1.amazonaws.com) and the satellite."
-                )
-            if code in ("NoSuchKey", "NotFound", "404") or status == 404:
-                return RemoteNotFoundError(f"S3 has no {what} in {where} (it may have been removed).")
-            if code in _RETRYABLE_CODES or status == 429 or status >= 500:
-                headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-                retry_after = headers.get("retry-after")
-                return RemoteUnavailableError(
-                    f"S3 at {self.host} is busy or failing ({code or status}) for {what}. "
-                    "If it persists, lower the concurrency or try later.",
-                    retry_after=float(retry_after) if str(retry_after or "").isdigit() else None,
-                )
-            if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
-                return RemoteError(
-                    f"S3 refused access to {what} in {where} ({code or status}); NOAA's buckets are public, so "
-                    "check the S3 endpoint (--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings)."
-                )
-            return RemoteError(f"S3 error {code or status} for {what} in {where}: {err.get('Message', exc)}")
+            meta = exc.response.get("ResponseMetadata", {})
+            return self._service_error(
+                str(err.get("Code", "")),
+                int(meta.get("HTTPStatusCode", 0) or 0),
+                str(err.get("Message", exc)),
+                meta.get("HTTPHeaders", {}).get("retry-after"),
+                bucket,
+                what,
+            )
         if isinstance(exc, (*_TRANSPORT_ERRORS, aiohttp.ClientError, TimeoutError, ConnectionError)):
             if isinstance(exc, bce.ReadTimeoutError | bce.ConnectTimeoutError | TimeoutError):
                 return RemoteUnavailableError(
                     f"Timed out{got} waiting for S3 at {self.host} ({what}, {self.settings.timeout:g} s per read); "
                     "check the network or raise the timeout."
                 )
-            if isinstance(exc, bce.EndpointConnectionError):
+            if isinstance(exc, aiohttp.ClientSSLError):
+                return RemoteError(
+                    f"The TLS certificate of {self.host} could not be verified ({exc}); check the system clock "
+                    "and certificates, or the S3 endpoint (--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings)."
+                )
+            if isinstance(exc, aiohttp.InvalidURL):
+                return RemoteError(
+                    f"The S3 endpoint {self.endpoint!r} is not a valid URL; check the S3 endpoint "
+                    "(--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings)."
+                )
+            if isinstance(exc, bce.EndpointConnectionError | aiohttp.ClientConnectorError):
                 return RemoteUnavailableError(
                     f"Cannot connect to S3 at {self.endpoint}; check the network and the S3 endpoint "
                     "(--s3-endpoint, GOESVFI_S3_ENDPOINT or Settings)."

@@ -1,0 +1,103 @@
+"""Receiving a file over aiohttp, as both stores do: a body of a few MB is held in memory and written to its
+file by one call in a thread (no disk write on the event loop, no thread hop per chunk); past
+:data:`SPILL_BYTES` the rest streams into the file. The bytes are counted against a cap as they arrive
+(decompressed: a gzip bomb stops there too), with byte progress, and the first bytes are kept for the caller's
+format check, which may stop a download at its first chunk (an error page is not read to its end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import aiohttp
+
+from goesvfi.integrity_check.remote.base import ByteProgress, RemoteError
+from goesvfi.integrity_check.runtime import run_blocking
+
+SPILL_BYTES = 8 * 1024 * 1024
+"""A body is held in memory up to this size and written to its file by one call in a thread; the rest of a
+larger one streams to the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What arrived: its size, the length the server announced (None when it did not, or sent it compressed),
+    its first bytes (up to the ``head_bytes`` asked for) and its last two."""
+
+    size: int
+    announced: int | None
+    head: bytes
+    tail: bytes
+
+
+TooLarge = Callable[[int, bool], RemoteError]
+"""``(size, announced)`` -> the store's error for a body past its cap (announced: the server said so up front)."""
+
+
+async def receive(
+    resp: aiohttp.ClientResponse,
+    dest: Path,
+    *,
+    cap: int,
+    chunk_size: int,
+    too_large: TooLarge,
+    progress: ByteProgress | None = None,
+    head_bytes: int = 4,
+    check_head: Callable[[bytes], None] | None = None,
+) -> Received:
+    """Write the body of ``resp`` (a 2xx response) to ``dest``. ``check_head`` is called once with the first
+    ``head_bytes`` bytes as soon as they arrived (or with all of a shorter body at its end) and raises to stop."""
+    announced = resp.content_length if not resp.headers.get("Content-Encoding") else None
+    if resp.content_length is not None and resp.content_length > cap:
+        raise too_large(resp.content_length, True)
+    if progress:
+        progress(0, announced)
+    done = 0
+    head, tail = b"", b""
+    chunks: list[bytes] = []  # the body, until it passes SPILL_BYTES
+    fh: BinaryIO | None = None  # once it did: the rest streams to the file
+    try:
+        async for chunk in resp.content.iter_chunked(chunk_size):
+            if done + len(chunk) > cap:
+                raise too_large(done + len(chunk), False)
+            if len(head) < head_bytes:
+                head += chunk[: head_bytes - len(head)]
+                if check_head is not None and len(head) == head_bytes:
+                    check_head(head)
+            if fh is not None:
+                fh.write(chunk)  # into the page cache: microseconds per chunk
+            else:
+                chunks.append(chunk)
+                if done + len(chunk) >= SPILL_BYTES:
+                    fh = await run_blocking(_open_and_write, dest, chunks)
+                    chunks = []
+            done += len(chunk)
+            tail = chunk[-2:] if len(chunk) >= 2 else (tail + chunk)[-2:]
+            if progress:
+                progress(done, announced)
+    finally:
+        if fh is not None:
+            await run_blocking(fh.close)
+    if check_head is not None and len(head) < head_bytes:  # a whole body shorter than the head
+        check_head(head)
+    if fh is None and (announced is None or done == announced):  # a short body is the caller's error to raise
+        await run_blocking(_write_file, dest, chunks)
+    return Received(done, announced, head, tail)
+
+
+def _open_and_write(path: Path, chunks: list[bytes]) -> BinaryIO:
+    fh = open(path, "wb")  # noqa: SIM115  # the caller streams the rest of the body into it, then closes it
+    try:
+        fh.writelines(chunks)
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def _write_file(path: Path, chunks: list[bytes]) -> None:
+    with open(path, "wb") as fh:
+        fh.writelines(chunks)
