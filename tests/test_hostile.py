@@ -375,3 +375,37 @@ async def test_the_cdn_store_goes_through_the_proxy_of_the_environment(
         await store.close()
     assert list(found) == [START]  # the name resolves nowhere: only the proxy can have answered
     assert proxy.requests and proxy.requests[0].endswith(CDN_DIR)
+
+
+async def test_the_s3_store_lists_and_downloads_through_the_proxy_of_the_environment(
+    serve: list[HostileServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    name = "OR_ABI-L1b-RadC-M6C13_G18_s20231210001173_e20231210003546_c20231210004030.nc"
+    listing = (
+        '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        "<Name>noaa-goes18</Name><Prefix>ABI-L1b-RadC/2023/121/00/</Prefix><KeyCount>1</KeyCount>"
+        f"<MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>ABI-L1b-RadC/2023/121/00/{name}</Key>"
+        "<Size>4000</Size></Contents></ListBucketResult>"
+    )
+    body = b"\x89HDF\r\n\x1a\n" * 500
+    proxy = start(
+        serve,
+        {
+            "/noaa-goes18/*": static(body, headers={"Content-Type": "application/x-netcdf"}),
+            "*": static(listing.encode(), headers={"Content-Type": "application/xml"}),
+        },
+    )
+    for var in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    store = S3Store(FetchSettings(s3_endpoint="http://s3.example.invalid"), now=lambda: START + timedelta(days=30))
+    try:
+        found = await store.find(G18, Sector.CONUS, 13, [START + timedelta(minutes=1)])
+        await store.download(found[START + timedelta(minutes=1)], tmp_path / "x.nc")
+    finally:
+        await store.close()
+    assert (tmp_path / "x.nc").read_bytes() == body  # the endpoint resolves nowhere: only the proxy answered
+    assert [p.split("?")[0] for p in proxy.requests] == [
+        "/noaa-goes18",
+        f"/noaa-goes18/ABI-L1b-RadC/2023/121/00/{name}",
+    ]
