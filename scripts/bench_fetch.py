@@ -56,7 +56,7 @@ from goesvfi.integrity_check.render import netcdf
 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
 from goesvfi.integrity_check.render.netcdf import render_png
 from goesvfi.integrity_check.results import Progress, SlotStatus, Stage
-from goesvfi.integrity_check.runtime import limit_malloc_arenas
+from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
@@ -406,7 +406,7 @@ def main() -> int:
     parser.add_argument("--sweep", type=lambda t: [int(x) for x in t.split(",")], default=[2, 4, 8, 16, 32])
     parser.add_argument("--listing-days", type=int, default=30)
     parser.add_argument("--skip-network", action="store_true", help="only the CPU-bound part")
-    parser.add_argument("--no-arena-cap", action="store_true", help="leave glibc's malloc arenas uncapped")
+    parser.add_argument("--no-malloc-tuning", action="store_true", help="leave glibc's malloc as it is")
     parser.add_argument("--child-path", help=argparse.SUPPRESS)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -417,8 +417,8 @@ def main() -> int:
     child = Child(args.frames, args.child_path)
     load_before = os.getloadavg()
     try:
-        if not args.no_arena_cap:
-            limit_malloc_arenas()  # as the fetch command does
+        if not args.no_malloc_tuning:
+            tune_malloc()  # as the fetch command does
         with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
             asyncio.run(run(child, args, Path(tmp)))
     finally:

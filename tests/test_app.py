@@ -83,8 +83,8 @@ def test_main_runs_routes_stray_exceptions_to_the_tab_and_exits_cleanly(tmp_path
         from goesvfi.integrity_check.gui.app import MainWindow, main
 
         capped = []
-        real_cap = app_module.limit_malloc_arenas
-        app_module.limit_malloc_arenas = lambda: capped.append(real_cap()) or capped[-1]
+        real_cap = app_module.tune_malloc
+        app_module.tune_malloc = lambda: capped.append(real_cap()) or capped[-1]
         app = QApplication(["test"])
         seen = {}
 

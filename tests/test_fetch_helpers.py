@@ -234,7 +234,58 @@ async def test_cancel_waits_for_the_thread_before_cleanup(tmp_path: Path) -> Non
 
 
 def test_malloc_arena_cap_takes_effect_on_glibc() -> None:
-    code = "from goesvfi.integrity_check.runtime import limit_malloc_arenas as f; print(f())"
+    code = "from goesvfi.integrity_check.runtime import tune_malloc as f; print(f())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert out.strip() == str(glibc)
+
+
+FRAME_BUFFERS = """
+import os, resource, sys, threading
+from goesvfi.integrity_check.runtime import release_free_memory, tune_malloc
+if sys.argv[1] == "tuned":
+    assert tune_malloc()
+MB = 1024 * 1024
+faults = []
+
+def rss_mb():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
+
+def frames():  # a conversion thread: three frame-sized buffers (2500 x 1500 RGB), touched, freed, per frame
+    for _ in range(6):
+        before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+        buffers = []
+        for _ in range(3):
+            buffer = bytearray(12 * MB)
+            buffer[::4096] = bytes(len(range(0, len(buffer), 4096)))
+            buffers.append(buffer)
+        del buffers, buffer
+        faults.append(resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before)
+
+thread = threading.Thread(target=frames)
+thread.start()
+thread.join()
+print(faults[1:])
+frames()  # the main thread's arena, which malloc_trim shrinks (a thread arena's top stays: glibc's rule)
+kept = rss_mb()
+release_free_memory()
+print(kept - rss_mb())
+"""
+
+
+@pytest.mark.skipif(
+    not (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"), reason="glibc's malloc only"
+)
+def test_tuned_malloc_keeps_frame_buffers_mapped_until_released() -> None:
+    def run(mode: str) -> tuple[list[int], float]:
+        out = subprocess.run(
+            [sys.executable, "-c", FRAME_BUFFERS, mode], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        return [int(x) for x in out[0].strip("[]").split(",")], float(out[1])
+
+    tuned_faults, released_mb = run("tuned")
+    plain_faults, _ = run("plain")
+    pages = 3 * 12 * 1024 * 1024 // 4096  # 9,216 pages a frame
+    assert max(tuned_faults) < pages // 20  # the buffers of the frame before serve the next one
+    assert min(plain_faults) > pages // 2  # glibc's own thresholds give them back and fault them in again
+    assert released_mb > 20  # what malloc kept goes back to the kernel when asked (a fetch's end)

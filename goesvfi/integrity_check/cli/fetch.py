@@ -37,7 +37,7 @@ from goesvfi.integrity_check.folder.lock import FolderLockError
 from goesvfi.integrity_check.remote.base import RemoteError
 from goesvfi.integrity_check.report import csv_text, format_summary, write_csv
 from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
-from goesvfi.integrity_check.runtime import limit_malloc_arenas
+from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
@@ -220,7 +220,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     if ns.dry_run and not ns.conform:
         raise UsageError("--dry-run goes with --conform")
-    limit_malloc_arenas()  # before the worker threads start: see malloc_tuning
+    tune_malloc()  # before the worker threads start: see runtime.tune_malloc
     bar = progress_bar()
 
     async def fetch() -> tuple[ConformReport | None, ReconcileReport | None, LookCheck]:

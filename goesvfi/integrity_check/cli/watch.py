@@ -31,7 +31,7 @@ from goesvfi.integrity_check.cli.options import (
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, FolderLockError
 from goesvfi.integrity_check.report import write_csv
-from goesvfi.integrity_check.runtime import PROG, limit_malloc_arenas
+from goesvfi.integrity_check.runtime import PROG, tune_malloc
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
 from goesvfi.integrity_check.units import format_duration, parse_duration
@@ -273,5 +273,5 @@ def run_watch(ns: argparse.Namespace) -> int:
     now = now_clock(ns) or (lambda: datetime.now(UTC))
     config, args = watch_config(ns, now)
     settings = fetch_settings(ns)
-    limit_malloc_arenas()  # a long-running fetcher: before the worker threads start (see malloc_tuning)
+    tune_malloc()  # a long-running fetcher: before the worker threads start (see runtime.tune_malloc)
     return asyncio.run(_watch(ns, config, args, settings, now))

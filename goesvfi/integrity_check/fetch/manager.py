@@ -48,7 +48,7 @@ from goesvfi.integrity_check.results import (
     Stage,
     progress_adapter,
 )
-from goesvfi.integrity_check.runtime import lower_thread_priority
+from goesvfi.integrity_check.runtime import lower_thread_priority, release_free_memory
 from goesvfi.integrity_check.scan.look import look_sample
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import (
@@ -225,7 +225,8 @@ class ReconcileManager:
             self._cache, self._own_cache = None, False
 
     async def _idle(self) -> None:
-        """No fetch running: release the network sessions of the stores this manager made.
+        """No fetch running: release the network sessions of the stores this manager made, and the free memory
+        malloc kept for the frames' buffers (:func:`~..runtime.release_free_memory`).
 
         They reopen on the next fetch, so a caller that never calls :meth:`close` (like the seed's example)
         leaves no open connection behind.
@@ -234,6 +235,7 @@ class ReconcileManager:
             await self._stores[source].close()
         for store in self._sized_cdn.values():
             await store.close()
+        await asyncio.to_thread(release_free_memory)
 
     def _render_executor(self) -> ThreadPoolExecutor:
         """The conversion threads: a few, reused, so that memory freed by one render serves the next."""

@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 from goesvfi.integrity_check.gui.signals import quit_on_signals
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.workers import install_worker_pool
-from goesvfi.integrity_check.runtime import PROG, has_display, limit_malloc_arenas
+from goesvfi.integrity_check.runtime import PROG, has_display, tune_malloc
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 
 APP_TITLE = "GOES-VFI Integrity Check"
@@ -43,18 +43,19 @@ log = logging.getLogger(__name__)
 
 
 def configure_runtime() -> None:
-    """Cap glibc's malloc arenas and make Python hand the GIL back to the GUI thread after 0.5 ms, not 5 ms.
+    """Tune glibc's malloc (arenas capped, frame buffers kept mapped) and make Python hand the GIL back to the GUI
+    thread after 0.5 ms, not 5 ms.
 
     Called before Qt and any worker thread start. The window fetches like the ``fetch`` and ``watch`` commands
-    (for hours, with Auto-fetch), decoding frames in worker threads, so it caps the arenas the same way
-    (:mod:`.malloc_tuning`): its memory stays flat instead of growing by a freed frame per thread.
+    (for hours, with Auto-fetch), decoding frames in worker threads, so it tunes malloc the same way
+    (:func:`..runtime.tune_malloc`): its memory stays flat instead of growing by a freed frame per thread.
 
     The core walks folders, builds result digests and renders frames in worker threads; each time Qt calls into
     Python (a timer, a repaint asking the table model for data) the GUI thread waits for the GIL, up to one
     switch interval. Measured with ``scripts/bench_ui.py``: the longest stalls of a 100,000-file scan drop by
     about a third. The cost is a little more thread switching, which these I/O-bound workers do not notice.
     """
-    limit_malloc_arenas()
+    tune_malloc()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
 
