@@ -13,9 +13,10 @@ The opposite waste: a frame's buffers (11-20 MB each) freed at the top of a thre
 the kernel at once (glibc's trim threshold adapts only up to 64 MB) and the next frame faulted the same pages
 in again, zeroed: 300-1,600 page faults and 2-4 ms of kernel time per frame, 5-10 % of a fetch's CPU
 (``scripts/bench_fetch.py``). A fixed mmap threshold of 32 MB (glibc's largest: a frame's buffers come from the
-arenas) and a trim threshold of 128 MB keep them mapped between frames (measured: 1-17 faults a frame, peak RSS
-+70 MB); :func:`release_free_memory` gives most of it back when a fetch ends. All set from inside the process before the worker threads start; no-ops
-where the C library is not glibc.
+arenas) and a trim threshold of 128 MB keep them mapped between frames (measured: 0-40 faults a frame; peak RSS
+283-291 MB in the benchmark, as before, up to 70 MB more in back-to-back S3 fetches); :func:`release_free_memory`
+gives most of it back when a fetch ends. All set from inside the process before the worker threads start;
+no-ops where the C library is not glibc.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""NOAA's public S3 archive (aioboto3, unsigned): ABI L1b NetCDF files.
+"""NOAA's public S3 archive: ABI L1b NetCDF files. Listings through the S3 client (aioboto3, unsigned); objects
+by plain unsigned GETs of their public URLs (aiohttp, :meth:`S3Store.download`).
 
 ``find`` lists each needed hour prefix once (``ListObjectsV2``, paginated) and, for each wanted slot, picks the
 object whose scan start falls in [slot - 30 s, slot + native cadence - 30 s): start seconds vary by satellite,
