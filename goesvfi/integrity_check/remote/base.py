@@ -15,8 +15,6 @@ from typing import Any, Protocol, runtime_checkable
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
-USER_AGENT = "goesvfi-integrity/0.1 (GOES-VFI Integrity Check)"
-"""What both stores' requests say they come from."""
 ByteProgress = Callable[[int, int | None], None]
 """Called as ``(bytes_done, bytes_total_or_None)`` while a download runs."""
 

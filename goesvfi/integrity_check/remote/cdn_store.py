@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from goesvfi.integrity_check.remote.base import (
-    USER_AGENT,
     ByteProgress,
     RemoteCorruptError,
     RemoteError,
@@ -33,7 +32,7 @@ from goesvfi.integrity_check.remote.base import (
     RemoteNotFoundError,
     RemoteUnavailableError,
 )
-from goesvfi.integrity_check.remote.http_body import Received, receive
+from goesvfi.integrity_check.remote.http_body import Received, client_session, receive
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, strip_credentials, url_credentials
 from goesvfi.integrity_check.time_index import (
@@ -127,17 +126,8 @@ class CDNStore:
             if self._session_factory is not None:
                 self._session = self._session_factory()
             else:
-                timeout = aiohttp.ClientTimeout(
-                    total=None, sock_connect=self.settings.timeout, sock_read=self.settings.timeout
-                )
-                headers = {"User-Agent": USER_AGENT}
-                if self._auth:
-                    headers["Authorization"] = _basic_auth(*self._auth)
-                self._session = aiohttp.ClientSession(
-                    timeout=timeout,
-                    headers=headers,
-                    trust_env=True,  # HTTP(S)_PROXY / NO_PROXY, as the S3 client (botocore) does
-                )
+                auth = {"Authorization": _basic_auth(*self._auth)} if self._auth else None
+                self._session = client_session(self.settings.timeout, headers=auth)
         return self._session
 
     async def close(self) -> None:

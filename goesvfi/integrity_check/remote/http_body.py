@@ -1,8 +1,10 @@
-"""Receiving a file over aiohttp, as both stores do: a body of a few MB is held in memory and written to its
-file by one call in a thread (no disk write on the event loop, no thread hop per chunk); past
-:data:`SPILL_BYTES` the rest streams into the file. The bytes are counted against a cap as they arrive
-(decompressed: a gzip bomb stops there too), with byte progress, and the first bytes are kept for the caller's
-format check, which may stop a download at its first chunk (an error page is not read to its end).
+"""Both stores' HTTP: the session they open (:func:`client_session`) and how they receive a file (:func:`receive`).
+
+A body of a few MB is held in memory and written to its file by one call in a thread (no disk write on the
+event loop, no thread hop per chunk); past :data:`SPILL_BYTES` the rest streams into the file. The bytes are
+counted against a cap as they arrive (decompressed: a gzip bomb stops there too), with byte progress, and the
+first bytes are kept for the caller's format check, which may stop a download at its first chunk (an error page
+is not read to its end).
 """
 
 from __future__ import annotations
@@ -17,9 +19,24 @@ import aiohttp
 from goesvfi.integrity_check.remote.base import ByteProgress, RemoteError
 from goesvfi.integrity_check.runtime import run_blocking
 
+USER_AGENT = "goesvfi-integrity/0.1 (GOES-VFI Integrity Check)"
 SPILL_BYTES = 8 * 1024 * 1024
 """A body is held in memory up to this size and written to its file by one call in a thread; the rest of a
 larger one streams to the file."""
+
+
+def client_session(
+    timeout: float, *, connector: aiohttp.BaseConnector | None = None, headers: dict[str, str] | None = None
+) -> aiohttp.ClientSession:
+    """An aiohttp session as both stores open one: ``timeout`` seconds to connect and per read (no total: the
+    request deadline bounds a request), our User-Agent (plus ``headers``), and the environment's proxy settings
+    (``HTTP(S)_PROXY``, ``NO_PROXY``, as the S3 client, botocore, reads them). Made on the event loop."""
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
+        headers={"User-Agent": USER_AGENT, **(headers or {})},
+        trust_env=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)

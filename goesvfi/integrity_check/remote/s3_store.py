@@ -30,7 +30,6 @@ import aiohttp
 import botocore.exceptions as bce
 
 from goesvfi.integrity_check.remote.base import (
-    USER_AGENT,
     ByteProgress,
     RemoteCorruptError,
     RemoteError,
@@ -41,7 +40,7 @@ from goesvfi.integrity_check.remote.base import (
     UnsafeNameError,
     is_plain_name,
 )
-from goesvfi.integrity_check.remote.http_body import Received, receive
+from goesvfi.integrity_check.remote.http_body import Received, client_session, receive
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, scrub_secrets
 from goesvfi.integrity_check.time_index import (
@@ -211,6 +210,11 @@ class S3Store:
 
     # ---- client -------------------------------------------------------------------------------------
 
+    @property
+    def _pool_size(self) -> int:
+        """Connections kept open per pool (the S3 client's, the downloads'): twice the downloads at once, >= 10."""
+        return max(10, 2 * self.settings.concurrency)
+
     def _default_client(self) -> AbstractAsyncContextManager[Any]:
         import botocore
         from aiobotocore.config import AioConfig
@@ -221,7 +225,7 @@ class S3Store:
             retries={"total_max_attempts": 1},  # no retry here: the fetch loop retries with backoff
             connect_timeout=self.settings.timeout,
             read_timeout=self.settings.timeout,
-            max_pool_connections=max(10, 2 * self.settings.concurrency),
+            max_pool_connections=self._pool_size,
         )
         return _shared_session().client(
             "s3", endpoint_url=self._endpoint_url, region_name=self.settings.s3_region, config=config
@@ -252,14 +256,8 @@ class S3Store:
             async with self._lock:
                 if self._http is None or self._http.closed:
                     context = await asyncio.to_thread(_prepare_clients)
-                    self._http = aiohttp.ClientSession(
-                        connector=aiohttp.TCPConnector(limit=max(10, 2 * self.settings.concurrency), ssl=context),
-                        timeout=aiohttp.ClientTimeout(
-                            total=None, sock_connect=self.settings.timeout, sock_read=self.settings.timeout
-                        ),
-                        headers={"User-Agent": USER_AGENT},
-                        trust_env=True,
-                    )
+                    connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=context)
+                    self._http = client_session(self.settings.timeout, connector=connector)
         return self._http
 
     async def close(self) -> None:
