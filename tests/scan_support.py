@@ -20,3 +20,50 @@ def settle_tree(root: Path, age: float = 60.0) -> None:
     when = time.time() - age
     for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:
         os.utime(folder, (when, when))
+
+
+_FRAME_BYTES: dict[tuple[str, tuple[int, int]], bytes] = {}
+
+
+def frame_bytes(name: str, size: tuple[int, int] = (5, 3)) -> bytes:
+    """The bytes of a whole frame (``size`` W x H, a gradient) of the kind ``name``'s suffix says (PNG, JPEG,
+    NetCDF-4, other images): files a scan counts as present frames. Made once per kind and size with Pillow /
+    netCDF4, never with the product."""
+    key = (Path(name).suffix.lower(), size)
+    if key not in _FRAME_BYTES:
+        _FRAME_BYTES[key] = _make_frame_bytes(*key)
+    return _FRAME_BYTES[key]
+
+
+def _make_frame_bytes(suffix: str, size: tuple[int, int]) -> bytes:
+    import io
+    import tempfile
+
+    import numpy as np
+
+    if suffix == ".nc":
+        import netCDF4
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "f.nc"
+            with netCDF4.Dataset(path, "w") as ds:
+                ds.createDimension("y", 3)
+                ds.createDimension("x", 5)
+                ds.createVariable("Rad", "i2", ("y", "x"))[:] = np.arange(15, dtype=np.int16).reshape(3, 5)
+            return path.read_bytes()
+    from PIL import Image
+
+    width, height = size
+    ramp = np.add.outer(np.arange(height), np.arange(width)) % 256
+    pixels = np.stack([ramp, ramp[::-1], ramp[:, ::-1]], axis=-1).astype(np.uint8)
+    fmt = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".gif": "GIF",
+           ".bmp": "BMP", ".webp": "WEBP"}.get(suffix, "PNG")  # fmt: skip
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format=fmt)
+    return out.getvalue()
+
+
+def write_frame(path: Path, size: tuple[int, int] = (5, 3)) -> Path:
+    """A whole frame at ``path`` (see :func:`frame_bytes`)."""
+    path.write_bytes(frame_bytes(path.name, size))
+    return path

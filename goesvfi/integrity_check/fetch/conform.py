@@ -121,8 +121,7 @@ async def conform_folder(
     check = await asyncio.to_thread(check_look, scan)
     if check.look is None:
         return ConformReport(None, None, [], dry_run)
-    present = [scan.existing[t] for t in sorted(scan.existing)]
-    plan = await asyncio.to_thread(plan_look, scan.sector, present, manager.settings, forced=check.look)
+    plan = plan_look(scan.sector, check.look, manager.settings, forced=check.look)
     look = plan.look or check.look
     slot_of = {path: ts for ts, path in scan.existing.items()}
     actions = []

@@ -37,6 +37,7 @@ FILTERS: tuple[tuple[str, frozenset[SlotStatus] | None], ...] = (
     ("Fetched", frozenset({SlotStatus.FETCHED})),
     ("Failed", frozenset({SlotStatus.FAILED})),
     ("Not at NOAA (never produced)", frozenset({SlotStatus.UNAVAILABLE})),
+    ("Damaged", frozenset({SlotStatus.DAMAGED})),
 )
 _LOG_COLORS = {"info": None, "warning": "#b9770e", "error": WARNING_COLOR.name()}
 
@@ -367,6 +368,8 @@ def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
         return f"{label} <b{color}>{value:,}</b>"
 
     parts = [item("Expected", total), item("Present", counts[SlotStatus.PRESENT], SlotStatus.PRESENT)]
+    if counts[SlotStatus.DAMAGED]:
+        parts.append(item("Damaged", counts[SlotStatus.DAMAGED], SlotStatus.DAMAGED))
     missing = counts[SlotStatus.MISSING]
     share = f" ({100 * missing / total:.1f}%)" if total else ""
     parts.append(item("Missing", missing, SlotStatus.MISSING) + share)
