@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # The ``make_frames`` fixture (tests/conftest.py): make(names, folder=None, *, settle=True) -> folder
 MakeFrames = Callable[..., Path]
@@ -67,3 +68,22 @@ def write_frame(path: Path, size: tuple[int, int] = (5, 3)) -> Path:
     """A whole frame at ``path`` (see :func:`frame_bytes`)."""
     path.write_bytes(frame_bytes(path.name, size))
     return path
+
+
+def gradient(height: int, width: int, channels: int | None = None, base: int = 0) -> Any:
+    """uint8 pixels that vary along both axes (never uniform, no constant row): what whole frames look like to
+    the content checks. ``base`` shifts the values (different frames, same look)."""
+    import numpy as np
+
+    ramp = (np.add.outer(np.arange(height), np.arange(width)) + base) % 256
+    if channels is None:
+        return ramp.astype(np.uint8)
+    return np.stack([(ramp + 40 * c) % 256 for c in range(channels)], axis=-1).astype(np.uint8)
+
+
+def gradient_image(mode: str, size: tuple[int, int], base: int = 0) -> Any:
+    """A PIL image of :func:`gradient` pixels (``L`` or ``RGB``, ``size`` W x H)."""
+    from PIL import Image
+
+    width, height = size
+    return Image.fromarray(gradient(height, width, None if mode == "L" else 3, base))

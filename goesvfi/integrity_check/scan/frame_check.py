@@ -7,9 +7,8 @@ at least as long as the superblock's end-of-file address. A file cut short by a 
 loses its tail, so the check catches it without reading the pixels. The same read gives the frame's look.
 
 :func:`verify_frame` decodes the whole file (PNG chunk CRCs and the zlib stream, JPEG decode errors, the
-NetCDF's data variable) and checks the content: a frame with one value on :data:`UNIFORM_SHARE` of its pixels
-or more, or a run of empty rows (every pixel the same value) covering :data:`EMPTY_ROWS_SHARE` of the height or
-more, is damaged (an incomplete scan drawn anyway, a stretch of a JPEG a decoder filled with grey).
+NetCDF's data variable) and checks the content (:func:`..render.content.content_problem`: a uniform frame, a
+run of empty rows).
 
 Blocking, pure apart from the reads. No Qt.
 """
@@ -24,18 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
+from goesvfi.integrity_check.render.content import content_problem
 from goesvfi.integrity_check.render.look import GREY_TABLE, PNG_SIGNATURE, TABLE_KEYWORD, UNKNOWN, Look
 
 HEAD = 4096
 """Bytes read from the start of a file: the PNG chunks before the pixel data, a JPEG's frame header."""
 TAIL = 64
 """Bytes read from the end: PNG's IEND chunk (12 bytes), JPEG's EOI marker after any padding."""
-UNIFORM_SHARE = 0.99
-"""A frame whose most common value covers this share of its pixels or more is damaged (uniform)."""
-EMPTY_ROWS_SHARE = 0.02
-"""A run of empty rows (one value across the row) this share of the height or longer is damaged."""
-MIN_EMPTY_ROWS = 2
-"""Shorter runs never count, whatever the height (a 50-row thumbnail's single black row)."""
 
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -198,43 +192,6 @@ def check_frame(path: str | Path) -> FrameCheck:
 
 
 # ---- the full verify -------------------------------------------------------------------------------------
-
-
-def content_problem(pixels: np.ndarray) -> str | None:
-    """A uniform frame or a run of empty rows in decoded pixels (H x W or H x W x C); None when neither."""
-    if pixels.ndim == 3:  # one value per pixel for the checks: pack the channels
-        flat = pixels.astype(np.uint32)
-        values = flat[..., 0]
-        for channel in range(1, min(pixels.shape[2], 4)):
-            values = values * 256 + flat[..., channel]
-    else:
-        values = pixels
-    height = values.shape[0]
-    if values.size == 0 or height == 0:
-        return "no pixels"
-    flat_values = values.ravel()
-    uniq, counts = np.unique(flat_values[:: max(1, flat_values.size // 4096)], return_counts=True)
-    commonest = uniq[int(np.argmax(counts))]  # of a sample: a value on 99 % of the pixels is the sample's too
-    share = float(np.count_nonzero(flat_values == commonest)) / flat_values.size
-    if share >= UNIFORM_SHARE:
-        return f"uniform: one value on {share:.1%} of its pixels"
-    if values.dtype.kind == "f":
-        same = np.all((values == values[:, :1]) | (np.isnan(values) & np.isnan(values[:, :1])), axis=1)
-    else:
-        same = np.all(values == values[:, :1], axis=1)
-    longest = max(MIN_EMPTY_ROWS, int(np.ceil(EMPTY_ROWS_SHARE * height)))
-    run_start, best = None, (0, 0)
-    for row, empty in enumerate([*same.tolist(), False]):
-        if empty and run_start is None:
-            run_start = row
-        elif not empty and run_start is not None:
-            if row - run_start > best[1] - best[0]:
-                best = (run_start, row)
-            run_start = None
-    if best[1] - best[0] >= longest:
-        first, last = best[0], best[1] - 1
-        return f"empty rows {first}-{last} ({(last - first + 1) / height:.0%} of its height)"
-    return None
 
 
 def _png_chunks_ok(path: str | Path) -> str | None:
