@@ -25,7 +25,7 @@ def _commonest_share(pixels: np.ndarray) -> float:
     sample = pixels[::step, ::step].reshape(-1, *pixels.shape[2:])
     values, counts = np.unique(sample, axis=0, return_counts=True)
     commonest = values[int(np.argmax(counts))]
-    estimate = counts.max() / len(sample)
+    estimate = float(np.max(counts)) / len(sample)
     if estimate < GATE:
         return float(estimate)
     nan = pixels.dtype.kind == "f" and bool(np.isnan(commonest).all())
