@@ -172,7 +172,6 @@ def check_look(scan: ScanResult, default: Look | None = None, directory: Path | 
             found = candidate
     if found is None:
         return LookCheck(default, "settings", [], 0)
-    mismatched = [
-        Path(existing[ts]) for ts in sorted(existing) if ts not in looks or not found.matches(Look.from_key(looks[ts]))
-    ]
-    return LookCheck(found, "folder", mismatched, len(existing))
+    judged = [ts for ts in sorted(existing) if ts in looks]  # NetCDF frames have no image look
+    mismatched = [Path(existing[ts]) for ts in judged if not found.matches(Look.from_key(looks[ts]))]
+    return LookCheck(found, "folder", mismatched, len(judged))
