@@ -476,6 +476,7 @@ class ReconcileManager:
         force_rescan: bool = False,
         skip: Mapping[datetime, str] | None = None,
         verify: bool = False,
+        audit: int = 0,
     ) -> ReconcileReport:
         """Scan, then fetch what is missing: the scan and one result per expected slot.
 
@@ -483,8 +484,9 @@ class ReconcileManager:
         produced are skipped too, and a slot no store lists (every listing read) is UNAVAILABLE, not FAILED.
         """
         scan = await self.scan(
-            directory, query, progress_callback=progress_callback, force_rescan=force_rescan, verify=verify
-        )
+            directory, query, progress_callback=progress_callback, force_rescan=force_rescan, verify=verify,
+            audit=audit,
+        )  # fmt: skip
         return await self._fetch(scan, directory, progress_callback, skip)
 
     async def reconcile(
