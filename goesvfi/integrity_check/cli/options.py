@@ -83,8 +83,9 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--look",
         metavar="LOOK",
-        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), grey (inverted grey "
-        "180-330 K), star, enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
+        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), seamless (STAR's colours "
+        "from S3 only: no CDN borders or banner, one seamless sequence), grey (inverted grey 180-330 K), star, "
+        "enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
     )
     group.add_argument(
         "--size",
