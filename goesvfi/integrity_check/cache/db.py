@@ -20,7 +20,7 @@ import sqlite3
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -416,7 +416,11 @@ class CacheDB:
         """Store per-directory blobs ``(path, signature, data)`` and per-file rows ``(dir, name, row)``."""
         now = time.time()
         dirs = [(path_key(p), sig, now, data) for p, sig, data in dir_rows]
-        frames = [(path_key(d), path_key(n), *astuple(r)) for d, n, r in frame_rows]
+        frames = [
+            (path_key(d), path_key(n), r.size, r.mtime_ns, r.inode, r.level, r.reason, r.look, r.checked_at,
+             r.verified_at)
+            for d, n, r in frame_rows
+        ]  # fmt: skip
 
         async def op(conn: aiosqlite.Connection) -> None:
             async def work() -> None:

@@ -218,8 +218,9 @@ def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult
         interval_info=scan.interval_info,
         damaged=_still(scan.damaged, missing),
         not_frames=dict(scan.not_frames),
-        frame_looks=dict(scan.frame_looks),
         folder_look=scan.folder_look,
+        off_look=list(scan.off_look),
+        looked=scan.looked,
     )
 
 
