@@ -76,6 +76,13 @@ def register(subparsers: Any) -> None:
     )
     group.add_argument("--dry-run", action="store_true", help="with --keep: list what would be deleted, delete nothing")
     group.add_argument(
+        "--prune-max-share",
+        default="25%",
+        metavar="SHARE",
+        help="with --keep: refuse to delete more than this share of the folder's frames in one cycle "
+        "(25%% or 0.25; default 25%%)",
+    )
+    group.add_argument(
         "--lock-wait",
         default="0",
         help="if another watcher keeps the folder, wait this long for it to stop (default 0: exit at once)",
@@ -102,6 +109,18 @@ def _keep_days(text: str | None) -> float | None:
         return _duration(text, "--keep").total_seconds() / 86400
 
 
+def _share(text: str) -> float:
+    """``--prune-max-share``: ``25%`` or ``0.25``."""
+    raw = text.strip()
+    try:
+        share = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise UsageError(f"--prune-max-share: {text!r} is not a share (25% or 0.25)") from None
+    if not 0 < share <= 1:
+        raise UsageError(f"--prune-max-share: {text!r} must be above 0 and at most 100%")
+    return share
+
+
 def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, ArchiveArgs]:
     """Validate the options (the window as seen at ``now()``); raises :class:`UsageError` with one line."""
     window = _duration(ns.window, "--window")
@@ -126,6 +145,7 @@ def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, Archi
         interval_minutes=args.query.interval_minutes,
         keep_days=_keep_days(ns.keep),
         dry_run=ns.dry_run,
+        prune_max_share=_share(ns.prune_max_share),
         backoff_max=backoff_max,
         lock_wait=lock_wait,
     )
@@ -153,6 +173,7 @@ def cycle_json(result: CycleResult, next_run: datetime | None) -> dict[str, Any]
         "outage": result.outage,
         "pruned": [str(p) for p in result.pruned],
         "prune_dry_run": result.dry_run,
+        "prune_refused": result.prune_refused,
         "problems": [{"timestamp": iso_z(s.timestamp), "status": s.status.value, "error": s.error}
                      for s in result.problems],
         "next_run": iso_z(next_run) if next_run else None,
@@ -187,6 +208,8 @@ class _Printer:
                 print(f"{PROG}: cannot write the CSV file {self.csv}: {exc.strerror or exc}", file=sys.stderr)
 
     def _print_pruned(self, result: CycleResult) -> None:
+        if result.prune_refused:
+            print(f"  not pruning{' (dry run)' if self.config.dry_run else ''}: {result.prune_refused}", flush=True)
         verb = "would delete" if self.config.dry_run else "deleted"
         for path in result.pruned:
             if self.config.dry_run and str(path) in self._listed:
