@@ -11,6 +11,7 @@ idempotent (backslashes are kept as they are). Pure: no I/O.
 
 from __future__ import annotations
 
+import logging
 import os
 import unicodedata
 
@@ -30,15 +31,21 @@ def _escape(char: str) -> str:
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
-def _unsafe(char: str) -> bool:
+def _unsafe(char: str, keep_bytes: bool = False) -> bool:
     if char in _FORMAT:
         return True
+    if keep_bytes and 0xDCA0 <= ord(char) <= 0xDCFF:  # an undecodable byte that is no C1 control in Latin-1
+        return False
     category = unicodedata.category(char)
     return category in ("Cc", "Cs") or (category == "Cn" and (ord(char) & 0xFFFE) == 0xFFFE)
 
 
-def safe_text(value: object) -> str:
-    """``value`` (a str, bytes, a path or anything with a ``str``) as one safe printable line; see the module."""
+def safe_text(value: object, *, keep_bytes: bool = False) -> str:
+    """``value`` (a str, bytes, a path or anything with a ``str``) as one safe printable line; see the module.
+
+    ``keep_bytes``: undecodable bytes 0xA0-0xFF stay lone surrogates, for a file written with ``surrogateescape``
+    (the CSV keeps a path's original bytes); 0x80-0x9F (C1 controls when read as Latin-1) are still escaped.
+    """
     if isinstance(value, bytes):
         text = value.decode("utf-8", "surrogateescape")
     elif isinstance(value, os.PathLike):
@@ -47,4 +54,15 @@ def safe_text(value: object) -> str:
         text = str(value)
     if text.isprintable():
         return text
-    return "".join(_escape(c) if _unsafe(c) else c for c in text)
+    return "".join(_escape(c) if _unsafe(c, keep_bytes) else c for c in text)
+
+
+class SafeLogFormatter(logging.Formatter):
+    """A log formatter whose message is :func:`safe_text` (one line); a traceback keeps its lines, each escaped."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = safe_text(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: object) -> str:
+        return "\n".join(safe_text(line) for line in super().formatException(ei).splitlines())  # type: ignore[arg-type]

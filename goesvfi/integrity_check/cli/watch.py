@@ -32,6 +32,7 @@ from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, FolderLockError
 from goesvfi.integrity_check.report import write_csv
 from goesvfi.integrity_check.runtime import PROG, tune_malloc
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
 from goesvfi.integrity_check.units import format_duration, parse_duration
@@ -199,29 +200,36 @@ class _Printer:
             line = result.summary()
             if next_run is not None:
                 line += f", next {iso_z(next_run)}"
-            print(line, flush=True)
+            print(safe_text(line), flush=True)
             self._print_pruned(result)
         if self.csv and result.slots:
             try:
                 write_csv(self.csv, list(result.slots))
             except OSError as exc:
-                print(f"{PROG}: cannot write the CSV file {self.csv}: {exc.strerror or exc}", file=sys.stderr)
+                print(
+                    f"{PROG}: cannot write the CSV file {safe_text(self.csv)}: {safe_text(exc.strerror or exc)}",
+                    file=sys.stderr,
+                )
 
     def _print_pruned(self, result: CycleResult) -> None:
         if result.prune_refused:
-            print(f"  not pruning{' (dry run)' if self.config.dry_run else ''}: {result.prune_refused}", flush=True)
+            print(
+                f"  not pruning{' (dry run)' if self.config.dry_run else ''}: {safe_text(result.prune_refused)}",
+                flush=True,
+            )
         verb = "would delete" if self.config.dry_run else "deleted"
         for path in result.pruned:
             if self.config.dry_run and str(path) in self._listed:
                 continue  # a dry run lists each file once, not every cycle
             self._listed.add(str(path))
-            print(f"  {verb} {path}", flush=True)
+            print(f"  {verb} {safe_text(path)}", flush=True)
 
     def header(self) -> None:
         cfg = self.config
         keep = f", keep {cfg.keep_days:g} days{' (dry run)' if cfg.dry_run else ''}" if cfg.keep_days else ""
         text = (
-            f"watching {cfg.directory}: {cfg.satellite.display_name} {cfg.sector.display_name} band {cfg.band}, "
+            f"watching {safe_text(cfg.directory)}: {cfg.satellite.display_name} {cfg.sector.display_name} "
+            f"band {cfg.band}, "
             f"window {format_duration(cfg.window)}, every {format_duration(cfg.every)}, "
             f"latency {format_duration(cfg.latency)}{keep}"
         )
@@ -279,7 +287,7 @@ async def _watch(
         await loop.run_forever(stop, printer)
         return 0
     except FolderLockedError as exc:
-        print(f"{PROG}: error: another watcher keeps this folder: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: another watcher keeps this folder: {safe_text(exc)}", file=sys.stderr)
         return EXIT_LOCKED
     except FolderLockError as exc:
         raise UsageError(str(exc)) from None
