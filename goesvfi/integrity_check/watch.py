@@ -379,8 +379,6 @@ class WatchLoop:
         )
         for problem in pruned.errors:
             log.warning("%s", problem)
-        if pruned.refused:
-            log.warning("not pruning: %s", pruned.refused)
         return tuple(pruned.deleted), pruned.refused
 
     def schedule_after(self, result: CycleResult) -> datetime:
