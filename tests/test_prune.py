@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from goesvfi.integrity_check.folder import prune
 from goesvfi.integrity_check.folder.prune import CycleEvidence, prune_cutoff, prune_frames, prune_frames_async
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
@@ -87,7 +88,11 @@ def test_dry_run_lists_and_deletes_nothing(archive: dict[str, list[Path]]) -> No
     assert snapshot(folder.parent) == before
 
 
-def test_prune_deletes_exactly_the_old_frames_directly_in_the_folder(archive: dict[str, list[Path]]) -> None:
+@pytest.mark.parametrize("by_fd", [True, False], ids=["descriptor", "path (Windows)"])
+def test_prune_deletes_exactly_the_old_frames_directly_in_the_folder(
+    archive: dict[str, list[Path]], by_fd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prune, "_BY_FD", by_fd and prune._BY_FD)
     folder = archive["folder"][0]
     result = prune_frames(folder, NOW, KEEP, **OPTS)  # type: ignore[arg-type]
     assert sorted(result.deleted) == sorted(archive["old"])

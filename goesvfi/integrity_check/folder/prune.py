@@ -15,8 +15,10 @@ frames at once. A dry run reaches the same decision.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -69,10 +71,12 @@ def check_max_share(share: float) -> float:
     return share
 
 
-def own_frames(dir_fd: int, satellite: SatellitePattern, sector: Sector, band: int) -> list[tuple[str, datetime]]:
-    """The archive's canonical frames directly in the folder open as ``dir_fd``: regular files, not symlinks."""
+def own_frames(
+    folder: int | Path, satellite: SatellitePattern, sector: Sector, band: int
+) -> list[tuple[str, datetime]]:
+    """The archive's canonical frames directly in ``folder`` (a path or a descriptor): regular files, no links."""
     out: list[tuple[str, datetime]] = []
-    with os.scandir(dir_fd) as entries:
+    with os.scandir(folder) as entries:
         for entry in entries:
             parsed = parse_canonical(entry.name)
             if parsed is None or (parsed.satellite, parsed.sector, parsed.band) != (satellite, sector, band):
@@ -137,35 +141,48 @@ def prune_frames(
     """
     cutoff = prune_cutoff(now, keep)
     result = PruneResult(cutoff=cutoff, dry_run=dry_run)
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except FileNotFoundError:
+    if not os.path.isdir(directory):
         return result
+    try:
+        with _opened(Path(directory)) as folder:
+            frames = own_frames(folder, satellite, sector, band)
+            doomed = [name for name, ts in frames if ts < cutoff]
+            if doomed:
+                evidence = evidence or CycleEvidence()
+                result.refused = prune_refusal(now, keep, frames, len(doomed), evidence, max_share)
+            for name in doomed if result.refused is None else ():
+                path = Path(directory) / name
+                if not dry_run:
+                    try:  # unlink never follows a link: at worst a link swapped in since the listing goes
+                        if isinstance(folder, int):
+                            os.unlink(name, dir_fd=folder)
+                        else:
+                            os.unlink(path)
+                    except FileNotFoundError:
+                        continue  # someone else removed it meanwhile
+                    except OSError as exc:
+                        result.errors.append(f"cannot delete {path}: {exc.strerror or exc}")
+                        continue
+                result.deleted.append(path)
     except OSError as exc:
         result.errors.append(f"cannot read {directory}: {exc.strerror or exc}")
-        return result
-    try:
-        frames = own_frames(dir_fd, satellite, sector, band)
-        doomed = [name for name, ts in frames if ts < cutoff]
-        if not doomed:
-            return result
-        result.refused = prune_refusal(now, keep, frames, len(doomed), evidence or CycleEvidence(), max_share)
-        if result.refused is not None:
-            return result
-        for name in doomed:
-            path = Path(directory) / name
-            if not dry_run:
-                try:
-                    os.unlink(name, dir_fd=dir_fd)  # unlink never follows: at worst a swapped-in link goes
-                except FileNotFoundError:
-                    continue  # someone else removed it meanwhile
-                except OSError as exc:
-                    result.errors.append(f"cannot delete {path}: {exc.strerror or exc}")
-                    continue
-            result.deleted.append(path)
-    finally:
-        os.close(dir_fd)
     return result
+
+
+_BY_FD = os.scandir in os.supports_fd and os.unlink in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+
+
+@contextlib.contextmanager
+def _opened(directory: Path) -> Iterator[int | Path]:
+    """The folder as a descriptor (listing and deleting stay in the folder listed), else (Windows) its path."""
+    if not _BY_FD:
+        yield directory
+        return
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
 
 
 async def prune_frames_async(
