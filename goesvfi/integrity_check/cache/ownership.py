@@ -115,7 +115,7 @@ def claim_cache_file(path: Path) -> bool:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # swapped since the lstat
             raise _refuse(path, f"it is {_kind(info.st_mode)}")
-        header = os.pread(fd, 100, 0)
+        header = os.read(fd, 100)
     finally:
         os.close(fd)
     if not header:
@@ -132,6 +132,8 @@ def claim_cache_file(path: Path) -> bool:
 
 def _tighten(path: Path) -> None:
     """Our cache readable by others: make it 0600 (through a descriptor that does not follow links)."""
+    if not hasattr(os, "fchmod"):  # Windows before 3.13: no owner/other modes to tighten
+        return
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
         try:
