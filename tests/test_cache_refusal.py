@@ -19,6 +19,7 @@ import pytest
 from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.cache.schema import MIGRATIONS, SCHEMA_VERSION
 from goesvfi.integrity_check.cli.main import main
+from tests.scan_support import write_frame
 
 GVFI = 0x47564649  # b"GVFI": the application id our cache carries (bytes 68-71 of the SQLite header)
 
@@ -166,13 +167,16 @@ async def test_a_cache_of_an_earlier_version_is_recognised_and_marked(tmp_path: 
         for statement in MIGRATIONS[0]:
             conn.execute(statement)
         conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        conn.execute("INSERT INTO schema_version VALUES (1)")  # schema 1: migrated on opening
         conn.execute("INSERT INTO listings VALUES ('s', 'p', '[]', 1e12)")
     conn.close()
     os.chmod(path, 0o644)
     async with CacheDB(path) as db:
         assert await db.get_listing("s", "p") == []  # its content kept
         assert not db.in_memory
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
     assert int.from_bytes(path.read_bytes()[68:72], "big") == GVFI
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # ours: tightened
 
@@ -188,7 +192,7 @@ def test_scan_works_with_a_refused_cache(
     os.symlink(target, cache / "cache.sqlite3")
     frames = tmp_path / "frames"
     frames.mkdir()
-    (frames / "goes18_conus_C13_20230501T000100Z.png").write_bytes(b"x")
+    write_frame(frames / "goes18_conus_C13_20230501T000100Z.png")
     args = ["scan", str(frames), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end",
             "2023-05-01T00:10", "--cache-dir", str(cache), "--json"]  # fmt: skip
     with caplog.at_level(logging.WARNING):

@@ -14,13 +14,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import PngImagePlugin
 
 from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.results import Progress, Stage
 from goesvfi.integrity_check.safe_text import SafeLogFormatter
 from tests.hostile_server import HostileServer, static
+from tests.scan_support import gradient_image
 
 EVIL = "\x1b]0;pwned\x07\x1b[2J\rFAKE: all frames OK"
 SHOWN = "\\x1b]0;pwned\\x07\\x1b[2J\\rFAKE: all frames OK"
@@ -39,7 +40,7 @@ def png(size: tuple[int, int], table: str | None = None) -> bytes:
     if table is not None:
         info.add_text("goesvfi-colour-table", table)
     out = io.BytesIO()
-    Image.new("RGB", size, (10, 20, 30)).save(out, "PNG", pnginfo=info)
+    gradient_image("RGB", size).save(out, "PNG", pnginfo=info)  # a whole frame (not one colour)
     return out.getvalue()
 
 
@@ -113,11 +114,11 @@ def test_a_png_text_chunk_with_escapes_is_shown_escaped(tmp_path: Path, capsys: 
     folder = tmp_path / "frames"
     folder.mkdir()
     for minute in ("01", "06", "11"):
-        (folder / f"goes18_conus_C13_20230501T00{minute}00Z.png").write_bytes(png((8, 5), table=EVIL))
+        (folder / f"goes18_conus_C13_20230501T00{minute}00Z.png").write_bytes(png((416, 250), table=EVIL))
     assert main(["scan", str(folder), *COMMON, "--no-cache"]) == 0
     out, err = capsys.readouterr()
     assert "\x1b" not in out + err and "\r" not in out + err
-    assert f"Look: 8x5 RGB {SHOWN}" in out
+    assert f"Look: 416x250 RGB {SHOWN}" in out  # a CDN size of CONUS: the folder's look, from the chunk
 
 
 def test_the_progress_line_shows_a_message_escaped() -> None:

@@ -45,7 +45,7 @@ table.frames td:nth-child(5) { word-break: break-all; max-width: 28em; font-size
 table.frames td:nth-child(6) { min-width: 18em; }
 table.counts td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .s-present { color: #4c9a52; } .s-fetched { color: #2f7bc4; } .s-missing { color: #d64541; }
-.s-failed { color: #e39b12; } .s-unavailable { color: #7d6f99; }
+.s-failed { color: #e39b12; } .s-unavailable { color: #7d6f99; } .s-damaged { color: #8b4513; }
 svg text { font: 11px sans-serif; fill: #444; }
 """
 
@@ -132,7 +132,7 @@ def html_report(
     bins = bin_slots(times, codes, HOUR if span < 7 * DAY else DAY)
     statuses = Counter(s.status.value for s in slots)
     total = len(slots)
-    bad = {SlotStatus.MISSING.value, SlotStatus.FAILED.value}
+    bad = {SlotStatus.MISSING.value, SlotStatus.FAILED.value, SlotStatus.DAMAGED.value}
     missing = [s.timestamp for s in slots if s.status.value in bad]
     gaps = find_gaps([s.timestamp for s in slots], missing)
     parts = [

@@ -20,7 +20,6 @@ from pathlib import Path
 APPLICATION_ID = 0x47564649  # "GVFI"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-shm", "-journal")
-OUR_TABLES = frozenset({"dir_index", "scans", "listings", "fetch_log", "schema_version", "sqlite_sequence"})
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
@@ -80,7 +79,7 @@ def prepare_folder(folder: Path) -> None:
         raise _refuse(folder, "it belongs to another user", "the cache folder")
 
 
-def _is_our_legacy_cache(path: Path) -> bool:
+def _is_our_legacy_cache(path: Path, our_tables: frozenset[str]) -> bool:
     """A cache of an earlier version (no application id yet): read without writing anything (immutable)."""
     try:
         conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
@@ -92,11 +91,13 @@ def _is_our_legacy_cache(path: Path) -> bool:
         return False
     finally:
         conn.close()
-    return "schema_version" in tables and tables <= OUR_TABLES
+    return "schema_version" in tables and tables <= our_tables | {"schema_version", "sqlite_sequence"}
 
 
-def claim_cache_file(path: Path) -> bool:
+def claim_cache_file(path: Path, our_tables: frozenset[str]) -> bool:
     """Make sure ``path`` is ours to open; create it (0600) when absent. True when the file is new (empty).
+
+    ``our_tables``: the tables our schema has made in any version (an earlier version's cache has no more).
 
     Raises :class:`RefusedCacheError` (the file is not touched) or OSError (the folder cannot be made).
     """
@@ -107,7 +108,7 @@ def claim_cache_file(path: Path) -> bool:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
         except FileExistsError:  # created meanwhile: check it like any existing file
-            return claim_cache_file(path)
+            return claim_cache_file(path, our_tables)
         os.close(fd)
         return True
     fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
@@ -123,7 +124,7 @@ def claim_cache_file(path: Path) -> bool:
     if len(header) >= 72 and int.from_bytes(header[68:72], "big") == APPLICATION_ID:
         _tighten(path)
         return False
-    if header.startswith(SQLITE_MAGIC) and _is_our_legacy_cache(path):
+    if header.startswith(SQLITE_MAGIC) and _is_our_legacy_cache(path, our_tables):
         _tighten(path)
         return False
     what = "another program's SQLite database" if header.startswith(SQLITE_MAGIC) else "not a GOES-VFI cache"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -17,7 +18,7 @@ from goesvfi.integrity_check.cache.ownership import APPLICATION_ID, claim_cache_
 
 CACHE_ENV = "GOESVFI_CACHE_DIR"
 CACHE_FILE = "cache.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry upgrades the schema from the previous version; append, never edit, to change the schema.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -40,8 +41,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             error TEXT, logged_at REAL NOT NULL)""",
         "CREATE INDEX fetch_log_slot ON fetch_log (satellite, sector, band, slot_us)",
     ),
+    (  # 2: frame integrity (scan/integrity.py): per directory at a signature, and per file with its identity
+        """CREATE TABLE dir_checks (
+            path TEXT PRIMARY KEY, signature TEXT NOT NULL, checked_at REAL NOT NULL, data BLOB NOT NULL)""",
+        """CREATE TABLE frame_checks (
+            dir TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL, level INTEGER NOT NULL, reason TEXT, look TEXT,
+            checked_at REAL NOT NULL, verified_at REAL, PRIMARY KEY (dir, name))""",
+    ),
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
+OUR_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", " ".join(s for step in MIGRATIONS for s in step)))
+"""Every table any version of our schema made: an earlier version's cache (no application id yet) has no other."""
 
 _CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _UNREADABLE_CODES = {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY}
@@ -96,7 +107,7 @@ async def connect(path: Path | None, busy_timeout: float) -> aiosqlite.Connectio
     ``application_id``); another file raises :class:`.ownership.RefusedCacheError` and is not touched.
     """
     if path is not None:  # our own regular file only (RefusedCacheError otherwise, the file untouched)
-        await asyncio.to_thread(claim_cache_file, path)
+        await asyncio.to_thread(claim_cache_file, path, OUR_TABLES)
     pending = aiosqlite.connect(":memory:" if path is None else str(path), isolation_level=None, timeout=busy_timeout)
     # aiosqlite's worker thread is not a daemon: a CacheDB nobody closed would keep the interpreter from
     # exiting. SQLite survives the thread being stopped at exit (WAL), so let it be a daemon.

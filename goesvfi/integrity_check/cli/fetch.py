@@ -34,8 +34,9 @@ from goesvfi.integrity_check.cli.options import (
 from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.folder.lock import FolderLockError
+from goesvfi.integrity_check.folder.quarantine import QUARANTINE
 from goesvfi.integrity_check.remote.base import RemoteError
-from goesvfi.integrity_check.report import csv_text, format_summary, write_csv
+from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, write_csv
 from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.safe_text import safe_text
@@ -155,6 +156,7 @@ def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
 def fetch_json(report: ReconcileReport) -> dict[str, Any]:
     """``total``, ``existing``, ``fetched`` (counts) and ``failed`` (every slot still absent, with the reason)."""
     sources = Counter(s.source.value for s in report.slots if s.status is SlotStatus.FETCHED and s.source)
+    replaced = {s.timestamp for s in report.slots if s.status is SlotStatus.FETCHED}
     return {
         "total": report.total,
         "existing": report.existing,
@@ -169,12 +171,21 @@ def fetch_json(report: ReconcileReport) -> dict[str, Any]:
         "warnings": list(report.scan.warnings),
         "look": None if report.look is None or report.look.look is None else report.look.look.as_json(),
         "look_notes": [] if report.look is None else list(report.look.notes),
+        "damaged": [
+            {"timestamp": iso_z(t), "file": d.path.name, "reason": d.reason, "replaced": t in replaced}
+            for t, d in sorted(report.scan.damaged.items())
+        ],
+        "not_frames": [
+            {"timestamp": iso_z(t), "file": d.path.name, "reason": d.reason}
+            for t, d in sorted(report.scan.not_frames.items())
+        ],
     }
 
 
 def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     after = [s.timestamp for s in report.unresolved]
     by_source = Counter(s.source for s in report.slots if s.status is SlotStatus.FETCHED)
+    by_slot = {s.timestamp: s for s in report.slots}
     print(safe_text(args.title))
     print(
         f"Present before {report.existing}, fetched {report.fetched} "
@@ -186,6 +197,13 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
         why = f": {reasons[0][0]}" + (f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else "")
         print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried){safe_text(why)}")
     print(format_summary(report.scan.expected, after, unavailable=[s.timestamp for s in gone]))
+    damaged = report.scan.damaged
+    replaced = [t for t in damaged if by_slot[t].status is SlotStatus.FETCHED] if damaged else []
+    if replaced:
+        print(f"Replaced {len(replaced)} damaged frame{'s' if len(replaced) != 1 else ''}: the old files are kept in "
+              f"{safe_text(args.directory / QUARANTINE)}")  # fmt: skip
+    if report.scan.not_frames:
+        print(integrity_list("Not frames (left as they are)", report.scan.not_frames))
     if report.look is not None and report.look.look is not None:
         print(safe_text(f"Look of fetched frames: {report.look.look.describe()} (from the {report.look.origin})"))
     for note in [] if report.look is None else report.look.notes:
@@ -230,7 +248,9 @@ def run_fetch(ns: argparse.Namespace) -> int:
         conformed = None
         try:
             if ns.conform:
-                scan = await manager.scan(args.directory, args.query, force_rescan=args.force_rescan)
+                scan = await manager.scan(
+                    args.directory, args.query, force_rescan=args.force_rescan, verify=args.verify
+                )
                 conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
                 if ns.dry_run:
                     return conformed, None, await asyncio.to_thread(check_look, scan, None, args.directory)

@@ -70,6 +70,12 @@ def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = T
     parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $GOESVFI_CACHE_DIR or user cache)")
     parser.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
     parser.add_argument("--rescan", action="store_true", help="re-read every folder, ignoring the cached index")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="decode every present frame fully (PNG checksums, JPEG/NetCDF decode, uniform frames, empty rows); "
+        "cached per file, so an unchanged frame is verified once",
+    )
 
 
 def add_look_options(parser: argparse.ArgumentParser) -> None:
@@ -78,8 +84,9 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--look",
         metavar="LOOK",
-        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), grey (inverted grey "
-        "180-330 K), star, enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
+        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), seamless (STAR's colours "
+        "from S3 only: no CDN borders or banner, one seamless sequence), grey (inverted grey 180-330 K), star, "
+        "enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
     )
     group.add_argument(
         "--size",
@@ -120,6 +127,7 @@ class ArchiveArgs:
     cache_dir: Path | None
     no_cache: bool
     force_rescan: bool
+    verify: bool = False
 
     def cache(self) -> CacheDB | None:
         """The cache to use (None with ``--no-cache``); constructing it does no I/O."""
@@ -129,8 +137,9 @@ class ArchiveArgs:
 
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
         return await scan_directory(
-            self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan
-        )
+            self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan,
+            verify=self.verify,
+        )  # fmt: skip
 
     @property
     def title(self) -> str:
@@ -160,7 +169,7 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
         directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan,
+        ns.rescan, getattr(ns, "verify", False),
     )  # fmt: skip
 
 
