@@ -1,6 +1,7 @@
 """One self-contained HTML page for a person to read, mail or publish: the summary, the gaps, the calendar as
 inline SVG and the table of frames. No scripts, no external URLs, no images outside the page; well-formed
-markup (it parses as XML), so any browser or mail client shows it as written.
+markup (it parses as XML, whatever the file names: control characters and bytes that are not UTF-8 are shown
+escaped by :func:`.safe_text.safe_text`), so any browser or mail client shows it as written.
 
 Pure: no Qt; the calendar's day/hour binning and colours are :mod:`goesvfi.integrity_check.calendar_bins`, the
 same as the tab's calendar.
@@ -27,6 +28,7 @@ from goesvfi.integrity_check.calendar_bins import (
 )
 from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_path
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.safe_text import safe_text
 
 FULL_TABLE_ROWS = 20_000  # above this, the table lists only the frames that are not simply present
 MAX_GAPS = 500
@@ -49,7 +51,8 @@ svg text { font: 11px sans-serif; fill: #444; }
 
 
 def _text(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Any text on the page: control characters and bytes that are not UTF-8 shown escaped, then XML-escaped."""
+    return escape(safe_text(value), quote=True)
 
 
 def _when(epoch: int) -> datetime:

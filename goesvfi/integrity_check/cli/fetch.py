@@ -39,6 +39,7 @@ from goesvfi.integrity_check.remote.base import RemoteError
 from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, write_csv
 from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.runtime import tune_malloc
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
@@ -130,7 +131,7 @@ def fetch_progress(bar: ProgressBar | None) -> ProgressSink:
         if bar is not None:
             bar(progress)
         elif progress.stage is Stage.PLAN and progress.message:
-            print(progress.message, file=sys.stderr, flush=True)
+            print(safe_text(progress.message), file=sys.stderr, flush=True)
 
     return report
 
@@ -185,7 +186,7 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     after = [s.timestamp for s in report.unresolved]
     by_source = Counter(s.source for s in report.slots if s.status is SlotStatus.FETCHED)
     by_slot = {s.timestamp: s for s in report.slots}
-    print(args.title)
+    print(safe_text(args.title))
     print(
         f"Present before {report.existing}, fetched {report.fetched} "
         f"(CDN {by_source[Source.CDN]}, S3 {by_source[Source.S3]}), not fetched {len(after)}"
@@ -194,25 +195,25 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     if gone:
         reasons = Counter((s.error or "").removeprefix("never produced by NOAA: ") for s in gone).most_common()
         why = f": {reasons[0][0]}" + (f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else "")
-        print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried){why}")
+        print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried){safe_text(why)}")
     print(format_summary(report.scan.expected, after, unavailable=[s.timestamp for s in gone]))
     damaged = report.scan.damaged
     replaced = [t for t in damaged if by_slot[t].status is SlotStatus.FETCHED] if damaged else []
     if replaced:
         print(f"Replaced {len(replaced)} damaged frame{'s' if len(replaced) != 1 else ''}: the old files are kept in "
-              f"{args.directory / QUARANTINE}")  # fmt: skip
+              f"{safe_text(args.directory / QUARANTINE)}")  # fmt: skip
     if report.scan.not_frames:
         print(integrity_list("Not frames (left as they are)", report.scan.not_frames))
     if report.look is not None and report.look.look is not None:
-        print(f"Look of fetched frames: {report.look.look.describe()} (from the {report.look.origin})")
+        print(safe_text(f"Look of fetched frames: {report.look.look.describe()} (from the {report.look.origin})"))
     for note in [] if report.look is None else report.look.notes:
-        print(f"  {note}")
+        print(f"  {safe_text(note)}")
     runs = _runs(report.unresolved)
     if runs:
         print("Not fetched:")
     for first, last, count, reason in runs[:_MAX_LISTED_FAILURES]:
         when = f"{first:%Y-%m-%d %H:%M} UTC" if count == 1 else f"{first:%Y-%m-%d %H:%M} -> {last:%H:%M} UTC ({count})"
-        print(f"  {when}  {reason}")
+        print(f"  {when}  {safe_text(reason)}")
     if len(runs) > _MAX_LISTED_FAILURES:
         print(f"  ... and {len(runs) - _MAX_LISTED_FAILURES} more (see --csv)")
 
@@ -266,10 +267,10 @@ def run_fetch(ns: argparse.Namespace) -> int:
     try:
         conformed, report, look = run_interruptible(fetch())
     except FolderLockError as exc:
-        print(f"goesvfi-integrity: {exc}", file=sys.stderr)
+        print(f"goesvfi-integrity: {safe_text(exc)}", file=sys.stderr)
         return 1
     except RemoteError as exc:
-        print(f"goesvfi-integrity: {exc}", file=sys.stderr)
+        print(f"goesvfi-integrity: {safe_text(exc)}", file=sys.stderr)
         return 1
     finally:
         if bar is not None:
@@ -282,7 +283,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
             _print_conform(conformed)
         return 0
     for warning in report.scan.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe_text(warning)}", file=sys.stderr)
     if args.csv:
         look.mark(report.slots)
         _write_csv(args.csv, report)
@@ -299,16 +300,16 @@ def run_fetch(ns: argparse.Namespace) -> int:
         _print_summary(args, report)
         look_warning = look.warning()
         if look_warning:
-            print(f"warning: {look_warning}", file=sys.stderr)
+            print(f"warning: {safe_text(look_warning)}", file=sys.stderr)
     if report.stopped is not None:
-        print(f"goesvfi-integrity: {report.stopped}", file=sys.stderr)
+        print(f"goesvfi-integrity: {safe_text(report.stopped)}", file=sys.stderr)
     failed_conform = conformed is not None and bool(conformed.failed)
     return 1 if report.unresolved or failed_conform else 0
 
 
 def _print_frame(action: ConformAction) -> None:
     state = "done" if action.done else f"failed: {action.error}"
-    print(f"conform {action.path.name}: {action.action} {state}", file=sys.stderr, flush=True)
+    print(safe_text(f"conform {action.path.name}: {action.action} {state}"), file=sys.stderr, flush=True)
 
 
 def _print_conform(report: ConformReport) -> None:
@@ -317,9 +318,9 @@ def _print_conform(report: ConformReport) -> None:
         return
     verb = "would change" if report.dry_run else "changed"
     done = len(report.actions) if report.dry_run else len(report.done)
-    print(f"Conform to {report.look.describe()}: {verb} {done} of {len(report.actions)} mismatched frames")
+    print(safe_text(f"Conform to {report.look.describe()}: {verb} {done} of {len(report.actions)} mismatched frames"))
     for action in report.actions[:_MAX_LISTED_FAILURES]:
-        print(f"  {action.describe()}" + (f" ({action.error})" if action.error else ""))
+        print(safe_text(f"  {action.describe()}" + (f" ({action.error})" if action.error else "")))
     if len(report.actions) > _MAX_LISTED_FAILURES:
         print(f"  ... and {len(report.actions) - _MAX_LISTED_FAILURES} more")
 

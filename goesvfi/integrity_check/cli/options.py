@@ -21,6 +21,7 @@ from goesvfi.integrity_check.cli.progress import ProgressBar, progress_bar
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.report import csv_text, write_csv
 from goesvfi.integrity_check.results import ScanResult, SlotResult
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.reconciler import ScanInputError, check_folder, scan_directory
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, to_utc
 
@@ -184,7 +185,7 @@ def write_csv_target(target: str, slots: list[SlotResult]) -> None:
 
 def print_warnings(result: ScanResult) -> None:
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe_text(warning)}", file=sys.stderr)
 
 
 def run_with_progress(coro_factory: Callable[[ProgressBar | None], Coroutine[Any, Any, T]]) -> T:

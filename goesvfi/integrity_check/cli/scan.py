@@ -30,6 +30,7 @@ from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.report import format_summary, gap_dict, integrity_list, merge_fetch_log, summarize
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.time_index import iso_z
 
@@ -126,10 +127,10 @@ def folder_look_check(ns: argparse.Namespace, result: ScanResult) -> LookCheck:
 def print_look(check: LookCheck) -> None:
     """The look line of a summary, and the mismatch warning on stderr."""
     if check.look is not None:
-        print(f"Look: {check.look.describe()} (from the {check.origin})")
+        print(safe_text(f"Look: {check.look.describe()} (from the {check.origin})"))  # a PNG chunk names the table
     warning = check.warning()
     if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe_text(warning)}", file=sys.stderr)
 
 
 def up_to_now(ns: argparse.Namespace, args: ArchiveArgs) -> ArchiveArgs:
@@ -174,7 +175,7 @@ def run_scan(ns: argparse.Namespace) -> int:
 def _summary(title: str, result: ScanResult) -> str:
     state = availability_state(result)
     noaa = {"checked": "NOAA availability: checked", "unknown": "NOAA availability: unknown (offline?)"}
-    head = f"{title}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
+    head = f"{safe_text(title)}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
     text = format_summary(
         result.expected, result.missing, title=head, unavailable=sorted(result.unavailable),
         damaged=sorted(result.damaged),
@@ -239,9 +240,9 @@ def run_report(ns: argparse.Namespace) -> int:
         print(_summary(args.title, _as_reported(result, slots)))
         print("Status: " + ", ".join(f"{name} {count}" for name, count in sorted(statuses.items())))
         if args.csv:
-            print(f"CSV written to {args.csv}")
+            print(f"CSV written to {safe_text(args.csv)}")
     if html and not args.json:
-        print(f"HTML written to {html}")
+        print(f"HTML written to {safe_text(html)}")
     return 0
 
 
