@@ -113,7 +113,18 @@ def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
             out["size"] = parse_size(ns.size)
         except ValueError as exc:
             raise UsageError(f"--size: {exc}") from None
+        width, height = out["size"]
+        if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+            raise UsageError(
+                f"--size {width}x{height} is larger than any GOES image (at most {MAX_SIDE} pixels a side and "
+                f"{MAX_PIXELS:,} pixels: the full disk's 0.5 km grid)"
+            )
     return out
+
+
+MAX_SIDE = 21696
+MAX_PIXELS = 21696 * 21696
+"""The largest frame size a user may give: the full disk's 0.5 km grid (band 2; DOMAIN.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,7 @@ class ArchiveArgs:
     no_cache: bool
     force_rescan: bool
     verify: bool = False
+    size: tuple[int, int] | None = None  # --size: a frame size the user gave
 
     def cache(self) -> CacheDB | None:
         """The cache to use (None with ``--no-cache``); constructing it does no I/O."""
@@ -138,7 +150,7 @@ class ArchiveArgs:
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
         return await scan_directory(
             self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan,
-            verify=self.verify,
+            verify=self.verify, look_size=self.size,
         )  # fmt: skip
 
     @property
@@ -169,7 +181,7 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
         directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan, getattr(ns, "verify", False),
+        ns.rescan, getattr(ns, "verify", False), look_overrides(ns).get("size"),
     )  # fmt: skip
 
 

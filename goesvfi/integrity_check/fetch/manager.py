@@ -324,6 +324,7 @@ class ReconcileManager:
             force_rescan=force_rescan,
             verify=verify,
             audit=audit,
+            look_size=self.settings.size,
         )
         if remote:
             await self.check_availability(result)

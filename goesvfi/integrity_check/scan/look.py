@@ -37,9 +37,12 @@ FINEST_GRID: dict[Sector, tuple[int, int]] = {
 """Each sector's largest image: its 0.5 km grid (band 2; DOMAIN.md). Every size it can have shares its shape."""
 
 
-def plausible_size(sector: Sector, width: int | None, height: int | None) -> bool:
-    """A size the sector's frames can have: its shape (within 2 %) and no larger than its finest grid."""
-    if width is None or height is None:
+def plausible_size(
+    sector: Sector, width: int | None, height: int | None, accepted: tuple[int, int] | None = None
+) -> bool:
+    """A size the sector's frames can have: its shape (within 2 %) and no larger than its finest grid; or the
+    size the user gave (``--size``, bounded when given)."""
+    if width is None or height is None or (width, height) == accepted:
         return True
     full_w, full_h = FINEST_GRID[sector]
     if not (0 < width <= full_w and 0 < height <= full_h):
@@ -61,13 +64,18 @@ class LookDecision:
 
 
 def decide_look(
-    named: Mapping[str, np.ndarray], generic: Mapping[int, str | None], sector: Sector, default: Look | None = None
+    named: Mapping[str, np.ndarray],
+    generic: Mapping[int, str | None],
+    sector: Sector,
+    default: Look | None = None,
+    accepted: tuple[int, int] | None = None,
 ) -> LookDecision:
     """The folder's look from the present frames' looks: ``named`` maps each look (``Look.key``) to the slots
     (time order) of product-named frames with it; ``generic`` maps each generic-named slot to its look (None: not
-    an image). ``default`` (the settings' look) judges generic frames when no frame decides."""
+    an image). ``default`` (the settings' look) judges generic frames when no frame decides; ``accepted``: a size
+    the user gave, plausible whatever the sector's shape."""
     looks = {key: Look.from_key(key) for key in {*named, *(k for k in generic.values() if k is not None)}}
-    bad = {key for key, look in looks.items() if not plausible_size(sector, look.width, look.height)}
+    bad = {key for key, look in looks.items() if not plausible_size(sector, look.width, look.height, accepted)}
     found = _most_common({k: v for k, v in named.items() if k not in bad and len(v)})
     if found is None:
         counts: dict[str, list[int]] = {}

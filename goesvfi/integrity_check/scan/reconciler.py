@@ -277,6 +277,7 @@ async def scan_directory(
     force_rescan: bool = False,
     verify: bool = False,
     audit: int = 0,
+    look_size: tuple[int, int] | None = None,
 ) -> ScanResult:
     """Which of ``query``'s expected scan times ``directory`` (walked recursively) holds, and which are missing.
 
@@ -284,7 +285,8 @@ async def scan_directory(
     the sector's cadence); a larger interval keeps the sector's phase. ``cache`` None scans without a cache;
     ``force_rescan`` re-reads every directory and every frame's identity. Every present frame is checked
     structurally (cached; see ``scan/integrity.py``); ``verify`` decodes each fully, ``audit`` that many (the
-    longest unverified first). Damaged frames and files that are not frames count as missing (``damaged``,
+    longest unverified first); ``look_size``: a frame size the user gave (``--size``), plausible for the look
+    whatever the sector's shape. Damaged frames and files that are not frames count as missing (``damaged``,
     ``not_frames``). ``progress`` takes a :class:`Progress` or the seed's
     ``(current, total, message)``. Raises :class:`ScanInputError` for a missing/unreadable folder or a range
     without slots; a satellite without data for the dates is a warning in ``ScanResult.warnings``.
@@ -322,7 +324,7 @@ async def scan_directory(
         verdicts = await asyncio.to_thread(run.check)
     finally:
         cancel.set()  # stops the walk if this task was cancelled; harmless once it has finished
-    await asyncio.to_thread(apply_integrity, result, verdicts, present.generic, run.checked)
+    await asyncio.to_thread(apply_integrity, result, verdicts, present.generic, run.checked, look_size)
     warning = query.coverage_warning()
     if warning:
         result.warnings.insert(0, warning)
@@ -341,7 +343,13 @@ async def scan_directory(
     return result
 
 
-def apply_integrity(result: ScanResult, verdicts: Verdicts, generic: frozenset[int], checked: int) -> None:
+def apply_integrity(
+    result: ScanResult,
+    verdicts: Verdicts,
+    generic: frozenset[int],
+    checked: int,
+    look_size: tuple[int, int] | None = None,
+) -> None:
     """Damaged frames and files that are not frames leave ``existing`` for ``missing``; the folder's look and the
     frames off it are recorded (blocking: builds the paths only when a slot changes or a frame is off the look)."""
     expected = result.expected
@@ -355,7 +363,7 @@ def apply_integrity(result: ScanResult, verdicts: Verdicts, generic: frozenset[i
     mask[list(generic)] = True
     named = {key: slots[~mask[slots]] for key, slots in verdicts.looks.items()}
     generic_looks = {int(k): verdicts.look_of(k) for k in generic if k not in verdicts.damaged}
-    decision = decide_look(named, generic_looks, result.sector)
+    decision = decide_look(named, generic_looks, result.sector, accepted=look_size)
     result.folder_look = None if decision.look is None else decision.look.key
     gone = {expected[k] for k in decision.not_frames}
     strings = result.existing_strings() if gone or decision.implausible else {}
