@@ -186,7 +186,7 @@ class ResultsDigest:
 
     @property
     def unresolved(self) -> int:
-        return self.counts[SlotStatus.MISSING] + self.counts[SlotStatus.FAILED]
+        return self.counts[SlotStatus.MISSING] + self.counts[SlotStatus.FAILED] + self.counts[SlotStatus.DAMAGED]
 
 
 def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult:
