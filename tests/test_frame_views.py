@@ -156,8 +156,12 @@ def test_a_failed_row_says_why_it_has_no_frame(qtbot, qt_settings) -> None:
     reason = "Cannot connect to cdn.star.nesdis.noaa.gov (Name or service not known); check the network"
     failed = SlotResult(slot_time(4), SAT, SECTOR, 13, SlotStatus.FAILED, error=reason)
     pane.show_preview(SlotPreview(4, failed, ()))
-    assert "failed" in pane.title.text()
+    assert pane.title.text().endswith(": Failed; its neighbours")
     assert pane.info.text().startswith(f"Failed: {reason}") and pane.info.toolTip() == reason
+    never = SlotResult(slot_time(5), SAT, SECTOR, 13, SlotStatus.UNAVAILABLE, error="S3: not in its listing")
+    pane.show_preview(SlotPreview(5, never, ()))
+    assert pane.title.text().endswith(": Not at NOAA; its neighbours")  # the table's words (status_names)
+    assert pane.info.text().startswith("Not at NOAA: S3: not in its listing")
 
 
 def test_double_click_opens_the_file_and_open_folder_the_folder(qtbot, scanned: IntegrityCheckTab) -> None:

@@ -183,10 +183,10 @@ def test_check_noaa_tells_missing_from_never_produced(
     assert sorted(scan.unavailable) == never and scan.missing == [g for g in GAPS if g not in never]
     counts = tab.ui.timeline.counts()
     assert counts[SlotStatus.UNAVAILABLE] == 2 and counts[SlotStatus.MISSING] == len(GAPS) - 2
-    assert "Never produced by NOAA <b" in tab.ui.summary.text()
+    assert "Not at NOAA <b" in tab.ui.summary.text()
     labels = [tab.ui.filter.itemText(i) for i in range(tab.ui.filter.count())]
-    assert "Not at NOAA (never produced)" in labels
-    tab.ui.filter.setCurrentIndex(labels.index("Not at NOAA (never produced)"))
+    assert "Not at NOAA" in labels
+    tab.ui.filter.setCurrentIndex(labels.index("Not at NOAA"))
     assert tab.ui.table.model().rowCount() == 2
 
     with qtbot.waitSignal(tab.fetch_completed, timeout=60000) as fetched:

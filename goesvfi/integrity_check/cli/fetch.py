@@ -283,7 +283,9 @@ def run_fetch(ns: argparse.Namespace) -> int:
             print(f"warning: {look_warning}", file=sys.stderr)
     if args.csv and args.csv != "-":  # where the report went (stderr beside --json, whose stdout is JSON only)
         where = Path(args.csv).expanduser().resolve()
-        print(f"CSV report written to {where} ({len(report.slots):,} rows)", file=sys.stderr if args.json else sys.stdout)
+        print(
+            f"CSV report written to {where} ({len(report.slots):,} rows)", file=sys.stderr if args.json else sys.stdout
+        )
     if report.stopped is not None:
         print(f"goesvfi-integrity: {report.stopped}", file=sys.stderr)
     failed_conform = conformed is not None and bool(conformed.failed)

@@ -24,20 +24,17 @@ from goesvfi.integrity_check.gui.widgets.layout import TabWidgets, build_tab
 from goesvfi.integrity_check.gui.widgets.notifications import Notifier
 from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
-from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, WARNING_COLOR
+from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY, WARNING_COLOR
 from goesvfi.integrity_check.gui.widgets.style_fit import ACTION_MIN_WIDTH, ZOOM_MIN_WIDTH, fit_buttons, fit_header
 from goesvfi.integrity_check.results import Progress, SlotStatus
 from goesvfi.integrity_check.units import format_bytes, readable_duration
 
 FILTERS: tuple[tuple[str, frozenset[SlotStatus] | None], ...] = (
     ("All frames", None),
-    ("Missing and failed", frozenset({SlotStatus.MISSING, SlotStatus.FAILED})),
-    ("Present", frozenset({SlotStatus.PRESENT})),
-    ("Missing", frozenset({SlotStatus.MISSING})),
-    ("Fetched", frozenset({SlotStatus.FETCHED})),
-    ("Failed", frozenset({SlotStatus.FAILED})),
-    ("Not at NOAA (never produced)", frozenset({SlotStatus.UNAVAILABLE})),
-)
+    (f"{STATUS_LABELS[SlotStatus.MISSING]} and {STATUS_LABELS[SlotStatus.FAILED].lower()}",
+     frozenset({SlotStatus.MISSING, SlotStatus.FAILED})),
+    *((STATUS_LABELS[status], frozenset({status})) for status in STATUS_PRIORITY),  # one entry per status
+)  # fmt: skip
 _LOG_COLORS = {"info": None, "warning": "#b9770e", "error": WARNING_COLOR.name()}
 
 
@@ -366,15 +363,17 @@ def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
         color = f' style="color:{STATUS_COLORS[status].name()}"' if status is not None and value else ""
         return f"{label} <b{color}>{value:,}</b>"
 
-    parts = [item("Expected", total), item("Present", counts[SlotStatus.PRESENT], SlotStatus.PRESENT)]
+    def status(status: SlotStatus) -> str:
+        return item(STATUS_LABELS[status], counts[status], status)
+
+    parts = [item("Expected", total), status(SlotStatus.PRESENT)]
     missing = counts[SlotStatus.MISSING]
-    share = f" ({100 * missing / total:.1f}%)" if total else ""
-    parts.append(item("Missing", missing, SlotStatus.MISSING) + share)
-    if counts[SlotStatus.FETCHED] or counts[SlotStatus.FAILED]:
-        parts.append(item("Fetched", counts[SlotStatus.FETCHED], SlotStatus.FETCHED))
-        parts.append(item("Failed", counts[SlotStatus.FAILED], SlotStatus.FAILED))
-    if counts[SlotStatus.UNAVAILABLE]:
-        parts.append(item("Never produced by NOAA", counts[SlotStatus.UNAVAILABLE], SlotStatus.UNAVAILABLE))
+    parts.append(status(SlotStatus.MISSING) + (f" ({100 * missing / total:.1f}%)" if total else ""))
+    fetch_outcomes = (SlotStatus.FETCHED, SlotStatus.FAILED)
+    if any(counts[s] for s in fetch_outcomes):
+        parts.extend(status(s) for s in fetch_outcomes)
+    shown = (SlotStatus.PRESENT, SlotStatus.MISSING, *fetch_outcomes)
+    parts.extend(status(s) for s in STATUS_PRIORITY if s not in shown and counts[s])  # e.g. Not at NOAA
     gap = digest.longest_gap
     if gap is None:
         parts.append("No gaps")
