@@ -6,6 +6,7 @@ image; calendar colours are the hex values the README documents, picked by thres
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -287,7 +288,16 @@ def test_clicking_a_day_selects_its_rows_and_sets_the_range(qtbot, qt_settings, 
     vm = tab.view_model
     assert (vm.start, vm.end) == (day2, day2 + timedelta(days=1))
     assert (tab.ui.start.utc(), tab.ui.end.utc()) == (day2, day2 + timedelta(days=1))
+    # The summary keeps the scan's counts and says what the new range holds: 24 hours, hours 30-33 missing.
+    summary = re.sub(r"<[^>]+>", "", tab.ui.summary.text())
+    assert "Expected 72" in summary and "Missing 4" in summary
+    assert "Time range now 2026-11-21 00:00 -> 2026-11-22 00:00 UTC: 24 frames of it shown (20 present, 4 missing)" in (
+        summary
+    )
     wait_preview(qtbot, tab, 24)  # the preview follows: the day's first frame
+    tab.ui.start.set_utc(first)  # the pickers back to the scan's range: the note goes
+    tab.ui.end.set_utc(first + timedelta(days=3))
+    assert "Time range now" not in tab.ui.summary.text()
 
 
 # ---- first run ------------------------------------------------------------------------------------------

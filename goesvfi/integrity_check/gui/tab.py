@@ -16,7 +16,7 @@ from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableView, QWidget
 
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState
-from goesvfi.integrity_check.gui.digest import LookView, ResultsDigest
+from goesvfi.integrity_check.gui.digest import STATUS_ORDER, LookView, ResultsDigest
 from goesvfi.integrity_check.gui.frame_views import FrameViews
 from goesvfi.integrity_check.gui.view_model import DiskSpace, EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.widgets.controls import select_data
@@ -124,8 +124,9 @@ class IntegrityCheckTab(QWidget):
         ui.band.valueChanged.connect(vm.set_band)
         ui.interval.valueChanged.connect(vm.set_interval)
         ui.check_noaa.toggled.connect(vm.set_check_noaa)
-        ui.start.dateTimeChanged.connect(lambda _v: vm.set_range(ui.start.utc(), ui.end.utc()))
-        ui.end.dateTimeChanged.connect(lambda _v: vm.set_range(ui.start.utc(), ui.end.utc()))
+        for picker in (ui.start, ui.end):
+            picker.dateTimeChanged.connect(lambda _v: (vm.set_range(ui.start.utc(), ui.end.utc()),
+                                                       self._render_summary()))  # fmt: skip
         ui.preset_day.clicked.connect(lambda: vm.apply_preset(24))
         ui.preset_week.clicked.connect(lambda: vm.apply_preset(24 * 7))
         ui.scan.clicked.connect(self._scan)
@@ -179,6 +180,7 @@ class IntegrityCheckTab(QWidget):
             for widget in widgets:
                 widget.blockSignals(False)
         self._render_state()
+        self._render_summary()  # the range may have changed (a calendar click, a preset)
 
     # ---- actions ------------------------------------------------------------------------------------
 
@@ -322,8 +324,18 @@ class IntegrityCheckTab(QWidget):
         ui.timeline.set_data(digest.times, digest.statuses, keep_view=keep_view)
         cutoff = self.view_model.cdn_cutoff()
         ui.timeline.set_marker(cutoff, "CDN cutoff (older frames come from S3)")
-        ui.summary.setText(summary_html(digest, self.view_model.look_check))
+        self._render_summary()
         self._render_look(self.view_model.look_check, summary=False)
+
+    def _render_summary(self) -> None:
+        """The shown results' counts; when the time range no longer is the scan's (a calendar click, the pickers),
+        also what the results hold of the new range, so the summary never describes a range it does not show."""
+        vm = self.view_model
+        digest, scan = vm.digest, vm.scan_result
+        if digest is None:
+            return
+        span = None if scan is None or (vm.start, vm.end) == (scan.start, scan.end) else (vm.start, vm.end)
+        self.ui.summary.setText(summary_html(digest, vm.look_check, span))
 
     def _render_look(self, look: LookView | None, summary: bool = True) -> None:
         """Rows of frames off the folder's look get a background; the summary says how many."""
@@ -331,15 +343,14 @@ class IntegrityCheckTab(QWidget):
             self.model.set_mismatched(())
             return
         self.model.set_mismatched(look.mismatched, look.note)
-        digest = self.view_model.digest
-        if summary and digest is not None:
-            self.ui.summary.setText(summary_html(digest, look))
+        if summary:
+            self._render_summary()
 
     def _render_slot_updates(self, digest: ResultsDigest, changed: np.ndarray) -> None:
         """Slots a running fetch finished: their rows, the timeline and the summary, without a reset."""
         self.model.update_slots(digest.slots, changed)
         self.ui.timeline.update_statuses(changed, digest.statuses[changed])
-        self.ui.summary.setText(summary_html(digest, self.view_model.look_check))
+        self._render_summary()
 
     def _render_disk(self, disk: DiskSpace) -> None:
         label = self.ui.disk
@@ -355,7 +366,9 @@ class IntegrityCheckTab(QWidget):
         label.setToolTip(f"Free space on the disk holding {disk.path}")
 
 
-def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
+def summary_html(
+    digest: ResultsDigest, look: LookView | None = None, time_range: tuple[datetime, datetime] | None = None
+) -> str:
     counts = digest.counts
     total = len(digest.slots)
 
@@ -387,7 +400,19 @@ def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
         if look.count:
             text += f', <b style="color:{WARNING_COLOR.name()}">{look.count:,}</b> frames off it'
         parts.append(text)
-    return " &nbsp;·&nbsp; ".join(parts)
+    text = " &nbsp;·&nbsp; ".join(parts)
+    return text if time_range is None else f"{text}<br>{_range_html(digest, *time_range)}"
+
+
+def _range_html(digest: ResultsDigest, start: datetime, end: datetime) -> str:
+    """What the shown results hold of ``[start, end)``: the time range set since the scan."""
+    first, last = np.searchsorted(digest.times, [start.timestamp(), end.timestamp()])
+    codes = np.bincount(digest.statuses[first:last], minlength=len(STATUS_ORDER))
+    counts = ", ".join(f"{int(codes[STATUS_ORDER.index(s)]):,} {STATUS_LABELS[s].lower()}"
+                       for s in reversed(STATUS_PRIORITY) if codes[STATUS_ORDER.index(s)])  # fmt: skip
+    held = f"{last - first:,} frame{'s' if last - first != 1 else ''} of it shown" + (f" ({counts})" if counts else "")
+    return (f"Time range now <b>{start:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M} UTC</b>: {held}; "
+            "<i>Scan</i> checks only it.")  # fmt: skip
 
 
 EnhancedIntegrityCheckTab = IntegrityCheckTab
