@@ -196,9 +196,7 @@ class IntegrityCheckTab(QWidget):
         self.view_model.scan()
 
     def _export(self) -> None:
-        folder = self.view_model.directory
-        suggested = f"{folder}/{self.view_model.suggested_csv_name()}" if folder else ""
-        path = self.ask_csv_path(self, suggested)
+        path = self.ask_csv_path(self, self.view_model.suggested_csv_path())
         if path:
             self.view_model.export_csv(path)
 

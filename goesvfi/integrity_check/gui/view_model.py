@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
-from goesvfi.integrity_check.first_run import empty_scan
+from goesvfi.integrity_check.first_run import documents_folder, empty_scan
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
 from goesvfi.integrity_check.gui.core_session import CoreSession, ManagerFactory
@@ -41,10 +41,18 @@ from goesvfi.integrity_check.gui.digest import (
     sample_archive,
     unresolved_scan,
     update_digest,
+    with_looks,
 )
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.messages import user_message, utc_text
-from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, load_preferences, save_preferences
+from goesvfi.integrity_check.gui.preferences import (
+    Preferences,
+    env_locked,
+    load_preferences,
+    load_value,
+    save_preferences,
+    save_values,
+)
 from goesvfi.integrity_check.gui.previewer import Previewer
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
@@ -422,6 +430,13 @@ class EnhancedViewModel(QObject):
         if self.can_cancel and self.runner.cancel():
             self.show_status("Cancelling...")
 
+    def suggested_csv_path(self) -> str:
+        """Where *Export CSV...* offers to save: the folder of the last export, else the user's documents folder.
+        Not the frames folder: a report is no frame, and a demo's folder is deleted when its window closes."""
+        last = str(load_value(self._qsettings, "ui/export_dir", ""))
+        folder = Path(last) if last and Path(last).is_dir() else documents_folder()
+        return str(folder / self.suggested_csv_name())
+
     def suggested_csv_name(self) -> str:
         scan = self._scan
         if scan is None:
@@ -616,7 +631,9 @@ class EnhancedViewModel(QObject):
     async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
         from goesvfi.integrity_check.report import write_csv
 
-        await asyncio.to_thread(write_csv, path, slots)
+        look = self._look
+        await asyncio.to_thread(lambda: write_csv(path, with_looks(slots, look)))
+        save_values(self._qsettings, {"ui/export_dir": str(path.parent)})
         self.notify("info", f"Report written: {path} ({len(slots):,} rows).")
         self.export_completed.emit(str(path))
         return f"Report written to {path}.", True
