@@ -7,6 +7,8 @@ image; calendar colours are the hex values the README documents, picked by thres
 from __future__ import annotations
 
 import re
+import socket
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from goesvfi.integrity_check.calendar_bins import categories
 from goesvfi.integrity_check.first_run import operational_satellite
 from goesvfi.integrity_check.gui.digest import digest_slots
 from goesvfi.integrity_check.gui.frame_views import calendar_codes
+from goesvfi.integrity_check.gui.preferences import Preferences
 from goesvfi.integrity_check.gui.preview_data import FrameCache, FramePreview, SlotPreview
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
@@ -355,6 +358,8 @@ def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     assert vm.digest is not None and vm.digest.counts[SlotStatus.MISSING] == 6
     assert vm.scan_result is not None and vm.scan_result.availability_checked is True  # the emulator has all 6
     assert not default.exists()  # a scan does not create it
+    qtbot.waitUntil(lambda: vm.disk_space is not None and not vm.disk_space.exists, timeout=5000)
+    assert not tab.ui.preview.folder_button.isEnabled()  # nothing to open yet
     tab.ui.table.selectRow(2)  # missing, with no frame on either side yet
     qtbot.waitUntil(lambda: tab.ui.preview.preview is not None, timeout=5000)
     assert tab.ui.preview.preview.frames == () and not tab.ui.preview.preview.has_file
@@ -363,6 +368,7 @@ def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
     assert vm.digest.counts[SlotStatus.FETCHED] == 6, vm.status
     assert len(list(default.glob("goes16_conus_C13_*.png"))) == 6
+    qtbot.waitUntil(tab.ui.preview.folder_button.isEnabled, timeout=5000)  # the fetch made it
     tab.ui.table.selectRow(2)  # the fetched frame, as written into the new folder
     qtbot.waitUntil(lambda: tab.ui.preview.preview is not None and tab.ui.preview.preview.has_file, timeout=5000)
     frame = tab.ui.preview.preview.frames[0]
@@ -386,3 +392,32 @@ def test_the_preview_request_by_path(qtbot, qt_settings, qloop, tmp_path: Path) 
     frame = blocker.args[0].frames[0]
     assert frame.image is None and "broken.png" in (frame.error or "")
     assert tab.view_model.last_error is None  # a bad file is shown in the pane, not raised as an error
+
+
+def test_a_first_fetch_that_writes_nothing_leaves_no_default_folder(
+    qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline: the fetch fails, and ~/GOES/<satellite>/<sector> is not left behind holding only a lock file."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("GOESVFI_CDN_URL", down)
+    monkeypatch.setenv("GOESVFI_S3_ENDPOINT", down)
+    now = datetime(2023, 5, 1, 2, 0, tzinfo=UTC)
+    tab = make_tab(qtbot, tmp_path, now=now)
+    vm = tab.view_model
+    prefs = vm.preferences
+    vm.set_preferences(Preferences(replace(prefs.fetch, retries=0, timeout=2.0), prefs.cdn_sizes))
+    default = Path(vm.archive_folder)
+    assert default.is_relative_to(tmp_path) and not default.parent.exists()
+    vm.apply_inputs(start=now - timedelta(minutes=15), end=now)
+    with qtbot.waitSignal(vm.scan_completed, timeout=15000):
+        tab.ui.scan.click()
+    qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
+    with qtbot.waitSignal(vm.fetch_completed, timeout=60000) as fetched:
+        tab.ui.fetch.click()
+    qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
+    assert {s.status for s in fetched.args[0]} == {SlotStatus.FAILED}
+    assert not default.exists() and not default.parent.exists()  # neither <sector> nor <satellite> stays
+    qtbot.waitUntil(lambda: vm.disk_space is not None and not vm.disk_space.exists, timeout=5000)
+    assert not tab.ui.preview.folder_button.isEnabled()

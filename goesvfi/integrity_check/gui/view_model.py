@@ -82,8 +82,9 @@ class Task(Enum):
 @dataclass(frozen=True, slots=True)
 class DiskSpace:
     path: str
-    free: int | None  # None: the folder does not exist (yet) or cannot be read
+    free: int | None  # None: neither the folder nor a parent can be read (of a folder not made yet: its parent's)
     threshold: int
+    exists: bool = True  # the folder itself (the default folder is made by the first fetch that writes into it)
 
     @property
     def low(self) -> bool:
@@ -595,10 +596,15 @@ class EnhancedViewModel(QObject):
         """Fetch ``scan``'s missing slots; the shown scan stays (a manual fetch gets only its unresolved part)."""
         shown = self._scan or scan
         await asyncio.to_thread(preload, FETCH_MODULES)
-        if self._is_new_default(directory):
-            await asyncio.to_thread(lambda: directory.mkdir(parents=True, exist_ok=True))
-        manager = await self._core.manager(self.fetch_settings)
-        slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
+        from goesvfi.integrity_check.folder.made import make_folder, unmake_if_empty
+
+        created = await asyncio.to_thread(make_folder, directory) if self._is_new_default(directory) else []
+        try:
+            manager = await self._core.manager(self.fetch_settings)
+            slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
+        finally:  # a first fetch that wrote nothing (offline) leaves no empty default folder with a lock file
+            if created:
+                await asyncio.to_thread(unmake_if_empty, created)
         digest = await asyncio.to_thread(digest_slots, slots)
         self._set_results(shown, digest, directory)
         return slots, digest
@@ -687,13 +693,14 @@ class EnhancedViewModel(QObject):
 
     async def _run_disk(self, directory: Path) -> None:
         threshold = self._prefs.fetch.disk_threshold
+        exists = await asyncio.to_thread(directory.is_dir)
         try:
             free: int | None = await asyncio.to_thread(self._disk_free, self._existing(directory))
         except OSError:
             free = None
         if str(directory) != self.archive_folder:
             return
-        self._disk = DiskSpace(str(directory), free, threshold)
+        self._disk = DiskSpace(str(directory), free, threshold, exists)
         self.disk_space_changed.emit(self._disk)
 
     def _is_new_default(self, directory: Path) -> bool:
