@@ -178,7 +178,7 @@ async def shoot_calendar(out: Path, folder: Path) -> None:
     await until(lambda: not vm.background_busy)
     tab.ui.scan.click()
     await until(lambda: not vm.busy and vm.digest is not None, seconds=180)
-    tab.ui.views.setCurrentIndex(1)
+    tab.ui.show_calendar.click()
     calendar = tab.ui.calendar.calendar
     calendar.set_mode(DAYS)
     await asyncio.sleep(0.3)

@@ -147,7 +147,7 @@ def test_a_missing_row_shows_its_neighbours_before_and_after(qtbot, scanned: Int
     assert not pane.frame.isVisible() and pane.before.isVisible() and pane.after.isVisible()
     assert shown_grey(pane.before.image()) == grey(3)
     assert shown_grey(pane.after.image()) == grey(6)
-    assert "missing" in pane.title.text()
+    assert pane.title.text().endswith(": Missing; its neighbours")
     assert canonical_name(SAT, SECTOR, 13, slot_time(3)) in pane.info.text()
     assert canonical_name(SAT, SECTOR, 13, slot_time(6)) in pane.info.text()
     assert not pane.open_button.isEnabled()
@@ -241,9 +241,10 @@ def test_calendar_colours_a_synthetic_year_by_share_missing(qtbot, qt_settings, 
             slots.append(SlotResult(when, SAT, SECTOR, status=status))
     digest = digest_slots(slots)
     calendar = tab.ui.calendar.calendar
-    tab.ui.views.setCurrentIndex(1)
+    tab.ui.show_calendar.click()
     calendar.set_data(digest.times, calendar_codes(digest))
     calendar.set_mode(DAYS)
+    qtbot.waitUntil(lambda: calendar.height() >= calendar.sizeHint().height(), timeout=5000)  # its page's height
     image = calendar.grab().toImage()
     for day, (missing, fetched) in plan.items():
         start = int((first + timedelta(days=day)).timestamp())
@@ -278,8 +279,11 @@ def test_clicking_a_day_selects_its_rows_and_sets_the_range(qtbot, qt_settings, 
     tab = make_tab(qtbot, tmp_path)
     scan(qtbot, tab, folder, first, first + timedelta(days=3), interval=60)
     calendar = tab.ui.calendar.calendar
-    tab.ui.views.setCurrentIndex(1)
+    qtbot.mouseClick(tab.ui.show_calendar, Qt.MouseButton.LeftButton)
+    assert tab.ui.views.currentWidget() is tab.ui.calendar and tab.ui.show_calendar.isChecked()
+    assert not tab.ui.zoom_fit.isVisible()  # the zoom buttons are the timeline's
     calendar.set_mode(DAYS)
+    qtbot.waitUntil(lambda: calendar.height() >= calendar.sizeHint().height(), timeout=5000)  # its page's height
     day2 = first + timedelta(days=1)
     rect = calendar.cell_rect(int(day2.timestamp()))
     assert rect is not None

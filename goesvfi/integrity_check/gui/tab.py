@@ -25,7 +25,14 @@ from goesvfi.integrity_check.gui.widgets.notifications import Notifier
 from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
 from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY, WARNING_COLOR
-from goesvfi.integrity_check.gui.widgets.style_fit import ACTION_MIN_WIDTH, ZOOM_MIN_WIDTH, fit_buttons, fit_header
+from goesvfi.integrity_check.gui.widgets.style_fit import (
+    ACTION_MIN_WIDTH,
+    ZOOM_MIN_WIDTH,
+    FirstPaneWidth,
+    fit_buttons,
+    fit_header,
+    fit_lines,
+)
 from goesvfi.integrity_check.results import Progress, SlotStatus
 from goesvfi.integrity_check.units import format_bytes, readable_duration
 
@@ -65,6 +72,7 @@ class IntegrityCheckTab(QWidget):
         self.ui: TabWidgets = build_tab(self, FILTERS)
         self.ui.table.setModel(self.model)
         self._configure_table(self.ui.table)
+        self._table_share = FirstPaneWidth(self.ui.results, self._table_width)  # every column title whole
         self.notifier = Notifier(self)
         self._shown_once = False
         self._connect()
@@ -90,9 +98,31 @@ class IntegrityCheckTab(QWidget):
         ui = self.ui
         fit_buttons((ui.scan, ui.fetch, ui.cancel, ui.export), ACTION_MIN_WIDTH)
         fit_buttons((ui.zoom_in, ui.zoom_out, ui.zoom_fit), ZOOM_MIN_WIDTH)
-        header = ui.table.horizontalHeader()
+        calendar = ui.calendar
+        fit_buttons((ui.show_timeline, ui.show_calendar, calendar.days_button, calendar.hours_button))
+        fit_lines(ui.log)
+        self._fit_header()
+        self._table_share.apply()
+
+    def _table_width(self) -> int:
+        """The table's width with every column at its fitted size (the stretched ones at their titles')."""
+        table, header = self.ui.table, self.ui.table.horizontalHeader()
+        if header is None:
+            return 0
+        widths = [
+            header.minimumSectionSize()
+            if header.sectionResizeMode(c) == QHeaderView.ResizeMode.Stretch
+            else header.sectionSize(c)
+            for c in range(header.count())
+        ]
+        scroll = table.verticalScrollBar()
+        return sum(widths) + 2 * table.frameWidth() + (0 if scroll is None else scroll.sizeHint().width())
+
+    def _fit_header(self) -> None:
+        header = self.ui.table.horizontalHeader()
         if header is not None:
-            fit_header(header)
+            model = ResultsTableModel
+            fit_header(header, model.KNOWN_VALUES, self.ui.table.fontMetrics(), model.DECORATIONS)
 
     # ---- wiring -------------------------------------------------------------------------------------
 
@@ -107,11 +137,7 @@ class IntegrityCheckTab(QWidget):
             vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
             vertical.setDefaultSectionSize(table.fontMetrics().height() + 6)
             vertical.hide()
-        header = table.horizontalHeader()
-        if header is not None:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            header.setStretchLastSection(True)
-            fit_header(header)  # again when shown, with the style then in force (fit_to_style)
+        self._fit_header()  # again when shown, with the style then in force (fit_to_style)
 
     def _connect(self) -> None:
         ui, vm = self.ui, self.view_model

@@ -324,8 +324,7 @@ class CalendarView(QWidget):
         layout.addWidget(self.calendar, 1)
         column = QVBoxLayout()
         column.setSpacing(2)
-        for button in (self.days_button, self.hours_button):
-            button.setFixedWidth(56)
+        for button in (self.days_button, self.hours_button):  # widths follow the style (style_fit)
             column.addWidget(button)
         arrows = QHBoxLayout()
         arrows.setSpacing(2)
