@@ -100,6 +100,7 @@ class IntegrityCheckTab(QWidget):
         fit_buttons((ui.zoom_in, ui.zoom_out, ui.zoom_fit), ZOOM_MIN_WIDTH)
         calendar = ui.calendar
         fit_buttons((ui.show_timeline, ui.show_calendar, calendar.days_button, calendar.hours_button))
+        fit_buttons((calendar.previous_button, calendar.next_button), ZOOM_MIN_WIDTH)
         fit_lines(ui.log)
         self._fit_header()
         self._table_share.apply()
@@ -151,8 +152,7 @@ class IntegrityCheckTab(QWidget):
         ui.interval.valueChanged.connect(vm.set_interval)
         ui.check_noaa.toggled.connect(vm.set_check_noaa)
         for picker in (ui.start, ui.end):
-            picker.dateTimeChanged.connect(lambda _v: (vm.set_range(ui.start.utc(), ui.end.utc()),
-                                                       self._render_summary()))  # fmt: skip
+            picker.dateTimeChanged.connect(self._range_edited)
         ui.preset_day.clicked.connect(lambda: vm.apply_preset(24))
         ui.preset_week.clicked.connect(lambda: vm.apply_preset(24 * 7))
         ui.scan.clicked.connect(self._scan)
@@ -185,6 +185,10 @@ class IntegrityCheckTab(QWidget):
         vm.directory_selected.connect(self.directory_selected)
         vm.scan_completed.connect(self.scan_completed)
         vm.fetch_completed.connect(self.fetch_completed)
+
+    def _range_edited(self) -> None:
+        self.view_model.set_range(self.ui.start.utc(), self.ui.end.utc())
+        self._render_summary()
 
     def _load_inputs(self) -> None:
         """Show the view model's inputs (after a preset, a detection or a restore) without echoing them back."""

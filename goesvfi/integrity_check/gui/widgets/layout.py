@@ -26,7 +26,6 @@ from PyQt6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -73,9 +72,9 @@ class TabWidgets:
     auto_status: QLabel
     summary: QLabel
     timeline: TimelineWidget
-    zoom_in: QToolButton
-    zoom_out: QToolButton
-    zoom_fit: QToolButton
+    zoom_in: QPushButton
+    zoom_out: QPushButton
+    zoom_fit: QPushButton
     filter: QComboBox
     table: QTableView
     log: QPlainTextEdit
@@ -101,13 +100,6 @@ def _named(widget: QWidget, name: str, tip: str = "") -> QWidget:
 
 def _button(text: str, name: str, tip: str = "") -> QPushButton:
     button = QPushButton(text)
-    _named(button, name, tip)
-    return button
-
-
-def _tool(text: str, name: str, tip: str) -> QToolButton:
-    button = QToolButton()
-    button.setText(text)
     _named(button, name, tip)
     return button
 
@@ -141,9 +133,9 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         auto_status=QLabel(),
         summary=QLabel("No results yet: Scan shows which frames the folder lacks."),
         timeline=TimelineWidget(),
-        zoom_in=_tool("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
-        zoom_out=_tool("\u2212", "zoomOutButton", "Zoom out"),
-        zoom_fit=_tool("Fit", "zoomFitButton", "Show the whole range"),
+        zoom_in=_button("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
+        zoom_out=_button("\u2212", "zoomOutButton", "Zoom out"),
+        zoom_fit=_button("Fit", "zoomFitButton", "Show the whole range"),
         filter=QComboBox(),
         table=QTableView(),
         log=QPlainTextEdit(),

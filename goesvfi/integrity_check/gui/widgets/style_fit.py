@@ -50,8 +50,8 @@ def fit_buttons(buttons: Iterable[QAbstractButton], floor: int = 0) -> None:
 
 def fit_lines(edit: QPlainTextEdit, lines: int = LOG_LINES) -> None:
     """At least ``lines`` lines of text tall, in the font and frame of the style in force."""
-    margins = edit.contentsMargins()
-    chrome = 2 * round(edit.document().documentMargin()) + margins.top() + margins.bottom()
+    margins, document = edit.contentsMargins(), edit.document()
+    chrome = margins.top() + margins.bottom() + (0 if document is None else 2 * round(document.documentMargin()))
     edit.setMinimumHeight(lines * edit.fontMetrics().lineSpacing() + chrome)
 
 
@@ -67,9 +67,10 @@ class FirstPaneWidth(QObject):
         splitter.splitterMoved.connect(self._moved)
 
     def _moved(self, _pos: int, _index: int) -> None:
-        sizes = self._splitter.sizes()
-        if len(sizes) == 2 and sum(sizes):
-            self.share = sizes[0] / sum(sizes)
+        first, *rest = self._splitter.sizes() or [0]
+        total = first + sum(rest)
+        if len(rest) == 1 and total:
+            self.share = first / total
 
     def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
         if watched is self._splitter and event is not None and event.type() == QEvent.Type.Resize:
