@@ -32,6 +32,7 @@ from goesvfi.integrity_check.gui.widgets.style_fit import (
     fit_buttons,
     fit_header,
     fit_lines,
+    fit_rows,
 )
 from goesvfi.integrity_check.results import Progress, SlotStatus
 from goesvfi.integrity_check.units import format_bytes, readable_duration
@@ -103,6 +104,7 @@ class IntegrityCheckTab(QWidget):
         fit_buttons((calendar.previous_button, calendar.next_button), ZOOM_MIN_WIDTH)
         fit_lines(ui.log)
         self._fit_header()
+        fit_rows(ui.table)
         self._table_share.apply()
 
     def _table_width(self) -> int:

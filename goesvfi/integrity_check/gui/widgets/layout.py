@@ -322,35 +322,35 @@ def _views(w: TabWidgets) -> QWidget:
 
 
 def _results_splitter(w: TabWidgets) -> QSplitter:
-    left = QWidget()
-    left_layout = QVBoxLayout(left)
-    left_layout.setContentsMargins(0, 0, 0, 0)
+    """The table above the activity log on the left, the preview the whole height on the right: a frame shows
+    large enough to judge even at 800 pixels of screen, and a long error in the log wraps across the table's width."""
+    frames = QWidget()
+    frames_layout = QVBoxLayout(frames)
+    frames_layout.setContentsMargins(0, 0, 0, 0)
     filter_row = QHBoxLayout()
     filter_row.addWidget(QLabel("Frames:"))
     filter_row.addWidget(w.filter)
     filter_row.addStretch(1)
-    left_layout.addLayout(filter_row)
-    left_layout.addWidget(w.table, 1)
+    frames_layout.addLayout(filter_row)
+    frames_layout.addWidget(w.table, 1)
 
     activity = QWidget()
-    right_layout = QVBoxLayout(activity)
-    right_layout.setContentsMargins(0, 0, 0, 0)
-    right_layout.addWidget(QLabel("Activity:"))
-    right_layout.addWidget(w.log, 1)
-    right = QSplitter(Qt.Orientation.Vertical)
-    right.setObjectName("previewSplitter")
-    right.addWidget(w.preview)
-    right.addWidget(activity)
-    right.setStretchFactor(0, 3)
-    right.setStretchFactor(1, 1)
-    right.setChildrenCollapsible(False)
+    activity_layout = QVBoxLayout(activity)
+    activity_layout.setContentsMargins(0, 0, 0, 0)
+    activity_layout.addWidget(QLabel("Activity:"))
+    activity_layout.addWidget(w.log, 1)
+    left = QSplitter(Qt.Orientation.Vertical)
+    left.setObjectName("activitySplitter")
+    left.addWidget(frames)
+    left.addWidget(activity)
+    left.setStretchFactor(0, 3)
+    left.setStretchFactor(1, 1)
+    left.setChildrenCollapsible(False)
 
     splitter = w.results
     splitter.setObjectName("resultsSplitter")
     splitter.addWidget(left)
-    splitter.addWidget(right)
-    splitter.setStretchFactor(0, 3)
-    splitter.setStretchFactor(1, 2)
+    splitter.addWidget(w.preview)
     splitter.setChildrenCollapsible(False)
     return splitter
 

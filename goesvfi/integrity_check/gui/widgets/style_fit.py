@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from PyQt6.QtCore import QEvent, QObject, QTimer
 from PyQt6.QtGui import QFontMetrics
-from PyQt6.QtWidgets import QAbstractButton, QHeaderView, QPlainTextEdit, QSplitter
+from PyQt6.QtWidgets import QAbstractButton, QHeaderView, QPlainTextEdit, QSplitter, QTableView
 
 ACTION_MIN_WIDTH = 90  # Scan, Fetch Missing, Cancel, Export: at least this wide, for a row of even buttons
 ZOOM_MIN_WIDTH = 40
 LOG_LINES = 5  # the activity log shows at least this many lines: a long error does not scroll away at once
+TABLE_ROWS = 4  # the table shows at least this many rows beside it
 CELL_PADDING = 16  # a cell's margins and focus frame, either side together, with room to spare
 
 
@@ -88,3 +89,11 @@ class FirstPaneWidth(QObject):
         want = max(0, min(max(self._need(), round(self.share * total)), spare))
         if want != sizes[0]:
             splitter.setSizes([want, total - want])
+
+
+def fit_rows(table: QTableView, rows: int = TABLE_ROWS) -> None:
+    """At least the header and ``rows`` rows tall, in the style in force."""
+    header, vertical = table.horizontalHeader(), table.verticalHeader()
+    head = 0 if header is None else header.sizeHint().height()
+    row = table.fontMetrics().height() + 6 if vertical is None else vertical.defaultSectionSize()
+    table.setMinimumHeight(head + rows * row + 2 * table.frameWidth())
