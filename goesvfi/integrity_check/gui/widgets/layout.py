@@ -88,7 +88,7 @@ class TabWidgets:
     show_timeline: QPushButton  # the switch between the two pages
     show_calendar: QPushButton
     results: QSplitter  # the table | the preview and the activity log
-    preview: PreviewPane  # above the activity log
+    preview: PreviewPane  # beside the table and the activity log
 
 
 def _named(widget: QWidget, name: str, tip: str = "") -> QWidget:
