@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from goesvfi.integrity_check.cli.interrupt import run_interruptible
@@ -301,6 +302,11 @@ def run_fetch(ns: argparse.Namespace) -> int:
         look_warning = look.warning()
         if look_warning:
             print(f"warning: {safe_text(look_warning)}", file=sys.stderr)
+    if args.csv and args.csv != "-":  # where the report went (stderr beside --json, whose stdout is JSON only)
+        where = Path(args.csv).expanduser().resolve()
+        print(
+            f"CSV report written to {where} ({len(report.slots):,} rows)", file=sys.stderr if args.json else sys.stdout
+        )
     if report.stopped is not None:
         print(f"goesvfi-integrity: {safe_text(report.stopped)}", file=sys.stderr)
     failed_conform = conformed is not None and bool(conformed.failed)

@@ -13,6 +13,7 @@ CDN serves only STAR's colours in its own sizes, so:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -30,9 +31,6 @@ from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector
 
-S3_NATIVE_SIZE: dict[Sector, tuple[int, int]] = {Sector.CONUS: (2500, 1500), Sector.FULL_DISK: (5424, 5424)}
-"""Band 13 (2 km) NetCDF sizes: a look larger than these enlarges S3 frames."""
-
 
 @dataclass(frozen=True, slots=True)
 class LookPlan:
@@ -44,6 +42,19 @@ class LookPlan:
     origin: str
     cdn_size: tuple[int, int] | None
     notes: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def s3_file_size(self, width: int, height: int) -> None:
+        """An S3 file's own size, as its render found it (any thread): when the look is larger, frames are
+        enlarged from it, and the notes say so once per size. The file's size, not NOAA's usual one: band 2's
+        files are 4x larger than band 13's, and the emulator's are a tenth of NOAA's."""
+        look = self.look
+        if look is None or look.size is None or width * height >= (look.width or 0) * (look.height or 0):
+            return
+        note = f"S3 frames are enlarged from {width}x{height} to {look.width}x{look.height} (bilinear)"
+        with self._lock:
+            if note not in self.notes:
+                self.notes.append(note)
 
     @property
     def cdn_usable(self) -> bool:
@@ -84,9 +95,6 @@ def plan_look(
             table = wanted if mode_of_table(wanted) == look.mode else (STAR if look.mode == "RGB" else "gray_r")
             notes.append(f"the folder's colour table is not recorded in its frames: new frames use {table}")
             look = Look(look.width, look.height, look.mode, table)
-    native = S3_NATIVE_SIZE.get(sector)
-    if look.size is not None and native is not None and (look.width or 0) * (look.height or 0) > native[0] * native[1]:
-        notes.append(f"S3 frames are enlarged from {native[0]}x{native[1]} to {look.width}x{look.height} (bilinear)")
     if not has_cdn:
         return LookPlan(look, origin, None, notes)
     if look.table == STAR and settings.look.strip() == SEAMLESS_LOOK:

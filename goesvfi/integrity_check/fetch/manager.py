@@ -151,6 +151,7 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
                 render_png(
                     downloaded, png, colormap=colormap, vmin=settings.vmin, vmax=settings.vmax, label=label,
                     size=size, mode=mode, max_shape=shape,
+                    file_size=None if look_plan is None else look_plan.s3_file_size,
                 )  # fmt: skip
         except RenderError as exc:
             raise ConversionError(str(exc)) from exc
