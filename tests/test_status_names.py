@@ -24,14 +24,15 @@ from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 # The wording people read (issue 23: "Not at NOAA", not "Never produced by NOAA" nor "Unavailable").
 WORDS = {"present": "Present", "missing": "Missing", "fetched": "Fetched", "failed": "Failed",
-         "unavailable": "Not at NOAA"}  # fmt: skip
+         "unavailable": "Not at NOAA", "damaged": "Damaged"}  # fmt: skip
 T0 = datetime(2023, 5, 1, 0, 1, tzinfo=UTC)
 
 
 def _one_of_each() -> list[SlotResult]:
     slots = []
     for i, status in enumerate(SlotStatus):
-        path = Path(f"/frames/f{i}.png") if status in (SlotStatus.PRESENT, SlotStatus.FETCHED) else None
+        with_file = (SlotStatus.PRESENT, SlotStatus.FETCHED, SlotStatus.DAMAGED)
+        path = Path(f"/frames/f{i}.png") if status in with_file else None
         source = Source.CDN if status is SlotStatus.FETCHED else None
         slots.append(SlotResult(T0 + timedelta(minutes=5 * i), SatellitePattern.GOES_18, Sector.CONUS, 13, status,
                                 source, path, None, "why" if status is SlotStatus.UNAVAILABLE else None))  # fmt: skip
@@ -43,7 +44,7 @@ def test_every_status_has_one_entry_with_its_own_words_and_colour() -> None:
     assert {s.value: s.label for s in STATUSES} == WORDS
     assert len({s.colour.lower() for s in STATUSES}) == len(STATUSES)
     assert all(re.fullmatch(r"#[0-9a-f]{6}", s.colour) for s in STATUSES)
-    assert status_name("damaged").label == "Damaged"  # a status added before its line here still reads
+    assert status_name("corrupt").label == "Corrupt"  # a status added before its line here still reads
 
 
 def test_the_table_summary_and_filter_use_the_one_wording(qapp) -> None:
