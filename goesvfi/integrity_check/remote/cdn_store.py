@@ -32,7 +32,7 @@ from goesvfi.integrity_check.remote.base import (
     RemoteNotFoundError,
     RemoteUnavailableError,
 )
-from goesvfi.integrity_check.remote.http_body import Received, client_session, receive
+from goesvfi.integrity_check.remote.http_body import Received, client_session, rate_limits, receive
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, strip_credentials, url_credentials
 from goesvfi.integrity_check.time_index import (
@@ -228,6 +228,7 @@ class CDNStore:
                     progress=progress,
                     head_bytes=len(JPEG_SOI),
                     too_large=too_large,
+                    **rate_limits(self.settings),
                 )
         except RemoteError:
             raise
