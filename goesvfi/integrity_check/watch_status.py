@@ -67,7 +67,8 @@ class ProductStatus:
             cycle = "no watch record"
         else:
             cycle = f"last cycle {iso_z(self.record.started)} {self.record.outcome}"
-        gaps = f"{len(self.gaps)} open gaps ({self.missing} frames)" if self.gaps else "no open gaps"
+        n = len(self.gaps)
+        gaps = f"{n} open gap{'s' if n != 1 else ''} ({self.missing} frames)" if n else "no open gaps"
         head = (
             f"{p.satellite.display_name} {p.sector.display_name} band {p.band} {p.folder}: "
             f"{100 * self.completeness:.1f}% ({self.present}/{self.expected - self.unavailable}), {age}, {cycle}, "
