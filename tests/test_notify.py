@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.cli.watch_ops import WatchOps
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.emulator.s3_server import S3Fault, S3FaultKind
@@ -20,6 +19,7 @@ from goesvfi.integrity_check.notify import Alert, Alerter, AlertRules, EventKind
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.time_index import Sector
 from goesvfi.integrity_check.watch import CycleResult, WatchLoop
+from goesvfi.integrity_check.watch_ops import WatchOps
 from goesvfi.integrity_check.watch_record import CycleTracker, WatchProduct
 from tests.ops_support import Clock, Receiver, make_emulator, manager_for, one_hour_watch, receiver
 from tests.watch_support import G18, hm

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from goesvfi.integrity_check.cli.main import main
-from goesvfi.integrity_check.cli.watch_ops import WatchOps
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.time_index import Sector
 from goesvfi.integrity_check.watch import CycleResult, WatchLoop
+from goesvfi.integrity_check.watch_ops import WatchOps
 from goesvfi.integrity_check.watch_record import WatchProduct
 from tests.ops_support import Clock, make_emulator, manager_for, one_hour_watch
 from tests.watch_support import G18, hm

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from goesvfi.integrity_check.cli.watch_ops import WatchOps
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.time_index import Sector
 from goesvfi.integrity_check.watch import WatchLoop
+from goesvfi.integrity_check.watch_ops import WatchOps
 from goesvfi.integrity_check.watch_record import WatchProduct, read_record
 from tests.ops_support import Clock, make_emulator, manager_for, one_hour_watch
 from tests.watch_support import ABSENT_EVERYWHERE, G18, frames, hm, slots_from

@@ -28,7 +28,7 @@ from goesvfi.integrity_check.cli.options import (
     archive_args,
     progress_bar,
 )
-from goesvfi.integrity_check.cli.watch_ops import WatchOps, add_ops_options
+from goesvfi.integrity_check.cli.watch_ops import add_ops_options, start_ops, watch_ops
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, FolderLockError
 from goesvfi.integrity_check.report import write_csv
@@ -242,7 +242,7 @@ def _install_stop(stop: asyncio.Event) -> Callable[[], None]:
 async def _watch(
     ns: argparse.Namespace, config: WatchConfig, args: ArchiveArgs, settings: FetchSettings, now: Clock
 ) -> int:
-    ops = WatchOps.from_args(ns, config, settings, now)
+    ops = watch_ops(ns, config, settings, now)
     stop = asyncio.Event()
     restore = _install_stop(stop)
     printer = _Printer(ns, config)
@@ -250,7 +250,7 @@ async def _watch(
     manager = ReconcileManager(cache_db=cache, settings=settings, now=now, use_cache=cache is not None)
     loop = WatchLoop(config, manager.reconcile_detailed, now=now, progress_callback=fetch_progress(printer.bar))
     try:
-        ops.start()
+        start_ops(ops)
         printer.header()
         if ns.once:
             result = await loop.run_once(stop)
