@@ -38,7 +38,8 @@ class WatchOps:
         self.metrics_port = metrics_port
         self.metrics = WatchMetrics() if metrics_file is not None or metrics_port is not None else None
         self.alerter = Alerter(rules)
-        self.notifier = Notifier(receivers) if receivers else None
+        self.receivers = list(receivers or [])
+        self.notifier = Notifier(self.receivers) if self.receivers else None
         try:
             previous = read_record(product)
         except ValueError as exc:
