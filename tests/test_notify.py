@@ -155,3 +155,18 @@ async def test_a_receiver_that_cannot_be_reached_gives_up_within_its_bound(folde
     notifier.send([Alert(EventKind.DISK, product, True, "low", datetime.fromisoformat("2023-05-01T00:00:00+00:00"))])
     await notifier.close(drain=30)
     assert waits == [2.0, 4.0, 8.0] and notifier.given_up == 1 and notifier.delivered == 0
+
+
+async def test_once_runs_carry_the_alert_state_over_in_the_record(receiver: Receiver, folder: Path) -> None:
+    """Three ``watch --once`` runs (three WatchOps, as three processes): the disk event is announced by the first,
+    not repeated by the second, and its clearing announced by the third."""
+    product = WatchProduct(G18, Sector.CONUS, 13, folder)
+    hook = f"{receiver.url}/hook"
+    for at, guard in (("01:00", 2**62), ("01:10", 2**62), ("01:20", 0)):
+        ops = WatchOps(product, now=Clock(hm(at)), receivers=[hook], rules=AlertRules(disk_threshold=guard))
+        ops(cycle(at, {"00:36": OK}), None)
+        await ops.close()
+    assert [(h.json()["event"], h.json()["status"]) for h in receiver.at("/hook")] == [
+        ("disk", "firing"),
+        ("disk", "resolved"),
+    ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -188,6 +188,37 @@ class Alerter:
                     alerts.append(Alert(kind, product, False, "back to normal", now))
                 state.notified = False
         return alerts
+
+    def state_of(self, product: WatchProduct) -> dict[str, dict[str, Any]]:
+        """``product``'s event states as JSON-ready data (kept in the watch record, so that the next ``--once``
+        run neither repeats a message nor forgets to announce the clearing)."""
+        out: dict[str, dict[str, Any]] = {}
+        for (p, kind), st in self._state.items():
+            if p == product:
+                out[kind.value] = {
+                    "active": st.active,
+                    "notified": st.notified,
+                    "last_firing": iso_z(st.last_firing) if st.last_firing else None,
+                    "last_resolved": iso_z(st.last_resolved) if st.last_resolved else None,
+                }
+        return out
+
+    def restore(self, product: WatchProduct, data: Mapping[str, Any]) -> None:
+        """Take back what :meth:`state_of` gave (entries that do not parse are skipped)."""
+
+        def when(value: object) -> datetime | None:
+            return to_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00"))) if value else None
+
+        for name, item in data.items():
+            try:
+                kind = EventKind(name)
+                state = _KindState(
+                    bool(item["active"]), bool(item["notified"]), when(item.get("last_firing")),
+                    when(item.get("last_resolved")),
+                )  # fmt: skip
+            except (KeyError, TypeError, ValueError):
+                continue
+            self._state[(product, kind)] = state
 
 
 # ---- delivery -------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -46,6 +47,8 @@ class WatchOps:
             log.warning("%s", exc)
             previous = None
         self.tracker = CycleTracker(previous)
+        if previous is not None:  # a --once run goes on from the last run's alert states
+            self.alerter.restore(product, previous.alerts)
 
     def start(self) -> None:
         """Open the metrics port, if one was asked for (OSError when it cannot be had)."""
@@ -56,6 +59,10 @@ class WatchOps:
         now = self._now()
         record = self.tracker.record(result, next_run)
         free = _free_bytes(self.product.folder)
+        alerts = self.alerter.update(self.product, result, record, now=now, free_bytes=free)
+        if self.notifier is not None and alerts:
+            self.notifier.send(alerts)
+        record = replace(record, alerts=self.alerter.state_of(self.product))
         try:
             write_record(self.product, record)
         except OSError as exc:
@@ -67,9 +74,6 @@ class WatchOps:
                     self.metrics.write_textfile(self.metrics_file)
                 except OSError as exc:
                     _warn(f"cannot write the metrics file {self.metrics_file}: {exc.strerror or exc}")
-        alerts = self.alerter.update(self.product, result, record, now=now, free_bytes=free)
-        if self.notifier is not None and alerts:
-            self.notifier.send(alerts)
 
     async def close(self) -> None:
         if self.notifier is not None:

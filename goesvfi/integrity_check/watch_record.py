@@ -9,7 +9,7 @@ written to a temporary name and renamed), which ``goesvfi-integrity status`` rea
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -72,6 +72,7 @@ class CycleRecord:
     next_run: datetime | None
     last_success: datetime | None
     newest_frame: datetime | None
+    alerts: dict[str, Any] = field(default_factory=dict)  # the alert states (notify.Alerter.state_of)
 
     @property
     def ok(self) -> bool:
@@ -124,6 +125,7 @@ class CycleRecord:
             next_run=when("next_run"),
             last_success=when("last_success"),
             newest_frame=when("newest_frame"),
+            alerts=dict(data.get("alerts") or {}),
         )
 
 
