@@ -154,3 +154,31 @@ async def test_a_busy_cycle_only_moves_the_last_cycle_time(folder: Path, tmp_pat
     labels = product.labels
     assert value(samples, "goesvfi_integrity_last_cycle_timestamp_seconds", labels) == hm("02:00").timestamp()
     assert ("goesvfi_integrity_consecutive_failed_cycles", frozenset(labels.items())) not in samples
+
+
+def test_the_readme_scrape_config_and_alerting_rules_use_metrics_that_exist(folder: Path) -> None:
+    """The README's YAML parses, and every goesvfi_* name its rules use is one the metrics expose."""
+    import re
+
+    from goesvfi.integrity_check.watch import CycleResult
+    from goesvfi.integrity_check.watch_metrics import WatchMetrics
+    from goesvfi.integrity_check.watch_record import CycleTracker
+
+    yaml = pytest.importorskip("yaml")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Metrics: Prometheus", 1)[1].split("\n### ", 1)[0]
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", section, flags=re.S)]
+    scrape, rules = blocks
+    assert scrape["scrape_configs"][0]["static_configs"][0]["targets"] == ["127.0.0.1:9464"]
+    alerts = rules["groups"][0]["rules"]
+    assert len(alerts) >= 3 and all({"alert", "expr"} <= set(rule) for rule in alerts)
+
+    metrics = WatchMetrics()
+    product = WatchProduct(G18, Sector.CONUS, 13, folder)
+    result = CycleResult(started=hm("02:00"), window_start=hm("01:00"), window_end=hm("01:40"))
+    metrics.observe(product, result, CycleTracker().record(result, None), now=hm("02:00"), free_bytes=1)
+    from prometheus_client import generate_latest
+
+    exposed = {name for name, _ in parse(generate_latest(metrics.registry).decode())}
+    used = {name for rule in alerts for name in re.findall(r"goesvfi_\w+", rule["expr"])}
+    assert used and used <= exposed
