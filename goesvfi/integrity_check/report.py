@@ -95,13 +95,17 @@ def gap_dict(gap: Gap) -> dict[str, Any]:
 
 
 def summarize(
-    expected: Sequence[datetime], missing: Sequence[datetime], unavailable: Sequence[datetime] = ()
+    expected: Sequence[datetime],
+    missing: Sequence[datetime],
+    unavailable: Sequence[datetime] = (),
+    damaged: Sequence[datetime] = (),
 ) -> dict[str, Any]:
     """Counts, percentage, number of gaps, the longest gap (the earliest of equal ones) and missing per day.
 
     ``missing_per_day`` maps every day (``YYYY-MM-DD``, UTC) that has expected slots to its missing count.
     ``unavailable``: slots no NOAA source has; counted apart (``never_produced``), and their runs are the
-    ``noaa_gaps``, apart from the fillable ``gaps``.
+    ``noaa_gaps``, apart from the fillable ``gaps``. ``damaged``: the missing slots whose file is damaged
+    (``missing`` counts them too: no usable frame).
     """
     gaps = find_gaps(expected, missing)
     longest = max(gaps, key=lambda g: g.count) if gaps else None
@@ -114,6 +118,7 @@ def summarize(
         "present": n - m - u,
         "missing": m,
         "missing_percent": round(100 * m / n, 2) if n else 0.0,
+        "damaged": len(damaged),
         "never_produced": u,
         "gaps": len(gaps),
         "longest_gap": None if longest is None else gap_dict(longest) | {"description": longest.describe()},
@@ -129,11 +134,16 @@ def format_summary(
     title: str | None = None,
     max_lines: int = 20,
     unavailable: Sequence[datetime] = (),
+    damaged: Sequence[datetime] = (),
 ) -> str:
-    """The human summary: totals, the gaps (up to ``max_lines``), NOAA's gaps and the days with missing slots."""
-    s = summarize(expected, missing, unavailable)
+    """The human summary: totals, the gaps (up to ``max_lines``), NOAA's gaps and the days with missing slots.
+    Damaged slots are counted apart (``present 10, damaged 3, missing 5``) and are in the gaps (to fill)."""
+    s = summarize(expected, missing, unavailable, damaged)
     lines = [title] if title else []
-    counts = f"Expected {s['expected']:,}, present {s['present']:,}, missing {s['missing']:,}"
+    counts = f"Expected {s['expected']:,}, present {s['present']:,}"
+    if damaged:
+        counts += f", damaged {len(damaged):,}"
+    counts += f", missing {s['missing'] - len(damaged):,}"
     never = f", {s['never_produced']:,} never produced by NOAA" if s["never_produced"] else ""
     lines.append(f"{counts} ({s['missing_percent']}%){never}")
     noaa = find_gaps(expected, set(unavailable), NOAA_GAP)

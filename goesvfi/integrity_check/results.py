@@ -83,6 +83,7 @@ class SlotStatus(Enum):
     FETCHED = "fetched"
     FAILED = "failed"
     UNAVAILABLE = "unavailable"  # not in the folder and no NOAA source has it (``SlotResult.error`` says why)
+    DAMAGED = "damaged"  # a file covers it but is not a whole frame (``SlotResult.error`` says why)
 
 
 class Source(Enum):
@@ -105,6 +106,16 @@ class SlotResult:
     remote: str | None = None  # URL or S3 key
     error: str | None = None
     look: str | None = None  # present frames: "ok" or "mismatch" against the folder's look (when checked)
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """A file that covers a slot by its name but is no usable frame: damaged (a product's name: fetch moves it
+    to the quarantine folder when it replaces it), or not a frame at all (a generic name whose image is
+    damaged or does not match the folder's look: never touched)."""
+
+    path: Path
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +195,15 @@ class ScanResult:
     # None: availability was not asked; True: the listings were read; False: asked, but unknown (offline ...).
     availability_checked: bool | None = None
     interval_info: IntervalInfo | None = None
+    # Slots whose file is damaged (also in ``missing``: no usable frame), and slots whose only file is not a frame
+    # (a generic name that is damaged or not of the folder's look; also in ``missing``). See ``scan/integrity.py``.
+    damaged: dict[datetime, Damage] = field(default_factory=dict)
+    not_frames: dict[datetime, Damage] = field(default_factory=dict)
+    # Each present frame's look (``Look.key``: ``2500x1500/RGB/star``) and the folder's look the scan decided
+    # (None: no frame decides it; the settings do).
+    frame_looks: dict[datetime, str] = field(default_factory=dict)
+    folder_look: str | None = None
+    frames_checked: int = 0  # frames read by this scan's integrity check (0: every verdict came from the cache)
 
     @property
     def query(self) -> ArchiveQuery:
@@ -219,6 +239,11 @@ class ScanResult:
                 out.append(
                     SlotResult(ts, self.satellite, self.sector, self.band, SlotStatus.PRESENT, Source.LOCAL, path)
                 )
+            elif ts in self.damaged:
+                damage = self.damaged[ts]
+                status, error = SlotStatus.DAMAGED, damage.reason
+                out.append(SlotResult(ts, self.satellite, self.sector, self.band, status, Source.LOCAL, damage.path,
+                                      error=error))  # fmt: skip
             elif ts in unavailable:
                 status, error = SlotStatus.UNAVAILABLE, unavailable[ts]
                 out.append(SlotResult(ts, self.satellite, self.sector, self.band, status, error=error))
@@ -244,6 +269,8 @@ class ScanResult:
             "end": self.end,
             "gaps": self.gaps,
             "warnings": list(self.warnings),
+            "damaged": {ts: (str(d.path), d.reason) for ts, d in sorted(self.damaged.items())},
+            "not_frames": {ts: (str(d.path), d.reason) for ts, d in sorted(self.not_frames.items())},
             "from_cache": self.from_cache,
             "result": self,
         }

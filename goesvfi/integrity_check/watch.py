@@ -103,6 +103,7 @@ class WatchConfig:
     dry_run: bool = False
     backoff_max: timedelta = timedelta(hours=1)
     lock_wait: float = 0.0  # seconds a second watcher waits for the first to stop
+    audit: int = 0  # frames verified (decoded) per cycle, the longest unverified first: a rolling scrub
 
     def validate(self) -> WatchConfig:
         """Raise ValueError with a message for the user when the settings cannot work."""
@@ -122,6 +123,8 @@ class WatchConfig:
             raise ValueError("the interval cannot be negative")
         if self.lock_wait < 0:
             raise ValueError("the lock wait cannot be negative")
+        if self.audit < 0:
+            raise ValueError("--audit needs a number of frames, 0 or more")
         if self.keep_days is not None:
             if self.keep_days <= 0:
                 raise ValueError("--keep needs a positive number of days")
@@ -201,6 +204,7 @@ class Reconcile(Protocol):
         *,
         progress_callback: ProgressSink | None = ...,
         skip: Mapping[datetime, str] | None = ...,
+        audit: int = ...,
     ) -> Awaitable[_HasSlots]: ...
 
 
@@ -282,6 +286,8 @@ class WatchLoop:
         try:
             pruned = await self._prune(started)
             extra: dict[str, Any] = {"skip": skip} if skip else {}
+            if cfg.audit:
+                extra["audit"] = cfg.audit
             report = await self.reconcile(
                 cfg.directory, self.query(window_start, window_end), progress_callback=self.progress_callback, **extra
             )

@@ -20,7 +20,7 @@ import sqlite3
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -67,6 +67,20 @@ class DirRecord:
     racy: bool  # modified too recently to trust the signature: read it again next time
     entries: int
     data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRow:
+    """One file's integrity verdict and the identity it was given for (see ``scan/integrity.py``)."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    level: int  # 1 structurally whole, 2 verified whole (decoded), 3 damaged
+    reason: str | None  # why it is damaged
+    look: str | None  # the frame's look (``Look.key``), images only
+    checked_at: float
+    verified_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +378,54 @@ class CacheDB:
             return out
 
         return await self._run(op)
+
+    # ---- frame integrity (scan/integrity.py) ------------------------------------------------------------
+
+    async def load_dir_checks(self, dirs: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Per directory: (the signature its verdicts were recorded at, the verdicts blob)."""
+        keys = [(path_key(d),) for d in dirs]
+
+        async def op(conn: aiosqlite.Connection) -> dict[str, tuple[str, bytes]]:
+            out: dict[str, tuple[str, bytes]] = {}
+            for key in keys:
+                async with conn.execute("SELECT signature, data FROM dir_checks WHERE path = ?", key) as cursor:
+                    row = await cursor.fetchone()
+                if row is not None:
+                    out[path_text(key[0])] = (row[0], bytes(row[1]))
+            return out
+
+        return await self._run(op)
+
+    async def load_frame_checks(self, directory: str) -> dict[str, FrameRow]:
+        """The per-file verdicts recorded in ``directory``, by file name."""
+        key = path_key(directory)
+
+        async def op(conn: aiosqlite.Connection) -> dict[str, FrameRow]:
+            rows = await conn.execute_fetchall(
+                "SELECT name, size, mtime_ns, inode, level, reason, look, checked_at, verified_at"
+                " FROM frame_checks WHERE dir = ?",
+                (key,),
+            )
+            return {path_text(r[0]): FrameRow(*r[1:]) for r in rows}
+
+        return await self._run(op)
+
+    async def save_checks(
+        self, dir_rows: Sequence[tuple[str, str, bytes]], frame_rows: Sequence[tuple[str, str, FrameRow]]
+    ) -> None:
+        """Store per-directory blobs ``(path, signature, data)`` and per-file rows ``(dir, name, row)``."""
+        now = time.time()
+        dirs = [(path_key(p), sig, now, data) for p, sig, data in dir_rows]
+        frames = [(path_key(d), path_key(n), *astuple(r)) for d, n, r in frame_rows]
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            async def work() -> None:
+                await conn.executemany("INSERT OR REPLACE INTO dir_checks VALUES (?, ?, ?, ?)", dirs)
+                await conn.executemany("INSERT OR REPLACE INTO frame_checks VALUES (?,?,?,?,?,?,?,?,?,?)", frames)
+
+            await self._transaction(conn, work)
+
+        await self._run(op)
 
 
 def path_key(path: str) -> str | bytes:

@@ -15,7 +15,7 @@ import platformdirs
 
 CACHE_ENV = "GOESVFI_CACHE_DIR"
 CACHE_FILE = "cache.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry upgrades the schema from the previous version; append, never edit, to change the schema.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -37,6 +37,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             slot_us INTEGER NOT NULL, status TEXT NOT NULL, source TEXT, local_path TEXT, remote TEXT,
             error TEXT, logged_at REAL NOT NULL)""",
         "CREATE INDEX fetch_log_slot ON fetch_log (satellite, sector, band, slot_us)",
+    ),
+    (  # 2: frame integrity (scan/integrity.py): per directory at a signature, and per file with its identity
+        """CREATE TABLE dir_checks (
+            path TEXT PRIMARY KEY, signature TEXT NOT NULL, checked_at REAL NOT NULL, data BLOB NOT NULL)""",
+        """CREATE TABLE frame_checks (
+            dir TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL, level INTEGER NOT NULL, reason TEXT, look TEXT,
+            checked_at REAL NOT NULL, verified_at REAL, PRIMARY KEY (dir, name))""",
     ),
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -231,7 +231,9 @@ def run_fetch(ns: argparse.Namespace) -> int:
         conformed = None
         try:
             if ns.conform:
-                scan = await manager.scan(args.directory, args.query, force_rescan=args.force_rescan)
+                scan = await manager.scan(
+                    args.directory, args.query, force_rescan=args.force_rescan, verify=args.verify
+                )
                 conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
                 if ns.dry_run:
                     return conformed, None, await asyncio.to_thread(check_look, scan, None, args.directory)

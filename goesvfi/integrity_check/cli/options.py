@@ -69,6 +69,12 @@ def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = T
     parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $GOESVFI_CACHE_DIR or user cache)")
     parser.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
     parser.add_argument("--rescan", action="store_true", help="re-read every folder, ignoring the cached index")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="decode every present frame fully (PNG checksums, JPEG/NetCDF decode, uniform frames, empty rows); "
+        "cached per file, so an unchanged frame is verified once",
+    )
 
 
 def add_look_options(parser: argparse.ArgumentParser) -> None:
@@ -119,6 +125,7 @@ class ArchiveArgs:
     cache_dir: Path | None
     no_cache: bool
     force_rescan: bool
+    verify: bool = False
 
     def cache(self) -> CacheDB | None:
         """The cache to use (None with ``--no-cache``); constructing it does no I/O."""
@@ -128,8 +135,9 @@ class ArchiveArgs:
 
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
         return await scan_directory(
-            self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan
-        )
+            self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan,
+            verify=self.verify,
+        )  # fmt: skip
 
     @property
     def title(self) -> str:
@@ -159,7 +167,7 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
         directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan,
+        ns.rescan, getattr(ns, "verify", False),
     )  # fmt: skip
 
 

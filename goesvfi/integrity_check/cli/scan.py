@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -77,9 +78,23 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
         "interval": interval_json(result),
         "gaps": [gap_dict(g) for g in result.gaps],
         "noaa_gaps": [gap_dict(g) for g in result.noaa_gaps],
-        "summary": summarize(result.expected, result.missing, sorted(result.unavailable)),
+        "summary": summarize(result.expected, result.missing, sorted(result.unavailable), sorted(result.damaged)),
+        "damaged": [
+            {"timestamp": iso_z(t), "file": safe_name(d.path), "reason": d.reason}
+            for t, d in sorted(result.damaged.items())
+        ],
+        "not_frames": [
+            {"timestamp": iso_z(t), "file": safe_name(d.path), "reason": d.reason}
+            for t, d in sorted(result.not_frames.items())
+        ],
+        "frames_checked": result.frames_checked,
         "warnings": list(result.warnings),
     }
+
+
+def safe_name(path: Path) -> str:
+    """A file name for JSON (the folder's own path is known to the caller)."""
+    return os.fsdecode(path.name).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 async def _scan(ns: argparse.Namespace, args: Any, cache: Any, bar: ProgressBar | None) -> ScanResult:
@@ -160,7 +175,24 @@ def _summary(title: str, result: ScanResult) -> str:
     state = availability_state(result)
     noaa = {"checked": "NOAA availability: checked", "unknown": "NOAA availability: unknown (offline?)"}
     head = f"{title}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
-    return format_summary(result.expected, result.missing, title=head, unavailable=sorted(result.unavailable))
+    text = format_summary(
+        result.expected, result.missing, title=head, unavailable=sorted(result.unavailable),
+        damaged=sorted(result.damaged),
+    )  # fmt: skip
+    return text + integrity_lines(result)
+
+
+def integrity_lines(result: ScanResult, listed: int = 10) -> str:
+    """The damaged frames and the files that are not frames, one per line (the first ``listed`` of each)."""
+    lines = []
+    for title, items in (("Damaged frames", result.damaged), ("Not frames (left as they are)", result.not_frames)):
+        if items:
+            lines.append(f"{title} ({len(items)}):")
+            lines += [f"  {t:%Y-%m-%d %H:%M} UTC  {d.path.name}: {d.reason}" for t, d in sorted(items.items())[:listed]]
+            if len(items) > listed:
+                lines.append(f"  ... and {len(items) - listed} more")
+    checked = f"Frames checked: {result.frames_checked:,} read, the rest unchanged since their last check"
+    return "".join("\n" + line for line in [*lines, checked])
 
 
 def _as_reported(result: ScanResult, slots: list[SlotResult]) -> ScanResult:

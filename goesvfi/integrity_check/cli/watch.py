@@ -83,6 +83,14 @@ def register(subparsers: Any) -> None:
     )
     group.add_argument("--backoff-max", default="1h", help="longest wait after repeated failing cycles (default 1h)")
     group.add_argument("--once", action="store_true", help="run one cycle and exit (for cron)")
+    group.add_argument(
+        "--audit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="each cycle, verify (decode) N frames of the window, the longest unverified first: a rolling scrub "
+        "that finds frames damaged since they were written (default 0: off)",
+    )
     add_ops_options(parser)
     parser.set_defaults(handler=run_watch)
 
@@ -130,6 +138,7 @@ def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, Archi
         dry_run=ns.dry_run,
         backoff_max=backoff_max,
         lock_wait=lock_wait,
+        audit=ns.audit,
     )
     try:
         config.validate()

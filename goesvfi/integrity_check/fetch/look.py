@@ -13,12 +13,10 @@ CDN serves only STAR's colours in its own sizes, so:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from goesvfi.integrity_check.render.colormaps import STAR
-from goesvfi.integrity_check.render.look import UNKNOWN, Look, folder_look, look_from_settings, mode_of_table, table_of
+from goesvfi.integrity_check.render.look import UNKNOWN, Look, look_from_settings, mode_of_table, table_of
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector
 
@@ -54,16 +52,17 @@ def default_size(sector: Sector, settings: FetchSettings) -> tuple[int, int] | N
 
 
 def plan_look(
-    sector: Sector, existing: Sequence[Path], settings: FetchSettings, *, forced: Look | None = None
+    sector: Sector, existing: Look | None, settings: FetchSettings, *, forced: Look | None = None
 ) -> LookPlan:
-    """The look plan of a fetch into a folder holding ``existing`` frames (blocking: reads a few headers);
-    ``forced``: this look whatever the folder holds (``fetch --conform`` re-fetching frames of another table)."""
+    """The look plan of a fetch into a folder whose frames have the look ``existing`` (None: no frame decides it,
+    see ``scan.look``); ``forced``: this look whatever the folder holds (``fetch --conform`` re-fetching frames
+    of another table)."""
     has_cdn = sector.cdn_dir is not None
     if settings.allow_mixed and forced is None:
         size = settings.cdn_size if settings.cdn_size in CDN_SIZES.get(sector, ()) else DEFAULT_CDN_SIZE.get(sector)
         return LookPlan(None, "mixed", size if has_cdn else None, ["mixed looks allowed: each source keeps its own"])
     notes: list[str] = []
-    found = forced if forced is not None else folder_look(existing) if existing else None
+    found = forced if forced is not None else existing
     if found is None:
         look, origin = look_from_settings(settings.look, default_size(sector, settings)), "settings"
     else:

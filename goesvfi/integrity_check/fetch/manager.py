@@ -49,7 +49,7 @@ from goesvfi.integrity_check.results import (
     progress_adapter,
 )
 from goesvfi.integrity_check.runtime import lower_thread_priority, release_free_memory
-from goesvfi.integrity_check.scan.look import look_sample
+from goesvfi.integrity_check.scan.look import check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
@@ -305,6 +305,8 @@ class ReconcileManager:
         progress_callback: AnyProgress = None,
         force_rescan: bool = False,
         remote: bool = False,
+        verify: bool = False,
+        audit: int = 0,
     ) -> ScanResult:
         """Which of ``query``'s expected slots the folder holds and which are missing (cached; off the loop).
 
@@ -320,6 +322,8 @@ class ReconcileManager:
             cache=self.cache_db if self.use_cache else None,
             progress=progress_callback,
             force_rescan=force_rescan,
+            verify=verify,
+            audit=audit,
         )
         if remote:
             await self.check_availability(result)
@@ -383,11 +387,9 @@ class ReconcileManager:
             apply_availability(scan, None, dict(skip))
         look_plan = None
         if scan.missing:
-            look_plan = await asyncio.to_thread(
-                lambda: plan_look(
-                    scan.sector, look_sample(folder, list(scan.existing.values())), self.settings, forced=look
-                )
-            )
+            check = await asyncio.to_thread(check_look, scan, None, folder)
+            found = check.look if check.origin == "folder" else None
+            look_plan = plan_look(scan.sector, found, self.settings, forced=look)
         use_cdn = look_plan is None or look_plan.cdn_usable
         plan = plan_fetch(
             scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days, use_cdn=use_cdn
@@ -473,13 +475,18 @@ class ReconcileManager:
         progress_callback: AnyProgress = None,
         force_rescan: bool = False,
         skip: Mapping[datetime, str] | None = None,
+        verify: bool = False,
+        audit: int = 0,
     ) -> ReconcileReport:
         """Scan, then fetch what is missing: the scan and one result per expected slot.
 
         ``skip``: slots not to try (slot -> reason), reported UNAVAILABLE. Slots the model knows NOAA never
         produced are skipped too, and a slot no store lists (every listing read) is UNAVAILABLE, not FAILED.
         """
-        scan = await self.scan(directory, query, progress_callback=progress_callback, force_rescan=force_rescan)
+        scan = await self.scan(
+            directory, query, progress_callback=progress_callback, force_rescan=force_rescan, verify=verify,
+            audit=audit,
+        )  # fmt: skip
         return await self._fetch(scan, directory, progress_callback, skip)
 
     async def reconcile(

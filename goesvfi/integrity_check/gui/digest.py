@@ -16,7 +16,7 @@ from typing import overload
 
 import numpy as np
 
-from goesvfi.integrity_check.results import Gap, ScanResult, SlotResult, SlotStatus, Source, find_gaps
+from goesvfi.integrity_check.results import Damage, Gap, ScanResult, SlotResult, SlotStatus, Source, find_gaps
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, parse_name
 
 _PATH = type(Path())  # PosixPath / WindowsPath: skips Path's per-call class dispatch
@@ -196,7 +196,7 @@ def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult
     columns = SlotList.from_results(slots)
     codes, times = columns.statuses, columns.times
     fetched = np.flatnonzero(codes == _STATUS_INDEX[SlotStatus.FETCHED]).tolist()
-    unresolved = np.isin(codes, [_STATUS_INDEX[SlotStatus.MISSING], _STATUS_INDEX[SlotStatus.FAILED]])
+    unresolved = np.isin(codes, [_STATUS_INDEX[s] for s in (SlotStatus.MISSING, SlotStatus.FAILED, SlotStatus.DAMAGED)])
     done = {times[i]: _PATH(p) for i in fetched if (p := columns.paths[i]) is not None}
     missing = [times[i] for i in np.flatnonzero(unresolved).tolist()]
     unavailable_at = np.flatnonzero(codes == _STATUS_INDEX[SlotStatus.UNAVAILABLE]).tolist()
@@ -216,7 +216,19 @@ def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult
         unavailable=unavailable,  # not tried again: no NOAA source has them
         availability_checked=scan.availability_checked,
         interval_info=scan.interval_info,
+        damaged=_still(scan.damaged, missing),
+        not_frames=dict(scan.not_frames),
+        frame_looks=dict(scan.frame_looks),
+        folder_look=scan.folder_look,
     )
+
+
+def _still(damaged: dict[datetime, Damage], missing: list[datetime]) -> dict[datetime, Damage]:
+    """The damaged slots that are still unresolved."""
+    if not damaged:
+        return {}
+    unresolved = set(missing)
+    return {ts: d for ts, d in damaged.items() if ts in unresolved}
 
 
 def update_digest(digest: ResultsDigest, results: list[SlotResult]) -> tuple[ResultsDigest, np.ndarray] | None:

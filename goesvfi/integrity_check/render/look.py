@@ -65,6 +65,20 @@ class Look:
             return False
         return UNKNOWN in (self.table, other.table) or other.table == self.table
 
+    @property
+    def key(self) -> str:
+        """The look as one string (stored per frame in the cache): ``2500x1500/RGB/star``."""
+        size = "native" if self.size is None else f"{self.width}x{self.height}"
+        return f"{size}/{self.mode}/{self.table}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Look:
+        size, mode, table = key.split("/", 2)
+        if size == "native":
+            return cls(None, None, mode, table)
+        width, height = parse_size(size)
+        return cls(width, height, mode, table)
+
     def with_table(self, table: str) -> Look:
         return Look(self.width, self.height, mode_of_table(table), table)
 

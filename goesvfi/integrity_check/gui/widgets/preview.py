@@ -171,7 +171,10 @@ class PreviewPane(QWidget):
             self.after.hide()
             self.frame.show()
             self.frame.set_frame(main.image, main.path, placeholder=main.error or "")
-            self.info.setText(frame_info(main))
+            info = frame_info(main)
+            if slot.status is SlotStatus.DAMAGED:  # the reason (e.g. which rows are empty) above the frame's facts
+                info = f"Damaged: {slot.error}\n{info}"
+            self.info.setText(info)
             self.open_button.setEnabled(True)
             return
         status = slot.status.value if slot.status is not SlotStatus.PRESENT else "without a file"
