@@ -214,3 +214,17 @@ async def test_one_cap_holds_for_cdn_and_s3_downloads_together(
     # six connections at once: one cap for all of them (per connection, they would reach six times the cap)
     assert achieved <= cap * 1.05
     assert achieved > cap * 0.25  # a loaded box slows it; it still moves at a fair part of the cap
+
+
+def test_the_rate_options_reach_the_fetch_settings(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from goesvfi.integrity_check.cli.fetch import fetch_settings
+    from goesvfi.integrity_check.cli.main import build_parser, main
+
+    base = ["fetch", str(folder), "--satellite", "goes18", "--start", "2023-05-01", "--end", "2023-05-02"]
+    ns = build_parser().parse_args([*base, "--max-rate", "2M", "--min-rate", "0", "--min-rate-window", "90s"])
+    settings = fetch_settings(ns)
+    assert (settings.max_rate, settings.min_rate, settings.min_rate_window) == (2e6, 0.0, 90.0)
+    defaults = fetch_settings(build_parser().parse_args(base))
+    assert (defaults.max_rate, defaults.min_rate, defaults.min_rate_window) == (None, 1000.0, 60.0)
+    assert main([*base, "--max-rate", "fast"]) == 2
+    assert "--max-rate" in capsys.readouterr().err
