@@ -292,7 +292,10 @@ class AutoFetch(QObject):
 
     def _on_cycle(self, result: CycleResult, next_run: datetime) -> None:
         if self._product is not None:
-            self._ops_for(*self._product)(result, next_run)
+            try:
+                self._ops_for(*self._product)(result, next_run)
+            except ValueError as exc:  # a saved receiver that is not a URL (settings edited by hand)
+                self._vm.notify("error", f"Auto-fetch alerts: {messages.user_message(exc)}")
         self.state = replace(self.state, last=result, next_run=next_run)
         failed = result.error is not None and not result.busy
         self._vm.notify("info" if result.ok else "error" if failed else "warning", f"Auto-fetch: {result.summary()}")
