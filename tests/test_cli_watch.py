@@ -140,6 +140,9 @@ def test_no_cache_writes_no_cache_file(
         (["--keep", "30m"], "shorter than the window"),  # a duration is read as one (the window here is 1h)
         (["--keep", "soon"], "--keep: 'soon' is not a duration"),
         (["--dry-run"], "add --keep"),
+        (["--keep", "2", "--prune-max-share", "150%"], "--prune-max-share: '150%' must be above 0 and at most 100%"),
+        (["--keep", "2", "--prune-max-share", "0"], "must be above 0"),
+        (["--keep", "2", "--prune-max-share", "a quarter"], "--prune-max-share: 'a quarter' is not a share"),
         (["--window", "15m"], "longer than"),
         (["--rescan"], "does not apply to watch"),
         (["--satellite", "goes21"], "unknown satellite"),

@@ -175,13 +175,17 @@ async def test_conform_fixes_a_mixed_folder(noaa_emulator_factory: Factory, fold
         dry = await manager.conform(scan, folder, dry_run=True)
         assert {a.path.name: a.action for a in dry.actions} == {big: "rewrite", grey: "refetch", jpg.name: "rewrite"}
         assert decoded(folder / big)[0] == (2500, 1500) and jpg.exists()  # the dry run changed nothing
+        originals = sorted((folder / n).read_bytes() for n in (big, grey, jpg.name))
         report = await manager.conform(scan, folder)
     assert len(report.done) == 3 and not report.failed
     assert not jpg.exists()
     names = frame_names(folder)
     assert {decoded(folder / n)[:2] for n in names} == {(SMALL, "RGB")}
     assert {decoded(folder / n)[2].get("goesvfi-colour-table") for n in names} == {"star"}
-    assert leftovers(folder) == [] and not [p for p in os.listdir(folder) if (folder / p).is_dir()]
+    assert [p for p in os.listdir(folder) if (folder / p).is_dir()] == [".goesvfi-quarantine"]
+    kept = sorted(p.read_bytes() for p in (folder / ".goesvfi-quarantine").iterdir())
+    assert kept == originals  # every rewritten frame kept, byte for byte
+    assert not [p for p in leftovers(folder) if ".goesvfi-quarantine" not in p]
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ import pytest
 
 from goesvfi.integrity_check.cli.main import main
 from tests.hostile_server import HostileServer, RssMonitor, drip, static
-from tests.scan_support import write_frame
+from tests.scan_support import gradient_image, write_frame
 
 KEY_NAME = "OR_ABI-L1b-RadC-M6C13_G18_s20231210001173_e20231210003546_c20231210004030.nc"
 LISTING = (
@@ -158,10 +158,8 @@ def cdn_routes(good: bytes, wrong: bytes) -> dict:  # type: ignore[type-arg]
 def jpeg(size: tuple[int, int]) -> bytes:
     import io
 
-    from PIL import Image
-
     out = io.BytesIO()
-    Image.new("RGB", size, (10, 20, 30)).save(out, "JPEG")
+    gradient_image("RGB", size).save(out, "JPEG")
     return out.getvalue()
 
 

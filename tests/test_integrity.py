@@ -254,3 +254,20 @@ def test_the_check_runs_off_the_event_loop(folder: Path) -> None:
     (folder / name(0)).write_bytes(png_bytes())
     result = asyncio.run(scan(folder, 1))
     assert result.present_count == 1 and result.frames_checked == 1
+
+
+async def test_a_size_the_user_gave_decides_whatever_its_shape(folder: Path) -> None:
+    for i in range(3):
+        Image.fromarray(gradient(1080, 1920, 3, i)).save(folder / name(i))  # a video size, not CONUS's shape
+    plain = await scan(folder, 3)
+    assert plain.folder_look is None and any("cannot have" in w for w in plain.warnings)
+    given = await scan(folder, 3, look_size=(1920, 1080))
+    assert given.folder_look == "1920x1080/RGB/unknown" and given.off_look == []
+
+
+def test_a_size_larger_than_any_goes_image_is_refused(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from goesvfi.integrity_check.cli.main import main
+
+    code = main(["scan", str(folder), "--satellite", "goes18", "--start", "2023-05-01", "--end", "2023-05-01T01:00",
+                 "--size", "30000x30000"])  # fmt: skip
+    assert code == 2 and "larger than any GOES image" in capsys.readouterr().err

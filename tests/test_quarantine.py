@@ -156,3 +156,48 @@ def test_a_stray_chart_does_not_decide_what_a_fetch_writes(
                  "2023-05-01T00:30"])  # fmt: skip
     out, _ = capsys.readouterr()
     assert "Not frames" not in out  # each slot now has a real frame: the chart covers nothing
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("cache_beside_folder")
+def test_the_fetch_names_what_it_replaced(
+    noaa_env_factory: Factory, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu = noaa_env_factory(missing_fraction=0.0)
+    damaged = folder / canonical(emu, EMULATOR_START + timedelta(minutes=6))
+    damaged.write_bytes(b"\x89PNG\r\n\x1a\n")  # a signature and nothing else
+    common = [str(folder), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T00:15",
+              "--now", "2023-05-01T02:00"]  # fmt: skip
+    assert main(["fetch", *common, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    reason = "no PNG header (IHDR) after the signature"
+    assert result["damaged"] == [
+        {"timestamp": "2023-05-01T00:06:00Z", "file": damaged.name, "reason": reason, "replaced": True}
+    ]
+    assert decodes(damaged) == (2500, 1500)
+    assert list(kept(folder).values()) == [b"\x89PNG\r\n\x1a\n"]
+
+
+@pytest.mark.slow
+async def test_a_fetch_across_the_cutoff_names_the_seam_and_seamless_has_none(
+    noaa_emulator_factory: Factory, folder: Path, tmp_path: Path
+) -> None:
+    emu = noaa_emulator_factory(missing_fraction=0.0)
+    now = EMULATOR_START + timedelta(hours=2)
+    query = ArchiveQuery(G18, EMULATOR_START, HOUR)
+    async with manager_for(emu, folder, now, tmp_path / "c.sqlite3", allow_mixed=False, cdn_days=1.75 / 24) as m:
+        mixed = await m.reconcile_detailed(folder, query)
+    sources = [s.source.value for s in mixed.slots if s.status is SlotStatus.FETCHED and s.source]
+    assert "s3" in sources and "cdn" in sources
+    first_cdn = next(s.timestamp for s in mixed.slots if s.source is not None and s.source.value == "cdn")
+    assert mixed.look is not None
+    assert f"{sources.count('s3')} frames from S3 lack the CDN's borders and banner: a seam at " \
+        f"{first_cdn:%Y-%m-%d %H:%M} UTC" in " ".join(mixed.look.notes)  # fmt: skip
+    other = tmp_path / "seamless"
+    other.mkdir()
+    async with manager_for(emu, other, now, tmp_path / "d.sqlite3", allow_mixed=False, cdn_days=1.75 / 24,
+                           look="seamless") as m:  # fmt: skip
+        plain = await m.reconcile_detailed(other, query)
+    assert {s.source.value for s in plain.slots if s.status is SlotStatus.FETCHED and s.source} == {"s3"}
+    assert plain.look is not None and not any("seam at" in n for n in plain.look.notes)
+    assert any("seamless" in n for n in plain.look.notes)

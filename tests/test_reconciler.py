@@ -360,6 +360,10 @@ async def test_broken_or_locked_cache_never_fails_a_scan(make_frames: MakeFrames
     folder = make_frames([png(1)])
     path = tmp_path / "c.sqlite3"
     path.write_bytes(b"garbage" * 1000)
+    async with CacheDB(path) as db:  # not provably ours: refused, left alone, an in-memory cache serves
+        assert sorted((await scan(folder, cache=db)).existing) == [at(1)]
+    assert path.read_bytes() == b"garbage" * 1000 and set_aside(path) == []
+    path.write_bytes(b"SQLite format 3\0" + bytes(52) + b"GVFI" + b"garbage" * 1000)  # ours, but broken
     async with CacheDB(path) as db:
         assert sorted((await scan(folder, cache=db)).existing) == [at(1)]
     assert len(set_aside(path)) == 1

@@ -34,6 +34,7 @@ import aiohttp
 
 from goesvfi.integrity_check.remote.http_body import client_session
 from goesvfi.integrity_check.results import SlotStatus
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.settings import check_endpoint, redact_url
 from goesvfi.integrity_check.time_index import iso_z, to_utc
 from goesvfi.integrity_check.units import format_bytes, readable_duration
@@ -225,8 +226,9 @@ class Alerter:
 
 
 def printable(text: str, limit: int = 300) -> str:
-    """``text`` safe for a terminal or a log: control characters escaped as ``repr`` does, cut at ``limit``."""
-    out = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    """``text`` safe for a terminal or a log (:func:`~.safe_text.safe_text`: control characters escaped as
+    ``repr`` does), cut at ``limit`` characters."""
+    out = safe_text(text)
     return out if len(out) <= limit else out[: limit - 3] + "..."
 
 

@@ -199,10 +199,11 @@ class ScanResult:
     # (a generic name that is damaged or not of the folder's look; also in ``missing``). See ``scan/integrity.py``.
     damaged: dict[datetime, Damage] = field(default_factory=dict)
     not_frames: dict[datetime, Damage] = field(default_factory=dict)
-    # Each present frame's look (``Look.key``: ``2500x1500/RGB/star``) and the folder's look the scan decided
-    # (None: no frame decides it; the settings do).
-    frame_looks: dict[datetime, str] = field(default_factory=dict)
+    # The folder's look the scan decided (``Look.key``: ``2500x1500/RGB/star``; None: no frame decides it, the
+    # settings do), the present frames whose look differs from it, and how many present frames have an image look.
     folder_look: str | None = None
+    off_look: list[datetime] = field(default_factory=list)
+    looked: int = 0
     frames_checked: int = 0  # frames read by this scan's integrity check (0: every verdict came from the cache)
 
     @property

@@ -21,6 +21,7 @@ from goesvfi.integrity_check.cli.progress import ProgressBar, progress_bar
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.report import csv_text, write_csv
 from goesvfi.integrity_check.results import ScanResult, SlotResult
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.reconciler import ScanInputError, check_folder, scan_directory
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, to_utc
 
@@ -83,8 +84,9 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--look",
         metavar="LOOK",
-        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), grey (inverted grey "
-        "180-330 K), star, enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
+        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), seamless (STAR's colours "
+        "from S3 only: no CDN borders or banner, one seamless sequence), grey (inverted grey 180-330 K), star, "
+        "enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
     )
     group.add_argument(
         "--size",
@@ -111,7 +113,18 @@ def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
             out["size"] = parse_size(ns.size)
         except ValueError as exc:
             raise UsageError(f"--size: {exc}") from None
+        width, height = out["size"]
+        if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+            raise UsageError(
+                f"--size {width}x{height} is larger than any GOES image (at most {MAX_SIDE} pixels a side and "
+                f"{MAX_PIXELS:,} pixels: the full disk's 0.5 km grid)"
+            )
     return out
+
+
+MAX_SIDE = 21696
+MAX_PIXELS = 21696 * 21696
+"""The largest frame size a user may give: the full disk's 0.5 km grid (band 2; DOMAIN.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +139,7 @@ class ArchiveArgs:
     no_cache: bool
     force_rescan: bool
     verify: bool = False
+    size: tuple[int, int] | None = None  # --size: a frame size the user gave
 
     def cache(self) -> CacheDB | None:
         """The cache to use (None with ``--no-cache``); constructing it does no I/O."""
@@ -136,7 +150,7 @@ class ArchiveArgs:
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
         return await scan_directory(
             self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan,
-            verify=self.verify,
+            verify=self.verify, look_size=self.size,
         )  # fmt: skip
 
     @property
@@ -167,7 +181,7 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
         directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan, getattr(ns, "verify", False),
+        ns.rescan, getattr(ns, "verify", False), look_overrides(ns).get("size"),
     )  # fmt: skip
 
 
@@ -183,7 +197,7 @@ def write_csv_target(target: str, slots: list[SlotResult]) -> None:
 
 def print_warnings(result: ScanResult) -> None:
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe_text(warning)}", file=sys.stderr)
 
 
 def run_with_progress(coro_factory: Callable[[ProgressBar | None], Coroutine[Any, Any, T]]) -> T:

@@ -28,8 +28,9 @@ from goesvfi.integrity_check.cli.options import (
 )
 from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
-from goesvfi.integrity_check.report import format_summary, gap_dict, merge_fetch_log, summarize
+from goesvfi.integrity_check.report import format_summary, gap_dict, integrity_list, merge_fetch_log, summarize
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.time_index import iso_z
 
@@ -126,10 +127,10 @@ def folder_look_check(ns: argparse.Namespace, result: ScanResult) -> LookCheck:
 def print_look(check: LookCheck) -> None:
     """The look line of a summary, and the mismatch warning on stderr."""
     if check.look is not None:
-        print(f"Look: {check.look.describe()} (from the {check.origin})")
+        print(safe_text(f"Look: {check.look.describe()} (from the {check.origin})"))  # a PNG chunk names the table
     warning = check.warning()
     if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe_text(warning)}", file=sys.stderr)
 
 
 def up_to_now(ns: argparse.Namespace, args: ArchiveArgs) -> ArchiveArgs:
@@ -174,7 +175,7 @@ def run_scan(ns: argparse.Namespace) -> int:
 def _summary(title: str, result: ScanResult) -> str:
     state = availability_state(result)
     noaa = {"checked": "NOAA availability: checked", "unknown": "NOAA availability: unknown (offline?)"}
-    head = f"{title}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
+    head = f"{safe_text(title)}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
     text = format_summary(
         result.expected, result.missing, title=head, unavailable=sorted(result.unavailable),
         damaged=sorted(result.damaged),
@@ -182,15 +183,13 @@ def _summary(title: str, result: ScanResult) -> str:
     return text + integrity_lines(result)
 
 
-def integrity_lines(result: ScanResult, listed: int = 10) -> str:
-    """The damaged frames and the files that are not frames, one per line (the first ``listed`` of each)."""
-    lines = []
-    for title, items in (("Damaged frames", result.damaged), ("Not frames (left as they are)", result.not_frames)):
-        if items:
-            lines.append(f"{title} ({len(items)}):")
-            lines += [f"  {t:%Y-%m-%d %H:%M} UTC  {d.path.name}: {d.reason}" for t, d in sorted(items.items())[:listed]]
-            if len(items) > listed:
-                lines.append(f"  ... and {len(items) - listed} more")
+def integrity_lines(result: ScanResult) -> str:
+    """The damaged frames and the files that are not frames, and how many frames this scan read."""
+    lines = [
+        integrity_list(title, items)
+        for title, items in (("Damaged frames", result.damaged), ("Not frames (left as they are)", result.not_frames))
+        if items
+    ]
     checked = f"Frames checked: {result.frames_checked:,} read, the rest unchanged since their last check"
     return "".join("\n" + line for line in [*lines, checked])
 
@@ -198,7 +197,7 @@ def integrity_lines(result: ScanResult, listed: int = 10) -> str:
 def _as_reported(result: ScanResult, slots: list[SlotResult]) -> ScanResult:
     """The scan with the fetch log's news in its counts (what the CSV and the HTML say): fetched slots are no
     longer missing, slots a fetch found NOAA never had are unavailable."""
-    missing = [s.timestamp for s in slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED)]
+    missing = [s.timestamp for s in slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED, SlotStatus.DAMAGED)]
     unavailable = {s.timestamp: s.error or "" for s in slots if s.status is SlotStatus.UNAVAILABLE}
     return dataclasses.replace(result, missing=missing, unavailable=unavailable)
 
@@ -241,9 +240,9 @@ def run_report(ns: argparse.Namespace) -> int:
         print(_summary(args.title, _as_reported(result, slots)))
         print("Status: " + ", ".join(f"{name} {count}" for name, count in sorted(statuses.items())))
         if args.csv:
-            print(f"CSV written to {args.csv}")
+            print(f"CSV written to {safe_text(args.csv)}")
     if html and not args.json:
-        print(f"HTML written to {html}")
+        print(f"HTML written to {safe_text(html)}")
     return 0
 
 

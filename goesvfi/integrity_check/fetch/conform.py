@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PIL.Image import DecompressionBombError
 
 from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
 from goesvfi.integrity_check.folder.atomic import fsync_dir
@@ -158,8 +159,8 @@ async def conform_folder(
         try:
             await asyncio.to_thread(conform_file, action.path, look, final, directory)
             action.done = True
-        except (OSError, ValueError, SyntaxError) as exc:
-            action.error = f"could not rewrite: {exc}"
+        except (OSError, ValueError, SyntaxError, MemoryError, DecompressionBombError) as exc:
+            action.error = f"could not rewrite: {exc}"  # nothing was changed
         if on_frame is not None:
             on_frame(action)
     refetch = [a for a in actions if a.action == REFETCH]

@@ -13,10 +13,20 @@ CDN serves only STAR's colours in its own sizes, so:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from goesvfi.integrity_check.render.colormaps import STAR
-from goesvfi.integrity_check.render.look import UNKNOWN, Look, look_from_settings, mode_of_table, table_of
+from goesvfi.integrity_check.render.look import (
+    SEAMLESS_LOOK,
+    UNKNOWN,
+    Look,
+    look_from_settings,
+    mode_of_table,
+    table_of,
+)
+from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector
 
@@ -79,6 +89,9 @@ def plan_look(
         notes.append(f"S3 frames are enlarged from {native[0]}x{native[1]} to {look.width}x{look.height} (bilinear)")
     if not has_cdn:
         return LookPlan(look, origin, None, notes)
+    if look.table == STAR and settings.look.strip() == SEAMLESS_LOOK:
+        notes.append("S3 only: the seamless look (STAR's colours without the CDN's map borders and banner)")
+        return LookPlan(look, origin, None, notes)
     if look.table != STAR:
         notes.append(
             f"S3 only: the folder's look uses the {look.table} colour table and the CDN serves STAR's colours "
@@ -99,3 +112,17 @@ def plan_look(
     cdn_size = min(larger, key=lambda s: s[0] * s[1]) if larger else max(sizes, key=lambda s: s[0] * s[1])
     notes.append(f"CDN frames are resampled from {cdn_size[0]}x{cdn_size[1]} to {width}x{height}")
     return LookPlan(look, origin, cdn_size, notes)
+
+
+def seam_note(slots: Sequence[SlotResult]) -> str | None:
+    """When one fetch wrote frames from both sources into one sequence: the S3 frames lack the CDN's map borders
+    and banner. Names how many and where the first seam between the two lies."""
+    fetched = [s for s in slots if s.status is SlotStatus.FETCHED and s.source in (Source.CDN, Source.S3)]
+    from_s3 = sum(s.source is Source.S3 for s in fetched)
+    if not from_s3 or from_s3 == len(fetched):
+        return None
+    seam = next(b.timestamp for a, b in pairwise(fetched) if a.source is not b.source)
+    return (
+        f"{from_s3} frame{'s' if from_s3 != 1 else ''} from S3 lack the CDN's borders and banner: a seam at "
+        f"{seam:%Y-%m-%d %H:%M} UTC (--look seamless: STAR's colours from S3 only, no seam)"
+    )

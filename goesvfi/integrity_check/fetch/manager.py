@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from goesvfi.integrity_check.fetch.disk_guard import DiskFree, DiskGuard, DiskSpaceError
 from goesvfi.integrity_check.fetch.job import ConversionError, FetchEnv, FetchJob
-from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
+from goesvfi.integrity_check.fetch.look import LookPlan, plan_look, seam_note
 from goesvfi.integrity_check.fetch.plan import FetchPlan, plan_fetch
 from goesvfi.integrity_check.fetch.retry import RetryPolicy
 from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
@@ -324,6 +324,7 @@ class ReconcileManager:
             force_rescan=force_rescan,
             verify=verify,
             audit=audit,
+            look_size=self.settings.size,
         )
         if remote:
             await self.check_availability(result)
@@ -427,6 +428,9 @@ class ReconcileManager:
                 await self._log(job.finished)
             if not self._running:
                 await self._idle()
+        seam = seam_note(slots)
+        if seam is not None and look_plan is not None:
+            look_plan.notes.append(seam)
         return ReconcileReport(scan, slots, guard.tripped, look_plan)
 
     async def conform(

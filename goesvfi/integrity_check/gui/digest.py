@@ -218,8 +218,9 @@ def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult
         interval_info=scan.interval_info,
         damaged=_still(scan.damaged, missing),
         not_frames=dict(scan.not_frames),
-        frame_looks=dict(scan.frame_looks),
         folder_look=scan.folder_look,
+        off_look=list(scan.off_look),
+        looked=scan.looked,
     )
 
 
@@ -287,6 +288,12 @@ def digest_scan(scan: ScanResult) -> ResultsDigest:
                 statuses[i] = _STATUS_INDEX[SlotStatus.UNAVAILABLE]
                 errors[i] = reason
     statuses[present] = _STATUS_INDEX[SlotStatus.PRESENT]
+    if scan.damaged:  # a file covers the slot, but not a whole frame: shown with its path and why
+        position = {ts: i for i, ts in enumerate(times)}
+        for ts, damage in scan.damaged.items():
+            i = position[ts]
+            statuses[i], paths[i], errors[i] = _STATUS_INDEX[SlotStatus.DAMAGED], str(damage.path), damage.reason
+            present[i] = True
     sources = np.where(present, _SOURCE_INDEX[Source.LOCAL], _SOURCE_INDEX[None]).astype(np.uint8)
     columns = SlotList(scan.satellite, scan.sector, scan.band, times, statuses, sources, paths, [None] * n, errors,
                        [None] * n)  # fmt: skip
@@ -297,7 +304,7 @@ def _digest(slots: SlotList) -> ResultsDigest:
     times = np.fromiter((t.timestamp() for t in slots.times), dtype=np.float64, count=len(slots))
     statuses = slots.statuses
     counts = {status: int(np.count_nonzero(statuses == i)) for i, status in enumerate(STATUS_ORDER)}
-    bad = np.isin(statuses, [_STATUS_INDEX[SlotStatus.MISSING], _STATUS_INDEX[SlotStatus.FAILED]])
+    bad = np.isin(statuses, [_STATUS_INDEX[s] for s in (SlotStatus.MISSING, SlotStatus.FAILED, SlotStatus.DAMAGED)])
     gaps = find_gaps(slots.times, {slots.times[i] for i in np.flatnonzero(bad).tolist()})
     spacing = np.diff(times)
     step = float(np.median(spacing)) if spacing.size else 300.0

@@ -55,16 +55,21 @@ class FrameCheck:
 # ---- the structural check --------------------------------------------------------------------------------
 
 
-def _read_ends(path: str | Path) -> tuple[bytes, bytes, int]:
-    """(first HEAD bytes, last TAIL bytes, size) with one open."""
+Identity = tuple[int, int, int]
+"""(size, st_mtime_ns, inode): what a cached verdict is valid for."""
+
+
+def _read_ends(path: str | Path) -> tuple[bytes, bytes, Identity]:
+    """(first HEAD bytes, last TAIL bytes, the file's identity) with one open."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        size = st.st_size
         head = os.pread(fd, HEAD, 0)
         tail = head[-TAIL:] if size <= len(head) else os.pread(fd, TAIL, max(0, size - TAIL))
     finally:
         os.close(fd)
-    return head, tail, size
+    return head, tail, (size, st.st_mtime_ns, st.st_ino)
 
 
 def png_look(head: bytes) -> tuple[Look | None, str | None]:
@@ -182,13 +187,19 @@ def _other_image(head: bytes, name: str) -> FrameCheck:
         return FrameCheck(f"{Path(name).suffix[1:].upper() or 'image'} header cannot be read")
 
 
-def check_frame(path: str | Path) -> FrameCheck:
-    """The structural check of one file (one open, two reads); an unreadable file is damaged."""
+def check_file(path: str | Path) -> tuple[FrameCheck, Identity | None]:
+    """The structural check of one file (one open, two reads) and the identity it was made for; an unreadable
+    file is damaged (identity None)."""
     try:
-        head, tail, size = _read_ends(path)
+        head, tail, identity = _read_ends(path)
     except OSError as exc:
-        return FrameCheck(f"cannot be read ({exc.strerror or exc})")
-    return check_bytes(head, tail, size, os.fspath(path))
+        return FrameCheck(f"cannot be read ({exc.strerror or exc})"), None
+    return check_bytes(head, tail, identity[0], os.fspath(path)), identity
+
+
+def check_frame(path: str | Path) -> FrameCheck:
+    """The structural check of one file (see :func:`check_file`)."""
+    return check_file(path)[0]
 
 
 # ---- the full verify -------------------------------------------------------------------------------------

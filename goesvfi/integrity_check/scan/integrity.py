@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from goesvfi.integrity_check.cache.db import CacheDB, CacheError, FrameRow
-from goesvfi.integrity_check.scan.frame_check import FrameCheck, check_frame, verify_frame
+from goesvfi.integrity_check.scan.frame_check import FrameCheck, Identity, check_file, verify_frame
 from goesvfi.integrity_check.scan.index import DirIndex
 
 UNCHECKED, WHOLE, VERIFIED, DAMAGED = 0, 1, 2, 3
@@ -38,8 +38,6 @@ _BLOB = struct.Struct("<4sI")
 _MAGIC = b"GVC1"
 CHUNK = 64
 """Files one worker task checks (fewer thread hand-offs than one task per file)."""
-
-Identity = tuple[int, int, int]
 
 
 @dataclass(slots=True)
@@ -100,28 +98,38 @@ class DirVerdicts:
         self.look_ids[index] = self.looks.index(look)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What the integrity check says of the frame covering one slot."""
+@dataclass(slots=True)
+class Verdicts:
+    """What the integrity check says of a scan's present slots (indices into its expected slots):
+    ``damaged`` slot -> (path, reason); ``looks`` look key -> the slots of whole frames with that look, in time
+    order (frames without an image look, NetCDF, are in none). Compact: a warm scan of 100,000 frames builds
+    a few arrays, not 100,000 objects."""
 
-    path: str
-    level: int
-    reason: str | None
-    look: str | None  # ``Look.key``
+    damaged: dict[int, tuple[str, str]] = field(default_factory=dict)
+    looks: dict[str, np.ndarray] = field(default_factory=dict)
 
-    @property
-    def damaged(self) -> bool:
-        return self.level == DAMAGED
+    def look_of(self, slot: int) -> str | None:
+        for key, slots in self.looks.items():
+            i = int(np.searchsorted(slots, slot))
+            if i < len(slots) and slots[i] == slot:
+                return key
+        return None
 
 
 @dataclass(slots=True)
 class _Group:
     directory: DirIndex
-    slots: list[int]  # indices into the scan's expected slots
-    local: list[int]  # the covering frames' indices in the directory's index
+    slots: np.ndarray  # indices into the scan's expected slots
+    local: np.ndarray  # the covering frames' indices in the directory's index
     verdicts: DirVerdicts | None = None
     rows: dict[str, FrameRow] | None = None
     dirty: bool = False  # verdicts to store
+    _names: list[str] | None = None
+
+    def names(self) -> list[str]:
+        if self._names is None:
+            self._names = self.directory.names()
+        return self._names
 
 
 def _identity(path: str) -> Identity | None:
@@ -133,8 +141,10 @@ def _identity(path: str) -> Identity | None:
 
 
 def _run_check(path: str, full: bool) -> tuple[FrameCheck, Identity | None]:
+    if not full:
+        return check_file(path)
     identity = _identity(path)
-    return (verify_frame(path) if full else check_frame(path)), identity
+    return verify_frame(path), identity
 
 
 def _check_many(jobs: Sequence[tuple[str, bool]], workers: int) -> list[tuple[FrameCheck, Identity | None]]:
@@ -151,23 +161,20 @@ def _check_many(jobs: Sequence[tuple[str, bool]], workers: int) -> list[tuple[Fr
 
 
 def _groups(dirs: Sequence[DirIndex], slot_idx: np.ndarray, file_idx: np.ndarray) -> list[_Group]:
-    """The present slots grouped by the directory of their covering frame."""
+    """The present slots grouped by the directory of their covering frame (vectorised)."""
+    if not len(file_idx):
+        return []
     sizes = np.array([len(d.times) for d in dirs], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     which = np.searchsorted(offsets, file_idx, side="right") - 1
-    groups: dict[int, _Group] = {}
-    for slot, k, f in zip(slot_idx.tolist(), which.tolist(), file_idx.tolist(), strict=True):
-        group = groups.get(k)
-        if group is None:
-            group = groups[k] = _Group(dirs[k], [], [])
-        group.slots.append(slot)
-        group.local.append(f - int(offsets[k]))
-    return list(groups.values())
-
-
-def _wanted(level: int, full: bool) -> bool:
-    """Whether a frame at ``level`` needs a (structural / full) check."""
-    return level == UNCHECKED or (full and level == WHOLE)
+    order = np.argsort(which, kind="stable")
+    which, slots, files = which[order], slot_idx[order], file_idx[order]
+    keys, starts = np.unique(which, return_index=True)
+    bounds = [*starts.tolist(), len(which)]
+    groups = []
+    for k, lo, hi in zip(keys.tolist(), bounds[:-1], bounds[1:], strict=True):
+        groups.append(_Group(dirs[k], slots[lo:hi], files[lo:hi] - offsets[k]))
+    return groups
 
 
 @dataclass(slots=True)
@@ -203,25 +210,29 @@ class IntegrityRun:
         except CacheError:
             return
 
-    def check(self) -> dict[int, Verdict]:
-        """Check what needs it (blocking); the verdict of every present slot, by slot index."""
+    def check(self) -> Verdicts:
+        """Check what needs it (blocking) and gather the verdicts of every present slot."""
         now = time.time()
         audit = self._audit_choice() if self.audit else set()
         jobs: list[tuple[_Group, int, str, str, bool]] = []
         for group in self.groups:
             d = group.directory
-            names = d.names()
             if group.verdicts is None:
                 group.verdicts = DirVerdicts.empty(d.signature, len(d.times))
                 group.dirty = True
-                self._adopt_rows(group, names)
-            levels = group.verdicts.levels
-            for local in group.local:
-                full = self.verify or (d.path, local) in audit
-                if _wanted(int(levels[local]), full) or ((d.path, local) in audit and levels[local] != DAMAGED):
+                self._adopt_rows(group)
+            levels = group.verdicts.levels[group.local]
+            need = levels == UNCHECKED
+            if self.verify:
+                need |= levels == WHOLE
+            picked = {local for path, local in audit if path == d.path}
+            todo = set(group.local[need].tolist()) | picked
+            if todo:
+                names = group.names()
+                for local in sorted(todo):
+                    full = self.verify or local in picked
                     jobs.append((group, local, d.path + os.sep + names[local], names[local], full))
         total = len(jobs)
-        done = 0
         for start in range(0, total, CHUNK * 8):
             batch = jobs[start : start + CHUNK * 8]
             results = _check_many([(j[2], j[4]) for j in batch], self.workers)
@@ -237,23 +248,40 @@ class IntegrityRun:
                         verified = group.rows[name].verified_at
                     row = FrameRow(*identity, level, verdict.reason, look, now, verified)
                     self._frame_rows.append((group.directory.path, name, row))
-            done += len(batch)
             if self.progress is not None:
-                self.progress(done, total)
+                self.progress(start + len(batch), total)
         self.checked = total
-        return self._verdicts()
+        return self._gather()
 
-    def _adopt_rows(self, group: _Group, names: list[str]) -> None:
+    def _gather(self) -> Verdicts:
+        out = Verdicts()
+        parts: dict[str, list[np.ndarray]] = {}
+        for group in self.groups:
+            stored = group.verdicts
+            assert stored is not None
+            levels = stored.levels[group.local]
+            ids = stored.look_ids[group.local]
+            whole = levels != DAMAGED
+            for look_id in np.unique(ids[whole & (ids != _NO_LOOK)]).tolist():
+                if look_id < len(stored.looks):
+                    parts.setdefault(stored.looks[look_id], []).append(group.slots[whole & (ids == look_id)])
+            for i in np.flatnonzero(~whole).tolist():
+                local = int(group.local[i])
+                path = group.directory.path + os.sep + group.names()[local]
+                out.damaged[int(group.slots[i])] = (path, stored.reasons.get(local, "damaged"))
+        out.looks = {key: np.sort(np.concatenate(arrays)) for key, arrays in parts.items()}
+        return out
+
+    def _adopt_rows(self, group: _Group) -> None:
         """A changed directory: keep the verdicts of files whose identity is unchanged since they were checked."""
         rows = group.rows
         if not rows:
             return
         assert group.verdicts is not None
-        for local in group.local:
+        names, base = group.names(), group.directory.path + os.sep
+        for local in group.local.tolist():
             row = rows.get(names[local])
-            if row is None:
-                continue
-            if _identity(group.directory.path + os.sep + names[local]) == (row.size, row.mtime_ns, row.inode):
+            if row is not None and _identity(base + names[local]) == (row.size, row.mtime_ns, row.inode):
                 group.verdicts.record(local, row.level, row.reason, row.look)
 
     def _audit_choice(self) -> set[tuple[str, int]]:
@@ -262,8 +290,8 @@ class IntegrityRun:
         for group in self.groups:
             d = group.directory
             stored = group.verdicts
-            names = d.names() if group.rows else []
-            for slot, local in zip(group.slots, group.local, strict=True):
+            names = group.names() if group.rows else []
+            for slot, local in zip(group.slots.tolist(), group.local.tolist(), strict=True):
                 level = int(stored.levels[local]) if stored is not None else UNCHECKED
                 if level == DAMAGED:
                     continue
@@ -274,19 +302,6 @@ class IntegrityRun:
                 ranked.append((when, slot, d.path, local))
         ranked.sort()
         return {(path, local) for _when, _slot, path, local in ranked[: self.audit]}
-
-    def _verdicts(self) -> dict[int, Verdict]:
-        out: dict[int, Verdict] = {}
-        for group in self.groups:
-            stored = group.verdicts
-            assert stored is not None
-            names = group.directory.names() if stored.reasons else None
-            for slot, local in zip(group.slots, group.local, strict=True):
-                level = int(stored.levels[local])
-                reason = stored.reasons.get(local) if level == DAMAGED else None
-                path = "" if names is None else group.directory.path + os.sep + names[local]
-                out[slot] = Verdict(path, level, reason, stored.look_of(local))
-        return out
 
     async def save(self, cache: CacheDB | None) -> None:
         if cache is None:

@@ -12,12 +12,12 @@ pattern of odd frames cannot outvote the rest). Pure. No Qt.
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.results import ScanResult, SlotResult
@@ -37,9 +37,12 @@ FINEST_GRID: dict[Sector, tuple[int, int]] = {
 """Each sector's largest image: its 0.5 km grid (band 2; DOMAIN.md). Every size it can have shares its shape."""
 
 
-def plausible_size(sector: Sector, width: int | None, height: int | None) -> bool:
-    """A size the sector's frames can have: its shape (within 2 %) and no larger than its finest grid."""
-    if width is None or height is None:
+def plausible_size(
+    sector: Sector, width: int | None, height: int | None, accepted: tuple[int, int] | None = None
+) -> bool:
+    """A size the sector's frames can have: its shape (within 2 %) and no larger than its finest grid; or the
+    size the user gave (``--size``, bounded when given)."""
+    if width is None or height is None or (width, height) == accepted:
         return True
     full_w, full_h = FINEST_GRID[sector]
     if not (0 < width <= full_w and 0 < height <= full_h):
@@ -50,50 +53,66 @@ def plausible_size(sector: Sector, width: int | None, height: int | None) -> boo
 @dataclass(frozen=True, slots=True)
 class LookDecision:
     """``look``: the folder's look (None: no frame decides it); ``not_frames``: generic-named slots whose image
-    is not of that look (or that nothing proves); ``implausible``: product-named slots of an impossible size."""
+    is not of that look (or that nothing proves), with why; ``implausible``: product-named slots of an impossible
+    size; ``off_look``: product-named slots whose look differs from ``look``; ``looked``: frames with a look."""
 
     look: Look | None
-    not_frames: dict[datetime, str]
-    implausible: list[datetime]
+    not_frames: dict[int, str]
+    implausible: list[int]
+    off_look: np.ndarray
+    looked: int
 
 
 def decide_look(
-    looks: Mapping[datetime, str], generic: set[datetime], sector: Sector, default: Look | None = None
+    named: Mapping[str, np.ndarray],
+    generic: Mapping[int, str | None],
+    sector: Sector,
+    default: Look | None = None,
+    accepted: tuple[int, int] | None = None,
 ) -> LookDecision:
-    """The folder's look from each present frame's look (``looks``: slot -> ``Look.key``; ``generic``: the
-    slots whose file has a generic name). ``default`` (the settings' look) judges generic frames when no frame
-    decides."""
-    parsed = {ts: Look.from_key(key) for ts, key in looks.items()}
-    implausible = [ts for ts, look in parsed.items() if not plausible_size(sector, look.width, look.height)]
-    bad = set(implausible)
-    named = [(ts, parsed[ts]) for ts in sorted(parsed) if ts not in generic and ts not in bad]
-    found = _most_common(named)
+    """The folder's look from the present frames' looks: ``named`` maps each look (``Look.key``) to the slots
+    (time order) of product-named frames with it; ``generic`` maps each generic-named slot to its look (None: not
+    an image). ``default`` (the settings' look) judges generic frames when no frame decides; ``accepted``: a size
+    the user gave, plausible whatever the sector's shape."""
+    looks = {key: Look.from_key(key) for key in {*named, *(k for k in generic.values() if k is not None)}}
+    bad = {key for key, look in looks.items() if not plausible_size(sector, look.width, look.height, accepted)}
+    found = _most_common({k: v for k, v in named.items() if k not in bad and len(v)})
     if found is None:
-        others = [(ts, parsed[ts]) for ts in sorted(parsed) if ts in generic and ts not in bad]
-        candidate = _most_common(others)
-        if candidate is not None and sum(look == candidate for _, look in others) >= GENERIC_QUORUM:
-            found = candidate
+        counts: dict[str, list[int]] = {}
+        for ts, key in generic.items():
+            if key is not None and key not in bad:
+                counts.setdefault(key, []).append(ts)
+        best = _most_common({k: np.array(sorted(v)) for k, v in counts.items()})
+        if best is not None and len(counts[best.key]) >= GENERIC_QUORUM:
+            found = best
     judge = found if found is not None else default
-    not_frames: dict[datetime, str] = {}
-    for ts in sorted(generic & set(looks) | generic - set(looks)):
-        look = parsed.get(ts)
-        if ts in bad and look is not None:
-            not_frames[ts] = f"not a frame: a generic name with an image size ({look.width}x{look.height}) " \
-                f"a {sector.display_name} frame cannot have"  # fmt: skip
-        elif look is None:
+    not_frames: dict[int, str] = {}
+    for ts in sorted(generic):
+        key = generic[ts]
+        look = None if key is None else looks[key]
+        if look is None:
             not_frames[ts] = "not a frame: a generic name whose file is not an image"
+        elif key in bad:
+            not_frames[ts] = (
+                f"not a frame: a generic name with an image size ({look.width}x{look.height}) a "
+                f"{sector.display_name} frame cannot have"
+            )
         elif judge is None or not judge.matches(look):
             what = "no frame with a satellite name to compare with" if judge is None else judge.describe()
             not_frames[ts] = f"not a frame: a generic name whose image ({look.describe()}) is not the folder's ({what})"
-    return LookDecision(found, not_frames, [ts for ts in implausible if ts not in generic])
+    implausible = sorted(int(t) for key in bad & set(named) for t in named[key].tolist())
+    off = [v for k, v in named.items() if found is not None and not found.matches(looks[k])]
+    off_look = np.sort(np.concatenate(off)) if off else np.zeros(0, dtype=np.int64)
+    looked = sum(len(v) for v in named.values()) + sum(1 for t, k in generic.items() if k and t not in not_frames)
+    return LookDecision(found, not_frames, implausible, off_look, looked)
 
 
-def _most_common(items: Sequence[tuple[datetime, Look]]) -> Look | None:
+def _most_common(items: Mapping[str, np.ndarray]) -> Look | None:
+    """The look of the most slots; on a tie, the one of the newest frame."""
     if not items:
         return None
-    counts = Counter(look for _, look in items)
-    best = max(counts.values())
-    return next(look for _, look in reversed(items) if counts[look] == best)
+    key = max(items, key=lambda k: (len(items[k]), int(items[k][-1])))
+    return Look.from_key(key)
 
 
 @dataclass(slots=True)
@@ -160,18 +179,16 @@ def check_look(scan: ScanResult, default: Look | None = None, directory: Path | 
     """The folder's look (the scan's, else from the product-named images in ``directory``, else ``default``)
     and the range's frames that do not match it. Reads no frame of the range (the scan read them); blocking
     only for a range without frames (a listing and a few headers)."""
-    existing = scan.existing_strings()
-    looks = scan.frame_looks
     found = Look.from_key(scan.folder_look) if scan.folder_look is not None else None
-    if found is None and not existing:
+    if found is None and not scan.looked:
         from goesvfi.integrity_check.render.look import folder_look
 
-        sample = [p for p in look_sample(directory)]
+        sample = look_sample(directory)
         candidate = folder_look(sample) if sample else None
         if candidate is not None and plausible_size(scan.sector, candidate.width, candidate.height):
             found = candidate
     if found is None:
         return LookCheck(default, "settings", [], 0)
-    judged = [ts for ts in sorted(existing) if ts in looks]  # NetCDF frames have no image look
-    mismatched = [Path(existing[ts]) for ts in judged if not found.matches(Look.from_key(looks[ts]))]
-    return LookCheck(found, "folder", mismatched, len(judged))
+    existing = scan.existing_strings() if scan.off_look else {}
+    mismatched = [Path(existing[ts]) for ts in scan.off_look if ts in existing]
+    return LookCheck(found, "folder", mismatched, scan.looked)

@@ -45,7 +45,7 @@ from goesvfi.integrity_check.scan.coverage import (
 )
 from goesvfi.integrity_check.scan.fast_names import is_generic, key_rank, unpack_key
 from goesvfi.integrity_check.scan.index import WalkResult, walk
-from goesvfi.integrity_check.scan.integrity import IntegrityRun, Verdict
+from goesvfi.integrity_check.scan.integrity import IntegrityRun, Verdicts
 from goesvfi.integrity_check.scan.look import decide_look
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
@@ -277,6 +277,7 @@ async def scan_directory(
     force_rescan: bool = False,
     verify: bool = False,
     audit: int = 0,
+    look_size: tuple[int, int] | None = None,
 ) -> ScanResult:
     """Which of ``query``'s expected scan times ``directory`` (walked recursively) holds, and which are missing.
 
@@ -284,7 +285,8 @@ async def scan_directory(
     the sector's cadence); a larger interval keeps the sector's phase. ``cache`` None scans without a cache;
     ``force_rescan`` re-reads every directory and every frame's identity. Every present frame is checked
     structurally (cached; see ``scan/integrity.py``); ``verify`` decodes each fully, ``audit`` that many (the
-    longest unverified first). Damaged frames and files that are not frames count as missing (``damaged``,
+    longest unverified first); ``look_size``: a frame size the user gave (``--size``), plausible for the look
+    whatever the sector's shape. Damaged frames and files that are not frames count as missing (``damaged``,
     ``not_frames``). ``progress`` takes a :class:`Progress` or the seed's
     ``(current, total, message)``. Raises :class:`ScanInputError` for a missing/unreadable folder or a range
     without slots; a satellite without data for the dates is a warning in ``ScanResult.warnings``.
@@ -322,7 +324,7 @@ async def scan_directory(
         verdicts = await asyncio.to_thread(run.check)
     finally:
         cancel.set()  # stops the walk if this task was cancelled; harmless once it has finished
-    await asyncio.to_thread(apply_integrity, result, verdicts, present.generic, run.checked)
+    await asyncio.to_thread(apply_integrity, result, verdicts, present.generic, run.checked, look_size)
     warning = query.coverage_warning()
     if warning:
         result.warnings.insert(0, warning)
@@ -341,44 +343,45 @@ async def scan_directory(
     return result
 
 
-def apply_integrity(result: ScanResult, verdicts: dict[int, Verdict], generic: frozenset[int], checked: int) -> None:
-    """Damaged frames and files that are not frames leave ``existing`` for ``missing``; the looks and the folder's
-    look are recorded (blocking: builds the paths only when a slot changes)."""
+def apply_integrity(
+    result: ScanResult,
+    verdicts: Verdicts,
+    generic: frozenset[int],
+    checked: int,
+    look_size: tuple[int, int] | None = None,
+) -> None:
+    """Damaged frames and files that are not frames leave ``existing`` for ``missing``; the folder's look and the
+    frames off it are recorded (blocking: builds the paths only when a slot changes or a frame is off the look)."""
     expected = result.expected
     result.frames_checked = checked
-    looks: dict[datetime, str] = {}
-    for k, verdict in verdicts.items():
-        ts = expected[k]
-        if verdict.damaged:
-            damage = Damage(Path(verdict.path), verdict.reason or "damaged")
-            if k in generic:
-                result.not_frames[ts] = Damage(damage.path, f"not a frame: {damage.reason}")
-            else:
-                result.damaged[ts] = damage
-        elif verdict.look is not None:
-            looks[ts] = verdict.look
-    generic_ts = {expected[k] for k in generic} - set(result.not_frames)
-    decision = decide_look(looks, generic_ts, result.sector)
+    for k, (path, reason) in verdicts.damaged.items():
+        if k in generic:
+            result.not_frames[expected[k]] = Damage(Path(path), f"not a frame: {reason}")
+        else:
+            result.damaged[expected[k]] = Damage(Path(path), reason)
+    mask = np.zeros(len(expected), dtype=bool)
+    mask[list(generic)] = True
+    named = {key: slots[~mask[slots]] for key, slots in verdicts.looks.items()}
+    generic_looks = {int(k): verdicts.look_of(k) for k in generic if k not in verdicts.damaged}
+    decision = decide_look(named, generic_looks, result.sector, accepted=look_size)
     result.folder_look = None if decision.look is None else decision.look.key
-    if decision.not_frames:
-        strings = result.existing_strings()
-        for ts, reason in decision.not_frames.items():
-            result.not_frames[ts] = Damage(Path(strings[ts]), reason)
-    for ts in list(result.not_frames) + list(result.damaged):
-        looks.pop(ts, None)
-    result.frame_looks = looks
+    gone = {expected[k] for k in decision.not_frames}
+    strings = result.existing_strings() if gone or decision.implausible else {}
+    for k, reason in decision.not_frames.items():
+        result.not_frames[expected[k]] = Damage(Path(strings[expected[k]]), reason)
+    off = decision.off_look
+    result.off_look = [expected[k] for k in off.tolist()]
+    result.looked = decision.looked
     if decision.implausible:
-        strings = result.existing_strings()
-        names = ", ".join(os.path.basename(strings[ts]) for ts in decision.implausible[:5])
+        names = ", ".join(os.path.basename(strings[expected[k]]) for k in decision.implausible[:5])
         more = " ..." if len(decision.implausible) > 5 else ""
         result.warnings.append(
             f"{len(decision.implausible)} frames have an image size a {result.sector.display_name} frame cannot "
             f"have, so they do not decide the folder's look: {names}{more}"
         )
-    gone = set(result.damaged) | set(result.not_frames)
+    gone |= set(result.damaged) | set(result.not_frames)
     if gone:
-        existing = {ts: path for ts, path in result.existing.items() if ts not in gone}
-        result.existing = existing
+        result.existing = {ts: path for ts, path in result.existing.items() if ts not in gone}
         result.missing = sorted(set(result.missing) | gone)
 
 
