@@ -99,3 +99,5 @@ def test_status_of_a_folder_no_watcher_keeps(folder: Path) -> None:
 def test_status_refuses_bad_input(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", str(folder), "--satellite", "goes18", "--stale", "soon"]) == 2
     assert "--stale" in capsys.readouterr().err
+    assert main(["status", str(folder), "--satellite", "goes18", "--csv", "out.csv"]) == 2
+    assert "--csv does not apply to status" in capsys.readouterr().err

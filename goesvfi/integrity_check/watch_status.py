@@ -96,16 +96,22 @@ class ProductStatus:
 
 
 async def product_status(
-    product: WatchProduct, *, now: datetime, rules: StatusRules | None = None, cache: CacheDB | None = None
+    product: WatchProduct,
+    *,
+    now: datetime,
+    rules: StatusRules | None = None,
+    cache: CacheDB | None = None,
+    force_rescan: bool = False,
+    verify: bool = False,
 ) -> ProductStatus:
     """Scan ``product``'s folder over the watch window at ``now`` and judge it (raises ScanInputError for a folder
-    that cannot be read, ValueError for a damaged watch record)."""
+    that cannot be read, ValueError for a damaged watch record). ``force_rescan``/``verify``: as ``scan``'s."""
     rules = rules or StatusRules()
     now = to_utc(now)
     start, end = trailing_window(now, rules.window, rules.latency)
     interval = rules.interval_minutes or product.sector.cadence(start)
     query = ArchiveQuery(product.satellite, start, end, product.sector, product.band, interval)
-    scan = await scan_directory(product.folder, query, cache=cache)
+    scan = await scan_directory(product.folder, query, cache=cache, force_rescan=force_rescan, verify=verify)
     record = read_record(product)
     noaa_lacks = {t for t in (record.unavailable if record else []) if start <= t < end}
     missing = [t for t in scan.missing if t not in noaa_lacks]

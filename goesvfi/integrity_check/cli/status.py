@@ -12,8 +12,13 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
-from goesvfi.integrity_check.cache.db import CacheDB
-from goesvfi.integrity_check.cli.options import UsageError, add_archive_options, archive_args, parse_utc
+from goesvfi.integrity_check.cli.options import (
+    ArchiveArgs,
+    UsageError,
+    add_archive_options,
+    archive_args,
+    parse_utc,
+)
 from goesvfi.integrity_check.notify import printable
 from goesvfi.integrity_check.units import parse_duration
 from goesvfi.integrity_check.watch import trailing_window
@@ -69,9 +74,11 @@ def run_status(ns: argparse.Namespace) -> int:
     start, end = trailing_window(now, rules.window, rules.latency)
     if end <= start:
         raise UsageError("--window must be longer than --latency")
+    if ns.csv:
+        raise UsageError("--csv does not apply to status: use scan or report for a CSV")
     args = archive_args(ns, start=start, end=end)  # validates the folder, satellite, sector and band
     product = WatchProduct(args.query.satellite, args.query.sector, args.query.band, args.directory)
-    statuses = asyncio.run(_statuses([product], now, rules, args.cache()))
+    statuses = asyncio.run(_statuses([product], now, rules, args))
     if args.json:
         print(json.dumps({"ok": all(s.ok for s in statuses), "products": [s.as_json() for s in statuses]}))
     else:
@@ -81,13 +88,17 @@ def run_status(ns: argparse.Namespace) -> int:
 
 
 async def _statuses(
-    products: list[WatchProduct], now: datetime, rules: StatusRules, cache: CacheDB | None
+    products: list[WatchProduct], now: datetime, rules: StatusRules, args: ArchiveArgs
 ) -> list[ProductStatus]:
+    cache = args.cache()
     try:
         out = []
         for product in products:
             try:
-                out.append(await product_status(product, now=now, rules=rules, cache=cache))
+                status = await product_status(
+                    product, now=now, rules=rules, cache=cache, force_rescan=args.force_rescan, verify=args.verify
+                )
+                out.append(status)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         return out
