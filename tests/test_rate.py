@@ -30,8 +30,8 @@ from goesvfi.integrity_check.remote.rate import (
 from goesvfi.integrity_check.remote.s3_store import S3Store
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings
-from goesvfi.integrity_check.time_index import SatellitePattern
-from tests.hostile_server import HostileServer, drip
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.hostile_server import HostileServer, drip, static
 
 G18 = SatellitePattern.GOES_18
 DAY = datetime(2023, 5, 1, tzinfo=UTC)
@@ -228,3 +228,22 @@ def test_the_rate_options_reach_the_fetch_settings(folder: Path, capsys: pytest.
     assert (defaults.max_rate, defaults.min_rate, defaults.min_rate_window) == (None, 1000.0, 60.0)
     assert main([*base, "--max-rate", "fast"]) == 2
     assert "--max-rate" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+async def test_the_cdn_index_page_is_paid_for_under_the_cap_too() -> None:
+    """A 300 KB index page under a 500 KB/s cap cannot arrive in less than 0.6 s (a lower bound: load only adds)."""
+    names = [f"{DAY + timedelta(minutes=m):%Y%j%H%M}_GOES18-ABI-CONUS-13-416x250.jpg" for m in range(1, 1440, 5)]
+    rows = "".join(f'<a href="{n}">{n}</a> 2023-05-01 00:00  17K\n' for n in names)
+    page = ("<html><pre>" + rows * (300_000 // len(rows) + 1) + "</pre></html>").encode()
+    cap = 500_000.0
+    with HostileServer({CDN_DIR: static(page, headers={"Content-Type": "text/html"})}, max_seconds=30) as server:
+        store = CDNStore(FetchSettings(cdn_url=server.url, cdn_size=(416, 250), timeout=10, max_rate=cap))
+        started = time.monotonic()
+        try:
+            found = await store.find(G18, Sector.CONUS, 13, [DAY + timedelta(minutes=1)])
+        finally:
+            await store.close()
+        elapsed = time.monotonic() - started
+    assert list(found) == [DAY + timedelta(minutes=1)]  # the page was read and understood
+    assert elapsed >= 0.95 * len(page) / cap

@@ -127,6 +127,14 @@ async def receive(
     return Received(done, announced, head, tail)
 
 
+async def pay(n: int, bandwidth: Bandwidth | None) -> None:
+    """Wait until ``n`` bytes just received are paid for under the cap (no cap: at once): for bodies read
+    outside :func:`receive` (the CDN's index pages)."""
+    wait = bandwidth.take(n) if bandwidth is not None else 0.0
+    if wait > 0:
+        await asyncio.sleep(wait)
+
+
 async def _pace(n: int, bandwidth: Bandwidth | None, floor: RateFloor | None, watchdog: asyncio.Timeout) -> None:
     """Book ``n`` bytes with the minimum-rate watch, then wait for the cap (a wait that does not count against
     the minimum rate)."""
