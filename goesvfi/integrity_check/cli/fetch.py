@@ -32,6 +32,7 @@ from goesvfi.integrity_check.cli.options import (
     parse_utc,
     progress_bar,
 )
+from goesvfi.integrity_check.cli.rate_options import add_rate_options, rate_overrides
 from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.folder.lock import FolderLockError
@@ -102,6 +103,7 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         help="pretend the current time, UTC, is ISO (places the CDN cutoff; for demos and the emulator): "
         "the clock starts there and runs on in real time",
     )
+    add_rate_options(parser)
     add_look_options(parser)
     look = parser.add_argument_group("mixed looks")
     look.add_argument(
@@ -143,7 +145,7 @@ def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
         return FetchSettings.from_env(
             cdn_days=ns.cdn_days, concurrency=ns.concurrency, cdn_url=ns.cdn_url, s3_endpoint=ns.s3_endpoint,
             allow_mixed=True if ns.allow_mixed else None, resample_cdn=False if ns.no_resample else None,
-            deadline=ns.deadline, **look_overrides(ns),
+            deadline=ns.deadline, **look_overrides(ns), **rate_overrides(ns),
         ).validate()  # fmt: skip
     except ValueError as exc:
         raise UsageError(

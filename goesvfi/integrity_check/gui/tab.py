@@ -166,6 +166,7 @@ class IntegrityCheckTab(QWidget):
         ui.auto_check.toggled.connect(vm.set_auto_fetch)
         ui.auto_period.currentIndexChanged.connect(lambda _i: vm.set_auto_fetch_period(ui.auto_period.currentData()))
         ui.auto_window.currentIndexChanged.connect(lambda _i: vm.set_auto_fetch_window(ui.auto_window.currentData()))
+        ui.auto_notify.editingFinished.connect(lambda: vm.set_auto_fetch_notify(ui.auto_notify.text()))
         ui.filter.currentIndexChanged.connect(self._apply_filter)
         ui.zoom_in.clicked.connect(ui.timeline.zoom_in)
         ui.zoom_out.clicked.connect(ui.timeline.zoom_out)
@@ -302,6 +303,8 @@ class IntegrityCheckTab(QWidget):
             ui.auto_check.setChecked(state.enabled)
             select_data(ui.auto_period, state.period_minutes)
             select_data(ui.auto_window, state.window_hours)
+            if not ui.auto_notify.hasFocus():
+                ui.auto_notify.setText(" ".join(state.notify))
         finally:
             for widget in (ui.auto_check, ui.auto_period, ui.auto_window):
                 widget.blockSignals(False)

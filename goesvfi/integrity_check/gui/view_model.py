@@ -301,6 +301,11 @@ class EnhancedViewModel(QObject):
     def set_auto_fetch_window(self, hours: int) -> None:
         self.auto.set_window(hours)
 
+    def set_auto_fetch_notify(self, text: str) -> bool:
+        """Alert receivers of Auto-fetch (space-separated URLs; empty: none). False, with a message, when one is
+        not a URL alerts can go to."""
+        return self.auto.set_notify(text)
+
     async def stop_auto_fetch(self) -> None:
         await self.auto.stop()
 

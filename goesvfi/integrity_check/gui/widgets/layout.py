@@ -34,6 +34,7 @@ from goesvfi.integrity_check.gui.widgets.adaptive_row import AdaptiveRow
 from goesvfi.integrity_check.gui.widgets.calendar import CalendarView
 from goesvfi.integrity_check.gui.widgets.controls import (
     UtcDateTimeEdit,
+    auto_notify_edit,
     auto_period_combo,
     auto_window_combo,
     band_spin,
@@ -70,6 +71,7 @@ class TabWidgets:
     auto_check: QCheckBox
     auto_period: QComboBox
     auto_window: QComboBox
+    auto_notify: QLineEdit
     auto_status: QLabel
     summary: QLabel
     timeline: TimelineWidget
@@ -132,6 +134,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         auto_check=QCheckBox("Auto-fetch"),
         auto_period=auto_period_combo(),
         auto_window=auto_window_combo(),
+        auto_notify=auto_notify_edit(),
         auto_status=QLabel(),
         summary=QLabel("No results yet: Scan shows which frames the folder lacks."),
         timeline=TimelineWidget(),
@@ -272,7 +275,7 @@ def _inputs_row(w: TabWidgets) -> AdaptiveRow:
     auto.addWidget(w.auto_check)
     auto.addWidget(w.auto_period)
     auto.addWidget(w.auto_window)
-    auto.addStretch(1)
+    auto.addWidget(w.auto_notify, 1)
     pgrid.addLayout(auto, 3, 0, 1, 2)
     pgrid.setColumnStretch(1, 1)
 
