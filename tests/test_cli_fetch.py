@@ -56,7 +56,7 @@ def test_json_summary_and_exit_zero_when_everything_arrives(
         "total": 12, "existing": 12, "fetched": 0, "failed": [], "unavailable": [], "sources": None,
         "stopped": None, "warnings": [],
         "look": {"width": 2500, "height": 1500, "mode": "RGB", "colour_table": "star"}, "look_notes": [],
-        "mismatched": [],
+        "mismatched": [], "damaged": [], "not_frames": [],
     }  # fmt: skip
 
 

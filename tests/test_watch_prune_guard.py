@@ -26,12 +26,13 @@ DAY = datetime(2023, 5, 1, tzinfo=UTC)
 def snapshot(root: Path) -> dict[str, tuple[int, bytes | str]]:
     """Every entry under ``root`` (symlinks not followed): its mode and bytes (or link target).
 
-    The tool's own lock files (``.goesvfi-integrity*.lock``, created by the first run) are left out.
+    The tool's own lock files (``.goesvfi-integrity*.lock``, created by the first run) and its watch record
+    (``.goesvfi-integrity-watch-*.json``, rewritten every cycle) are left out.
     """
     out: dict[str, tuple[int, bytes | str]] = {}
     for folder, dirs, files in os.walk(root):
         for name in dirs + files:
-            if name.startswith(".goesvfi-integrity") and name.endswith(".lock"):
+            if name.startswith(".goesvfi-integrity") and name.endswith((".lock", ".json")):
                 continue
             path = Path(folder) / name
             mode = path.lstat().st_mode
