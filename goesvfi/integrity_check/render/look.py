@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import struct
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -118,38 +119,65 @@ def look_from_settings(look_name: str, size: tuple[int, int] | None) -> Look:
 # ---- headers ---------------------------------------------------------------------------------------------
 
 
-def read_png_header(path: Path | str) -> Look:
-    """The look of one PNG from its chunks before the pixel data (IHDR and ``tEXt``); ValueError if not a PNG."""
-    with open(path, "rb") as fh:
-        if fh.read(8) != PNG_SIGNATURE:
-            raise ValueError(f"{Path(path).name} is not a PNG")
-        width = height = 0
-        mode = "?"
-        table: str | None = None
-        for _ in range(64):  # chunks before IDAT: a handful
-            head = fh.read(8)
-            if len(head) < 8:
-                break
-            length, kind = struct.unpack(">I4s", head)
-            if kind in (b"IDAT", b"IEND"):
-                break
-            if kind in (b"IHDR", b"tEXt") and length <= 4096:
-                data = fh.read(length)
-                fh.seek(4, os.SEEK_CUR)
-                if kind == b"IHDR":
-                    width, height, _depth, colour_type = struct.unpack(">IIBB", data[:10])
-                    mode = _PNG_MODES.get(colour_type, "?")
-                else:
-                    keyword, _, text = data.partition(b"\x00")
-                    if keyword == TABLE_KEYWORD:
-                        table = text.decode("latin-1")
-            else:
-                fh.seek(length + 4, os.SEEK_CUR)
-    if not width:
-        raise ValueError(f"{Path(path).name} has no PNG header")
+def png_look(head: bytes) -> tuple[Look | None, str | None]:
+    """The look from a PNG's chunks before its pixel data (IHDR first, then this package's ``tEXt``)."""
+    if len(head) < 33 or head[12:16] != b"IHDR":
+        return None, "no PNG header (IHDR) after the signature"
+    length = struct.unpack(">I", head[8:12])[0]
+    width, height, _depth, colour_type = struct.unpack(">IIBB", head[16:26])
+    if length != 13 or not width or not height:
+        return None, f"a broken PNG header ({width}x{height})"
+    if zlib.crc32(head[12:29]) != struct.unpack(">I", head[29:33])[0]:
+        return None, "a broken PNG header (IHDR checksum)"
+    mode = _PNG_MODES.get(colour_type, "?")
+    table: str | None = None
+    pos = 33
+    while pos + 8 <= len(head):
+        length, kind = struct.unpack(">I4s", head[pos : pos + 8])
+        if kind in (b"IDAT", b"IEND"):
+            break
+        if kind == b"tEXt" and pos + 8 + length <= len(head):
+            keyword, _, text = head[pos + 8 : pos + 8 + length].partition(b"\x00")
+            if keyword == TABLE_KEYWORD:
+                table = text.decode("latin-1")
+        pos += 12 + length
     if table is None:
         table = GREY_TABLE if mode == "L" else UNKNOWN
-    return Look(width, height, mode, table)
+    return Look(width, height, mode, table), None
+
+
+def jpeg_look(head: bytes) -> Look | None:
+    """The size and mode from a JPEG's SOFn marker, when it lies in ``head``."""
+    pos = 2
+    while pos + 4 <= len(head):
+        if head[pos] != 0xFF:
+            return None
+        marker = head[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        length = struct.unpack(">H", head[pos + 2 : pos + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            if pos + 10 > len(head):
+                return None
+            height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
+            components = head[pos + 9]
+            return Look(width, height, "L" if components == 1 else "RGB", GREY_TABLE if components == 1 else UNKNOWN)
+        pos += 2 + length
+    return None
+
+
+def read_png_header(path: Path | str) -> Look:
+    """The look of one PNG from its chunks before the pixel data (IHDR and ``tEXt``, in its first 4 KB: this
+    package writes them first); ValueError if not a PNG."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.startswith(PNG_SIGNATURE):
+        raise ValueError(f"{Path(path).name} is not a PNG")
+    look, reason = png_look(head)
+    if look is None:
+        raise ValueError(f"{Path(path).name}: {reason}")
+    return look
 
 
 def read_header(path: Path | str) -> Look:
@@ -200,16 +228,3 @@ def folder_look(frames: Sequence[Path] | Sequence[str], sample: int = SAMPLE) ->
     counts = Counter(looks)
     best = max(counts.values())
     return next(look for look in reversed(looks) if counts[look] == best)
-
-
-def mismatched(frames: Iterable[PathT], look: Look) -> list[PathT]:
-    """The frames whose header does not fit ``look`` (unreadable ones count as mismatched). Reads each
-    header (a few hundred bytes), never the pixels."""
-    out = []
-    for path in frames:
-        try:
-            if not look.matches(read_header(path)):
-                out.append(path)
-        except (OSError, ValueError, SyntaxError):
-            out.append(path)
-    return out

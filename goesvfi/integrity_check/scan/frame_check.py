@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from goesvfi.integrity_check.render.content import content_problem
-from goesvfi.integrity_check.render.look import GREY_TABLE, PNG_SIGNATURE, TABLE_KEYWORD, UNKNOWN, Look
+from goesvfi.integrity_check.render.look import GREY_TABLE, PNG_SIGNATURE, UNKNOWN, Look, jpeg_look, png_look
 
 HEAD = 4096
 """Bytes read from the start of a file: the PNG chunks before the pixel data, a JPEG's frame header."""
@@ -34,7 +34,6 @@ TAIL = 64
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _NETCDF3_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
-_PNG_MODES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
 _OTHER_IMAGES = (b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a", b"BM", b"RIFF")
 _UNDEFINED = (1 << 64) - 1
 
@@ -70,54 +69,6 @@ def _read_ends(path: str | Path) -> tuple[bytes, bytes, Identity]:
     finally:
         os.close(fd)
     return head, tail, (size, st.st_mtime_ns, st.st_ino)
-
-
-def png_look(head: bytes) -> tuple[Look | None, str | None]:
-    """The look from a PNG's chunks before its pixel data (IHDR first, then this package's ``tEXt``)."""
-    if len(head) < 33 or head[12:16] != b"IHDR":
-        return None, "no PNG header (IHDR) after the signature"
-    length = struct.unpack(">I", head[8:12])[0]
-    width, height, _depth, colour_type = struct.unpack(">IIBB", head[16:26])
-    if length != 13 or not width or not height:
-        return None, f"a broken PNG header ({width}x{height})"
-    if zlib.crc32(head[12:29]) != struct.unpack(">I", head[29:33])[0]:
-        return None, "a broken PNG header (IHDR checksum)"
-    mode = _PNG_MODES.get(colour_type, "?")
-    table: str | None = None
-    pos = 33
-    while pos + 8 <= len(head):
-        length, kind = struct.unpack(">I4s", head[pos : pos + 8])
-        if kind in (b"IDAT", b"IEND"):
-            break
-        if kind == b"tEXt" and pos + 8 + length <= len(head):
-            keyword, _, text = head[pos + 8 : pos + 8 + length].partition(b"\x00")
-            if keyword == TABLE_KEYWORD:
-                table = text.decode("latin-1")
-        pos += 12 + length
-    if table is None:
-        table = GREY_TABLE if mode == "L" else UNKNOWN
-    return Look(width, height, mode, table), None
-
-
-def jpeg_look(head: bytes) -> Look | None:
-    """The size and mode from a JPEG's SOFn marker, when it lies in ``head``."""
-    pos = 2
-    while pos + 4 <= len(head):
-        if head[pos] != 0xFF:
-            return None
-        marker = head[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        length = struct.unpack(">H", head[pos + 2 : pos + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            if pos + 10 > len(head):
-                return None
-            height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
-            components = head[pos + 9]
-            return Look(width, height, "L" if components == 1 else "RGB", GREY_TABLE if components == 1 else UNKNOWN)
-        pos += 2 + length
-    return None
 
 
 def hdf5_end(head: bytes, offset: int) -> int | None:
