@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
 from goesvfi.integrity_check.render.colormaps import GREY_TABLES, STAR
 
@@ -31,7 +31,6 @@ GREY_TABLE = "gray_r"
 TABLE_KEYWORD = b"goesvfi-colour-table"
 """``tEXt`` keyword of the colour table's name in the PNGs this package writes."""
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PathT = TypeVar("PathT", Path, str)
 SAMPLE = 16
 """Frames whose headers decide a folder's look (spread over the folder's name order)."""
 WIDE_SAMPLE = 512
