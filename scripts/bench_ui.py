@@ -283,7 +283,7 @@ async def run(args: argparse.Namespace, work: Path, meter: StallMeter) -> list[R
     )
     try:
         assert emulator.stdout is not None
-        for _ in range(2):  # "export GOESVFI_CDN_URL=..." and "export GOESVFI_S3_ENDPOINT=..."
+        for _ in range(3):  # "export GOESVFI_CDN_URL=...", "... GOESVFI_S3_ENDPOINT=...", "... NETCDF_MIN_GRID=..."
             name, _, value = (await asyncio.to_thread(emulator.stdout.readline)).removeprefix("export ").partition("=")
             os.environ[name] = value.strip()
         fetch_vm = EnhancedViewModel(cache_path=work / "cache2.db", now=lambda: now)

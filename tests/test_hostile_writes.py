@@ -119,3 +119,22 @@ def test_a_netcdf_of_one_value_is_refused(tmp_path: Path, counts: np.ndarray) ->
         render_png(nc, tmp_path / "x.png", colormap="star")
     assert not (tmp_path / "x.png").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.nc"]
+
+
+def test_a_netcdf_smaller_than_its_grid_is_refused_unless_the_mirror_says_so(tmp_path: Path) -> None:
+    from goesvfi.integrity_check.fetch.manager import least_grid
+    from goesvfi.integrity_check.settings import FetchSettings
+
+    nc = tmp_path / "x.nc"
+    start = datetime(2023, 5, 1, 0, 1, tzinfo=UTC)
+    write_abi_l1b(nc, satellite=SatellitePattern.GOES_18, sector=Sector.CONUS, band=13, start=start, shape=(2, 3))
+    grid = (1500, 2500)  # CONUS band 13 (2 km), DOMAIN.md
+    noaa = FetchSettings.from_env({})
+    assert noaa.netcdf_min_grid == 1.0 and least_grid(grid, noaa.netcdf_min_grid) == grid
+    with pytest.raises(RenderError, match=r"Rad is 2 x 3 pixels, smaller than the 1500 x 2500"):
+        render_png(nc, tmp_path / "x.png", max_shape=grid, min_shape=grid, size=(2500, 1500))
+    assert not (tmp_path / "x.png").exists()
+    mirror = FetchSettings.from_env({"GOESVFI_NETCDF_MIN_GRID": "0.001"})
+    assert least_grid(grid, mirror.netcdf_min_grid) == (2, 3)
+    with pytest.raises(ValueError, match="GOESVFI_NETCDF_MIN_GRID"):
+        FetchSettings.from_env({"GOESVFI_NETCDF_MIN_GRID": "2"}).validate()

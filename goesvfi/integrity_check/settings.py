@@ -32,6 +32,9 @@ class FetchSettings:
     timeout: float = 30.0  # seconds per request (connect + each read)
     deadline: float = 600.0  # seconds for one whole request (headers and body): a dripping server cannot hold it
     colormap: str = "gray_r"  # S3 renders with --allow-mixed only (otherwise the folder's look decides)
+    # A NetCDF's Rad must span at least this share of its sector's and band's grid in each direction: NOAA's files
+    # always span all of it; a mirror serving reduced files (the local emulator: 250 x 150 for 2500 x 1500) says so.
+    netcdf_min_grid: float = 1.0
     look: str = "cdn"  # an empty folder's look: cdn (STAR colours, CDN size), grey, star, enhanced_ir, a map
     size: tuple[int, int] | None = None  # an empty folder's frame size; None: the CDN size (cdn_size or default)
     resample_cdn: bool = True  # a size the CDN lacks: resample CDN frames (False: such folders fetch from S3 only)
@@ -46,13 +49,19 @@ class FetchSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> FetchSettings:
-        """Defaults, then ``GOESVFI_CDN_URL`` / ``GOESVFI_S3_ENDPOINT``, then explicit overrides (None ignored)."""
+        """Defaults, then ``GOESVFI_CDN_URL`` / ``GOESVFI_S3_ENDPOINT`` / ``GOESVFI_NETCDF_MIN_GRID``, then explicit
+        overrides (None ignored)."""
         env = os.environ if env is None else env
         base = cls()
         if env.get("GOESVFI_CDN_URL"):
             base = replace(base, cdn_url=env["GOESVFI_CDN_URL"])
         if env.get("GOESVFI_S3_ENDPOINT"):
             base = replace(base, s3_endpoint=env["GOESVFI_S3_ENDPOINT"])
+        if env.get("GOESVFI_NETCDF_MIN_GRID"):
+            try:
+                base = replace(base, netcdf_min_grid=float(env["GOESVFI_NETCDF_MIN_GRID"]))
+            except ValueError:
+                raise ValueError("GOESVFI_NETCDF_MIN_GRID must be a number between 0 and 1") from None
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **given)  # type: ignore[arg-type]
 
@@ -69,6 +78,8 @@ class FetchSettings:
         check_endpoint(self.s3_endpoint, "S3 endpoint")
         if self.cdn_days < 0:
             raise ValueError("CDN cutoff days cannot be negative")
+        if not 0 < self.netcdf_min_grid <= 1:
+            raise ValueError("GOESVFI_NETCDF_MIN_GRID must be above 0 and at most 1")
         if self.vmin >= self.vmax:
             raise ValueError("colour range: the minimum must be below the maximum")
         if not self.look.strip():

@@ -183,7 +183,10 @@ class NoaaEmulator:
         return self.s3.endpoint
 
     def env(self) -> dict[str, str]:
-        return {"GOESVFI_CDN_URL": self.cdn_url, "GOESVFI_S3_ENDPOINT": self.s3_endpoint}
+        """The environment that points the tool at this emulator; its NetCDF files are reduced grids (a tenth of
+        NOAA's in each direction, or less), which the tool accepts only when told."""
+        return {"GOESVFI_CDN_URL": self.cdn_url, "GOESVFI_S3_ENDPOINT": self.s3_endpoint,
+                "GOESVFI_NETCDF_MIN_GRID": "0.01"}  # fmt: skip
 
     def settings(self, **overrides: Any) -> FetchSettings:
         """:class:`FetchSettings` pointing at this emulator (plus ``overrides``)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import math
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -114,6 +115,13 @@ class ReconcileReport:
         return len(self.unresolved)
 
 
+def least_grid(shape: tuple[int, int] | None, share: float) -> tuple[int, int] | None:
+    """The fewest rows and columns a NetCDF of grid ``shape`` may hold: ``share`` of each (1.0: all of it)."""
+    if shape is None:
+        return None
+    return max(1, math.ceil(shape[0] * share - 1e-9)), max(1, math.ceil(shape[1] * share - 1e-9))
+
+
 def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Callable[[Source, Path, Path, str], None]:
     """The blocking converter of downloaded files to PNG (renderers imported on first use); messages name
     the remote file (``label``), not the temp file. With a look (:mod:`.look`) every frame gets its size,
@@ -150,7 +158,7 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
                 mode = None if look is None else look.mode
                 render_png(
                     downloaded, png, colormap=colormap, vmin=settings.vmin, vmax=settings.vmax, label=label,
-                    size=size, mode=mode, max_shape=shape,
+                    size=size, mode=mode, max_shape=shape, min_shape=least_grid(shape, settings.netcdf_min_grid),
                     file_size=None if look_plan is None else look_plan.s3_file_size,
                 )  # fmt: skip
         except RenderError as exc:

@@ -157,11 +157,12 @@ def _opened(path: Path, name: str) -> Iterator[netCDF4.Dataset]:
 
 
 def _radiance_variable(
-    ds: netCDF4.Dataset, name: str, max_shape: tuple[int, int] | None = None
+    ds: netCDF4.Dataset, name: str, max_shape: tuple[int, int] | None = None, min_shape: tuple[int, int] | None = None
 ) -> tuple[netCDF4.Variable, int | None, bool, tuple[float, ...]]:
     """(``Rad``, band, reflective?, calibration constants); RenderError when the file is no ABI L1b radiance file,
     or when ``Rad`` declares more rows or columns than ``max_shape`` (the sector's; default: the full disk's for
-    its band) -- checked before any pixel is read, so a small file declaring a huge ``Rad`` never allocates it."""
+    its band) -- checked before any pixel is read, so a small file declaring a huge ``Rad`` never allocates it --
+    or fewer than ``min_shape`` (a cut or forged file whose few pixels would be enlarged into a whole frame)."""
     if "Rad" not in ds.variables:
         raise RenderError(f"{name} has no Rad variable: it is not an ABI L1b radiance file")
     rad = ds.variables["Rad"]
@@ -179,15 +180,25 @@ def _radiance_variable(
             f"{name}: Rad declares {shape[0]} x {shape[1]} pixels, but {what} {limit[0]} x {limit[1]}; "
             "refused before decoding"
         )
+    if min_shape is not None and (shape[0] < min_shape[0] or shape[1] < min_shape[1]):
+        raise RenderError(
+            f"{name}: Rad is {shape[0]} x {shape[1]} pixels, smaller than the {min_shape[0]} x {min_shape[1]} its "
+            "sector and band have; refused (a cut or forged file)"
+        )
     reflective, constants = _calibration(ds, band, name)
     return rad, band, reflective, constants
 
 
-def _decode(path: Path, label: str | None = None, max_shape: tuple[int, int] | None = None) -> _Decoded:
+def _decode(
+    path: Path,
+    label: str | None = None,
+    max_shape: tuple[int, int] | None = None,
+    min_shape: tuple[int, int] | None = None,
+) -> _Decoded:
     path = Path(path)
     name = label or path.name
     with _opened(path, name) as ds:
-        rad, band, reflective, constants = _radiance_variable(ds, name, max_shape)
+        rad, band, reflective, constants = _radiance_variable(ds, name, max_shape, min_shape)
         rad.set_auto_maskandscale(False)
         data = np.asarray(rad[:])
         attrs = {k: _attr(rad, k) for k in ("_FillValue", "valid_range", "scale_factor", "add_offset")}
@@ -242,6 +253,7 @@ def render_png(
     mode: str | None = None,
     max_shape: tuple[int, int] | None = None,
     file_size: Callable[[int, int], None] | None = None,
+    min_shape: tuple[int, int] | None = None,
 ) -> tuple[int, int]:
     """Render an ABI L1b file to a PNG; return its (width, height). ``file_size`` is told the file's own
     (width, height) before any resampling (a fetch notes frames it enlarges).
@@ -255,7 +267,7 @@ def render_png(
     a temporary name beside ``png_path``, fsynced and renamed. Messages name the input as ``label`` (e.g. the
     remote file a temp file holds), by default ``nc_path.name``.
     """
-    decoded = _decode(nc_path, label, max_shape)
+    decoded = _decode(nc_path, label, max_shape, min_shape)
     name, lo, hi = ("gray", 0.0, 1.0) if decoded.reflective else (colormap, vmin, vmax)
     try:
         per_count = value_colours(name, decoded.table, lo, hi)
