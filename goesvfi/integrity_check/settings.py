@@ -32,7 +32,7 @@ class FetchSettings:
     timeout: float = 30.0  # seconds per request (connect + each read)
     deadline: float = 600.0  # seconds for one whole request (headers and body): a dripping server cannot hold it
     colormap: str = "gray_r"  # S3 renders with --allow-mixed only (otherwise the folder's look decides)
-    look: str = "cdn"  # an empty folder's look: cdn (STAR colours, CDN size), grey, star, enhanced_ir, a map
+    look: str = "auto"  # an empty folder's look: auto (STAR's for bands 13-15, else the band's grey), cdn, grey, a map
     size: tuple[int, int] | None = None  # an empty folder's frame size; None: the CDN size (cdn_size or default)
     resample_cdn: bool = True  # a size the CDN lacks: resample CDN frames (False: such folders fetch from S3 only)
     allow_mixed: bool = False  # the old behaviour: each source's own look and size (CDN colour, S3 colormap)

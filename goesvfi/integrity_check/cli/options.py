@@ -77,8 +77,10 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--look",
         metavar="LOOK",
-        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), grey (inverted grey "
-        "180-330 K), star, enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
+        help="an empty folder's look: auto (default: STAR's colours for bands 13-15, the band's own grey for the "
+        "others), cdn (STAR's colours, as the CDN's frames; for bands outside 13-15 CDN only), grey (the band's "
+        "grey: reflectance, or inverted over its kelvin range), star, enhanced_ir or a matplotlib colour map name; "
+        "a folder with frames keeps its own",
     )
     group.add_argument(
         "--size",
@@ -89,16 +91,22 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
 
 def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
     """``look``/``size`` for :class:`FetchSettings` from :func:`add_look_options`; UsageError when invalid."""
-    from goesvfi.integrity_check.render.look import parse_size, table_of
+    from goesvfi.integrity_check.render.band_look import band_table, cdn_only
+    from goesvfi.integrity_check.render.look import parse_size
 
     out: dict[str, Any] = {}
     if getattr(ns, "look", None):
-        table = table_of(ns.look)
-        if table not in ("star", "gray_r", "enhanced_ir"):
+        try:
+            table = band_table(ns.look, getattr(ns, "band", DEFAULT_BAND))
+        except ValueError as exc:
+            raise UsageError(f"--look {ns.look}: {exc}") from None
+        if table not in ("star", "gray", "gray_r", "enhanced_ir") and not cdn_only(table):
             from goesvfi.integrity_check.render.colormaps import colormap_names
 
             if table not in colormap_names():
-                raise UsageError(f"--look {ns.look}: use cdn, grey, star, enhanced_ir or a matplotlib colour map name")
+                raise UsageError(
+                    f"--look {ns.look}: use auto, cdn, grey, star, enhanced_ir or a matplotlib colour map name"
+                )
         out["look"] = ns.look
     if getattr(ns, "size", None):
         try:

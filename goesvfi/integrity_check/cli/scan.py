@@ -99,12 +99,11 @@ async def _scan(ns: argparse.Namespace, args: Any, cache: Any, bar: ProgressBar 
 def folder_look_check(ns: argparse.Namespace, result: ScanResult) -> LookCheck:
     """The folder's look and its mismatched frames (blocking: one header read per present frame); an empty
     folder's look comes from ``--look``/``--size`` (default: the CDN's)."""
-    from goesvfi.integrity_check.fetch.look import default_size
-    from goesvfi.integrity_check.render.look import look_from_settings
+    from goesvfi.integrity_check.fetch.look import settings_look
     from goesvfi.integrity_check.settings import FetchSettings
 
     settings = FetchSettings(**look_overrides(ns))
-    default = look_from_settings(settings.look, default_size(result.sector, settings))
+    default = settings_look(result.sector, result.band, settings)  # look_overrides refused another band's table
     return check_look(result, default, Path(ns.directory))
 
 

@@ -16,6 +16,7 @@ work folder and temp files (``.<name>.part-*``) of a killed run are removed by t
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 import shutil
@@ -122,7 +123,9 @@ async def conform_folder(
     if check.look is None:
         return ConformReport(None, None, [], dry_run)
     present = [scan.existing[t] for t in sorted(scan.existing)]
-    plan = await asyncio.to_thread(plan_look, scan.sector, present, manager.settings, forced=check.look)
+    plan = await asyncio.to_thread(
+        functools.partial(plan_look, scan.sector, present, manager.settings, forced=check.look, band=scan.band)
+    )
     look = plan.look or check.look
     slot_of = {path: ts for ts, path in scan.existing.items()}
     actions = []

@@ -54,6 +54,7 @@ from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
+    from goesvfi.integrity_check.render.look import Look
 
 __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
 
@@ -366,12 +367,13 @@ class EnhancedViewModel(QObject):
     def look_name_error(name: str) -> str | None:
         """Why ``name`` is no usable look (``cdn``, ``grey``, ``star``, ``enhanced_ir`` or a matplotlib colour
         map), None when it is one."""
+        from goesvfi.integrity_check.render.band_look import AUTO_LOOK
         from goesvfi.integrity_check.render.colormaps import colormap_names
         from goesvfi.integrity_check.render.look import table_of
 
-        if table_of(name) in colormap_names():
+        if name.strip() == AUTO_LOOK or table_of(name) in colormap_names():
             return None
-        return f"Unknown look {name!r}: use cdn, grey, star, enhanced_ir or a matplotlib colour map name."
+        return f"Unknown look {name!r}: use auto, cdn, grey, star, enhanced_ir or a matplotlib colour map name."
 
     def set_preferences(self, prefs: Preferences) -> None:
         self._prefs = prefs
@@ -642,12 +644,14 @@ class EnhancedViewModel(QObject):
 
     async def _run_look(self, scan: ScanResult, directory: Path) -> None:
         """The folder's look and the frames that do not match it, read off the GUI thread after a scan."""
-        from goesvfi.integrity_check.fetch.look import default_size
-        from goesvfi.integrity_check.render.look import look_from_settings
+        from goesvfi.integrity_check.fetch.look import settings_look
         from goesvfi.integrity_check.scan.look import check_look
 
         settings = self.fetch_settings
-        default = look_from_settings(settings.look, default_size(scan.sector, settings))
+        try:
+            default: Look | None = settings_look(scan.sector, scan.band, settings)
+        except ValueError:  # the settings' look is another band's table: the fetch says so
+            default = None
         check = await asyncio.to_thread(check_look, scan, default, directory)
         if self._scan is not scan:  # another scan replaced it meanwhile
             return
