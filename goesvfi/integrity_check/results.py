@@ -184,6 +184,8 @@ class ScanResult:
     # None: availability was not asked; True: the listings were read; False: asked, but unknown (offline ...).
     availability_checked: bool | None = None
     interval_info: IntervalInfo | None = None
+    # A GOES-East/West scan: the satellite of each slot that is not ``satellite`` (see ``scan/view.py``).
+    satellites: dict[datetime, SatellitePattern] = field(default_factory=dict)
 
     @property
     def query(self) -> ArchiveQuery:
@@ -212,18 +214,17 @@ class ScanResult:
 
     def slots(self) -> list[SlotResult]:
         out = []
-        unavailable = self.unavailable
+        unavailable, satellites = self.unavailable, self.satellites
         for ts in self.expected:
             path = self.existing.get(ts)
+            sat = satellites.get(ts, self.satellite) if satellites else self.satellite
             if path is not None:
-                out.append(
-                    SlotResult(ts, self.satellite, self.sector, self.band, SlotStatus.PRESENT, Source.LOCAL, path)
-                )
+                out.append(SlotResult(ts, sat, self.sector, self.band, SlotStatus.PRESENT, Source.LOCAL, path))
             elif ts in unavailable:
                 status, error = SlotStatus.UNAVAILABLE, unavailable[ts]
-                out.append(SlotResult(ts, self.satellite, self.sector, self.band, status, error=error))
+                out.append(SlotResult(ts, sat, self.sector, self.band, status, error=error))
             else:
-                out.append(SlotResult(ts, self.satellite, self.sector, self.band))
+                out.append(SlotResult(ts, sat, self.sector, self.band))
         return out
 
     def as_dict(self) -> dict[str, object]:

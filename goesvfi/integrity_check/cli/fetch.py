@@ -35,7 +35,7 @@ from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.folder.lock import FolderLockError
 from goesvfi.integrity_check.remote.base import RemoteError
-from goesvfi.integrity_check.report import csv_text, format_summary, write_csv
+from goesvfi.integrity_check.report import csv_text, format_summary, satellites_line, write_csv
 from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
@@ -185,6 +185,8 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
         why = f": {reasons[0][0]}" + (f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else "")
         print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried){why}")
     print(format_summary(report.scan.expected, after, unavailable=[s.timestamp for s in gone]))
+    if args.view is not None:
+        print(satellites_line(report.slots))
     if report.look is not None and report.look.look is not None:
         print(f"Look of fetched frames: {report.look.look.describe()} (from the {report.look.origin})")
     for note in [] if report.look is None else report.look.notes:
@@ -220,6 +222,8 @@ def run_fetch(ns: argparse.Namespace) -> int:
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     if ns.dry_run and not ns.conform:
         raise UsageError("--dry-run goes with --conform")
+    if ns.conform and args.view is not None:
+        raise UsageError("--conform works on one satellite's frames: give --satellite goes16, goes19 ...")
     tune_malloc()  # before the worker threads start: see runtime.tune_malloc
     bar = progress_bar()
 
@@ -233,10 +237,18 @@ def run_fetch(ns: argparse.Namespace) -> int:
                 conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
                 if ns.dry_run:
                     return conformed, None, await asyncio.to_thread(check_look, scan, None, args.directory)
-            report = await manager.reconcile_detailed(
-                args.directory, args.query, progress_callback=fetch_progress(bar),
-                force_rescan=args.force_rescan or ns.conform,
-            )  # fmt: skip
+            if args.view is not None:
+                from goesvfi.integrity_check.fetch.view import fetch_view
+
+                report = await fetch_view(
+                    manager, args.directory, args.view, progress_callback=fetch_progress(bar),
+                    force_rescan=args.force_rescan,
+                )  # fmt: skip
+            else:
+                report = await manager.reconcile_detailed(
+                    args.directory, args.query, progress_callback=fetch_progress(bar),
+                    force_rescan=args.force_rescan or ns.conform,
+                )  # fmt: skip
             return conformed, report, await asyncio.to_thread(check_look, report.scan, None, args.directory)
         finally:
             await manager.close()

@@ -7,6 +7,7 @@ stderr, exit status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -18,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 from goesvfi.integrity_check.cache.db import CACHE_FILE, CacheDB
 from goesvfi.integrity_check.cli.interrupt import run_interruptible
 from goesvfi.integrity_check.cli.progress import ProgressBar, progress_bar
-from goesvfi.integrity_check.query import ArchiveQuery, QueryError
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery, parse_view_or_satellite
 from goesvfi.integrity_check.report import csv_text, write_csv
 from goesvfi.integrity_check.results import ScanResult, SlotResult
 from goesvfi.integrity_check.scan.reconciler import ScanInputError, check_folder, scan_directory
@@ -55,7 +56,12 @@ def parse_utc(text: str, option: str = "time") -> datetime:
 def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = True) -> None:
     """DIR, --satellite, [--start, --end], --sector, --band, --interval, --csv, --json and the cache options."""
     parser.add_argument("directory", metavar="DIR", help="the folder of frames (searched recursively)")
-    parser.add_argument("--satellite", required=True, help="goes16, goes17, goes18 or goes19")
+    parser.add_argument(
+        "--satellite",
+        required=True,
+        help="east or west (the satellite operational at each time: GOES-16 then GOES-19 for east, GOES-17 then "
+        "GOES-18 for west), or goes16, goes17, goes18, goes19",
+    )
     if time_range:
         parser.add_argument("--start", required=True, help="first time, UTC (ISO 8601, e.g. 2023-05-01T00:00)")
         parser.add_argument("--end", required=True, help="end time, UTC, not included")
@@ -127,6 +133,7 @@ class ArchiveArgs:
     cache_dir: Path | None
     no_cache: bool
     force_rescan: bool
+    view: ViewQuery | None = None  # --satellite east|west: ``query`` is then its latest satellite's, over the range
 
     def cache(self) -> CacheDB | None:
         """The cache to use (None with ``--no-cache``); constructing it does no I/O."""
@@ -135,13 +142,24 @@ class ArchiveArgs:
         return CacheDB(self.cache_dir / CACHE_FILE if self.cache_dir else None)
 
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
-        return await scan_directory(
-            self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan
-        )
+        async def scan_one(query: ArchiveQuery) -> ScanResult:
+            return await scan_directory(
+                self.directory, query, cache=cache, progress=progress, force_rescan=self.force_rescan
+            )
+
+        if self.view is not None:
+            from goesvfi.integrity_check.scan.view import scan_view
+
+            return (await scan_view(self.view, scan_one)).merged
+        return await scan_one(self.query)
+
+    def with_range(self, start: datetime, end: datetime) -> ArchiveArgs:
+        view = None if self.view is None else self.view.with_range(start, end)
+        return dataclasses.replace(self, query=self.query.with_range(start, end), view=view)
 
     @property
     def title(self) -> str:
-        return f"{self.query.title}, {self.directory}"
+        return f"{(self.view or self.query).title}, {self.directory}"
 
 
 def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: datetime | None = None) -> ArchiveArgs:
@@ -154,11 +172,13 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
     if end is None:
         end = parse_utc(ns.end, "--end")
     try:
-        query = ArchiveQuery.parse(
+        asked = parse_view_or_satellite(
             ns.satellite, start, end, sector=ns.sector, band=ns.band, interval_minutes=ns.interval
         )
     except QueryError as exc:
         raise UsageError(str(exc)) from None
+    view = asked if isinstance(asked, ViewQuery) else None
+    query = asked if isinstance(asked, ArchiveQuery) else view_query(asked)
     if ns.json and ns.csv == "-":
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     try:
@@ -167,8 +187,14 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
         directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan,
+        ns.rescan, view,
     )  # fmt: skip
+
+
+def view_query(view: ViewQuery) -> ArchiveQuery:
+    """The view's range as one :class:`ArchiveQuery` of its latest satellite (for what takes one query)."""
+    latest = view.parts()[-1].query
+    return ArchiveQuery(latest.satellite, view.start, view.end, view.sector, view.band, view.interval_minutes)
 
 
 def write_csv_target(target: str, slots: list[SlotResult]) -> None:

@@ -27,7 +27,7 @@ from goesvfi.integrity_check.cli.options import (
 )
 from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
-from goesvfi.integrity_check.report import format_summary, gap_dict, merge_fetch_log, summarize
+from goesvfi.integrity_check.report import format_summary, gap_dict, merge_fetch_log, satellites_line, summarize
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.time_index import iso_z
@@ -126,7 +126,7 @@ def up_to_now(ns: argparse.Namespace, args: ArchiveArgs) -> ArchiveArgs:
     if query.start >= now:
         raise UsageError(f"the start ({iso_z(query.start)}) is in the future: no frames exist yet")
     print(f"note: scanning up to now ({iso_z(now)}): later frames cannot exist yet", file=sys.stderr)
-    return dataclasses.replace(args, query=query.with_range(query.start, now))
+    return args.with_range(query.start, now)
 
 
 def run_scan(ns: argparse.Namespace) -> int:
@@ -151,6 +151,8 @@ def run_scan(ns: argparse.Namespace) -> int:
         print(json.dumps(scan_json(result) | check.as_json()))
     elif args.csv != "-":
         print(_summary(args.title, result))
+        if args.view is not None:
+            print(satellites_line(result.slots()))
         print_look(check)
     return 0
 
@@ -185,7 +187,10 @@ def run_report(ns: argparse.Namespace) -> int:
             async with cache:
                 result = await _scan(ns, args, cache, bar)
                 try:
-                    fetched = await cache.fetch_log(args.query)
+                    queries = [args.query] if args.view is None else [p.query for p in args.view.parts()]
+                    fetched: dict[datetime, SlotResult] = {}
+                    for query in queries:
+                        fetched |= await cache.fetch_log(query)
                 except CacheError as exc:
                     log.warning("The fetch log could not be read: %s", exc)
                     fetched = {}

@@ -370,6 +370,12 @@ class ReconcileManager:
         """
         return (await self._fetch(scan, directory, progress_callback)).slots
 
+    async def fetch_scan(
+        self, scan: ScanResult, directory: Path | str | None = None, *, progress_callback: AnyProgress = None
+    ) -> ReconcileReport:
+        """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``)."""
+        return await self._fetch(scan, directory, progress_callback)
+
     async def _fetch(
         self,
         scan: ScanResult,
