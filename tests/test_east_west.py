@@ -142,3 +142,13 @@ def test_east_on_the_command_line_names_each_frame_s_satellite(
     assert by_time["2025-04-07T14:26:00Z"] == ("goes16", "fetched")
     assert by_time["2025-04-07T15:01:00Z"] == ("goes19", "fetched")
     assert len(rows) == 24 and "goes16_conus_C13_20250407T143100Z.png" not in frame_names(folder)
+
+
+def test_the_tab_s_satellite_list_says_when_each_was_operational(qtbot) -> None:
+    from goesvfi.integrity_check.gui.widgets.controls import satellite_combo
+
+    combo = satellite_combo()
+    qtbot.addWidget(combo)
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert "GOES-19 (East since 2025-04-07)" in labels and "GOES-18 (West since 2023-01-04)" in labels
+    assert "GOES-16 (East 2017-12-18 to 2025-04-07)" in labels
