@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
 from goesvfi.integrity_check.cli.interrupt import run_interruptible
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
@@ -53,6 +54,7 @@ def register(subparsers: Any) -> None:
         "from NOAA's S3 archive, each falling back to the other), and write them into DIR as PNG.",
     )
     add_archive_options(parser)
+    add_archive_file_option(parser)
     add_fetch_options(parser)
     group = parser.add_argument_group("conform")
     group.add_argument(
@@ -215,6 +217,11 @@ def _runs(slots: list[SlotResult]) -> list[tuple[datetime, datetime, int, str]]:
 
 
 def run_fetch(ns: argparse.Namespace) -> int:
+    path = archive_path(ns)
+    if path is not None:
+        if ns.conform:
+            raise UsageError("--conform works on one folder: give DIR and --satellite")
+        return run_products(ns, path, run_fetch, create=True)
     args = archive_args(ns)
     settings = fetch_settings(ns)
     now = now_clock(ns)

@@ -55,10 +55,9 @@ def parse_utc(text: str, option: str = "time") -> datetime:
 
 def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = True) -> None:
     """DIR, --satellite, [--start, --end], --sector, --band, --interval, --csv, --json and the cache options."""
-    parser.add_argument("directory", metavar="DIR", help="the folder of frames (searched recursively)")
+    parser.add_argument("directory", metavar="DIR", nargs="?", help="the folder of frames (searched recursively)")
     parser.add_argument(
         "--satellite",
-        required=True,
         help="east or west (the satellite operational at each time: GOES-16 then GOES-19 for east, GOES-17 then "
         "GOES-18 for west), or goes16, goes17, goes18, goes19",
     )
@@ -167,6 +166,8 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
 
     Raises :class:`UsageError` with one line for the user.
     """
+    if not ns.directory or not ns.satellite:
+        raise UsageError("give DIR and --satellite (or --archive FILE)")
     if start is None:
         start = parse_utc(ns.start, "--start")
     if end is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from goesvfi.integrity_check.cache.db import CacheError
+from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
 from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
@@ -130,6 +131,9 @@ def up_to_now(ns: argparse.Namespace, args: ArchiveArgs) -> ArchiveArgs:
 
 
 def run_scan(ns: argparse.Namespace) -> int:
+    path = archive_path(ns)
+    if path is not None:
+        return run_products(ns, path, run_scan, what=None)
     args = archive_args(ns)
     fetch_settings(ns)  # bad endpoint, --look or --size options end here, before the walk
     args = up_to_now(ns, args)
@@ -172,11 +176,9 @@ def _as_reported(result: ScanResult, slots: list[SlotResult]) -> ScanResult:
     return dataclasses.replace(result, missing=missing, unavailable=unavailable)
 
 
-def run_report(ns: argparse.Namespace) -> int:
-    args = archive_args(ns)
+def report_slots(ns: argparse.Namespace, args: ArchiveArgs) -> tuple[ArchiveArgs, ScanResult, list[SlotResult]]:
+    """The scan of ``args`` (up to now) with the fetch log's news merged in, one slot per expected time."""
     args = up_to_now(ns, args)
-    if args.json and not args.csv and not getattr(ns, "html", None):
-        raise UsageError("report --json prints the summary: give the CSV a file with --csv FILE")
 
     async def report(bar: ProgressBar | None) -> tuple[ScanResult, list[SlotResult]]:
         cache = args.cache()
@@ -199,6 +201,17 @@ def run_report(ns: argparse.Namespace) -> int:
         return result, check.mark(slots)
 
     result, slots = run_with_progress(report)
+    return args, result, slots
+
+
+def run_report(ns: argparse.Namespace) -> int:
+    path = archive_path(ns)
+    if path is not None:
+        return run_archive_report(ns, path)
+    args = archive_args(ns)
+    if args.json and not args.csv and not getattr(ns, "html", None):
+        raise UsageError("report --json prints the summary: give the CSV a file with --csv FILE")
+    args, result, slots = report_slots(ns, args)
     print_warnings(result)
     html = getattr(ns, "html", None)
     if html:
@@ -219,14 +232,42 @@ def run_report(ns: argparse.Namespace) -> int:
     return 0
 
 
+def run_archive_report(ns: argparse.Namespace, path: Path) -> int:
+    """``report --archive FILE --html PAGE``: each product's summary, one page with a section per product."""
+    from goesvfi.integrity_check.report_archive import Section, write_archive_html
+
+    html = getattr(ns, "html", None)
+    if not html:
+        raise UsageError("report --archive writes one HTML page: give --html PAGE")
+    sections: list[Section] = []
+
+    def one(sub: argparse.Namespace) -> int:
+        args, result, slots = report_slots(sub, archive_args(sub))
+        print_warnings(result)
+        reported = _as_reported(result, slots)
+        print(_summary(args.title, reported))
+        sections.append(Section(args.title, slots, result.warnings))
+        return 1 if reported.missing else 0
+
+    code = run_products(ns, path, one)
+    try:
+        write_archive_html(html, f"Archive {path}", sections)
+    except OSError as exc:
+        raise UsageError(f"cannot write the HTML file {html}: {exc.strerror or exc}") from exc
+    print(f"HTML written to {html}")
+    return code
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``scan`` and ``report`` subcommands."""
     scan = sub.add_parser("scan", help="list the expected times a folder lacks (summary, --json or --csv)")
     add_archive_options(scan)
+    add_archive_file_option(scan)
     _add_remote_options(scan)
     scan.set_defaults(handler=run_scan)
     report = sub.add_parser("report", help="scan, merge the fetch log, write the CSV report (stdout by default)")
     add_archive_options(report)
+    add_archive_file_option(report)
     _add_remote_options(report)
     report.add_argument("--html", metavar="FILE", help="also write one self-contained HTML page (summary, gaps, "
                         "calendar, table); without --csv no CSV goes to stdout")  # fmt: skip
