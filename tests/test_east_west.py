@@ -152,3 +152,32 @@ def test_the_tab_s_satellite_list_says_when_each_was_operational(qtbot) -> None:
     labels = [combo.itemText(i) for i in range(combo.count())]
     assert "GOES-19 (East since 2025-04-07)" in labels and "GOES-18 (West since 2023-01-04)" in labels
     assert "GOES-16 (East 2017-12-18 to 2025-04-07)" in labels
+
+
+@pytest.mark.slow
+def test_the_tab_scans_and_fetches_goes_east_across_the_handover(
+    qtbot, qt_settings, qloop, east: ViewEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.tab_support import make_tab
+
+    for name, value in east.env().items():
+        monkeypatch.setenv(name, value)
+    tab = make_tab(qtbot, tmp_path, now=lambda: END)
+    vm = tab.view_model
+    assert tab.ui.satellite.currentData() is View.EAST and vm.satellite is G19  # East first, the default
+    folder = tmp_path / "east"
+    folder.mkdir()
+    vm.apply_inputs(directory=str(folder), satellite=View.EAST, start=START, end=END)
+    with qtbot.waitSignal(vm.scan_completed, timeout=30000):
+        tab.ui.scan.click()
+    qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
+    assert vm.digest is not None and vm.digest.counts[SlotStatus.MISSING] == 24
+    with qtbot.waitSignal(vm.fetch_completed, timeout=60000):
+        tab.ui.fetch.click()
+    qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
+    names = frame_names(folder)
+    assert len([n for n in names if n.startswith("goes16_conus_C13_20250407T14")]) == 12
+    assert len([n for n in names if n.startswith("goes19_conus_C13_20250407T15")]) == 12
+    assert len(names) == 24
+    jpgs = _cdn_frames(east)
+    assert jpgs and all(("_GOES16-" in n) == (n[7:9] == "14") for n in jpgs)  # each slot asked of its own satellite

@@ -158,6 +158,12 @@ class ViewQuery:
     def with_range(self, start: datetime, end: datetime) -> ViewQuery:
         return dataclasses.replace(self, start=start, end=end)
 
+    def latest(self) -> ArchiveQuery:
+        """The whole range as one :class:`ArchiveQuery` of the view's latest satellite in it (for what takes one
+        query: the input checks, an empty folder's slots)."""
+        satellite = self.parts()[-1].query.satellite
+        return ArchiveQuery(satellite, self.start, self.end, self.sector, self.band, self.interval_minutes)
+
 
 def parse_view_or_satellite(
     satellite: str,

@@ -179,7 +179,7 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
     except QueryError as exc:
         raise UsageError(str(exc)) from None
     view = asked if isinstance(asked, ViewQuery) else None
-    query = asked if isinstance(asked, ArchiveQuery) else view_query(asked)
+    query = asked if isinstance(asked, ArchiveQuery) else asked.latest()
     if ns.json and ns.csv == "-":
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     try:
@@ -190,12 +190,6 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
         ns.rescan, view,
     )  # fmt: skip
-
-
-def view_query(view: ViewQuery) -> ArchiveQuery:
-    """The view's range as one :class:`ArchiveQuery` of its latest satellite (for what takes one query)."""
-    latest = view.parts()[-1].query
-    return ArchiveQuery(latest.satellite, view.start, view.end, view.sector, view.band, view.interval_minutes)
 
 
 def write_csv_target(target: str, slots: list[SlotResult]) -> None:

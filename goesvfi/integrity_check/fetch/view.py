@@ -12,8 +12,8 @@ from pathlib import Path
 
 from goesvfi.integrity_check.fetch.manager import AnyProgress, ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
-from goesvfi.integrity_check.results import ScanResult
-from goesvfi.integrity_check.scan.view import merge, scan_view
+from goesvfi.integrity_check.results import ScanResult, SlotResult
+from goesvfi.integrity_check.scan.view import merge, scan_view, split
 
 
 async def fetch_view(
@@ -42,3 +42,20 @@ async def fetch_view(
         merge([r.scan for r in reports], query), [s for r in reports for s in r.slots], stopped,
         looks[0] if looks else None,
     )  # fmt: skip
+
+
+async def fetch_view_scan(
+    manager: ReconcileManager,
+    scan: ScanResult,
+    query: ViewQuery,
+    directory: Path | str | None,
+    *,
+    progress_callback: AnyProgress = None,
+) -> list[SlotResult]:
+    """Fetch the missing slots of a view's (merged) ``scan``, each part from its own satellite: one result per
+    expected slot, in time order (the window's Fetch button on an East/West scan)."""
+    slots: list[SlotResult] = []
+    for part in split(scan, query):
+        report = await manager.fetch_scan(part, directory, progress_callback=progress_callback)
+        slots.extend(report.slots)
+    return slots

@@ -171,7 +171,7 @@ class IntegrityCheckTab(QWidget):
         try:
             if ui.directory.text() != vm.directory:
                 ui.directory.setText(vm.directory)
-            ui.satellite.setCurrentIndex(max(0, ui.satellite.findData(vm.satellite)))
+            ui.satellite.setCurrentIndex(max(0, ui.satellite.findData(vm.view or vm.satellite)))
             ui.sector.setCurrentIndex(max(0, ui.sector.findData(vm.sector)))
             ui.band.setValue(vm.band)
             ui.interval.setValue(vm.interval_minutes)

@@ -47,10 +47,11 @@ from goesvfi.integrity_check.gui.messages import user_message, utc_text
 from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, load_preferences, save_preferences
 from goesvfi.integrity_check.gui.previewer import Previewer
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
-from goesvfi.integrity_check.query import ArchiveQuery, QueryError
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.time_index.operational import View, eras
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
@@ -133,6 +134,7 @@ class EnhancedViewModel(QObject):
         self._scan_dir: Path | None = None
         self._digest: ResultsDigest | None = None
         self._look: LookView | None = None
+        self._view_query: ViewQuery | None = None  # the shown scan is of GOES-East/West: fetch it part by part
         self._status = messages.ready(self.archive_folder)
         self._last_error: str | None = None
         self._logged = ""
@@ -170,7 +172,13 @@ class EnhancedViewModel(QObject):
 
     @property
     def satellite(self) -> SatellitePattern:
+        """The satellite chosen, or for East/West the one operational now."""
         return self.inputs.satellite
+
+    @property
+    def view(self) -> View | None:
+        """GOES-East or GOES-West when one is chosen (the tab's list shows it first)."""
+        return self.inputs.view
 
     @property
     def sector(self) -> Sector:
@@ -311,7 +319,7 @@ class EnhancedViewModel(QObject):
         self,
         *,
         directory: str | None = None,
-        satellite: SatellitePattern | None = None,
+        satellite: SatellitePattern | View | None = None,
         sector: Sector | None = None,
         band: int | None = None,
         interval_minutes: int | None = None,
@@ -344,8 +352,9 @@ class EnhancedViewModel(QObject):
         self.set_range(end - timedelta(hours=hours), end)
         self.inputs_changed.emit()
 
-    def set_satellite(self, satellite: SatellitePattern) -> None:
-        self.inputs.set_satellite(satellite)
+    def set_satellite(self, satellite: SatellitePattern | View) -> None:
+        """A satellite, or GOES-East / GOES-West (each slot from the satellite operational then)."""
+        self.inputs.set_satellite(satellite, self.now())
         self.auto.inputs_changed()
 
     def set_sector(self, sector: Sector) -> None:
@@ -392,7 +401,8 @@ class EnhancedViewModel(QObject):
         now = self.now()
         try:
             query = self.inputs.query()
-            problem = messages.input_problem(self.archive_folder, query, now)
+            one = query.latest() if isinstance(query, ViewQuery) else query
+            problem = messages.input_problem(self.archive_folder, one, now)
             if problem is None and query.end > now:
                 self.notify("info", f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet.")
                 query = query.with_range(query.start, now)
@@ -551,7 +561,7 @@ class EnhancedViewModel(QObject):
     async def _scan_shown(
         self,
         directory: Path,
-        query: ArchiveQuery,
+        query: ArchiveQuery | ViewQuery,
         force_rescan: bool = False,
         remote: bool = False,
         skip: Mapping[datetime, str] | None = None,
@@ -560,10 +570,21 @@ class EnhancedViewModel(QObject):
         # in a worker (measured: a 160 ms stall of the window on the first scan when imported here).
         await asyncio.to_thread(preload, SCAN_MODULES + (REMOTE_SCAN_MODULES if remote else ()))
         manager = await self._core.manager(self.fetch_settings)
+        self._view_query = query if isinstance(query, ViewQuery) else None
         if self._is_new_default(directory) and not await asyncio.to_thread(directory.exists):
-            scan = empty_scan(query)  # a fresh install: the first fetch creates the default folder
+            # a fresh install: the first fetch creates the default folder
+            scan = empty_scan(query.latest() if isinstance(query, ViewQuery) else query)
             if remote:
                 await manager.check_availability(scan)
+        elif isinstance(query, ViewQuery):  # East/West: one scan per satellite part, merged
+            from goesvfi.integrity_check.scan.view import scan_view
+
+            async def scan_one(part: ArchiveQuery) -> ScanResult:
+                return await manager.scan(
+                    directory, part, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
+                )
+
+            scan = (await scan_view(query, scan_one)).merged
         else:
             scan = await manager.scan(
                 directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
@@ -585,17 +606,21 @@ class EnhancedViewModel(QObject):
         if self._is_new_default(directory):
             await asyncio.to_thread(lambda: directory.mkdir(parents=True, exist_ok=True))
         manager = await self._core.manager(self.fetch_settings)
-        slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
+        view = self._view_query
+        if view is not None:  # each part of an East/West scan from its own satellite
+            from goesvfi.integrity_check.fetch.view import fetch_view_scan
+
+            slots = await fetch_view_scan(manager, scan, view, directory, progress_callback=self.runner.report)
+        else:
+            slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
         digest = await asyncio.to_thread(digest_slots, slots)
         self._set_results(shown, digest, directory)
         return slots, digest
 
-    async def _run_scan(self, directory: Path, query: ArchiveQuery, force_rescan: bool) -> Outcome:
+    async def _run_scan(self, directory: Path, query: ArchiveQuery | ViewQuery, force_rescan: bool) -> Outcome:
         self.show_status(f"Scanning {directory} ...")
-        self.notify(
-            "info",
-            f"Scan of {directory}: {query.satellite.display_name}, {utc_text(query.start)} -> {utc_text(query.end)}.",
-        )
+        what = query.view.display_name if isinstance(query, ViewQuery) else query.satellite.display_name
+        self.notify("info", f"Scan of {directory}: {what}, {utc_text(query.start)} -> {utc_text(query.end)}.")
         scan = await self._scan_shown(directory, query, force_rescan, remote=self.inputs.check_noaa)
         assert self._digest is not None
         for warning in scan.warnings:
@@ -628,7 +653,9 @@ class EnhancedViewModel(QObject):
         if guess.files == 0 or self.inputs.directory != str(directory) or self.busy:
             return
         found = []
-        if guess.satellite is not None and guess.satellite is not self.inputs.satellite:
+        view = self.inputs.view
+        in_view = view is not None and guess.satellite in {e.satellite for e in eras(view)}
+        if guess.satellite is not None and guess.satellite is not self.inputs.satellite and not in_view:
             self.set_satellite(guess.satellite)
         if guess.satellite is not None:
             found.append(guess.satellite.display_name)

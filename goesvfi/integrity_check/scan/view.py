@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.results import ScanResult
@@ -64,6 +65,34 @@ def merge(parts: list[ScanResult], query: ViewQuery) -> ScanResult:
         interval_info=parts[0].interval_info,
         satellites=satellites,
     )
+
+
+def split(merged: ScanResult, query: ViewQuery) -> list[ScanResult]:
+    """``merged`` (a view's scan, or what remains of it to fetch) cut back into one result per satellite part."""
+    out = []
+    for piece in query.parts():
+        q = piece.query
+
+        def inside(t: datetime, q: ArchiveQuery = q) -> bool:
+            return q.start <= t < q.end
+
+        expected = [t for t in merged.expected if inside(t)]
+        if not expected:
+            continue
+        out.append(
+            dataclasses.replace(
+                merged,
+                satellite=q.satellite,
+                start=q.start,
+                end=q.end,
+                expected=expected,
+                existing={t: p for t, p in merged.existing.items() if inside(t)},
+                missing=[t for t in merged.missing if inside(t)],
+                unavailable={t: r for t, r in merged.unavailable.items() if inside(t)},
+                satellites={t: s for t, s in merged.satellites.items() if inside(t) and s is not q.satellite},
+            )
+        )
+    return out
 
 
 async def scan_view(query: ViewQuery, scan_one: ScanOne) -> ViewScan:
