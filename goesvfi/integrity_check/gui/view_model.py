@@ -54,6 +54,7 @@ from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 from goesvfi.integrity_check.time_index.operational import View, eras
 
 if TYPE_CHECKING:
+    from goesvfi.integrity_check.archive import ArchiveFile
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
     from goesvfi.integrity_check.render.look import Look
 
@@ -102,6 +103,7 @@ class EnhancedViewModel(QObject):
     preferences_changed = pyqtSignal()
     error_occurred = pyqtSignal(str)
     scan_completed = pyqtSignal(object)  # ScanResult
+    archive_loaded = pyqtSignal(object)  # (file name, [ProductRow]): an archive file's products and completeness
     look_checked = pyqtSignal(object)  # LookView of the shown scan (the folder's look, mismatched frames)
     fetch_completed = pyqtSignal(object)  # list[SlotResult]
     export_completed = pyqtSignal(str)  # CSV path
@@ -135,6 +137,7 @@ class EnhancedViewModel(QObject):
         self._digest: ResultsDigest | None = None
         self._look: LookView | None = None
         self._view_query: ViewQuery | None = None  # the shown scan is of GOES-East/West: fetch it part by part
+        self._archive: ArchiveFile | None = None  # the archive file opened in the tab
         self._status = messages.ready(self.archive_folder)
         self._last_error: str | None = None
         self._logged = ""
@@ -415,6 +418,46 @@ class EnhancedViewModel(QObject):
             self._detect_task.cancel()
         folder = Path(self.archive_folder)
         return self._start_task(Task.SCAN, "Scan", lambda: self._run_scan(folder, query, force_rescan))
+
+    def open_archive(self, path: str) -> None:
+        """Read an archive file and show each product's completeness over the range (in the background)."""
+        self._spawn(lambda: self._run_open_archive(Path(path)))
+
+    def select_product(self, index: int) -> bool:
+        """Show product ``index`` of the open archive file: its folder, satellite, sector and band, scanned."""
+        if self._archive is None or not 0 <= index < len(self._archive.products):
+            return False
+        from goesvfi.integrity_check.gui.archive_session import product_satellite
+
+        product = self._archive.products[index]
+        satellite = product_satellite(product)
+        self.apply_inputs(directory=str(product.folder), satellite=satellite, sector=product.sector, band=product.band)
+        return self.scan()
+
+    async def _run_open_archive(self, path: Path) -> None:
+        from goesvfi.integrity_check.archive import ArchiveFileError, load_archive
+        from goesvfi.integrity_check.gui.archive_session import product_rows
+
+        try:
+            archive = await asyncio.to_thread(load_archive, path)
+        except ArchiveFileError as exc:
+            self.fail(str(exc))
+            return
+        await asyncio.to_thread(preload, SCAN_MODULES)
+        manager = await self._core.manager(self.fetch_settings)
+
+        async def scan(folder: Path, query: ArchiveQuery | ViewQuery) -> ScanResult:
+            if isinstance(query, ViewQuery):
+                from goesvfi.integrity_check.scan.view import scan_view
+
+                return (await scan_view(query, lambda part: manager.scan(folder, part))).merged
+            return await manager.scan(folder, query)
+
+        end = min(self.inputs.end, self.now())
+        rows = await product_rows(archive, scan, self.inputs.start, end)
+        self._archive = archive
+        self.notify("info", f"Archive file {path}: {len(rows)} products.")
+        self.archive_loaded.emit((str(archive.path), rows))
 
     def fetch_missing(self) -> bool:
         if not self.can_fetch or self._scan is None or self._scan_dir is None:

@@ -1,0 +1,42 @@
+"""Wires the tab's archive page (:class:`.widgets.archive_list.ArchiveList`, a page beside the timeline and the
+calendar) to the view model: open a file (the dialog is an attribute, so automation can answer it), show each
+product's completeness, choose a product to show its folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PyQt6.QtWidgets import QFileDialog, QWidget
+
+from goesvfi.integrity_check.gui.widgets.archive_list import ArchiveList
+
+if TYPE_CHECKING:
+    from goesvfi.integrity_check.gui.archive_session import ProductRow
+    from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+
+
+def _ask_archive_file(parent: QWidget) -> str:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open an archive file", "", "Archive files (*.toml)")
+    return path
+
+
+class ArchiveViews:
+    def __init__(self, tab: IntegrityCheckTab) -> None:
+        self.tab = tab
+        self.ask_file: Callable[[QWidget], str] = _ask_archive_file
+        self.page = ArchiveList(tab)
+        tab.ui.views.addTab(self.page, "Archive")
+        vm = tab.view_model
+        self.page.open_clicked.connect(self._open)
+        self.page.product_chosen.connect(vm.select_product)
+        vm.archive_loaded.connect(self._show)
+
+    def _open(self) -> None:
+        path = self.ask_file(self.tab)
+        if path:
+            self.tab.view_model.open_archive(path)
+
+    def _show(self, loaded: tuple[str, list[ProductRow]]) -> None:
+        name, rows = loaded
+        self.page.show_products(name, [row.text() for row in rows])
