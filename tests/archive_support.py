@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from tests.scan_support import write_frame
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 START = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
@@ -26,12 +27,12 @@ def write_archive(
     count: int = 24,
     skip: tuple[datetime, ...] = tuple(REMOVED),
 ) -> Path:
-    """Canonical frame names (content does not matter to a scan) for ``count`` slots minus ``skip``."""
+    """Small whole frames under canonical names for ``count`` slots minus ``skip``."""
     folder.mkdir(parents=True, exist_ok=True)
     step = 5 if sector is Sector.CONUS else 10
     first = start + timedelta(minutes=1 if sector is Sector.CONUS else 0)
     for i in range(count):
         when = first + timedelta(minutes=step * i)
         if when not in skip:
-            (folder / canonical_name(satellite, sector, 13, when)).write_bytes(b"png")
+            write_frame(folder / canonical_name(satellite, sector, 13, when))
     return folder

@@ -3,7 +3,8 @@
 - every test gets its own ``GOESVFI_CACHE_DIR`` (autouse): nothing writes to the real user cache;
 - ``folder``: an empty archive folder, ``tmp_path / "frames"``;
 - ``cache_beside_folder``: ``GOESVFI_CACHE_DIR`` moved to ``folder.parent / "cache"``, beside the frames;
-- ``make_frames(names, folder=None)``: empty files under a folder (default ``tmp_path / "frames"``), with the
+- ``make_frames(names, folder=None)``: small whole frames (``scan_support.write_frame``) under a folder
+  (default ``tmp_path / "frames"``), with the
   folders' mtimes set back a minute so that the scan cache trusts them at once (see ``settle_tree``).
 
 Helpers that tests import live in the ``*_support.py`` modules, fixtures for the emulator and the GUI in
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scan_support import MakeFrames, settle_tree
+from tests.scan_support import MakeFrames, settle_tree, write_frame
 
 pytest_plugins = ["tests.emulator_fixtures", "tests.gui_fixtures"]
 
@@ -53,7 +54,7 @@ def make_frames(tmp_path: Path) -> MakeFrames:
         for name in names:
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch()
+            write_frame(path)
         if settle:
             settle_tree(root)
         return root

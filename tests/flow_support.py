@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PIL import Image
-
 from goesvfi.integrity_check.folder.lock import FETCH_LOCK
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
+from tests.scan_support import gradient_image
 
 START = datetime(2023, 5, 1, 0, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)
@@ -26,7 +25,7 @@ def write_folder(folder: Path, missing: list[datetime]) -> Path:
     for slot in SLOTS:
         if slot not in missing:
             # Colour frames of a CDN size: the folder's look is one the CDN serves (a grey folder fetches from S3 only).
-            Image.new("RGB", (416, 250), (90, 90, 90)).save(folder / canonical_name(SAT, SECTOR, 13, slot))
+            gradient_image("RGB", (416, 250)).save(folder / canonical_name(SAT, SECTOR, 13, slot))
     return folder
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 
 from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
@@ -21,6 +20,7 @@ from goesvfi.integrity_check.fetch.look import plan_look
 from goesvfi.integrity_check.fetch.manager import ReconcileReport
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.render.band_look import band_table, value_range
+from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -64,26 +64,23 @@ def test_the_command_line_refuses_star_for_band_9(tmp_path: Path, capsys: pytest
 
 
 def test_band_9_in_an_empty_folder_is_its_grey_from_s3_and_the_summary_says_why() -> None:
-    plan = plan_look(Sector.CONUS, [], FetchSettings(), band=9)
+    plan = plan_look(Sector.CONUS, None, FetchSettings(), band=9)
     assert plan.look is not None and (plan.look.mode, plan.look.table) == ("L", "gray_r")
     assert plan.cdn_size is None and plan.s3_usable
     assert any("bands 13-15" in note and "--look cdn" in note for note in plan.notes), plan.notes
-    band13 = plan_look(Sector.CONUS, [], FetchSettings(), band=13)
+    band13 = plan_look(Sector.CONUS, None, FetchSettings(), band=13)
     assert band13.look is not None and band13.look.table == "star" and band13.cdn_size == (2500, 1500)
 
 
 def test_band_9_with_look_cdn_is_cdn_only() -> None:
-    plan = plan_look(Sector.CONUS, [], FetchSettings(look="cdn"), band=9)
+    plan = plan_look(Sector.CONUS, None, FetchSettings(look="cdn"), band=9)
     assert plan.look is not None and (plan.look.mode, plan.look.table) == ("RGB", "star-band09")
     assert plan.cdn_size == (2500, 1500) and not plan.s3_usable
 
 
-def test_a_band_9_folder_of_star_frames_gets_its_own_grey(tmp_path: Path) -> None:
-    frame = tmp_path / "goes18_conus_C09_20230501T000100Z.png"
-    info = PngInfo()
-    info.add_text("goesvfi-colour-table", "star")
-    Image.new("RGB", (416, 250)).save(frame, pnginfo=info)
-    plan = plan_look(Sector.CONUS, [frame], FetchSettings(), band=9)
+def test_a_band_9_folder_of_star_frames_gets_its_own_grey() -> None:
+    star_frames = Look(416, 250, "RGB", "star")  # what earlier versions wrote for band 9
+    plan = plan_look(Sector.CONUS, star_frames, FetchSettings(), band=9)
     assert plan.look is not None and plan.look.table == "gray_r" and plan.look.size == (416, 250)
     assert any("not band 9's" in note for note in plan.notes)
 

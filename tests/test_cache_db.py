@@ -139,22 +139,21 @@ async def test_scan_records_keep_the_latest(tmp_path: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM scans").fetchone()[0] == SCANS_KEPT
 
 
-@pytest.mark.parametrize("damage", ["garbage", "directory", "foreign", "newer"])
-async def test_broken_file_is_set_aside_and_rebuilt(
+@pytest.mark.parametrize("damage", ["garbage", "newer"])
+async def test_a_broken_cache_of_ours_is_set_aside_and_rebuilt(
     tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Ours: our application id in the header (bytes 68-71, "GVFI"), or an earlier version's schema_version table.
+
+    (Files that are not provably ours are refused and left alone: tests/test_cache_refusal.py.)
+    """
     path = tmp_path / "cache.sqlite3"
-    if damage == "garbage":
-        path.write_bytes(b"this is not a database" * 100)
-    elif damage == "directory":
-        path.mkdir()
+    if damage == "garbage":  # our header, then garbage
+        path.write_bytes(b"SQLite format 3\0" + b"\xff" * 52 + b"GVFI" + b"this is not a database" * 100)
     else:
         with sqlite3.connect(path) as conn:
-            if damage == "foreign":
-                conn.execute("CREATE TABLE photos (id INTEGER)")
-            else:
-                conn.execute("CREATE TABLE schema_version (version INTEGER)")
-                conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION + 1,))
+            conn.execute("CREATE TABLE schema_version (version INTEGER)")
+            conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION + 1,))
         conn.close()
     with caplog.at_level(logging.WARNING):
         async with CacheDB(path) as db:
@@ -163,7 +162,7 @@ async def test_broken_file_is_set_aside_and_rebuilt(
     assert path.is_file() and len(asides(path)) == 1
     assert "set" in caplog.text or "moved" in caplog.text
     if damage == "garbage":
-        assert asides(path)[0].read_bytes().startswith(b"this is not a database")
+        assert asides(path)[0].read_bytes().endswith(b"this is not a database")
 
 
 async def test_damage_found_later_is_repaired(tmp_path: Path) -> None:

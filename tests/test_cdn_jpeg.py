@@ -43,7 +43,10 @@ def test_greyscale_jpeg_stays_grey(tmp_path: Path) -> None:
 
 def test_cmyk_jpeg_becomes_rgb(tmp_path: Path) -> None:
     buf = io.BytesIO()
-    Image.new("CMYK", (8, 6), (0, 255, 255, 0)).save(buf, format="JPEG", quality=95)  # pure red in CMYK
+    cmyk = np.zeros((6, 8, 4), dtype=np.uint8)
+    cmyk[..., 0] = np.add.outer(np.arange(6), np.arange(8)) * 2  # a little cyan, varying: red, not one colour
+    cmyk[..., 1:3] = 255
+    Image.fromarray(cmyk, mode="CMYK").save(buf, format="JPEG", quality=95)  # red in CMYK
     (tmp_path / "c.jpg").write_bytes(buf.getvalue())
     assert jpeg_to_png(tmp_path / "c.jpg", tmp_path / "c.png") == (8, 6)
     with Image.open(tmp_path / "c.png") as out:

@@ -140,6 +140,9 @@ def test_no_cache_writes_no_cache_file(
         (["--keep", "30m"], "shorter than the window"),  # a duration is read as one (the window here is 1h)
         (["--keep", "soon"], "--keep: 'soon' is not a duration"),
         (["--dry-run"], "add --keep"),
+        (["--keep", "2", "--prune-max-share", "150%"], "--prune-max-share: '150%' must be above 0 and at most 100%"),
+        (["--keep", "2", "--prune-max-share", "0"], "must be above 0"),
+        (["--keep", "2", "--prune-max-share", "a quarter"], "--prune-max-share: 'a quarter' is not a share"),
         (["--window", "15m"], "longer than"),
         (["--rescan"], "does not apply to watch"),
         (["--satellite", "goes21"], "unknown satellite"),
@@ -265,3 +268,34 @@ def test_now_starts_a_clock_that_runs_in_real_time() -> None:
     second = clock()
     assert start <= first < start + timedelta(seconds=0.2)
     assert timedelta(seconds=0.2) <= second - first < timedelta(seconds=5)
+
+
+@pytest.mark.slow
+def test_the_audit_finds_a_frame_damaged_in_place_and_the_cycle_replaces_it(
+    live: NoaaEmulator, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(watch_args(folder, tmp_path, "--once")) == 0
+    names = frames(folder)
+    assert len(names) == 8
+    victim = folder / names[3]
+    data = bytearray(victim.read_bytes())
+    pos = 8
+    while data[pos + 4 : pos + 8] != b"IDAT":  # walk the chunks by hand to the first pixel data
+        pos += 12 + int.from_bytes(data[pos : pos + 4], "big")
+    data[pos + 8 + 50] ^= 0xFF  # one flipped bit pattern inside the pixel data: the chunk's CRC no longer holds
+    damaged = bytes(data)
+    stat = victim.stat()
+    with open(victim, "r+b") as fh:  # in place: the folder does not change, only a decode can tell
+        fh.write(damaged)
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert main(watch_args(folder, tmp_path, "--once")) == 0  # a plain cycle trusts the cached verdict
+    assert victim.read_bytes() == damaged
+    capsys.readouterr()
+    assert main(watch_args(folder, tmp_path, "--once", "--audit", "8")) == 0
+    assert victim.read_bytes() != damaged
+    from PIL import Image
+
+    with Image.open(victim) as image:
+        image.load()  # whole again
+    kept = list((folder / ".goesvfi-quarantine").iterdir())
+    assert [p.read_bytes() for p in kept] == [damaged]

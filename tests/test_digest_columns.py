@@ -22,6 +22,7 @@ from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.scan.reconciler import scan_directory
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.scan_support import write_frame
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 COUNT = 3000  # slots: 5-minute CONUS at :01, :06 ...
@@ -33,7 +34,7 @@ def scan_folder(folder: Path) -> ScanResult:
     for i in range(COUNT):
         if i not in MISSING:
             slot = START + timedelta(minutes=1 + 5 * i)
-            (folder / f"goes18_conus_C13_{slot:%Y%m%dT%H%M%S}Z.png").touch()
+            write_frame(folder / f"goes18_conus_C13_{slot:%Y%m%dT%H%M%S}Z.png")
     query = ArchiveQuery(SatellitePattern.GOES_18, START, START + timedelta(minutes=5 * COUNT), Sector.CONUS)
     return asyncio.run(scan_directory(folder, query))
 

@@ -22,6 +22,7 @@ from goesvfi.integrity_check.time_index import SatellitePattern
 from tests.emulator_fixtures import EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, manager_for
 from tests.lock_support import start_holder, stop_holder
+from tests.scan_support import write_frame
 
 G18 = SatellitePattern.GOES_18
 Factory = Callable[..., NoaaEmulator]
@@ -130,7 +131,7 @@ async def test_the_wait_running_out_is_one_clear_error(emu: NoaaEmulator, folder
 
 async def test_nothing_to_fetch_needs_no_lock(emu: NoaaEmulator, folder: Path, tmp_path: Path) -> None:
     for slot in emu.expected[:12]:
-        (folder / canonical(emu, slot)).touch()
+        write_frame(folder / canonical(emu, slot))
     with folder_lock(folder, purpose="fetch"):  # held by someone else: a fetch with nothing to do does not care
         async with manager_for(emu, folder, emu.now, tmp_path / "c.sqlite", lock_wait=0) as manager:
             report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, EMULATOR_START, HOUR))

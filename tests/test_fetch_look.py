@@ -34,6 +34,7 @@ from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, manager_for
+from tests.scan_support import gradient, gradient_image
 
 Factory = Callable[..., NoaaEmulator]
 G18 = SatellitePattern.GOES_18
@@ -99,7 +100,7 @@ async def test_a_grey_folder_gets_grey_frames_from_s3_only(
 ) -> None:
     emu = noaa_emulator_factory(missing_fraction=0.0)
     for minute in (1, 6):  # two grey frames written by an older version: L PNGs without a colour-table chunk
-        Image.new("L", (100, 60), 90).save(folder / canonical(emu, EMULATOR_START + timedelta(minutes=minute)))
+        gradient_image("L", (100, 60)).save(folder / canonical(emu, EMULATOR_START + timedelta(minutes=minute)))
     report = await fetch(emu, folder, tmp_path)  # every slot is inside the CDN window
     fetched = [s for s in report.slots if s.status is SlotStatus.FETCHED]
     assert len(fetched) == 22 and {s.source for s in fetched} == {Source.S3}
@@ -149,7 +150,7 @@ def test_s3_render_and_cdn_jpg_of_one_scene_agree(tmp_path: Path) -> None:
 
 def _folder_with_mixed_sizes(emu: NoaaEmulator, folder: Path, count: int) -> list[str]:
     names = []
-    rgb = np.zeros((250, 416, 3), dtype=np.uint8)
+    rgb = gradient(250, 416, 3)
     rgb[:, :, 0] = np.arange(416, dtype=np.uint8)[None, :]
     for i in range(count):
         name = canonical(emu, EMULATOR_START + timedelta(minutes=1 + 5 * i))
@@ -164,23 +165,27 @@ async def test_conform_fixes_a_mixed_folder(noaa_emulator_factory: Factory, fold
     emu = noaa_emulator_factory(missing_fraction=0.0)
     await fetch(emu, folder, tmp_path, end=HOUR)  # 12 star frames at 416x250
     big = canonical(emu, HOUR + timedelta(minutes=1))
-    Image.new("RGB", (2500, 1500), (10, 20, 30)).save(folder / big)  # too large
+    gradient_image("RGB", (2500, 1500)).save(folder / big)  # too large
     grey = canonical(emu, HOUR + timedelta(minutes=6))
-    Image.new("L", (100, 60), 90).save(folder / grey)  # another colour table: fetched again
+    gradient_image("L", (100, 60)).save(folder / grey)  # another colour table: fetched again
     jpg = folder / f"{canonical(emu, HOUR + timedelta(minutes=11))[:-4]}.jpg"
-    Image.new("RGB", (2500, 1500), (1, 2, 3)).save(jpg)  # a CDN-size JPG: becomes its canonical PNG
+    gradient_image("RGB", (2500, 1500)).save(jpg)  # a CDN-size JPG: becomes its canonical PNG
     async with manager_for(emu, folder, EMULATOR_END, tmp_path / "cache.sqlite", allow_mixed=False) as manager:
         scan = await manager.scan(folder, ArchiveQuery(G18, EMULATOR_START, EMULATOR_END), force_rescan=True)
         dry = await manager.conform(scan, folder, dry_run=True)
         assert {a.path.name: a.action for a in dry.actions} == {big: "rewrite", grey: "refetch", jpg.name: "rewrite"}
         assert decoded(folder / big)[0] == (2500, 1500) and jpg.exists()  # the dry run changed nothing
+        originals = sorted((folder / n).read_bytes() for n in (big, grey, jpg.name))
         report = await manager.conform(scan, folder)
     assert len(report.done) == 3 and not report.failed
     assert not jpg.exists()
     names = frame_names(folder)
     assert {decoded(folder / n)[:2] for n in names} == {(SMALL, "RGB")}
     assert {decoded(folder / n)[2].get("goesvfi-colour-table") for n in names} == {"star"}
-    assert leftovers(folder) == [] and not [p for p in os.listdir(folder) if (folder / p).is_dir()]
+    assert [p for p in os.listdir(folder) if (folder / p).is_dir()] == [".goesvfi-quarantine"]
+    kept = sorted(p.read_bytes() for p in (folder / ".goesvfi-quarantine").iterdir())
+    assert kept == originals  # every rewritten frame kept, byte for byte
+    assert not [p for p in leftovers(folder) if ".goesvfi-quarantine" not in p]
 
 
 @pytest.mark.slow
@@ -250,7 +255,7 @@ def test_cli_fetch_says_why_a_grey_folder_is_s3_only(
     emu = noaa_emulator_factory(missing_fraction=0.0)
     for name, value in emu.env().items():
         monkeypatch.setenv(name, value)
-    Image.new("L", (100, 60), 90).save(folder / canonical(emu, EMULATOR_START + timedelta(minutes=1)))
+    gradient_image("L", (100, 60)).save(folder / canonical(emu, EMULATOR_START + timedelta(minutes=1)))
     args = ["fetch", str(folder), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T00:30"]
     assert main([*args, "--no-cache", "--now", "2023-05-01T02:00"]) == 0
     out = capsys.readouterr().out

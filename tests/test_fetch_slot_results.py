@@ -16,6 +16,7 @@ from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
 from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
 from tests.fetch_support import canonical, frame_names, leftovers, manager_for
+from tests.scan_support import write_frame
 
 
 @pytest.mark.slow
@@ -27,7 +28,7 @@ async def test_each_slot_is_reported_once_when_it_is_done(
     folder.mkdir()
     present = emulator.expected[::2]  # every other slot is in the folder: 12 missing of 24
     for slot in present:
-        (folder / canonical(emulator, slot)).write_bytes(b"png")
+        write_frame(folder / canonical(emulator, slot))
     absent = set(emulator.missing_everywhere)
     wanted = [s for s in emulator.expected if s not in present]
     assert len(emulator.expected) == 24 and len(wanted) == 12

@@ -27,6 +27,7 @@ from goesvfi.integrity_check.gui.widgets.preview import PreviewPane
 from goesvfi.integrity_check.results import SlotResult, SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
 from goesvfi.integrity_check.time_index.operational import View
+from tests.scan_support import write_frame
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 START = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
@@ -267,7 +268,7 @@ def test_clicking_a_day_selects_its_rows_and_sets_the_range(qtbot, qt_settings, 
     first = datetime(2026, 11, 20, tzinfo=UTC)
     for h in range(72):  # three days, one frame an hour at :01, hours 30-33 missing
         if not 30 <= h <= 33:
-            (folder / canonical_name(SAT, SECTOR, 13, first + timedelta(hours=h, minutes=1))).write_bytes(b"png")
+            write_frame(folder / canonical_name(SAT, SECTOR, 13, first + timedelta(hours=h, minutes=1)))
     tab = make_tab(qtbot, tmp_path)
     scan(qtbot, tab, folder, first, first + timedelta(days=3), interval=60)
     calendar = tab.ui.calendar.calendar

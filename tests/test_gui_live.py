@@ -117,8 +117,10 @@ def test_update_digest_agrees_with_a_fresh_digest() -> None:
     fresh = digest_slots([*slots[:4], news[0], *slots[5:10], news[1], *slots[11:19], news[2]])
     assert after.slots == fresh.slots
     assert np.array_equal(after.statuses, fresh.statuses) and np.array_equal(after.times, fresh.times)
-    assert after.counts == fresh.counts == {SlotStatus.PRESENT: 14, SlotStatus.MISSING: 3, SlotStatus.FETCHED: 2,
-                                            SlotStatus.FAILED: 1, SlotStatus.UNAVAILABLE: 0}  # fmt: skip
+    assert after.counts == fresh.counts == {
+        SlotStatus.PRESENT: 14, SlotStatus.MISSING: 3, SlotStatus.FETCHED: 2, SlotStatus.FAILED: 1,
+        SlotStatus.UNAVAILABLE: 0, SlotStatus.DAMAGED: 0,
+    }  # fmt: skip
     assert after.gaps == fresh.gaps
     assert [(g.start, g.count) for g in after.gaps] == [(slots[3].timestamp, 1), (slots[5].timestamp, 1),
                                                         (slots[10].timestamp, 2)]  # fmt: skip

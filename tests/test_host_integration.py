@@ -303,3 +303,31 @@ def test_goes_vfis_old_names_are_the_new_classes() -> None:
 
     assert CombinedIntegrityAndImageryTab is IntegrityCheckTab is EnhancedIntegrityCheckTab
     assert EnhancedIntegrityCheckViewModel is EnhancedViewModel is IntegrityCheckViewModel
+
+
+def test_inside_the_host_the_tab_shows_damaged_frames(
+    host_window: HostWindow, qapp: QApplication, qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    from goesvfi.integrity_check.results import SlotStatus
+    from tests.archive_support import write_archive
+    from tests.tab_support import scan_folder
+
+    old_style = qapp.styleSheet()
+    try:
+        _apply_theme(qapp)
+        folder = write_archive(tmp_path / "frames")
+        first = sorted(folder.iterdir())[0]
+        first.write_bytes(b"")  # a download that crashed before writing anything
+        tab = host_window.add_integrity_tab()
+        host_window.tab_widget.setCurrentWidget(tab)
+        host_window.show()
+        scan_folder(qtbot, tab, folder)
+        assert tab.ui.timeline.counts()[SlotStatus.DAMAGED] == 1
+        assert "Damaged <b" in tab.ui.summary.text()
+        tab.ui.filter.setCurrentText("Damaged")
+        assert tab.model.rowCount() == 1
+        slot = tab.model.slot_at(0)
+        assert slot.status is SlotStatus.DAMAGED and slot.path == first and slot.error == "empty file (0 bytes)"
+    finally:
+        qapp.setStyleSheet(old_style)
+        _close(qtbot, qloop, host_window)

@@ -15,7 +15,6 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 import pytest
-from PIL import Image
 
 from goesvfi.integrity_check.folder.lock import FETCH_LOCK, WATCH_LOCK, FolderLock, FolderLockError
 from goesvfi.integrity_check.query import ArchiveQuery
@@ -30,6 +29,7 @@ from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
 from goesvfi.integrity_check.time_index.limits import MAX_INDEX_BYTES, max_jpeg_bytes, max_netcdf_bytes
 from tests.hostile_server import HostileServer, RssMonitor, drip, endless, gzip_bomb, s3_endless_listing, static
+from tests.scan_support import gradient_image
 
 G18 = SatellitePattern.GOES_18
 START = datetime(2023, 5, 1, tzinfo=UTC)
@@ -38,9 +38,9 @@ RSS_LIMIT_MB = 500
 CDN_DIR = "/GOES18/ABI/CONUS/13/"
 
 
-def jpeg(size: tuple[int, int] = SIZE, colour: tuple[int, int, int] = (90, 120, 200)) -> bytes:
+def jpeg(size: tuple[int, int] = SIZE, base: int = 0) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "JPEG", quality=80)
+    gradient_image("RGB", size, base).save(out, "JPEG", quality=80)
     return out.getvalue()
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from goesvfi.integrity_check.cli.main import main
 from tests.hostile_server import HostileServer, RssMonitor, drip, static
+from tests.scan_support import gradient_image, write_frame
 
 KEY_NAME = "OR_ABI-L1b-RadC-M6C13_G18_s20231210001173_e20231210003546_c20231210004030.nc"
 LISTING = (
@@ -157,10 +158,8 @@ def cdn_routes(good: bytes, wrong: bytes) -> dict:  # type: ignore[type-arg]
 def jpeg(size: tuple[int, int]) -> bytes:
     import io
 
-    from PIL import Image
-
     out = io.BytesIO()
-    Image.new("RGB", size, (10, 20, 30)).save(out, "JPEG")
+    gradient_image("RGB", size).save(out, "JPEG")
     return out.getvalue()
 
 
@@ -199,7 +198,7 @@ def test_a_folder_whose_name_is_not_utf8_scans_and_fetches(tmp_path: Path, capsy
     folder.mkdir()
     nested = Path(os.fsdecode(os.fsencode(folder) + b"/inner\xff"))
     nested.mkdir()
-    (nested / "goes18_conus_C13_20230501T001100Z.png").write_bytes(b"")
+    write_frame(nested / "goes18_conus_C13_20230501T001100Z.png", (2500, 1500))
     common = ["--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T00:15"]
     cache = ["--cache-dir", str(tmp_path / "cache")]
     assert main(["scan", str(folder), *common, *cache, "--json"]) == 0

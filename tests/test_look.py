@@ -26,6 +26,7 @@ from goesvfi.integrity_check.render.look import (
 from goesvfi.integrity_check.render.netcdf import brightness_temperature, render_png, write_png_atomic
 from goesvfi.integrity_check.render.resample import block_mean, resample, to_mode
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.scan_support import gradient, gradient_image
 
 # DOMAIN.md, "STAR's band-13 look" (goestools' goesproc-goesr.conf), written out by hand here: kelvin -> RGB.
 PUBLISHED = {
@@ -118,10 +119,10 @@ def test_modes() -> None:
 
 
 def test_headers_and_folder_look(tmp_path: Path) -> None:
-    rgb = np.zeros((750, 1250, 3), dtype=np.uint8)
+    rgb = gradient(750, 1250, 3)
     for i in range(5):
         write_png_atomic(rgb, tmp_path / f"f{i}.png", table="star")
-    write_png_atomic(np.zeros((1500, 2500), dtype=np.uint8), tmp_path / "f9.png")  # untagged L: grey
+    write_png_atomic(gradient(1500, 2500), tmp_path / "f9.png")  # untagged L: grey
     Image.fromarray(rgb).save(tmp_path / "x.jpg")
     assert read_header(tmp_path / "x.jpg") == Look(1250, 750, "RGB", "unknown")
     assert read_png_header(tmp_path / "f9.png") == Look(2500, 1500, "L", "gray_r")
@@ -139,7 +140,7 @@ def test_headers_and_folder_look(tmp_path: Path) -> None:
 
 def test_jpeg_to_png_takes_the_look(tmp_path: Path) -> None:
     src = tmp_path / "c.jpg"
-    Image.fromarray(np.full((1500, 2500, 3), 90, dtype=np.uint8)).save(src, quality=95)
+    gradient_image("RGB", (2500, 1500)).save(src, quality=95)
     out = tmp_path / "c.png"
     assert jpeg_to_png(src, out, size=(1250, 750), mode="L", table="star") == (1250, 750)
     assert read_png_header(out) == Look(1250, 750, "L", "star")
@@ -148,9 +149,9 @@ def test_jpeg_to_png_takes_the_look(tmp_path: Path) -> None:
 def test_written_frames_follow_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        write_png_atomic(np.zeros((2, 2), dtype=np.uint8), tmp_path / "a.png")
+        write_png_atomic(gradient(3, 3), tmp_path / "a.png")
         os.umask(0o002)
-        write_png_atomic(np.zeros((2, 2), dtype=np.uint8), tmp_path / "b.png")
+        write_png_atomic(gradient(3, 3), tmp_path / "b.png")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a.png").stat().st_mode) == 0o644

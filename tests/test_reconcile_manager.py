@@ -24,6 +24,7 @@ from goesvfi.integrity_check.runtime import run_blocking
 from goesvfi.integrity_check.time_index import SatellitePattern
 from tests.emulator_fixtures import EMULATOR_END, EMULATOR_START
 from tests.fetch_support import canonical, files_matching, frame_names, leftovers, manager_for, png_size
+from tests.scan_support import write_frame
 
 G18 = SatellitePattern.GOES_18
 Factory = Callable[..., NoaaEmulator]
@@ -224,7 +225,7 @@ async def test_progress_log_and_csv_say_where_each_frame_came_from(
     noaa_emulator_factory: Factory, folder: Path
 ) -> None:
     emu = noaa_emulator_factory(missing_fraction=0.0)
-    (folder / canonical(emu, minute(1))).write_bytes(b"already here")
+    write_frame(folder / canonical(emu, minute(1)))
     legacy: list[tuple[int, int, str]] = []
     reports: list[Progress] = []
     now = minute(30) + timedelta(days=7)  # slots from 00:30 on are in the CDN window

@@ -26,7 +26,7 @@ from goesvfi.integrity_check.time_index import (
     cdn_filename,
     noaa_filename,
 )
-from tests.scan_support import MakeFrames, settle_tree
+from tests.scan_support import MakeFrames, settle_tree, write_frame
 
 G16, G18 = SatellitePattern.GOES_16, SatellitePattern.GOES_18
 CONUS, FD = Sector.CONUS, Sector.FULL_DISK
@@ -317,7 +317,7 @@ async def test_warm_scan_reads_no_folder_and_changes_are_seen(
         assert warm.existing == cold.existing and warm.missing == cold.missing == [at(66)]
 
         (folder / png(26)).unlink()  # removed
-        (folder / png(66)).touch()  # added
+        write_frame(folder / png(66))  # added
         os.rename(folder / "sub" / cdn_filename(G18, CONUS, 13, at(61)), folder / "sub" / "x.jpg")  # renamed
         settle_tree(folder)
         changed = await scan(folder, end=at(70), cache=db)
@@ -360,6 +360,10 @@ async def test_broken_or_locked_cache_never_fails_a_scan(make_frames: MakeFrames
     folder = make_frames([png(1)])
     path = tmp_path / "c.sqlite3"
     path.write_bytes(b"garbage" * 1000)
+    async with CacheDB(path) as db:  # not provably ours: refused, left alone, an in-memory cache serves
+        assert sorted((await scan(folder, cache=db)).existing) == [at(1)]
+    assert path.read_bytes() == b"garbage" * 1000 and set_aside(path) == []
+    path.write_bytes(b"SQLite format 3\0" + bytes(52) + b"GVFI" + b"garbage" * 1000)  # ours, but broken
     async with CacheDB(path) as db:
         assert sorted((await scan(folder, cache=db)).existing) == [at(1)]
     assert len(set_aside(path)) == 1

@@ -17,6 +17,7 @@ from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.report_html import html_report, write_html
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from tests.scan_support import write_frame
 
 SAT, SECTOR = SatellitePattern.GOES_18, Sector.CONUS
 FIRST = datetime(2026, 1, 1, tzinfo=UTC)
@@ -91,7 +92,7 @@ def test_report_html_command_writes_the_page(tmp_path: Path, capsys: pytest.Capt
     start = datetime(2026, 11, 1, tzinfo=UTC)
     for k in range(288 * 3):
         if not 300 <= k < 340:
-            (folder / canonical_name(SAT, SECTOR, 13, start + timedelta(minutes=1 + 5 * k))).write_bytes(b"png")
+            write_frame(folder / canonical_name(SAT, SECTOR, 13, start + timedelta(minutes=1 + 5 * k)))
     out = tmp_path / "report.html"
     code = main(["report", str(folder), "--satellite", "goes18", "--start", "2026-11-01", "--end", "2026-11-04",
                  "--html", str(out), "--cache-dir", str(tmp_path / "cache")])  # fmt: skip

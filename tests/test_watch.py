@@ -32,6 +32,7 @@ from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
 from goesvfi.integrity_check.time_index import Sector, canonical_name, parse_canonical
 from goesvfi.integrity_check.watch import CycleResult, WatchConfig, WatchLoop
+from tests.scan_support import write_frame
 from tests.watch_support import ABSENT_EVERYWHERE, DAY, G18, frames, hm, leftovers, slots_from
 
 
@@ -348,8 +349,8 @@ async def test_a_slot_unavailable_for_a_day_is_not_tried_again(
 ) -> None:
     """01:01 is on neither the CDN nor S3: once settled it is 'not at NOAA'; a day later it is not asked for."""
     have = {s for s in emulator.expected if s != ABSENT_EVERYWHERE}
-    for slot in have:  # the folder holds everything else NOAA has (the scan reads names only)
-        (folder / canonical_name(G18, Sector.CONUS, 13, slot)).write_bytes(b"")
+    for slot in have:  # the folder holds everything else NOAA has
+        write_frame(folder / canonical_name(G18, Sector.CONUS, 13, slot))
     clock = FakeClock(hm("03:20"))
     manager = manager_factory(clock)
     asked: list[set[datetime]] = []

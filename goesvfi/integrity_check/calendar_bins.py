@@ -15,14 +15,15 @@ import numpy as np
 
 DAY, HOUR = 86400, 3600
 # Category columns of CalendarBins.counts.
-PRESENT, FETCHED, MISSING, UNAVAILABLE, UNKNOWN = range(5)
-CATEGORY_NAMES = ("present", "fetched", "missing", "unavailable", "unknown")
+PRESENT, FETCHED, MISSING, UNAVAILABLE, UNKNOWN, DAMAGED = range(6)
+CATEGORY_NAMES = ("present", "fetched", "missing", "unavailable", "unknown", "damaged")
 _CATEGORY_OF = {
     "present": PRESENT,
     "fetched": FETCHED,
     "missing": MISSING,
     "failed": MISSING,  # still missing after a fetch
     "unavailable": UNAVAILABLE,  # NOAA never had the frame (issue 12)
+    "damaged": DAMAGED,  # a file covers it, but not a whole frame
 }
 
 
@@ -47,6 +48,7 @@ class CellClass(Enum):
     MISSING_MOST = "missing over 50%"
     MISSING_ALL = "all missing"
     UNAVAILABLE = "some not at NOAA"
+    DAMAGED = "some damaged"
     UNKNOWN = "other statuses"
 
 
@@ -61,6 +63,7 @@ CELL_COLORS: dict[CellClass, str] = {
     CellClass.MISSING_MOST: "#c8372d",
     CellClass.MISSING_ALL: "#7a1712",
     CellClass.UNAVAILABLE: "#8e7cc3",  # as the table and timeline show "Not at NOAA"
+    CellClass.DAMAGED: "#8b4513",  # as the table and timeline show "Damaged"
     CellClass.UNKNOWN: "#d9c46a",
 }
 LEGEND: tuple[CellClass, ...] = (
@@ -71,15 +74,21 @@ LEGEND: tuple[CellClass, ...] = (
     CellClass.MISSING_MOST,
     CellClass.MISSING_ALL,
     CellClass.UNAVAILABLE,
+    CellClass.DAMAGED,
 )
 
 
-def classify(present: int, fetched: int, missing: int, unavailable: int = 0, unknown: int = 0) -> CellClass:
-    """The class of one cell. Missing frames win (they are what a fetch can fix), then unavailable ones,
-    then unknown statuses; a cell with only present (and fetched) frames is complete."""
-    total = present + fetched + missing + unavailable + unknown
+def classify(
+    present: int, fetched: int, missing: int, unavailable: int = 0, unknown: int = 0, damaged: int = 0
+) -> CellClass:
+    """The class of one cell. Damaged frames win (they look present in a file list), then missing frames (they
+    are what a fetch can fix), then unavailable ones, then unknown statuses; a cell with only present (and
+    fetched) frames is complete."""
+    total = present + fetched + missing + unavailable + unknown + damaged
     if total == 0:
         return CellClass.EMPTY
+    if damaged:
+        return CellClass.DAMAGED
     if missing:
         if missing == total:
             return CellClass.MISSING_ALL
@@ -100,7 +109,7 @@ class CalendarBins:
 
     unit: int  # DAY or HOUR
     first: int
-    counts: np.ndarray  # int64 (bins, 5): slots per category (PRESENT, FETCHED, MISSING, UNAVAILABLE, UNKNOWN)
+    counts: np.ndarray  # int64 (bins, 6): slots per category (see CATEGORY_NAMES)
 
     def __len__(self) -> int:
         return int(self.counts.shape[0])
@@ -129,7 +138,7 @@ class CalendarBins:
             return "no frames expected"
         missing = row[MISSING]
         parts = [f"{missing:,} of {total:,} missing ({100 * missing / total:.1f}%)"]
-        for category in (PRESENT, FETCHED, UNAVAILABLE, UNKNOWN):
+        for category in (DAMAGED, PRESENT, FETCHED, UNAVAILABLE, UNKNOWN):
             if row[category]:
                 parts.append(f"{row[category]:,} {CATEGORY_NAMES[category]}")
         return ", ".join(parts)
@@ -148,7 +157,7 @@ def bin_slots(times: Sequence[float] | np.ndarray, codes: Sequence[int] | np.nda
     index = np.floor(t / unit).astype(np.int64)
     lo = int(np.min(index))
     n = int(np.max(index)) - lo + 1
-    flat = (index - lo) * len(CATEGORY_NAMES) + np.clip(c, 0, UNKNOWN)
+    flat = (index - lo) * len(CATEGORY_NAMES) + np.clip(c, 0, len(CATEGORY_NAMES) - 1)
     counts = np.bincount(flat, minlength=n * len(CATEGORY_NAMES)).reshape(n, len(CATEGORY_NAMES))
     return CalendarBins(unit, lo * unit, counts.astype(np.int64))
 

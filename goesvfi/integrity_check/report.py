@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from goesvfi.integrity_check.folder.atomic import write_atomic
-from goesvfi.integrity_check.results import NOAA_GAP, Gap, SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.results import NOAA_GAP, Damage, Gap, SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.time_index import iso_z
 
 CSV_COLUMNS = ("timestamp", "satellite", "sector", "band", "status", "source", "local_path", "remote", "error", "look")
 
 
 def csv_row(slot: SlotResult) -> list[str]:
+    """One row; text from outside (paths, keys, errors) with control characters escaped (:func:`safe_text`)."""
     return [
         iso_z(slot.timestamp),
         slot.satellite.value,
@@ -25,9 +27,9 @@ def csv_row(slot: SlotResult) -> list[str]:
         str(slot.band),
         slot.status.value,
         slot.source.value if slot.source else "",
-        str(slot.path) if slot.path else "",
-        slot.remote or "",
-        slot.error or "",
+        safe_text(slot.path, keep_bytes=True) if slot.path else "",
+        safe_text(slot.remote or ""),
+        safe_text(slot.error or ""),
         slot.look or "",
     ]
 
@@ -57,7 +59,8 @@ def write_csv_stream(stream: TextIO, slots: Iterable[SlotResult]) -> None:
 
 def write_csv(path: str | Path, slots: Sequence[SlotResult]) -> None:
     """Write the CSV report through the package's write-then-rename helper (temp file beside it, fsync, rename).
-    Paths that are not UTF-8 (surrogate escapes) are written as their original bytes."""
+    Paths that are not UTF-8 (surrogate escapes) are written as their original bytes (but for bytes 0x80-0x9F,
+    C1 controls in Latin-1, written escaped like control characters)."""
 
     def write(fh: BinaryIO) -> None:
         text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
@@ -76,12 +79,12 @@ def csv_text(slots: Iterable[SlotResult]) -> str:
 
 def merge_fetch_log(slots: Sequence[SlotResult], log: Mapping[datetime, SlotResult]) -> list[SlotResult]:
     """The scan's slots with what the fetch log knows: fetched files show as fetched (with source and remote),
-    missing slots whose last fetch failed as failed (with the error)."""
+    missing slots whose last fetch failed as failed (with the error); damaged slots stay damaged."""
     out = []
     for slot in slots:
         entry = log.get(slot.timestamp)
-        if entry is None or entry.status is SlotStatus.PRESENT:
-            out.append(slot)
+        if entry is None or entry.status is SlotStatus.PRESENT or slot.status is SlotStatus.DAMAGED:
+            out.append(slot)  # a damaged file is what the folder holds now, whatever was fetched before
         elif slot.status is SlotStatus.PRESENT:
             if entry.status is SlotStatus.FETCHED:
                 out.append(_replace(slot, SlotStatus.FETCHED, entry, error=None))
@@ -111,13 +114,17 @@ def gap_dict(gap: Gap) -> dict[str, Any]:
 
 
 def summarize(
-    expected: Sequence[datetime], missing: Sequence[datetime], unavailable: Sequence[datetime] = ()
+    expected: Sequence[datetime],
+    missing: Sequence[datetime],
+    unavailable: Sequence[datetime] = (),
+    damaged: Sequence[datetime] = (),
 ) -> dict[str, Any]:
     """Counts, percentage, number of gaps, the longest gap (the earliest of equal ones) and missing per day.
 
     ``missing_per_day`` maps every day (``YYYY-MM-DD``, UTC) that has expected slots to its missing count.
     ``unavailable``: slots no NOAA source has; counted apart (``never_produced``), and their runs are the
-    ``noaa_gaps``, apart from the fillable ``gaps``.
+    ``noaa_gaps``, apart from the fillable ``gaps``. ``damaged``: the missing slots whose file is damaged
+    (``missing`` counts them too: no usable frame).
     """
     gaps = find_gaps(expected, missing)
     longest = max(gaps, key=lambda g: g.count) if gaps else None
@@ -130,6 +137,7 @@ def summarize(
         "present": n - m - u,
         "missing": m,
         "missing_percent": round(100 * m / n, 2) if n else 0.0,
+        "damaged": len(damaged),
         "never_produced": u,
         "gaps": len(gaps),
         "longest_gap": None if longest is None else gap_dict(longest) | {"description": longest.describe()},
@@ -145,11 +153,16 @@ def format_summary(
     title: str | None = None,
     max_lines: int = 20,
     unavailable: Sequence[datetime] = (),
+    damaged: Sequence[datetime] = (),
 ) -> str:
-    """The human summary: totals, the gaps (up to ``max_lines``), NOAA's gaps and the days with missing slots."""
-    s = summarize(expected, missing, unavailable)
+    """The human summary: totals, the gaps (up to ``max_lines``), NOAA's gaps and the days with missing slots.
+    Damaged slots are counted apart (``present 10, damaged 3, missing 5``) and are in the gaps (to fill)."""
+    s = summarize(expected, missing, unavailable, damaged)
     lines = [title] if title else []
-    counts = f"Expected {s['expected']:,}, present {s['present']:,}, missing {s['missing']:,}"
+    counts = f"Expected {s['expected']:,}, present {s['present']:,}"
+    if damaged:
+        counts += f", damaged {len(damaged):,}"
+    counts += f", missing {s['missing'] - len(damaged):,}"
     never = f", {s['never_produced']:,} never produced by NOAA" if s["never_produced"] else ""
     lines.append(f"{counts} ({s['missing_percent']}%){never}")
     noaa = find_gaps(expected, set(unavailable), NOAA_GAP)
@@ -172,4 +185,16 @@ def format_summary(
     lines.extend(f"  {day}  {count:,} of {totals[day]:,}" for day, count in days[:max_lines])
     if len(days) > max_lines:
         lines.append(f"  ... and {len(days) - max_lines} more days")
+    return "\n".join(lines)
+
+
+def integrity_list(title: str, items: Mapping[datetime, Damage], listed: int = 10) -> str:
+    """``title (N):`` and one line per damaged file or non-frame (the first ``listed``), time order."""
+    lines = [f"{title} ({len(items)}):"]
+    lines += [
+        f"  {t:%Y-%m-%d %H:%M} UTC  {safe_text(d.path.name)}: {safe_text(d.reason)}"
+        for t, d in sorted(items.items())[:listed]
+    ]
+    if len(items) > listed:
+        lines.append(f"  ... and {len(items) - listed} more")
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """One self-contained HTML page for a person to read, mail or publish: the summary, the gaps, the calendar as
 inline SVG and the table of frames. No scripts, no external URLs, no images outside the page; well-formed
-markup (it parses as XML), so any browser or mail client shows it as written.
+markup (it parses as XML, whatever the file names: control characters and bytes that are not UTF-8 are shown
+escaped by :func:`.safe_text.safe_text`), so any browser or mail client shows it as written.
 
 Pure: no Qt; the calendar's day/hour binning and colours are :mod:`goesvfi.integrity_check.calendar_bins`, the
 same as the tab's calendar.
@@ -27,6 +28,7 @@ from goesvfi.integrity_check.calendar_bins import (
 )
 from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_path
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.safe_text import safe_text
 
 FULL_TABLE_ROWS = 20_000  # above this, the table lists only the frames that are not simply present
 MAX_GAPS = 500
@@ -43,13 +45,14 @@ table.frames td:nth-child(5) { word-break: break-all; max-width: 28em; font-size
 table.frames td:nth-child(6) { min-width: 18em; }
 table.counts td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .s-present { color: #4c9a52; } .s-fetched { color: #2f7bc4; } .s-missing { color: #d64541; }
-.s-failed { color: #e39b12; } .s-unavailable { color: #7d6f99; }
+.s-failed { color: #e39b12; } .s-unavailable { color: #7d6f99; } .s-damaged { color: #8b4513; }
 svg text { font: 11px sans-serif; fill: #444; }
 """
 
 
 def _text(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Any text on the page: control characters and bytes that are not UTF-8 shown escaped, then XML-escaped."""
+    return escape(safe_text(value), quote=True)
 
 
 def _when(epoch: int) -> datetime:
@@ -129,7 +132,7 @@ def html_report(
     bins = bin_slots(times, codes, HOUR if span < 7 * DAY else DAY)
     statuses = Counter(s.status.value for s in slots)
     total = len(slots)
-    bad = {SlotStatus.MISSING.value, SlotStatus.FAILED.value}
+    bad = {SlotStatus.MISSING.value, SlotStatus.FAILED.value, SlotStatus.DAMAGED.value}
     missing = [s.timestamp for s in slots if s.status.value in bad]
     gaps = find_gaps([s.timestamp for s in slots], missing)
     parts = [

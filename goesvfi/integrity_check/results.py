@@ -83,6 +83,7 @@ class SlotStatus(Enum):
     FETCHED = "fetched"
     FAILED = "failed"
     UNAVAILABLE = "unavailable"  # not in the folder and no NOAA source has it (``SlotResult.error`` says why)
+    DAMAGED = "damaged"  # a file covers it but is not a whole frame (``SlotResult.error`` says why)
 
 
 class Source(Enum):
@@ -105,6 +106,16 @@ class SlotResult:
     remote: str | None = None  # URL or S3 key
     error: str | None = None
     look: str | None = None  # present frames: "ok" or "mismatch" against the folder's look (when checked)
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """A file that covers a slot by its name but is no usable frame: damaged (a product's name: fetch moves it
+    to the quarantine folder when it replaces it), or not a frame at all (a generic name whose image is
+    damaged or does not match the folder's look: never touched)."""
+
+    path: Path
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +197,16 @@ class ScanResult:
     interval_info: IntervalInfo | None = None
     # A GOES-East/West scan: the satellite of each slot that is not ``satellite`` (see ``scan/view.py``).
     satellites: dict[datetime, SatellitePattern] = field(default_factory=dict)
+    # Slots whose file is damaged (also in ``missing``: no usable frame), and slots whose only file is not a frame
+    # (a generic name that is damaged or not of the folder's look; also in ``missing``). See ``scan/integrity.py``.
+    damaged: dict[datetime, Damage] = field(default_factory=dict)
+    not_frames: dict[datetime, Damage] = field(default_factory=dict)
+    # The folder's look the scan decided (``Look.key``: ``2500x1500/RGB/star``; None: no frame decides it, the
+    # settings do), the present frames whose look differs from it, and how many present frames have an image look.
+    folder_look: str | None = None
+    off_look: list[datetime] = field(default_factory=list)
+    looked: int = 0
+    frames_checked: int = 0  # frames read by this scan's integrity check (0: every verdict came from the cache)
 
     @property
     def query(self) -> ArchiveQuery:
@@ -220,6 +241,11 @@ class ScanResult:
             sat = satellites.get(ts, self.satellite) if satellites else self.satellite
             if path is not None:
                 out.append(SlotResult(ts, sat, self.sector, self.band, SlotStatus.PRESENT, Source.LOCAL, path))
+            elif ts in self.damaged:
+                damage = self.damaged[ts]
+                status, error = SlotStatus.DAMAGED, damage.reason
+                out.append(SlotResult(ts, sat, self.sector, self.band, status, Source.LOCAL, damage.path,
+                                      error=error))  # fmt: skip
             elif ts in unavailable:
                 status, error = SlotStatus.UNAVAILABLE, unavailable[ts]
                 out.append(SlotResult(ts, sat, self.sector, self.band, status, error=error))
@@ -245,6 +271,8 @@ class ScanResult:
             "end": self.end,
             "gaps": self.gaps,
             "warnings": list(self.warnings),
+            "damaged": {ts: (str(d.path), d.reason) for ts, d in sorted(self.damaged.items())},
+            "not_frames": {ts: (str(d.path), d.reason) for ts, d in sorted(self.not_frames.items())},
             "from_cache": self.from_cache,
             "result": self,
         }

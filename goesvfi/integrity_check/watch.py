@@ -5,7 +5,9 @@ cycle (:meth:`WatchLoop.run_cycle`) or cycles until a stop event is set (:meth:`
 reporting each :class:`CycleResult` and the next run time to a callback.
 
 A cycle reconciles ``[now - window, now - latency)`` (``latency``: NOAA needs about 20 minutes to publish a
-scan) and prunes this tool's old frames when ``keep_days`` is set. The manager holds the folder's fetch lock
+scan), then prunes this tool's old frames when ``keep_days`` is set, unless the cycle gives reason to doubt the
+clock (:func:`.folder.prune.prune_refusal`: every fetch failed, the clock far ahead of the newest frame, or too
+large a share of the folder at once; ``CycleResult.prune_refused`` says why). The manager holds the folder's fetch lock
 (:mod:`.folder_lock`) while it downloads, so a ``fetch`` run into the same folder never fetches the same slot;
 a cycle that could not get the folder in time is reported as ``busy`` (skipped). The watch lock, held by
 :meth:`WatchLoop.run_forever` and :meth:`WatchLoop.run_once`, keeps a second watcher away. Cycles run
@@ -30,7 +32,7 @@ from typing import Any, Protocol, TypeVar
 
 from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
 from goesvfi.integrity_check.folder.lock import WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
-from goesvfi.integrity_check.folder.prune import prune_cutoff, prune_frames_async
+from goesvfi.integrity_check.folder.prune import DEFAULT_MAX_SHARE, CycleEvidence, check_max_share, prune_frames_async
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteError
 from goesvfi.integrity_check.results import ProgressSink, SlotResult, SlotStatus
@@ -101,8 +103,10 @@ class WatchConfig:
     interval_minutes: int = 0
     keep_days: float | None = None
     dry_run: bool = False
+    prune_max_share: float = DEFAULT_MAX_SHARE  # at most this share of the folder's frames pruned per cycle
     backoff_max: timedelta = timedelta(hours=1)
     lock_wait: float = 0.0  # seconds a second watcher waits for the first to stop
+    audit: int = 0  # frames verified (decoded) per cycle, the longest unverified first: a rolling scrub
 
     def validate(self) -> WatchConfig:
         """Raise ValueError with a message for the user when the settings cannot work."""
@@ -122,6 +126,8 @@ class WatchConfig:
             raise ValueError("the interval cannot be negative")
         if self.lock_wait < 0:
             raise ValueError("the lock wait cannot be negative")
+        if self.audit < 0:
+            raise ValueError("--audit needs a number of frames, 0 or more")
         if self.keep_days is not None:
             if self.keep_days <= 0:
                 raise ValueError("--keep needs a positive number of days")
@@ -130,6 +136,7 @@ class WatchConfig:
                     f"--keep {self.keep_days:g} days is shorter than the window ({format_duration(self.window)}): "
                     "frames would be deleted and fetched again every cycle"
                 )
+        check_max_share(self.prune_max_share)
         if self.dry_run and self.keep_days is None:
             raise ValueError("--dry-run only applies to pruning: add --keep DAYS")
         return self
@@ -154,6 +161,7 @@ class CycleResult:
     busy: bool = False
     pruned: tuple[Path, ...] = ()  # deleted frames (with ``dry_run``: the frames that would be deleted)
     dry_run: bool = False
+    prune_refused: str | None = None  # why pruning deleted nothing although frames were past the keep window
     problems: tuple[SlotResult, ...] = ()  # failed and not-attempted slots, with their errors
     slots: tuple[SlotResult, ...] = ()  # every expected slot of the window (for a CSV or a table)
     outage: bool = False  # counted as a failing cycle (backs off)
@@ -175,6 +183,8 @@ class CycleResult:
         head += f" ({self.duration:.1f} s)"
         if self.pruned:
             head += f" {'would prune' if self.dry_run else 'pruned'} {len(self.pruned)}"
+        if self.prune_refused:
+            head += " prune refused"
         if self.error:
             head += f" - {'skipped' if self.busy else 'error'}: {self.error}"
         elif self.problems and self.problems[0].error:
@@ -201,6 +211,7 @@ class Reconcile(Protocol):
         *,
         progress_callback: ProgressSink | None = ...,
         skip: Mapping[datetime, str] | None = ...,
+        audit: int = ...,
     ) -> Awaitable[_HasSlots]: ...
 
 
@@ -276,16 +287,19 @@ class WatchLoop:
         t0 = time.perf_counter()
         slots: Sequence[SlotResult] = ()
         pruned: tuple[Path, ...] = ()
+        prune_refused: str | None = None
         error: str | None = None
         busy = False
         skip = self._given_up(started, window_start)
         try:
-            pruned = await self._prune(started)
             extra: dict[str, Any] = {"skip": skip} if skip else {}
+            if cfg.audit:
+                extra["audit"] = cfg.audit
             report = await self.reconcile(
                 cfg.directory, self.query(window_start, window_end), progress_callback=self.progress_callback, **extra
             )
             slots = report.slots
+            pruned, prune_refused = await self._prune(started, slots)
         except FolderLockedError as exc:
             error, busy = str(exc), True
         except (FolderLockError, OSError, RemoteError, DiskSpaceError) as exc:
@@ -312,6 +326,7 @@ class WatchLoop:
             busy=busy,
             pruned=pruned,
             dry_run=cfg.dry_run,
+            prune_refused=prune_refused,
             problems=problems,
             slots=tuple(slots),
             outage=outage,
@@ -346,17 +361,31 @@ class WatchLoop:
             else:
                 since.pop(slot.timestamp, None)
 
-    async def _prune(self, now: datetime) -> tuple[Path, ...]:
+    async def _prune(self, now: datetime, slots: Sequence[SlotResult]) -> tuple[tuple[Path, ...], str | None]:
+        """Prune after the cycle's fetch, which tells whether time can be trusted; (deleted, refusal)."""
         cfg = self.config
         if cfg.keep_days is None:
-            return ()
-        cutoff = prune_cutoff(now, timedelta(days=cfg.keep_days))
+            return (), None
+        fetched = [s.timestamp for s in slots if s.status is SlotStatus.FETCHED]
+        evidence = CycleEvidence(
+            attempted=len(fetched) + sum(s.status is SlotStatus.FAILED for s in slots),
+            fetched=len(fetched),
+            newest_listed=max(fetched, default=None),
+        )
         pruned = await prune_frames_async(
-            cfg.directory, cutoff, satellite=cfg.satellite, sector=cfg.sector, band=cfg.band, dry_run=cfg.dry_run
+            cfg.directory,
+            now,
+            timedelta(days=cfg.keep_days),
+            satellite=cfg.satellite,
+            sector=cfg.sector,
+            band=cfg.band,
+            evidence=evidence,
+            max_share=cfg.prune_max_share,
+            dry_run=cfg.dry_run,
         )
         for problem in pruned.errors:
             log.warning("%s", problem)
-        return tuple(pruned.deleted)
+        return tuple(pruned.deleted), pruned.refused
 
     def schedule_after(self, result: CycleResult) -> datetime:
         """The next run time after ``result`` (with backoff after consecutive failing cycles)."""

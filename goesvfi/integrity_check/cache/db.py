@@ -1,9 +1,11 @@
 """The SQLite cache (aiosqlite): the scan's directory index, scan results, remote listings, the fetch log.
 
 ``CacheDB()`` uses ``$GOESVFI_CACHE_DIR/cache.sqlite3``, else the user's cache folder. Constructing it does
-no I/O: the database opens on first use, in WAL mode, and is migrated to :data:`SCHEMA_VERSION`. A corrupt,
-unreadable or foreign file is renamed aside (``cache.sqlite3.corrupt-<UTC time>``) and rebuilt with a
-warning; when no file can be created at all, an in-memory cache stands in. The connection belongs to the
+no I/O: the database opens on first use, in WAL mode, and is migrated to :data:`SCHEMA_VERSION`. It opens only
+a regular file it created (:mod:`.ownership`): a symlink, device, FIFO, another program's file or database is
+refused with one warning line naming it, left untouched, and an in-memory cache stands in. A corrupt or
+unreadable cache of ours is renamed aside (``cache.sqlite3.corrupt-<UTC time>``) and rebuilt with a warning;
+when no file can be created at all, an in-memory cache stands in. The connection belongs to the
 event loop that opened it: used from another loop (one ``asyncio.run`` per call), it reopens there.
 A ``CacheDB`` serves one event loop at a time. :meth:`CacheDB.close` releases the connection; a later
 use opens it again.
@@ -28,6 +30,7 @@ from typing import TypeVar
 
 import aiosqlite
 
+from goesvfi.integrity_check.cache.ownership import RefusedCacheError
 from goesvfi.integrity_check.cache.schema import (
     CACHE_ENV,
     CACHE_FILE,
@@ -70,6 +73,20 @@ class DirRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FrameRow:
+    """One file's integrity verdict and the identity it was given for (see ``scan/integrity.py``)."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    level: int  # 1 structurally whole, 2 verified whole (decoded), 3 damaged
+    reason: str | None  # why it is damaged
+    look: str | None  # the frame's look (``Look.key``), images only
+    checked_at: float
+    verified_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class ScanRecord:
     """A stored scan result."""
 
@@ -102,6 +119,7 @@ class CacheDB:
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self.in_memory = False  # True while an in-memory stand-in serves (no file could be used)
+        self.refused: str | None = None  # why the file was refused (not ours to open), if it was
 
     @property
     def path(self) -> Path:
@@ -145,8 +163,14 @@ class CacheDB:
     async def _open(self) -> aiosqlite.Connection:
         path = self.path
         self.in_memory = False
+        self.refused = None
         try:
             return await connect(path, self._timeout)
+        except RefusedCacheError as exc:
+            log.warning("%s; using a temporary in-memory cache.", exc)
+            self.refused = str(exc)
+            self.in_memory = True
+            return await connect(None, self._timeout)
         except (sqlite3.Error, OSError, UnusableCacheError) as exc:
             if is_busy(exc) or not is_broken(exc):
                 raise CacheError(f"the cache {path} cannot be used: {exc}") from exc
@@ -155,7 +179,7 @@ class CacheDB:
             log.warning("The cache %s is corrupt or unreadable (%s); %s and a new cache is built.", path, exc, where)
         try:
             return await connect(path, self._timeout)
-        except (sqlite3.Error, OSError, UnusableCacheError) as exc:
+        except (sqlite3.Error, OSError, UnusableCacheError, RefusedCacheError) as exc:
             log.warning("Cannot create the cache %s (%s); using a temporary in-memory cache.", path, exc)
         self.in_memory = True
         return await connect(None, self._timeout)
@@ -364,6 +388,58 @@ class CacheDB:
             return out
 
         return await self._run(op)
+
+    # ---- frame integrity (scan/integrity.py) ------------------------------------------------------------
+
+    async def load_dir_checks(self, dirs: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Per directory: (the signature its verdicts were recorded at, the verdicts blob)."""
+        keys = [(path_key(d),) for d in dirs]
+
+        async def op(conn: aiosqlite.Connection) -> dict[str, tuple[str, bytes]]:
+            out: dict[str, tuple[str, bytes]] = {}
+            for key in keys:
+                async with conn.execute("SELECT signature, data FROM dir_checks WHERE path = ?", key) as cursor:
+                    row = await cursor.fetchone()
+                if row is not None:
+                    out[path_text(key[0])] = (row[0], bytes(row[1]))
+            return out
+
+        return await self._run(op)
+
+    async def load_frame_checks(self, directory: str) -> dict[str, FrameRow]:
+        """The per-file verdicts recorded in ``directory``, by file name."""
+        key = path_key(directory)
+
+        async def op(conn: aiosqlite.Connection) -> dict[str, FrameRow]:
+            rows = await conn.execute_fetchall(
+                "SELECT name, size, mtime_ns, inode, level, reason, look, checked_at, verified_at"
+                " FROM frame_checks WHERE dir = ?",
+                (key,),
+            )
+            return {path_text(r[0]): FrameRow(*r[1:]) for r in rows}
+
+        return await self._run(op)
+
+    async def save_checks(
+        self, dir_rows: Sequence[tuple[str, str, bytes]], frame_rows: Sequence[tuple[str, str, FrameRow]]
+    ) -> None:
+        """Store per-directory blobs ``(path, signature, data)`` and per-file rows ``(dir, name, row)``."""
+        now = time.time()
+        dirs = [(path_key(p), sig, now, data) for p, sig, data in dir_rows]
+        frames = [
+            (path_key(d), path_key(n), r.size, r.mtime_ns, r.inode, r.level, r.reason, r.look, r.checked_at,
+             r.verified_at)
+            for d, n, r in frame_rows
+        ]  # fmt: skip
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            async def work() -> None:
+                await conn.executemany("INSERT OR REPLACE INTO dir_checks VALUES (?, ?, ?, ?)", dirs)
+                await conn.executemany("INSERT OR REPLACE INTO frame_checks VALUES (?,?,?,?,?,?,?,?,?,?)", frames)
+
+            await self._transaction(conn, work)
+
+        await self._run(op)
 
 
 def path_key(path: str) -> str | bytes:

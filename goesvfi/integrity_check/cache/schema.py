@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -13,9 +14,11 @@ from pathlib import Path
 import aiosqlite
 import platformdirs
 
+from goesvfi.integrity_check.cache.ownership import APPLICATION_ID, claim_cache_file
+
 CACHE_ENV = "GOESVFI_CACHE_DIR"
 CACHE_FILE = "cache.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry upgrades the schema from the previous version; append, never edit, to change the schema.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -38,8 +41,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             error TEXT, logged_at REAL NOT NULL)""",
         "CREATE INDEX fetch_log_slot ON fetch_log (satellite, sector, band, slot_us)",
     ),
+    (  # 2: frame integrity (scan/integrity.py): per directory at a signature, and per file with its identity
+        """CREATE TABLE dir_checks (
+            path TEXT PRIMARY KEY, signature TEXT NOT NULL, checked_at REAL NOT NULL, data BLOB NOT NULL)""",
+        """CREATE TABLE frame_checks (
+            dir TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL, level INTEGER NOT NULL, reason TEXT, look TEXT,
+            checked_at REAL NOT NULL, verified_at REAL, PRIMARY KEY (dir, name))""",
+    ),
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
+OUR_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", " ".join(s for step in MIGRATIONS for s in step)))
+"""Every table any version of our schema made: an earlier version's cache (no application id yet) has no other."""
 
 _CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _UNREADABLE_CODES = {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY}
@@ -87,27 +100,14 @@ def set_aside(path: Path) -> Path | None:
     return target
 
 
-def _private_file(path: Path) -> None:
-    """Create the cache file readable by its owner only (0600: it holds listings and the fetch log); tighten
-    one that others could read. SQLite gives its -wal and -shm files the same mode."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:  # SQLite reports what is wrong with it (and the cache copes)
-        return
-    try:
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, 0o600)
-    except OSError:  # not ours to change: leave it
-        pass
-    finally:
-        os.close(fd)
-
-
 async def connect(path: Path | None, busy_timeout: float) -> aiosqlite.Connection:
-    """Open (creating if needed) and migrate the cache at ``path``; None: an in-memory cache."""
-    if path is not None:
-        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(_private_file, path)
+    """Open (creating if needed) and migrate the cache at ``path``; None: an in-memory cache.
+
+    Only a file :func:`.ownership.claim_cache_file` accepts is opened (created 0600, marked with our
+    ``application_id``); another file raises :class:`.ownership.RefusedCacheError` and is not touched.
+    """
+    if path is not None:  # our own regular file only (RefusedCacheError otherwise, the file untouched)
+        await asyncio.to_thread(claim_cache_file, path, OUR_TABLES)
     pending = aiosqlite.connect(":memory:" if path is None else str(path), isolation_level=None, timeout=busy_timeout)
     # aiosqlite's worker thread is not a daemon: a CacheDB nobody closed would keep the interpreter from
     # exiting. SQLite survives the thread being stopped at exit (WAL), so let it be a daemon.
@@ -119,6 +119,9 @@ async def connect(path: Path | None, busy_timeout: float) -> aiosqlite.Connectio
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await migrate(conn)
+        marked = list(await conn.execute_fetchall("PRAGMA application_id"))
+        if marked[0][0] != APPLICATION_ID:
+            await conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     except BaseException:
         await conn.close()
         raise

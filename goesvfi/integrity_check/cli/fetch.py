@@ -35,10 +35,12 @@ from goesvfi.integrity_check.cli.options import (
 from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.folder.lock import FolderLockError
+from goesvfi.integrity_check.folder.quarantine import QUARANTINE
 from goesvfi.integrity_check.remote.base import RemoteError
-from goesvfi.integrity_check.report import csv_text, format_summary, satellites_line, write_csv
+from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, satellites_line, write_csv
 from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.runtime import tune_malloc
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
@@ -131,7 +133,7 @@ def fetch_progress(bar: ProgressBar | None) -> ProgressSink:
         if bar is not None:
             bar(progress)
         elif progress.stage is Stage.PLAN and progress.message:
-            print(progress.message, file=sys.stderr, flush=True)
+            print(safe_text(progress.message), file=sys.stderr, flush=True)
 
     return report
 
@@ -156,6 +158,7 @@ def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
 def fetch_json(report: ReconcileReport) -> dict[str, Any]:
     """``total``, ``existing``, ``fetched`` (counts) and ``failed`` (every slot still absent, with the reason)."""
     sources = Counter(s.source.value for s in report.slots if s.status is SlotStatus.FETCHED and s.source)
+    replaced = {s.timestamp for s in report.slots if s.status is SlotStatus.FETCHED}
     return {
         "total": report.total,
         "existing": report.existing,
@@ -170,13 +173,22 @@ def fetch_json(report: ReconcileReport) -> dict[str, Any]:
         "warnings": list(report.scan.warnings),
         "look": None if report.look is None or report.look.look is None else report.look.look.as_json(),
         "look_notes": [] if report.look is None else list(report.look.notes),
+        "damaged": [
+            {"timestamp": iso_z(t), "file": d.path.name, "reason": d.reason, "replaced": t in replaced}
+            for t, d in sorted(report.scan.damaged.items())
+        ],
+        "not_frames": [
+            {"timestamp": iso_z(t), "file": d.path.name, "reason": d.reason}
+            for t, d in sorted(report.scan.not_frames.items())
+        ],
     }
 
 
 def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     after = [s.timestamp for s in report.unresolved]
     by_source = Counter(s.source for s in report.slots if s.status is SlotStatus.FETCHED)
-    print(args.title)
+    by_slot = {s.timestamp: s for s in report.slots}
+    print(safe_text(args.title))
     print(
         f"Present before {report.existing}, fetched {report.fetched} "
         f"(CDN {by_source[Source.CDN]}, S3 {by_source[Source.S3]}), not fetched {len(after)}"
@@ -185,20 +197,27 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     if gone:
         reasons = Counter((s.error or "").removeprefix("never produced by NOAA: ") for s in gone).most_common()
         why = f": {reasons[0][0]}" + (f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else "")
-        print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried){why}")
+        print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried){safe_text(why)}")
     print(format_summary(report.scan.expected, after, unavailable=[s.timestamp for s in gone]))
     if args.view is not None:
         print(satellites_line(report.slots))
+    damaged = report.scan.damaged
+    replaced = [t for t in damaged if by_slot[t].status is SlotStatus.FETCHED] if damaged else []
+    if replaced:
+        print(f"Replaced {len(replaced)} damaged frame{'s' if len(replaced) != 1 else ''}: the old files are kept in "
+              f"{safe_text(args.directory / QUARANTINE)}")  # fmt: skip
+    if report.scan.not_frames:
+        print(integrity_list("Not frames (left as they are)", report.scan.not_frames))
     if report.look is not None and report.look.look is not None:
-        print(f"Look of fetched frames: {report.look.look.describe()} (from the {report.look.origin})")
+        print(safe_text(f"Look of fetched frames: {report.look.look.describe()} (from the {report.look.origin})"))
     for note in [] if report.look is None else report.look.notes:
-        print(f"  {note}")
+        print(f"  {safe_text(note)}")
     runs = _runs(report.unresolved)
     if runs:
         print("Not fetched:")
     for first, last, count, reason in runs[:_MAX_LISTED_FAILURES]:
         when = f"{first:%Y-%m-%d %H:%M} UTC" if count == 1 else f"{first:%Y-%m-%d %H:%M} -> {last:%H:%M} UTC ({count})"
-        print(f"  {when}  {reason}")
+        print(f"  {when}  {safe_text(reason)}")
     if len(runs) > _MAX_LISTED_FAILURES:
         print(f"  ... and {len(runs) - _MAX_LISTED_FAILURES} more (see --csv)")
 
@@ -240,7 +259,9 @@ def run_fetch(ns: argparse.Namespace) -> int:
         conformed = None
         try:
             if ns.conform:
-                scan = await manager.scan(args.directory, args.query, force_rescan=args.force_rescan)
+                scan = await manager.scan(
+                    args.directory, args.query, force_rescan=args.force_rescan, verify=args.verify
+                )
                 conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
                 if ns.dry_run:
                     return conformed, None, await asyncio.to_thread(check_look, scan, None, args.directory)
@@ -265,10 +286,10 @@ def run_fetch(ns: argparse.Namespace) -> int:
     try:
         conformed, report, look = run_interruptible(fetch())
     except FolderLockError as exc:
-        print(f"goesvfi-integrity: {exc}", file=sys.stderr)
+        print(f"goesvfi-integrity: {safe_text(exc)}", file=sys.stderr)
         return 1
     except RemoteError as exc:
-        print(f"goesvfi-integrity: {exc}", file=sys.stderr)
+        print(f"goesvfi-integrity: {safe_text(exc)}", file=sys.stderr)
         return 1
     finally:
         if bar is not None:
@@ -281,7 +302,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
             _print_conform(conformed)
         return 0
     for warning in report.scan.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe_text(warning)}", file=sys.stderr)
     if args.csv:
         look.mark(report.slots)
         _write_csv(args.csv, report)
@@ -298,16 +319,16 @@ def run_fetch(ns: argparse.Namespace) -> int:
         _print_summary(args, report)
         look_warning = look.warning()
         if look_warning:
-            print(f"warning: {look_warning}", file=sys.stderr)
+            print(f"warning: {safe_text(look_warning)}", file=sys.stderr)
     if report.stopped is not None:
-        print(f"goesvfi-integrity: {report.stopped}", file=sys.stderr)
+        print(f"goesvfi-integrity: {safe_text(report.stopped)}", file=sys.stderr)
     failed_conform = conformed is not None and bool(conformed.failed)
     return 1 if report.unresolved or failed_conform else 0
 
 
 def _print_frame(action: ConformAction) -> None:
     state = "done" if action.done else f"failed: {action.error}"
-    print(f"conform {action.path.name}: {action.action} {state}", file=sys.stderr, flush=True)
+    print(safe_text(f"conform {action.path.name}: {action.action} {state}"), file=sys.stderr, flush=True)
 
 
 def _print_conform(report: ConformReport) -> None:
@@ -316,9 +337,9 @@ def _print_conform(report: ConformReport) -> None:
         return
     verb = "would change" if report.dry_run else "changed"
     done = len(report.actions) if report.dry_run else len(report.done)
-    print(f"Conform to {report.look.describe()}: {verb} {done} of {len(report.actions)} mismatched frames")
+    print(safe_text(f"Conform to {report.look.describe()}: {verb} {done} of {len(report.actions)} mismatched frames"))
     for action in report.actions[:_MAX_LISTED_FAILURES]:
-        print(f"  {action.describe()}" + (f" ({action.error})" if action.error else ""))
+        print(safe_text(f"  {action.describe()}" + (f" ({action.error})" if action.error else "")))
     if len(report.actions) > _MAX_LISTED_FAILURES:
         print(f"  ... and {len(report.actions) - _MAX_LISTED_FAILURES} more")
 

@@ -18,6 +18,7 @@ from goesvfi.integrity_check.cli import fetch, scan, watch
 from goesvfi.integrity_check.cli.interrupt import Interrupted, finish, sigterm_interrupts
 from goesvfi.integrity_check.cli.options import ArgParser, UsageError
 from goesvfi.integrity_check.runtime import PROG, has_display
+from goesvfi.integrity_check.safe_text import SafeLogFormatter, safe_text
 from goesvfi.integrity_check.scan.reconciler import ScanInputError
 
 __all__ = ["build_parser", "main"]
@@ -59,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             ns = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error already printed as one line
         return exc.code if isinstance(exc.code, int) else 2
-    logging.basicConfig(level=logging.INFO if ns.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(SafeLogFormatter("%(levelname)s: %(message)s"))  # a file name's ESC or CR shown escaped
+    logging.basicConfig(level=logging.INFO if ns.verbose else logging.WARNING, handlers=[handler])
     if getattr(ns, "handler", None) is None:
         parser.print_help(sys.stderr)
         return 2
@@ -71,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as exc:
         return finish(exc)
     except (UsageError, ScanInputError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {safe_text(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C outside the event loop (parsing, printing)
         return finish(Interrupted(signal.SIGINT))
     except Exception as exc:
         if ns.verbose:
             raise
-        print(f"{PROG}: error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        print(f"{PROG}: error: {type(exc).__name__}: {safe_text(exc)} (run with -v for details)", file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ from goesvfi.integrity_check.cli.progress import ProgressBar, progress_bar
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery, parse_view_or_satellite
 from goesvfi.integrity_check.report import csv_text, write_csv
 from goesvfi.integrity_check.results import ScanResult, SlotResult
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.reconciler import ScanInputError, check_folder, scan_directory
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, to_utc
 
@@ -74,6 +75,12 @@ def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = T
     parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $GOESVFI_CACHE_DIR or user cache)")
     parser.add_argument("--no-cache", action="store_true", help="scan without reading or writing the cache")
     parser.add_argument("--rescan", action="store_true", help="re-read every folder, ignoring the cached index")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="decode every present frame fully (PNG checksums, JPEG/NetCDF decode, uniform frames, empty rows); "
+        "cached per file, so an unchanged frame is verified once",
+    )
 
 
 def add_look_options(parser: argparse.ArgumentParser) -> None:
@@ -83,9 +90,10 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
         "--look",
         metavar="LOOK",
         help="an empty folder's look: auto (default: STAR's colours for bands 13-15, the band's own grey for the "
-        "others), cdn (STAR's colours, as the CDN's frames; for bands outside 13-15 CDN only), grey (the band's "
-        "grey: reflectance, or inverted over its kelvin range), star, enhanced_ir or a matplotlib colour map name; "
-        "a folder with frames keeps its own",
+        "others), cdn (STAR's colours, as the CDN's frames; for bands outside 13-15 CDN only), seamless (STAR's "
+        "colours from S3 only: no CDN borders or banner; bands 13-15), grey (the band's grey: reflectance, or "
+        "inverted over its kelvin range), star, enhanced_ir or a matplotlib colour map name; a folder with frames "
+        "keeps its own",
     )
     group.add_argument(
         "--size",
@@ -118,7 +126,18 @@ def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
             out["size"] = parse_size(ns.size)
         except ValueError as exc:
             raise UsageError(f"--size: {exc}") from None
+        width, height = out["size"]
+        if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+            raise UsageError(
+                f"--size {width}x{height} is larger than any GOES image (at most {MAX_SIDE} pixels a side and "
+                f"{MAX_PIXELS:,} pixels: the full disk's 0.5 km grid)"
+            )
     return out
+
+
+MAX_SIDE = 21696
+MAX_PIXELS = 21696 * 21696
+"""The largest frame size a user may give: the full disk's 0.5 km grid (band 2; DOMAIN.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +151,8 @@ class ArchiveArgs:
     cache_dir: Path | None
     no_cache: bool
     force_rescan: bool
+    verify: bool = False
+    size: tuple[int, int] | None = None  # --size: a frame size the user gave
     view: ViewQuery | None = None  # --satellite east|west: ``query`` is then its latest satellite's, over the range
 
     def cache(self) -> CacheDB | None:
@@ -143,8 +164,9 @@ class ArchiveArgs:
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
         async def scan_one(query: ArchiveQuery) -> ScanResult:
             return await scan_directory(
-                self.directory, query, cache=cache, progress=progress, force_rescan=self.force_rescan
-            )
+                self.directory, query, cache=cache, progress=progress, force_rescan=self.force_rescan,
+                verify=self.verify, look_size=self.size,
+            )  # fmt: skip
 
         if self.view is not None:
             from goesvfi.integrity_check.scan.view import scan_view
@@ -188,7 +210,7 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
         directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan, view,
+        ns.rescan, getattr(ns, "verify", False), look_overrides(ns).get("size"), view,
     )  # fmt: skip
 
 
@@ -204,7 +226,7 @@ def write_csv_target(target: str, slots: list[SlotResult]) -> None:
 
 def print_warnings(result: ScanResult) -> None:
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe_text(warning)}", file=sys.stderr)
 
 
 def run_with_progress(coro_factory: Callable[[ProgressBar | None], Coroutine[Any, Any, T]]) -> T:

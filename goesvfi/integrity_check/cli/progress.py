@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from goesvfi.integrity_check.results import Progress
+from goesvfi.integrity_check.safe_text import safe_text
 
 
 class ProgressBar:
@@ -47,7 +48,7 @@ class ProgressBar:
             counts += f"  {progress.file_done * 100 // progress.file_total}% of file"
         text = (
             f"{progress.stage.value:<6} [{'#' * filled}{'-' * (bar_width - filled)}] "
-            f"{progress.fraction:4.0%}  {counts}  {progress.message}"
+            f"{progress.fraction:4.0%}  {counts}  {safe_text(progress.message)}"
         )
         return text[: max(10, columns - 1)]
 

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -28,8 +29,16 @@ from goesvfi.integrity_check.cli.options import (
 )
 from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
-from goesvfi.integrity_check.report import format_summary, gap_dict, merge_fetch_log, satellites_line, summarize
+from goesvfi.integrity_check.report import (
+    format_summary,
+    gap_dict,
+    integrity_list,
+    merge_fetch_log,
+    satellites_line,
+    summarize,
+)
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.time_index import iso_z
 
@@ -78,9 +87,23 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
         "interval": interval_json(result),
         "gaps": [gap_dict(g) for g in result.gaps],
         "noaa_gaps": [gap_dict(g) for g in result.noaa_gaps],
-        "summary": summarize(result.expected, result.missing, sorted(result.unavailable)),
+        "summary": summarize(result.expected, result.missing, sorted(result.unavailable), sorted(result.damaged)),
+        "damaged": [
+            {"timestamp": iso_z(t), "file": safe_name(d.path), "reason": d.reason}
+            for t, d in sorted(result.damaged.items())
+        ],
+        "not_frames": [
+            {"timestamp": iso_z(t), "file": safe_name(d.path), "reason": d.reason}
+            for t, d in sorted(result.not_frames.items())
+        ],
+        "frames_checked": result.frames_checked,
         "warnings": list(result.warnings),
     }
+
+
+def safe_name(path: Path) -> str:
+    """A file name for JSON (the folder's own path is known to the caller)."""
+    return os.fsdecode(path.name).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 async def _scan(ns: argparse.Namespace, args: Any, cache: Any, bar: ProgressBar | None) -> ScanResult:
@@ -111,10 +134,10 @@ def folder_look_check(ns: argparse.Namespace, result: ScanResult) -> LookCheck:
 def print_look(check: LookCheck) -> None:
     """The look line of a summary, and the mismatch warning on stderr."""
     if check.look is not None:
-        print(f"Look: {check.look.describe()} (from the {check.origin})")
+        print(safe_text(f"Look: {check.look.describe()} (from the {check.origin})"))  # a PNG chunk names the table
     warning = check.warning()
     if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe_text(warning)}", file=sys.stderr)
 
 
 def up_to_now(ns: argparse.Namespace, args: ArchiveArgs) -> ArchiveArgs:
@@ -164,14 +187,29 @@ def run_scan(ns: argparse.Namespace) -> int:
 def _summary(title: str, result: ScanResult) -> str:
     state = availability_state(result)
     noaa = {"checked": "NOAA availability: checked", "unknown": "NOAA availability: unknown (offline?)"}
-    head = f"{title}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
-    return format_summary(result.expected, result.missing, title=head, unavailable=sorted(result.unavailable))
+    head = f"{safe_text(title)}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
+    text = format_summary(
+        result.expected, result.missing, title=head, unavailable=sorted(result.unavailable),
+        damaged=sorted(result.damaged),
+    )  # fmt: skip
+    return text + integrity_lines(result)
+
+
+def integrity_lines(result: ScanResult) -> str:
+    """The damaged frames and the files that are not frames, and how many frames this scan read."""
+    lines = [
+        integrity_list(title, items)
+        for title, items in (("Damaged frames", result.damaged), ("Not frames (left as they are)", result.not_frames))
+        if items
+    ]
+    checked = f"Frames checked: {result.frames_checked:,} read, the rest unchanged since their last check"
+    return "".join("\n" + line for line in [*lines, checked])
 
 
 def _as_reported(result: ScanResult, slots: list[SlotResult]) -> ScanResult:
     """The scan with the fetch log's news in its counts (what the CSV and the HTML say): fetched slots are no
     longer missing, slots a fetch found NOAA never had are unavailable."""
-    missing = [s.timestamp for s in slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED)]
+    missing = [s.timestamp for s in slots if s.status in (SlotStatus.MISSING, SlotStatus.FAILED, SlotStatus.DAMAGED)]
     unavailable = {s.timestamp: s.error or "" for s in slots if s.status is SlotStatus.UNAVAILABLE}
     return dataclasses.replace(result, missing=missing, unavailable=unavailable)
 
@@ -226,9 +264,9 @@ def run_report(ns: argparse.Namespace) -> int:
         print(_summary(args.title, _as_reported(result, slots)))
         print("Status: " + ", ".join(f"{name} {count}" for name, count in sorted(statuses.items())))
         if args.csv:
-            print(f"CSV written to {args.csv}")
+            print(f"CSV written to {safe_text(args.csv)}")
     if html and not args.json:
-        print(f"HTML written to {html}")
+        print(f"HTML written to {safe_text(html)}")
     return 0
 
 

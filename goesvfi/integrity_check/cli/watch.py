@@ -33,6 +33,7 @@ from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, FolderLockError
 from goesvfi.integrity_check.report import write_csv
 from goesvfi.integrity_check.runtime import PROG, tune_malloc
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
 from goesvfi.integrity_check.units import format_duration, parse_duration
@@ -78,12 +79,27 @@ def register(subparsers: Any) -> None:
     )
     group.add_argument("--dry-run", action="store_true", help="with --keep: list what would be deleted, delete nothing")
     group.add_argument(
+        "--prune-max-share",
+        default="25%",
+        metavar="SHARE",
+        help="with --keep: refuse to delete more than this share of the folder's frames in one cycle "
+        "(25%% or 0.25; default 25%%)",
+    )
+    group.add_argument(
         "--lock-wait",
         default="0",
         help="if another watcher keeps the folder, wait this long for it to stop (default 0: exit at once)",
     )
     group.add_argument("--backoff-max", default="1h", help="longest wait after repeated failing cycles (default 1h)")
     group.add_argument("--once", action="store_true", help="run one cycle and exit (for cron)")
+    group.add_argument(
+        "--audit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="each cycle, verify (decode) N frames of the window, the longest unverified first: a rolling scrub "
+        "that finds frames damaged since they were written (default 0: off)",
+    )
     parser.set_defaults(handler=run_watch)
 
 
@@ -102,6 +118,18 @@ def _keep_days(text: str | None) -> float | None:
         return float(text)
     except ValueError:
         return _duration(text, "--keep").total_seconds() / 86400
+
+
+def _share(text: str) -> float:
+    """``--prune-max-share``: ``25%`` or ``0.25``."""
+    raw = text.strip()
+    try:
+        share = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise UsageError(f"--prune-max-share: {text!r} is not a share (25% or 0.25)") from None
+    if not 0 < share <= 1:
+        raise UsageError(f"--prune-max-share: {text!r} must be above 0 and at most 100%")
+    return share
 
 
 def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, ArchiveArgs]:
@@ -128,8 +156,10 @@ def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, Archi
         interval_minutes=args.query.interval_minutes,
         keep_days=_keep_days(ns.keep),
         dry_run=ns.dry_run,
+        prune_max_share=_share(ns.prune_max_share),
         backoff_max=backoff_max,
         lock_wait=lock_wait,
+        audit=ns.audit,
     )
     try:
         config.validate()
@@ -155,6 +185,7 @@ def cycle_json(result: CycleResult, next_run: datetime | None) -> dict[str, Any]
         "outage": result.outage,
         "pruned": [str(p) for p in result.pruned],
         "prune_dry_run": result.dry_run,
+        "prune_refused": result.prune_refused,
         "problems": [{"timestamp": iso_z(s.timestamp), "status": s.status.value, "error": s.error}
                      for s in result.problems],
         "next_run": iso_z(next_run) if next_run else None,
@@ -180,27 +211,36 @@ class _Printer:
             line = result.summary()
             if next_run is not None:
                 line += f", next {iso_z(next_run)}"
-            print(line, flush=True)
+            print(safe_text(line), flush=True)
             self._print_pruned(result)
         if self.csv and result.slots:
             try:
                 write_csv(self.csv, list(result.slots))
             except OSError as exc:
-                print(f"{PROG}: cannot write the CSV file {self.csv}: {exc.strerror or exc}", file=sys.stderr)
+                print(
+                    f"{PROG}: cannot write the CSV file {safe_text(self.csv)}: {safe_text(exc.strerror or exc)}",
+                    file=sys.stderr,
+                )
 
     def _print_pruned(self, result: CycleResult) -> None:
+        if result.prune_refused:
+            print(
+                f"  not pruning{' (dry run)' if self.config.dry_run else ''}: {safe_text(result.prune_refused)}",
+                flush=True,
+            )
         verb = "would delete" if self.config.dry_run else "deleted"
         for path in result.pruned:
             if self.config.dry_run and str(path) in self._listed:
                 continue  # a dry run lists each file once, not every cycle
             self._listed.add(str(path))
-            print(f"  {verb} {path}", flush=True)
+            print(f"  {verb} {safe_text(path)}", flush=True)
 
     def header(self) -> None:
         cfg = self.config
         keep = f", keep {cfg.keep_days:g} days{' (dry run)' if cfg.dry_run else ''}" if cfg.keep_days else ""
         text = (
-            f"watching {cfg.directory}: {cfg.satellite.display_name} {cfg.sector.display_name} band {cfg.band}, "
+            f"watching {safe_text(cfg.directory)}: {cfg.satellite.display_name} {cfg.sector.display_name} "
+            f"band {cfg.band}, "
             f"window {format_duration(cfg.window)}, every {format_duration(cfg.every)}, "
             f"latency {format_duration(cfg.latency)}{keep}"
         )
@@ -258,7 +298,7 @@ async def _watch(
         await loop.run_forever(stop, printer)
         return 0
     except FolderLockedError as exc:
-        print(f"{PROG}: error: another watcher keeps this folder: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: another watcher keeps this folder: {safe_text(exc)}", file=sys.stderr)
         return EXIT_LOCKED
     except FolderLockError as exc:
         raise UsageError(str(exc)) from None

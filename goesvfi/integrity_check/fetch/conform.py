@@ -8,6 +8,8 @@ For each mismatched frame (:mod:`..scan.look`), in time order:
 - another colour table (grey in a STAR folder, say): the slot is fetched again, with the folder's look, into a
   hidden work folder inside the folder (the scan skips dot folders), then renamed over the frame.
 
+Every original is kept in ``.goesvfi-quarantine/`` (:mod:`..folder.quarantine`), never deleted. Only frames the
+scan proved to be frames are touched (product names, or generic names whose image has the folder's look).
 A kill at any moment leaves every frame either as it was or complete in the new look (a rename is atomic); the
 work folder and temp files (``.<name>.part-*``) of a killed run are removed by the next ``--conform``.
 ``dry_run`` lists what would change and writes nothing.
@@ -16,7 +18,6 @@ work folder and temp files (``.<name>.part-*``) of a killed run are removed by t
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import secrets
 import shutil
@@ -27,9 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PIL.Image import DecompressionBombError
 
 from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
 from goesvfi.integrity_check.folder.atomic import fsync_dir
+from goesvfi.integrity_check.folder.quarantine import forget_copy, keep_copy, move_aside
 from goesvfi.integrity_check.folder.sweep import sweep_stale_temps
 from goesvfi.integrity_check.render.look import UNKNOWN, Look, read_header
 from goesvfi.integrity_check.results import ScanResult, SlotStatus
@@ -83,9 +86,10 @@ class ConformReport:
         }
 
 
-def conform_file(path: Path, look: Look, final: Path) -> None:
+def conform_file(path: Path, look: Look, final: Path, folder: Path | None = None) -> None:
     """Rewrite ``path`` in ``look`` as ``final`` (blocking; same folder). Written through the write-then-rename
-    helper; ``path`` is removed only after ``final`` is complete (when they differ)."""
+    helper; the original is kept in the quarantine folder of ``folder`` (default: its own): a hard link before
+    the new frame is renamed over it, or moved aside once ``final`` (another name) is complete."""
     from PIL import Image
 
     from goesvfi.integrity_check.render.netcdf import write_png_atomic
@@ -97,10 +101,15 @@ def conform_file(path: Path, look: Look, final: Path) -> None:
     if look.size is not None:
         pixels = resample(pixels, look.size)
     pixels = to_mode(pixels, look.mode)
-    write_png_atomic(pixels, final, table=look.table)
+    kept = keep_copy(path, folder) if final == path else None
+    try:
+        write_png_atomic(pixels, final, table=look.table)
+    except BaseException:
+        if kept is not None:
+            forget_copy(kept, path)
+        raise
     if final != path:
-        path.unlink(missing_ok=True)
-        fsync_dir(final.parent)
+        move_aside(path, folder)
 
 
 def sweep_work_folders(folder: Path) -> None:
@@ -122,10 +131,7 @@ async def conform_folder(
     check = await asyncio.to_thread(check_look, scan)
     if check.look is None:
         return ConformReport(None, None, [], dry_run)
-    present = [scan.existing[t] for t in sorted(scan.existing)]
-    plan = await asyncio.to_thread(
-        functools.partial(plan_look, scan.sector, present, manager.settings, forced=check.look, band=scan.band)
-    )
+    plan = plan_look(scan.sector, check.look, manager.settings, forced=check.look, band=scan.band)
     look = plan.look or check.look
     slot_of = {path: ts for ts, path in scan.existing.items()}
     actions = []
@@ -151,10 +157,10 @@ async def conform_folder(
         if action.path.suffix.lower() == ".png":
             final = action.path
         try:
-            await asyncio.to_thread(conform_file, action.path, look, final)
+            await asyncio.to_thread(conform_file, action.path, look, final, directory)
             action.done = True
-        except (OSError, ValueError, SyntaxError) as exc:
-            action.error = f"could not rewrite: {exc}"
+        except (OSError, ValueError, SyntaxError, MemoryError, DecompressionBombError) as exc:
+            action.error = f"could not rewrite: {exc}"  # nothing was changed
         if on_frame is not None:
             on_frame(action)
     refetch = [a for a in actions if a.action == REFETCH]
@@ -184,7 +190,7 @@ async def _refetch(
             slot = by_slot[action.timestamp]
             if slot.status is SlotStatus.FETCHED and slot.path is not None:
                 final = action.path if action.path.suffix.lower() == ".png" else action.path.with_name(slot.path.name)
-                await asyncio.to_thread(_replace, slot.path, final, action.path)
+                await asyncio.to_thread(_replace, slot.path, final, action.path, directory)
                 action.done = True
             else:
                 action.error = f"could not fetch it again: {slot.error}"
@@ -194,8 +200,11 @@ async def _refetch(
         await asyncio.to_thread(shutil.rmtree, work, True)
 
 
-def _replace(new: Path, final: Path, original: Path) -> None:
+def _replace(new: Path, final: Path, original: Path, folder: Path) -> None:
+    """``new`` in place of ``original`` (renamed to ``final``); the original kept in the quarantine folder."""
+    if final == original:
+        keep_copy(original, folder)
     os.replace(new, final)  # same file system: the work folder is inside the folder
-    if final != original:
-        original.unlink(missing_ok=True)
     fsync_dir(final.parent)
+    if final != original:
+        move_aside(original, folder)

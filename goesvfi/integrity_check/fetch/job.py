@@ -25,9 +25,19 @@ from goesvfi.integrity_check.fetch.disk_guard import DiskGuard, DiskSpaceError, 
 from goesvfi.integrity_check.fetch.plan import FetchPlan
 from goesvfi.integrity_check.fetch.retry import RetryPolicy, Sleep, with_retries
 from goesvfi.integrity_check.folder.atomic import remove_quietly, temp_path
+from goesvfi.integrity_check.folder.quarantine import forget_copy, keep_copy, move_aside
 from goesvfi.integrity_check.folder.sweep import UNLOCKED_MIN_AGE, sweep_stale_temps
 from goesvfi.integrity_check.remote.base import RemoteError, RemoteItem, RemoteStore, check_plain_name
-from goesvfi.integrity_check.results import Progress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, Stage
+from goesvfi.integrity_check.results import (
+    Damage,
+    Progress,
+    ProgressSink,
+    ScanResult,
+    SlotResult,
+    SlotStatus,
+    Source,
+    Stage,
+)
 from goesvfi.integrity_check.runtime import run_blocking
 from goesvfi.integrity_check.time_index import canonical_name
 
@@ -250,8 +260,9 @@ class FetchJob:
         else:
             mine: asyncio.Future[SlotResult] = asyncio.get_running_loop().create_future()
             self.env.inflight[final] = mine
+            damage = self.scan.damaged.get(slot)
             try:
-                if await asyncio.to_thread(final.exists):  # written since the scan (another run, resume)
+                if damage is None and await asyncio.to_thread(final.exists):  # written since the scan (resume)
                     result.status, result.source, result.path, result.error = (
                         SlotStatus.PRESENT,
                         Source.LOCAL,
@@ -259,7 +270,7 @@ class FetchJob:
                         None,
                     )
                 else:
-                    await self._fetch_slot(slot, final, result)
+                    await self._replace_slot(slot, final, result, damage)
                     if result.status in (SlotStatus.FETCHED, SlotStatus.FAILED, SlotStatus.UNAVAILABLE):
                         self.finished.append(result)
             finally:
@@ -271,6 +282,33 @@ class FetchJob:
         else:
             state = result.status.value
         self._report(f"{final.name}: {state}", final.name, result)
+
+    async def _replace_slot(self, slot: datetime, final: Path, result: SlotResult, damage: Damage | None) -> None:
+        """Fetch a slot; a damaged file of the slot is kept in the quarantine folder, never deleted: under the
+        frame's own name a hard link is kept before the new frame is renamed over it (and dropped again when no
+        source has the slot), under another name it is moved aside once the new frame is in place."""
+        if damage is not None and result.status is SlotStatus.DAMAGED:
+            result.status, result.source, result.path = SlotStatus.MISSING, None, None
+        kept: Path | None = None
+        if damage is not None and damage.path == final:
+            try:
+                kept = await asyncio.to_thread(keep_copy, final, self.directory)
+            except OSError as exc:
+                result.status = SlotStatus.FAILED
+                result.error = f"the damaged {final.name} could not be kept aside, so it was not replaced: {exc}"
+                return
+        await self._fetch_slot(slot, final, result)
+        if result.status is not SlotStatus.FETCHED:
+            if kept is not None:
+                await asyncio.to_thread(forget_copy, kept, final)
+            if damage is not None and result.error:
+                result.error = f"{result.error} (the damaged {damage.path.name} stays in place)"
+            return
+        if damage is not None and damage.path != final and await asyncio.to_thread(damage.path.exists):
+            try:
+                await asyncio.to_thread(move_aside, damage.path, self.directory)
+            except OSError as exc:
+                log.warning("The damaged %s could not be moved aside: %s", damage.path.name, exc)
 
     async def _fetch_slot(self, slot: datetime, final: Path, result: SlotResult) -> None:
         if self.guard.tripped is not None:

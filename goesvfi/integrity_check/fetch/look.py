@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from itertools import pairwise
 
 from goesvfi.integrity_check.render.band_look import AUTO_LOOK, auto_note, band_table, cdn_only, cdn_table, grey_table
 from goesvfi.integrity_check.render.colormaps import STAR
-from goesvfi.integrity_check.render.look import UNKNOWN, Look, folder_look, mode_of_table
+from goesvfi.integrity_check.render.look import SEAMLESS_LOOK, UNKNOWN, Look, mode_of_table
+from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_BAND, DEFAULT_CDN_SIZE, Sector, band_facts
 
@@ -66,21 +67,22 @@ def settings_look(sector: Sector, band: int, settings: FetchSettings) -> Look:
 
 def plan_look(
     sector: Sector,
-    existing: Sequence[Path],
+    existing: Look | None,
     settings: FetchSettings,
     *,
     forced: Look | None = None,
     band: int = DEFAULT_BAND,
 ) -> LookPlan:
-    """The look plan of a fetch of ``band`` into a folder holding ``existing`` frames (blocking: reads a few
-    headers); ``forced``: this look whatever the folder holds (``fetch --conform`` re-fetching frames of another
-    table). ValueError when the settings name another band's table (``--look star`` for band 9)."""
+    """The look plan of a fetch of ``band`` into a folder whose frames have the look ``existing`` (None: no frame
+    decides it, see ``scan.look``); ``forced``: this look whatever the folder holds (``fetch --conform``
+    re-fetching frames of another table). ValueError when the settings name another band's table (``--look star``
+    for band 9)."""
     has_cdn = sector.cdn_dir is not None
     if settings.allow_mixed and forced is None:
         size = settings.cdn_size if settings.cdn_size in CDN_SIZES.get(sector, ()) else DEFAULT_CDN_SIZE.get(sector)
         return LookPlan(None, "mixed", size if has_cdn else None, ["mixed looks allowed: each source keeps its own"])
     notes: list[str] = []
-    found = forced if forced is not None else folder_look(existing) if existing else None
+    found = forced if forced is not None else existing
     if found is None:
         look, origin = settings_look(sector, band, settings), "settings"
         if settings.look.strip() == AUTO_LOOK and has_cdn:
@@ -115,6 +117,9 @@ def plan_look(
             notes.append(f"nothing to fetch from: {look.table} is a CDN look and the CDN has no {sector.display_name}")
             return LookPlan(look, origin, None, notes, s3_usable=False)
         return LookPlan(look, origin, None, notes)
+    if look.table == STAR and settings.look.strip() == SEAMLESS_LOOK:
+        notes.append("S3 only: the seamless look (STAR's colours without the CDN's map borders and banner)")
+        return LookPlan(look, origin, None, notes)
     s3_usable = not cdn_only(look.table)
     if not s3_usable:
         notes.append(
@@ -142,3 +147,17 @@ def plan_look(
     cdn_size = min(larger, key=lambda s: s[0] * s[1]) if larger else max(sizes, key=lambda s: s[0] * s[1])
     notes.append(f"CDN frames are resampled from {cdn_size[0]}x{cdn_size[1]} to {width}x{height}")
     return LookPlan(look, origin, cdn_size, notes, s3_usable)
+
+
+def seam_note(slots: Sequence[SlotResult]) -> str | None:
+    """When one fetch wrote frames from both sources into one sequence: the S3 frames lack the CDN's map borders
+    and banner. Names how many and where the first seam between the two lies."""
+    fetched = [s for s in slots if s.status is SlotStatus.FETCHED and s.source in (Source.CDN, Source.S3)]
+    from_s3 = sum(s.source is Source.S3 for s in fetched)
+    if not from_s3 or from_s3 == len(fetched):
+        return None
+    seam = next(b.timestamp for a, b in pairwise(fetched) if a.source is not b.source)
+    return (
+        f"{from_s3} frame{'s' if from_s3 != 1 else ''} from S3 lack the CDN's borders and banner: a seam at "
+        f"{seam:%Y-%m-%d %H:%M} UTC (--look seamless: STAR's colours from S3 only, no seam)"
+    )

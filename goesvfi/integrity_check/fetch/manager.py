@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from goesvfi.integrity_check.fetch.disk_guard import DiskFree, DiskGuard, DiskSpaceError
 from goesvfi.integrity_check.fetch.job import ConversionError, FetchEnv, FetchJob
-from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
+from goesvfi.integrity_check.fetch.look import LookPlan, plan_look, seam_note
 from goesvfi.integrity_check.fetch.plan import FetchPlan, plan_fetch
 from goesvfi.integrity_check.fetch.retry import RetryPolicy
 from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
@@ -50,7 +50,7 @@ from goesvfi.integrity_check.results import (
     progress_adapter,
 )
 from goesvfi.integrity_check.runtime import lower_thread_priority, release_free_memory
-from goesvfi.integrity_check.scan.look import look_sample
+from goesvfi.integrity_check.scan.look import check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
@@ -309,6 +309,8 @@ class ReconcileManager:
         progress_callback: AnyProgress = None,
         force_rescan: bool = False,
         remote: bool = False,
+        verify: bool = False,
+        audit: int = 0,
     ) -> ScanResult:
         """Which of ``query``'s expected slots the folder holds and which are missing (cached; off the loop).
 
@@ -324,6 +326,9 @@ class ReconcileManager:
             cache=self.cache_db if self.use_cache else None,
             progress=progress_callback,
             force_rescan=force_rescan,
+            verify=verify,
+            audit=audit,
+            look_size=self.settings.size,
         )
         if remote:
             await self.check_availability(result)
@@ -393,15 +398,9 @@ class ReconcileManager:
             apply_availability(scan, None, dict(skip))
         look_plan = None
         if scan.missing:
-            look_plan = await asyncio.to_thread(
-                lambda: plan_look(
-                    scan.sector,
-                    look_sample(folder, list(scan.existing.values())),
-                    self.settings,
-                    forced=look,
-                    band=scan.band,
-                )
-            )
+            check = await asyncio.to_thread(check_look, scan, None, folder)
+            found = check.look if check.origin == "folder" else None
+            look_plan = plan_look(scan.sector, found, self.settings, forced=look, band=scan.band)
         use_cdn = look_plan is None or look_plan.cdn_usable
         use_s3 = look_plan is None or look_plan.s3_usable
         table = look_plan.look.table if look_plan and look_plan.look else ""
@@ -443,6 +442,9 @@ class ReconcileManager:
                 await self._log(job.finished)
             if not self._running:
                 await self._idle()
+        seam = seam_note(slots)
+        if seam is not None and look_plan is not None:
+            look_plan.notes.append(seam)
         return ReconcileReport(scan, slots, guard.tripped, look_plan)
 
     async def conform(
@@ -491,13 +493,18 @@ class ReconcileManager:
         progress_callback: AnyProgress = None,
         force_rescan: bool = False,
         skip: Mapping[datetime, str] | None = None,
+        verify: bool = False,
+        audit: int = 0,
     ) -> ReconcileReport:
         """Scan, then fetch what is missing: the scan and one result per expected slot.
 
         ``skip``: slots not to try (slot -> reason), reported UNAVAILABLE. Slots the model knows NOAA never
         produced are skipped too, and a slot no store lists (every listing read) is UNAVAILABLE, not FAILED.
         """
-        scan = await self.scan(directory, query, progress_callback=progress_callback, force_rescan=force_rescan)
+        scan = await self.scan(
+            directory, query, progress_callback=progress_callback, force_rescan=force_rescan, verify=verify,
+            audit=audit,
+        )  # fmt: skip
         return await self._fetch(scan, directory, progress_callback, skip)
 
     async def reconcile(

@@ -29,6 +29,7 @@ from goesvfi.integrity_check.gui.signals import quit_on_signals
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.workers import install_worker_pool
 from goesvfi.integrity_check.runtime import PROG, has_display, tune_malloc
+from goesvfi.integrity_check.safe_text import SafeLogFormatter
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
 
 APP_TITLE = "GOES-VFI Integrity Check"
@@ -194,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     configure_runtime()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()  # log lines carry file names and server messages: shown escaped
+    handler.setFormatter(SafeLogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "goesvfi-integrity"])
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANIZATION)

@@ -202,13 +202,14 @@ class AutoFetch(QObject):
         *,
         progress_callback: ProgressSink | None = None,
         skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
     ) -> ReconcileReport:
         """One cycle: the view model's scan and fetch, shown in the tab (after a manual task that just started)."""
         await self.until_idle(None)
         self.state = replace(self.state, running=True, waiting=False, window=(query.start, query.end))
         self.changed.emit(self.state)
         try:
-            return await self._vm.reconcile_shown(directory, query, skip)
+            return await self._vm.reconcile_shown(directory, query, skip, audit)
         finally:
             self.state = replace(self.state, running=False)
             if not self.state.enabled:

@@ -16,7 +16,7 @@ from typing import overload
 
 import numpy as np
 
-from goesvfi.integrity_check.results import Gap, ScanResult, SlotResult, SlotStatus, Source, find_gaps
+from goesvfi.integrity_check.results import Damage, Gap, ScanResult, SlotResult, SlotStatus, Source, find_gaps
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, parse_name
 
 _PATH = type(Path())  # PosixPath / WindowsPath: skips Path's per-call class dispatch
@@ -196,7 +196,7 @@ def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult
     columns = SlotList.from_results(slots)
     codes, times = columns.statuses, columns.times
     fetched = np.flatnonzero(codes == _STATUS_INDEX[SlotStatus.FETCHED]).tolist()
-    unresolved = np.isin(codes, [_STATUS_INDEX[SlotStatus.MISSING], _STATUS_INDEX[SlotStatus.FAILED]])
+    unresolved = np.isin(codes, [_STATUS_INDEX[s] for s in (SlotStatus.MISSING, SlotStatus.FAILED, SlotStatus.DAMAGED)])
     done = {times[i]: _PATH(p) for i in fetched if (p := columns.paths[i]) is not None}
     missing = [times[i] for i in np.flatnonzero(unresolved).tolist()]
     unavailable_at = np.flatnonzero(codes == _STATUS_INDEX[SlotStatus.UNAVAILABLE]).tolist()
@@ -216,7 +216,20 @@ def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult
         unavailable=unavailable,  # not tried again: no NOAA source has them
         availability_checked=scan.availability_checked,
         interval_info=scan.interval_info,
+        damaged=_still(scan.damaged, missing),
+        not_frames=dict(scan.not_frames),
+        folder_look=scan.folder_look,
+        off_look=list(scan.off_look),
+        looked=scan.looked,
     )
+
+
+def _still(damaged: dict[datetime, Damage], missing: list[datetime]) -> dict[datetime, Damage]:
+    """The damaged slots that are still unresolved."""
+    if not damaged:
+        return {}
+    unresolved = set(missing)
+    return {ts: d for ts, d in damaged.items() if ts in unresolved}
 
 
 def update_digest(digest: ResultsDigest, results: list[SlotResult]) -> tuple[ResultsDigest, np.ndarray] | None:
@@ -275,6 +288,12 @@ def digest_scan(scan: ScanResult) -> ResultsDigest:
                 statuses[i] = _STATUS_INDEX[SlotStatus.UNAVAILABLE]
                 errors[i] = reason
     statuses[present] = _STATUS_INDEX[SlotStatus.PRESENT]
+    if scan.damaged:  # a file covers the slot, but not a whole frame: shown with its path and why
+        position = {ts: i for i, ts in enumerate(times)}
+        for ts, damage in scan.damaged.items():
+            i = position[ts]
+            statuses[i], paths[i], errors[i] = _STATUS_INDEX[SlotStatus.DAMAGED], str(damage.path), damage.reason
+            present[i] = True
     sources = np.where(present, _SOURCE_INDEX[Source.LOCAL], _SOURCE_INDEX[None]).astype(np.uint8)
     columns = SlotList(scan.satellite, scan.sector, scan.band, times, statuses, sources, paths, [None] * n, errors,
                        [None] * n)  # fmt: skip
@@ -285,7 +304,7 @@ def _digest(slots: SlotList) -> ResultsDigest:
     times = np.fromiter((t.timestamp() for t in slots.times), dtype=np.float64, count=len(slots))
     statuses = slots.statuses
     counts = {status: int(np.count_nonzero(statuses == i)) for i, status in enumerate(STATUS_ORDER)}
-    bad = np.isin(statuses, [_STATUS_INDEX[SlotStatus.MISSING], _STATUS_INDEX[SlotStatus.FAILED]])
+    bad = np.isin(statuses, [_STATUS_INDEX[s] for s in (SlotStatus.MISSING, SlotStatus.FAILED, SlotStatus.DAMAGED)])
     gaps = find_gaps(slots.times, {slots.times[i] for i in np.flatnonzero(bad).tolist()})
     spacing = np.diff(times)
     step = float(np.median(spacing)) if spacing.size else 300.0

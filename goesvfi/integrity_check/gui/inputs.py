@@ -47,6 +47,7 @@ class ArchiveInputs:
         self.interval_minutes = max(0, int(load_value(settings, "ui/interval", 0)))  # type: ignore[call-overload]
         # Check NOAA: a scan also reads NOAA's listings (on by default; offline, availability is "unknown")
         self.check_noaa = bool(load_value(settings, "ui/check_noaa", 1))
+        self.verify_frames = bool(load_value(settings, "ui/verify_frames", 0))
 
     def key(self) -> tuple[object, ...]:
         """The folder and archive (not the range): Auto-fetch restarts when this changes."""
@@ -82,6 +83,10 @@ class ArchiveInputs:
     def set_interval(self, minutes: int) -> None:
         self.interval_minutes = max(0, int(minutes))
         save_values(self._settings, {"ui/interval": self.interval_minutes})
+
+    def set_verify_frames(self, on: bool) -> None:
+        self.verify_frames = bool(on)
+        save_values(self._settings, {"ui/verify_frames": int(self.verify_frames)})
 
     def set_check_noaa(self, on: bool) -> None:
         self.check_noaa = bool(on)

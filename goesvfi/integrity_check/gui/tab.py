@@ -38,6 +38,7 @@ FILTERS: tuple[tuple[str, frozenset[SlotStatus] | None], ...] = (
     ("Fetched", frozenset({SlotStatus.FETCHED})),
     ("Failed", frozenset({SlotStatus.FAILED})),
     ("Not at NOAA (never produced)", frozenset({SlotStatus.UNAVAILABLE})),
+    ("Damaged", frozenset({SlotStatus.DAMAGED})),
 )
 _LOG_COLORS = {"info": None, "warning": "#b9770e", "error": WARNING_COLOR.name()}
 
@@ -129,6 +130,7 @@ class IntegrityCheckTab(QWidget):
         ui.band.valueChanged.connect(vm.set_band)
         ui.interval.valueChanged.connect(vm.set_interval)
         ui.check_noaa.toggled.connect(vm.set_check_noaa)
+        ui.verify.toggled.connect(vm.set_verify_frames)
         ui.start.dateTimeChanged.connect(lambda _v: vm.set_range(ui.start.utc(), ui.end.utc()))
         ui.end.dateTimeChanged.connect(lambda _v: vm.set_range(ui.start.utc(), ui.end.utc()))
         ui.preset_day.clicked.connect(lambda: vm.apply_preset(24))
@@ -178,6 +180,7 @@ class IntegrityCheckTab(QWidget):
             ui.band.setValue(vm.band)
             ui.interval.setValue(vm.interval_minutes)
             ui.check_noaa.setChecked(vm.check_noaa)
+            ui.verify.setChecked(vm.verify_frames)
             ui.start.set_utc(vm.start)
             ui.end.set_utc(vm.end)
         finally:
@@ -248,7 +251,9 @@ class IntegrityCheckTab(QWidget):
         ui.cancel.setEnabled(vm.can_cancel)
         ui.export.setEnabled(vm.can_export)
         archive = idle and not vm.auto_fetch.enabled  # Auto-fetch keeps this folder: untick it to change it
-        widgets: tuple[QWidget, ...] = (ui.start, ui.end, ui.preset_day, ui.preset_week, ui.settings, ui.check_noaa)
+        widgets: tuple[QWidget, ...] = (
+            ui.start, ui.end, ui.preset_day, ui.preset_week, ui.settings, ui.check_noaa, ui.verify,
+        )  # fmt: skip
         for widget in widgets:
             widget.setEnabled(idle)
         widgets = (ui.directory, ui.browse, ui.detect, ui.satellite, ui.sector, ui.band, ui.interval)
@@ -369,6 +374,8 @@ def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
         return f"{label} <b{color}>{value:,}</b>"
 
     parts = [item("Expected", total), item("Present", counts[SlotStatus.PRESENT], SlotStatus.PRESENT)]
+    if counts[SlotStatus.DAMAGED]:
+        parts.append(item("Damaged", counts[SlotStatus.DAMAGED], SlotStatus.DAMAGED))
     missing = counts[SlotStatus.MISSING]
     share = f" ({100 * missing / total:.1f}%)" if total else ""
     parts.append(item("Missing", missing, SlotStatus.MISSING) + share)

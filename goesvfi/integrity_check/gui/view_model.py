@@ -196,6 +196,14 @@ class EnhancedViewModel(QObject):
         return self.inputs.interval_minutes
 
     @property
+    def verify_frames(self) -> bool:
+        """Whether a scan decodes every frame (``scan --verify``); verdicts are cached, so once per frame."""
+        return self.inputs.verify_frames
+
+    def set_verify_frames(self, on: bool) -> None:
+        self.inputs.set_verify_frames(on)
+
+    @property
     def check_noaa(self) -> bool:
         """Whether a scan asks NOAA which missing frames exist (missing vs never produced)."""
         return self.inputs.check_noaa
@@ -512,7 +520,7 @@ class EnhancedViewModel(QObject):
         await self._core.close()
 
     async def reconcile_shown(
-        self, directory: Path, query: ArchiveQuery, skip: Mapping[datetime, str] | None = None
+        self, directory: Path, query: ArchiveQuery, skip: Mapping[datetime, str] | None = None, audit: int = 0
     ) -> ReconcileReport:
         """An Auto-fetch cycle: the same scan and fetch as the buttons, shown as they go (table, pickers, rows).
 
@@ -526,7 +534,7 @@ class EnhancedViewModel(QObject):
         try:
             self.inputs.set_range(query.start, query.end)
             self.inputs_changed.emit()
-            scan = await self._scan_shown(directory, query, skip=skip)
+            scan = await self._scan_shown(directory, query, skip=skip, audit=audit)
             slots, digest = await self._fetch_shown(scan, directory)
             if digest.counts[SlotStatus.FETCHED]:
                 self.fetch_completed.emit(slots)
@@ -608,6 +616,7 @@ class EnhancedViewModel(QObject):
         force_rescan: bool = False,
         remote: bool = False,
         skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
     ) -> ScanResult:
         # A scan that asks NOAA creates the S3 and CDN stores on this thread: import them (aioboto3, aiohttp) first,
         # in a worker (measured: a 160 ms stall of the window on the first scan when imported here).
@@ -630,8 +639,9 @@ class EnhancedViewModel(QObject):
             scan = (await scan_view(query, scan_one)).merged
         else:
             scan = await manager.scan(
-                directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
-            )
+                directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote,
+                verify=self.inputs.verify_frames, audit=audit,
+            )  # fmt: skip
         if skip:
             from goesvfi.integrity_check.remote.availability import apply_availability
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 ByteProgress = Callable[[int, int | None], None]
@@ -32,7 +33,7 @@ class RemoteError(Exception):
     def __init__(
         self, message: str, *, host: str | None = None, remote: str | None = None, cause: BaseException | None = None
     ) -> None:
-        super().__init__(message)
+        super().__init__(safe_text(message))  # a server's words (an S3 <Message>, a key) never reach a terminal raw
         self.host = host
         self.remote = remote
         self.cause = cause

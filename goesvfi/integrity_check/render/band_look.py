@@ -7,6 +7,7 @@ and only the CDN can supply them. Pure: no I/O.
 
 - ``auto`` (the default): ``star`` for bands 13-15, else the band's own grey (:func:`grey_table`);
 - ``cdn``: STAR's colours of the band, i.e. ``star`` for 13-15 and ``star-bandNN`` (CDN only) for the others;
+- ``seamless``: ``star`` drawn from S3 only (no CDN borders), bands 13-15 only;
 - ``grey``: the band's own grey: reflectance 0 black .. 1 white (bands 1-6), inverted brightness temperature over
   the band's range (7-16: cold white), the range from the band table (:mod:`..time_index.bands`);
 - ``star`` for a band outside 13-15: refused; any other name: that colour map.
@@ -19,6 +20,7 @@ from goesvfi.integrity_check.time_index import band_facts
 
 AUTO_LOOK = "auto"
 CDN_LOOK = "cdn"
+SEAMLESS_LOOK = "seamless"
 GREY_LOOKS = ("grey", "gray")
 CDN_ONLY_PREFIX = "star-band"
 DEFAULT_RANGE = (180.0, 330.0)
@@ -48,6 +50,13 @@ def band_table(look_name: str, band: int) -> str:
         return STAR if facts.star_table else grey_table(band)
     if name == CDN_LOOK:
         return cdn_table(band)
+    if name == SEAMLESS_LOOK:  # STAR's colours drawn from S3: only the table this tool knows
+        if not facts.star_table:
+            raise ValueError(
+                f"the look seamless draws STAR's longwave table, which belongs to bands 13-15: for band {band} use "
+                "auto, cdn (STAR's JPGs as served) or grey"
+            )
+        return STAR
     if name in GREY_LOOKS:
         return grey_table(band)
     if (name == STAR and not facts.star_table) or (cdn_only(name) and name != cdn_table(band)):

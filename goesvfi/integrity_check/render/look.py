@@ -23,6 +23,8 @@ from goesvfi.integrity_check.render.colormaps import GREY_TABLES, STAR
 Mode = Literal["L", "RGB"]
 UNKNOWN = "unknown"
 CDN_LOOK = "cdn"
+SEAMLESS_LOOK = "seamless"
+"""STAR's colour table from S3 renders only: no CDN borders or banner, so one seamless sequence."""
 GREY_LOOK = "grey"
 GREY_TABLE = "gray_r"
 TABLE_KEYWORD = b"goesvfi-colour-table"
@@ -65,6 +67,20 @@ class Look:
             return False
         return UNKNOWN in (self.table, other.table) or other.table == self.table
 
+    @property
+    def key(self) -> str:
+        """The look as one string (stored per frame in the cache): ``2500x1500/RGB/star``."""
+        size = "native" if self.size is None else f"{self.width}x{self.height}"
+        return f"{size}/{self.mode}/{self.table}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Look:
+        size, mode, table = key.split("/", 2)
+        if size == "native":
+            return cls(None, None, mode, table)
+        width, height = parse_size(size)
+        return cls(width, height, mode, table)
+
     def with_table(self, table: str) -> Look:
         return Look(self.width, self.height, mode_of_table(table), table)
 
@@ -75,9 +91,10 @@ def mode_of_table(table: str) -> Mode:
 
 
 def table_of(look_name: str) -> str:
-    """The colour table of a ``--look`` value: ``cdn`` -> ``star``, ``grey`` -> ``gray_r``, else the name itself."""
+    """The colour table of a ``--look`` value: ``cdn`` and ``seamless`` -> ``star``, ``grey`` -> ``gray_r``, else
+    the name itself."""
     name = look_name.strip()
-    if name == CDN_LOOK:
+    if name in (CDN_LOOK, SEAMLESS_LOOK):
         return STAR
     if name in (GREY_LOOK, "gray"):
         return GREY_TABLE

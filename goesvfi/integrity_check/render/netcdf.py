@@ -26,6 +26,7 @@ import numpy as np
 
 from goesvfi.integrity_check.folder.atomic import check_png, write_atomic
 from goesvfi.integrity_check.render.colormaps import value_colours
+from goesvfi.integrity_check.render.content import content_problem
 from goesvfi.integrity_check.render.look import TABLE_KEYWORD
 from goesvfi.integrity_check.render.png_writer import write_png
 from goesvfi.integrity_check.render.resample import resample, to_mode
@@ -278,7 +279,11 @@ def write_png_atomic(pixels: np.ndarray, png_path: Path, *, table: str | None = 
     """Encode ``pixels`` (uint8 (h, w), (h, w, 3) or (h, w, 4)) as PNG (:mod:`.png_writer`; ``table``: the
     colour table's name, in a ``tEXt`` chunk) through the package's write-then-rename helper
     (:func:`goesvfi.integrity_check.folder.atomic.write_atomic`: temp name beside it, permissions 0666 minus
-    umask, fsync, check, rename); no partial file remains."""
+    umask, fsync, check, rename); no partial file remains. Pixels that are no whole frame (uniform, a run of
+    empty rows: :func:`.content.content_problem`) are refused with :class:`RenderError`."""
+    problem = content_problem(pixels)
+    if problem is not None:
+        raise RenderError(f"{png_path.name} would not be a whole frame ({problem}); not written")
     text = None if table is None else {TABLE_KEYWORD: table}
     try:
         write_atomic(png_path, lambda fh: write_png(fh, pixels, text=text), check=check_png)

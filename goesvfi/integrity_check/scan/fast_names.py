@@ -48,6 +48,12 @@ def key_rank(keys: np.ndarray) -> np.ndarray:
     return keys % 4
 
 
+def is_generic(keys: np.ndarray) -> np.ndarray:
+    """A mask of the packed keys whose name has no satellite (a generic dated name)."""
+    satellite_code = keys // 4 // 128 // (_NO_SECTOR + 1)
+    return np.asarray(satellite_code == _SATELLITES.index(SatellitePattern.GENERIC))
+
+
 def _ms(dt: datetime) -> int:
     return (dt - EPOCH) // _MS
 

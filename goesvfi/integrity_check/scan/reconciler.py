@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from goesvfi.integrity_check.cache.db import CacheDB, CacheError, DirRecord
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.remote.availability import apply_availability, known_unavailable
 from goesvfi.integrity_check.results import (
+    Damage,
     IntervalInfo,
     LegacyProgress,
     Progress,
@@ -41,8 +43,10 @@ from goesvfi.integrity_check.scan.coverage import (
     slot_runs,
     to_ms,
 )
-from goesvfi.integrity_check.scan.fast_names import key_rank, unpack_key
+from goesvfi.integrity_check.scan.fast_names import is_generic, key_rank, unpack_key
 from goesvfi.integrity_check.scan.index import WalkResult, walk
+from goesvfi.integrity_check.scan.integrity import IntegrityRun, Verdicts
+from goesvfi.integrity_check.scan.look import decide_look
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
     SatellitePattern,
@@ -166,7 +170,17 @@ def _expected(q: ArchiveQuery, times: np.ndarray) -> tuple[list[datetime], int, 
     return slots, info.minutes, info.minutes, info
 
 
-def _match(walked: WalkResult, q: ArchiveQuery) -> LazyScanResult:
+@dataclass(frozen=True, slots=True)
+class _Present:
+    """Which file covers which slot: indices into the expected slots and into the walk's concatenated files;
+    ``generic``: the slot indices whose file has a generic name (no satellite)."""
+
+    slot_idx: np.ndarray
+    file_idx: np.ndarray
+    generic: frozenset[int]
+
+
+def _match(walked: WalkResult, q: ArchiveQuery) -> tuple[LazyScanResult, _Present]:
     """Expected slots, which are covered and by which file (blocking; a few ms for 100k files)."""
     dirs = walked.dirs
     times = np.concatenate([d.times for d in dirs]) if dirs else np.zeros(0, np.int64)
@@ -201,11 +215,13 @@ def _match(walked: WalkResult, q: ArchiveQuery) -> LazyScanResult:
     if not len(slot_idx):
         hint = _other_archive(keys[(times >= start_ms) & (times < end_ms)], q)
         warnings += [hint] if hint else []
+    generic = frozenset(slot_idx[is_generic(keys[file_idx])].tolist()) if len(file_idx) else frozenset()
+    present = _Present(slot_idx, file_idx, generic)
     return LazyScanResult(
         build=build, build_strings=build_strings, satellite=q.satellite, sector=q.sector, band=q.band,
         start=q.start, end=q.end, interval_minutes=used, expected=expected, missing=missing, warnings=warnings,
         from_cache=not walked.changed, interval_info=info,
-    )  # fmt: skip
+    ), present  # fmt: skip
 
 
 def _other_archive(keys: np.ndarray, q: ArchiveQuery) -> str | None:
@@ -259,12 +275,19 @@ async def scan_directory(
     cache: CacheDB | None = None,
     progress: AnyProgress = None,
     force_rescan: bool = False,
+    verify: bool = False,
+    audit: int = 0,
+    look_size: tuple[int, int] | None = None,
 ) -> ScanResult:
     """Which of ``query``'s expected scan times ``directory`` (walked recursively) holds, and which are missing.
 
     ``query.interval_minutes`` 0 detects interval and phase from the matching files in range (falling back to
     the sector's cadence); a larger interval keeps the sector's phase. ``cache`` None scans without a cache;
-    ``force_rescan`` re-reads every directory. ``progress`` takes a :class:`Progress` or the seed's
+    ``force_rescan`` re-reads every directory and every frame's identity. Every present frame is checked
+    structurally (cached; see ``scan/integrity.py``); ``verify`` decodes each fully, ``audit`` that many (the
+    longest unverified first); ``look_size``: a frame size the user gave (``--size``), plausible for the look
+    whatever the sector's shape. Damaged frames and files that are not frames count as missing (``damaged``,
+    ``not_frames``). ``progress`` takes a :class:`Progress` or the seed's
     ``(current, total, message)``. Raises :class:`ScanInputError` for a missing/unreadable folder or a range
     without slots; a satellite without data for the dates is a warning in ``ScanResult.warnings``.
     """
@@ -283,15 +306,25 @@ async def scan_directory(
         message = f"Scanning {path}"
         loop.call_soon_threadsafe(sink, Progress(done, known, Stage.SCAN, message, current_file=path))
 
-    def blocking() -> tuple[WalkResult, LazyScanResult]:
+    def blocking() -> tuple[WalkResult, tuple[LazyScanResult, _Present]]:
         walked = walk(root, cached, force=force_rescan, cancel=cancel, report=report)
         return walked, _match(walked, query)
 
+    def checked(done: int, total: int) -> None:
+        message = f"Checking frames: {done:,} of {total:,}"
+        loop.call_soon_threadsafe(sink, Progress(done, total, Stage.SCAN, message))
+
     sink(Progress(0, 1, Stage.SCAN, f"Scanning {root}", current_file=root))
     try:
-        walked, result = await asyncio.to_thread(blocking)
+        walked, (result, present) = await asyncio.to_thread(blocking)
+        run = IntegrityRun(
+            walked.dirs, present.slot_idx, present.file_idx, verify, audit, force_rescan, progress=checked
+        )
+        await run.load(cache)
+        verdicts = await asyncio.to_thread(run.check)
     finally:
         cancel.set()  # stops the walk if this task was cancelled; harmless once it has finished
+    await asyncio.to_thread(apply_integrity, result, verdicts, present.generic, run.checked, look_size)
     warning = query.coverage_warning()
     if warning:
         result.warnings.insert(0, warning)
@@ -300,11 +333,56 @@ async def scan_directory(
         if known:
             apply_availability(result, None, known)
     await _store(cache, root, walked, result)
+    await run.save(cache)
     summary = f"Scan complete: {result.present_count} of {len(result.expected)} present, {len(result.missing)} missing"
+    if result.damaged:
+        summary += f" ({len(result.damaged)} damaged)"
     if result.unavailable:
         summary += f", {len(result.unavailable)} never produced by NOAA"
     sink(Progress(len(walked.dirs), len(walked.dirs), Stage.SCAN, summary))
     return result
+
+
+def apply_integrity(
+    result: ScanResult,
+    verdicts: Verdicts,
+    generic: frozenset[int],
+    checked: int,
+    look_size: tuple[int, int] | None = None,
+) -> None:
+    """Damaged frames and files that are not frames leave ``existing`` for ``missing``; the folder's look and the
+    frames off it are recorded (blocking: builds the paths only when a slot changes or a frame is off the look)."""
+    expected = result.expected
+    result.frames_checked = checked
+    for k, (path, reason) in verdicts.damaged.items():
+        if k in generic:
+            result.not_frames[expected[k]] = Damage(Path(path), f"not a frame: {reason}")
+        else:
+            result.damaged[expected[k]] = Damage(Path(path), reason)
+    mask = np.zeros(len(expected), dtype=bool)
+    mask[list(generic)] = True
+    named = {key: slots[~mask[slots]] for key, slots in verdicts.looks.items()}
+    generic_looks = {int(k): verdicts.look_of(k) for k in generic if k not in verdicts.damaged}
+    decision = decide_look(named, generic_looks, result.sector, accepted=look_size)
+    result.folder_look = None if decision.look is None else decision.look.key
+    gone = {expected[k] for k in decision.not_frames}
+    strings = result.existing_strings() if gone or decision.implausible else {}
+    for k, reason in decision.not_frames.items():
+        result.not_frames[expected[k]] = Damage(Path(strings[expected[k]]), reason)
+    off = decision.off_look
+    result.off_look = [expected[k] for k in off.tolist()]
+    result.looked = decision.looked
+    if decision.implausible:
+        names = ", ".join(os.path.basename(strings[expected[k]]) for k in decision.implausible[:5])
+        more = " ..." if len(decision.implausible) > 5 else ""
+        result.warnings.append(
+            f"{len(decision.implausible)} frames have an image size a {result.sector.display_name} frame cannot "
+            f"have, so they do not decide the folder's look: {names}{more}"
+        )
+    gone |= set(result.damaged) | set(result.not_frames)
+    if gone:
+        result.existing = {ts: path for ts, path in result.existing.items() if ts not in gone}
+        result.missing = sorted(set(result.missing) | gone)
 
 
 # --------------------------------------------------------------------------------------------------

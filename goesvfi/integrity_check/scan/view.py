@@ -64,6 +64,12 @@ def merge(parts: list[ScanResult], query: ViewQuery) -> ScanResult:
         availability_checked=None if None in checked else all(c for c in checked if c is not None),
         interval_info=parts[0].interval_info,
         satellites=satellites,
+        damaged={t: d for p in parts for t, d in p.damaged.items()},
+        not_frames={t: d for p in parts for t, d in p.not_frames.items()},
+        folder_look=next((p.folder_look for p in parts if p.folder_look is not None), None),
+        off_look=[t for p in parts for t in p.off_look],
+        looked=sum(p.looked for p in parts),
+        frames_checked=sum(p.frames_checked for p in parts),
     )
 
 
@@ -90,6 +96,9 @@ def split(merged: ScanResult, query: ViewQuery) -> list[ScanResult]:
                 missing=[t for t in merged.missing if inside(t)],
                 unavailable={t: r for t, r in merged.unavailable.items() if inside(t)},
                 satellites={t: s for t, s in merged.satellites.items() if inside(t) and s is not q.satellite},
+                damaged={t: d for t, d in merged.damaged.items() if inside(t)},
+                not_frames={t: d for t, d in merged.not_frames.items() if inside(t)},
+                off_look=[t for t in merged.off_look if inside(t)],
             )
         )
     return out

@@ -57,6 +57,7 @@ class TabWidgets:
     band: QSpinBox
     interval: QSpinBox
     check_noaa: QCheckBox
+    verify: QCheckBox
     start: UtcDateTimeEdit
     end: UtcDateTimeEdit
     preset_day: QPushButton
@@ -122,6 +123,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         band=band_spin(),
         interval=interval_spin(),
         check_noaa=QCheckBox("Check NOAA"),
+        verify=QCheckBox("Verify frames"),
         start=UtcDateTimeEdit("startDateTimeEdit"),
         end=UtcDateTimeEdit("endDateTimeEdit"),
         preset_day=_button("Last 24 hours", "presetDayButton"),
@@ -163,6 +165,13 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         "schedule, while the window is open and across restarts. Untick to stop (a running cycle is cancelled).",
     )
     _named(w.auto_status, "autoFetchStatus")
+    _named(
+        w.verify,
+        "verifyFramesCheck",
+        "Scan also decodes every frame (PNG checksums, JPEG and NetCDF decode, one-colour frames, empty rows). Each "
+        "frame is verified once: the verdict is kept until the file changes. Damaged frames are fetched again; the "
+        "old file is kept in the folder's .goesvfi-quarantine.",
+    )
     _named(
         w.check_noaa,
         "checkNoaaCheck",
@@ -234,7 +243,12 @@ def _inputs_row(w: TabWidgets) -> AdaptiveRow:
     band_row.addWidget(w.interval)
     band_row.addStretch(1)
     grid.addLayout(band_row, 2, 1, 1, 2)
-    grid.addWidget(w.check_noaa, 3, 1, 1, 2)  # a row of its own: the tab stays within 800 px
+    checks = QHBoxLayout()  # a row of its own: the tab stays within 800 px
+    checks.addWidget(w.check_noaa)
+    checks.addSpacing(12)
+    checks.addWidget(w.verify)
+    checks.addStretch(1)
+    grid.addLayout(checks, 3, 1, 1, 2)
     grid.setColumnStretch(1, 1)
     # Combos shrink to a few characters (elided) rather than widen the window: their names are long under a
     # host style sheet's padding (qt-material's adds 16 px a side).

@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBox
 
 from goesvfi.integrity_check.gui.preview_data import FramePreview, SlotPreview
 from goesvfi.integrity_check.results import SlotStatus, Source
+from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.units import format_bytes
 
 _SOURCE = {Source.LOCAL: "local", Source.CDN: "STAR CDN", Source.S3: "NOAA S3", None: "-"}
@@ -28,9 +29,10 @@ def look_text(matches: bool | None) -> str:
 def frame_info(frame: FramePreview) -> str:
     """``goes18_..png · 2500 x 1500 · L · 1.2 MB · local · look: unknown``"""
     if frame.error:
-        return f"{frame.path.name} · {frame.error}"
-    parts = [frame.path.name, f"{frame.width} x {frame.height}", frame.mode or "?", format_bytes(frame.file_size),
-             _SOURCE.get(frame.source, "-"), f"look: {look_text(frame.look_matches)}"]  # fmt: skip
+        return safe_text(f"{frame.path.name} · {frame.error}")
+    parts = [safe_text(frame.path.name), f"{frame.width} x {frame.height}", frame.mode or "?",
+             format_bytes(frame.file_size), _SOURCE.get(frame.source, "-"),
+             f"look: {look_text(frame.look_matches)}"]  # fmt: skip
     return " · ".join(parts)
 
 
@@ -166,12 +168,15 @@ class PreviewPane(QWidget):
         when = f"{slot.timestamp:%Y-%m-%d %H:%M} UTC" if slot.satellite.number is not None else ""
         main = next((f for f in preview.frames if f.role == "frame"), None)
         if main is not None:
-            self.title.setText(f"{when}  {main.path.name}".strip())
+            self.title.setText(f"{when}  {safe_text(main.path.name)}".strip())
             self.before.hide()
             self.after.hide()
             self.frame.show()
             self.frame.set_frame(main.image, main.path, placeholder=main.error or "")
-            self.info.setText(frame_info(main))
+            info = frame_info(main)
+            if slot.status is SlotStatus.DAMAGED:  # the reason (e.g. which rows are empty) above the frame's facts
+                info = f"Damaged: {slot.error}\n{info}"
+            self.info.setText(info)
             self.open_button.setEnabled(True)
             return
         status = slot.status.value if slot.status is not SlotStatus.PRESENT else "without a file"
@@ -188,9 +193,9 @@ class PreviewPane(QWidget):
             view.set_frame(frame.image, frame.path, caption, placeholder=frame.error or "")
             lines.append(f"{_ROLE_CAPTION[role]}: {frame_info(frame)}")
         if slot.error:  # why this slot has no frame: the fetch's reason, or why NOAA has none
-            lines.insert(0, f"{status.capitalize()}: {slot.error}")
+            lines.insert(0, f"{status.capitalize()}: {safe_text(slot.error)}")
         self.info.setText("\n".join(lines) or "No frames in the range to show.")
-        self.info.setToolTip(slot.error or "")
+        self.info.setToolTip(safe_text(slot.error or ""))
         self.open_button.setEnabled(False)
 
     def shown_paths(self) -> list[Path]:

@@ -25,6 +25,7 @@ from PyQt6.QtGui import QBrush, QColor, QIcon, QPixmap
 from goesvfi.integrity_check.gui.digest import SOURCE_ORDER, STATUS_ORDER, SlotList
 from goesvfi.integrity_check.gui.widgets.style import MISMATCH_COLOR, STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
+from goesvfi.integrity_check.safe_text import safe_text
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROLE = Qt.ItemDataRole
@@ -201,7 +202,7 @@ class ResultsTableModel(QAbstractTableModel):
             if mismatch:
                 return self._mismatch_note or "Does not match the folder's look"
             if column == self.FILE and slot.path is not None:
-                return str(slot.path)
+                return safe_text(slot.path)
             if column in (self.REMOTE, self.ERROR):
                 return self._display(slot, column) or None
             return None
@@ -219,8 +220,9 @@ class ResultsTableModel(QAbstractTableModel):
             return STATUS_LABELS[slot.status]
         if column == self.SOURCE:
             return "" if slot.source is None else _SOURCE_LABELS[slot.source]
+        # outside text (file names, keys, server messages): control characters and undecodable bytes escaped
         if column == self.FILE:
-            return "" if slot.path is None else slot.path.name
+            return "" if slot.path is None else safe_text(slot.path.name)
         if column == self.REMOTE:
-            return slot.remote or ""
-        return slot.error or ""
+            return safe_text(slot.remote or "")
+        return safe_text(slot.error or "")

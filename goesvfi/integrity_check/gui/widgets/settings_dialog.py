@@ -28,7 +28,7 @@ from goesvfi.integrity_check.settings import GIB, FetchSettings
 from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
 
 # Shown first in the colour-map box; any other matplotlib colour-map name can be typed.
-LOOKS = ("auto", "cdn", "grey", "star", "enhanced_ir", "viridis", "inferno", "turbo")
+LOOKS = ("auto", "cdn", "seamless", "grey", "star", "enhanced_ir", "viridis", "inferno", "turbo")
 COLORMAPS = ("gray_r", "enhanced_ir", "gray", "viridis", "inferno", "turbo", "Greys")
 
 

@@ -13,6 +13,7 @@ STATUS_COLORS: dict[SlotStatus, QColor] = {
     SlotStatus.FETCHED: QColor("#2f7bc4"),
     SlotStatus.FAILED: QColor("#e39b12"),
     SlotStatus.UNAVAILABLE: QColor("#8e7cc3"),  # NOAA never had it: nothing to fetch
+    SlotStatus.DAMAGED: QColor("#8b4513"),  # a file is there, but not a whole frame: fetch replaces it
 }
 STATUS_LABELS: dict[SlotStatus, str] = {
     SlotStatus.PRESENT: "Present",
@@ -20,9 +21,11 @@ STATUS_LABELS: dict[SlotStatus, str] = {
     SlotStatus.FETCHED: "Fetched",
     SlotStatus.FAILED: "Failed",
     SlotStatus.UNAVAILABLE: "Not at NOAA",
+    SlotStatus.DAMAGED: "Damaged",
 }
 # Which status wins when several share one pixel column of the timeline: problems must stay visible.
 STATUS_PRIORITY: tuple[SlotStatus, ...] = (
+    SlotStatus.DAMAGED,
     SlotStatus.FAILED,
     SlotStatus.MISSING,
     SlotStatus.UNAVAILABLE,

@@ -20,7 +20,7 @@ from goesvfi.integrity_check.results import SlotStatus
 
 _CODE = {status: code for code, status in enumerate(STATUS_PRIORITY)}  # lower code = more urgent
 _LUT = np.array([_CODE[s] for s in STATUS_ORDER], dtype=np.uint8)  # digest status index -> code
-_BAD_CODES = (_CODE[SlotStatus.FAILED], _CODE[SlotStatus.MISSING])
+_BAD_CODES = (_CODE[SlotStatus.DAMAGED], _CODE[SlotStatus.FAILED], _CODE[SlotStatus.MISSING])
 _ARGB = np.array([STATUS_COLORS[s].rgba() for s in STATUS_PRIORITY] + [0], dtype=np.uint32)
 _EMPTY = len(STATUS_PRIORITY)
 _TICK_STEPS = [60 * m for m in (1, 2, 5, 10, 15, 30)] + [3600 * h for h in (1, 2, 3, 6, 12)]
@@ -295,8 +295,8 @@ class TimelineWidget(QWidget):
         x = _MARGIN
         y = _MARGIN + (_LEGEND_H - metrics.height()) // 2
         for status in (SlotStatus.PRESENT, SlotStatus.MISSING, SlotStatus.FETCHED, SlotStatus.FAILED,
-                       SlotStatus.UNAVAILABLE):  # fmt: skip
-            if status is SlotStatus.UNAVAILABLE and not self._counts[status]:
+                       SlotStatus.UNAVAILABLE, SlotStatus.DAMAGED):  # fmt: skip
+            if status in (SlotStatus.UNAVAILABLE, SlotStatus.DAMAGED) and not self._counts[status]:
                 continue
             painter.fillRect(QRect(x, y + 3, 11, 11), STATUS_COLORS[status])
             text = f"{STATUS_LABELS[status]} {self._counts[status]:,}"
