@@ -229,6 +229,7 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, help="where to build the folder (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the folder and cache afterwards")
     parser.add_argument("--repeat", type=int, default=5, help="runs per phase; the best counts (default 5)")
+    parser.add_argument("--verify-only", action="store_true", help="only the --verify throughput table")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -238,6 +239,12 @@ def main() -> int:
 
     base = args.dir or Path(tempfile.mkdtemp(prefix="goesvfi-bench-scan-"))
     folder, db_path = base / "frames", base / "cache.sqlite3"
+    if args.verify_only:
+        try:
+            return 0 if verify_throughput(base / "verify") >= VERIFY_TARGET else 1
+        finally:
+            if not args.keep:
+                shutil.rmtree(base, ignore_errors=True)
     try:
         t = time.perf_counter()
         expected, written = make_folder(folder)

@@ -60,6 +60,16 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _band(text: str) -> int:
+    try:
+        band = int(text)
+    except ValueError:
+        band = 0
+    if not 1 <= band <= 16:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ABI band: use 1 to 16")
+    return band
+
+
 def _milliseconds(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 60_000:
@@ -77,10 +87,21 @@ def _megabytes(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
-        "--satellite", type=_satellite, default=SatellitePattern.GOES_18, help="goes16 ... goes19, east, west"
+        "--satellite",
+        type=_satellite,
+        default=SatellitePattern.GOES_18,
+        metavar="SAT",
+        help="the satellite (and S3 bucket) to serve: goes16, goes17, goes18 or goes19 (goes18); east or west: a "
+        "range across a satellite change",
     )
-    p.add_argument("--sector", type=Sector.parse, default=Sector.CONUS)
-    p.add_argument("--band", type=int, default=13)
+    p.add_argument(
+        "--sector",
+        type=Sector.parse,
+        default=Sector.CONUS,
+        metavar="SECTOR",
+        help="conus, fd, m1 or m2 (conus); mesoscale sectors are served on S3 only, as by NOAA",
+    )
+    p.add_argument("--band", type=_band, default=13, metavar="N", help="ABI band 1-16 (13)")
     p.add_argument("--start", type=_utc, help="UTC start (default: 6 hours before --end)")
     p.add_argument("--end", type=_utc, help="UTC end, exclusive (default: --now)")
     p.add_argument("--now", type=_utc, help="the emulator's clock for CDN retention (default: the real UTC time)")
@@ -97,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="render every listed CDN frame at this size before serving (benchmarks: NOAA renders on its own "
         "machines, so the emulator should not render on the cores of the client it serves)",
     )
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1", help="address both servers listen on (127.0.0.1)")
     p.add_argument("--cdn-port", type=int, default=0, help="0 = any free port")
     p.add_argument("--s3-port", type=int, default=0, help="0 = any free port")
     return p

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of the Integrity Check window for the docs, driven end to end against the local NOAA emulator.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshot.py [--out docs]
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshot.py [--out docs] [--theme dark]
 
 Saves ``integrity_idle.png`` (folder chosen, before a scan), ``integrity_scan.png`` (after a scan with gaps,
 the longest gap selected from the timeline: the preview shows the frames either side of it),
@@ -10,6 +10,7 @@ frames are written), ``integrity_fetched.png`` (after it), ``integrity_preview.p
 preview), ``integrity_settings.png`` (the settings dialog), ``integrity_auto.png`` (Auto-fetch after a cycle over
 the last 6 hours of the scenario, in a fresh copy of the folder, with the clock set to the scenario's end) and
 ``integrity_calendar.png`` (a year of 5-minute CONUS frames with outages in the calendar, one day clicked).
+``--theme dark`` takes the same screens under GOES-VFI's qt-material dark theme as ``integrity_*_dark.png``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ async def until(condition: Callable[[], bool], seconds: float = 60.0) -> None:
         await asyncio.sleep(0.05)
 
 
+SUFFIX = {"standalone": "", "dark": "_dark"}
+_theme = "standalone"
+
+
+def _png(out: Path, stem: str) -> Path:
+    """``docs/integrity_scan.png``; under GOES-VFI's dark theme ``docs/integrity_scan_dark.png``."""
+    return out / f"{stem}{SUFFIX[_theme]}.png"
+
+
 def save(widget: QWidget, path: Path) -> None:
     """Render the widget as it is now (no processEvents here: this runs inside a task on the qasync loop)."""
     if not widget.grab().save(str(path)):
@@ -63,7 +73,7 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     tab, vm = window.tab, window.tab.view_model
     await until(lambda: not vm.background_busy and vm.disk_space is not None)
     await asyncio.sleep(0.3)
-    save(window, out / "integrity_idle.png")
+    save(window, _png(out, "integrity_idle"))
 
     tab.ui.scan.click()
     await until(lambda: not vm.busy and vm.digest is not None)
@@ -73,7 +83,7 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     gap = digest.longest_gap
     tab.select_slots(index[gap.start], index[gap.end])
     await asyncio.sleep(0.3)
-    save(window, out / "integrity_scan.png")
+    save(window, _png(out, "integrity_scan"))
 
     emulator.cdn.inject(Fault(FaultKind.STALL, path="*.jpg", delay=0.6))  # slow enough to catch it mid-way
     tab.ui.filter.setCurrentIndex(1)  # missing and failed: the rows stay while they turn Fetched
@@ -85,12 +95,12 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
 
     await until(half_way)
     await asyncio.sleep(0.2)
-    save(window, out / "integrity_fetch.png")
+    save(window, _png(out, "integrity_fetch"))
     await until(lambda: not vm.busy, seconds=180)
     emulator.cdn.clear_faults()
     tab.ui.filter.setCurrentIndex(0)
     await asyncio.sleep(0.3)
-    save(window, out / "integrity_fetched.png")
+    save(window, _png(out, "integrity_fetched"))
 
     digest = vm.digest
     assert digest is not None
@@ -98,11 +108,11 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     tab.select_slots(fetched[len(fetched) // 2], fetched[len(fetched) // 2])
     await until(lambda: tab.ui.preview.preview is not None and tab.ui.preview.preview.has_file)
     await asyncio.sleep(0.3)
-    save(window, out / "integrity_preview.png")
+    save(window, _png(out, "integrity_preview"))
 
     dialog = tab.open_settings()
     await asyncio.sleep(0.3)
-    save(dialog, out / "integrity_settings.png")
+    save(dialog, _png(out, "integrity_settings"))
     dialog.reject()
     window.close()
     await vm.aclose()
@@ -127,7 +137,7 @@ async def shoot_auto(out: Path, case: Scenario, folder: Path) -> None:
     await until(lambda: vm.auto_fetch.last is not None, seconds=180)
     await until(lambda: not vm.background_busy)
     await asyncio.sleep(0.3)
-    save(window, out / "integrity_auto.png")
+    save(window, _png(out, "integrity_auto"))
     window.close()
     await vm.aclose()
 
@@ -178,7 +188,7 @@ async def shoot_calendar(out: Path, folder: Path) -> None:
     await until(lambda: not vm.background_busy)
     tab.ui.scan.click()
     await until(lambda: not vm.busy and vm.digest is not None, seconds=180)
-    tab.ui.views.setCurrentIndex(1)
+    tab.ui.show_calendar.click()
     calendar = tab.ui.calendar.calendar
     calendar.set_mode(DAYS)
     await asyncio.sleep(0.3)
@@ -187,7 +197,7 @@ async def shoot_calendar(out: Path, folder: Path) -> None:
     QTest.mouseClick(calendar, Qt.MouseButton.LeftButton, pos=cell.center())
     await until(lambda: tab.ui.preview.preview is not None)
     await asyncio.sleep(0.5)
-    save(window, out / "integrity_calendar.png")
+    save(window, _png(out, "integrity_calendar"))
     window.close()
     await vm.aclose()
 
@@ -203,7 +213,16 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--theme",
+        choices=sorted(SUFFIX),
+        default="standalone",
+        help="standalone: the platform's style (docs/integrity_*.png); dark: GOES-VFI's qt-material dark_blue "
+        "theme, as inside GOES-VFI (docs/integrity_*_dark.png)",
+    )
     args = parser.parse_args()
+    global _theme
+    _theme = args.theme
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="goesvfi-shots-"))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -219,6 +238,10 @@ def main() -> int:
         app.setOrganizationName("GOES-VFI")
         app.setApplicationName("Integrity Check screenshots")
         app.setQuitOnLastWindowClosed(False)
+        if args.theme == "dark":
+            import qt_material
+
+            qt_material.apply_stylesheet(app, theme="dark_blue.xml")  # GOES-VFI's default theme
         qasync.run(shoot_all(args.out, case, folder, emulator, argv))
     finally:
         emulator.stop()

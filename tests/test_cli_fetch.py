@@ -85,7 +85,8 @@ def test_slots_noaa_lacks_are_skipped_and_the_csv_says_where_each_came_from(
     emu = noaa_env_factory(missing_fraction=0.25, seed=5)
     report = folder.parent / "fetch.csv"
     args = [str(folder), "--satellite", "GOES-18", *RANGE, "--now", S3_ONLY, "--json", "--csv", str(report)]
-    code, out, _ = run(capsys, *args)
+    code, out, err = run(capsys, *args)
+    assert f"CSV report written to {report.resolve()} (12 rows)" in err  # stdout holds the JSON only
     on_s3 = {s for s in emu.s3_slots if s < EMULATOR_START + timedelta(hours=1)}
     absent = sorted(set(emu.expected[:12]) - on_s3)
     assert absent  # the seeded archive lacks some slots
@@ -102,7 +103,9 @@ def test_slots_noaa_lacks_are_skipped_and_the_csv_says_where_each_came_from(
                 "ABI-L1b-RadC/2023/121/00/OR_ABI-L1b-RadC-M6C13_G18"
             )
             assert Path(row["local_path"]).parent == folder
+            assert row["look"] == "ok"  # fetched frames are written in the folder's look
         else:
+            assert row["look"] == ""  # no frame, no look
             assert row["status"] == "unavailable" and row["error"].startswith("no NOAA source has it")
     assert leftovers(folder.parent) == []
 
@@ -112,8 +115,12 @@ def test_slots_noaa_lacks_are_skipped_and_the_csv_says_where_each_came_from(
 def test_human_summary_groups_the_reasons(
     noaa_env: NoaaEmulator, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    report = folder.parent / "reports" / "gaps.csv"
+    report.parent.mkdir()
     args = [str(folder), "--satellite", "goes16", "--start", "2026-01-01", "--end", "2026-01-01T01:00"]
-    code, out, err = run(capsys, *args)
+    code, out, err = run(capsys, *args, "--csv", str(report))
+    assert out.rstrip().splitlines()[-1] == f"CSV report written to {report.resolve()} (12 rows)"
+    assert len(list(csv.DictReader(report.open()))) == 12
     assert code == 0  # NOAA never produced them: not the user's gap (DOMAIN.md: GOES-16 stopped on 2025-04-07)
     assert "warning: GOES-16 stopped producing ABI data on 2025-04-07" in err
     assert "Skipped 12 slots NOAA does not have (not tried): GOES-16 stopped producing ABI data on 2025-04-07" in out

@@ -16,7 +16,15 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 
-from goesvfi.integrity_check.gui.digest import SlotList, digest_scan, digest_slots, unresolved_scan, update_digest
+from goesvfi.integrity_check.gui.digest import (
+    LookView,
+    SlotList,
+    digest_scan,
+    digest_slots,
+    unresolved_scan,
+    update_digest,
+    with_looks,
+)
 from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, Source
@@ -103,3 +111,20 @@ def test_fetch_results_replace_slots_in_a_new_list(tmp_path: Path) -> None:
     assert len(retry.existing) == len(scan.existing) + 1 and retry.missing == scan.missing[1:]
     mixed = [fetched, other_band]  # slots of two bands (never from one scan) are kept whole
     assert list(SlotList.from_results(mixed)) == mixed
+
+
+def test_exported_slots_carry_the_look_column_as_the_command_line_writes_it() -> None:
+    t0 = datetime(2023, 5, 1, 0, 1, tzinfo=UTC)
+    odd, good, new = Path("/f/odd.png"), Path("/f/good.png"), Path("/f/new.png")
+    slots = SlotList.from_results([
+        SlotResult(t0, SatellitePattern.GOES_18, Sector.CONUS, 13, SlotStatus.PRESENT, Source.LOCAL, odd),
+        SlotResult(t0 + timedelta(minutes=5), SatellitePattern.GOES_18, Sector.CONUS, 13, SlotStatus.PRESENT,
+                   Source.LOCAL, good),
+        SlotResult(t0 + timedelta(minutes=10), SatellitePattern.GOES_18, Sector.CONUS, 13, SlotStatus.FETCHED,
+                   Source.CDN, new),
+        SlotResult(t0 + timedelta(minutes=15), SatellitePattern.GOES_18, Sector.CONUS, 13, SlotStatus.FAILED),
+    ])  # fmt: skip
+    checked = LookView("2500x1500 RGB star", frozenset({odd}), 1, "")
+    assert [s.look for s in with_looks(slots, checked)] == ["mismatch", "ok", "ok", None]
+    assert [s.look for s in with_looks(slots, None)] == [None, None, "ok", None]  # look check not finished
+    assert [s.look for s in slots] == [None] * 4  # the shown slots are not changed

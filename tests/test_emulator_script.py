@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import signal
 import subprocess
 import sys
@@ -57,3 +59,29 @@ def test_east_serves_both_satellites_across_the_handover() -> None:
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "GOES-16: bucket noaa-goes16" in err and "GOES-19: bucket noaa-goes19" in err
+
+
+def _parser() -> argparse.ArgumentParser:
+    spec = importlib.util.spec_from_file_location("noaa_emulator_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    parser: argparse.ArgumentParser = module.build_parser()
+    return parser
+
+
+def test_every_option_has_help() -> None:
+    undocumented = [a.option_strings[0] for a in _parser()._actions if a.option_strings and not a.help]
+    assert undocumented == []
+
+
+def test_satellite_sector_and_band_are_explained_and_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = _parser()
+    text = " ".join(parser.format_help().split())  # argparse wraps lines
+    for words in ("goes16, goes17, goes18 or goes19", "conus, fd, m1 or m2", "ABI band 1-16"):
+        assert words in text
+    args = parser.parse_args(["--satellite", "GOES-19", "--sector", "fd", "--band", "2"])
+    assert (args.satellite.value, args.sector.value, args.band) == ("goes19", "fd", 2)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--band", "17"])
+    assert "'17' is not an ABI band" in capsys.readouterr().err

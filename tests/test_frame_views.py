@@ -6,6 +6,9 @@ image; calendar colours are the hex values the README documents, picked by thres
 
 from __future__ import annotations
 
+import re
+import socket
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from goesvfi.integrity_check.calendar_bins import categories
 from goesvfi.integrity_check.first_run import operational_satellite
 from goesvfi.integrity_check.gui.digest import digest_slots
 from goesvfi.integrity_check.gui.frame_views import calendar_codes
+from goesvfi.integrity_check.gui.preferences import Preferences
 from goesvfi.integrity_check.gui.preview_data import FrameCache, FramePreview, SlotPreview
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
@@ -145,7 +149,7 @@ def test_a_missing_row_shows_its_neighbours_before_and_after(qtbot, scanned: Int
     assert not pane.frame.isVisible() and pane.before.isVisible() and pane.after.isVisible()
     assert shown_grey(pane.before.image()) == grey(3)
     assert shown_grey(pane.after.image()) == grey(6)
-    assert "missing" in pane.title.text()
+    assert pane.title.text().endswith(": Missing; its neighbours")
     assert canonical_name(SAT, SECTOR, 13, slot_time(3)) in pane.info.text()
     assert canonical_name(SAT, SECTOR, 13, slot_time(6)) in pane.info.text()
     assert not pane.open_button.isEnabled()
@@ -158,8 +162,12 @@ def test_a_failed_row_says_why_it_has_no_frame(qtbot, qt_settings) -> None:
     reason = "Cannot connect to cdn.star.nesdis.noaa.gov (Name or service not known); check the network"
     failed = SlotResult(slot_time(4), SAT, SECTOR, 13, SlotStatus.FAILED, error=reason)
     pane.show_preview(SlotPreview(4, failed, ()))
-    assert "failed" in pane.title.text()
+    assert pane.title.text().endswith(": Failed; its neighbours")
     assert pane.info.text().startswith(f"Failed: {reason}") and pane.info.toolTip() == reason
+    never = SlotResult(slot_time(5), SAT, SECTOR, 13, SlotStatus.UNAVAILABLE, error="S3: not in its listing")
+    pane.show_preview(SlotPreview(5, never, ()))
+    assert pane.title.text().endswith(": Not at NOAA; its neighbours")  # the table's words (status_names)
+    assert pane.info.text().startswith("Not at NOAA: S3: not in its listing")
 
 
 def test_double_click_opens_the_file_and_open_folder_the_folder(qtbot, scanned: IntegrityCheckTab) -> None:
@@ -235,9 +243,10 @@ def test_calendar_colours_a_synthetic_year_by_share_missing(qtbot, qt_settings, 
             slots.append(SlotResult(when, SAT, SECTOR, status=status))
     digest = digest_slots(slots)
     calendar = tab.ui.calendar.calendar
-    tab.ui.views.setCurrentIndex(1)
+    tab.ui.show_calendar.click()
     calendar.set_data(digest.times, calendar_codes(digest))
     calendar.set_mode(DAYS)
+    qtbot.waitUntil(lambda: calendar.height() >= calendar.sizeHint().height(), timeout=5000)  # its page's height
     image = calendar.grab().toImage()
     for day, (missing, fetched) in plan.items():
         start = int((first + timedelta(days=day)).timestamp())
@@ -272,8 +281,11 @@ def test_clicking_a_day_selects_its_rows_and_sets_the_range(qtbot, qt_settings, 
     tab = make_tab(qtbot, tmp_path)
     scan(qtbot, tab, folder, first, first + timedelta(days=3), interval=60)
     calendar = tab.ui.calendar.calendar
-    tab.ui.views.setCurrentIndex(1)
+    qtbot.mouseClick(tab.ui.show_calendar, Qt.MouseButton.LeftButton)
+    assert tab.ui.views.currentWidget() is tab.ui.calendar and tab.ui.show_calendar.isChecked()
+    assert not tab.ui.zoom_fit.isVisible()  # the zoom buttons are the timeline's
     calendar.set_mode(DAYS)
+    qtbot.waitUntil(lambda: calendar.height() >= calendar.sizeHint().height(), timeout=5000)  # its page's height
     day2 = first + timedelta(days=1)
     rect = calendar.cell_rect(int(day2.timestamp()))
     assert rect is not None
@@ -285,7 +297,16 @@ def test_clicking_a_day_selects_its_rows_and_sets_the_range(qtbot, qt_settings, 
     vm = tab.view_model
     assert (vm.start, vm.end) == (day2, day2 + timedelta(days=1))
     assert (tab.ui.start.utc(), tab.ui.end.utc()) == (day2, day2 + timedelta(days=1))
+    # The summary keeps the scan's counts and says what the new range holds: 24 hours, hours 30-33 missing.
+    summary = re.sub(r"<[^>]+>", "", tab.ui.summary.text())
+    assert "Expected 72" in summary and "Missing 4" in summary
+    assert "Time range now 2026-11-21 00:00 -> 2026-11-22 00:00 UTC: 24 frames of it shown (20 present, 4 missing)" in (
+        summary
+    )
     wait_preview(qtbot, tab, 24)  # the preview follows: the day's first frame
+    tab.ui.start.set_utc(first)  # the pickers back to the scan's range: the note goes
+    tab.ui.end.set_utc(first + timedelta(days=3))
+    assert "Time range now" not in tab.ui.summary.text()
 
 
 # ---- first run ------------------------------------------------------------------------------------------
@@ -345,6 +366,8 @@ def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     assert vm.digest is not None and vm.digest.counts[SlotStatus.MISSING] == 6
     assert vm.scan_result is not None and vm.scan_result.availability_checked is True  # the emulator has all 6
     assert not default.exists()  # a scan does not create it
+    qtbot.waitUntil(lambda: vm.disk_space is not None and not vm.disk_space.exists, timeout=5000)
+    assert not tab.ui.preview.folder_button.isEnabled()  # nothing to open yet
     tab.ui.table.selectRow(2)  # missing, with no frame on either side yet
     qtbot.waitUntil(lambda: tab.ui.preview.preview is not None, timeout=5000)
     assert tab.ui.preview.preview.frames == () and not tab.ui.preview.preview.has_file
@@ -353,6 +376,7 @@ def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
     assert vm.digest.counts[SlotStatus.FETCHED] == 6, vm.status
     assert len(list(default.glob("goes16_conus_C13_*.png"))) == 6
+    qtbot.waitUntil(tab.ui.preview.folder_button.isEnabled, timeout=5000)  # the fetch made it
     tab.ui.table.selectRow(2)  # the fetched frame, as written into the new folder
     qtbot.waitUntil(lambda: tab.ui.preview.preview is not None and tab.ui.preview.preview.has_file, timeout=5000)
     frame = tab.ui.preview.preview.frames[0]
@@ -376,3 +400,32 @@ def test_the_preview_request_by_path(qtbot, qt_settings, qloop, tmp_path: Path) 
     frame = blocker.args[0].frames[0]
     assert frame.image is None and "broken.png" in (frame.error or "")
     assert tab.view_model.last_error is None  # a bad file is shown in the pane, not raised as an error
+
+
+def test_a_first_fetch_that_writes_nothing_leaves_no_default_folder(
+    qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline: the fetch fails, and ~/GOES/<satellite>/<sector> is not left behind holding only a lock file."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("GOESVFI_CDN_URL", down)
+    monkeypatch.setenv("GOESVFI_S3_ENDPOINT", down)
+    now = datetime(2023, 5, 1, 2, 0, tzinfo=UTC)
+    tab = make_tab(qtbot, tmp_path, now=now)
+    vm = tab.view_model
+    prefs = vm.preferences
+    vm.set_preferences(Preferences(replace(prefs.fetch, retries=0, timeout=2.0), prefs.cdn_sizes))
+    default = Path(vm.archive_folder)
+    assert default.is_relative_to(tmp_path) and not default.parent.exists()
+    vm.apply_inputs(start=now - timedelta(minutes=15), end=now)
+    with qtbot.waitSignal(vm.scan_completed, timeout=15000):
+        tab.ui.scan.click()
+    qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
+    with qtbot.waitSignal(vm.fetch_completed, timeout=60000) as fetched:
+        tab.ui.fetch.click()
+    qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
+    assert {s.status for s in fetched.args[0]} == {SlotStatus.FAILED}
+    assert not default.exists() and not default.parent.exists()  # neither <sector> nor <satellite> stays
+    qtbot.waitUntil(lambda: vm.disk_space is not None and not vm.disk_space.exists, timeout=5000)
+    assert not tab.ui.preview.folder_button.isEnabled()

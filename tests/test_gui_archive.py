@@ -44,6 +44,8 @@ def test_the_tab_lists_an_archive_s_products_and_shows_the_chosen_one(
     tab = make_tab(qtbot, tmp_path)
     vm = tab.view_model
     tab.archive_views.ask_file = lambda _parent: str(root / "goesvfi-archive.toml")
+    tab.findChild(QPushButton, "showArchive").click()  # the third view, beside the timeline and the calendar
+    assert tab.ui.views.currentWidget() is tab.archive_views.page
     with qtbot.waitSignal(vm.archive_loaded, timeout=30000):
         tab.findChild(QPushButton, "openArchive").click()
     products = tab.findChild(QListWidget, "archiveProducts")

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import platformdirs
 import pytest
 from PIL import Image
 from PyQt6.QtCore import Qt
@@ -98,10 +99,16 @@ def test_scan_fetch_export_against_the_emulator(
     assert counts[SlotStatus.FETCHED] == len(GAPS) - len(unavailable)
     assert "Fetched <b" in tab.ui.summary.text()
 
-    report = tmp_path / "report.csv"
-    tab.ask_csv_path = lambda _parent, _suggested: str(report)
+    report = tmp_path / "reports" / "report.csv"
+    report.parent.mkdir()
+    offered: list[str] = []
+    tab.ask_csv_path = lambda _parent, suggested: offered.append(suggested) or str(report)
     with qtbot.waitSignal(tab.view_model.export_completed, timeout=10000):
         qtbot.mouseClick(tab.ui.export, Qt.MouseButton.LeftButton)
+    # Offered outside the frames folder (a demo's is deleted when the window closes): documents, else home.
+    documents = Path(platformdirs.user_documents_dir())
+    assert Path(offered[0]).parent == (documents if documents.is_dir() else Path.home())
+    assert Path(offered[0]).name.startswith("integrity_goes18_conus_C13_") and folder not in Path(offered[0]).parents
     with report.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == len(SLOTS)
@@ -110,12 +117,16 @@ def test_scan_fetch_export_against_the_emulator(
         row = by_time[slot.strftime("%Y-%m-%dT%H:%M:%SZ")]
         assert row["satellite"] == "goes18" and row["sector"] == "conus" and row["band"] == "13"
         if slot not in GAPS:
-            assert row["status"] == "present"
+            assert row["status"] == "present" and row["look"] == "ok"  # one look in the folder
         elif slot in unavailable:
-            assert row["status"] == "unavailable" and row["error"]
+            assert row["status"] == "unavailable" and row["error"] and row["look"] == ""
         else:
             assert row["status"] == "fetched" and row["source"] in ("cdn", "s3") and row["remote"]
             assert Path(row["local_path"]).name == canonical_name(SAT, SECTOR, 13, slot)
+            assert row["look"] == "ok"  # as the command line writes it: fetched frames have the folder's look
+    tab.ask_csv_path = lambda _parent, suggested: offered.append(suggested) or ""  # the dialog cancelled
+    qtbot.mouseClick(tab.ui.export, Qt.MouseButton.LeftButton)
+    assert offered[1] == str(report.parent / Path(offered[0]).name)  # the last export's folder next time
 
     with qtbot.waitSignal(tab.scan_completed, timeout=20000) as rescanned:
         qtbot.mouseClick(tab.ui.scan, Qt.MouseButton.LeftButton)
@@ -183,10 +194,10 @@ def test_check_noaa_tells_missing_from_never_produced(
     assert sorted(scan.unavailable) == never and scan.missing == [g for g in GAPS if g not in never]
     counts = tab.ui.timeline.counts()
     assert counts[SlotStatus.UNAVAILABLE] == 2 and counts[SlotStatus.MISSING] == len(GAPS) - 2
-    assert "Never produced by NOAA <b" in tab.ui.summary.text()
+    assert "Not at NOAA <b" in tab.ui.summary.text()
     labels = [tab.ui.filter.itemText(i) for i in range(tab.ui.filter.count())]
-    assert "Not at NOAA (never produced)" in labels
-    tab.ui.filter.setCurrentIndex(labels.index("Not at NOAA (never produced)"))
+    assert "Not at NOAA" in labels
+    tab.ui.filter.setCurrentIndex(labels.index("Not at NOAA"))
     assert tab.ui.table.model().rowCount() == 2
 
     with qtbot.waitSignal(tab.fetch_completed, timeout=60000) as fetched:

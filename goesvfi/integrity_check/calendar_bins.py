@@ -13,6 +13,8 @@ from enum import Enum
 
 import numpy as np
 
+from goesvfi.integrity_check.status_names import BY_VALUE, UNKNOWN_COLOUR
+
 DAY, HOUR = 86400, 3600
 # Category columns of CalendarBins.counts.
 PRESENT, FETCHED, MISSING, UNAVAILABLE, UNKNOWN, DAMAGED = range(6)
@@ -37,6 +39,9 @@ def categories(statuses: Iterable[str]) -> np.ndarray:
     return np.fromiter((category_of(s) for s in statuses), dtype=np.uint8)
 
 
+_UNAVAILABLE = BY_VALUE["unavailable"].label
+
+
 class CellClass(Enum):
     """How a calendar cell is coloured. Thresholds are on the missing share of the cell's expected frames."""
 
@@ -47,8 +52,8 @@ class CellClass(Enum):
     MISSING_SOME = "missing 10-50%"
     MISSING_MOST = "missing over 50%"
     MISSING_ALL = "all missing"
-    UNAVAILABLE = "some not at NOAA"
-    DAMAGED = "some damaged"
+    UNAVAILABLE = "some " + _UNAVAILABLE[:1].lower() + _UNAVAILABLE[1:]  # the status's wording (status_names)
+    DAMAGED = "some " + BY_VALUE["damaged"].label.lower()
     UNKNOWN = "other statuses"
 
 
@@ -62,9 +67,9 @@ CELL_COLORS: dict[CellClass, str] = {
     CellClass.MISSING_SOME: "#e8765e",
     CellClass.MISSING_MOST: "#c8372d",
     CellClass.MISSING_ALL: "#7a1712",
-    CellClass.UNAVAILABLE: "#8e7cc3",  # as the table and timeline show "Not at NOAA"
-    CellClass.DAMAGED: "#8b4513",  # as the table and timeline show "Damaged"
-    CellClass.UNKNOWN: "#d9c46a",
+    CellClass.UNAVAILABLE: BY_VALUE["unavailable"].colour,  # the status's colour in the table and timeline
+    CellClass.DAMAGED: BY_VALUE["damaged"].colour,
+    CellClass.UNKNOWN: UNKNOWN_COLOUR,
 }
 LEGEND: tuple[CellClass, ...] = (
     CellClass.COMPLETE,

@@ -46,6 +46,14 @@ def default_archive_folder(satellite: SatellitePattern, sector: Sector, env: dic
     return archive_root(env) / satellite.value / sector.value
 
 
+def documents_folder() -> Path:
+    """The user's documents folder when it exists, else the home folder: where reports are offered."""
+    import platformdirs
+
+    documents = Path(platformdirs.user_documents_dir())
+    return documents if documents.is_dir() else Path.home()
+
+
 def empty_scan(query: ArchiveQuery) -> ScanResult:
     """What a scan of an empty folder finds: every expected slot missing (the sector's schedule, or
     ``query.interval_minutes``). Used for the default folder before the first fetch creates it."""

@@ -29,6 +29,7 @@ from goesvfi.integrity_check.calendar_bins import (
 from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_path
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, find_gaps
 from goesvfi.integrity_check.safe_text import safe_text
+from goesvfi.integrity_check.status_names import STATUSES, status_name
 
 FULL_TABLE_ROWS = 20_000  # above this, the table lists only the frames that are not simply present
 MAX_GAPS = 500
@@ -44,10 +45,8 @@ table.frames td:nth-child(-n+4) { white-space: nowrap; }
 table.frames td:nth-child(5) { word-break: break-all; max-width: 28em; font-size: 12px; color: #555; }
 table.frames td:nth-child(6) { min-width: 18em; }
 table.counts td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.s-present { color: #4c9a52; } .s-fetched { color: #2f7bc4; } .s-missing { color: #d64541; }
-.s-failed { color: #e39b12; } .s-unavailable { color: #7d6f99; } .s-damaged { color: #8b4513; }
 svg text { font: 11px sans-serif; fill: #444; }
-"""
+""" + " ".join(f".s-{s.value} {{ color: {s.colour}; }}" for s in STATUSES)  # the tab's colours (status_names)
 
 
 def _text(value: object) -> str:
@@ -147,7 +146,7 @@ def html_report(
     parts.append(f'<tr><td>Expected frames</td><td class="n">{total:,}</td><td></td></tr>')
     for status in sorted(statuses, key=lambda v: (-statuses[v], v)):
         share = f"{100 * statuses[status] / total:.1f}%" if total else ""
-        parts.append(f'<tr><td class="s-{_text(status)}">{_text(status.capitalize())}</td>'
+        parts.append(f'<tr><td class="s-{_text(status)}">{_text(status_name(status).label)}</td>'
                      f'<td class="n">{statuses[status]:,}</td><td class="n">{share}</td></tr>')  # fmt: skip
     longest = max(gaps, key=lambda g: g.count, default=None)
     gap_text = "none" if longest is None else f"{len(gaps):,}; longest: {longest.describe()}"
@@ -182,8 +181,9 @@ def _table(slots: Sequence[SlotResult]) -> str:
     out.append("</tr></thead><tbody>")
     for s in rows:
         status = s.status.value
+        words = _text(status_name(status).label)
         out.append(
-            f'<tr><td>{s.timestamp:%Y-%m-%d %H:%M:%S}</td><td class="s-{_text(status)}">{_text(status)}</td>'
+            f'<tr><td>{s.timestamp:%Y-%m-%d %H:%M:%S}</td><td class="s-{_text(status)}">{words}</td>'
             f"<td>{_text(s.source.value if s.source else '')}</td><td>{_text(s.path.name if s.path else '')}</td>"
             f"<td>{_text(s.remote or '')}</td><td>{_text(s.error or '')}</td></tr>"
         )

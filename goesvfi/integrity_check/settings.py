@@ -40,6 +40,9 @@ class FetchSettings:
     vmax: float = 330.0
     disk_threshold: int = GIB  # bytes of free space to keep on the target
     lock_wait: float = 3600.0  # seconds a fetch waits for another fetch into the same folder to finish
+    max_rate: float | None = None  # bytes per second for every download of the process together; None: no cap
+    min_rate: float = 1000.0  # bytes per second a body must keep up over min_rate_window (0: no minimum)
+    min_rate_window: float = 60.0  # seconds
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> FetchSettings:
@@ -76,6 +79,10 @@ class FetchSettings:
             raise ValueError("disk threshold cannot be negative")
         if self.lock_wait < 0:
             raise ValueError("the lock wait cannot be negative")
+        if self.max_rate is not None and self.max_rate <= 0:
+            raise ValueError("the bandwidth cap must be more than 0 bytes per second")
+        if self.min_rate < 0 or self.min_rate_window <= 0:
+            raise ValueError("the minimum rate cannot be negative and its window must be positive")
         return self
 
 

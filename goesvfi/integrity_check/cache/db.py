@@ -72,6 +72,11 @@ class DirRecord:
     data: bytes
 
 
+FrameRecord = tuple[str, str, int, int, int, int, "str | None", "str | None", float, "float | None"]
+"""A per-file verdict to store: directory, name, size, mtime_ns, inode, level, reason, look, checked_at,
+verified_at (see :class:`FrameRow`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FrameRow:
     """One file's integrity verdict and the identity it was given for (see ``scan/integrity.py``)."""
@@ -420,17 +425,15 @@ class CacheDB:
 
         return await self._run(op)
 
-    async def save_checks(
-        self, dir_rows: Sequence[tuple[str, str, bytes]], frame_rows: Sequence[tuple[str, str, FrameRow]]
-    ) -> None:
-        """Store per-directory blobs ``(path, signature, data)`` and per-file rows ``(dir, name, row)``."""
+    async def save_checks(self, dir_rows: Sequence[tuple[str, str, bytes]], frame_rows: Sequence[FrameRecord]) -> None:
+        """Store per-directory blobs ``(path, signature, data)`` and per-file records (``FrameRecord``)."""
         now = time.time()
         dirs = [(path_key(p), sig, now, data) for p, sig, data in dir_rows]
+        keys: dict[str, str | bytes] = {}
         frames = [
-            (path_key(d), path_key(n), r.size, r.mtime_ns, r.inode, r.level, r.reason, r.look, r.checked_at,
-             r.verified_at)
-            for d, n, r in frame_rows
-        ]  # fmt: skip
+            (keys.get(d) or keys.setdefault(d, path_key(d)), n if n.isascii() else path_key(n), *rest)
+            for d, n, *rest in frame_rows
+        ]
 
         async def op(conn: aiosqlite.Connection) -> None:
             async def work() -> None:

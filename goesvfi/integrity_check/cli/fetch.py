@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
@@ -32,6 +33,7 @@ from goesvfi.integrity_check.cli.options import (
     parse_utc,
     progress_bar,
 )
+from goesvfi.integrity_check.cli.rate_options import add_rate_options, rate_overrides
 from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.folder.lock import FolderLockError
@@ -103,6 +105,7 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         help="pretend the current time, UTC, is ISO (places the CDN cutoff; for demos and the emulator): "
         "the clock starts there and runs on in real time",
     )
+    add_rate_options(parser)
     add_look_options(parser)
     look = parser.add_argument_group("mixed looks")
     look.add_argument(
@@ -144,7 +147,7 @@ def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
         return FetchSettings.from_env(
             cdn_days=ns.cdn_days, concurrency=ns.concurrency, cdn_url=ns.cdn_url, s3_endpoint=ns.s3_endpoint,
             allow_mixed=True if ns.allow_mixed else None, resample_cdn=False if ns.no_resample else None,
-            deadline=ns.deadline, **look_overrides(ns),
+            deadline=ns.deadline, **look_overrides(ns), **rate_overrides(ns),
         ).validate()  # fmt: skip
     except ValueError as exc:
         raise UsageError(
@@ -320,6 +323,11 @@ def run_fetch(ns: argparse.Namespace) -> int:
         look_warning = look.warning()
         if look_warning:
             print(f"warning: {safe_text(look_warning)}", file=sys.stderr)
+    if args.csv and args.csv != "-":  # where the report went (stderr beside --json, whose stdout is JSON only)
+        where = Path(args.csv).expanduser().resolve()
+        print(
+            f"CSV report written to {where} ({len(report.slots):,} rows)", file=sys.stderr if args.json else sys.stdout
+        )
     if report.stopped is not None:
         print(f"goesvfi-integrity: {safe_text(report.stopped)}", file=sys.stderr)
     failed_conform = conformed is not None and bool(conformed.failed)

@@ -1,4 +1,4 @@
-"""The command line: ``goesvfi-integrity scan | report | gui | fetch | watch``.
+"""The command line: ``goesvfi-integrity scan | report | gui | fetch | watch | status``.
 
 Each subcommand lives in its own module (:mod:`.scan`, :mod:`.fetch`, :mod:`.watch`) and exposes
 ``register(subparsers)``, which adds its parser and sets ``handler=func(ns) -> int``. Bad input ends with one
@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 
-from goesvfi.integrity_check.cli import fetch, scan, watch
+from goesvfi.integrity_check.cli import fetch, scan, status, watch
 from goesvfi.integrity_check.cli.interrupt import Interrupted, finish, sigterm_interrupts
 from goesvfi.integrity_check.cli.options import ArgParser, UsageError
 from goesvfi.integrity_check.runtime import PROG, has_display
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("gui", help="open the Integrity Check window (gui --help: its options)", add_help=False)
     fetch.register(sub)
     watch.register(sub)
+    status.register(sub)
     return parser
 
 

@@ -29,6 +29,7 @@ from goesvfi.integrity_check.cli.options import (
     archive_args,
     progress_bar,
 )
+from goesvfi.integrity_check.cli.watch_ops import add_ops_options, start_ops, watch_ops
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, FolderLockError
 from goesvfi.integrity_check.report import write_csv
@@ -100,6 +101,7 @@ def register(subparsers: Any) -> None:
         help="each cycle, verify (decode) N frames of the window, the longest unverified first: a rolling scrub "
         "that finds frames damaged since they were written (default 0: off)",
     )
+    add_ops_options(parser)
     parser.set_defaults(handler=run_watch)
 
 
@@ -282,6 +284,7 @@ def _install_stop(stop: asyncio.Event) -> Callable[[], None]:
 async def _watch(
     ns: argparse.Namespace, config: WatchConfig, args: ArchiveArgs, settings: FetchSettings, now: Clock
 ) -> int:
+    ops = watch_ops(ns, config, settings, now)
     stop = asyncio.Event()
     restore = _install_stop(stop)
     printer = _Printer(ns, config)
@@ -289,13 +292,20 @@ async def _watch(
     manager = ReconcileManager(cache_db=cache, settings=settings, now=now, use_cache=cache is not None)
     loop = WatchLoop(config, manager.reconcile_detailed, now=now, progress_callback=fetch_progress(printer.bar))
     try:
+        start_ops(ops)
         printer.header()
         if ns.once:
             result = await loop.run_once(stop)
             if result is not None:
                 printer(result, None)
+                ops(result, None)
             return EXIT_CYCLE_FAILED if result is not None and (result.error or result.outage) else 0
-        await loop.run_forever(stop, printer)
+
+        def on_cycle(result: CycleResult, next_run: datetime) -> None:
+            printer(result, next_run)
+            ops(result, next_run)
+
+        await loop.run_forever(stop, on_cycle)
         return 0
     except FolderLockedError as exc:
         print(f"{PROG}: error: another watcher keeps this folder: {safe_text(exc)}", file=sys.stderr)
@@ -307,6 +317,7 @@ async def _watch(
         if printer.bar is not None:
             printer.bar.close()
         await manager.close()
+        await ops.close()
         if cache is not None:
             await cache.close()
 

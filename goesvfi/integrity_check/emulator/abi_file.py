@@ -28,6 +28,7 @@ from goesvfi.integrity_check.emulator.abi_scene import (
     geometry_key,
     no_value_mask,
     scan_angles,
+    scene_time,
     synthetic_scene,
 )
 from goesvfi.integrity_check.emulator.names import is_west, l1b_name, platform
@@ -172,7 +173,8 @@ def write_abi_l1b(
 ) -> Path:
     """Write an ABI L1b radiance file at ``path`` (temp name in the same folder, fsync, rename); return ``path``.
 
-    ``shape`` is (y, x), default the sector's 2 km size. The scene is synthetic (``seed``) unless
+    ``shape`` is (y, x), default the sector's 2 km size. The scene is synthetic (``seed`` and the scan's minute:
+    :func:`~.abi_scene.synthetic_scene`, the scene the emulator's CDN JPG of that slot shows) unless
     ``bt_kelvin`` (K, NaN = fill) or raw unsigned ``counts`` (``fill_value`` = fill) are given.
     ``constants`` override the band's Planck constants; ``scale_factor``/``add_offset``/``fill_value``
     override the radiance encoding (band 13 default: 0.04572892, -1.6443, 4095).
@@ -205,7 +207,7 @@ def write_abi_l1b(
         radiance = constants.radiance(np.where(missing, 300.0, np.asarray(bt_kelvin, dtype=np.float64)))
         raw = _quantise(radiance, missing, scale, offset, fill)
     else:
-        bt, cloud = synthetic_scene(shape, seed)
+        bt, cloud = synthetic_scene(shape, seed, scene_time(start))  # the slot's scene, as the CDN JPG shows it
         if constants is not None:
             bt = band_scene(bt, band)
         missing = no_value_mask(sector, shape)

@@ -6,6 +6,8 @@ fewer pixels, so full-disk tests at 101 x 101 still see the Earth's limb.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 
 from goesvfi.integrity_check.time_index import Sector
@@ -20,6 +22,7 @@ _ANGLE_ORIGIN = {
 _ANGLE_STEP = 5.6e-05
 H = 42164160.0  # satellite distance from the Earth's centre (m)
 R_EQ, R_POL = 6378137.0, 6356752.31414
+_EPOCH = datetime(2017, 1, 1, tzinfo=UTC)  # scene time counts hours from here (float32-friendly magnitudes)
 
 
 def geometry_key(sector: Sector) -> Sector:
@@ -58,13 +61,30 @@ def no_value_mask(sector: Sector, shape: tuple[int, int]) -> np.ndarray:
     return np.asarray(fx + fy < 0.08)
 
 
-def synthetic_scene(shape: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(brightness temperature K, cloud amount 0-1) of a plausible band-13 scene, float32.
+def scene_seed(band: int) -> int:
+    """The scene of a band's frames, on the CDN and on S3 alike."""
+    return band
 
-    Warm ground (~283-301 K, warmer to the south, gently wavy) under a few smooth cloud blobs whose
-    coldest tops reach ~200 K. Blobs are separable Gaussians, so a 1500 x 2500 scene takes milliseconds.
+
+def scene_time(scan_start: datetime) -> datetime:
+    """The minute a scan's scene belongs to: its start rounded to the nearest minute, the minute the CDN's file
+    name carries (CONUS :01:17.3 -> :01, Mode 3 :02:19.9 -> :02; Meso 2's :00:55 -> :01, its slot)."""
+    return (scan_start + timedelta(seconds=30)).replace(second=0, microsecond=0)
+
+
+def synthetic_scene(
+    shape: tuple[int, int], seed: int = 0, when: datetime | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(brightness temperature K, cloud amount 0-1) of a plausible band-13 scene, float32, at minute ``when``.
+
+    Warm ground (~283-301 K, warmer to the south, gently wavy) under a few smooth cloud blobs whose coldest
+    tops reach ~200 K. The blobs drift east and back (a fifth to a half of the frame per hour) and slowly deepen
+    and thin, so neighbouring slots differ and a day is a moving picture. The scene is a function of the frame's
+    relative coordinates: the same ``(seed, when)`` at any ``shape`` is one picture (the emulator's CDN JPG and
+    S3 NetCDF of one slot). Blobs are separable Gaussians, so a 1500 x 2500 scene takes milliseconds.
     """
     rng = np.random.default_rng(seed)
+    hours = 0.0 if when is None else (when - _EPOCH).total_seconds() / 3600.0
     ny, nx = shape
     fy = np.linspace(0.0, 1.0, ny, dtype=np.float32)
     fx = np.linspace(0.0, 1.0, nx, dtype=np.float32)
@@ -76,6 +96,13 @@ def synthetic_scene(shape: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, 
         cy, cx = rng.uniform(0.15, 0.85, size=2)
         sy, sx = rng.uniform(0.05, 0.16, size=2)
         depth = 1.0 if k == 0 else rng.uniform(0.35, 0.9)
+        speed, period, phase = rng.uniform(0.2, 0.5), rng.uniform(2.0, 6.0), rng.uniform(0.0, 2.0 * np.pi)
+        # East and back between 0.1 and 0.9 of the width at ``speed`` frames an hour (continuous in time); the
+        # first, deepest storm keeps its cold tops (STAR's colours start below 238 K), the others wax and wane.
+        swing = (cx + speed * hours / 1.6) % 1.0
+        cx = 0.1 + 0.8 * (1.0 - abs(2.0 * swing - 1.0))
+        if k:
+            depth *= 0.8 + 0.2 * np.sin(2.0 * np.pi * hours / period + phase)
         gy = (depth * np.exp(-(((fy - cy) / sy) ** 2))).astype(np.float32)
         gx = np.exp(-(((fx - cx) / sx) ** 2)).astype(np.float32)
         np.multiply.outer(gy, gx, out=tmp)

@@ -1,4 +1,5 @@
-"""Small real JPEG frames shaped like the STAR CDN's: a moving cloud field in STAR's band-13 colours, a banner.
+"""Real JPEG frames shaped like the STAR CDN's: the slot's scene (the one its S3 NetCDF holds) in STAR's
+band-13 colours, with a banner.
 
 The colours are the emulator's own copy of STAR's enhancement (DOMAIN.md, "STAR's band-13 look": goestools'
 approximation, linear in RGB between the points, clipped to 178-333 K), written here from the published points
@@ -13,11 +14,12 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from goesvfi.integrity_check.emulator.abi_scene import no_value_mask, scene_seed, synthetic_scene
 from goesvfi.integrity_check.emulator.names import utc as to_utc
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
@@ -58,23 +60,6 @@ def star_jpeg(kelvin: np.ndarray, *, quality: int = 85) -> bytes:
     return out.getvalue()
 
 
-_VIS = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
-
-
-def temperature_field(width: int, height: int, when: datetime, seed: int = 0) -> np.ndarray:
-    """A smooth field of brightness temperatures (K) whose 'clouds' drift with time."""
-    t = (to_utc(when) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() / 3600.0  # hours
-    x = np.linspace(0.0, 2 * np.pi, width, dtype=np.float32)
-    y = np.linspace(0.0, 2 * np.pi, height, dtype=np.float32)[:, None]
-    phase = seed * 0.37
-    field = (
-        np.sin(3 * x + 0.9 * t + phase) * np.cos(2 * y - 0.4 * t)
-        + 0.6 * np.sin(5 * x - 0.3 * t + 2 * y + phase)
-        + 0.4 * np.cos(7 * y + 0.8 * t - x)
-    )
-    return (265.0 - 28.0 * field).astype(np.float32)  # about 190-330 K
-
-
 def render_jpeg(
     satellite: SatellitePattern,
     sector: Sector,
@@ -85,17 +70,22 @@ def render_jpeg(
     banner: bool = True,
     quality: int = 85,
 ) -> bytes:
+    """The CDN's JPG of the slot at minute ``when``: the scene the emulator's S3 NetCDF of that slot holds
+    (:func:`~.abi_scene.synthetic_scene`, same seed and minute), in STAR's colours (IR) or as reflectance greys
+    (bands 1-6), no-value pixels black, plus STAR's banner strip."""
     width, height = size
-    # The field is smooth: compute it at a quarter of the size and let Pillow upsample it (bilinear).
-    small = (max(2, width // 4), max(2, height // 4))
-    temps = temperature_field(*small, when, seed=band)
-    if band <= 6:
-        index = np.clip((temps - 180.0) / 150.0 * 255.0, 0, 255).astype(np.uint8)
-        indexed = Image.fromarray(index, "L").resize((width, height), Image.Resampling.BILINEAR)
-        img = Image.merge("RGB", [indexed.point(_VIS[:, c].tolist()) for c in range(3)])
+    # The scene is smooth: compute it at a quarter of the size and let Pillow upsample it (bilinear).
+    small = (max(2, height // 4), max(2, width // 4))
+    kelvin, cloud = synthetic_scene(small, scene_seed(band), to_utc(when))
+    if band <= 6:  # the NetCDF's reflectance, 0.08 + 0.8 x cloud, as greys 0-1
+        grey = Image.fromarray(np.clip((0.08 + 0.8 * cloud) * 255.0, 0, 255).astype(np.uint8), "L")
+        img = grey.resize((width, height), Image.Resampling.BILINEAR).convert("RGB")
     else:
-        full = Image.fromarray(temps, "F").resize((width, height), Image.Resampling.BILINEAR)
-        img = Image.fromarray(star_rgb(np.asarray(full)), "RGB")
+        full = np.asarray(Image.fromarray(kelvin, "F").resize((width, height), Image.Resampling.BILINEAR))
+        img = Image.fromarray(star_rgb(full), "RGB")
+    pixels = np.asarray(img).copy()
+    pixels[no_value_mask(sector, (height, width))] = 0  # space off the limb, the corner without data
+    img = Image.fromarray(pixels, "RGB")
     if banner:
         strip = max(10, height // 25)
         draw = ImageDraw.Draw(img)

@@ -21,10 +21,12 @@ PACE_BYTES = 64 * 1024
 @dataclass
 class NetworkConditions:
     """``latency``: seconds of delay before each response (0: none); ``bandwidth``: bytes per second of each
-    response body, per connection (None: unthrottled)."""
+    response body, per connection (None: unthrottled); ``piece``: bytes sent at a time when throttled (smaller
+    pieces: a smoother stream, as TCP delivers it)."""
 
     latency: float = 0.0
     bandwidth: float | None = None
+    piece: int = PACE_BYTES
 
     def __post_init__(self) -> None:
         self.set(self.latency, self.bandwidth)
@@ -64,7 +66,7 @@ class NetworkConditions:
         started, sent = time.monotonic(), 0
         view = memoryview(body)
         while sent < len(body):
-            piece = view[sent : sent + PACE_BYTES]
+            piece = view[sent : sent + self.piece]
             sent += len(piece)
             wait = self._due(started, sent)  # a piece goes out when the bandwidth has carried it
             if wait > 0:
@@ -79,8 +81,8 @@ class NetworkConditions:
         started, sent = time.monotonic(), 0
         for chunk in chunks:
             view = memoryview(chunk)
-            for offset in range(0, len(chunk), PACE_BYTES):
-                piece = bytes(view[offset : offset + PACE_BYTES])
+            for offset in range(0, len(chunk), self.piece):
+                piece = bytes(view[offset : offset + self.piece])
                 sent += len(piece)
                 wait = self._due(started, sent)  # a piece goes out when the bandwidth has carried it
                 if wait > 0:

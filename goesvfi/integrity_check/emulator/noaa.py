@@ -22,6 +22,7 @@ from typing import Any
 import netCDF4
 
 from goesvfi.integrity_check.emulator.abi_file import abi_l1b_bytes
+from goesvfi.integrity_check.emulator.abi_scene import scene_seed
 from goesvfi.integrity_check.emulator.cdn_server import CdnArchive, CdnServer
 from goesvfi.integrity_check.emulator.names import bucket, has_cdn, hour_prefix, sat_number, scan_slots, start_of_name
 from goesvfi.integrity_check.emulator.names import utc as to_utc
@@ -219,8 +220,8 @@ class NoaaEmulator:
         """Write every object (NetCDF made here, serially: HDF5 is not thread-safe) and upload in a pool."""
         with ThreadPoolExecutor(4, thread_name_prefix="s3-upload") as pool:
             futures = []
-            for i, (slot, start) in enumerate(sorted(self.s3_starts.items())):
-                data, name = self._netcdf(start, seed=self._seed * 100_003 + i)
+            for slot, start in sorted(self.s3_starts.items()):
+                data, name = self._netcdf(start)
                 key = hour_prefix(self.sector, start) + name
                 self.s3_keys[slot] = key
                 if slot in self.corrupt_slots:
@@ -228,7 +229,7 @@ class NoaaEmulator:
                 futures.append(pool.submit(self.s3.put, self.bucket, key, data))
             for j, slot in enumerate(self.hostile_slots):
                 start = scan_start(self.satellite, self.sector, slot, random.Random(j))
-                data, name = self._netcdf(start, seed=j)
+                data, name = self._netcdf(start)
                 prefix = hour_prefix(self.sector, start)
                 for key in (
                     f"{prefix}../../../../tmp/{name}",  # climbs out of the hour folder
@@ -240,8 +241,9 @@ class NoaaEmulator:
             for future in futures:
                 future.result()
 
-    def _netcdf(self, start: datetime, seed: int) -> tuple[bytes, str]:
-        args = (self.satellite, self.sector, self.band, start, self.nc_shape, seed)
+    def _netcdf(self, start: datetime) -> tuple[bytes, str]:
+        """The slot's file: the scene of its minute, seeded by the band as the CDN's JPGs are (one scene)."""
+        args = (self.satellite, self.sector, self.band, start, self.nc_shape, scene_seed(self.band))
         small = self.nc_shape[0] * self.nc_shape[1] <= _CACHED_PIXELS
         return _cached_abi_file(*args) if small else _abi_file(*args)
 

@@ -16,6 +16,7 @@ sizes, so:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -40,6 +41,19 @@ class LookPlan:
     cdn_size: tuple[int, int] | None
     notes: list[str] = field(default_factory=list)
     s3_usable: bool = True
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def s3_file_size(self, width: int, height: int) -> None:
+        """An S3 file's own size, as its render found it (any thread): when the look is larger, frames are
+        enlarged from it, and the notes say so once per size. The file's size, not NOAA's usual one: band 2's
+        files are 4x larger than band 13's, and the emulator's are a tenth of NOAA's."""
+        look = self.look
+        if look is None or look.size is None or width * height >= (look.width or 0) * (look.height or 0):
+            return
+        note = f"S3 frames are enlarged from {width}x{height} to {look.width}x{look.height} (bilinear)"
+        with self._lock:
+            if note not in self.notes:
+                self.notes.append(note)
 
     @property
     def cdn_usable(self) -> bool:
@@ -109,9 +123,6 @@ def plan_look(
                 f"{table} (fetch --conform rewrites the others)"
             )
             look = Look(look.width, look.height, mode_of_table(table), table)
-    native = band_facts(band).native_size(sector)
-    if look.size is not None and (look.width or 0) * (look.height or 0) > native[0] * native[1]:
-        notes.append(f"S3 frames are enlarged from {native[0]}x{native[1]} to {look.width}x{look.height} (bilinear)")
     if not has_cdn:
         if cdn_only(look.table):
             notes.append(f"nothing to fetch from: {look.table} is a CDN look and the CDN has no {sector.display_name}")

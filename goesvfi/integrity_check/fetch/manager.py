@@ -154,7 +154,7 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
                     vmin, vmax = value_range(noaa.band, vmin, vmax)  # the band's own range unless set
                 render_png(
                     downloaded, png, colormap=colormap, vmin=vmin, vmax=vmax, label=label, size=size, mode=mode,
-                    max_shape=shape,
+                    max_shape=shape, file_size=None if look_plan is None else look_plan.s3_file_size,
                 )  # fmt: skip
         except RenderError as exc:
             raise ConversionError(str(exc)) from exc

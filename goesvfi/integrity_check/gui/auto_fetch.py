@@ -36,12 +36,13 @@ if TYPE_CHECKING:
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
     from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
     from goesvfi.integrity_check.watch import CycleResult, WatchConfig
+    from goesvfi.integrity_check.watch_ops import WatchOps
 
 __all__ = ["AutoFetch", "AutoFetchState"]
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
-AUTO_MODULES = (*SCAN_MODULES, *FETCH_MODULES, "watch")
+AUTO_MODULES = (*SCAN_MODULES, *FETCH_MODULES, "watch", "watch_ops")
 
 
 class AutoFetch(QObject):
@@ -59,6 +60,9 @@ class AutoFetch(QObject):
         self._stop: asyncio.Event | None = None  # set: the running loop stops (off, or inputs changed)
         self._key: tuple[object, ...] | None = None  # the inputs the running loop keeps complete
         self._idle = asyncio.Event()
+        self._ops: WatchOps | None = None  # the watch record and the alerts of the running loop's product
+        self._product: tuple[Path, ArchiveQuery] | None = None  # the folder and query of the last cycle
+        self._closing: set[asyncio.Future[None]] = set()
         owner.state_changed.connect(self._wake_if_idle)
         if self.state.enabled:  # resume after the host had a chance to pre-fill the inputs
             QTimer.singleShot(0, self._resume)
@@ -104,6 +108,26 @@ class AutoFetch(QObject):
     def set_window(self, hours: int) -> None:
         """Hours of the trailing window (one of ``WINDOW_CHOICES``); while on, a cycle over it runs now."""
         self._change(replace(self.state, window_hours=int(hours)))
+
+    def set_notify(self, text: str) -> bool:
+        """Alert receivers (space-separated URLs, as ``watch --notify``; empty: none); saved. False, with a
+        message, when one is not a URL alerts can go to (the saved ones stay)."""
+        from goesvfi.integrity_check.notify import check_receiver
+
+        urls = tuple(text.split())
+        try:
+            for url in urls:
+                check_receiver(url)
+        except ValueError as exc:
+            self._vm.fail(f"Auto-fetch alerts: {messages.user_message(exc)}")
+            self.changed.emit(self.state)
+            return False
+        if urls != self.state.notify:
+            self.state = replace(self.state, notify=urls)
+            save_auto_fetch(self._settings, self.state)
+            self._vm.notify("info", f"Auto-fetch alerts go to {', '.join(urls)}." if urls else "Auto-fetch alerts off.")
+            self.changed.emit(self.state)
+        return True
 
     def inputs_changed(self) -> None:
         """The folder or archive inputs changed: a running loop starts again on the new ones."""
@@ -175,6 +199,9 @@ class AutoFetch(QObject):
             save_auto_fetch(self._settings, self.state)
             self._vm.fail(f"Auto-fetch is off: {messages.user_message(exc)}")
         finally:
+            if self._ops is not None:
+                ops, self._ops = self._ops, None
+                await ops.close()
             self._task = self._stop = self._key = None
             self.state = replace(self.state, running=False, waiting=False, next_run=None)
             self.changed.emit(self.state)
@@ -206,6 +233,7 @@ class AutoFetch(QObject):
     ) -> ReconcileReport:
         """One cycle: the view model's scan and fetch, shown in the tab (after a manual task that just started)."""
         await self.until_idle(None)
+        self._product = (directory, query)
         self.state = replace(self.state, running=True, waiting=False, window=(query.start, query.end))
         self.changed.emit(self.state)
         try:
@@ -244,7 +272,30 @@ class AutoFetch(QObject):
             self.state = replace(self.state, waiting=waiting)
             self.changed.emit(self.state)
 
+    def _ops_for(self, directory: Path, query: ArchiveQuery) -> WatchOps:
+        """The record-and-alerts hook of this product, made again when the product or the receivers changed."""
+        from goesvfi.integrity_check.notify import AlertRules
+        from goesvfi.integrity_check.watch_ops import WatchOps
+        from goesvfi.integrity_check.watch_record import WatchProduct
+
+        product = WatchProduct(query.satellite, query.sector, query.band, directory)
+        ops = self._ops
+        receivers = list(self.state.notify)
+        if ops is None or ops.product != product or ops.receivers != receivers:
+            if ops is not None:  # messages under way finish in the background
+                closing = asyncio.ensure_future(ops.close())
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
+            rules = AlertRules(disk_threshold=self._vm.preferences.fetch.disk_threshold)
+            ops = self._ops = WatchOps(product, now=self._vm.now, receivers=receivers, rules=rules)
+        return ops
+
     def _on_cycle(self, result: CycleResult, next_run: datetime) -> None:
+        if self._product is not None:
+            try:
+                self._ops_for(*self._product)(result, next_run)
+            except ValueError as exc:  # a saved receiver that is not a URL (settings edited by hand)
+                self._vm.notify("error", f"Auto-fetch alerts: {messages.user_message(exc)}")
         self.state = replace(self.state, last=result, next_run=next_run)
         failed = result.error is not None and not result.busy
         self._vm.notify("info" if result.ok else "error" if failed else "warning", f"Auto-fetch: {result.summary()}")

@@ -20,6 +20,7 @@ PERIOD_CHOICES = (5, 10, 15, 30, 60)  # minutes between cycles
 WINDOW_CHOICES = (1, 3, 6, 12, 24, 48, 72, 168)  # hours of the trailing window
 DEFAULT_PERIOD, DEFAULT_WINDOW = 10, 24
 KEY_ENABLED, KEY_PERIOD, KEY_WINDOW = "auto/enabled", "auto/period_minutes", "auto/window_hours"
+KEY_NOTIFY = "auto/notify"  # alert receivers, space-separated URLs ("" = none)
 
 
 def hm(when: datetime) -> str:
@@ -38,6 +39,7 @@ class AutoFetchState:
     window: tuple[datetime, datetime] | None = None  # of the running (or last) cycle
     next_run: datetime | None = None
     last: CycleResult | None = None
+    notify: tuple[str, ...] = ()  # alert receivers (webhook or ntfy URLs), as watch --notify
 
     @property
     def period(self) -> timedelta:
@@ -79,11 +81,17 @@ def load_auto_fetch(settings: QSettings) -> AutoFetchState:
         enabled,
         period if period in PERIOD_CHOICES else DEFAULT_PERIOD,
         window if window in WINDOW_CHOICES else DEFAULT_WINDOW,
+        notify=tuple(str(load_value(settings, KEY_NOTIFY, "") or "").split()),
     )
 
 
 def save_auto_fetch(settings: QSettings, state: AutoFetchState) -> None:
     save_values(
         settings,
-        {KEY_ENABLED: state.enabled, KEY_PERIOD: state.period_minutes, KEY_WINDOW: state.window_hours},
+        {
+            KEY_ENABLED: state.enabled,
+            KEY_PERIOD: state.period_minutes,
+            KEY_WINDOW: state.window_hours,
+            KEY_NOTIFY: " ".join(state.notify),
+        },
     )

@@ -5,6 +5,7 @@ No Qt here, so these run in worker threads (``asyncio.to_thread``) without touch
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 from collections import Counter
@@ -186,7 +187,7 @@ class ResultsDigest:
 
     @property
     def unresolved(self) -> int:
-        return self.counts[SlotStatus.MISSING] + self.counts[SlotStatus.FAILED]
+        return self.counts[SlotStatus.MISSING] + self.counts[SlotStatus.FAILED] + self.counts[SlotStatus.DAMAGED]
 
 
 def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult:
@@ -388,3 +389,19 @@ class LookView:
     mismatched: frozenset[Path]
     count: int
     note: str
+
+
+def with_looks(slots: Sequence[SlotResult], look: LookView | None) -> list[SlotResult]:
+    """``slots`` with the CSV's ``look`` column as the command line writes it: ``ok`` or ``mismatch`` for every
+    slot with a frame in the folder (fetched frames are written in the folder's look), empty without one. Before
+    the look check has finished (``look`` None) only fetched frames are known to match."""
+    out = []
+    for slot in slots:
+        value = slot.look
+        if slot.path is not None and slot.status in (SlotStatus.PRESENT, SlotStatus.FETCHED):
+            if look is not None:
+                value = "mismatch" if slot.path in look.mismatched else "ok"
+            elif slot.status is SlotStatus.FETCHED:
+                value = "ok"
+        out.append(slot if value == slot.look else dataclasses.replace(slot, look=value))
+    return out

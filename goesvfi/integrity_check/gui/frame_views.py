@@ -20,6 +20,7 @@ from goesvfi.integrity_check.gui.digest import STATUS_ORDER, ResultsDigest
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+    from goesvfi.integrity_check.gui.view_model import DiskSpace
 
 _CATEGORY_LUT = categories(s.value for s in STATUS_ORDER)  # digest status index -> calendar category
 
@@ -42,6 +43,7 @@ class FrameViews:
         ui.calendar.calendar.cell_clicked.connect(self.select_span)
         ui.preview.open_file.connect(lambda path: self.open_url(QUrl.fromLocalFile(path)))
         ui.preview.open_folder.connect(lambda: self.open_url(QUrl.fromLocalFile(vm.archive_folder)))
+        vm.disk_space_changed.connect(self._folder_state)  # checked after each task and folder change
         vm.inputs_changed.connect(self.show_default_folder)
         ui.satellite.currentIndexChanged.connect(lambda _i: self.show_default_folder())
         ui.sector.currentIndexChanged.connect(lambda _i: self.show_default_folder())
@@ -51,6 +53,13 @@ class FrameViews:
         inputs = self.tab.view_model.inputs
         folder = inputs.default_directory()
         self.tab.ui.directory.setPlaceholderText(f"{folder}  (default; created by the first fetch)")
+
+    def _folder_state(self, disk: DiskSpace) -> None:
+        """*Open folder* only for a folder that exists (the default one is made by the first fetch)."""
+        button = self.tab.ui.preview.folder_button
+        button.setEnabled(disk.exists)
+        button.setToolTip("Open the archive folder in the file manager" if disk.exists else
+                          f"{disk.path} does not exist yet: the first fetch creates it")  # fmt: skip
 
     def current_position(self) -> int | None:
         index = self.tab.ui.table.currentIndex()

@@ -60,6 +60,8 @@ def summary_line(digest: ResultsDigest) -> str:
     parts = [f"{len(digest.slots):,} expected", f"{counts[SlotStatus.PRESENT]:,} present"]
     if counts[SlotStatus.FETCHED]:
         parts.append(f"{counts[SlotStatus.FETCHED]:,} fetched")
+    if counts[SlotStatus.DAMAGED]:
+        parts.append(f"{counts[SlotStatus.DAMAGED]:,} damaged")
     parts.append(f"{counts[SlotStatus.MISSING]:,} missing")
     if counts[SlotStatus.FAILED]:
         parts.append(f"{counts[SlotStatus.FAILED]:,} failed")

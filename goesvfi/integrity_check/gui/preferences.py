@@ -40,6 +40,7 @@ SETTING_KEYS: dict[str, tuple[str, type]] = {
     "resample_cdn": ("look/resample_cdn", bool),
 }
 LOOK_SIZE_KEY = "look/size"  # an empty folder's frame size, "WxH"; "" = the CDN size
+MAX_RATE_KEY = "fetch/max_rate"  # the bandwidth cap, bytes per second; 0 = no cap (FetchSettings.max_rate None)
 SIZE_KEYS = {Sector.CONUS: "cdn/size_conus", Sector.FULL_DISK: "cdn/size_fd"}
 
 
@@ -90,6 +91,10 @@ def load_preferences(settings: QSettings, env: Mapping[str, str] | None = None) 
                     values[name] = _as_bool(settings.value(key)) if kind is bool else kind(settings.value(key))
                 except (TypeError, ValueError):
                     continue
+        with contextlib.suppress(TypeError, ValueError):  # a bad saved cap: no cap
+            rate = float(settings.value(MAX_RATE_KEY, 0) or 0)
+            if rate > 0:
+                values["max_rate"] = rate
         size_text = settings.value(LOOK_SIZE_KEY)
         if isinstance(size_text, str) and size_text.strip():
             with contextlib.suppress(ValueError):  # a bad saved size: the default
@@ -125,6 +130,7 @@ def save_preferences(settings: QSettings, prefs: Preferences, env: Mapping[str, 
         for sector, key in SIZE_KEYS.items():
             width, height = prefs.cdn_sizes.get(sector, DEFAULT_CDN_SIZE[sector])
             settings.setValue(key, f"{width}x{height}")
+        settings.setValue(MAX_RATE_KEY, float(prefs.fetch.max_rate or 0))
         size = prefs.fetch.size
         settings.setValue(LOOK_SIZE_KEY, "" if size is None else f"{size[0]}x{size[1]}")
     finally:

@@ -58,7 +58,7 @@ def preview_plan(slots: Sequence[SlotResult], position: int) -> list[tuple[str, 
     if not 0 <= position < len(slots):
         return []
     slot = slots[position]
-    if slot.path is not None and slot.status in _HAS_FILE:
+    if slot.path is not None and slot.status in (*_HAS_FILE, SlotStatus.DAMAGED):  # a damaged one: as it is
         return [("frame", slot)]
     plan: list[tuple[str, SlotResult]] = []
     for role, indices in (("before", range(position - 1, -1, -1)), ("after", range(position + 1, len(slots)))):

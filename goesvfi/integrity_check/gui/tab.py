@@ -17,7 +17,7 @@ from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableV
 
 from goesvfi.integrity_check.gui.archive_views import ArchiveViews
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState
-from goesvfi.integrity_check.gui.digest import LookView, ResultsDigest
+from goesvfi.integrity_check.gui.digest import STATUS_ORDER, LookView, ResultsDigest
 from goesvfi.integrity_check.gui.frame_views import FrameViews
 from goesvfi.integrity_check.gui.view_model import DiskSpace, EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.widgets.controls import select_data
@@ -25,21 +25,25 @@ from goesvfi.integrity_check.gui.widgets.layout import TabWidgets, build_tab
 from goesvfi.integrity_check.gui.widgets.notifications import Notifier
 from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
-from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, WARNING_COLOR
-from goesvfi.integrity_check.gui.widgets.style_fit import ACTION_MIN_WIDTH, ZOOM_MIN_WIDTH, fit_buttons, fit_header
+from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY, WARNING_COLOR
+from goesvfi.integrity_check.gui.widgets.style_fit import (
+    ACTION_MIN_WIDTH,
+    ZOOM_MIN_WIDTH,
+    FirstPaneWidth,
+    fit_buttons,
+    fit_header,
+    fit_lines,
+    fit_rows,
+)
 from goesvfi.integrity_check.results import Progress, SlotStatus
 from goesvfi.integrity_check.units import format_bytes, readable_duration
 
 FILTERS: tuple[tuple[str, frozenset[SlotStatus] | None], ...] = (
     ("All frames", None),
-    ("Missing and failed", frozenset({SlotStatus.MISSING, SlotStatus.FAILED})),
-    ("Present", frozenset({SlotStatus.PRESENT})),
-    ("Missing", frozenset({SlotStatus.MISSING})),
-    ("Fetched", frozenset({SlotStatus.FETCHED})),
-    ("Failed", frozenset({SlotStatus.FAILED})),
-    ("Not at NOAA (never produced)", frozenset({SlotStatus.UNAVAILABLE})),
-    ("Damaged", frozenset({SlotStatus.DAMAGED})),
-)
+    (f"{STATUS_LABELS[SlotStatus.MISSING]} and {STATUS_LABELS[SlotStatus.FAILED].lower()}",
+     frozenset({SlotStatus.MISSING, SlotStatus.FAILED})),
+    *((STATUS_LABELS[status], frozenset({status})) for status in STATUS_PRIORITY),  # one entry per status
+)  # fmt: skip
 _LOG_COLORS = {"info": None, "warning": "#b9770e", "error": WARNING_COLOR.name()}
 
 
@@ -70,6 +74,7 @@ class IntegrityCheckTab(QWidget):
         self.ui: TabWidgets = build_tab(self, FILTERS)
         self.ui.table.setModel(self.model)
         self._configure_table(self.ui.table)
+        self._table_share = FirstPaneWidth(self.ui.results, self._table_width)  # every column title whole
         self.notifier = Notifier(self)
         self._shown_once = False
         self._connect()
@@ -96,9 +101,33 @@ class IntegrityCheckTab(QWidget):
         ui = self.ui
         fit_buttons((ui.scan, ui.fetch, ui.cancel, ui.export), ACTION_MIN_WIDTH)
         fit_buttons((ui.zoom_in, ui.zoom_out, ui.zoom_fit), ZOOM_MIN_WIDTH)
-        header = ui.table.horizontalHeader()
+        calendar = ui.calendar
+        fit_buttons((ui.show_timeline, ui.show_calendar, calendar.days_button, calendar.hours_button))
+        fit_buttons((calendar.previous_button, calendar.next_button), ZOOM_MIN_WIDTH)
+        fit_lines(ui.log)
+        self._fit_header()
+        fit_rows(ui.table)
+        self._table_share.apply()
+
+    def _table_width(self) -> int:
+        """The table's width with every column at its fitted size (the stretched ones at their titles')."""
+        table, header = self.ui.table, self.ui.table.horizontalHeader()
+        if header is None:
+            return 0
+        widths = [
+            header.minimumSectionSize()
+            if header.sectionResizeMode(c) == QHeaderView.ResizeMode.Stretch
+            else header.sectionSize(c)
+            for c in range(header.count())
+        ]
+        scroll = table.verticalScrollBar()
+        return sum(widths) + 2 * table.frameWidth() + (0 if scroll is None else scroll.sizeHint().width())
+
+    def _fit_header(self) -> None:
+        header = self.ui.table.horizontalHeader()
         if header is not None:
-            fit_header(header)
+            model = ResultsTableModel
+            fit_header(header, model.KNOWN_VALUES, self.ui.table.fontMetrics(), model.DECORATIONS)
 
     # ---- wiring -------------------------------------------------------------------------------------
 
@@ -113,11 +142,7 @@ class IntegrityCheckTab(QWidget):
             vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
             vertical.setDefaultSectionSize(table.fontMetrics().height() + 6)
             vertical.hide()
-        header = table.horizontalHeader()
-        if header is not None:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            header.setStretchLastSection(True)
-            fit_header(header)  # again when shown, with the style then in force (fit_to_style)
+        self._fit_header()  # again when shown, with the style then in force (fit_to_style)
 
     def _connect(self) -> None:
         ui, vm = self.ui, self.view_model
@@ -131,8 +156,8 @@ class IntegrityCheckTab(QWidget):
         ui.interval.valueChanged.connect(vm.set_interval)
         ui.check_noaa.toggled.connect(vm.set_check_noaa)
         ui.verify.toggled.connect(vm.set_verify_frames)
-        ui.start.dateTimeChanged.connect(lambda _v: vm.set_range(ui.start.utc(), ui.end.utc()))
-        ui.end.dateTimeChanged.connect(lambda _v: vm.set_range(ui.start.utc(), ui.end.utc()))
+        for picker in (ui.start, ui.end):
+            picker.dateTimeChanged.connect(self._range_edited)
         ui.preset_day.clicked.connect(lambda: vm.apply_preset(24))
         ui.preset_week.clicked.connect(lambda: vm.apply_preset(24 * 7))
         ui.scan.clicked.connect(self._scan)
@@ -143,6 +168,7 @@ class IntegrityCheckTab(QWidget):
         ui.auto_check.toggled.connect(vm.set_auto_fetch)
         ui.auto_period.currentIndexChanged.connect(lambda _i: vm.set_auto_fetch_period(ui.auto_period.currentData()))
         ui.auto_window.currentIndexChanged.connect(lambda _i: vm.set_auto_fetch_window(ui.auto_window.currentData()))
+        ui.auto_notify.editingFinished.connect(lambda: vm.set_auto_fetch_notify(ui.auto_notify.text()))
         ui.filter.currentIndexChanged.connect(self._apply_filter)
         ui.zoom_in.clicked.connect(ui.timeline.zoom_in)
         ui.zoom_out.clicked.connect(ui.timeline.zoom_out)
@@ -166,6 +192,10 @@ class IntegrityCheckTab(QWidget):
         vm.scan_completed.connect(self.scan_completed)
         vm.fetch_completed.connect(self.fetch_completed)
 
+    def _range_edited(self) -> None:
+        self.view_model.set_range(self.ui.start.utc(), self.ui.end.utc())
+        self._render_summary()
+
     def _load_inputs(self) -> None:
         """Show the view model's inputs (after a preset, a detection or a restore) without echoing them back."""
         ui, vm = self.ui, self.view_model
@@ -187,6 +217,7 @@ class IntegrityCheckTab(QWidget):
             for widget in widgets:
                 widget.blockSignals(False)
         self._render_state()
+        self._render_summary()  # the range may have changed (a calendar click, a preset)
 
     # ---- actions ------------------------------------------------------------------------------------
 
@@ -202,9 +233,7 @@ class IntegrityCheckTab(QWidget):
         self.view_model.scan()
 
     def _export(self) -> None:
-        folder = self.view_model.directory
-        suggested = f"{folder}/{self.view_model.suggested_csv_name()}" if folder else ""
-        path = self.ask_csv_path(self, suggested)
+        path = self.ask_csv_path(self, self.view_model.suggested_csv_path())
         if path:
             self.view_model.export_csv(path)
 
@@ -276,6 +305,8 @@ class IntegrityCheckTab(QWidget):
             ui.auto_check.setChecked(state.enabled)
             select_data(ui.auto_period, state.period_minutes)
             select_data(ui.auto_window, state.window_hours)
+            if not ui.auto_notify.hasFocus():
+                ui.auto_notify.setText(" ".join(state.notify))
         finally:
             for widget in (ui.auto_check, ui.auto_period, ui.auto_window):
                 widget.blockSignals(False)
@@ -332,8 +363,18 @@ class IntegrityCheckTab(QWidget):
         ui.timeline.set_data(digest.times, digest.statuses, keep_view=keep_view)
         cutoff = self.view_model.cdn_cutoff()
         ui.timeline.set_marker(cutoff, "CDN cutoff (older frames come from S3)")
-        ui.summary.setText(summary_html(digest, self.view_model.look_check))
+        self._render_summary()
         self._render_look(self.view_model.look_check, summary=False)
+
+    def _render_summary(self) -> None:
+        """The shown results' counts; when the time range no longer is the scan's (a calendar click, the pickers),
+        also what the results hold of the new range, so the summary never describes a range it does not show."""
+        vm = self.view_model
+        digest, scan = vm.digest, vm.scan_result
+        if digest is None:
+            return
+        span = None if scan is None or (vm.start, vm.end) == (scan.start, scan.end) else (vm.start, vm.end)
+        self.ui.summary.setText(summary_html(digest, vm.look_check, span))
 
     def _render_look(self, look: LookView | None, summary: bool = True) -> None:
         """Rows of frames off the folder's look get a background; the summary says how many."""
@@ -341,15 +382,14 @@ class IntegrityCheckTab(QWidget):
             self.model.set_mismatched(())
             return
         self.model.set_mismatched(look.mismatched, look.note)
-        digest = self.view_model.digest
-        if summary and digest is not None:
-            self.ui.summary.setText(summary_html(digest, look))
+        if summary:
+            self._render_summary()
 
     def _render_slot_updates(self, digest: ResultsDigest, changed: np.ndarray) -> None:
         """Slots a running fetch finished: their rows, the timeline and the summary, without a reset."""
         self.model.update_slots(digest.slots, changed)
         self.ui.timeline.update_statuses(changed, digest.statuses[changed])
-        self.ui.summary.setText(summary_html(digest, self.view_model.look_check))
+        self._render_summary()
 
     def _render_disk(self, disk: DiskSpace) -> None:
         label = self.ui.disk
@@ -365,7 +405,9 @@ class IntegrityCheckTab(QWidget):
         label.setToolTip(f"Free space on the disk holding {disk.path}")
 
 
-def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
+def summary_html(
+    digest: ResultsDigest, look: LookView | None = None, time_range: tuple[datetime, datetime] | None = None
+) -> str:
     counts = digest.counts
     total = len(digest.slots)
 
@@ -373,17 +415,17 @@ def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
         color = f' style="color:{STATUS_COLORS[status].name()}"' if status is not None and value else ""
         return f"{label} <b{color}>{value:,}</b>"
 
-    parts = [item("Expected", total), item("Present", counts[SlotStatus.PRESENT], SlotStatus.PRESENT)]
-    if counts[SlotStatus.DAMAGED]:
-        parts.append(item("Damaged", counts[SlotStatus.DAMAGED], SlotStatus.DAMAGED))
+    def status(status: SlotStatus) -> str:
+        return item(STATUS_LABELS[status], counts[status], status)
+
+    parts = [item("Expected", total), status(SlotStatus.PRESENT)]
     missing = counts[SlotStatus.MISSING]
-    share = f" ({100 * missing / total:.1f}%)" if total else ""
-    parts.append(item("Missing", missing, SlotStatus.MISSING) + share)
-    if counts[SlotStatus.FETCHED] or counts[SlotStatus.FAILED]:
-        parts.append(item("Fetched", counts[SlotStatus.FETCHED], SlotStatus.FETCHED))
-        parts.append(item("Failed", counts[SlotStatus.FAILED], SlotStatus.FAILED))
-    if counts[SlotStatus.UNAVAILABLE]:
-        parts.append(item("Never produced by NOAA", counts[SlotStatus.UNAVAILABLE], SlotStatus.UNAVAILABLE))
+    parts.append(status(SlotStatus.MISSING) + (f" ({100 * missing / total:.1f}%)" if total else ""))
+    fetch_outcomes = (SlotStatus.FETCHED, SlotStatus.FAILED)
+    if any(counts[s] for s in fetch_outcomes):
+        parts.extend(status(s) for s in fetch_outcomes)
+    shown = (SlotStatus.PRESENT, SlotStatus.MISSING, *fetch_outcomes)
+    parts.extend(status(s) for s in STATUS_PRIORITY if s not in shown and counts[s])  # e.g. Not at NOAA
     gap = digest.longest_gap
     if gap is None:
         parts.append("No gaps")
@@ -397,7 +439,19 @@ def summary_html(digest: ResultsDigest, look: LookView | None = None) -> str:
         if look.count:
             text += f', <b style="color:{WARNING_COLOR.name()}">{look.count:,}</b> frames off it'
         parts.append(text)
-    return " &nbsp;·&nbsp; ".join(parts)
+    text = " &nbsp;·&nbsp; ".join(parts)
+    return text if time_range is None else f"{text}<br>{_range_html(digest, *time_range)}"
+
+
+def _range_html(digest: ResultsDigest, start: datetime, end: datetime) -> str:
+    """What the shown results hold of ``[start, end)``: the time range set since the scan."""
+    first, last = np.searchsorted(digest.times, [start.timestamp(), end.timestamp()])
+    codes = np.bincount(digest.statuses[first:last], minlength=len(STATUS_ORDER))
+    counts = ", ".join(f"{int(codes[STATUS_ORDER.index(s)]):,} {STATUS_LABELS[s].lower()}"
+                       for s in reversed(STATUS_PRIORITY) if codes[STATUS_ORDER.index(s)])  # fmt: skip
+    held = f"{last - first:,} frame{'s' if last - first != 1 else ''} of it shown" + (f" ({counts})" if counts else "")
+    return (f"Time range now <b>{start:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M} UTC</b>: {held}; "
+            "<i>Scan</i> checks only it.")  # fmt: skip
 
 
 EnhancedIntegrityCheckTab = IntegrityCheckTab

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
-from goesvfi.integrity_check.first_run import empty_scan
+from goesvfi.integrity_check.first_run import documents_folder, empty_scan
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
 from goesvfi.integrity_check.gui.core_session import CoreSession, ManagerFactory
@@ -41,10 +41,18 @@ from goesvfi.integrity_check.gui.digest import (
     sample_archive,
     unresolved_scan,
     update_digest,
+    with_looks,
 )
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.messages import user_message, utc_text
-from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, load_preferences, save_preferences
+from goesvfi.integrity_check.gui.preferences import (
+    Preferences,
+    env_locked,
+    load_preferences,
+    load_value,
+    save_preferences,
+    save_values,
+)
 from goesvfi.integrity_check.gui.previewer import Previewer
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
@@ -77,8 +85,9 @@ class Task(Enum):
 @dataclass(frozen=True, slots=True)
 class DiskSpace:
     path: str
-    free: int | None  # None: the folder does not exist (yet) or cannot be read
+    free: int | None  # None: neither the folder nor a parent can be read (of a folder not made yet: its parent's)
     threshold: int
+    exists: bool = True  # the folder itself (the default folder is made by the first fetch that writes into it)
 
     @property
     def low(self) -> bool:
@@ -304,6 +313,11 @@ class EnhancedViewModel(QObject):
     def set_auto_fetch_window(self, hours: int) -> None:
         self.auto.set_window(hours)
 
+    def set_auto_fetch_notify(self, text: str) -> bool:
+        """Alert receivers of Auto-fetch (space-separated URLs; empty: none). False, with a message, when one is
+        not a URL alerts can go to."""
+        return self.auto.set_notify(text)
+
     async def stop_auto_fetch(self) -> None:
         await self.auto.stop()
 
@@ -485,6 +499,13 @@ class EnhancedViewModel(QObject):
         if self.can_cancel and self.runner.cancel():
             self.show_status("Cancelling...")
 
+    def suggested_csv_path(self) -> str:
+        """Where *Export CSV...* offers to save: the folder of the last export, else the user's documents folder.
+        Not the frames folder: a report is no frame, and a demo's folder is deleted when its window closes."""
+        last = str(load_value(self._qsettings, "ui/export_dir", ""))
+        folder = Path(last) if last and Path(last).is_dir() else documents_folder()
+        return str(folder / self.suggested_csv_name())
+
     def suggested_csv_name(self) -> str:
         scan = self._scan
         if scan is None:
@@ -656,16 +677,21 @@ class EnhancedViewModel(QObject):
         """Fetch ``scan``'s missing slots; the shown scan stays (a manual fetch gets only its unresolved part)."""
         shown = self._scan or scan
         await asyncio.to_thread(preload, FETCH_MODULES)
-        if self._is_new_default(directory):
-            await asyncio.to_thread(lambda: directory.mkdir(parents=True, exist_ok=True))
-        manager = await self._core.manager(self.fetch_settings)
-        view = self._view_query
-        if view is not None:  # each part of an East/West scan from its own satellite
-            from goesvfi.integrity_check.fetch.view import fetch_view_scan
+        from goesvfi.integrity_check.folder.made import make_folder, unmake_if_empty
 
-            slots = await fetch_view_scan(manager, scan, view, directory, progress_callback=self.runner.report)
-        else:
-            slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
+        created = await asyncio.to_thread(make_folder, directory) if self._is_new_default(directory) else []
+        try:
+            manager = await self._core.manager(self.fetch_settings)
+            view = self._view_query
+            if view is not None:  # each part of an East/West scan from its own satellite
+                from goesvfi.integrity_check.fetch.view import fetch_view_scan
+
+                slots = await fetch_view_scan(manager, scan, view, directory, progress_callback=self.runner.report)
+            else:
+                slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
+        finally:  # a first fetch that wrote nothing (offline) leaves no empty default folder with a lock file
+            if created:
+                await asyncio.to_thread(unmake_if_empty, created)
         digest = await asyncio.to_thread(digest_slots, slots)
         self._set_results(shown, digest, directory)
         return slots, digest
@@ -696,7 +722,9 @@ class EnhancedViewModel(QObject):
     async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
         from goesvfi.integrity_check.report import write_csv
 
-        await asyncio.to_thread(write_csv, path, slots)
+        look = self._look
+        await asyncio.to_thread(lambda: write_csv(path, with_looks(slots, look)))
+        save_values(self._qsettings, {"ui/export_dir": str(path.parent)})
         self.notify("info", f"Report written: {path} ({len(slots):,} rows).")
         self.export_completed.emit(str(path))
         return f"Report written to {path}.", True
@@ -754,13 +782,14 @@ class EnhancedViewModel(QObject):
 
     async def _run_disk(self, directory: Path) -> None:
         threshold = self._prefs.fetch.disk_threshold
+        exists = await asyncio.to_thread(directory.is_dir)
         try:
             free: int | None = await asyncio.to_thread(self._disk_free, self._existing(directory))
         except OSError:
             free = None
         if str(directory) != self.archive_folder:
             return
-        self._disk = DiskSpace(str(directory), free, threshold)
+        self._disk = DiskSpace(str(directory), free, threshold, exists)
         self.disk_space_changed.emit(self._disk)
 
     def _is_new_default(self, directory: Path) -> bool:

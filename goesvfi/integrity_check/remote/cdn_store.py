@@ -32,7 +32,8 @@ from goesvfi.integrity_check.remote.base import (
     RemoteNotFoundError,
     RemoteUnavailableError,
 )
-from goesvfi.integrity_check.remote.http_body import Received, client_session, receive
+from goesvfi.integrity_check.remote.http_body import Received, client_session, pay, rate_limits, receive
+from goesvfi.integrity_check.remote.rate import shared_bandwidth
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, strip_credentials, url_credentials
 from goesvfi.integrity_check.time_index import (
@@ -187,10 +188,12 @@ class CDNStore:
             async with deadline, self._get_session().get(url) as resp:
                 self._raise_for_status(resp, url, what)
                 self._check_announced(resp, MAX_INDEX_BYTES, what, "index page limit")
+                bandwidth = shared_bandwidth(self.settings.max_rate)
                 async for chunk in resp.content.iter_chunked(self._chunk_size):
                     body += chunk
                     if len(body) > MAX_INDEX_BYTES:
                         raise self._too_large(what, len(body), MAX_INDEX_BYTES, "index page limit")
+                    await pay(len(chunk), bandwidth)
                 charset = resp.charset or "utf-8"
         except RemoteError:
             raise
@@ -228,6 +231,7 @@ class CDNStore:
                     progress=progress,
                     head_bytes=len(JPEG_SOI),
                     too_large=too_large,
+                    **rate_limits(self.settings),
                 )
         except RemoteError:
             raise

@@ -40,7 +40,7 @@ from goesvfi.integrity_check.remote.base import (
     UnsafeNameError,
     is_plain_name,
 )
-from goesvfi.integrity_check.remote.http_body import Received, client_session, receive
+from goesvfi.integrity_check.remote.http_body import Received, client_session, rate_limits, receive
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.settings import FetchSettings, redact_url, scrub_secrets
 from goesvfi.integrity_check.time_index import (
@@ -424,6 +424,7 @@ class S3Store:
                     head_bytes=HEAD_BYTES,
                     check_head=lambda head: self._check_start(head, item),
                     too_large=lambda size, announced: self._too_large(item.name, size, cap, announced=announced),
+                    **rate_limits(self.settings),
                 )
         except Exception as exc:
             raise self._error(exc, bucket, item.name, got.size, expired=deadline.expired()).at(

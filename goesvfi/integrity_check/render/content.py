@@ -11,8 +11,8 @@ UNIFORM_SHARE = 0.99
 """A frame whose most common value covers this share of its pixels or more is damaged (uniform)."""
 EMPTY_ROWS_SHARE = 0.02
 """A run of empty rows (one value across the row) this share of the height or longer is damaged."""
-MIN_EMPTY_ROWS = 2
-"""Shorter runs never count, whatever the height (a 50-row thumbnail's single black row)."""
+MIN_EMPTY_ROWS = 8
+"""Shorter runs never count, whatever the height (a few black rows along a small image's edge)."""
 _SAMPLE = 16384
 GATE = 0.9
 """A sample's share of its commonest value below which the frame is not counted exactly (far from 99 %)."""

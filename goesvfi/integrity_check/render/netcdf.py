@@ -16,7 +16,7 @@ Reflective bands (1-6): reflectance factor ``kappa0 * L``, rendered as greyscale
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,8 +244,10 @@ def render_png(
     size: tuple[int, int] | None = None,
     mode: str | None = None,
     max_shape: tuple[int, int] | None = None,
+    file_size: Callable[[int, int], None] | None = None,
 ) -> tuple[int, int]:
-    """Render an ABI L1b file to a PNG; return its (width, height).
+    """Render an ABI L1b file to a PNG; return its (width, height). ``file_size`` is told the file's own
+    (width, height) before any resampling (a fetch notes frames it enlarges).
 
     Emissive bands: brightness temperature through ``colormap`` (a matplotlib name, ``enhanced_ir`` over
     ``vmin``..``vmax`` kelvin, or ``star``: STAR's enhancement, fixed in kelvin); the default ``gray_r`` draws
@@ -265,6 +267,8 @@ def render_png(
     grey = bool((per_count[:, 0] == per_count[:, 1]).all() and (per_count[:, 0] == per_count[:, 2]).all())
     lut = np.ascontiguousarray(per_count[:, 0]) if grey else per_count
     pixels = np.take(lut, decoded.raw, axis=0)  # = lut[raw]; for an RGB table 3-4x faster than indexing
+    if file_size is not None:
+        file_size(pixels.shape[1], pixels.shape[0])
     if decoded.no_value is not None:
         pixels[decoded.no_value] = 0
     if size is not None:

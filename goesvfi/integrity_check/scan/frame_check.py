@@ -205,40 +205,30 @@ def check_frame(path: str | Path) -> FrameCheck:
 # ---- the full verify -------------------------------------------------------------------------------------
 
 
-def _png_chunks_ok(path: str | Path) -> str | None:
-    """Every PNG chunk's CRC and the zlib stream of its IDAT chunks, read once."""
-    data = Path(path).read_bytes()
-    pos, inflate, ended = 8, zlib.decompressobj(), False
+def _png_chunks_ok(data: bytes) -> str | None:
+    """Every PNG chunk's CRC, up to IEND (the pixel data's zlib stream is checked by the decode that follows)."""
+    pos, view = 8, memoryview(data)
     while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        crc = data[pos + 8 + length : pos + 12 + length]
-        if len(body) < length or len(crc) < 4:
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        end = pos + 8 + length
+        if end + 4 > len(data):
             return f"cut short inside its {kind.decode('latin-1', 'replace')} chunk"
-        if zlib.crc32(kind + body) != struct.unpack(">I", crc)[0]:
+        if zlib.crc32(view[pos + 4 : end]) != struct.unpack_from(">I", data, end)[0]:
             return f"a damaged {kind.decode('latin-1', 'replace')} chunk (checksum error at byte {pos:,})"
-        if kind == b"IDAT":
-            try:
-                inflate.decompress(body, 0)
-            except zlib.error as exc:
-                return f"damaged pixel data ({exc})"
-        pos += 12 + length
+        pos = end + 4
         if kind == b"IEND":
-            ended = True
-            break
-    if not ended:
-        return "cut short: no PNG end (IEND)"
-    if not inflate.eof:
-        return "damaged pixel data (the compressed stream ends early)"
-    return None
+            return None
+    return "cut short: no PNG end (IEND)"
 
 
-def _decode_image(path: str | Path) -> np.ndarray | str:
+def _decode_image(source: str | Path | bytes) -> np.ndarray | str:
+    import io
+
     from PIL import Image, ImageFile
 
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
             image.load()
             return np.asarray(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -265,17 +255,18 @@ def verify_frame(path: str | Path) -> FrameCheck:
     first = check_frame(path)
     if not first.ok:
         return first
-    try:
-        with open(path, "rb") as fh:
-            signature = fh.read(8)
-    except OSError as exc:
-        return FrameCheck(f"cannot be read ({exc.strerror or exc})")
-    if signature == PNG_SIGNATURE:
-        problem = _png_chunks_ok(path)
-        if problem is not None:
-            return FrameCheck(problem, first.look)
-    pixels = _netcdf_pixels(path) if first.look is None else _decode_image(path)
+    if first.look is None:  # NetCDF
+        pixels = _netcdf_pixels(path)
+    else:
+        try:
+            data = Path(path).read_bytes()  # one read serves the CRCs and the decode
+        except OSError as exc:
+            return FrameCheck(f"cannot be read ({exc.strerror or exc})")
+        if data.startswith(PNG_SIGNATURE):
+            problem = _png_chunks_ok(data)
+            if problem is not None:
+                return FrameCheck(problem, first.look)
+        pixels = _decode_image(data)
     if isinstance(pixels, str):
         return FrameCheck(pixels, first.look)
-    problem = content_problem(pixels)
-    return FrameCheck(problem, first.look)
+    return FrameCheck(content_problem(pixels), first.look)

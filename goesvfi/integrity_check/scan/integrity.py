@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from goesvfi.integrity_check.cache.db import CacheDB, CacheError, FrameRow
+from goesvfi.integrity_check.cache.db import CacheDB, CacheError, FrameRecord, FrameRow
+from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.scan.frame_check import FrameCheck, Identity, check_file, verify_frame
 from goesvfi.integrity_check.scan.index import DirIndex
 
@@ -191,7 +192,7 @@ class IntegrityRun:
     progress: Callable[[int, int], None] | None = None
     groups: list[_Group] = field(default_factory=list)
     checked: int = 0  # frames read in this pass
-    _frame_rows: list[tuple[str, str, FrameRow]] = field(default_factory=list)
+    _frame_rows: list[FrameRecord] = field(default_factory=list)
 
     async def load(self, cache: CacheDB | None) -> None:
         """Group the present frames by directory and load what the cache recorded of them."""
@@ -226,28 +227,29 @@ class IntegrityRun:
             if self.verify:
                 need |= levels == WHOLE
             picked = {local for path, local in audit if path == d.path}
-            todo = set(group.local[need].tolist()) | picked
+            todo = np.union1d(group.local[need], np.array(sorted(picked), dtype=np.int64)).tolist()
             if todo:
-                names = group.names()
-                for local in sorted(todo):
-                    full = self.verify or local in picked
-                    jobs.append((group, local, d.path + os.sep + names[local], names[local], full))
+                names, base = group.names(), d.path + os.sep
+                jobs += [(group, local, base + names[local], names[local], self.verify or local in picked)
+                         for local in todo]  # fmt: skip
         total = len(jobs)
+        keys: dict[Look, str] = {}  # each distinct look's key, formatted once
         for start in range(0, total, CHUNK * 8):
             batch = jobs[start : start + CHUNK * 8]
             results = _check_many([(j[2], j[4]) for j in batch], self.workers)
+            rows = self._frame_rows
             for (group, local, _path, name, full), (verdict, identity) in zip(batch, results, strict=True):
-                level = DAMAGED if not verdict.ok else VERIFIED if full else WHOLE
-                look = None if verdict.look is None else verdict.look.key
+                reason, found = verdict.reason, verdict.look
+                level = DAMAGED if reason is not None else VERIFIED if full else WHOLE
+                look = None if found is None else keys.get(found) or keys.setdefault(found, found.key)
                 assert group.verdicts is not None
-                group.verdicts.record(local, level, verdict.reason, look)
+                group.verdicts.record(local, level, reason, look)
                 group.dirty = True
                 if identity is not None:
                     verified = now if full else None
                     if not full and group.rows is not None and name in group.rows:
                         verified = group.rows[name].verified_at
-                    row = FrameRow(*identity, level, verdict.reason, look, now, verified)
-                    self._frame_rows.append((group.directory.path, name, row))
+                    rows.append((group.directory.path, name, *identity, level, reason, look, now, verified))
             if self.progress is not None:
                 self.progress(start + len(batch), total)
         self.checked = total

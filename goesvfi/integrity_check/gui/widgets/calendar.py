@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 from PyQt6.QtCore import QPoint, QRect, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
-from PyQt6.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from goesvfi.integrity_check.calendar_bins import (
     CELL_COLORS,
@@ -324,8 +324,7 @@ class CalendarView(QWidget):
         layout.addWidget(self.calendar, 1)
         column = QVBoxLayout()
         column.setSpacing(2)
-        for button in (self.days_button, self.hours_button):
-            button.setFixedWidth(56)
+        for button in (self.days_button, self.hours_button):  # widths follow the style (style_fit)
             column.addWidget(button)
         arrows = QHBoxLayout()
         arrows.setSpacing(2)
@@ -348,9 +347,9 @@ class CalendarView(QWidget):
             button.setEnabled(mode == HOURS)
 
 
-def _tool(text: str, name: str, tip: str) -> QToolButton:
-    button = QToolButton()
-    button.setText(text)
+def _tool(text: str, name: str, tip: str) -> QPushButton:
+    """A push button: a host's style sheet styles and sizes it like its other buttons (style_fit)."""
+    button = QPushButton(text)
     button.setObjectName(name)
     button.setToolTip(tip)
     return button

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PyQt6.QtCore import QDate, QDateTime, QTime, QTimeZone
-from PyQt6.QtWidgets import QComboBox, QDateTimeEdit, QSpinBox, QWidget
+from PyQt6.QtWidgets import QComboBox, QDateTimeEdit, QLineEdit, QSpinBox, QWidget
 
 from goesvfi.integrity_check.gui.auto_fetch_state import PERIOD_CHOICES, WINDOW_CHOICES
 from goesvfi.integrity_check.gui.widgets.style import UTC_DISPLAY_FORMAT
@@ -100,6 +100,18 @@ def auto_window_combo() -> QComboBox:
         combo.addItem(f"{hours} h" if hours < 48 else f"{hours // 24} days", hours)
     combo.setToolTip("The trailing window Auto-fetch keeps complete (up to 20 minutes ago: NOAA publishes late).")
     return combo
+
+
+def auto_notify_edit() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName("autoFetchNotify")
+    edit.setPlaceholderText("alerts to (optional): https://ntfy.sh/TOPIC or a webhook URL")
+    edit.setToolTip(
+        "Auto-fetch sends an alert here when frames stay missing, NOAA goes stale, cycles keep failing or the disk "
+        "runs low, and once more when it is back to normal (at most one per kind an hour). A webhook URL gets "
+        "JSON, an ntfy topic plain text; several URLs: separate them with spaces."
+    )
+    return edit
 
 
 def select_data(combo: QComboBox, data: object) -> None:

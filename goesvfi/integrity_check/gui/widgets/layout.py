@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QGridLayout,
@@ -23,9 +24,8 @@ from PyQt6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QTableView,
-    QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +34,7 @@ from goesvfi.integrity_check.gui.widgets.adaptive_row import AdaptiveRow
 from goesvfi.integrity_check.gui.widgets.calendar import CalendarView
 from goesvfi.integrity_check.gui.widgets.controls import (
     UtcDateTimeEdit,
+    auto_notify_edit,
     auto_period_combo,
     auto_window_combo,
     band_spin,
@@ -70,12 +71,13 @@ class TabWidgets:
     auto_check: QCheckBox
     auto_period: QComboBox
     auto_window: QComboBox
+    auto_notify: QLineEdit
     auto_status: QLabel
     summary: QLabel
     timeline: TimelineWidget
-    zoom_in: QToolButton
-    zoom_out: QToolButton
-    zoom_fit: QToolButton
+    zoom_in: QPushButton
+    zoom_out: QPushButton
+    zoom_fit: QPushButton
     filter: QComboBox
     table: QTableView
     log: QPlainTextEdit
@@ -84,9 +86,12 @@ class TabWidgets:
     file_progress: QProgressBar
     status: QLabel
     disk: QLabel
-    calendar: CalendarView  # a tab beside the timeline
-    views: QTabWidget  # Timeline | Calendar
-    preview: PreviewPane  # above the activity log
+    calendar: CalendarView  # a page beside the timeline
+    views: QStackedWidget  # Timeline | Calendar
+    show_timeline: QPushButton  # the switch between the two pages
+    show_calendar: QPushButton
+    results: QSplitter  # the table | the preview and the activity log
+    preview: PreviewPane  # beside the table and the activity log
 
 
 def _named(widget: QWidget, name: str, tip: str = "") -> QWidget:
@@ -98,13 +103,6 @@ def _named(widget: QWidget, name: str, tip: str = "") -> QWidget:
 
 def _button(text: str, name: str, tip: str = "") -> QPushButton:
     button = QPushButton(text)
-    _named(button, name, tip)
-    return button
-
-
-def _tool(text: str, name: str, tip: str) -> QToolButton:
-    button = QToolButton()
-    button.setText(text)
     _named(button, name, tip)
     return button
 
@@ -136,12 +134,13 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         auto_check=QCheckBox("Auto-fetch"),
         auto_period=auto_period_combo(),
         auto_window=auto_window_combo(),
+        auto_notify=auto_notify_edit(),
         auto_status=QLabel(),
         summary=QLabel("No results yet: Scan shows which frames the folder lacks."),
         timeline=TimelineWidget(),
-        zoom_in=_tool("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
-        zoom_out=_tool("\u2212", "zoomOutButton", "Zoom out"),
-        zoom_fit=_tool("Fit", "zoomFitButton", "Show the whole range"),
+        zoom_in=_button("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
+        zoom_out=_button("\u2212", "zoomOutButton", "Zoom out"),
+        zoom_fit=_button("Fit", "zoomFitButton", "Show the whole range"),
         filter=QComboBox(),
         table=QTableView(),
         log=QPlainTextEdit(),
@@ -151,7 +150,10 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         status=QLabel(),
         disk=QLabel("Free space: -"),
         calendar=CalendarView(),
-        views=QTabWidget(),
+        views=QStackedWidget(),
+        show_timeline=_button("Timeline", "showTimelineButton", "Every expected frame along time"),
+        show_calendar=_button("Calendar", "showCalendarButton", "A year at a glance: one cell per day or hour"),
+        results=QSplitter(Qt.Orientation.Horizontal),
         preview=PreviewPane(),
     )
     w.scan.setDefault(True)
@@ -273,7 +275,7 @@ def _inputs_row(w: TabWidgets) -> AdaptiveRow:
     auto.addWidget(w.auto_check)
     auto.addWidget(w.auto_period)
     auto.addWidget(w.auto_window)
-    auto.addStretch(1)
+    auto.addWidget(w.auto_notify, 1)
     pgrid.addLayout(auto, 3, 0, 1, 2)
     pgrid.setColumnStretch(1, 1)
 
@@ -290,70 +292,82 @@ def _actions_row(w: TabWidgets) -> QHBoxLayout:
     return row
 
 
-def _views(w: TabWidgets) -> QTabWidget:
-    """The timeline and the calendar, one tab each."""
-    _named(w.views, "viewsTabs")
-    w.views.setDocumentMode(True)
-    w.views.addTab(_timeline_box(w), "Timeline")
-    w.views.addTab(w.calendar, "Calendar")
-    w.views.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+def _views(w: TabWidgets) -> QWidget:
+    """The timeline and the calendar, one page each, switched by two buttons on one row with the zoom buttons.
 
-    def fit(index: int) -> None:  # the tabs take the height of the page shown, not of the tallest page
-        page, bar = w.views.widget(index), w.views.tabBar()
-        if page is not None and bar is not None:
-            w.views.setMaximumHeight(page.sizeHint().height() + bar.sizeHint().height() + 2)
-
-    w.views.currentChanged.connect(fit)
-    fit(0)
-    return w.views
-
-
-def _timeline_box(w: TabWidgets) -> QWidget:
+    Not a ``QTabWidget``: a host's style sheet sizes every ``QTabBar::tab`` for its own (GOES-VFI's vertical main
+    tabs), which left this bar with two scroll arrows and no labels. Push buttons take the host's button style and
+    are sized from it (``style_fit``) like the other buttons.
+    """
     box = QWidget()
-    layout = QHBoxLayout(box)
-    layout.setContentsMargins(6, 4, 6, 6)
-    layout.addWidget(w.timeline, 1)
-    zoom = QVBoxLayout()
-    zoom.setSpacing(2)
-    for button in (w.zoom_in, w.zoom_out, w.zoom_fit):
-        # Widths follow the style (style_fit): a fixed 40 px hid "Fit" under qt-material's padding.
+    box.setObjectName("viewsBox")
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    row = QHBoxLayout()
+    row.setSpacing(4)
+    group = QButtonGroup(box)
+    group.setExclusive(True)
+    for index, button in enumerate((w.show_timeline, w.show_calendar)):
+        button.setCheckable(True)
+        group.addButton(button, index)
+        row.addWidget(button)
+    row.addStretch(1)
+    for button in (w.zoom_in, w.zoom_out, w.zoom_fit):  # together, beside the switch (widths: style_fit)
         button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        zoom.addWidget(button)
-    zoom.addStretch(1)
-    layout.addLayout(zoom)
+        row.addWidget(button)
+    layout.addLayout(row)
+    _named(w.views, "viewsStack")
+    w.views.addWidget(w.timeline)
+    w.views.addWidget(w.calendar)
+    layout.addWidget(w.views)
+    box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+
+    def show(index: int) -> None:  # the page's own height: the timeline is no thin strip in a tall box
+        page, button = w.views.widget(index), group.button(index)
+        if page is not None:
+            w.views.setMaximumHeight(page.sizeHint().height())
+        if button is not None:
+            button.setChecked(True)
+        for zoom in (w.zoom_in, w.zoom_out, w.zoom_fit):
+            zoom.setVisible(index == 0)
+
+    group.idClicked.connect(w.views.setCurrentIndex)
+    w.views.currentChanged.connect(show)
+    show(0)
     return box
 
 
 def _results_splitter(w: TabWidgets) -> QSplitter:
-    left = QWidget()
-    left_layout = QVBoxLayout(left)
-    left_layout.setContentsMargins(0, 0, 0, 0)
+    """The table above the activity log on the left, the preview the whole height on the right: a frame shows
+    large enough to judge even at 800 pixels of screen, and a long error in the log wraps across the table's width."""
+    frames = QWidget()
+    frames_layout = QVBoxLayout(frames)
+    frames_layout.setContentsMargins(0, 0, 0, 0)
     filter_row = QHBoxLayout()
     filter_row.addWidget(QLabel("Frames:"))
     filter_row.addWidget(w.filter)
     filter_row.addStretch(1)
-    left_layout.addLayout(filter_row)
-    left_layout.addWidget(w.table, 1)
+    frames_layout.addLayout(filter_row)
+    frames_layout.addWidget(w.table, 1)
 
     activity = QWidget()
-    right_layout = QVBoxLayout(activity)
-    right_layout.setContentsMargins(0, 0, 0, 0)
-    right_layout.addWidget(QLabel("Activity:"))
-    right_layout.addWidget(w.log, 1)
-    right = QSplitter(Qt.Orientation.Vertical)
-    right.setObjectName("previewSplitter")
-    right.addWidget(w.preview)
-    right.addWidget(activity)
-    right.setStretchFactor(0, 3)
-    right.setStretchFactor(1, 1)
-    right.setChildrenCollapsible(False)
+    activity_layout = QVBoxLayout(activity)
+    activity_layout.setContentsMargins(0, 0, 0, 0)
+    activity_layout.addWidget(QLabel("Activity:"))
+    activity_layout.addWidget(w.log, 1)
+    left = QSplitter(Qt.Orientation.Vertical)
+    left.setObjectName("activitySplitter")
+    left.addWidget(frames)
+    left.addWidget(activity)
+    left.setStretchFactor(0, 3)
+    left.setStretchFactor(1, 1)
+    left.setChildrenCollapsible(False)
 
-    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter = w.results
     splitter.setObjectName("resultsSplitter")
     splitter.addWidget(left)
-    splitter.addWidget(right)
-    splitter.setStretchFactor(0, 3)
-    splitter.setStretchFactor(1, 2)
+    splitter.addWidget(w.preview)
     splitter.setChildrenCollapsible(False)
     return splitter
 

@@ -14,6 +14,7 @@ from PyQt6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from goesvfi.integrity_check.gui.preview_data import FramePreview, SlotPreview
+from goesvfi.integrity_check.gui.widgets.style import STATUS_LABELS
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.units import format_bytes
@@ -179,7 +180,7 @@ class PreviewPane(QWidget):
             self.info.setText(info)
             self.open_button.setEnabled(True)
             return
-        status = slot.status.value if slot.status is not SlotStatus.PRESENT else "without a file"
+        status = STATUS_LABELS[slot.status] if slot.status is not SlotStatus.PRESENT else "Without a file"
         self.title.setText(f"{when}: {status}; its neighbours")
         self.frame.hide()
         lines = []
@@ -193,7 +194,7 @@ class PreviewPane(QWidget):
             view.set_frame(frame.image, frame.path, caption, placeholder=frame.error or "")
             lines.append(f"{_ROLE_CAPTION[role]}: {frame_info(frame)}")
         if slot.error:  # why this slot has no frame: the fetch's reason, or why NOAA has none
-            lines.insert(0, f"{status.capitalize()}: {safe_text(slot.error)}")
+            lines.insert(0, f"{status}: {safe_text(slot.error)}")
         self.info.setText("\n".join(lines) or "No frames in the range to show.")
         self.info.setToolTip(safe_text(slot.error or ""))
         self.open_button.setEnabled(False)

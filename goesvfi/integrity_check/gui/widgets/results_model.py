@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -51,6 +51,14 @@ class ResultsTableModel(QAbstractTableModel):
 
     COLUMNS = ("Time (UTC)", "Status", "Source", "File", "Remote", "Error")
     TIME, STATUS, SOURCE, FILE, REMOTE, ERROR = range(6)
+    # Every value the narrow columns can show (their widths follow the style: style_fit.fit_header); the status
+    # column also draws a swatch before its text.
+    KNOWN_VALUES: ClassVar[dict[int, tuple[str, ...]]] = {
+        TIME: ("2026-12-31 23:59:59",),
+        STATUS: tuple(STATUS_LABELS.values()),
+        SOURCE: tuple(_SOURCE_LABELS.values()),
+    }
+    DECORATIONS: ClassVar[dict[int, int]] = {STATUS: 10 + 8}  # the swatch and the gap after it
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -105,6 +105,13 @@ class SettingsDialog(QDialog):
         dl_form.addRow("Retries per file:", self.retries)
         dl_form.addRow("Request timeout:", self.timeout)
         dl_form.addRow("Keep free on disk:", self.disk_threshold)
+        self.max_rate = _double(0.0, 1_000_000.0, (fetch.max_rate or 0) / 1000, " KB/s", decimals=0)
+        self.max_rate.setObjectName("maxRate")
+        self.max_rate.setSpecialValueText("no cap")
+        self.max_rate.setToolTip(
+            "Bandwidth cap for all downloads together, CDN and S3 (1 KB/s = 1000 bytes per second; 0: no cap)."
+        )
+        dl_form.addRow("Bandwidth cap:", self.max_rate)
 
         look = QGroupBox("Look of the frames (one size, mode and colour table per folder)")
         look_form = QFormLayout(look)
@@ -192,6 +199,7 @@ class SettingsDialog(QDialog):
         self.retries.setValue(defaults.retries)
         self.timeout.setValue(defaults.timeout)
         self.disk_threshold.setValue(defaults.disk_threshold / GIB)
+        self.max_rate.setValue((defaults.max_rate or 0) / 1000)
         self.colormap.setCurrentText(defaults.colormap)
         self.look.setCurrentText(defaults.look)
         self.look_size.setText("")
@@ -228,6 +236,7 @@ class SettingsDialog(QDialog):
             retries=self.retries.value(),
             timeout=self.timeout.value(),
             disk_threshold=round(self.disk_threshold.value() * GIB),
+            max_rate=self.max_rate.value() * 1000 if self.max_rate.value() > 0 else None,
             colormap=self.colormap.currentText().strip(),
             vmin=self.vmin.value(),
             vmax=self.vmax.value(),

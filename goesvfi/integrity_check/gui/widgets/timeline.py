@@ -23,6 +23,7 @@ _LUT = np.array([_CODE[s] for s in STATUS_ORDER], dtype=np.uint8)  # digest stat
 _BAD_CODES = (_CODE[SlotStatus.DAMAGED], _CODE[SlotStatus.FAILED], _CODE[SlotStatus.MISSING])
 _ARGB = np.array([STATUS_COLORS[s].rgba() for s in STATUS_PRIORITY] + [0], dtype=np.uint32)
 _EMPTY = len(STATUS_PRIORITY)
+_ALWAYS_IN_LEGEND = (SlotStatus.PRESENT, SlotStatus.MISSING, SlotStatus.FETCHED, SlotStatus.FAILED)
 _TICK_STEPS = [60 * m for m in (1, 2, 5, 10, 15, 30)] + [3600 * h for h in (1, 2, 3, 6, 12)]
 _TICK_STEPS += [86400 * d for d in (1, 2, 7, 14, 30, 91, 182, 365)]
 _MARGIN, _LEGEND_H, _BAR_H, _AXIS_H = 10, 22, 34, 20
@@ -294,9 +295,8 @@ class TimelineWidget(QWidget):
         metrics = painter.fontMetrics()
         x = _MARGIN
         y = _MARGIN + (_LEGEND_H - metrics.height()) // 2
-        for status in (SlotStatus.PRESENT, SlotStatus.MISSING, SlotStatus.FETCHED, SlotStatus.FAILED,
-                       SlotStatus.UNAVAILABLE, SlotStatus.DAMAGED):  # fmt: skip
-            if status in (SlotStatus.UNAVAILABLE, SlotStatus.DAMAGED) and not self._counts[status]:
+        for status in reversed(STATUS_PRIORITY):  # present first; a rarer status only when it occurs
+            if status not in _ALWAYS_IN_LEGEND and not self._counts[status]:
                 continue
             painter.fillRect(QRect(x, y + 3, 11, 11), STATUS_COLORS[status])
             text = f"{STATUS_LABELS[status]} {self._counts[status]:,}"
