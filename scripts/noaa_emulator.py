@@ -5,6 +5,9 @@
         --start 2023-05-01T00:00 --end 2023-05-02T00:00 [--now 2023-05-02T00:00] [--missing-fraction 0.02] \\
         [--latency 60] [--bandwidth 20]
 
+``--satellite east`` (or ``west``) serves a range across a satellite change: one bucket per satellite with data
+then (GOES-16 to 2025-04-07 18:30, GOES-19 from late 2024 ...) behind one S3 endpoint, one CDN with both folders.
+
 ``--latency`` (ms before each response) and ``--bandwidth`` (MB/s per connection) play a NOAA-like network.
 
 It prints ``export GOESVFI_CDN_URL=...``, ``export GOESVFI_S3_ENDPOINT=...`` and ``export
@@ -38,6 +41,17 @@ def _size(text: str) -> tuple[int, int]:
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _satellite(text: str) -> SatellitePattern | str:
+    """A satellite, or ``east`` / ``west`` (a range across a satellite change)."""
+    key = text.strip().lower().replace("goes-", "").replace("goes_", "")
+    if key in ("east", "west"):
+        return key
+    try:
+        return SatellitePattern.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}, east or west") from None
 
 
 def _fraction(text: str) -> float:
@@ -75,10 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
         "--satellite",
-        type=SatellitePattern.parse,
+        type=_satellite,
         default=SatellitePattern.GOES_18,
         metavar="SAT",
-        help="the satellite (and S3 bucket) to serve: goes16, goes17, goes18 or goes19 (goes18)",
+        help="the satellite (and S3 bucket) to serve: goes16, goes17, goes18 or goes19 (goes18); east or west: a "
+        "range across a satellite change",
     )
     p.add_argument(
         "--sector",
@@ -118,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if end <= start:
         print("error: --end must be after --start", file=sys.stderr)
         return 2
+    if isinstance(args.satellite, str):
+        return _serve_view(args, start, end, now)
     from goesvfi.integrity_check.emulator.noaa import NoaaEmulator  # heavy (moto, netCDF4): after the checks
 
     try:
@@ -156,6 +173,48 @@ def main(argv: list[str] | None = None) -> int:
             f"  network: {emulator.network.describe()}",
             file=sys.stderr,
         )
+        for name, value in emulator.env().items():
+            print(f"export {name}={value}")
+        sys.stdout.flush()
+        print(f"Point the tool at it with the two lines above (and --now {iso_z(now)}). Ctrl-C stops.", file=sys.stderr)
+        stop.wait()
+    finally:
+        emulator.stop()
+        print("Emulator stopped.", file=sys.stderr)
+    return 0
+
+
+def _serve_view(args: argparse.Namespace, start: datetime, end: datetime, now: datetime) -> int:
+    """``--satellite east|west``: every satellite of the view with data in the range, one endpoint each side."""
+    from goesvfi.integrity_check.emulator.view import EAST_DATA, WEST_DATA, ViewEmulator
+
+    try:
+        emulator = ViewEmulator(
+            EAST_DATA if args.satellite == "east" else WEST_DATA, args.sector, args.band, start=start, end=end,
+            now=now, cdn_retention_days=args.cdn_days, host=args.host, missing_fraction=args.missing_fraction,
+            nc_shape=args.nc_shape,
+        )  # fmt: skip
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda _s, _f: stop.set())
+    signal.signal(signal.SIGTERM, lambda _s, _f: stop.set())
+    print(
+        f"Building GOES-{args.satellite.capitalize()} {args.sector.display_name} band {args.band} ...", file=sys.stderr
+    )
+    try:
+        emulator.start()
+    except OSError as exc:
+        print(f"error: cannot start the emulator: {exc}", file=sys.stderr)
+        return 1
+    try:
+        for part in emulator.parts:
+            print(
+                f"  {part.satellite.display_name}: bucket {part.bucket}, {iso_z(part.start_time)} -> "
+                f"{iso_z(part.end_time)}, {len(part.s3_slots)} of {len(part.expected)} slots",
+                file=sys.stderr,
+            )
         for name, value in emulator.env().items():
             print(f"export {name}={value}")
         sys.stdout.flush()

@@ -157,3 +157,31 @@ def test_reflective_band_carries_kappa0(tmp_path: Path) -> None:
             bt_kelvin=np.ones((2, 2)),
         )  # fmt: skip
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.nc"]
+
+
+def test_planck_radiance_of_a_scalar_temperature() -> None:
+    """``scripts/noaa_emulator.py --band 9`` died here: np.divide with a scalar ``out`` (issue 22)."""
+    from goesvfi.integrity_check.emulator.abi_file import PlanckConstants
+
+    constants = PlanckConstants(fk1=13432.1, fk2=1497.61, bc1=0.09102, bc2=0.99971)
+    radiance = float(constants.radiance(np.float64(300.0)))
+    # DOMAIN.md's formula, inverted by hand: BT = (fk2 / ln(fk1 / L + 1) - bc1) / bc2
+    bt = (1497.61 / np.log(13432.1 / radiance + 1.0) - 0.09102) / 0.99971
+    assert bt == pytest.approx(300.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("band", [1, 2, 7, 9, 16])
+def test_every_band_writes_a_file_of_its_own_kind(tmp_path: Path, band: int) -> None:
+    path = write_abi_l1b(
+        tmp_path / "f.nc", satellite=SatellitePattern.GOES_18, sector=Sector.CONUS, band=band,
+        start=datetime(2023, 5, 1, 0, 1, tzinfo=UTC), shape=(20, 30),
+    )  # fmt: skip
+    with netCDF4.Dataset(path) as ds:
+        names = set(ds.variables)
+        assert int(ds.variables["band_id"][0]) == band
+        resolution = str(ds.getncattr("spatial_resolution"))
+    if band <= 6:
+        assert "kappa0" in names and "planck_fk1" not in names
+    else:
+        assert {"planck_fk1", "planck_fk2", "planck_bc1", "planck_bc2"} <= names
+    assert resolution == {1: "1km at nadir", 2: "0.5km at nadir"}.get(band, "2km at nadir")

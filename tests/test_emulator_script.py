@@ -37,6 +37,30 @@ def test_prerender_renders_the_listed_frames_before_announcing_the_endpoints() -
     assert "Emulator stopped." in err
 
 
+@pytest.mark.slow
+def test_east_serves_both_satellites_across_the_handover() -> None:
+    command = [
+        sys.executable, str(SCRIPT), "--satellite", "east", "--start", "2025-04-07T14:00Z",
+        "--end", "2025-04-07T16:00Z", "--now", "2025-04-07T16:00Z", "--missing-fraction", "0",
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        exports = dict(proc.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(2))
+        cdn = exports["GOESVFI_CDN_URL"]
+        for url in (  # day 097 = 2025-04-07: GOES-16's last hours, GOES-19's first
+            f"{cdn}/GOES16/ABI/CONUS/13/20250971401_GOES16-ABI-CONUS-13-416x250.jpg",
+            f"{cdn}/GOES19/ABI/CONUS/13/20250971501_GOES19-ABI-CONUS-13-416x250.jpg",
+        ):
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                assert resp.status == 200 and resp.read(3) == b"\xff\xd8\xff"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "GOES-16: bucket noaa-goes16" in err and "GOES-19: bucket noaa-goes19" in err
+
+
 def _parser() -> argparse.ArgumentParser:
     spec = importlib.util.spec_from_file_location("noaa_emulator_script", SCRIPT)
     assert spec is not None and spec.loader is not None

@@ -30,6 +30,7 @@ from goesvfi.integrity_check.gui.widgets.calendar import DAYS
 from goesvfi.integrity_check.gui.widgets.preview import PreviewPane
 from goesvfi.integrity_check.results import SlotResult, SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from goesvfi.integrity_check.time_index.operational import View
 from tests.scan_support import write_frame
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -315,16 +316,18 @@ def test_first_run_defaults_with_empty_settings(qtbot, qt_settings, qloop, tmp_p
     assert QSettings().allKeys() == ["integrity_check/ui/check_noaa"]  # only the fixture's "never ask NOAA"
     tab = make_tab(qtbot, tmp_path)
     vm = tab.view_model
-    # Operational satellites on 2026-11-28 (GOES-16 stopped on 2025-04-07, GOES-17 on 2023-01-04).
+    # GOES-East first and the default; operational on 2026-11-28: GOES-19 (GOES-16 stopped on 2025-04-07).
+    assert vm.view is View.EAST and tab.ui.satellite.currentIndex() == 0 and tab.ui.satellite.currentData() is View.EAST
     assert vm.satellite is SatellitePattern.GOES_19 and vm.sector is Sector.CONUS
     assert vm.directory == "" and tab.ui.directory.text() == ""
-    default = tmp_path / "GOES" / "goes19" / "conus"  # GOESVFI_ARCHIVE_DIR (gui_fixtures) stands for ~/GOES
+    default = tmp_path / "GOES" / "east" / "conus"  # GOESVFI_ARCHIVE_DIR (gui_fixtures) stands for ~/GOES
     assert vm.archive_folder == str(default)
     assert str(default) in tab.ui.directory.placeholderText()
     assert (vm.start, vm.end) == (NOW - timedelta(hours=24), NOW)
     assert tab.ui.scan.isEnabled()
     tab.ui.satellite.setCurrentIndex(tab.ui.satellite.findData(SatellitePattern.GOES_18))
     assert "goes18" in tab.ui.directory.placeholderText() and vm.archive_folder.endswith("goes18/conus")
+    assert vm.view is None and vm.satellite is SatellitePattern.GOES_18
 
 
 @pytest.mark.parametrize(
@@ -345,7 +348,7 @@ def test_operational_satellite_follows_the_eras(position: str, when: datetime, e
 def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     qtbot, qt_settings, qloop, tmp_path: Path, noaa_emulator_factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GOES-16 was the East satellite in May 2023: the default the view model picks for that clock.
+    # GOES-East is the default; GOES-16 was the East satellite in May 2023: its frames, in the East folder.
     emulator = noaa_emulator_factory(satellite=SatellitePattern.GOES_16, missing_fraction=0.0)
     for name, value in emulator.env().items():
         monkeypatch.setenv(name, value)
@@ -353,7 +356,7 @@ def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     tab = make_tab(qtbot, tmp_path, now=now)
     vm = tab.view_model
     assert vm.satellite is SatellitePattern.GOES_16
-    default = tmp_path / "GOES" / "goes16" / "conus"
+    default = tmp_path / "GOES" / "east" / "conus"
     assert not default.exists()
     vm.apply_inputs(start=now - timedelta(minutes=30), end=now)  # the emulator holds two hours, not 24
     vm.set_check_noaa(True)  # the default outside the tests: the empty archive's slots are asked of NOAA too

@@ -63,7 +63,7 @@ def test_look_settings_persist(qtbot, qt_settings, qloop, tmp_path: Path) -> Non
     first = make_tab(qtbot, tmp_path)
     qtbot.mouseClick(first.ui.settings, Qt.MouseButton.LeftButton)
     dialog = first.findChild(SettingsDialog, "settingsDialog")
-    assert dialog is not None and dialog.look.currentText() == "cdn" and not dialog.allow_mixed.isChecked()
+    assert dialog is not None and dialog.look.currentText() == "auto" and not dialog.allow_mixed.isChecked()
     ok: QPushButton = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     dialog.look_size.setText("big")
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)

@@ -1,4 +1,5 @@
-"""ArchiveQuery: which frames a folder should hold (satellite, sector, band, start, end, interval), validated once.
+"""ArchiveQuery: which frames a folder should hold (satellite, sector, band, start, end, interval), validated once;
+ViewQuery: the same for GOES-East / GOES-West, cut at each handover into one ArchiveQuery per satellite.
 
 Every layer passes this one value: the scan, the fetch, the watch loop's cycles, the cache's scan records, the
 command line and the view model. Its constructor is the only place that checks the inputs, so each bad input
@@ -13,8 +14,9 @@ from datetime import datetime
 
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, check_band, iso_z, to_utc
 from goesvfi.integrity_check.time_index.limits import check_range
+from goesvfi.integrity_check.time_index.operational import View, segments
 
-__all__ = ["ArchiveQuery", "QueryError"]
+__all__ = ["ArchiveQuery", "QueryError", "ViewPart", "ViewQuery", "parse_view_or_satellite"]
 
 
 class QueryError(ValueError):
@@ -91,3 +93,93 @@ class ArchiveQuery:
             f"{self.satellite.display_name} {self.sector.display_name} band {self.band}, "
             f"{self.start:%Y-%m-%d %H:%M} -> {self.end:%Y-%m-%d %H:%M} UTC"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ViewPart:
+    """One satellite's part of a view's range (``query``), and ``partner``: the other satellite of the view over
+    the handover overlap inside it, whose frames also cover the part's slots (None: no overlap)."""
+
+    query: ArchiveQuery
+    partner: ArchiveQuery | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ViewQuery:
+    """``[start, end)`` of GOES-East or GOES-West: each slot belongs to the satellite operational then (DOMAIN.md's
+    table, :mod:`..time_index.operational`). Validated like :class:`ArchiveQuery` (each part is one)."""
+
+    view: View
+    start: datetime
+    end: datetime
+    sector: Sector = Sector.CONUS
+    band: int = DEFAULT_BAND
+    interval_minutes: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", to_utc(self.start))
+        object.__setattr__(self, "end", to_utc(self.end))
+        if self.end <= self.start:
+            raise QueryError(f"the end ({iso_z(self.end)}) must be after the start ({iso_z(self.start)})")
+        self.parts()  # every part validates as an ArchiveQuery
+
+    def parts(self) -> list[ViewPart]:
+        try:
+            cut = segments(self.view, self.start, self.end)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from None
+        out = []
+        for seg in cut:
+            query = ArchiveQuery(seg.satellite, seg.start, seg.end, self.sector, self.band, self.interval_minutes)
+            partner = None
+            if seg.partner is not None and seg.overlap_start is not None and seg.overlap_end is not None:
+                partner = ArchiveQuery(
+                    seg.partner, seg.overlap_start, seg.overlap_end, self.sector, self.band, self.interval_minutes
+                )
+            out.append(ViewPart(query, partner))
+        return out
+
+    @property
+    def satellites(self) -> list[SatellitePattern]:
+        return [part.query.satellite for part in self.parts()]
+
+    @property
+    def title(self) -> str:
+        """``GOES-East (GOES-16, GOES-19 from 2025-04-07 15:00) CONUS band 13, 2025-04-06 00:00 -> ... UTC``."""
+        parts = self.parts()
+        sats = [parts[0].query.satellite.display_name] + [
+            f"{p.query.satellite.display_name} from {p.query.start:%Y-%m-%d %H:%M}" for p in parts[1:]
+        ]
+        return (
+            f"{self.view.display_name} ({', '.join(sats)}) {self.sector.display_name} band {self.band}, "
+            f"{self.start:%Y-%m-%d %H:%M} -> {self.end:%Y-%m-%d %H:%M} UTC"
+        )
+
+    def with_range(self, start: datetime, end: datetime) -> ViewQuery:
+        return dataclasses.replace(self, start=start, end=end)
+
+    def latest(self) -> ArchiveQuery:
+        """The whole range as one :class:`ArchiveQuery` of the view's latest satellite in it (for what takes one
+        query: the input checks, an empty folder's slots)."""
+        satellite = self.parts()[-1].query.satellite
+        return ArchiveQuery(satellite, self.start, self.end, self.sector, self.band, self.interval_minutes)
+
+
+def parse_view_or_satellite(
+    satellite: str,
+    start: datetime,
+    end: datetime,
+    *,
+    sector: str | Sector = Sector.CONUS,
+    band: int = DEFAULT_BAND,
+    interval_minutes: int = 0,
+) -> ArchiveQuery | ViewQuery:
+    """``east``/``west`` -> a :class:`ViewQuery`, a satellite name -> an :class:`ArchiveQuery` (QueryError)."""
+    view = View.parse(satellite)
+    if view is None:
+        return ArchiveQuery.parse(satellite, start, end, sector=sector, band=band, interval_minutes=interval_minutes)
+    try:
+        sec = sector if isinstance(sector, Sector) else Sector.parse(sector)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
+    return ViewQuery(view, start, end, sec, band, interval_minutes)

@@ -195,6 +195,8 @@ class ScanResult:
     # None: availability was not asked; True: the listings were read; False: asked, but unknown (offline ...).
     availability_checked: bool | None = None
     interval_info: IntervalInfo | None = None
+    # A GOES-East/West scan: the satellite of each slot that is not ``satellite`` (see ``scan/view.py``).
+    satellites: dict[datetime, SatellitePattern] = field(default_factory=dict)
     # Slots whose file is damaged (also in ``missing``: no usable frame), and slots whose only file is not a frame
     # (a generic name that is damaged or not of the folder's look; also in ``missing``). See ``scan/integrity.py``.
     damaged: dict[datetime, Damage] = field(default_factory=dict)
@@ -233,23 +235,22 @@ class ScanResult:
 
     def slots(self) -> list[SlotResult]:
         out = []
-        unavailable = self.unavailable
+        unavailable, satellites = self.unavailable, self.satellites
         for ts in self.expected:
             path = self.existing.get(ts)
+            sat = satellites.get(ts, self.satellite) if satellites else self.satellite
             if path is not None:
-                out.append(
-                    SlotResult(ts, self.satellite, self.sector, self.band, SlotStatus.PRESENT, Source.LOCAL, path)
-                )
+                out.append(SlotResult(ts, sat, self.sector, self.band, SlotStatus.PRESENT, Source.LOCAL, path))
             elif ts in self.damaged:
                 damage = self.damaged[ts]
                 status, error = SlotStatus.DAMAGED, damage.reason
-                out.append(SlotResult(ts, self.satellite, self.sector, self.band, status, Source.LOCAL, damage.path,
+                out.append(SlotResult(ts, sat, self.sector, self.band, status, Source.LOCAL, damage.path,
                                       error=error))  # fmt: skip
             elif ts in unavailable:
                 status, error = SlotStatus.UNAVAILABLE, unavailable[ts]
-                out.append(SlotResult(ts, self.satellite, self.sector, self.band, status, error=error))
+                out.append(SlotResult(ts, sat, self.sector, self.band, status, error=error))
             else:
-                out.append(SlotResult(ts, self.satellite, self.sector, self.band))
+                out.append(SlotResult(ts, sat, self.sector, self.band))
         return out
 
     def as_dict(self) -> dict[str, object]:

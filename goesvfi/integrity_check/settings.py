@@ -35,7 +35,7 @@ class FetchSettings:
     # A NetCDF's Rad must span at least this share of its sector's and band's grid in each direction: NOAA's files
     # always span all of it; a mirror serving reduced files (the local emulator: 250 x 150 for 2500 x 1500) says so.
     netcdf_min_grid: float = 1.0
-    look: str = "cdn"  # an empty folder's look: cdn (STAR colours, CDN size), grey, star, enhanced_ir, a map
+    look: str = "auto"  # an empty folder's look: auto (STAR's for bands 13-15, else the band's grey), cdn, grey, a map
     size: tuple[int, int] | None = None  # an empty folder's frame size; None: the CDN size (cdn_size or default)
     resample_cdn: bool = True  # a size the CDN lacks: resample CDN frames (False: such folders fetch from S3 only)
     allow_mixed: bool = False  # the old behaviour: each source's own look and size (CDN colour, S3 colormap)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
 from goesvfi.integrity_check.cli.interrupt import run_interruptible
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
@@ -38,7 +39,7 @@ from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileRep
 from goesvfi.integrity_check.folder.lock import FolderLockError
 from goesvfi.integrity_check.folder.quarantine import QUARANTINE
 from goesvfi.integrity_check.remote.base import RemoteError
-from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, write_csv
+from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, satellites_line, write_csv
 from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.safe_text import safe_text
@@ -57,6 +58,7 @@ def register(subparsers: Any) -> None:
         "from NOAA's S3 archive, each falling back to the other), and write them into DIR as PNG.",
     )
     add_archive_options(parser)
+    add_archive_file_option(parser)
     add_fetch_options(parser)
     group = parser.add_argument_group("conform")
     group.add_argument(
@@ -200,6 +202,8 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
         why = f": {reasons[0][0]}" + (f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else "")
         print(f"Skipped {len(gone)} slot{'s' if len(gone) != 1 else ''} NOAA does not have (not tried){safe_text(why)}")
     print(format_summary(report.scan.expected, after, unavailable=[s.timestamp for s in gone]))
+    if args.view is not None:
+        print(satellites_line(report.slots))
     damaged = report.scan.damaged
     replaced = [t for t in damaged if by_slot[t].status is SlotStatus.FETCHED] if damaged else []
     if replaced:
@@ -235,6 +239,11 @@ def _runs(slots: list[SlotResult]) -> list[tuple[datetime, datetime, int, str]]:
 
 
 def run_fetch(ns: argparse.Namespace) -> int:
+    path = archive_path(ns)
+    if path is not None:
+        if ns.conform:
+            raise UsageError("--conform works on one folder: give DIR and --satellite")
+        return run_products(ns, path, run_fetch, create=True)
     args = archive_args(ns)
     settings = fetch_settings(ns)
     now = now_clock(ns)
@@ -242,6 +251,8 @@ def run_fetch(ns: argparse.Namespace) -> int:
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     if ns.dry_run and not ns.conform:
         raise UsageError("--dry-run goes with --conform")
+    if ns.conform and args.view is not None:
+        raise UsageError("--conform works on one satellite's frames: give --satellite goes16, goes19 ...")
     tune_malloc()  # before the worker threads start: see runtime.tune_malloc
     bar = progress_bar()
 
@@ -257,10 +268,18 @@ def run_fetch(ns: argparse.Namespace) -> int:
                 conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
                 if ns.dry_run:
                     return conformed, None, await asyncio.to_thread(check_look, scan, None, args.directory)
-            report = await manager.reconcile_detailed(
-                args.directory, args.query, progress_callback=fetch_progress(bar),
-                force_rescan=args.force_rescan or ns.conform,
-            )  # fmt: skip
+            if args.view is not None:
+                from goesvfi.integrity_check.fetch.view import fetch_view
+
+                report = await fetch_view(
+                    manager, args.directory, args.view, progress_callback=fetch_progress(bar),
+                    force_rescan=args.force_rescan,
+                )  # fmt: skip
+            else:
+                report = await manager.reconcile_detailed(
+                    args.directory, args.query, progress_callback=fetch_progress(bar),
+                    force_rescan=args.force_rescan or ns.conform,
+                )  # fmt: skip
             return conformed, report, await asyncio.to_thread(check_look, report.scan, None, args.directory)
         finally:
             await manager.close()

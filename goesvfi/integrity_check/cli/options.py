@@ -7,6 +7,7 @@ stderr, exit status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -18,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 from goesvfi.integrity_check.cache.db import CACHE_FILE, CacheDB
 from goesvfi.integrity_check.cli.interrupt import run_interruptible
 from goesvfi.integrity_check.cli.progress import ProgressBar, progress_bar
-from goesvfi.integrity_check.query import ArchiveQuery, QueryError
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery, parse_view_or_satellite
 from goesvfi.integrity_check.report import csv_text, write_csv
 from goesvfi.integrity_check.results import ScanResult, SlotResult
 from goesvfi.integrity_check.safe_text import safe_text
@@ -55,8 +56,12 @@ def parse_utc(text: str, option: str = "time") -> datetime:
 
 def add_archive_options(parser: argparse.ArgumentParser, *, time_range: bool = True) -> None:
     """DIR, --satellite, [--start, --end], --sector, --band, --interval, --csv, --json and the cache options."""
-    parser.add_argument("directory", metavar="DIR", help="the folder of frames (searched recursively)")
-    parser.add_argument("--satellite", required=True, help="goes16, goes17, goes18 or goes19")
+    parser.add_argument("directory", metavar="DIR", nargs="?", help="the folder of frames (searched recursively)")
+    parser.add_argument(
+        "--satellite",
+        help="east or west (the satellite operational at each time: GOES-16 then GOES-19 for east, GOES-17 then "
+        "GOES-18 for west), or goes16, goes17, goes18, goes19",
+    )
     if time_range:
         parser.add_argument("--start", required=True, help="first time, UTC (ISO 8601, e.g. 2023-05-01T00:00)")
         parser.add_argument("--end", required=True, help="end time, UTC, not included")
@@ -84,9 +89,11 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--look",
         metavar="LOOK",
-        help="an empty folder's look: cdn (default: STAR's colours, as the CDN's frames), seamless (STAR's colours "
-        "from S3 only: no CDN borders or banner, one seamless sequence), grey (inverted grey 180-330 K), star, "
-        "enhanced_ir or a matplotlib colour map name; a folder with frames keeps its own",
+        help="an empty folder's look: auto (default: STAR's colours for bands 13-15, the band's own grey for the "
+        "others), cdn (STAR's colours, as the CDN's frames; for bands outside 13-15 CDN only), seamless (STAR's "
+        "colours from S3 only: no CDN borders or banner; bands 13-15), grey (the band's grey: reflectance, or "
+        "inverted over its kelvin range), star, enhanced_ir or a matplotlib colour map name; a folder with frames "
+        "keeps its own",
     )
     group.add_argument(
         "--size",
@@ -97,16 +104,22 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
 
 def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
     """``look``/``size`` for :class:`FetchSettings` from :func:`add_look_options`; UsageError when invalid."""
-    from goesvfi.integrity_check.render.look import parse_size, table_of
+    from goesvfi.integrity_check.render.band_look import band_table, cdn_only
+    from goesvfi.integrity_check.render.look import parse_size
 
     out: dict[str, Any] = {}
     if getattr(ns, "look", None):
-        table = table_of(ns.look)
-        if table not in ("star", "gray_r", "enhanced_ir"):
+        try:
+            table = band_table(ns.look, getattr(ns, "band", DEFAULT_BAND))
+        except ValueError as exc:
+            raise UsageError(f"--look {ns.look}: {exc}") from None
+        if table not in ("star", "gray", "gray_r", "enhanced_ir") and not cdn_only(table):
             from goesvfi.integrity_check.render.colormaps import colormap_names
 
             if table not in colormap_names():
-                raise UsageError(f"--look {ns.look}: use cdn, grey, star, enhanced_ir or a matplotlib colour map name")
+                raise UsageError(
+                    f"--look {ns.look}: use auto, cdn, grey, star, enhanced_ir or a matplotlib colour map name"
+                )
         out["look"] = ns.look
     if getattr(ns, "size", None):
         try:
@@ -140,6 +153,7 @@ class ArchiveArgs:
     force_rescan: bool
     verify: bool = False
     size: tuple[int, int] | None = None  # --size: a frame size the user gave
+    view: ViewQuery | None = None  # --satellite east|west: ``query`` is then its latest satellite's, over the range
 
     def cache(self) -> CacheDB | None:
         """The cache to use (None with ``--no-cache``); constructing it does no I/O."""
@@ -148,14 +162,25 @@ class ArchiveArgs:
         return CacheDB(self.cache_dir / CACHE_FILE if self.cache_dir else None)
 
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
-        return await scan_directory(
-            self.directory, self.query, cache=cache, progress=progress, force_rescan=self.force_rescan,
-            verify=self.verify, look_size=self.size,
-        )  # fmt: skip
+        async def scan_one(query: ArchiveQuery) -> ScanResult:
+            return await scan_directory(
+                self.directory, query, cache=cache, progress=progress, force_rescan=self.force_rescan,
+                verify=self.verify, look_size=self.size,
+            )  # fmt: skip
+
+        if self.view is not None:
+            from goesvfi.integrity_check.scan.view import scan_view
+
+            return (await scan_view(self.view, scan_one)).merged
+        return await scan_one(self.query)
+
+    def with_range(self, start: datetime, end: datetime) -> ArchiveArgs:
+        view = None if self.view is None else self.view.with_range(start, end)
+        return dataclasses.replace(self, query=self.query.with_range(start, end), view=view)
 
     @property
     def title(self) -> str:
-        return f"{self.query.title}, {self.directory}"
+        return f"{(self.view or self.query).title}, {self.directory}"
 
 
 def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: datetime | None = None) -> ArchiveArgs:
@@ -163,16 +188,20 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
 
     Raises :class:`UsageError` with one line for the user.
     """
+    if not ns.directory or not ns.satellite:
+        raise UsageError("give DIR and --satellite (or --archive FILE)")
     if start is None:
         start = parse_utc(ns.start, "--start")
     if end is None:
         end = parse_utc(ns.end, "--end")
     try:
-        query = ArchiveQuery.parse(
+        asked = parse_view_or_satellite(
             ns.satellite, start, end, sector=ns.sector, band=ns.band, interval_minutes=ns.interval
         )
     except QueryError as exc:
         raise UsageError(str(exc)) from None
+    view = asked if isinstance(asked, ViewQuery) else None
+    query = asked if isinstance(asked, ArchiveQuery) else asked.latest()
     if ns.json and ns.csv == "-":
         raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     try:
@@ -181,7 +210,7 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
         directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan, getattr(ns, "verify", False), look_overrides(ns).get("size"),
+        ns.rescan, getattr(ns, "verify", False), look_overrides(ns).get("size"), view,
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from goesvfi.integrity_check.cache.db import CacheError
+from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
 from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
@@ -28,7 +29,14 @@ from goesvfi.integrity_check.cli.options import (
 )
 from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
-from goesvfi.integrity_check.report import format_summary, gap_dict, integrity_list, merge_fetch_log, summarize
+from goesvfi.integrity_check.report import (
+    format_summary,
+    gap_dict,
+    integrity_list,
+    merge_fetch_log,
+    satellites_line,
+    summarize,
+)
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
@@ -115,12 +123,11 @@ async def _scan(ns: argparse.Namespace, args: Any, cache: Any, bar: ProgressBar 
 def folder_look_check(ns: argparse.Namespace, result: ScanResult) -> LookCheck:
     """The folder's look and its mismatched frames (blocking: one header read per present frame); an empty
     folder's look comes from ``--look``/``--size`` (default: the CDN's)."""
-    from goesvfi.integrity_check.fetch.look import default_size
-    from goesvfi.integrity_check.render.look import look_from_settings
+    from goesvfi.integrity_check.fetch.look import settings_look
     from goesvfi.integrity_check.settings import FetchSettings
 
     settings = FetchSettings(**look_overrides(ns))
-    default = look_from_settings(settings.look, default_size(result.sector, settings))
+    default = settings_look(result.sector, result.band, settings)  # look_overrides refused another band's table
     return check_look(result, default, Path(ns.directory))
 
 
@@ -143,10 +150,13 @@ def up_to_now(ns: argparse.Namespace, args: ArchiveArgs) -> ArchiveArgs:
     if query.start >= now:
         raise UsageError(f"the start ({iso_z(query.start)}) is in the future: no frames exist yet")
     print(f"note: scanning up to now ({iso_z(now)}): later frames cannot exist yet", file=sys.stderr)
-    return dataclasses.replace(args, query=query.with_range(query.start, now))
+    return args.with_range(query.start, now)
 
 
 def run_scan(ns: argparse.Namespace) -> int:
+    path = archive_path(ns)
+    if path is not None:
+        return run_products(ns, path, run_scan, what=None)
     args = archive_args(ns)
     fetch_settings(ns)  # bad endpoint, --look or --size options end here, before the walk
     args = up_to_now(ns, args)
@@ -168,6 +178,8 @@ def run_scan(ns: argparse.Namespace) -> int:
         print(json.dumps(scan_json(result) | check.as_json()))
     elif args.csv != "-":
         print(_summary(args.title, result))
+        if args.view is not None:
+            print(satellites_line(result.slots()))
         print_look(check)
     return 0
 
@@ -202,11 +214,9 @@ def _as_reported(result: ScanResult, slots: list[SlotResult]) -> ScanResult:
     return dataclasses.replace(result, missing=missing, unavailable=unavailable)
 
 
-def run_report(ns: argparse.Namespace) -> int:
-    args = archive_args(ns)
+def report_slots(ns: argparse.Namespace, args: ArchiveArgs) -> tuple[ArchiveArgs, ScanResult, list[SlotResult]]:
+    """The scan of ``args`` (up to now) with the fetch log's news merged in, one slot per expected time."""
     args = up_to_now(ns, args)
-    if args.json and not args.csv and not getattr(ns, "html", None):
-        raise UsageError("report --json prints the summary: give the CSV a file with --csv FILE")
 
     async def report(bar: ProgressBar | None) -> tuple[ScanResult, list[SlotResult]]:
         cache = args.cache()
@@ -217,7 +227,10 @@ def run_report(ns: argparse.Namespace) -> int:
             async with cache:
                 result = await _scan(ns, args, cache, bar)
                 try:
-                    fetched = await cache.fetch_log(args.query)
+                    queries = [args.query] if args.view is None else [p.query for p in args.view.parts()]
+                    fetched: dict[datetime, SlotResult] = {}
+                    for query in queries:
+                        fetched |= await cache.fetch_log(query)
                 except CacheError as exc:
                     log.warning("The fetch log could not be read: %s", exc)
                     fetched = {}
@@ -226,6 +239,17 @@ def run_report(ns: argparse.Namespace) -> int:
         return result, check.mark(slots)
 
     result, slots = run_with_progress(report)
+    return args, result, slots
+
+
+def run_report(ns: argparse.Namespace) -> int:
+    path = archive_path(ns)
+    if path is not None:
+        return run_archive_report(ns, path)
+    args = archive_args(ns)
+    if args.json and not args.csv and not getattr(ns, "html", None):
+        raise UsageError("report --json prints the summary: give the CSV a file with --csv FILE")
+    args, result, slots = report_slots(ns, args)
     print_warnings(result)
     html = getattr(ns, "html", None)
     if html:
@@ -246,14 +270,42 @@ def run_report(ns: argparse.Namespace) -> int:
     return 0
 
 
+def run_archive_report(ns: argparse.Namespace, path: Path) -> int:
+    """``report --archive FILE --html PAGE``: each product's summary, one page with a section per product."""
+    from goesvfi.integrity_check.report_archive import Section, write_archive_html
+
+    html = getattr(ns, "html", None)
+    if not html:
+        raise UsageError("report --archive writes one HTML page: give --html PAGE")
+    sections: list[Section] = []
+
+    def one(sub: argparse.Namespace) -> int:
+        args, result, slots = report_slots(sub, archive_args(sub))
+        print_warnings(result)
+        reported = _as_reported(result, slots)
+        print(_summary(args.title, reported))
+        sections.append(Section(args.title, slots, result.warnings))
+        return 1 if reported.missing else 0
+
+    code = run_products(ns, path, one)
+    try:
+        write_archive_html(html, f"Archive {path}", sections)
+    except OSError as exc:
+        raise UsageError(f"cannot write the HTML file {html}: {exc.strerror or exc}") from exc
+    print(f"HTML written to {html}")
+    return code
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``scan`` and ``report`` subcommands."""
     scan = sub.add_parser("scan", help="list the expected times a folder lacks (summary, --json or --csv)")
     add_archive_options(scan)
+    add_archive_file_option(scan)
     _add_remote_options(scan)
     scan.set_defaults(handler=run_scan)
     report = sub.add_parser("report", help="scan, merge the fetch log, write the CSV report (stdout by default)")
     add_archive_options(report)
+    add_archive_file_option(report)
     _add_remote_options(report)
     report.add_argument("--html", metavar="FILE", help="also write one self-contained HTML page (summary, gaps, "
                         "calendar, table); without --csv no CSV goes to stdout")  # fmt: skip

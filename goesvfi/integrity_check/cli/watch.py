@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path
 from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_progress, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
@@ -63,6 +64,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_archive_options(parser, time_range=False)
+    add_archive_file_option(parser)
     add_fetch_options(parser)
     group = parser.add_argument_group("watch options")
     group.add_argument("--window", default="24h", help="how far back to keep complete (default 24h)")
@@ -322,6 +324,11 @@ async def _watch(
 
 def run_watch(ns: argparse.Namespace) -> int:
     now = now_clock(ns) or (lambda: datetime.now(UTC))
+    path = archive_path(ns)
+    if path is not None:
+        from goesvfi.integrity_check.cli.archive_watch import run_archive_watch
+
+        return run_archive_watch(ns, path, now)
     config, args = watch_config(ns, now)
     settings = fetch_settings(ns)
     tune_malloc()  # a long-running fetcher: before the worker threads start (see runtime.tune_malloc)

@@ -34,14 +34,7 @@ from goesvfi.integrity_check.emulator.abi_scene import (
 from goesvfi.integrity_check.emulator.names import is_west, l1b_name, platform
 from goesvfi.integrity_check.emulator.names import utc as to_utc
 from goesvfi.integrity_check.render.netcdf import NETCDF_LOCK
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector
-
-
-def _check_band(band: int) -> int:
-    if not 1 <= int(band) <= 16:
-        raise ValueError(f"band {band} is not an ABI band (1-16)")
-    return int(band)
-
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector, band_facts
 
 C1 = 1.191042e-5
 """2 h c^2 in mW m-2 sr-1 cm^4 (radiance per wavenumber)."""
@@ -65,7 +58,8 @@ class PlanckConstants:
 
     def radiance(self, bt: np.ndarray | np.floating) -> np.ndarray:
         """Radiance (mW m-2 sr-1 (cm-1)-1) of brightness temperature ``bt`` (K): the inverse of the BT formula."""
-        x = np.multiply(bt, self.bc2, dtype=np.result_type(bt, np.float32))
+        x = np.array(bt, dtype=np.result_type(bt, np.float32))  # an array even for a scalar: divided in place
+        x *= self.bc2
         x += self.bc1
         np.divide(self.fk2, x, out=x)
         np.expm1(x, out=x)
@@ -82,11 +76,6 @@ REFERENCE_CONSTANTS = PlanckConstants(fk1=13432.1, fk2=1497.61, bc1=0.09102, bc2
 GOES16_BAND13 = PlanckConstants(fk1=10803.3, fk2=1392.74, bc1=0.0755, bc2=0.99975)
 """GOES-16 band 13 constants as published in its L1b files."""
 
-BAND_WAVELENGTH_UM: dict[int, float] = {
-    1: 0.47, 2: 0.64, 3: 0.865, 4: 1.378, 5: 1.61, 6: 2.25, 7: 3.9, 8: 6.185,
-    9: 6.95, 10: 7.34, 11: 8.5, 12: 9.61, 13: 10.33, 14: 11.2, 15: 12.3, 16: 13.3,
-}  # fmt: skip
-"""Nominal band centres (um), as in ``band_wavelength``."""
 BAND_BITS: dict[int, int] = {1: 10, 2: 12, 3: 10, 4: 11, 5: 10, 6: 10, 7: 14} | {b: 12 for b in range(8, 17)}
 """Bits per count; the all-ones value is ``_FillValue`` (band 13: 12 bits, fill 4095)."""
 SOLAR_IRRADIANCE: dict[int, float] = {1: 2017.17, 2: 1631.33, 3: 957.01, 4: 360.90, 5: 242.54, 6: 76.86}
@@ -106,17 +95,35 @@ def planck_constants(satellite: SatellitePattern, band: int) -> PlanckConstants:
     satellites, so that files differ per satellite and a renderer must read them from the file. Other
     emissive bands: monochromatic constants at the band's nominal centre.
     """
-    band = _check_band(band)
-    if band <= 6:
+    if band_facts(band).reflective:
         raise ValueError(f"band {band} is a reflective band: it has no Planck constants")
     if band == 13:
         return GOES16_BAND13 if satellite is SatellitePattern.GOES_16 else REFERENCE_CONSTANTS
-    return PlanckConstants.from_wavenumber(1e4 / BAND_WAVELENGTH_UM[band])
+    return PlanckConstants.from_wavenumber(1e4 / band_facts(band).wavelength_um)
+
+
+def _reflectance_scene(bt: np.ndarray, cloud: np.ndarray) -> np.ndarray:
+    """Reflectance of the scene: dark ground with the texture of its temperatures (no row is one value), bright
+    clouds."""
+    ground = np.clip((bt - 280.0) * 0.004, 0.0, 0.1)
+    return np.asarray(0.06 + ground + 0.75 * cloud, dtype=np.float32)
+
+
+def band_scene(bt: np.ndarray, band: int) -> np.ndarray:
+    """The band-13 scene as ``band`` sees it: its 180-330 K spread over the band's own range (water vapour bands see
+    the mid troposphere, never the warm ground: ~245 K ground, cloud tops near 200 K). Window bands: unchanged."""
+    lo, hi = band_facts(band).value_range
+    if (lo, hi) == (180.0, 330.0):
+        return bt
+    out = np.subtract(bt, np.float32(180.0), dtype=np.float32)
+    out *= np.float32((hi - lo) / 150.0)
+    out += np.float32(lo)
+    return out
 
 
 def kappa0(band: int, sun_distance_au: float = 1.0) -> float:
     """Radiance-to-reflectance factor of a reflective band: ``pi d^2 / esun``."""
-    return float(np.pi * sun_distance_au**2 / SOLAR_IRRADIANCE[_check_band(band)])
+    return float(np.pi * sun_distance_au**2 / SOLAR_IRRADIANCE[band_facts(band).band])
 
 
 def _encoding(band: int, constants: PlanckConstants | None) -> tuple[float, float, int]:
@@ -124,10 +131,10 @@ def _encoding(band: int, constants: PlanckConstants | None) -> tuple[float, floa
     fill = (1 << BAND_BITS[band]) - 1
     if band == 13 and (constants is None or constants in (GOES16_BAND13, REFERENCE_CONSTANTS)):
         return 0.04572892, -1.6443, fill
-    if band <= 6:
+    if band_facts(band).reflective:
         top = 1.3 / kappa0(band)  # reflectance 1.3
     else:
-        planck = constants or PlanckConstants.from_wavenumber(1e4 / BAND_WAVELENGTH_UM[band])
+        planck = constants or PlanckConstants.from_wavenumber(1e4 / band_facts(band).wavelength_um)
         top = float(planck.radiance(np.float64(345.0)))
     offset = -0.01 * top
     return (top - offset) / (fill - 1), offset, fill
@@ -172,7 +179,7 @@ def write_abi_l1b(
     ``constants`` override the band's Planck constants; ``scale_factor``/``add_offset``/``fill_value``
     override the radiance encoding (band 13 default: 0.04572892, -1.6443, 4095).
     """
-    band = _check_band(band)
+    band = band_facts(band).band
     if satellite is SatellitePattern.GENERIC:
         raise ValueError("an ABI file needs a real satellite, not GENERIC")
     start = to_utc(start)
@@ -181,8 +188,9 @@ def write_abi_l1b(
         if shape is not None and tuple(shape) != source.shape:
             raise ValueError(f"shape {shape} does not match the given array's {source.shape}")
         shape = (int(source.shape[0]), int(source.shape[1]))
-    shape = shape or default_shape(sector)
-    emissive = band >= 7
+    facts = band_facts(band)
+    shape = shape or default_shape(sector, facts.scale)
+    emissive = not facts.reflective
     if emissive:
         constants = constants or planck_constants(satellite, band)
     scale, offset, fill = _encoding(band, constants)
@@ -200,8 +208,10 @@ def write_abi_l1b(
         raw = _quantise(radiance, missing, scale, offset, fill)
     else:
         bt, cloud = synthetic_scene(shape, seed, scene_time(start))  # the slot's scene, as the CDN JPG shows it
+        if constants is not None:
+            bt = band_scene(bt, band)
         missing = no_value_mask(sector, shape)
-        radiance = constants.radiance(bt) if constants else (0.08 + 0.8 * cloud) / kappa0(band)
+        radiance = constants.radiance(bt) if constants else _reflectance_scene(bt, cloud) / kappa0(band)
         raw = _quantise(radiance, missing, scale, offset, fill)
     dqf = (raw == fill).view(np.int8) * np.int8(3)
     stored = raw.view(np.int16)
@@ -257,7 +267,8 @@ def abi_l1b_bytes(
 def _write_rad(
     ds: netCDF4.Dataset, stored: np.ndarray, chunks: tuple[int, int], band: int, scale: float, offset: float, fill: int
 ) -> None:
-    emissive = band >= 7
+    facts = band_facts(band)
+    emissive = not facts.reflective
     rad = ds.createVariable(
         "Rad", "i2", ("y", "x"), zlib=True, complevel=1, shuffle=True, chunksizes=chunks,
         fill_value=np.array(fill, dtype=np.uint16).view(np.int16),
@@ -273,7 +284,7 @@ def _write_rad(
         "scale_factor": np.float32(scale),
         "add_offset": np.float32(offset),
         "units": IR_UNITS if emissive else VIS_UNITS,
-        "resolution": "y: 0.000056 rad x: 0.000056 rad",
+        "resolution": f"y: {0.000028 * facts.resolution_km:.6f} rad x: {0.000028 * facts.resolution_km:.6f} rad",
         "coordinates": "band_id band_wavelength t y x",
         "grid_mapping": "goes_imager_projection",
         "cell_methods": "t: point area: point",
@@ -305,7 +316,7 @@ def _fill_dataset(
         "project": "GOES",
         "production_site": "NSOF",
         "production_environment": "OE",
-        "spatial_resolution": "2km at nadir",
+        "spatial_resolution": f"{band_facts(band).resolution_km:g}km at nadir",
         "orbital_slot": "GOES-East" if east else "GOES-West",
         "platform_ID": platform(satellite),
         "instrument_type": "GOES R Series Advanced Baseline Imager",
@@ -330,7 +341,7 @@ def _fill_dataset(
     bid[:] = band
     wl = ds.createVariable("band_wavelength", "f4", ("band",))
     wl.setncatts({"long_name": "ABI band central wavelength", "units": "um"})
-    wl[:] = BAND_WAVELENGTH_UM[band]
+    wl[:] = band_facts(band).wavelength_um
     y0, ys, x0, xs = angles
     for dim, size, offset, step in (("y", shape[0], y0, ys), ("x", shape[1], x0, xs)):
         ds.createDimension(dim, size)

@@ -29,9 +29,11 @@ def geometry_key(sector: Sector) -> Sector:
     return Sector.MESO1 if sector is Sector.MESO2 else sector
 
 
-def default_shape(sector: Sector) -> tuple[int, int]:
-    """The sector's (y, x) size at 2 km: CONUS 1500 x 2500, full disk 5424 x 5424, meso 500 x 500."""
-    return _NATIVE_SHAPE[geometry_key(sector)]
+def default_shape(sector: Sector, scale: int = 1) -> tuple[int, int]:
+    """The sector's (y, x) size at 2 km (CONUS 1500 x 2500, full disk 5424 x 5424, meso 500 x 500), times
+    ``scale`` (pixels per 2 km: 2 at 1 km, 4 at 0.5 km)."""
+    rows, cols = _NATIVE_SHAPE[geometry_key(sector)]
+    return rows * scale, cols * scale
 
 
 def scan_angles(sector: Sector, shape: tuple[int, int]) -> tuple[tuple[float, float], tuple[float, float]]:

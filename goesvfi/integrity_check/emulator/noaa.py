@@ -171,6 +171,11 @@ class NoaaEmulator:
         return sorted(set(self.expected) - set(self.s3_slots) - set(self.cdn_slots))
 
     @property
+    def cdn_archive(self) -> CdnArchive | None:
+        """The CDN band folder this archive serves (None: a meso sector, which the CDN lacks)."""
+        return self._cdn_archive
+
+    @property
     def bucket(self) -> str:
         return bucket(self.satellite)
 

@@ -131,7 +131,7 @@ async def conform_folder(
     check = await asyncio.to_thread(check_look, scan)
     if check.look is None:
         return ConformReport(None, None, [], dry_run)
-    plan = plan_look(scan.sector, check.look, manager.settings, forced=check.look)
+    plan = plan_look(scan.sector, check.look, manager.settings, forced=check.look, band=scan.band)
     look = plan.look or check.look
     slot_of = {path: ts for ts, path in scan.existing.items()}
     actions = []

@@ -37,6 +37,7 @@ from goesvfi.integrity_check.fetch.retry import RetryPolicy
 from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteStore
+from goesvfi.integrity_check.render.band_look import value_range
 from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.results import (
     LegacyProgress,
@@ -156,9 +157,12 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
                 colormap = settings.colormap if look is None else look.table
                 size = None if look is None else look.size
                 mode = None if look is None else look.mode
+                vmin, vmax = settings.vmin, settings.vmax
+                if noaa is not None and noaa.band is not None:
+                    vmin, vmax = value_range(noaa.band, vmin, vmax)  # the band's own range unless set
                 render_png(
-                    downloaded, png, colormap=colormap, vmin=settings.vmin, vmax=settings.vmax, label=label,
-                    size=size, mode=mode, max_shape=shape, min_shape=least_grid(shape, settings.netcdf_min_grid),
+                    downloaded, png, colormap=colormap, vmin=vmin, vmax=vmax, label=label, size=size, mode=mode,
+                    max_shape=shape, min_shape=least_grid(shape, settings.netcdf_min_grid),
                     file_size=None if look_plan is None else look_plan.s3_file_size,
                 )  # fmt: skip
         except RenderError as exc:
@@ -380,6 +384,12 @@ class ReconcileManager:
         """
         return (await self._fetch(scan, directory, progress_callback)).slots
 
+    async def fetch_scan(
+        self, scan: ScanResult, directory: Path | str | None = None, *, progress_callback: AnyProgress = None
+    ) -> ReconcileReport:
+        """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``)."""
+        return await self._fetch(scan, directory, progress_callback)
+
     async def _fetch(
         self,
         scan: ScanResult,
@@ -399,11 +409,15 @@ class ReconcileManager:
         if scan.missing:
             check = await asyncio.to_thread(check_look, scan, None, folder)
             found = check.look if check.origin == "folder" else None
-            look_plan = plan_look(scan.sector, found, self.settings, forced=look)
+            look_plan = plan_look(scan.sector, found, self.settings, forced=look, band=scan.band)
         use_cdn = look_plan is None or look_plan.cdn_usable
+        use_s3 = look_plan is None or look_plan.s3_usable
+        table = look_plan.look.table if look_plan and look_plan.look else ""
+        why = f"the look is {table}, which only the CDN's JPGs have"
         plan = plan_fetch(
-            scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days, use_cdn=use_cdn
-        )
+            scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days, use_cdn=use_cdn,
+            use_s3=use_s3, cdn_only_reason=why,
+        )  # fmt: skip
         sources = {source for order in plan.order.values() for source in order}
         cdn_size = None if look_plan is None else look_plan.cdn_size
         env = FetchEnv(

@@ -4,6 +4,8 @@
 - Older slots come from S3 and fall back to the CDN only while it may still hold them: the CDN keeps
   roughly 7-10 days, so up to ``cdn_days + CDN_RETENTION_MARGIN_DAYS`` before now.
 - Mesoscale sectors have no CDN; GENERIC has no remote at all.
+- A look only the CDN has (STAR's colours of a band outside 13-15, ``use_s3=False``): CDN only, while it may still
+  hold the slot; older slots are not attempted, with the reason.
 - Slots outside the dates the satellite served (GOES-16 after 2025-04-07 ...) are not planned: they get a
   reason instead, so a fetch does not turn into thousands of 404s.
 - Slots in the future cannot exist anywhere yet.
@@ -40,9 +42,12 @@ def plan_fetch(
     cdn_days: float,
     *,
     use_cdn: bool = True,
+    use_s3: bool = True,
+    cdn_only_reason: str = "",
 ) -> FetchPlan:
     """Order the stores for each slot (see the module docstring); ``use_cdn=False``: S3 only (the folder's look
-    is one the CDN cannot serve, see :mod:`goesvfi.integrity_check.fetch.look`)."""
+    is one the CDN cannot serve, see :mod:`goesvfi.integrity_check.fetch.look`); ``use_s3=False``: CDN only
+    (``cdn_only_reason`` says why, for the slots older than the CDN window)."""
     now = to_utc(now)
     cutoff = now - timedelta(days=cdn_days)
     cdn_horizon = now - timedelta(days=cdn_days + CDN_RETENTION_MARGIN_DAYS)
@@ -55,6 +60,12 @@ def plan_fetch(
             plan.unavailable[slot] = satellite.unserved_reason(slot)
         elif slot > now:
             plan.unavailable[slot] = f"{slot:%Y-%m-%d %H:%M} UTC is in the future: not published yet"
+        elif not use_s3:
+            if has_cdn and slot >= cdn_horizon:
+                plan.order[slot] = (Source.CDN,)
+            else:
+                days = f"{cdn_days + CDN_RETENTION_MARGIN_DAYS:g}"
+                plan.skipped[slot] = f"older than the CDN window ({days} days): {cdn_only_reason or 'CDN only'}"
         elif has_cdn and slot >= cutoff:
             plan.order[slot] = (Source.CDN, Source.S3)
         elif has_cdn and slot >= cdn_horizon:

@@ -13,10 +13,16 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSettings
 
-from goesvfi.integrity_check.first_run import DEFAULT_POSITION, default_archive_folder, operational_satellite
+from goesvfi.integrity_check.first_run import (
+    DEFAULT_POSITION,
+    archive_root,
+    default_archive_folder,
+    operational_satellite,
+)
 from goesvfi.integrity_check.gui.preferences import load_enum, load_value, save_values
-from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.time_index.operational import View, operational
 
 DEFAULT_HOURS = 24
 
@@ -29,7 +35,13 @@ class ArchiveInputs:
         end = to_utc(now).replace(second=0, microsecond=0)
         self.directory = str(load_value(settings, "ui/directory", ""))
         self.start, self.end = end - timedelta(hours=DEFAULT_HOURS), end
-        self.satellite = load_enum(settings, "ui/satellite", operational_satellite(DEFAULT_POSITION, end))
+        saved = str(load_value(settings, "ui/satellite", View.EAST.value))
+        # East (the default) or West: each slot from the satellite operational then; ``satellite`` is the one now
+        self.view: View | None = View.parse(saved)
+        if self.view is not None:
+            self.satellite = operational(self.view, end) or operational_satellite(DEFAULT_POSITION, end)
+        else:
+            self.satellite = load_enum(settings, "ui/satellite", operational_satellite(DEFAULT_POSITION, end))
         self.sector = load_enum(settings, "ui/sector", Sector.CONUS)
         self.band = int(load_value(settings, "ui/band", DEFAULT_BAND))  # type: ignore[call-overload]
         self.interval_minutes = max(0, int(load_value(settings, "ui/interval", 0)))  # type: ignore[call-overload]
@@ -39,18 +51,25 @@ class ArchiveInputs:
 
     def key(self) -> tuple[object, ...]:
         """The folder and archive (not the range): Auto-fetch restarts when this changes."""
-        return (self.directory, self.satellite, self.sector, self.band, self.interval_minutes)
+        return (self.directory, self.view, self.satellite, self.sector, self.band, self.interval_minutes)
 
     def default_directory(self) -> Path:
         """The folder used while none is chosen: ``~/GOES/<satellite>/<sector>`` (``$GOESVFI_ARCHIVE_DIR``)."""
+        if self.view is not None:
+            return archive_root() / self.view.value / self.sector.value
         return default_archive_folder(self.satellite, self.sector)
 
     def set_directory(self, directory: str) -> None:
         self.directory = directory
         save_values(self._settings, {"ui/directory": directory})
 
-    def set_satellite(self, satellite: SatellitePattern) -> None:
-        self.satellite = satellite
+    def set_satellite(self, satellite: SatellitePattern | View, now: datetime | None = None) -> None:
+        """A satellite, or a view (then ``satellite`` is the one operational at ``now``)."""
+        if isinstance(satellite, View):
+            self.view = satellite
+            self.satellite = operational(satellite, now or self.end) or self.satellite
+        else:
+            self.view, self.satellite = None, satellite
         save_values(self._settings, {"ui/satellite": satellite.value})
 
     def set_sector(self, sector: Sector) -> None:
@@ -76,8 +95,13 @@ class ArchiveInputs:
     def set_range(self, start: datetime, end: datetime) -> None:
         self.start, self.end = to_utc(start), to_utc(end)
 
-    def query(self, start: datetime | None = None, end: datetime | None = None) -> ArchiveQuery:
-        """The archive query over the chosen range (or ``[start, end)``); raises QueryError for bad input."""
+    def query(self, start: datetime | None = None, end: datetime | None = None) -> ArchiveQuery | ViewQuery:
+        """The archive query over the chosen range (or ``[start, end)``), a :class:`ViewQuery` for East or West;
+        raises QueryError for bad input."""
+        if self.view is not None:
+            return ViewQuery(
+                self.view, start or self.start, end or self.end, self.sector, self.band, self.interval_minutes
+            )
         return ArchiveQuery(
             self.satellite, start or self.start, end or self.end, self.sector, self.band, self.interval_minutes
         )

@@ -15,6 +15,7 @@ from PyQt6.QtCore import QEvent, QItemSelection, QItemSelectionModel, Qt, pyqtSi
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableView, QWidget
 
+from goesvfi.integrity_check.gui.archive_views import ArchiveViews
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState
 from goesvfi.integrity_check.gui.digest import STATUS_ORDER, LookView, ResultsDigest
 from goesvfi.integrity_check.gui.frame_views import FrameViews
@@ -78,6 +79,7 @@ class IntegrityCheckTab(QWidget):
         self._shown_once = False
         self._connect()
         self.frame_views = FrameViews(self)  # preview pane, calendar, default folder
+        self.archive_views = ArchiveViews(self)  # the archive file's products, a page beside the calendar
         self._load_inputs()
         self._render_auto(self.view_model.auto_fetch)
         self._render_status(self.view_model.status, error=False)
@@ -203,7 +205,7 @@ class IntegrityCheckTab(QWidget):
         try:
             if ui.directory.text() != vm.directory:
                 ui.directory.setText(vm.directory)
-            ui.satellite.setCurrentIndex(max(0, ui.satellite.findData(vm.satellite)))
+            ui.satellite.setCurrentIndex(max(0, ui.satellite.findData(vm.view or vm.satellite)))
             ui.sector.setCurrentIndex(max(0, ui.sector.findData(vm.sector)))
             ui.band.setValue(vm.band)
             ui.interval.setValue(vm.interval_minutes)

@@ -55,13 +55,16 @@ from goesvfi.integrity_check.gui.preferences import (
 )
 from goesvfi.integrity_check.gui.previewer import Previewer
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
-from goesvfi.integrity_check.query import ArchiveQuery, QueryError
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
+from goesvfi.integrity_check.time_index.operational import View, eras
 
 if TYPE_CHECKING:
+    from goesvfi.integrity_check.archive import ArchiveFile
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
+    from goesvfi.integrity_check.render.look import Look
 
 __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
 
@@ -109,6 +112,7 @@ class EnhancedViewModel(QObject):
     preferences_changed = pyqtSignal()
     error_occurred = pyqtSignal(str)
     scan_completed = pyqtSignal(object)  # ScanResult
+    archive_loaded = pyqtSignal(object)  # (file name, [ProductRow]): an archive file's products and completeness
     look_checked = pyqtSignal(object)  # LookView of the shown scan (the folder's look, mismatched frames)
     fetch_completed = pyqtSignal(object)  # list[SlotResult]
     export_completed = pyqtSignal(str)  # CSV path
@@ -141,6 +145,8 @@ class EnhancedViewModel(QObject):
         self._scan_dir: Path | None = None
         self._digest: ResultsDigest | None = None
         self._look: LookView | None = None
+        self._view_query: ViewQuery | None = None  # the shown scan is of GOES-East/West: fetch it part by part
+        self._archive: ArchiveFile | None = None  # the archive file opened in the tab
         self._status = messages.ready(self.archive_folder)
         self._last_error: str | None = None
         self._logged = ""
@@ -178,7 +184,13 @@ class EnhancedViewModel(QObject):
 
     @property
     def satellite(self) -> SatellitePattern:
+        """The satellite chosen, or for East/West the one operational now."""
         return self.inputs.satellite
+
+    @property
+    def view(self) -> View | None:
+        """GOES-East or GOES-West when one is chosen (the tab's list shows it first)."""
+        return self.inputs.view
 
     @property
     def sector(self) -> Sector:
@@ -332,7 +344,7 @@ class EnhancedViewModel(QObject):
         self,
         *,
         directory: str | None = None,
-        satellite: SatellitePattern | None = None,
+        satellite: SatellitePattern | View | None = None,
         sector: Sector | None = None,
         band: int | None = None,
         interval_minutes: int | None = None,
@@ -365,8 +377,9 @@ class EnhancedViewModel(QObject):
         self.set_range(end - timedelta(hours=hours), end)
         self.inputs_changed.emit()
 
-    def set_satellite(self, satellite: SatellitePattern) -> None:
-        self.inputs.set_satellite(satellite)
+    def set_satellite(self, satellite: SatellitePattern | View) -> None:
+        """A satellite, or GOES-East / GOES-West (each slot from the satellite operational then)."""
+        self.inputs.set_satellite(satellite, self.now())
         self.auto.inputs_changed()
 
     def set_sector(self, sector: Sector) -> None:
@@ -388,12 +401,13 @@ class EnhancedViewModel(QObject):
     def look_name_error(name: str) -> str | None:
         """Why ``name`` is no usable look (``cdn``, ``grey``, ``star``, ``enhanced_ir`` or a matplotlib colour
         map), None when it is one."""
+        from goesvfi.integrity_check.render.band_look import AUTO_LOOK
         from goesvfi.integrity_check.render.colormaps import colormap_names
         from goesvfi.integrity_check.render.look import table_of
 
-        if table_of(name) in colormap_names():
+        if name.strip() == AUTO_LOOK or table_of(name) in colormap_names():
             return None
-        return f"Unknown look {name!r}: use cdn, grey, star, enhanced_ir or a matplotlib colour map name."
+        return f"Unknown look {name!r}: use auto, cdn, grey, star, enhanced_ir or a matplotlib colour map name."
 
     def set_preferences(self, prefs: Preferences) -> None:
         self._prefs = prefs
@@ -412,7 +426,8 @@ class EnhancedViewModel(QObject):
         now = self.now()
         try:
             query = self.inputs.query()
-            problem = messages.input_problem(self.archive_folder, query, now)
+            one = query.latest() if isinstance(query, ViewQuery) else query
+            problem = messages.input_problem(self.archive_folder, one, now)
             if problem is None and query.end > now:
                 self.notify("info", f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet.")
                 query = query.with_range(query.start, now)
@@ -425,6 +440,46 @@ class EnhancedViewModel(QObject):
             self._detect_task.cancel()
         folder = Path(self.archive_folder)
         return self._start_task(Task.SCAN, "Scan", lambda: self._run_scan(folder, query, force_rescan))
+
+    def open_archive(self, path: str) -> None:
+        """Read an archive file and show each product's completeness over the range (in the background)."""
+        self._spawn(lambda: self._run_open_archive(Path(path)))
+
+    def select_product(self, index: int) -> bool:
+        """Show product ``index`` of the open archive file: its folder, satellite, sector and band, scanned."""
+        if self._archive is None or not 0 <= index < len(self._archive.products):
+            return False
+        from goesvfi.integrity_check.gui.archive_session import product_satellite
+
+        product = self._archive.products[index]
+        satellite = product_satellite(product)
+        self.apply_inputs(directory=str(product.folder), satellite=satellite, sector=product.sector, band=product.band)
+        return self.scan()
+
+    async def _run_open_archive(self, path: Path) -> None:
+        from goesvfi.integrity_check.archive import ArchiveFileError, load_archive
+        from goesvfi.integrity_check.gui.archive_session import product_rows
+
+        try:
+            archive = await asyncio.to_thread(load_archive, path)
+        except ArchiveFileError as exc:
+            self.fail(str(exc))
+            return
+        await asyncio.to_thread(preload, SCAN_MODULES)
+        manager = await self._core.manager(self.fetch_settings)
+
+        async def scan(folder: Path, query: ArchiveQuery | ViewQuery) -> ScanResult:
+            if isinstance(query, ViewQuery):
+                from goesvfi.integrity_check.scan.view import scan_view
+
+                return (await scan_view(query, lambda part: manager.scan(folder, part))).merged
+            return await manager.scan(folder, query)
+
+        end = min(self.inputs.end, self.now())
+        rows = await product_rows(archive, scan, self.inputs.start, end)
+        self._archive = archive
+        self.notify("info", f"Archive file {path}: {len(rows)} products.")
+        self.archive_loaded.emit((str(archive.path), rows))
 
     def fetch_missing(self) -> bool:
         if not self.can_fetch or self._scan is None or self._scan_dir is None:
@@ -578,7 +633,7 @@ class EnhancedViewModel(QObject):
     async def _scan_shown(
         self,
         directory: Path,
-        query: ArchiveQuery,
+        query: ArchiveQuery | ViewQuery,
         force_rescan: bool = False,
         remote: bool = False,
         skip: Mapping[datetime, str] | None = None,
@@ -588,10 +643,21 @@ class EnhancedViewModel(QObject):
         # in a worker (measured: a 160 ms stall of the window on the first scan when imported here).
         await asyncio.to_thread(preload, SCAN_MODULES + (REMOTE_SCAN_MODULES if remote else ()))
         manager = await self._core.manager(self.fetch_settings)
+        self._view_query = query if isinstance(query, ViewQuery) else None
         if self._is_new_default(directory) and not await asyncio.to_thread(directory.exists):
-            scan = empty_scan(query)  # a fresh install: the first fetch creates the default folder
+            # a fresh install: the first fetch creates the default folder
+            scan = empty_scan(query.latest() if isinstance(query, ViewQuery) else query)
             if remote:
                 await manager.check_availability(scan)
+        elif isinstance(query, ViewQuery):  # East/West: one scan per satellite part, merged
+            from goesvfi.integrity_check.scan.view import scan_view
+
+            async def scan_one(part: ArchiveQuery) -> ScanResult:
+                return await manager.scan(
+                    directory, part, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
+                )
+
+            scan = (await scan_view(query, scan_one)).merged
         else:
             scan = await manager.scan(
                 directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote,
@@ -616,7 +682,13 @@ class EnhancedViewModel(QObject):
         created = await asyncio.to_thread(make_folder, directory) if self._is_new_default(directory) else []
         try:
             manager = await self._core.manager(self.fetch_settings)
-            slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
+            view = self._view_query
+            if view is not None:  # each part of an East/West scan from its own satellite
+                from goesvfi.integrity_check.fetch.view import fetch_view_scan
+
+                slots = await fetch_view_scan(manager, scan, view, directory, progress_callback=self.runner.report)
+            else:
+                slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
         finally:  # a first fetch that wrote nothing (offline) leaves no empty default folder with a lock file
             if created:
                 await asyncio.to_thread(unmake_if_empty, created)
@@ -624,12 +696,10 @@ class EnhancedViewModel(QObject):
         self._set_results(shown, digest, directory)
         return slots, digest
 
-    async def _run_scan(self, directory: Path, query: ArchiveQuery, force_rescan: bool) -> Outcome:
+    async def _run_scan(self, directory: Path, query: ArchiveQuery | ViewQuery, force_rescan: bool) -> Outcome:
         self.show_status(f"Scanning {directory} ...")
-        self.notify(
-            "info",
-            f"Scan of {directory}: {query.satellite.display_name}, {utc_text(query.start)} -> {utc_text(query.end)}.",
-        )
+        what = query.view.display_name if isinstance(query, ViewQuery) else query.satellite.display_name
+        self.notify("info", f"Scan of {directory}: {what}, {utc_text(query.start)} -> {utc_text(query.end)}.")
         scan = await self._scan_shown(directory, query, force_rescan, remote=self.inputs.check_noaa)
         assert self._digest is not None
         for warning in scan.warnings:
@@ -664,7 +734,9 @@ class EnhancedViewModel(QObject):
         if guess.files == 0 or self.inputs.directory != str(directory) or self.busy:
             return
         found = []
-        if guess.satellite is not None and guess.satellite is not self.inputs.satellite:
+        view = self.inputs.view
+        in_view = view is not None and guess.satellite in {e.satellite for e in eras(view)}
+        if guess.satellite is not None and guess.satellite is not self.inputs.satellite and not in_view:
             self.set_satellite(guess.satellite)
         if guess.satellite is not None:
             found.append(guess.satellite.display_name)
@@ -680,12 +752,14 @@ class EnhancedViewModel(QObject):
 
     async def _run_look(self, scan: ScanResult, directory: Path) -> None:
         """The folder's look and the frames that do not match it, read off the GUI thread after a scan."""
-        from goesvfi.integrity_check.fetch.look import default_size
-        from goesvfi.integrity_check.render.look import look_from_settings
+        from goesvfi.integrity_check.fetch.look import settings_look
         from goesvfi.integrity_check.scan.look import check_look
 
         settings = self.fetch_settings
-        default = look_from_settings(settings.look, default_size(scan.sector, settings))
+        try:
+            default: Look | None = settings_look(scan.sector, scan.band, settings)
+        except ValueError:  # the settings' look is another band's table: the fetch says so
+            default = None
         check = await asyncio.to_thread(check_look, scan, default, directory)
         if self._scan is not scan:  # another scan replaced it meanwhile
             return

@@ -30,7 +30,7 @@ from goesvfi.integrity_check.render.content import content_problem
 from goesvfi.integrity_check.render.look import TABLE_KEYWORD
 from goesvfi.integrity_check.render.png_writer import write_png
 from goesvfi.integrity_check.render.resample import resample, to_mode
-from goesvfi.integrity_check.time_index import Sector
+from goesvfi.integrity_check.time_index import Sector, band_facts
 from goesvfi.integrity_check.time_index.limits import abi_shape
 
 NETCDF_LOCK = threading.Lock()
@@ -121,7 +121,10 @@ def _no_value_mask(flags: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | 
 def _calibration(ds: netCDF4.Dataset, band: int | None, name: str) -> tuple[bool, tuple[float, ...]]:
     """(reflective?, constants): the Planck variables of an emissive band or ``kappa0`` of a reflective one."""
     have_planck = all(n in ds.variables for n in PLANCK_NAMES)
-    reflective = (band is not None and band <= 6) or (band is None and not have_planck and "kappa0" in ds.variables)
+    if band is not None and 1 <= band <= 16:
+        reflective = band_facts(band).reflective
+    else:
+        reflective = not have_planck and "kappa0" in ds.variables
     if reflective:
         if "kappa0" not in ds.variables:
             raise RenderError(f"{name}: band {band} is reflective but the file has no kappa0 variable")

@@ -3,9 +3,10 @@
 Pure: no I/O, no Qt. Every datetime returned is timezone-aware UTC; naive input is taken as UTC.
 One import path for all of it (``goesvfi.integrity_check.time_index``); the parts live in
 ``satellites`` (satellites, sectors, schedules), ``slots`` (expected times, interval detection) and
-``names`` (canonical PNG, STAR CDN, NOAA L1b / S3 and legacy names).
+``bands`` (the band facts table), ``names`` (canonical PNG, STAR CDN, NOAA L1b / S3 and legacy names).
 """
 
+from goesvfi.integrity_check.time_index.bands import BANDS, STAR_TABLE_BANDS, BandFacts, band_facts
 from goesvfi.integrity_check.time_index.names import (
     CDN_INDEX_RE,
     CDN_SIZES,
@@ -48,6 +49,7 @@ from goesvfi.integrity_check.time_index.satellites import (
 from goesvfi.integrity_check.time_index.slots import COVER_BEFORE, cover_window, detect_interval, expected_slots
 
 __all__ = [
+    "BANDS",
     "CDN_INDEX_RE",
     "CDN_SIZES",
     "COVER_BEFORE",
@@ -57,11 +59,14 @@ __all__ = [
     "EPOCH",
     "MODE6_START",
     "SPECIAL_TIMELINES",
+    "STAR_TABLE_BANDS",
+    "BandFacts",
     "NameKind",
     "ParsedName",
     "SatellitePattern",
     "Sector",
     "SpecialTimeline",
+    "band_facts",
     "canonical_name",
     "cdn_dir_url",
     "cdn_filename",

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from goesvfi.integrity_check.time_index.bands import band_facts
 from goesvfi.integrity_check.time_index.satellites import Sector
 
 MIB = 1024 * 1024
 
-# ABI L1b radiance shapes (rows, columns) at 2 km (bands 4, 6-16); 1 km bands (1, 3, 5) are twice, the 0.5 km
-# band 2 four times as large in each direction.
-_SHAPE_2KM = {Sector.CONUS: (1500, 2500), Sector.FULL_DISK: (5424, 5424), Sector.MESO1: (500, 500)}
-_SHAPE_2KM[Sector.MESO2] = _SHAPE_2KM[Sector.MESO1]
 
 MAX_INDEX_BYTES = 32 * MIB
 """A STAR CDN band folder's index page (measured: a few MB for ~10 days of frames at every size)."""
@@ -25,16 +22,11 @@ MAX_LISTING_PAGES = 200
 """ListObjectsV2 pages for one hour prefix (NOAA's pages hold up to 1,000 keys)."""
 
 
-def band_scale(band: int) -> int:
-    """Pixels per 2 km in each direction: 4 for band 2 (0.5 km), 2 for bands 1, 3, 5 (1 km), else 1."""
-    return 4 if band == 2 else 2 if band in (1, 3, 5) else 1
-
-
 def abi_shape(sector: Sector, band: int) -> tuple[int, int]:
-    """(rows, columns) of the ``Rad`` variable of an ABI L1b file of ``sector`` and ``band``."""
-    rows, cols = _SHAPE_2KM[sector]
-    scale = band_scale(band)
-    return rows * scale, cols * scale
+    """(rows, columns) of the ``Rad`` variable of an ABI L1b file of ``sector`` and ``band`` (the band table's
+    native size, which scales with the band's resolution)."""
+    width, height = band_facts(band).native_size(sector)
+    return height, width
 
 
 def max_netcdf_bytes(sector: Sector, band: int) -> int:

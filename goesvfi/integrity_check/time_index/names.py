@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
+from goesvfi.integrity_check.time_index.bands import CDN_SIZES, DEFAULT_CDN_SIZE
 from goesvfi.integrity_check.time_index.satellites import MODE6_START, SatellitePattern, Sector, check_band, to_utc
 
 
@@ -72,11 +73,6 @@ def parse_canonical(name: str) -> ParsedName | None:
 # ---- STAR CDN: 20262400300_GOES18-ABI-FD-13-1808x1808.jpg -----------------------------------------
 
 DEFAULT_CDN_URL = "https://cdn.star.nesdis.noaa.gov"
-CDN_SIZES: dict[Sector, tuple[tuple[int, int], ...]] = {
-    Sector.CONUS: ((416, 250), (625, 375), (1250, 750), (2500, 1500), (5000, 3000)),
-    Sector.FULL_DISK: ((339, 339), (678, 678), (1808, 1808), (5424, 5424), (10848, 10848)),
-}
-DEFAULT_CDN_SIZE: dict[Sector, tuple[int, int]] = {Sector.CONUS: (2500, 1500), Sector.FULL_DISK: (1808, 1808)}
 
 _CDN_RE = re.compile(
     r"^(?P<ts>\d{11})_GOES(?P<sat>1[6-9])-ABI-(?P<sector>CONUS|FD)-(?P<band>\d{1,2})-(?P<w>\d+)x(?P<h>\d+)\.jpg$"

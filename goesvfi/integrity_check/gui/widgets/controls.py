@@ -10,6 +10,7 @@ from PyQt6.QtWidgets import QComboBox, QDateTimeEdit, QLineEdit, QSpinBox, QWidg
 from goesvfi.integrity_check.gui.auto_fetch_state import PERIOD_CHOICES, WINDOW_CHOICES
 from goesvfi.integrity_check.gui.widgets.style import UTC_DISPLAY_FORMAT
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from goesvfi.integrity_check.time_index.operational import View, operational, satellite_label
 
 
 def to_qdatetime(when: datetime) -> QDateTime:
@@ -43,10 +44,13 @@ class UtcDateTimeEdit(QDateTimeEdit):
 def satellite_combo() -> QComboBox:
     combo = QComboBox()
     combo.setObjectName("satelliteCombo")
-    for satellite in SatellitePattern.real():
-        first, last = satellite.served
-        span = f"{first:%Y}-{last:%Y}" if first and last else f"since {first:%Y}" if first else ""
-        combo.addItem(f"{satellite.display_name} ({satellite.role}, {span})", satellite)
+    now = datetime.now(UTC)
+    for view in View:  # the views first (East the default): each slot from the satellite operational then
+        current = operational(view, now)
+        since = "" if current is None else f" ({current.display_name} now)"
+        combo.addItem(f"{view.display_name}{since}", view)
+    for satellite in SatellitePattern.real():  # "GOES-19 (East since 2025-04-07)": when it was operational
+        combo.addItem(satellite_label(satellite), satellite)
     combo.setToolTip("Detected from the folder's file names when you choose a folder.")
     return combo
 

@@ -28,7 +28,7 @@ from goesvfi.integrity_check.settings import GIB, FetchSettings
 from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_CDN_SIZE, Sector, parse_size
 
 # Shown first in the colour-map box; any other matplotlib colour-map name can be typed.
-LOOKS = ("cdn", "seamless", "grey", "star", "enhanced_ir", "viridis", "inferno", "turbo")
+LOOKS = ("auto", "cdn", "seamless", "grey", "star", "enhanced_ir", "viridis", "inferno", "turbo")
 COLORMAPS = ("gray_r", "enhanced_ir", "gray", "viridis", "inferno", "turbo", "Greys")
 
 
@@ -121,8 +121,9 @@ class SettingsDialog(QDialog):
         self.look.addItems(LOOKS)
         self.look.setCurrentText(fetch.look)
         self.look.setToolTip(
-            "An empty folder's look; a folder with frames keeps its own. cdn: STAR's colours, as the CDN's frames "
-            "(both sources). grey or any other colour map: frames come from S3 only."
+            "An empty folder's look; a folder with frames keeps its own. auto: STAR's colours for bands 13-15 (both "
+            "sources), the band's own grey for the others (S3 only). cdn: STAR's colours, as the CDN's frames. grey "
+            "or any other colour map: frames come from S3 only."
         )
         self.look_size = QLineEdit("" if fetch.size is None else f"{fetch.size[0]}x{fetch.size[1]}")
         self.look_size.setObjectName("lookSize")

@@ -1,0 +1,61 @@
+"""Fetch a GOES-East / GOES-West folder: each part of the view from its own satellite, into one folder, one look.
+
+Every part is scanned (:mod:`..scan.view`: the handover overlap covered by either satellite's frames) and fetched
+from the satellite operational then, so nothing is asked of a satellite outside its era; frames keep their real
+satellite in their names (``goes16_...``, ``goes19_...``). The first part to write sets the folder's look and the
+next ones follow the frames already there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from goesvfi.integrity_check.fetch.manager import AnyProgress, ReconcileManager, ReconcileReport
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
+from goesvfi.integrity_check.results import ScanResult, SlotResult
+from goesvfi.integrity_check.scan.view import merge, scan_view, split
+
+
+async def fetch_view(
+    manager: ReconcileManager,
+    directory: Path | str | None,
+    query: ViewQuery,
+    *,
+    progress_callback: AnyProgress = None,
+    force_rescan: bool = False,
+) -> ReconcileReport:
+    """Scan and fetch every part of ``query``; one report over the whole range (each slot with its satellite)."""
+
+    async def scan_one(part_query: ArchiveQuery) -> ScanResult:
+        return await manager.scan(directory, part_query, progress_callback=progress_callback, force_rescan=force_rescan)
+
+    scanned = await scan_view(query, scan_one)
+    reports: list[ReconcileReport] = []
+    for part in scanned.parts:
+        if reports and reports[-1].stopped is not None:  # the disk guard stopped: the rest stays missing
+            reports.append(ReconcileReport(part, part.slots()))
+        else:
+            reports.append(await manager.fetch_scan(part, directory, progress_callback=progress_callback))
+    looks = [r.look for r in reports if r.look is not None]
+    stopped = next((r.stopped for r in reports if r.stopped is not None), None)
+    return ReconcileReport(
+        merge([r.scan for r in reports], query), [s for r in reports for s in r.slots], stopped,
+        looks[0] if looks else None,
+    )  # fmt: skip
+
+
+async def fetch_view_scan(
+    manager: ReconcileManager,
+    scan: ScanResult,
+    query: ViewQuery,
+    directory: Path | str | None,
+    *,
+    progress_callback: AnyProgress = None,
+) -> list[SlotResult]:
+    """Fetch the missing slots of a view's (merged) ``scan``, each part from its own satellite: one result per
+    expected slot, in time order (the window's Fetch button on an East/West scan)."""
+    slots: list[SlotResult] = []
+    for part in split(scan, query):
+        report = await manager.fetch_scan(part, directory, progress_callback=progress_callback)
+        slots.extend(report.slots)
+    return slots
