@@ -75,7 +75,8 @@ class ViewEmulator:
         return next(p for p in self.parts if p.satellite is satellite)
 
     def env(self) -> dict[str, str]:
-        return {"GOESVFI_CDN_URL": self.cdn.url, "GOESVFI_S3_ENDPOINT": self.s3.endpoint}
+        """As :meth:`NoaaEmulator.env`: its parts' reduced NetCDF grids included."""
+        return self.parts[0].env() | {"GOESVFI_CDN_URL": self.cdn.url}
 
     def settings(self, **overrides: Any) -> FetchSettings:
         return FetchSettings.from_env(self.env(), **overrides)
