@@ -11,7 +11,7 @@ then (GOES-16 to 2025-04-07 18:30, GOES-19 from late 2024 ...) behind one S3 end
 ``--latency`` (ms before each response) and ``--bandwidth`` (MB/s per connection) play a NOAA-like network.
 
 It prints ``export GOESVFI_CDN_URL=...``, ``export GOESVFI_S3_ENDPOINT=...`` and ``export
-GOESVFI_NETCDF_MIN_GRID=0.01`` (its NetCDF files are reduced grids) on stdout (the rest goes to stderr), so
+GOESVFI_NETCDF_MIN_GRID=0.001`` (its NetCDF files are reduced grids) on stdout (the rest goes to stderr), so
 ``eval "$(python scripts/noaa_emulator.py ... | head -3)"`` in another shell, or copying the three lines, points
 ``goesvfi-integrity`` at it. Pass the same ``--now`` to the tool to place its CDN cutoff alike.
 """

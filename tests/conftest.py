@@ -1,6 +1,7 @@
 """Shared pytest configuration and fixtures.
 
 - every test gets its own ``GOESVFI_CACHE_DIR`` (autouse): nothing writes to the real user cache;
+- ``GOESVFI_NETCDF_MIN_GRID`` is set (autouse): the suite's NetCDF files are reduced grids;
 - ``folder``: an empty archive folder, ``tmp_path / "frames"``;
 - ``cache_beside_folder``: ``GOESVFI_CACHE_DIR`` moved to ``folder.parent / "cache"``, beside the frames;
 - ``make_frames(names, folder=None)``: small whole frames (``scan_support.write_frame``) under a folder
@@ -21,6 +22,14 @@ import pytest
 from tests.scan_support import MakeFrames, settle_tree, write_frame
 
 pytest_plugins = ["tests.emulator_fixtures", "tests.gui_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _reduced_netcdf_grids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every NetCDF the suite serves (the emulator's, hand-made ones) is a reduced grid, as a mirror of reduced
+    files would serve: the tool is told so, as the emulator's own environment does. The rule itself (a Rad smaller
+    than its grid is refused by default) is tested with settings built from an empty environment."""
+    monkeypatch.setenv("GOESVFI_NETCDF_MIN_GRID", "0.001")
 
 
 @pytest.fixture(autouse=True)

@@ -167,3 +167,19 @@ async def test_products_take_fair_turns(tmp_path: Path) -> None:
     rounds = "".join(order).replace("b", "").split("a")[1:]
     assert all(r == "c" for r in rounds)  # a and c run once each per round: b's failure (and backoff) stops neither
     assert order.count("b") >= 2
+
+
+def test_status_takes_the_archive_file_one_line_per_product(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "goesvfi-archive.toml"
+    archive.write_text(ARCHIVE)
+    for folder in ("g18-conus-13", "g16-conus-09", "g19-fd-13"):
+        (tmp_path / folder).mkdir()
+    code = main(["status", "--archive", str(archive), "--now", END.isoformat(), "--no-cache"])
+    out = capsys.readouterr().out
+    assert code == 1  # empty folders, no watcher: every product needs a look
+    assert [line for line in out.splitlines() if line.startswith("== product")] == [
+        f"== product 1/3: goes18 conus band 13 -> {tmp_path / 'g18-conus-13'}",
+        f"== product 2/3: goes16 conus band 9 -> {tmp_path / 'g16-conus-09'}",
+        f"== product 3/3: goes19 fd band 13 -> {tmp_path / 'g19-fd-13'}",
+    ]
+    assert out.strip().splitlines()[-1] == f"Archive {archive}: 3 products, 0 fine, 3 needing a look, 0 failed (exit 1)"

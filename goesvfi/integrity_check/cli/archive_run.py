@@ -65,7 +65,13 @@ def product_namespace(ns: argparse.Namespace, product: Product) -> argparse.Name
 
 
 def run_products(
-    ns: argparse.Namespace, path: Path, handler: Handler, *, create: bool = False, what: str | None = "complete"
+    ns: argparse.Namespace,
+    path: Path,
+    handler: Handler,
+    *,
+    create: bool = False,
+    what: str | None = "complete",
+    problem: str = "with frames missing",
 ) -> int:
     """Run ``handler`` for each product of the archive file at ``path``; print a header per product and a total.
     ``create``: make missing product folders (fetch); otherwise a missing folder is that product's error."""
@@ -87,17 +93,17 @@ def run_products(
             print(f"goesvfi-integrity: product {product.index} ({product.name}): {exc}", file=sys.stderr)
             codes.append(1)
         sys.stdout.flush()
-    print(total_line(archive, codes, what))
+    print(total_line(archive, codes, what, problem))
     return max(codes)
 
 
-def total_line(archive: ArchiveFile, codes: list[int], what: str | None) -> str:
+def total_line(archive: ArchiveFile, codes: list[int], what: str | None, problem: str = "with frames missing") -> str:
     """``Archive /x/goesvfi-archive.toml: 3 products, 2 complete, 1 with frames missing, 0 failed (exit 1)``;
     ``what`` None (scan, whose status does not count gaps): ``3 products scanned, 0 failed (exit 0)``."""
     ok, missing, bad = codes.count(0), codes.count(1), codes.count(2)
     if what is None:
         return f"Archive {archive.path}: {len(codes)} products scanned, {bad + missing} failed (exit {max(codes)})"
     return (
-        f"Archive {archive.path}: {len(codes)} products, {ok} {what}, {missing} with frames missing, "
+        f"Archive {archive.path}: {len(codes)} products, {ok} {what}, {missing} {problem}, "
         f"{bad} failed (exit {max(codes)})"
     )

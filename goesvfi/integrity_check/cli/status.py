@@ -12,6 +12,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
+from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
     UsageError,
@@ -40,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_archive_options(parser, time_range=False)
+    add_archive_file_option(parser)
     group = parser.add_argument_group("status options")
     group.add_argument("--window", default="24h", help="the watch window to judge (default 24h, as watch)")
     group.add_argument("--latency", default="20m", help="scans newer than this are not expected yet (default 20m)")
@@ -69,6 +71,9 @@ def status_rules(ns: argparse.Namespace) -> StatusRules:
 
 
 def run_status(ns: argparse.Namespace) -> int:
+    path = archive_path(ns)
+    if path is not None:  # one line per product of the archive file, a total, the worst exit status
+        return run_products(ns, path, run_status, what="fine", problem="needing a look")
     now = parse_utc(ns.now, "--now") if ns.now else datetime.now(UTC)
     rules = status_rules(ns)
     start, end = trailing_window(now, rules.window, rules.latency)

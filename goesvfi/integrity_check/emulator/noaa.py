@@ -189,9 +189,9 @@ class NoaaEmulator:
 
     def env(self) -> dict[str, str]:
         """The environment that points the tool at this emulator; its NetCDF files are reduced grids (a tenth of
-        NOAA's in each direction, or less), which the tool accepts only when told."""
+        NOAA's in each direction, often less), which the tool accepts only when told."""
         return {"GOESVFI_CDN_URL": self.cdn_url, "GOESVFI_S3_ENDPOINT": self.s3_endpoint,
-                "GOESVFI_NETCDF_MIN_GRID": "0.01"}  # fmt: skip
+                "GOESVFI_NETCDF_MIN_GRID": "0.001"}  # fmt: skip
 
     def settings(self, **overrides: Any) -> FetchSettings:
         """:class:`FetchSettings` pointing at this emulator (plus ``overrides``)."""
