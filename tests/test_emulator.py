@@ -121,10 +121,12 @@ def test_mode3_and_meso_schedules(noaa_emulator_factory: Make) -> None:
 
 def test_settings_and_env_point_at_the_servers(noaa_emulator: NoaaEmulator) -> None:
     env = noaa_emulator.env()
-    assert env == {"GOESVFI_CDN_URL": noaa_emulator.cdn_url, "GOESVFI_S3_ENDPOINT": noaa_emulator.s3_endpoint}
+    assert env == {"GOESVFI_CDN_URL": noaa_emulator.cdn_url, "GOESVFI_S3_ENDPOINT": noaa_emulator.s3_endpoint,
+                   "GOESVFI_NETCDF_MIN_GRID": "0.001"}  # fmt: skip
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", env["GOESVFI_CDN_URL"])
     settings = noaa_emulator.settings(cdn_size=(625, 375))
     assert settings.cdn_url == noaa_emulator.cdn_url and settings.cdn_size == (625, 375)
+    assert settings.netcdf_min_grid == 0.001  # its files are reduced grids, and it says so
 
 
 @pytest.mark.slow
