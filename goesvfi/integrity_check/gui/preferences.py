@@ -79,9 +79,13 @@ def env_locked(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def load_preferences(settings: QSettings, env: Mapping[str, str] | None = None) -> Preferences:
-    """Defaults, then saved values, then the environment's endpoints. Bad saved values fall back to defaults."""
+    """Defaults and the environment's (``FetchSettings.from_env``: endpoints, a mirror's reduced NetCDF grids),
+    then saved values, then the environment's endpoints again. Bad saved values fall back to defaults."""
     env = os.environ if env is None else env
-    base = FetchSettings()
+    try:
+        base = FetchSettings.from_env(env)
+    except ValueError:  # a bad GOESVFI_NETCDF_MIN_GRID: NOAA's rule
+        base = FetchSettings()
     values: dict[str, object] = {}
     settings.beginGroup(GROUP)
     try:
