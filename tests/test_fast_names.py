@@ -147,3 +147,24 @@ def test_detection_ties_follow_counter_order(offsets: list[int]) -> None:
     times = [base + timedelta(minutes=m) for m in offsets]
     ms = np.array([(t - EPOCH) // timedelta(milliseconds=1) for t in times], dtype=np.int64)
     assert detect_interval_ms(ms, 5) == detect_interval(times, 5)
+
+
+@pytest.mark.parametrize(
+    "name", ["20231210001_GOES18-ABI-CONUS-2-2500x1500.jpg", "20231210001_GOES18-ABI-CONUS-02-416x250.jpg"]
+)
+def test_old_unpadded_cdn_band_names_parse(name: str) -> None:
+    """README (Names): the CDN's older one-digit band names still parse, by both parsers, as band 2."""
+    when = datetime(2023, 5, 1, 0, 1, tzinfo=UTC)  # day 121 of 2023, 00:01
+    parsed = parse_name(name)
+    assert parsed is not None
+    assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band, parsed.kind) == (
+        when,
+        SatellitePattern.GOES_18,
+        Sector.CONUS,
+        2,
+        NameKind.CDN,
+    )
+    fast = NameParser().parse(name)
+    assert fast is not None
+    assert fast[0] == (when - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    assert unpack_key(fast[1]) == (SatellitePattern.GOES_18, Sector.CONUS, 2, NameKind.CDN)

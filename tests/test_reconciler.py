@@ -199,6 +199,35 @@ async def test_preferred_file_when_two_cover_a_slot(make_frames: MakeFrames) -> 
     assert result.existing == {at(1): folder / "a" / png(1)}
 
 
+async def test_the_name_ranks_before_the_time_distance(make_frames: MakeFrames) -> None:
+    """Issue 25: a CDN JPG at :01:00 (its name's minute: 2023-05-01 is day 121) and this tool's PNG at :01:20
+    both cover :01; the PNG wins although the JPG is closer. Among PNGs, the closer one (:00:50) wins."""
+    jpg = "20231210001_GOES18-ABI-CONUS-13-2500x1500.jpg"
+    folder = make_frames([jpg, "goes18_conus_C13_20230501T000120Z.png"])
+    result = await scan(folder, end=at(5))
+    assert result.existing == {at(1): folder / "goes18_conus_C13_20230501T000120Z.png"}
+    folder = make_frames(
+        ["goes18_conus_C13_20230501T000120Z.png", "goes18_conus_C13_20230501T000050Z.png", jpg],
+        folder=folder.parent / "pngs",
+    )
+    result = await scan(folder, end=at(5))
+    assert result.existing == {at(1): folder / "goes18_conus_C13_20230501T000050Z.png"}
+
+
+async def test_old_unpadded_cdn_band_names_are_read(make_frames: MakeFrames) -> None:
+    """README (Names): the CDN's old names with a one-digit band (``-CONUS-2-``) are still read, as band 2."""
+    folder = make_frames(
+        [
+            "20231210001_GOES18-ABI-CONUS-2-2500x1500.jpg",  # band 2, unpadded
+            "20231210006_GOES18-ABI-CONUS-02-2500x1500.jpg",  # band 2, padded
+            "20231210011_GOES18-ABI-CONUS-3-2500x1500.jpg",  # band 3: another archive
+        ]
+    )
+    result = await scan(folder, end=at(15), band=2)
+    assert sorted(result.existing) == [at(1), at(6)]
+    assert result.existing[at(1)].name == "20231210001_GOES18-ABI-CONUS-2-2500x1500.jpg"
+
+
 async def test_auto_interval_and_fallback(make_frames: MakeFrames, tmp_path: Path) -> None:
     folder = make_frames([png(m) for m in range(1, 60, 10) if m != 31])  # every 10 minutes, :31 missing
     result = await scan(folder)
