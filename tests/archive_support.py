@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.names_support import png_name
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 START = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
@@ -33,5 +34,5 @@ def write_archive(
     for i in range(count):
         when = first + timedelta(minutes=step * i)
         if when not in skip:
-            (folder / canonical_name(satellite, sector, 13, when)).write_bytes(b"png")
+            (folder / png_name(satellite, sector, 13, when)).write_bytes(b"png")
     return folder

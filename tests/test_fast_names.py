@@ -24,12 +24,10 @@ from goesvfi.integrity_check.time_index import (
     NameKind,
     SatellitePattern,
     Sector,
-    canonical_name,
-    cdn_filename,
     detect_interval,
-    noaa_filename,
     parse_name,
 )
+from tests.names_support import cdn_name, l1b_name, png_name
 
 REAL = SatellitePattern.real()
 stamps = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59))
@@ -41,14 +39,14 @@ def real_names(draw: st.DrawFn) -> str:
     ts = draw(stamps).replace(microsecond=0)
     kind = draw(st.sampled_from(["canonical", "cdn", "noaa", "legacy"]))
     if kind == "canonical":
-        return canonical_name(sat, draw(st.sampled_from(list(Sector))), draw(st.integers(1, 16)), ts)
+        return png_name(sat, draw(st.sampled_from(list(Sector))), draw(st.integers(1, 16)), ts)
     if kind == "cdn":
         sector = draw(st.sampled_from([Sector.CONUS, Sector.FULL_DISK]))
         size = draw(st.sampled_from(CDN_SIZES[sector]))
-        return cdn_filename(sat, sector, draw(st.integers(1, 16)), ts, size)
+        return cdn_name(sat, sector, draw(st.integers(1, 16)), ts, size)
     if kind == "noaa":
         ts = min(ts, datetime(9999, 12, 31, 23, 50))
-        return noaa_filename(sat, draw(st.sampled_from(list(Sector))), draw(st.integers(1, 16)), ts)
+        return l1b_name(sat, draw(st.sampled_from(list(Sector))), draw(st.integers(1, 16)), ts)
     return f"{sat.value}_frame_{ts:%Y%m%dT%H%M%S}Z.png"
 
 

@@ -19,13 +19,8 @@ from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.results import Progress, ScanResult, Stage
 from goesvfi.integrity_check.scan import index as scan_index
 from goesvfi.integrity_check.scan.reconciler import Reconciler, ScanInputError, scan_directory
-from goesvfi.integrity_check.time_index import (
-    SatellitePattern,
-    Sector,
-    canonical_name,
-    cdn_filename,
-    noaa_filename,
-)
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.names_support import cdn_name, l1b_name, png_name
 from tests.scan_support import MakeFrames, settle_tree
 
 G16, G18 = SatellitePattern.GOES_16, SatellitePattern.GOES_18
@@ -39,7 +34,7 @@ def at(minutes: float) -> datetime:
 
 
 def png(minutes: float, sat: SatellitePattern = G18, sector: Sector = CONUS, band: int = 13) -> str:
-    return canonical_name(sat, sector, band, at(minutes))
+    return png_name(sat, sector, band, at(minutes))
 
 
 async def scan(
@@ -130,8 +125,8 @@ def test_reconciler_dict(seed_folder: Path, tmp_path: Path) -> None:
 async def test_cdn_and_s3_names_cover_their_slots(make_frames: MakeFrames) -> None:
     folder = make_frames(
         [
-            cdn_filename(G18, CONUS, 13, at(1)),  # :01 exactly
-            noaa_filename(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),  # :06:17.3
+            cdn_name(G18, CONUS, 13, at(1)),  # :01 exactly
+            l1b_name(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),  # :06:17.3
             "sub/deeper/" + png(11),  # recursive
             png(16, sat=G16),  # another satellite
             png(21, sector=FD),  # another sector
@@ -145,8 +140,8 @@ async def test_cdn_and_s3_names_cover_their_slots(make_frames: MakeFrames) -> No
     assert result.expected == [at(m) for m in range(1, 40, 5)]
     assert result.missing == [at(m) for m in (16, 21, 26, 31, 36)]
     assert result.existing == {
-        at(1): folder / cdn_filename(G18, CONUS, 13, at(1)),
-        at(6): folder / noaa_filename(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),
+        at(1): folder / cdn_name(G18, CONUS, 13, at(1)),
+        at(6): folder / l1b_name(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),
         at(11): folder / "sub" / "deeper" / png(11),
     }
 
@@ -194,7 +189,7 @@ async def test_legacy_and_generic_names(make_frames: MakeFrames) -> None:
 
 
 async def test_preferred_file_when_two_cover_a_slot(make_frames: MakeFrames) -> None:
-    folder = make_frames([cdn_filename(G18, CONUS, 13, at(1)), "a/" + png(1), "frame_20230501_000100.png"])
+    folder = make_frames([cdn_name(G18, CONUS, 13, at(1)), "a/" + png(1), "frame_20230501_000100.png"])
     result = await scan(folder, end=at(5))
     assert result.existing == {at(1): folder / "a" / png(1)}
 
@@ -260,7 +255,7 @@ async def test_auto_interval_regular_folders_do_not_warn(make_frames: MakeFrames
 
 async def test_mode3_full_disk(make_frames: MakeFrames) -> None:
     day = datetime(2019, 3, 1, tzinfo=UTC)
-    names = [noaa_filename(G16, FD, 13, day + timedelta(minutes=15 * i, seconds=37.8), mode=3) for i in range(96)]
+    names = [l1b_name(G16, FD, 13, day + timedelta(minutes=15 * i, seconds=37.8), mode=3) for i in range(96)]
     folder = make_frames(names[:40] + names[41:])
     result = await scan(folder, day, day + timedelta(days=1), satellite=G16, sector=FD)
     assert len(result.expected) == 96 and result.missing == [day + timedelta(minutes=600)]
@@ -336,7 +331,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 async def test_warm_scan_reads_no_folder_and_changes_are_seen(
     make_frames: MakeFrames, tmp_path: Path, reads: list[str]
 ) -> None:
-    folder = make_frames([png(m) for m in range(1, 60, 5)] + ["sub/" + cdn_filename(G18, CONUS, 13, at(61))])
+    folder = make_frames([png(m) for m in range(1, 60, 5)] + ["sub/" + cdn_name(G18, CONUS, 13, at(61))])
     async with CacheDB(tmp_path / "c.sqlite3") as db:
         cold = await scan(folder, end=at(70), cache=db)
         assert not cold.from_cache and len(reads) == 2
@@ -347,7 +342,7 @@ async def test_warm_scan_reads_no_folder_and_changes_are_seen(
 
         (folder / png(26)).unlink()  # removed
         (folder / png(66)).touch()  # added
-        os.rename(folder / "sub" / cdn_filename(G18, CONUS, 13, at(61)), folder / "sub" / "x.jpg")  # renamed
+        os.rename(folder / "sub" / cdn_name(G18, CONUS, 13, at(61)), folder / "sub" / "x.jpg")  # renamed
         settle_tree(folder)
         changed = await scan(folder, end=at(70), cache=db)
         assert changed.missing == [at(26), at(61)]
@@ -429,10 +424,10 @@ async def test_cancel_stops_the_walk(make_frames: MakeFrames) -> None:
 
 
 async def test_result_is_a_plain_scan_result_to_its_users(make_frames: MakeFrames) -> None:
-    folder = make_frames([png(1), "a/" + cdn_filename(G18, CONUS, 13, at(11))])
+    folder = make_frames([png(1), "a/" + cdn_name(G18, CONUS, 13, at(11))])
     result = await scan(folder, end=at(15))
     assert isinstance(result, ScanResult)
-    want = {at(1): folder / png(1), at(11): folder / "a" / cdn_filename(G18, CONUS, 13, at(11))}
+    want = {at(1): folder / png(1), at(11): folder / "a" / cdn_name(G18, CONUS, 13, at(11))}
     copies = [dataclasses.replace(result), copy.copy(result), pickle.loads(pickle.dumps(result))]
     for other in [result, *copies]:
         assert other.existing == want and other.missing == [at(6)]
