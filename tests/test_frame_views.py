@@ -133,7 +133,7 @@ def test_arrow_keys_step_through_the_frames(qtbot, scanned: IntegrityCheckTab) -
     wait_preview(qtbot, tab, 17)
     qtbot.waitUntil(lambda: not tab.view_model.previewer.busy, timeout=5000)
     assert shown_grey(tab.ui.preview.frame.image()) == grey(17)
-    assert tab.view_model.previewer.decodes - decodes <= 15
+    assert tab.view_model.previewer.decodes - decodes <= 2  # the one running (if any) and the newest queued
 
 
 def test_a_missing_row_shows_its_neighbours_before_and_after(qtbot, scanned: IntegrityCheckTab) -> None:
