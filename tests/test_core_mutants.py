@@ -1,0 +1,174 @@
+"""Edges of the pure core that mutation testing found untested (docs/mutation.md): each test names the
+behaviour it pins, with expected values from literals, README or DOMAIN.md."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from goesvfi.integrity_check.fetch.plan import plan_fetch
+from goesvfi.integrity_check.results import Source
+from goesvfi.integrity_check.scan.coverage import (
+    SlotRun,
+    _most_common_first,
+    _sorted_unique,
+    assign,
+    detect_interval_info,
+    detect_interval_ms,
+    matching,
+    slot_runs,
+    to_ms,
+)
+from goesvfi.integrity_check.scan.fast_names import pack_key
+from goesvfi.integrity_check.time_index import NameKind, SatellitePattern, Sector
+
+NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
+G18 = SatellitePattern.GOES_18
+
+# ---- fetch plan ------------------------------------------------------------------------------------
+
+
+def test_plan_edges_are_inclusive() -> None:
+    """A slot at ``now`` is planned (not 'in the future'); a slot exactly at the CDN cutoff (now - cdn_days) is
+    CDN first; exactly at the horizon (cutoff - 3 days of retention margin) the CDN is still a fallback."""
+    cutoff = NOW - timedelta(days=7)
+    horizon = cutoff - timedelta(days=3)
+    before_horizon = horizon - timedelta(minutes=5)
+    plan = plan_fetch(G18, Sector.CONUS, [NOW, cutoff, horizon, before_horizon], NOW, 7)
+    assert plan.order == {
+        before_horizon: (Source.S3,),
+        horizon: (Source.S3, Source.CDN),
+        cutoff: (Source.CDN, Source.S3),
+        NOW: (Source.CDN, Source.S3),
+    }
+    assert plan.unavailable == {} and plan.skipped == {}
+
+
+def test_plan_of_no_satellite_says_which_to_pick() -> None:
+    plan = plan_fetch(SatellitePattern.GENERIC, Sector.CONUS, [NOW - timedelta(hours=1)], NOW, 7)
+    assert plan.order == {} and plan.unavailable == {}
+    assert plan.skipped == {
+        NOW - timedelta(hours=1): "no satellite chosen: pick goes16, goes17, goes18 or goes19 to fetch"
+    }
+
+
+def test_plan_without_the_cdn_is_s3_only() -> None:
+    plan = plan_fetch(G18, Sector.CONUS, [NOW - timedelta(hours=1), NOW - timedelta(days=8)], NOW, 7, use_cdn=False)
+    assert set(plan.order.values()) == {(Source.S3,)}
+    assert plan.slots_for(Source.CDN) == []
+
+
+# ---- scan coverage (the vectorised slot choice) ----------------------------------------------------
+
+T0 = datetime(2023, 5, 1, tzinfo=UTC)
+T0_MS = 1_682_899_200_000  # 2023-05-01T00:00:00Z in ms since 1970 (date -d @1682899200)
+MIN = 60_000
+
+
+def ms(minutes: float) -> int:
+    return T0_MS + round(minutes * MIN)
+
+
+def conus_slots(first: float, count: int, step: int = 5) -> list[datetime]:
+    return [T0 + timedelta(minutes=first + step * k) for k in range(count)]
+
+
+def test_to_ms_and_a_regular_run() -> None:
+    assert to_ms(T0) == T0_MS and to_ms(T0 + timedelta(milliseconds=1)) == T0_MS + 1
+    assert slot_runs(conus_slots(1, 12), Sector.CONUS, 5) == [SlotRun(0, ms(1), 5 * MIN, 12, 5 * MIN)]
+    # 30 minutes: the window is the native cadence (5 min), not the interval
+    assert slot_runs(conus_slots(1, 2, 30), Sector.CONUS, 30) == [SlotRun(0, ms(1), 30 * MIN, 2, 5 * MIN)]
+    # interval 0: the sector's cadence
+    assert slot_runs(conus_slots(1, 3), Sector.CONUS, 0) == [SlotRun(0, ms(1), 5 * MIN, 3, 5 * MIN)]
+    assert slot_runs([], Sector.CONUS, 5) == []
+    with pytest.raises(RuntimeError, match="not a regular run"):
+        slot_runs([T0, T0 + timedelta(minutes=5), T0 + timedelta(minutes=15)], Sector.CONUS, 5)
+
+
+def test_runs_split_at_the_mode_6_change() -> None:
+    """DOMAIN.md: full disk every 15 min before 2019-04-02 16:00 UTC, every 10 min after."""
+    day = datetime(2019, 4, 2, 15, tzinfo=UTC)
+    slots = [day + timedelta(minutes=m) for m in (0, 15, 30, 45)] + [
+        day + timedelta(minutes=60 + 10 * k) for k in range(6)
+    ]
+    first_ms = 1_554_217_200_000  # 2019-04-02T15:00:00Z
+    assert slot_runs(slots, Sector.FULL_DISK, 0) == [
+        SlotRun(0, first_ms, 15 * MIN, 4, 15 * MIN),
+        SlotRun(4, first_ms + 60 * MIN, 10 * MIN, 6, 10 * MIN),
+    ]
+
+
+def choose(times: list[int], ranks: list[int], runs: list[SlotRun]) -> list[tuple[int, int]]:
+    slots, files = assign(np.array(times, dtype=np.int64), np.array(ranks, dtype=np.int64), runs)
+    return list(zip(slots.tolist(), files.tolist(), strict=True))
+
+
+def test_cover_window_edges() -> None:
+    """README (Scan): slot - 30 s <= t < slot + min(step, cadence) - 30 s."""
+    runs = [SlotRun(0, ms(1), 5 * MIN, 3, 5 * MIN)]  # :01 :06 :11
+    half = 30_000
+    assert choose([ms(1) - half], [0], runs) == [(0, 0)]
+    assert choose([ms(1) - half - 1], [0], runs) == []
+    assert choose([ms(6) - half - 1], [0], runs) == [(0, 0)]  # the last moment of :01's window
+    assert choose([ms(6) - half], [0], runs) == [(1, 0)]
+    assert choose([ms(16) - half], [0], runs) == []  # past the run's last slot
+    assert choose([ms(11) + 2 * MIN], [0], runs) == [(2, 0)]
+    # a 30-minute interval: a file at :06 belongs to no expected slot
+    runs30 = [SlotRun(0, ms(1), 30 * MIN, 2, 5 * MIN)]
+    assert choose([ms(6), ms(31) + 10_000], [0, 0], runs30) == [(1, 1)]
+    assert choose([ms(6) - half - 1], [0], runs30) == [(0, 0)]
+    assert choose([], [], runs) == []
+    assert choose([ms(1)], [0], []) == []
+
+
+def test_the_best_file_of_a_slot() -> None:
+    """Lowest name rank first (0 canonical PNG, 1 CDN, 2 NOAA, 3 legacy), then the closest time, then the first
+    file in walk order."""
+    runs = [SlotRun(0, ms(1), 5 * MIN, 2, 5 * MIN)]
+    assert choose([ms(1), ms(1) + 20_000], [1, 0], runs) == [(0, 1)]  # rank beats distance
+    assert choose([ms(1) + 20_000, ms(1) - 10_000], [0, 0], runs) == [(0, 1)]  # then the closer
+    assert choose([ms(1) + 10_000, ms(1) - 10_000], [2, 2], runs) == [(0, 0)]  # then the first
+    assert choose([ms(6), ms(1) + 5_000, ms(1)], [3, 3, 3], runs) == [(0, 2), (1, 0)]
+    assert choose([ms(1), ms(6), ms(6) + 1000], [0, 3, 2], runs) == [(0, 0), (1, 2)]
+
+
+def test_detected_interval_and_phase() -> None:
+    minutes = np.array([ms(m) for m in (1, 11, 21, 31, 41)], dtype=np.int64)
+    assert detect_interval_ms(minutes, 5) == (10, 1)
+    assert detect_interval_ms(minutes[:2], 5) == (5, None)  # two files prove nothing
+    assert detect_interval_ms(np.array([ms(1), ms(1) + 1000, ms(6)], dtype=np.int64), 5) == (5, None)  # 2 minutes
+    info = detect_interval_info(np.array([ms(m) for m in (1, 6, 11, 16, 31, 46)], dtype=np.int64), 5, 5)
+    assert (info.minutes, info.phase, info.steps, info.detected, info.disagree) == (5, 1, 3, True, None)
+    # issue 12: :01 :06 :11 :21 :26 :36 :46 :56 is a 5-minute folder with gaps, though 10-minute steps are commoner
+    info = detect_interval_info(np.array([ms(m) for m in (1, 6, 11, 21, 26, 36, 46, 56)], dtype=np.int64), 5, 5)
+    assert (info.minutes, info.phase, info.steps) == (5, 1, 3)
+    assert info.disagree is not None and "most common step between files is 10 min (4 times)" in info.disagree
+    assert detect_interval_info(np.array([], dtype=np.int64), 7).detected is False
+
+
+def test_most_common_first_breaks_ties_by_first_appearance() -> None:
+    assert _most_common_first(np.array([3, 1, 1, 3, 2])) == 3
+    assert _most_common_first(np.array([4, 2, 2, 4, 2])) == 2
+    big = 1 << 21
+    assert _most_common_first(np.array([big + 5, big + 1, big + 1, big + 5])) == big + 5
+    assert _most_common_first(np.array([-1, -2, -2])) == -2
+    assert _sorted_unique(np.array([1, 1, 2, 5, 5])).tolist() == [1, 2, 5]
+    assert _sorted_unique(np.array([5, 1, 5])).tolist() == [1, 5]
+
+
+def test_matching_keys() -> None:
+    g18, g16 = SatellitePattern.GOES_18, SatellitePattern.GOES_16
+    keys = np.array(
+        [
+            pack_key(g18, Sector.CONUS, 13, NameKind.CANONICAL),
+            pack_key(g16, Sector.CONUS, 13, NameKind.CANONICAL),
+            pack_key(g18, Sector.FULL_DISK, 13, NameKind.CDN),
+            pack_key(g18, Sector.CONUS, 7, NameKind.NOAA),
+            pack_key(SatellitePattern.GENERIC, None, None, NameKind.LEGACY),
+            pack_key(g18, Sector.CONUS, 13, NameKind.CANONICAL),
+        ]
+    )
+    assert matching(keys, g18, Sector.CONUS, 13).tolist() == [True, False, False, False, True, True]
+    assert matching(np.array([], dtype=np.int64), g18, Sector.CONUS, 13).tolist() == []
