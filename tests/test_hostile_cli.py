@@ -266,3 +266,42 @@ def test_sigterm_while_planning_a_long_range_stops_the_process(tmp_path: Path) -
     assert out == ""  # no result: the scan was not waited for and finished
     assert peak_mb < CHILD_MB, f"the scan took {peak_mb:.0f} MB"
     assert err.strip().endswith("interrupted by SIGTERM: stopped, no partial frame kept (exit 143)")
+
+
+SLOW_CLEANUP = """
+import asyncio
+from goesvfi.integrity_check.cli.interrupt import run_interruptible
+
+async def work():
+    try:
+        print("ready", flush=True)
+        await asyncio.sleep(3600)
+    finally:
+        print("cleaning", flush=True)
+        await asyncio.shield(asyncio.sleep(3600))  # a cleanup that would never end
+
+run_interruptible(work(), grace=3600)
+"""
+
+
+@pytest.mark.slow
+def test_a_second_signal_leaves_at_once() -> None:
+    """README (How it exits): the first signal cancels and waits for the cleanup; a second one leaves at once,
+    here with a cleanup (and a grace) of an hour: the exit proves it did not wait."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_CLEANUP],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "ready\n"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.stdout.readline() == "cleaning\n"  # the first signal cancelled the work: its cleanup runs
+    proc.send_signal(signal.SIGINT)
+    code, _out, err, _peak = finish(proc)
+    assert code == 130, err
+    assert err.strip() == "goesvfi-integrity: SIGINT again: leaving now"
