@@ -8,6 +8,7 @@ import dataclasses
 import os
 import pickle
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -414,13 +415,40 @@ async def test_progress_in_both_shapes(make_frames: MakeFrames) -> None:
 
 
 async def test_cancel_stops_the_walk(make_frames: MakeFrames) -> None:
-    folder = make_frames([f"d{i:03d}/{png(1)}" for i in range(300)])
-    started = asyncio.Event()
-    task = asyncio.create_task(scan(folder, progress=lambda p: started.set()))
-    await started.wait()
-    task.cancel()
+    """Cancelling the scan stops its walk thread: once every worker thread has finished, far fewer than the
+    folder's 601 directories were reported (a walk that ran on would report them all)."""
+    folder = make_frames([f"d{i:03d}/{png(1)}" for i in range(600)])
+    walked: list[int] = []
+    task: asyncio.Task[ScanResult] | None = None
+
+    def progress(p: Progress) -> None:
+        if p.done > 0:
+            walked.append(p.done)
+            if task is not None:
+                task.cancel()
+
+    task = asyncio.create_task(scan(folder, progress=progress))
     with pytest.raises(asyncio.CancelledError):
         await task
+    await asyncio.get_running_loop().shutdown_default_executor()  # waits for the walk thread, however long
+    for _ in range(3):
+        await asyncio.sleep(0)  # the reports it sent before it stopped
+    assert walked and max(walked) < 300
+
+
+def test_the_walk_checks_for_cancel_before_each_directory(make_frames: MakeFrames) -> None:
+    folder = make_frames([f"d{i:03d}/{png(1)}" for i in range(20)])
+    cancel = threading.Event()
+    reports: list[int] = []
+
+    def report(done: int, _known: int, _path: str) -> None:
+        reports.append(done)
+        if done == 5:
+            cancel.set()
+
+    with pytest.raises(scan_index.ScanCancelled):
+        scan_index.walk(str(folder), {}, cancel=cancel, report=report)
+    assert reports == [1, 2, 3, 4, 5]
 
 
 async def test_result_is_a_plain_scan_result_to_its_users(make_frames: MakeFrames) -> None:
