@@ -1,0 +1,59 @@
+"""Print the mutation score per module from mutmut's results (``make mutate``; see docs/mutation.md).
+
+Reads ``mutants/**/*.py.meta`` (mutmut 3: the exit code of the focused tests per mutant): killed = the tests
+failed (or timed out), survived = they passed, no tests = no selected test reaches the mutant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+KILLED = {1, 3, 36, -24, 24, 152, 255, 37}  # failed, pytest internal error, timeouts, caught by the type check
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+
+
+def main() -> int:
+    root = Path("mutants")
+    rows = []
+    survivors = []
+    for meta in sorted(root.rglob("*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        if not codes:
+            continue
+        counts: Counter[str] = Counter()
+        for key, code in codes.items():
+            if code is None:
+                counts["not run"] += 1
+            elif code in KILLED:
+                counts["killed"] += 1
+            elif code in SURVIVED:
+                counts["survived"] += 1
+                survivors.append(key)
+            elif code in NO_TESTS:
+                counts["no tests"] += 1
+                survivors.append(key + " (no tests)")
+            else:
+                counts["other"] += 1
+        run = counts["killed"] + counts["survived"] + counts["no tests"]
+        score = 100.0 * counts["killed"] / run if run else 0.0
+        module = str(meta.relative_to(root)).removesuffix(".py.meta").replace("/", ".")
+        rows.append((module, len(codes), counts, score))
+    print(f"| {'module':45} | mutants | killed | survived | no tests | not run | score |")
+    print(f"|{'-' * 47}|---------|--------|----------|----------|---------|-------|")
+    for module, total, c, score in rows:
+        print(
+            f"| {module:45} | {total:7} | {c['killed']:6} | {c['survived']:8} | {c['no tests']:8} "
+            f"| {c['not run']:7} | {score:4.1f}% |"
+        )
+    if "--survivors" in sys.argv:
+        print()
+        print("\n".join(survivors))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
