@@ -22,7 +22,17 @@ from goesvfi.integrity_check.scan.coverage import (
     to_ms,
 )
 from goesvfi.integrity_check.scan.fast_names import pack_key
-from goesvfi.integrity_check.time_index import NameKind, SatellitePattern, Sector
+from goesvfi.integrity_check.time_index import (
+    NameKind,
+    SatellitePattern,
+    Sector,
+    canonical_name,
+    cdn_dir_url,
+    check_cdn_size,
+    parse_legacy,
+    parse_name,
+    parse_noaa_time,
+)
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 G18 = SatellitePattern.GOES_18
@@ -172,3 +182,56 @@ def test_matching_keys() -> None:
     )
     assert matching(keys, g18, Sector.CONUS, 13).tolist() == [True, False, False, False, True, True]
     assert matching(np.array([], dtype=np.int64), g18, Sector.CONUS, 13).tolist() == []
+
+
+# ---- time_index names ------------------------------------------------------------------------------
+
+
+def test_a_canonical_name_needs_a_real_satellite() -> None:
+    with pytest.raises(ValueError, match="a canonical name needs a real satellite, not GENERIC"):
+        canonical_name(SatellitePattern.GENERIC, Sector.CONUS, 13, T0)
+
+
+def test_cdn_sizes_and_folders() -> None:
+    """DOMAIN.md: CONUS 416x250 ... 5000x3000; no meso on the CDN; a size of another sector is refused."""
+    assert check_cdn_size(Sector.CONUS, None) == (2500, 1500)
+    assert check_cdn_size(Sector.FULL_DISK, None) == (1808, 1808)
+    assert check_cdn_size(Sector.CONUS, (1250, 750)) == (1250, 750)
+    with pytest.raises(ValueError, match=r"^1808x1808 is not a CONUS size on the CDN \(use 416x250, 625x375, "):
+        check_cdn_size(Sector.CONUS, (1808, 1808))
+    for call in (lambda: check_cdn_size(Sector.MESO1, None), lambda: cdn_dir_url(G18, Sector.MESO2, 13)):
+        with pytest.raises(ValueError, match=r"^the STAR CDN serves no Mesoscale [12] images$"):
+            call()
+    assert (
+        cdn_dir_url(G18, Sector.CONUS, 13, "https://mirror.example/X/")
+        == "https://mirror.example/X/GOES18/ABI/CONUS/13/"
+    )
+    assert cdn_dir_url(G18, Sector.FULL_DISK, 2) == "https://cdn.star.nesdis.noaa.gov/GOES18/ABI/FD/02/"
+
+
+def test_noaa_times_refuse_what_is_not_one() -> None:
+    assert parse_noaa_time("20231210001173") == datetime(2023, 5, 1, 0, 1, 17, 300_000, tzinfo=UTC)
+    for text in ("2023121000117a", "2023121000117", "202312100011730"):
+        with pytest.raises(ValueError, match=r"is not a 14-digit NOAA time$"):
+            parse_noaa_time(text)
+    with pytest.raises(ValueError, match=r"^'2023366' is not a day of year$"):  # 2023 is not a leap year
+        parse_noaa_time("20233661200003")
+
+
+def test_names_with_folders_parse_by_their_last_part() -> None:
+    parsed = parse_name("some/dir/goes18_conus_C13_20230501T000100Z.png")
+    assert parsed is not None and parsed.kind is NameKind.CANONICAL and parsed.timestamp == T0 + timedelta(minutes=1)
+    legacy = parse_legacy("a/b_20230501_000600/g18_20230501_000100.png")
+    assert legacy is not None and legacy.timestamp == T0 + timedelta(minutes=1)
+
+
+def test_legacy_times_and_bands() -> None:
+    # the ISO form is not a date (month 13): the underscore form is read instead
+    parsed = parse_legacy("g18_20231301T000100_20230501_000600.png")
+    assert parsed is not None and parsed.timestamp == T0 + timedelta(minutes=6)
+    for band, name in ((1, "g18_band1_20230501_000100.png"), (16, "g18_c16_20230501_000100.png")):
+        parsed = parse_legacy(name)
+        assert parsed is not None and parsed.band == band
+    for name in ("g18_c17_20230501_000100.png", "g18_band0_20230501_000100.png"):
+        parsed = parse_legacy(name)
+        assert parsed is not None and parsed.band is None
