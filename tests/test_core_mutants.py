@@ -3,6 +3,7 @@ behaviour it pins, with expected values from literals, README or DOMAIN.md."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -235,3 +236,13 @@ def test_legacy_times_and_bands() -> None:
     for name in ("g18_c17_20230501_000100.png", "g18_band0_20230501_000100.png"):
         parsed = parse_legacy(name)
         assert parsed is not None and parsed.band is None
+
+
+def test_sizes_are_width_x_height() -> None:
+    from goesvfi.integrity_check.time_index import parse_size
+
+    assert parse_size("2500x1500") == (2500, 1500)
+    assert parse_size(" 416 X 250 ") == (416, 250)
+    for text in ("2500", "x1500", "2500x", "2500*1500", "a2500x1500", "2500x1500b", "-1x2"):
+        with pytest.raises(ValueError, match="^" + re.escape(f"image size {text!r} is not WIDTHxHEIGHT") + "$"):
+            parse_size(text)
