@@ -246,3 +246,47 @@ def test_sizes_are_width_x_height() -> None:
     for text in ("2500", "x1500", "2500x", "2500*1500", "a2500x1500", "2500x1500b", "-1x2"):
         with pytest.raises(ValueError, match="^" + re.escape(f"image size {text!r} is not WIDTHxHEIGHT") + "$"):
             parse_size(text)
+
+
+# ---- time_index slots ------------------------------------------------------------------------------
+
+
+def test_interval_from_steps() -> None:
+    from goesvfi.integrity_check.time_index.slots import interval_from_steps
+
+    with pytest.raises(ValueError, match=r"^no steps$"):
+        interval_from_steps({}, 5)
+    assert interval_from_steps({5: 3}, 5) == (5, 3, None)
+    # 10-minute steps proven (4 >= 3), 5-minute ones not (2): the finest proven interval, not any multiple
+    assert interval_from_steps({5: 2, 10: 4}, 5) == (
+        10,
+        4,
+        "the folder's steps disagree: 2 steps between files are not multiples of 10 min",
+    )
+    # nothing proven: the most common step; a 7-minute step is off a 5-minute schedule
+    assert interval_from_steps({7: 2, 5: 1}, 5) == (
+        7,
+        2,
+        "the folder's steps disagree: 1 steps between files are not multiples of 7 min; "
+        "7 min is not on the sector's schedule (every 5 min)",
+    )
+    assert interval_from_steps({5: 3, 7: 1}, None) == (
+        5,
+        3,
+        "the folder's steps disagree: 1 steps between files are not multiples of 5 min",
+    )
+    assert interval_from_steps({5: 3, 10: 5}, 5) == (
+        5,
+        3,
+        "the folder's steps disagree: the most common step between files is 10 min (5 times), but 5-minute steps "
+        "were seen 3 times: counting gaps every 5 min",
+    )
+
+
+def test_detect_interval_keeps_to_the_schedule() -> None:
+    """Proven 3-minute steps are not on a 6-minute schedule: the 6-minute steps decide."""
+    from goesvfi.integrity_check.time_index import detect_interval
+
+    minutes = [0, 3, 6, 9, 15, 21, 27, 33]  # steps 3 x 3, 6 x 4
+    assert detect_interval([T0 + timedelta(minutes=m) for m in minutes], 6, 6) == (6, 3)
+    assert detect_interval([T0 + timedelta(minutes=m) for m in minutes], 6) == (3, 0)
