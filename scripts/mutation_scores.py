@@ -2,6 +2,8 @@
 
 Reads ``mutants/**/*.py.meta`` (mutmut 3: the exit code of the focused tests per mutant): killed = the tests
 failed (or timed out), survived = they passed, no tests = no selected test reaches the mutant.
+``--retest`` forgets the verdict of every survivor (mutmut keeps verdicts and would not try them again against
+new tests): ``make mutate`` does that first, so each run re-checks the survivors with the current tests.
 """
 
 from __future__ import annotations
@@ -16,8 +18,25 @@ SURVIVED = {0}
 NO_TESTS = {5, 33}
 
 
+def retest(root: Path) -> int:
+    """Set the verdict of every surviving (or untested) mutant back to 'not checked'; how many."""
+    count = 0
+    for meta in sorted(root.rglob("*.py.meta")):
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        for key, code in codes.items():
+            if code in SURVIVED or code in NO_TESTS:
+                codes[key] = None
+                count += 1
+        meta.write_text(json.dumps(data, indent=4))
+    return count
+
+
 def main() -> int:
     root = Path("mutants")
+    if "--retest" in sys.argv:
+        print(f"{retest(root)} surviving mutants to test again")
+        return 0
     rows = []
     survivors = []
     for meta in sorted(root.rglob("*.py.meta")):
