@@ -88,6 +88,9 @@ def conus_slots(first: float, count: int, step: int = 5) -> list[datetime]:
 
 def test_to_ms_and_a_regular_run() -> None:
     assert to_ms(T0) == T0_MS and to_ms(T0 + timedelta(milliseconds=1)) == T0_MS + 1
+    assert (
+        type(to_ms(T0 + timedelta(microseconds=1500))) is int and to_ms(T0 + timedelta(microseconds=1500)) == T0_MS + 1
+    )
     assert slot_runs(conus_slots(1, 12), Sector.CONUS, 5) == [SlotRun(0, ms(1), 5 * MIN, 12, 5 * MIN)]
     # 30 minutes: the window is the native cadence (5 min), not the interval
     assert slot_runs(conus_slots(1, 2, 30), Sector.CONUS, 30) == [SlotRun(0, ms(1), 30 * MIN, 2, 5 * MIN)]
@@ -181,8 +184,10 @@ def test_matching_keys() -> None:
             pack_key(g18, Sector.CONUS, 13, NameKind.CANONICAL),
         ]
     )
-    assert matching(keys, g18, Sector.CONUS, 13).tolist() == [True, False, False, False, True, True]
-    assert matching(np.array([], dtype=np.int64), g18, Sector.CONUS, 13).tolist() == []
+    mask = matching(keys, g18, Sector.CONUS, 13)
+    assert mask.dtype == bool and mask.tolist() == [True, False, False, False, True, True]  # a mask indexes arrays
+    empty = matching(np.array([], dtype=np.int64), g18, Sector.CONUS, 13)
+    assert empty.dtype == bool and empty.tolist() == []
 
 
 # ---- time_index names ------------------------------------------------------------------------------
