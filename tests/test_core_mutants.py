@@ -295,3 +295,17 @@ def test_detect_interval_keeps_to_the_schedule() -> None:
     minutes = [0, 3, 6, 9, 15, 21, 27, 33]  # steps 3 x 3, 6 x 4
     assert detect_interval([T0 + timedelta(minutes=m) for m in minutes], 6, 6) == (6, 3)
     assert detect_interval([T0 + timedelta(minutes=m) for m in minutes], 6) == (3, 0)
+
+
+def test_noaa_names_give_scan_end_and_creation() -> None:
+    """DOMAIN.md: s, e, c = scan start, scan end, file creation (YYYYDDDHHMMSSt)."""
+    from goesvfi.integrity_check.time_index import parse_noaa
+
+    parsed = parse_noaa(
+        "ABI-L1b-RadC/2023/121/00/OR_ABI-L1b-RadC-M6C13_G18_s20231210001173_e20231210003546_c20231210004030.nc"
+    )
+    assert parsed is not None
+    assert parsed.timestamp == datetime(2023, 5, 1, 0, 1, 17, 300_000, tzinfo=UTC)
+    assert parsed.end == datetime(2023, 5, 1, 0, 3, 54, 600_000, tzinfo=UTC)
+    assert parsed.created == datetime(2023, 5, 1, 0, 4, 3, tzinfo=UTC)
+    assert (parsed.mode, parsed.band, parsed.sector) == (6, 13, Sector.CONUS)
