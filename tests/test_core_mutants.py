@@ -309,3 +309,23 @@ def test_noaa_names_give_scan_end_and_creation() -> None:
     assert parsed.end == datetime(2023, 5, 1, 0, 3, 54, 600_000, tzinfo=UTC)
     assert parsed.created == datetime(2023, 5, 1, 0, 4, 3, tzinfo=UTC)
     assert (parsed.mode, parsed.band, parsed.sector) == (6, 13, Sector.CONUS)
+
+
+def test_coverage_details() -> None:
+    """Runs after the first keep their offset into the expected list; empty answers are index arrays; a
+    1-minute interval is a 1-minute step; detection keeps to the sector's schedule."""
+    day = datetime(2019, 4, 2, 15, tzinfo=UTC)
+    runs = slot_runs([day + timedelta(minutes=m) for m in (0, 15, 30, 45, 60, 70)], Sector.FULL_DISK, 0)
+    first_ms = 1_554_217_200_000  # 2019-04-02T15:00:00Z
+    assert choose([first_ms + 70 * MIN, first_ms + 15 * MIN], [0, 0], runs) == [(1, 1), (5, 0)]
+    slots, files = assign(np.array([], dtype=np.int64), np.array([], dtype=np.int64), [])
+    assert slots.dtype == files.dtype == np.int64 and len(slots) == len(files) == 0
+    assert slot_runs(conus_slots(1, 3, 1), Sector.CONUS, 1) == [SlotRun(0, ms(1), MIN, 3, MIN)]
+    with pytest.raises(RuntimeError, match=r"^expected slots are not a regular run$"):
+        slot_runs([T0, T0 + timedelta(minutes=5), T0 + timedelta(minutes=15)], Sector.CONUS, 5)
+    times = np.array([ms(m) for m in (0, 3, 6, 9, 15, 21, 27, 33)], dtype=np.int64)  # steps 3 x 3, 6 x 4
+    assert detect_interval_ms(times, 6, 6) == (6, 3)
+    assert detect_interval_info(times, 6, 6).minutes == 6
+    assert detect_interval_ms(times, 6) == (3, 0)
+    undetected = detect_interval_info(times[:2], 7)
+    assert (undetected.minutes, undetected.phase, undetected.steps, undetected.detected) == (7, None, 0, False)
