@@ -4,12 +4,25 @@ behaviour it pins, with expected values from literals, README or DOMAIN.md."""
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from goesvfi.integrity_check.fetch.plan import plan_fetch
+from goesvfi.integrity_check.render.look import (
+    Look,
+    folder_look,
+    look_from_settings,
+    mismatched,
+    read_header,
+    read_png_header,
+)
+from goesvfi.integrity_check.render.look import parse_size as look_parse_size
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.scan.coverage import (
     SlotRun,
@@ -329,3 +342,93 @@ def test_coverage_details() -> None:
     assert detect_interval_ms(times, 6) == (3, 0)
     undetected = detect_interval_info(times[:2], 7)
     assert (undetected.minutes, undetected.phase, undetected.steps, undetected.detected) == (7, None, 0, False)
+
+
+# ---- the look (render/look.py) ---------------------------------------------------------------------
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk (PNG spec: length, type, data, CRC-32 of type and data), written here by hand."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bytes(width: int, height: int, colour_type: int, *extra: bytes) -> bytes:
+    ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0))
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour_type]
+    pixels = zlib.compress(b"".join(b"\x00" + bytes(width * channels) for _ in range(height)))
+    return b"\x89PNG\r\n\x1a\n" + ihdr + b"".join(extra) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_look_words_json_and_matching() -> None:
+    star = Look(2500, 1500, "RGB", "star")
+    assert star.describe() == "2500x1500 RGB star"  # README: "Look of fetched frames: 2500x1500 RGB star"
+    assert Look(None, None, "L", "gray_r").describe() == "native size L gray_r"
+    assert star.as_json() == {"width": 2500, "height": 1500, "mode": "RGB", "colour_table": "star"}
+    assert star.matches(Look(2500, 1500, "RGB", "star")) and star.matches(Look(2500, 1500, "RGB", "unknown"))
+    assert Look(2500, 1500, "RGB", "unknown").matches(star)
+    assert not star.matches(Look(1250, 750, "RGB", "star"))
+    assert not star.matches(Look(2500, 1500, "L", "star"))
+    assert not star.matches(Look(2500, 1500, "RGB", "viridis"))
+    native = Look(None, None, "RGB", "star")
+    assert native.matches(Look(1250, 750, "RGB", "star")) and not native.matches(Look(1250, 750, "L", "star"))
+    assert star.with_table("gray_r") == Look(2500, 1500, "L", "gray_r")
+    assert star.with_table("viridis") == Look(2500, 1500, "RGB", "viridis")
+
+
+def test_looks_from_the_settings() -> None:
+    """README: cdn = the star table, RGB; grey = gray_r, L; a matplotlib map name is itself."""
+    assert look_from_settings("cdn", (2500, 1500)) == Look(2500, 1500, "RGB", "star")
+    assert look_from_settings(" grey ", None) == Look(None, None, "L", "gray_r")
+    assert look_from_settings("gray", (416, 250)) == Look(416, 250, "L", "gray_r")
+    assert look_from_settings("viridis", None) == Look(None, None, "RGB", "viridis")
+    assert look_from_settings("star", None).mode == "RGB"
+    assert look_parse_size(" 1250 X 750 ") == (1250, 750)
+    for text in ("1250", "0x750", "1250x", "axb", "1250x750x3", "-1250x750"):
+        with pytest.raises(
+            ValueError, match="^" + re.escape(f"{text!r} is not a size: use WIDTHxHEIGHT, e.g. 1250x750")
+        ):
+            look_parse_size(text)
+
+
+def test_png_headers_read_by_hand(tmp_path: Path) -> None:
+    table = chunk(b"tEXt", b"goesvfi-colour-table\x00enhanced_ir")
+    other = chunk(b"tEXt", b"Comment\x00star")
+    big = chunk(b"zTXt", b"x" * 5000)  # skipped, whatever its size
+    cases = {
+        "tagged.png": (
+            png_bytes(7, 5, 2, chunk(b"gAMA", b"\x00\x00\xb1\x8f"), other, table),
+            Look(7, 5, "RGB", "enhanced_ir"),
+        ),
+        "grey.png": (png_bytes(3, 2, 0, big), Look(3, 2, "L", "gray_r")),
+        "untagged.png": (png_bytes(4, 4, 2, other), Look(4, 4, "RGB", "unknown")),
+        "palette.png": (png_bytes(2, 2, 3, chunk(b"PLTE", bytes(3))), Look(2, 2, "P", "unknown")),
+        "rgba.png": (png_bytes(2, 3, 6), Look(2, 3, "RGBA", "unknown")),
+    }
+    for name, (data, look) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert read_png_header(tmp_path / name) == look, name
+        assert read_header(str(tmp_path / name)) == look, name
+    (tmp_path / "text.png").write_bytes(b"not a png at all")
+    with pytest.raises(ValueError, match=r"^text\.png is not a PNG$"):
+        read_png_header(tmp_path / "text.png")
+    (tmp_path / "headless.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IEND", b""))
+    with pytest.raises(ValueError, match=r"^headless\.png has no PNG header$"):
+        read_png_header(tmp_path / "headless.png")
+    Image.new("L", (6, 4)).save(tmp_path / "grey.jpg")
+    Image.new("RGB", (6, 4)).save(tmp_path / "colour.JPG", format="JPEG")
+    assert read_header(tmp_path / "grey.jpg") == Look(6, 4, "L", "gray_r")
+    assert read_header(tmp_path / "colour.JPG") == Look(6, 4, "RGB", "unknown")
+
+
+def test_mismatched_frames_and_unreadable_ones(tmp_path: Path) -> None:
+    good, small, broken = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.png"
+    good.write_bytes(png_bytes(4, 3, 2, chunk(b"tEXt", b"goesvfi-colour-table\x00star")))
+    small.write_bytes(png_bytes(2, 2, 2))
+    broken.write_bytes(b"garbage")
+    assert mismatched([good, small, broken, tmp_path / "gone.png"], Look(4, 3, "RGB", "star")) == [
+        small,
+        broken,
+        tmp_path / "gone.png",
+    ]
+    assert folder_look([str(broken), str(good)]) == Look(4, 3, "RGB", "star")  # unreadable frames do not vote
+    assert folder_look([broken]) is None
