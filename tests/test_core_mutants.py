@@ -432,3 +432,33 @@ def test_mismatched_frames_and_unreadable_ones(tmp_path: Path) -> None:
     ]
     assert folder_look([str(broken), str(good)]) == Look(4, 3, "RGB", "star")  # unreadable frames do not vote
     assert folder_look([broken]) is None
+
+
+def test_png_header_edges(tmp_path: Path) -> None:
+    """Only IHDR and tEXt chunks before the pixel data count, tEXt up to 4 kB; a file cut after IHDR still has
+    its header; an unknown colour type is mode '?'."""
+    keyword = b"goesvfi-colour-table\x00"
+    sig = b"\x89PNG\r\n\x1a\n"
+    ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 2, 0, 0, 0))
+    idat = chunk(b"IDAT", zlib.compress(bytes(4 * 16)))
+    cases = {
+        "cut.png": (sig + ihdr, Look(5, 4, "RGB", "unknown")),
+        "late_text.png": (sig + ihdr + idat + chunk(b"tEXt", keyword + b"viridis"), Look(5, 4, "RGB", "unknown")),
+        "itxt.png": (sig + ihdr + chunk(b"iTXt", keyword + b"viridis") + idat, Look(5, 4, "RGB", "unknown")),
+        "at_4k.png": (
+            sig + ihdr + chunk(b"tEXt", keyword + b"t" * (4096 - len(keyword))),
+            Look(5, 4, "RGB", "t" * 4075),
+        ),
+        "over_4k.png": (
+            sig + ihdr + chunk(b"tEXt", keyword + b"t" * (4097 - len(keyword))),
+            Look(5, 4, "RGB", "unknown"),
+        ),
+        "odd_type.png": (
+            sig + chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 5, 0, 0, 0)),
+            Look(5, 4, "?", "unknown"),
+        ),
+    }
+    for name, (data, look) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert read_png_header(tmp_path / name) == look, name
+    assert look_parse_size("1x1") == (1, 1)
