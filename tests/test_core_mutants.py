@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +42,15 @@ from goesvfi.integrity_check.time_index import (
     Sector,
     canonical_name,
     cdn_dir_url,
+    check_band,
     check_cdn_size,
+    iso_z,
     parse_legacy,
     parse_name,
     parse_noaa_time,
+    special_timeline,
+    to_utc,
+    unproduced_reason,
 )
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
@@ -462,3 +467,135 @@ def test_png_header_edges(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(data)
         assert read_png_header(tmp_path / name) == look, name
     assert look_parse_size("1x1") == (1, 1)
+
+
+# ---- time_index satellites (DOMAIN.md: satellites, buckets, eras, schedules) ------------------------
+
+
+def test_satellite_identities() -> None:
+    g16, g17, g18, g19, generic = (
+        SatellitePattern.GOES_16,
+        SatellitePattern.GOES_17,
+        SatellitePattern.GOES_18,
+        SatellitePattern.GOES_19,
+        SatellitePattern.GENERIC,
+    )
+    assert [(s.number, s.display_name, s.platform_id, s.bucket, s.cdn_name, s.role) for s in (g16, g18)] == [
+        (16, "GOES-16", "G16", "noaa-goes16", "GOES16", "East"),
+        (18, "GOES-18", "G18", "noaa-goes18", "GOES18", "West"),
+    ]
+    assert (g17.role, g19.role) == ("West", "East")
+    assert (
+        generic.number,
+        generic.display_name,
+        generic.platform_id,
+        generic.bucket,
+        generic.cdn_name,
+        generic.role,
+    ) == (
+        None,
+        "Generic",
+        "",
+        "",
+        "",
+        "",
+    )
+    assert (g16.successor, g17.successor, g18.successor, g19.successor) == (g19, g18, None, None)
+    assert SatellitePattern.real() == [g16, g17, g18, g19]
+    for text, sat in (
+        ("goes18", g18),
+        (" GOES-18 ", g18),
+        ("GOES_16", g16),
+        ("g19", g19),
+        ("17", g17),
+        ("any", generic),
+    ):
+        assert SatellitePattern.parse(text) is sat, text
+    for text in ("goes15", "g20", "eighteen", "goes1818"):
+        with pytest.raises(ValueError, match=r"unknown satellite .*: use goes16, goes17, goes18 or goes19$"):
+            SatellitePattern.parse(text)
+    assert SatellitePattern.parse("auto") is generic and SatellitePattern.parse("Generic") is generic
+
+
+def test_eras_and_their_messages() -> None:
+    """DOMAIN.md: GOES-16 files run to about 18:30 UTC on 2025-04-07; GOES-19 is the East satellite now."""
+    g16, g18 = SatellitePattern.GOES_16, SatellitePattern.GOES_18
+    last = datetime(2025, 4, 7, 19, tzinfo=UTC)
+    assert g16.has_data_at(last - timedelta(minutes=1)) and not g16.has_data_at(last)
+    assert g16.has_data_at(datetime(2017, 2, 28, tzinfo=UTC)) and not g16.has_data_at(datetime(2017, 2, 27, 23, 59))
+    assert g18.has_data_at(datetime(2030, 1, 1)) and SatellitePattern.GENERIC.has_data_at(datetime(1990, 1, 1))
+    stopped = (
+        "GOES-16 stopped producing ABI data on 2025-04-07 (last files about 18:30 UTC); "
+        "GOES-19 is the East satellite now"
+    )
+    assert g16.unserved_reason(last) == stopped
+    assert g16.unserved_reason(datetime(2016, 1, 1)) == "GOES-16 has no ABI data before 2017-02-28 UTC"
+    assert g18.unserved_reason(datetime(2021, 1, 1)) == "GOES-18 has no ABI data before 2022-05-01 UTC"
+    assert g16.coverage_warning(last, last + timedelta(days=1)) == stopped + ": the range has no GOES-16 data."
+    assert g16.coverage_warning(last - timedelta(hours=1), last + timedelta(hours=1)) == (
+        stopped + ": the range partly has no GOES-16 data."
+    )
+    assert g16.coverage_warning(last - timedelta(hours=2), last) is None
+    assert g18.coverage_warning(datetime(2022, 4, 30), datetime(2022, 5, 2)) == (
+        "GOES-18 ABI data starts on 2022-05-01 UTC: part of the range before that has no GOES-18 data."
+    )
+    assert g18.coverage_warning(datetime(2022, 5, 1), datetime(2022, 5, 2)) is None
+    assert SatellitePattern.GENERIC.coverage_warning(datetime(1990, 1, 1), datetime(2090, 1, 1)) is None
+
+
+def test_sectors_and_schedules() -> None:
+    before, after = datetime(2019, 4, 2, 15, 59, tzinfo=UTC), datetime(2019, 4, 2, 16, 0, tzinfo=UTC)
+    assert [s.schedule(before) for s in Sector] == [(5, 2), (15, 0), (1, 0), (1, 0)]
+    assert [s.schedule(after) for s in Sector] == [(5, 1), (10, 0), (1, 0), (1, 0)]
+    assert Sector.FULL_DISK.cadence(after) == 10 and Sector.FULL_DISK.cadence(before) == 15
+    assert [s.display_name for s in Sector] == ["CONUS", "Full Disk", "Mesoscale 1", "Mesoscale 2"]
+    assert [s.s3_product for s in Sector] == ["ABI-L1b-RadC", "ABI-L1b-RadF", "ABI-L1b-RadM", "ABI-L1b-RadM"]
+    assert [s.cdn_dir for s in Sector] == ["CONUS", "FD", None, None]
+    for text, sector in (
+        ("PACUS", Sector.CONUS),
+        ("full-disk", Sector.FULL_DISK),
+        ("RadM2", Sector.MESO2),
+        ("meso 1", Sector.MESO1),
+    ):
+        assert Sector.parse(text) is sector, text
+    with pytest.raises(ValueError, match=r"^unknown sector 'm3': use conus, fd, m1 or m2$"):
+        Sector.parse("m3")
+    assert check_band(1) == 1 and check_band(16) == 16 and check_band(13.0) == 13  # type: ignore[arg-type]
+    for band in (0, 17):
+        with pytest.raises(ValueError, match=rf"^band {band} is not an ABI band \(1-16\)$"):
+            check_band(band)
+    assert to_utc(datetime(2023, 5, 1)) == datetime(2023, 5, 1, tzinfo=UTC)
+    assert iso_z(datetime(2023, 5, 1, 2, 3, 4, 999_999, tzinfo=timezone(timedelta(hours=2)))) == "2023-05-01T00:03:04Z"
+
+
+def test_the_goes17_cooling_timeline() -> None:
+    """DOMAIN.md / OSPO: 06:00-12:00 UTC, full disk every 15 min, no CONUS, meso left to the listing."""
+    g17 = SatellitePattern.GOES_17
+    day = datetime(2020, 4, 10, tzinfo=UTC)
+    assert special_timeline(g17, day + timedelta(hours=6)) is not None
+    assert (
+        special_timeline(g17, day + timedelta(hours=12)) is None
+        and special_timeline(g17, day + timedelta(hours=5, minutes=59)) is None
+    )
+    assert special_timeline(SatellitePattern.GOES_16, day + timedelta(hours=7)) is None
+    assert special_timeline(g17, datetime(2020, 5, 1, 11, 59, tzinfo=UTC)) is not None  # the last day, inclusive
+    assert special_timeline(g17, datetime(2020, 5, 2, 7, tzinfo=UTC)) is None
+    reason = unproduced_reason(g17, Sector.CONUS, day + timedelta(hours=7, minutes=1), 5)
+    assert reason == ("GOES-17 Mode 3 cooling timeline (2020-04-09..2020-05-01, 06:00-12:00 UTC daily): no CONUS scans")
+    assert unproduced_reason(g17, Sector.FULL_DISK, day + timedelta(hours=7, minutes=20), 10) == (
+        "GOES-17 Mode 3 cooling timeline (2020-04-09..2020-05-01, 06:00-12:00 UTC daily): Full Disk every 15 min"
+    )
+    assert unproduced_reason(g17, Sector.FULL_DISK, day + timedelta(hours=7, minutes=10), 10) is None  # :15 is in it
+    assert (
+        unproduced_reason(g17, Sector.FULL_DISK, day + timedelta(hours=7, minutes=14), 2) is None
+    )  # :15 in [:14, :16)
+    assert unproduced_reason(g17, Sector.FULL_DISK, day + timedelta(hours=7, minutes=14), 1) is not None
+    assert unproduced_reason(g17, Sector.FULL_DISK, day + timedelta(hours=7, minutes=15), 0) is None
+    assert unproduced_reason(g17, Sector.FULL_DISK, day + timedelta(hours=7, minutes=30), 10) is None
+    assert unproduced_reason(g17, Sector.MESO1, day + timedelta(hours=7, minutes=1), 1) is None
+    assert unproduced_reason(g17, Sector.CONUS, day + timedelta(hours=13, minutes=1), 5) is None
+    assert unproduced_reason(SatellitePattern.GENERIC, Sector.CONUS, day, 5) is None
+    assert unproduced_reason(g17, Sector.CONUS, datetime(2024, 1, 1, tzinfo=UTC), 5) == (
+        "GOES-17 stopped producing ABI data on 2023-01-10 (GOES-West until 2023-01-04); "
+        "GOES-18 is the West satellite now"
+    )
