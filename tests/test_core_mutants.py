@@ -151,6 +151,7 @@ def test_cover_window_edges() -> None:
     runs30 = [SlotRun(0, ms(1), 30 * MIN, 2, 5 * MIN)]
     assert choose([ms(6), ms(31) + 10_000], [0, 0], runs30) == [(1, 1)]
     assert choose([ms(6) - half - 1], [0], runs30) == [(0, 0)]
+    assert choose([ms(6) - half], [0], runs30) == []  # the window's end is open
     assert choose([], [], runs) == []
     assert choose([ms(1)], [0], []) == []
 
