@@ -51,28 +51,46 @@ CHILD_MB = 500
 """The most memory a child fetch or scan may take (its own peak RSS)."""
 
 
-def finish(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str, str, float]:
-    """Wait for ``proc`` (killed after ``timeout``: a hang guard, not a measurement): (exit status, stdout,
-    stderr, the child's own peak RSS in MB). The peak is the kernel's high-water mark of the child's program
-    (``VmHWM``), sampled until it exits: ``wait4``'s ``ru_maxrss`` would count the forked copy of pytest too."""
-    peak_kb = 0
-    exited = threading.Event()
+class PeakRss:
+    """The child's own peak RSS: the kernel's high-water mark of its program (``VmHWM``), sampled from right
+    after it started until it exits (``wait4``'s ``ru_maxrss`` would count the forked copy of pytest too)."""
 
-    def sample() -> None:
-        nonlocal peak_kb
-        status = Path(f"/proc/{proc.pid}/status")
-        while not exited.is_set():
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.kb = 0
+        self._status = Path(f"/proc/{proc.pid}/status")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
             try:
-                lines = status.read_text().splitlines()
+                lines = self._status.read_text().splitlines()
             except OSError:
                 return
             for line in lines:
                 if line.startswith("VmHWM:"):
-                    peak_kb = max(peak_kb, int(line.split()[1]))
-            exited.wait(0.01)
+                    self.kb = max(self.kb, int(line.split()[1]))
+            self._stop.wait(0.01)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.kb / 1024
+
+
+PEAKS: dict[int, PeakRss] = {}
+
+
+def watched(proc: subprocess.Popen[str]) -> subprocess.Popen[str]:
+    """Start sampling ``proc``'s memory at once (finish() reads it)."""
+    PEAKS[proc.pid] = PeakRss(proc)
+    return proc
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str, str, float]:
+    """Wait for ``proc`` (killed after ``timeout``: a hang guard, not a measurement): (exit status, stdout,
+    stderr, its peak RSS in MB when it was :func:`watched`, else 0)."""
     timer = threading.Timer(timeout, proc.kill)
     timer.start()
     try:
@@ -81,11 +99,10 @@ def finish(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str, 
         code = proc.wait()
     finally:
         timer.cancel()
-        exited.set()
-        sampler.join()
+    peak = PEAKS.pop(proc.pid).stop() if proc.pid in PEAKS else 0.0
     if code < 0:  # killed by a signal (the timer): report as the shell does
         code = 128 - code
-    return code, out, err, peak_kb / 1024
+    return code, out, err, peak
 
 
 def start_fetch(folder: Path, server: HostileServer) -> subprocess.Popen[str]:
@@ -95,7 +112,7 @@ def start_fetch(folder: Path, server: HostileServer) -> subprocess.Popen[str]:
         "--cdn-url", server.url, "--s3-endpoint", server.url, "--no-cache",
     ]  # fmt: skip
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return watched(subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
 
 
 def wait_for_download(server: HostileServer, proc: subprocess.Popen[str], timeout: float = 60) -> None:
@@ -275,7 +292,7 @@ def test_sigterm_while_planning_a_long_range_stops_the_process(tmp_path: Path) -
     ]  # fmt: skip
     # One thread per library pool: the scan's worker is then the process's second thread, the event waited for.
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = watched(subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     tasks = Path(f"/proc/{proc.pid}/task")
     while proc.poll() is None and len(list(tasks.iterdir())) < 2:
         time.sleep(0.01)
