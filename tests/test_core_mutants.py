@@ -600,3 +600,34 @@ def test_the_goes17_cooling_timeline() -> None:
         "GOES-17 stopped producing ABI data on 2023-01-10 (GOES-West until 2023-01-04); "
         "GOES-18 is the West satellite now"
     )
+
+
+def test_the_sample_takes_one_frame_from_each_stratum_the_same_each_time() -> None:
+    from goesvfi.integrity_check.render.look import _spread
+
+    frames = [f"f{i:03d}.png" for i in range(100)]
+    picks = _spread(frames, 16)
+    assert picks == _spread(list(frames), 16)  # the same folder, the same sample
+    assert len(picks) == 16 and picks == sorted(picks)
+    for i, pick in enumerate(picks):  # stratum i: frames [i * 100 // 16, (i + 1) * 100 // 16)
+        assert i * 100 // 16 <= frames.index(str(pick)) < (i + 1) * 100 // 16, (i, pick)
+    assert _spread(frames[:16], 16) == frames[:16] and _spread(frames[:3], 16) == frames[:3]
+
+
+def test_unreadable_frames_do_not_stop_the_vote(tmp_path: Path) -> None:
+    (tmp_path / "0-broken.png").write_bytes(b"garbage")  # first in name order
+    (tmp_path / "a.png").write_bytes(png_bytes(4, 3, 2))
+    assert folder_look([tmp_path / "0-broken.png", tmp_path / "a.png"]) == Look(4, 3, "RGB", "unknown")
+
+
+def test_the_newest_frame_is_the_last_in_path_order(tmp_path: Path) -> None:
+    """Paths order part by part, as ``Path`` objects compare: ``d/a.png`` comes before ``d-2/b.png`` (as text,
+    '-' sorts before '/'). On a tie the look of the last frame in that order wins."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d-2").mkdir()
+    small, large = tmp_path / "d" / "a.png", tmp_path / "d-2" / "b.png"
+    small.write_bytes(png_bytes(2, 2, 2))
+    large.write_bytes(png_bytes(4, 4, 2))
+    assert sorted([large, small]) == [small, large]
+    assert folder_look([str(large), str(small)]) == Look(4, 4, "RGB", "unknown")
+    assert folder_look([small, large]) == Look(4, 4, "RGB", "unknown")
