@@ -213,7 +213,7 @@ def test_matching_keys() -> None:
 
 
 def test_a_canonical_name_needs_a_real_satellite() -> None:
-    with pytest.raises(ValueError, match="a canonical name needs a real satellite, not GENERIC"):
+    with pytest.raises(ValueError, match=r"^a canonical name needs a real satellite, not GENERIC$"):
         canonical_name(SatellitePattern.GENERIC, Sector.CONUS, 13, T0)
 
 
@@ -224,6 +224,10 @@ def test_cdn_sizes_and_folders() -> None:
     assert check_cdn_size(Sector.CONUS, (1250, 750)) == (1250, 750)
     with pytest.raises(ValueError, match=r"^1808x1808 is not a CONUS size on the CDN \(use 416x250, 625x375, "):
         check_cdn_size(Sector.CONUS, (1808, 1808))
+    with pytest.raises(
+        ValueError, match=r"^1250x751 is not a CONUS size on the CDN \(use 416x250, 625x375, 1250x750, "
+    ):
+        check_cdn_size(Sector.CONUS, (1250, 751))
     for call in (lambda: check_cdn_size(Sector.MESO1, None), lambda: cdn_dir_url(G18, Sector.MESO2, 13)):
         with pytest.raises(ValueError, match=r"^the STAR CDN serves no Mesoscale [12] images$"):
             call()
