@@ -635,3 +635,41 @@ def test_the_newest_frame_is_the_last_in_path_order(tmp_path: Path) -> None:
     assert sorted([large, small]) == [small, large]
     assert folder_look([str(large), str(small)]) == Look(4, 4, "RGB", "unknown")
     assert folder_look([small, large]) == Look(4, 4, "RGB", "unknown")
+
+
+def test_expected_slots_at_one_minute_and_a_given_phase() -> None:
+    from goesvfi.integrity_check.time_index import expected_slots
+
+    assert expected_slots(Sector.CONUS, T0, T0 + timedelta(minutes=3), 1) == [
+        T0 + timedelta(minutes=m) for m in range(3)
+    ]
+    assert expected_slots(Sector.CONUS, T0, T0 + timedelta(minutes=30), 10, phase=3) == [
+        T0 + timedelta(minutes=m) for m in (3, 13, 23)
+    ]
+    assert expected_slots(Sector.CONUS, T0, T0) == []
+
+
+# ---- availability without I/O (remote/availability.py) ---------------------------------------------
+
+
+def test_known_unavailable_from_the_model_alone() -> None:
+    from goesvfi.integrity_check.remote.availability import known_unavailable
+
+    g16, g17 = SatellitePattern.GOES_16, SatellitePattern.GOES_17
+    late = datetime(2026, 1, 5, 0, 1, tzinfo=UTC)
+    ok = datetime(2024, 1, 5, 0, 1, tzinfo=UTC)
+    assert known_unavailable(g16, Sector.CONUS, [late, ok, late + timedelta(minutes=5)], 5) == {
+        late: "never produced by NOAA: GOES-16 stopped producing ABI data on 2025-04-07 (last files about 18:30 UTC); "
+        "GOES-19 is the East satellite now",
+        late + timedelta(minutes=5): "never produced by NOAA: GOES-16 stopped producing ABI data on 2025-04-07 "
+        "(last files about 18:30 UTC); GOES-19 is the East satellite now",
+    }
+    assert known_unavailable(SatellitePattern.GENERIC, Sector.CONUS, [late], 5) == {}
+    cooling = datetime(2020, 4, 10, 7, 1, tzinfo=UTC)
+    fd_gap, fd_scan = datetime(2020, 4, 10, 7, 14, tzinfo=UTC), datetime(2020, 4, 10, 7, 15, tzinfo=UTC)
+    assert known_unavailable(g17, Sector.CONUS, [cooling, cooling + timedelta(hours=6)], 5) == {
+        cooling: "never produced by NOAA: GOES-17 Mode 3 cooling timeline (2020-04-09..2020-05-01, 06:00-12:00 UTC "
+        "daily): no CONUS scans"
+    }
+    assert list(known_unavailable(g17, Sector.FULL_DISK, [fd_gap, fd_scan], 1)) == [fd_gap]
+    assert known_unavailable(g17, Sector.FULL_DISK, [fd_gap], 2) == {}  # [:14, :16) holds the :15 scan
