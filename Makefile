@@ -60,7 +60,7 @@ MUTATE_MODULES ?= fetch.plan scan.coverage render.look time_index.names time_ind
 	time_index.satellites scan.fast_names
 mutate: $(STAMP)
 	test -x $(VENV)/bin/mutmut || $(PY) -m pip install -q -e '.[mutate]'
-	$(PY) scripts/mutation_scores.py --retest
+	$(PY) scripts/mutation_scores.py --retest $(MUTATE_MODULES)
 	for m in $(MUTATE_MODULES); do \
 		QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children 2 "goesvfi.integrity_check.$$m.*" >/dev/null || exit 1; \
 	done

@@ -18,10 +18,14 @@ SURVIVED = {0}
 NO_TESTS = {5, 33}
 
 
-def retest(root: Path) -> int:
-    """Set the verdict of every surviving (or untested) mutant back to 'not checked'; how many."""
+def retest(root: Path, modules: list[str]) -> int:
+    """Set the verdict of every surviving (or untested) mutant of ``modules`` (``fetch.plan`` ...; all when empty)
+    back to 'not checked'; how many."""
     count = 0
     for meta in sorted(root.rglob("*.py.meta")):
+        module = str(meta.relative_to(root / "goesvfi" / "integrity_check")).removesuffix(".py.meta")
+        if modules and module.replace("/", ".") not in modules:
+            continue
         data = json.loads(meta.read_text())
         codes = data["exit_code_by_key"]
         for key, code in codes.items():
@@ -35,7 +39,8 @@ def retest(root: Path) -> int:
 def main() -> int:
     root = Path("mutants")
     if "--retest" in sys.argv:
-        print(f"{retest(root)} surviving mutants to test again")
+        modules = [a for a in sys.argv[1:] if not a.startswith("--")]
+        print(f"{retest(root, modules)} surviving mutants to test again")
         return 0
     rows = []
     survivors = []
