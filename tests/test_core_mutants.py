@@ -673,3 +673,29 @@ def test_known_unavailable_from_the_model_alone() -> None:
     }
     assert list(known_unavailable(g17, Sector.FULL_DISK, [fd_gap, fd_scan], 1)) == [fd_gap]
     assert known_unavailable(g17, Sector.FULL_DISK, [fd_gap], 2) == {}  # [:14, :16) holds the :15 scan
+
+
+def test_every_sector_alias() -> None:
+    aliases = {
+        Sector.CONUS: ("conus", "c", "PACUS", "RadC"),
+        Sector.FULL_DISK: ("fd", "F", "fulldisk", "Full", "radf"),
+        Sector.MESO1: ("m1", "meso1", "Mesoscale-1", "RadM1"),
+        Sector.MESO2: ("M2", "meso2", "mesoscale 2", "radm2"),
+    }
+    for sector, texts in aliases.items():
+        for text in texts:
+            assert Sector.parse(text) is sector, text
+
+
+def test_to_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as time_module
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time_module.tzset()
+    try:
+        aware = to_utc(datetime(2023, 5, 1, 2, 0, tzinfo=timezone(timedelta(hours=2))))
+        assert aware.tzinfo is UTC and aware == datetime(2023, 5, 1, tzinfo=UTC)
+        assert to_utc(datetime(2023, 5, 1, 2, 0)).tzinfo is UTC  # naive: taken as UTC, not local time
+    finally:
+        monkeypatch.undo()  # the zone this process had
+        time_module.tzset()
