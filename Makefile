@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-fast lint lint-imports typecheck pytest run demo emulator bench clean
+.PHONY: venv test test-fast lint lint-imports typecheck pytest run demo emulator bench mutate clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.11 found"; exit 1; }
@@ -53,5 +53,18 @@ bench: $(STAMP)
 	$(PY) scripts/bench_render.py
 	$(PY) scripts/bench_fetch.py
 
+# Mutation testing of the pure core (not in CI: slow; docs/mutation.md). One module at a time, with the focused
+# tests of [tool.mutmut] in pyproject.toml; `make mutate MUTATE_MODULES=fetch.plan` for one. Results are kept in
+# mutants/ (mutmut re-runs only what changed); the table and every survivor are printed at the end.
+MUTATE_MODULES ?= fetch.plan scan.coverage render.look time_index.names time_index.slots remote.availability \
+	time_index.satellites scan.fast_names
+mutate: $(STAMP)
+	test -x $(VENV)/bin/mutmut || $(PY) -m pip install -q -e '.[mutate]'
+	$(PY) scripts/mutation_scores.py --retest $(MUTATE_MODULES)
+	for m in $(MUTATE_MODULES); do \
+		QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children 2 "goesvfi.integrity_check.$$m.*" >/dev/null || exit 1; \
+	done
+	$(PY) scripts/mutation_scores.py --survivors
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants

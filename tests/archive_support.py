@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.names_support import png_name
 from tests.scan_support import write_frame
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -34,5 +35,5 @@ def write_archive(
     for i in range(count):
         when = first + timedelta(minutes=step * i)
         if when not in skip:
-            write_frame(folder / canonical_name(satellite, sector, 13, when))
+            write_frame(folder / png_name(satellite, sector, 13, when))
     return folder

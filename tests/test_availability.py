@@ -25,6 +25,7 @@ from goesvfi.integrity_check.remote.s3_store import S3Store
 from goesvfi.integrity_check.results import ScanResult, SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.names_support import scan_times
 
 Make = Callable[..., NoaaEmulator]
 G17, G18 = SatellitePattern.GOES_17, SatellitePattern.GOES_18
@@ -115,14 +116,13 @@ async def test_goes17_cooling_day_2020_04_10(noaa_emulator_factory: Make) -> Non
 
 
 async def test_mode6_starts_at_16_utc_on_2019_04_02(noaa_emulator_factory: Make) -> None:
-    from goesvfi.integrity_check.time_index import expected_slots
 
     start = datetime(2019, 4, 2, 15, tzinfo=UTC)
     emu = noaa_emulator_factory(
         satellite=SatellitePattern.GOES_16, sector=Sector.FULL_DISK, start=start, end=start + timedelta(hours=2),
         now=start + timedelta(days=30), missing_fraction=0.0,
     )  # fmt: skip
-    slots = expected_slots(Sector.FULL_DISK, start, start + timedelta(hours=2))
+    slots = scan_times(Sector.FULL_DISK, start, start + timedelta(hours=2))
     # 15:00 15:15 15:30 15:45 (Mode 3), 16:00 ... 16:50 (Mode 6)
     assert [(s.hour, s.minute) for s in slots] == [(15, m) for m in (0, 15, 30, 45)] + [
         (16, m) for m in range(0, 60, 10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,25 @@ async def test_wal_and_schema_version(tmp_path: Path) -> None:
     async with CacheDB(path) as db:  # reopened, not rebuilt
         assert await db.get_listing("noaa-goes18", "ABI-L1b-RadC/2023/121/00/") == [("k", 1)]
     assert asides(path) == []
+
+
+async def test_an_existing_cache_file_others_can_read_is_tightened(tmp_path: Path) -> None:
+    """README (Limits): the cache file is created 0600 and an existing one readable by others is tightened;
+    its contents are kept (SQLite's -wal / -shm files follow the database's mode)."""
+    path = tmp_path / "c.sqlite3"
+    async with CacheDB(path) as db:
+        await db.put_listing("noaa-goes18", "ABI-L1b-RadC/2023/121/00/", [("k", 1)])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)  # as an older version, a copy or a umask of 022 would leave it
+    async with CacheDB(path) as db:
+        assert await db.get_listing("noaa-goes18", "ABI-L1b-RadC/2023/121/00/") == [("k", 1)]
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert open_to_others(tmp_path) == []
+
+
+def open_to_others(folder: Path) -> list[str]:
+    """The cache files (database, -wal, -shm) in ``folder`` that others could read or write."""
+    return [p.name for p in folder.glob("c.sqlite3*") if stat.S_IMODE(p.stat().st_mode) & 0o077]
 
 
 async def test_listings(tmp_path: Path) -> None:

@@ -253,7 +253,10 @@ async def test_fault_every_nth_request_then_success(cdn: CdnServer, tmp_path: Pa
         await store.download(frame_item(cdn, SLOTS[0]), tmp_path / "x.part")
     finally:
         await store.close()
-    assert (tmp_path / "x.part").stat().st_size > 0
+    async with aiohttp.ClientSession() as session, session.get(frame_item(cdn, SLOTS[0]).location) as resp:
+        served = await resp.read()
+    assert (tmp_path / "x.part").read_bytes() == served  # the retry wrote the whole frame, nothing of the 503
+    assert served[:3] == b"\xff\xd8\xff" and served[-2:] == b"\xff\xd9"  # a JPEG, start to end
 
 
 async def test_404_is_not_found_with_the_url(cdn: CdnServer, tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ from goesvfi.integrity_check.cache.db import CacheDB
 from goesvfi.integrity_check.cli import main as cli
 from goesvfi.integrity_check.cli import options
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.names_support import png_name
 from tests.scan_support import MakeFrames
 
 T0 = datetime(2023, 5, 1, tzinfo=UTC)
@@ -160,7 +161,7 @@ def test_goes16_after_2025_warns(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_report_merges_the_fetch_log(mixed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cache_dir = tmp_path / "cache"
     g18, conus = SatellitePattern.GOES_18, Sector.CONUS
-    fetched_path = mixed / canonical_name(g18, conus, 13, T0 + timedelta(minutes=1))
+    fetched_path = mixed / png_name(g18, conus, 13, T0 + timedelta(minutes=1))
 
     async def log() -> None:
         async with CacheDB(cache_dir / "cache.sqlite3") as db:
@@ -290,7 +291,7 @@ def test_scan_remote_counts_what_noaa_never_produced(
     )  # fmt: skip
     slots = [start + timedelta(minutes=m) for m in range(1, 8 * 60, 5)]  # 96, minute % 5 == 1
     have = [s for s in slots if not cooling[0] <= s < cooling[1]]
-    folder = make_frames([canonical_name(SatellitePattern.GOES_17, Sector.CONUS, 13, s) for s in have])
+    folder = make_frames([png_name(SatellitePattern.GOES_17, Sector.CONUS, 13, s) for s in have])
     argv = ["scan", str(folder), "--satellite", "goes17", "--start", start.isoformat(), "--end", end.isoformat(),
             "--remote", "--cdn-url", emu.cdn_url, "--s3-endpoint", emu.s3_endpoint, "--now", "2021-03-31T00:00",
             "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
@@ -318,7 +319,7 @@ def test_scan_remote_counts_what_noaa_never_produced(
 def test_scan_remote_offline_says_unknown_and_scans_as_before(
     make_frames: MakeFrames, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = make_frames([canonical_name(SatellitePattern.GOES_18, Sector.CONUS, 13, T0 + timedelta(minutes=1))])
+    folder = make_frames([png_name(SatellitePattern.GOES_18, Sector.CONUS, 13, T0 + timedelta(minutes=1))])
     dead = "http://127.0.0.1:9"
     argv = ["scan", str(folder), *ARGS, "--remote", "--cdn-url", dead, "--s3-endpoint", dead, "--json",
             "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
@@ -332,7 +333,7 @@ def test_scan_remote_offline_says_unknown_and_scans_as_before(
 def test_scan_json_says_how_the_interval_was_detected(
     make_frames: MakeFrames, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    names = [canonical_name(SatellitePattern.GOES_18, Sector.CONUS, 13, T0 + timedelta(minutes=m))
+    names = [png_name(SatellitePattern.GOES_18, Sector.CONUS, 13, T0 + timedelta(minutes=m))
              for m in (1, 6, 11, 21, 26, 36, 46, 56)]  # fmt: skip
     folder = make_frames(names)
     argv = ["scan", str(folder), "--satellite", "goes18", "--start", "2023-05-01T00:00", "--end", "2023-05-01T01:00"]

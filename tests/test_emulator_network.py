@@ -54,11 +54,11 @@ async def test_cdn_latency_delays_each_request(noaa_emulator_factory: Make) -> N
     emu = noaa_emulator_factory(missing_fraction=0.0, latency=0.3)
     assert emu.network.latency == 0.3
     index = f"{emu.cdn_url}/GOES18/ABI/CONUS/13/"
-    seconds, _ = await _cdn_get(index)
-    assert 0.3 <= seconds < 10
+    slow, _ = await _cdn_get(index)
+    assert slow >= 0.3  # the latency is a sleep: a lower bound no load breaks
     emu.network.set(0.0)  # changeable while serving
-    seconds, _ = await _cdn_get(index)
-    assert seconds < 0.3
+    fast = min([(await _cdn_get(index))[0] for _ in range(3)])  # the best of three: one stall does not count
+    assert fast < slow / 2  # a ratio, not a clock threshold
 
 
 @pytest.mark.slow
@@ -68,12 +68,12 @@ async def test_cdn_bandwidth_throttles_the_body(noaa_emulator_factory: Make) -> 
     _, size = await _cdn_get(url)  # renders the frame once, unthrottled
     rate = size / 0.5  # the body should take about half a second
     emu.network.set(bandwidth=rate)
-    seconds, got = await _cdn_get(url)
+    throttled, got = await _cdn_get(url)
     assert got == size
-    assert 0.45 <= seconds < 15
+    assert throttled >= 0.45  # paced: a lower bound no load breaks
     emu.network.set()
-    seconds, _ = await _cdn_get(url)
-    assert seconds < 0.4
+    free = min([(await _cdn_get(url))[0] for _ in range(3)])  # the best of three: one stall does not count
+    assert free < throttled / 2
 
 
 @pytest.mark.slow
@@ -83,11 +83,13 @@ async def test_cdn_bandwidth_is_per_connection(noaa_emulator_factory: Make) -> N
     url = _frame_url(emu, "416x250")
     _, size = await _cdn_get(url)
     emu.network.set(bandwidth=size / 1.0)  # each body takes a second: four back to back would take 4 s
+    one, _ = await _cdn_get(url)
+    assert one >= 0.9
     started = time.monotonic()
     results = await asyncio.gather(*(_cdn_get(url) for _ in range(4)))
     seconds = time.monotonic() - started
     assert all(got == size for _, got in results)
-    assert 0.9 <= seconds < 3.5
+    assert seconds < 2.5 * one  # as a ratio of one body's time: four shared connections would be about 4 x
 
 
 @pytest.mark.slow

@@ -24,12 +24,10 @@ from goesvfi.integrity_check.time_index import (
     NameKind,
     SatellitePattern,
     Sector,
-    canonical_name,
-    cdn_filename,
     detect_interval,
-    noaa_filename,
     parse_name,
 )
+from tests.names_support import cdn_name, l1b_name, png_name
 
 REAL = SatellitePattern.real()
 stamps = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59))
@@ -41,14 +39,14 @@ def real_names(draw: st.DrawFn) -> str:
     ts = draw(stamps).replace(microsecond=0)
     kind = draw(st.sampled_from(["canonical", "cdn", "noaa", "legacy"]))
     if kind == "canonical":
-        return canonical_name(sat, draw(st.sampled_from(list(Sector))), draw(st.integers(1, 16)), ts)
+        return png_name(sat, draw(st.sampled_from(list(Sector))), draw(st.integers(1, 16)), ts)
     if kind == "cdn":
         sector = draw(st.sampled_from([Sector.CONUS, Sector.FULL_DISK]))
         size = draw(st.sampled_from(CDN_SIZES[sector]))
-        return cdn_filename(sat, sector, draw(st.integers(1, 16)), ts, size)
+        return cdn_name(sat, sector, draw(st.integers(1, 16)), ts, size)
     if kind == "noaa":
         ts = min(ts, datetime(9999, 12, 31, 23, 50))
-        return noaa_filename(sat, draw(st.sampled_from(list(Sector))), draw(st.integers(1, 16)), ts)
+        return l1b_name(sat, draw(st.sampled_from(list(Sector))), draw(st.integers(1, 16)), ts)
     return f"{sat.value}_frame_{ts:%Y%m%dT%H%M%S}Z.png"
 
 
@@ -147,3 +145,24 @@ def test_detection_ties_follow_counter_order(offsets: list[int]) -> None:
     times = [base + timedelta(minutes=m) for m in offsets]
     ms = np.array([(t - EPOCH) // timedelta(milliseconds=1) for t in times], dtype=np.int64)
     assert detect_interval_ms(ms, 5) == detect_interval(times, 5)
+
+
+@pytest.mark.parametrize(
+    "name", ["20231210001_GOES18-ABI-CONUS-2-2500x1500.jpg", "20231210001_GOES18-ABI-CONUS-02-416x250.jpg"]
+)
+def test_old_unpadded_cdn_band_names_parse(name: str) -> None:
+    """README (Names): the CDN's older one-digit band names still parse, by both parsers, as band 2."""
+    when = datetime(2023, 5, 1, 0, 1, tzinfo=UTC)  # day 121 of 2023, 00:01
+    parsed = parse_name(name)
+    assert parsed is not None
+    assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band, parsed.kind) == (
+        when,
+        SatellitePattern.GOES_18,
+        Sector.CONUS,
+        2,
+        NameKind.CDN,
+    )
+    fast = NameParser().parse(name)
+    assert fast is not None
+    assert fast[0] == (when - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    assert unpack_key(fast[1]) == (SatellitePattern.GOES_18, Sector.CONUS, 2, NameKind.CDN)

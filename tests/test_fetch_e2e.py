@@ -6,12 +6,16 @@ hand, never from the manager's output.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
+import numpy as np
 import pytest
+from PIL import Image
 
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.query import ArchiveQuery
@@ -178,3 +182,31 @@ def test_the_seeds_enhanced_example_runs_as_written(
     assert "Progress: " in out
     assert frame_names(images) == {canonical(emu, s) for s in on_s3}
     assert (tmp_path / "cache").is_dir()
+
+
+@pytest.mark.slow
+async def test_a_fetch_sweeps_stale_temps_and_writes_the_pixels_served(
+    noaa_emulator_factory: Factory, folder: Path
+) -> None:
+    """README (Leftovers): a fetch sweeps the temp files a killed run left (our naming, any slot), never a file
+    that only looks alike; and a CDN frame in the folder's look holds the pixels of the JPG the CDN served."""
+    emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
+    start, end = EMULATOR_START, EMULATOR_START + timedelta(minutes=15)
+    elsewhere = EMULATOR_START + timedelta(days=3, minutes=1)  # a slot this fetch does not touch
+    stale = [f".{canonical(emu, elsewhere)}.part-0badc0de.png", f".{canonical(emu, start)}.part-1f.jpg"]
+    lookalike = ".notes.png.part-1.txt"
+    for name in [*stale, lookalike]:
+        (folder / name).write_bytes(b"left by a killed run")
+    async with manager_for(emu, folder, emu.now, folder.parent / "cache.sqlite") as manager:
+        report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, start, end))
+    assert report.fetched == 3 and report.failed == []
+    assert leftovers(folder.parent) == [str(folder / lookalike)]
+    slot = min(in_range(emu.cdn_slots, start, end))
+    async with aiohttp.ClientSession() as session, session.get(cdn_url(emu, slot)) as resp:
+        served = np.asarray(Image.open(io.BytesIO(await resp.read())).convert("RGB")).astype(int)
+    with Image.open(folder / canonical(emu, slot)) as png:
+        assert (png.mode, png.size) == ("RGB", (416, 250))
+        written = np.asarray(png).astype(int)
+    assert served.shape == written.shape == (250, 416, 3)
+    assert np.abs(served - written).max() <= 1  # the JPG decoded once, written losslessly
+    assert served.std() > 10  # a scene, not a flat frame: the comparison has something to compare

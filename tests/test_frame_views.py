@@ -29,8 +29,9 @@ from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.gui.widgets.calendar import DAYS
 from goesvfi.integrity_check.gui.widgets.preview import PreviewPane
 from goesvfi.integrity_check.results import SlotResult, SlotStatus
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.operational import View
+from tests.names_support import png_name
 from tests.scan_support import write_frame
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -54,7 +55,7 @@ def write_frames(folder: Path) -> Path:
     for i in range(24):
         if i not in MISSING:
             pixels = np.full((HEIGHT, WIDTH), grey(i), dtype=np.uint8)
-            Image.fromarray(pixels, "L").save(folder / canonical_name(SAT, SECTOR, 13, slot_time(i)))
+            Image.fromarray(pixels, "L").save(folder / png_name(SAT, SECTOR, 13, slot_time(i)))
     return folder
 
 
@@ -101,7 +102,7 @@ def test_selecting_a_row_shows_its_frame_with_name_size_mode_and_source(qtbot, s
     tab.ui.table.selectRow(2)
     wait_preview(qtbot, tab, 2)
     pane = tab.ui.preview
-    name = canonical_name(SAT, SECTOR, 13, slot_time(2))
+    name = png_name(SAT, SECTOR, 13, slot_time(2))
     image = pane.frame.image()
     assert image is not None and pane.frame.isVisible() and not pane.before.isVisible()
     assert shown_grey(image) == grey(2)
@@ -138,7 +139,7 @@ def test_arrow_keys_step_through_the_frames(qtbot, scanned: IntegrityCheckTab) -
     wait_preview(qtbot, tab, 17)
     qtbot.waitUntil(lambda: not tab.view_model.previewer.busy, timeout=5000)
     assert shown_grey(tab.ui.preview.frame.image()) == grey(17)
-    assert tab.view_model.previewer.decodes - decodes <= 15
+    assert tab.view_model.previewer.decodes - decodes <= 2  # the one running (if any) and the newest queued
 
 
 def test_a_missing_row_shows_its_neighbours_before_and_after(qtbot, scanned: IntegrityCheckTab) -> None:
@@ -150,8 +151,8 @@ def test_a_missing_row_shows_its_neighbours_before_and_after(qtbot, scanned: Int
     assert shown_grey(pane.before.image()) == grey(3)
     assert shown_grey(pane.after.image()) == grey(6)
     assert pane.title.text().endswith(": Missing; its neighbours")
-    assert canonical_name(SAT, SECTOR, 13, slot_time(3)) in pane.info.text()
-    assert canonical_name(SAT, SECTOR, 13, slot_time(6)) in pane.info.text()
+    assert png_name(SAT, SECTOR, 13, slot_time(3)) in pane.info.text()
+    assert png_name(SAT, SECTOR, 13, slot_time(6)) in pane.info.text()
     assert not pane.open_button.isEnabled()
 
 
@@ -179,7 +180,7 @@ def test_double_click_opens_the_file_and_open_folder_the_folder(qtbot, scanned: 
     qtbot.mouseDClick(tab.ui.preview.frame, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(tab.ui.preview.folder_button, Qt.MouseButton.LeftButton)
     assert [u.toLocalFile() for u in opened] == [
-        str(Path(tab.view_model.directory).resolve() / canonical_name(SAT, SECTOR, 13, slot_time(1))),
+        str(Path(tab.view_model.directory).resolve() / png_name(SAT, SECTOR, 13, slot_time(1))),
         tab.view_model.archive_folder,
     ]
 
@@ -277,7 +278,7 @@ def test_clicking_a_day_selects_its_rows_and_sets_the_range(qtbot, qt_settings, 
     first = datetime(2026, 11, 20, tzinfo=UTC)
     for h in range(72):  # three days, one frame an hour at :01, hours 30-33 missing
         if not 30 <= h <= 33:
-            write_frame(folder / canonical_name(SAT, SECTOR, 13, first + timedelta(hours=h, minutes=1)))
+            write_frame(folder / png_name(SAT, SECTOR, 13, first + timedelta(hours=h, minutes=1)))
     tab = make_tab(qtbot, tmp_path)
     scan(qtbot, tab, folder, first, first + timedelta(days=3), interval=60)
     calendar = tab.ui.calendar.calendar

@@ -25,8 +25,8 @@ from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.report import CSV_COLUMNS
 from goesvfi.integrity_check.results import SlotStatus
-from goesvfi.integrity_check.time_index import canonical_name
 from tests.flow_support import END, GAPS, SAT, SECTOR, SLOTS, START, folder_names, write_folder
+from tests.names_support import png_name
 
 
 def free_port() -> int:
@@ -88,12 +88,12 @@ def test_scan_fetch_export_against_the_emulator(
         assert result.status is SlotStatus.FETCHED, (slot, result.error)
         expected_source = "cdn" if slot >= cutoff and slot in emulator.cdn_slots else "s3"
         assert result.source is not None and result.source.value == expected_source, slot
-        png = folder / canonical_name(SAT, SECTOR, 13, slot)
+        png = folder / png_name(SAT, SECTOR, 13, slot)
         assert result.path == png
         with Image.open(png) as image:
             assert image.format == "PNG" and image.size[0] > 0
-    present_before = {canonical_name(SAT, SECTOR, 13, s) for s in SLOTS if s not in GAPS}
-    fetched_names = {canonical_name(SAT, SECTOR, 13, s) for s in GAPS if s not in unavailable}
+    present_before = {png_name(SAT, SECTOR, 13, s) for s in SLOTS if s not in GAPS}
+    fetched_names = {png_name(SAT, SECTOR, 13, s) for s in GAPS if s not in unavailable}
     assert folder_names(folder) == present_before | fetched_names  # nothing else: no temp or partial files
     counts = tab.ui.timeline.counts()
     assert counts[SlotStatus.FETCHED] == len(GAPS) - len(unavailable)
@@ -122,7 +122,7 @@ def test_scan_fetch_export_against_the_emulator(
             assert row["status"] == "unavailable" and row["error"] and row["look"] == ""
         else:
             assert row["status"] == "fetched" and row["source"] in ("cdn", "s3") and row["remote"]
-            assert Path(row["local_path"]).name == canonical_name(SAT, SECTOR, 13, slot)
+            assert Path(row["local_path"]).name == png_name(SAT, SECTOR, 13, slot)
             assert row["look"] == "ok"  # as the command line writes it: fetched frames have the folder's look
     tab.ask_csv_path = lambda _parent, suggested: offered.append(suggested) or ""  # the dialog cancelled
     qtbot.mouseClick(tab.ui.export, Qt.MouseButton.LeftButton)

@@ -13,8 +13,9 @@ from PyQt6.QtWidgets import QDialogButtonBox, QPushButton
 
 from goesvfi.integrity_check.gui.widgets.settings_dialog import SettingsDialog
 from goesvfi.integrity_check.gui.widgets.style import MISMATCH_COLOR
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from tests.archive_support import START
+from tests.names_support import png_name
 from tests.tab_support import make_tab, scan_folder
 
 
@@ -25,7 +26,7 @@ def write_frames(folder: Path) -> tuple[Path, Path]:
     odd = folder
     for i in range(24):
         when = START + timedelta(minutes=1 + 5 * i)
-        path = folder / canonical_name(SatellitePattern.GOES_18, Sector.CONUS, 13, when)
+        path = folder / png_name(SatellitePattern.GOES_18, Sector.CONUS, 13, when)
         image = Image.fromarray(pixels)
         if i == 7:
             image, odd = image.resize((2500, 1500)), path

@@ -26,9 +26,10 @@ from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
 from goesvfi.integrity_check.render.netcdf import RenderError, render_png
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.limits import MAX_INDEX_BYTES, max_jpeg_bytes, max_netcdf_bytes
 from tests.hostile_server import HostileServer, RssMonitor, drip, endless, gzip_bomb, s3_endless_listing, static
+from tests.names_support import png_name
 from tests.scan_support import gradient_image
 
 G18 = SatellitePattern.GOES_18
@@ -274,14 +275,14 @@ async def test_one_bad_frame_fails_only_its_slot(serve: list[HostileServer], tmp
         report = await manager.reconcile_detailed(folder, ArchiveQuery(G18, START, START + timedelta(minutes=15)))
     by_slot = {s.timestamp: s for s in report.slots}
     assert by_slot[slots[2]].status is SlotStatus.FETCHED
-    assert (folder / canonical_name(G18, Sector.CONUS, 13, slots[2])).exists()
+    assert (folder / png_name(G18, Sector.CONUS, 13, slots[2])).exists()
     assert by_slot[slots[0]].status is SlotStatus.FAILED
     assert "refused" in (by_slot[slots[0]].error or "")
     assert by_slot[slots[1]].status is SlotStatus.FAILED
     assert "16x16 pixels, not the 416x250" in (by_slot[slots[1]].error or "")
-    assert not (folder / canonical_name(G18, Sector.CONUS, 13, slots[1])).exists()
+    assert not (folder / png_name(G18, Sector.CONUS, 13, slots[1])).exists()
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".goesvfi")) == [
-        canonical_name(G18, Sector.CONUS, 13, slots[2])
+        png_name(G18, Sector.CONUS, 13, slots[2])
     ]
 
 

@@ -8,6 +8,7 @@ import dataclasses
 import os
 import pickle
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,8 @@ from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.results import Progress, ScanResult, Stage
 from goesvfi.integrity_check.scan import index as scan_index
 from goesvfi.integrity_check.scan.reconciler import Reconciler, ScanInputError, scan_directory
-from goesvfi.integrity_check.time_index import (
-    SatellitePattern,
-    Sector,
-    canonical_name,
-    cdn_filename,
-    noaa_filename,
-)
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.names_support import cdn_name, l1b_name, png_name
 from tests.scan_support import MakeFrames, settle_tree, write_frame
 
 G16, G18 = SatellitePattern.GOES_16, SatellitePattern.GOES_18
@@ -39,7 +35,7 @@ def at(minutes: float) -> datetime:
 
 
 def png(minutes: float, sat: SatellitePattern = G18, sector: Sector = CONUS, band: int = 13) -> str:
-    return canonical_name(sat, sector, band, at(minutes))
+    return png_name(sat, sector, band, at(minutes))
 
 
 async def scan(
@@ -130,8 +126,8 @@ def test_reconciler_dict(seed_folder: Path, tmp_path: Path) -> None:
 async def test_cdn_and_s3_names_cover_their_slots(make_frames: MakeFrames) -> None:
     folder = make_frames(
         [
-            cdn_filename(G18, CONUS, 13, at(1)),  # :01 exactly
-            noaa_filename(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),  # :06:17.3
+            cdn_name(G18, CONUS, 13, at(1)),  # :01 exactly
+            l1b_name(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),  # :06:17.3
             "sub/deeper/" + png(11),  # recursive
             png(16, sat=G16),  # another satellite
             png(21, sector=FD),  # another sector
@@ -145,8 +141,8 @@ async def test_cdn_and_s3_names_cover_their_slots(make_frames: MakeFrames) -> No
     assert result.expected == [at(m) for m in range(1, 40, 5)]
     assert result.missing == [at(m) for m in (16, 21, 26, 31, 36)]
     assert result.existing == {
-        at(1): folder / cdn_filename(G18, CONUS, 13, at(1)),
-        at(6): folder / noaa_filename(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),
+        at(1): folder / cdn_name(G18, CONUS, 13, at(1)),
+        at(6): folder / l1b_name(G18, CONUS, 13, at(6) + timedelta(seconds=17.3)),
         at(11): folder / "sub" / "deeper" / png(11),
     }
 
@@ -194,9 +190,38 @@ async def test_legacy_and_generic_names(make_frames: MakeFrames) -> None:
 
 
 async def test_preferred_file_when_two_cover_a_slot(make_frames: MakeFrames) -> None:
-    folder = make_frames([cdn_filename(G18, CONUS, 13, at(1)), "a/" + png(1), "frame_20230501_000100.png"])
+    folder = make_frames([cdn_name(G18, CONUS, 13, at(1)), "a/" + png(1), "frame_20230501_000100.png"])
     result = await scan(folder, end=at(5))
     assert result.existing == {at(1): folder / "a" / png(1)}
+
+
+async def test_the_name_ranks_before_the_time_distance(make_frames: MakeFrames) -> None:
+    """Issue 25: a CDN JPG at :01:00 (its name's minute: 2023-05-01 is day 121) and this tool's PNG at :01:20
+    both cover :01; the PNG wins although the JPG is closer. Among PNGs, the closer one (:00:50) wins."""
+    jpg = "20231210001_GOES18-ABI-CONUS-13-2500x1500.jpg"
+    folder = make_frames([jpg, "goes18_conus_C13_20230501T000120Z.png"])
+    result = await scan(folder, end=at(5))
+    assert result.existing == {at(1): folder / "goes18_conus_C13_20230501T000120Z.png"}
+    folder = make_frames(
+        ["goes18_conus_C13_20230501T000120Z.png", "goes18_conus_C13_20230501T000050Z.png", jpg],
+        folder=folder.parent / "pngs",
+    )
+    result = await scan(folder, end=at(5))
+    assert result.existing == {at(1): folder / "goes18_conus_C13_20230501T000050Z.png"}
+
+
+async def test_old_unpadded_cdn_band_names_are_read(make_frames: MakeFrames) -> None:
+    """README (Names): the CDN's old names with a one-digit band (``-CONUS-2-``) are still read, as band 2."""
+    folder = make_frames(
+        [
+            "20231210001_GOES18-ABI-CONUS-2-2500x1500.jpg",  # band 2, unpadded
+            "20231210006_GOES18-ABI-CONUS-02-2500x1500.jpg",  # band 2, padded
+            "20231210011_GOES18-ABI-CONUS-3-2500x1500.jpg",  # band 3: another archive
+        ]
+    )
+    result = await scan(folder, end=at(15), band=2)
+    assert sorted(result.existing) == [at(1), at(6)]
+    assert result.existing[at(1)].name == "20231210001_GOES18-ABI-CONUS-2-2500x1500.jpg"
 
 
 async def test_auto_interval_and_fallback(make_frames: MakeFrames, tmp_path: Path) -> None:
@@ -231,7 +256,7 @@ async def test_auto_interval_regular_folders_do_not_warn(make_frames: MakeFrames
 
 async def test_mode3_full_disk(make_frames: MakeFrames) -> None:
     day = datetime(2019, 3, 1, tzinfo=UTC)
-    names = [noaa_filename(G16, FD, 13, day + timedelta(minutes=15 * i, seconds=37.8), mode=3) for i in range(96)]
+    names = [l1b_name(G16, FD, 13, day + timedelta(minutes=15 * i, seconds=37.8), mode=3) for i in range(96)]
     folder = make_frames(names[:40] + names[41:])
     result = await scan(folder, day, day + timedelta(days=1), satellite=G16, sector=FD)
     assert len(result.expected) == 96 and result.missing == [day + timedelta(minutes=600)]
@@ -307,7 +332,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 async def test_warm_scan_reads_no_folder_and_changes_are_seen(
     make_frames: MakeFrames, tmp_path: Path, reads: list[str]
 ) -> None:
-    folder = make_frames([png(m) for m in range(1, 60, 5)] + ["sub/" + cdn_filename(G18, CONUS, 13, at(61))])
+    folder = make_frames([png(m) for m in range(1, 60, 5)] + ["sub/" + cdn_name(G18, CONUS, 13, at(61))])
     async with CacheDB(tmp_path / "c.sqlite3") as db:
         cold = await scan(folder, end=at(70), cache=db)
         assert not cold.from_cache and len(reads) == 2
@@ -318,7 +343,7 @@ async def test_warm_scan_reads_no_folder_and_changes_are_seen(
 
         (folder / png(26)).unlink()  # removed
         write_frame(folder / png(66))  # added
-        os.rename(folder / "sub" / cdn_filename(G18, CONUS, 13, at(61)), folder / "sub" / "x.jpg")  # renamed
+        os.rename(folder / "sub" / cdn_name(G18, CONUS, 13, at(61)), folder / "sub" / "x.jpg")  # renamed
         settle_tree(folder)
         changed = await scan(folder, end=at(70), cache=db)
         assert changed.missing == [at(26), at(61)]
@@ -394,20 +419,47 @@ async def test_progress_in_both_shapes(make_frames: MakeFrames) -> None:
 
 
 async def test_cancel_stops_the_walk(make_frames: MakeFrames) -> None:
-    folder = make_frames([f"d{i:03d}/{png(1)}" for i in range(300)])
-    started = asyncio.Event()
-    task = asyncio.create_task(scan(folder, progress=lambda p: started.set()))
-    await started.wait()
-    task.cancel()
+    """Cancelling the scan stops its walk thread: once every worker thread has finished, far fewer than the
+    folder's 601 directories were reported (a walk that ran on would report them all)."""
+    folder = make_frames([f"d{i:03d}/{png(1)}" for i in range(600)])
+    walked: list[int] = []
+    task: asyncio.Task[ScanResult] | None = None
+
+    def progress(p: Progress) -> None:
+        if p.done > 0:
+            walked.append(p.done)
+            if task is not None:
+                task.cancel()
+
+    task = asyncio.create_task(scan(folder, progress=progress))
     with pytest.raises(asyncio.CancelledError):
         await task
+    await asyncio.get_running_loop().shutdown_default_executor()  # waits for the walk thread, however long
+    for _ in range(3):
+        await asyncio.sleep(0)  # the reports it sent before it stopped
+    assert walked and max(walked) < 300
+
+
+def test_the_walk_checks_for_cancel_before_each_directory(make_frames: MakeFrames) -> None:
+    folder = make_frames([f"d{i:03d}/{png(1)}" for i in range(20)])
+    cancel = threading.Event()
+    reports: list[int] = []
+
+    def report(done: int, _known: int, _path: str) -> None:
+        reports.append(done)
+        if done == 5:
+            cancel.set()
+
+    with pytest.raises(scan_index.ScanCancelled):
+        scan_index.walk(str(folder), {}, cancel=cancel, report=report)
+    assert reports == [1, 2, 3, 4, 5]
 
 
 async def test_result_is_a_plain_scan_result_to_its_users(make_frames: MakeFrames) -> None:
-    folder = make_frames([png(1), "a/" + cdn_filename(G18, CONUS, 13, at(11))])
+    folder = make_frames([png(1), "a/" + cdn_name(G18, CONUS, 13, at(11))])
     result = await scan(folder, end=at(15))
     assert isinstance(result, ScanResult)
-    want = {at(1): folder / png(1), at(11): folder / "a" / cdn_filename(G18, CONUS, 13, at(11))}
+    want = {at(1): folder / png(1), at(11): folder / "a" / cdn_name(G18, CONUS, 13, at(11))}
     copies = [dataclasses.replace(result), copy.copy(result), pickle.loads(pickle.dumps(result))]
     for other in [result, *copies]:
         assert other.existing == want and other.missing == [at(6)]

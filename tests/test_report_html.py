@@ -16,7 +16,8 @@ from PIL import Image
 from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.report_html import html_report, write_html
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.names_support import png_name
 from tests.scan_support import write_frame
 
 SAT, SECTOR = SatellitePattern.GOES_18, Sector.CONUS
@@ -36,10 +37,10 @@ def year_slots() -> list[SlotResult]:
                 slots.append(SlotResult(when, SAT, SECTOR, status=SlotStatus.MISSING))
             elif day == 3 and k < 2:
                 slots.append(SlotResult(when, SAT, SECTOR, status=SlotStatus.FETCHED, source=Source.CDN,
-                                        path=Path(f"/data/{canonical_name(SAT, SECTOR, 13, when)}"),
+                                        path=Path(f"/data/{png_name(SAT, SECTOR, 13, when)}"),
                                         remote="https://cdn.star.nesdis.noaa.gov/GOES18/x.jpg"))  # fmt: skip
             else:
-                path = Path(f"/data/{canonical_name(SAT, SECTOR, 13, when)}")
+                path = Path(f"/data/{png_name(SAT, SECTOR, 13, when)}")
                 slots.append(SlotResult(when, SAT, SECTOR, status=SlotStatus.PRESENT, source=Source.LOCAL, path=path))
     return slots
 
@@ -92,7 +93,7 @@ def test_report_html_command_writes_the_page(tmp_path: Path, capsys: pytest.Capt
     start = datetime(2026, 11, 1, tzinfo=UTC)
     for k in range(288 * 3):
         if not 300 <= k < 340:
-            write_frame(folder / canonical_name(SAT, SECTOR, 13, start + timedelta(minutes=1 + 5 * k)))
+            write_frame(folder / png_name(SAT, SECTOR, 13, start + timedelta(minutes=1 + 5 * k)))
     out = tmp_path / "report.html"
     code = main(["report", str(folder), "--satellite", "goes18", "--start", "2026-11-01", "--end", "2026-11-04",
                  "--html", str(out), "--cache-dir", str(tmp_path / "cache")])  # fmt: skip

@@ -17,8 +17,7 @@ from goesvfi.integrity_check.time_index import (
     SatellitePattern,
     Sector,
     canonical_name,
-    cdn_filename,
-    cdn_url,
+    cdn_dir_url,
     detect_interval,
     expected_slots,
     matches,
@@ -28,11 +27,11 @@ from goesvfi.integrity_check.time_index import (
     parse_name,
     parse_noaa,
     s3_hour_prefix,
-    s3_key,
     special_timeline,
     to_utc,
     unproduced_reason,
 )
+from tests import names_support
 
 REAL = SatellitePattern.real()
 satellites = st.sampled_from(REAL)
@@ -65,7 +64,7 @@ def utc(d: datetime) -> datetime:
 @given(satellites, sectors, bands, times)
 def test_canonical_round_trip(sat: SatellitePattern, sector: Sector, band: int, ts: datetime) -> None:
     name = canonical_name(sat, sector, band, ts)
-    assert name == f"goes{sat.number}_{sector.value}_C{band:02d}_{ts:%Y%m%dT%H%M%S}Z.png"
+    assert name == names_support.png_name(sat, sector, band, ts)  # README (Names), written out in the helper
     for parsed in (parse_canonical(name), parse_name(name)):
         assert parsed is not None
         assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band) == (utc(ts), sat, sector, band)
@@ -82,11 +81,12 @@ def test_canonical_names_sort_by_time(sat: SatellitePattern, sector: Sector, ban
 @given(satellites, cdn_sectors, bands, minutes, st.data())
 def test_cdn_round_trip(sat: SatellitePattern, sector: Sector, band: int, ts: datetime, data: st.DataObject) -> None:
     size = data.draw(st.sampled_from(CDN_SIZES[sector]))
-    name = cdn_filename(sat, sector, band, ts, size)
-    assert name[:11] == f"{ts.year:04d}{day_of_year(ts):03d}{ts.hour:02d}{ts.minute:02d}"
-    assert name.endswith(f"_GOES{sat.number}-ABI-{sector.cdn_dir}-{band:02d}-{size[0]}x{size[1]}.jpg")
-    url = cdn_url(sat, sector, band, ts, size, base_url="http://127.0.0.1:9/")
-    assert url.startswith(f"http://127.0.0.1:9/GOES{sat.number}/ABI/{sector.cdn_dir}/{band:02d}/")
+    name = names_support.cdn_name(sat, sector, band, ts, size)
+    folder = cdn_dir_url(sat, sector, band, base_url="http://127.0.0.1:9/")
+    assert (
+        folder == f"http://127.0.0.1:9/GOES{sat.number}/ABI/{'CONUS' if sector is Sector.CONUS else 'FD'}/{band:02d}/"
+    )
+    url = folder + name
     for parsed in (parse_cdn(name), parse_cdn(url), parse_name(name)):
         assert parsed is not None
         assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band) == (utc(ts), sat, sector, band)
@@ -95,9 +95,10 @@ def test_cdn_round_trip(sat: SatellitePattern, sector: Sector, band: int, ts: da
 
 @given(satellites, sectors, bands, tenths, st.sampled_from([3, 4, 6]))
 def test_noaa_round_trip(sat: SatellitePattern, sector: Sector, band: int, start: datetime, mode: int) -> None:
-    key = s3_key(sat, sector, band, start, mode=mode)
+    key = names_support.s3_key(sat, sector, band, start, mode=mode)
     doy = day_of_year(start)
-    assert key.startswith(f"{sector.s3_product}/{start.year:04d}/{doy:03d}/{start.hour:02d}/")
+    product = {Sector.CONUS: "RadC", Sector.FULL_DISK: "RadF"}.get(sector, "RadM")  # DOMAIN.md, S3 keys
+    assert s3_hour_prefix(sector, start) == f"ABI-L1b-{product}/{start.year:04d}/{doy:03d}/{start.hour:02d}/"
     assert s3_hour_prefix(sector, start) == key.rsplit("/", 1)[0] + "/"
     name = key.rsplit("/", 1)[1]
     stamp = f"s{start.year:04d}{doy:03d}{start:%H%M%S}{start.microsecond // 100_000}_"
@@ -158,8 +159,10 @@ def test_day_366_only_in_leap_years(year: int) -> None:
 @pytest.mark.parametrize("year", [2000, 2020, 2024])
 def test_leap_day_round_trips(year: int) -> None:
     ts = datetime(year, 2, 29, 23, 56)
-    assert parse_name(cdn_filename(SatellitePattern.GOES_18, Sector.CONUS, 13, ts)).timestamp == utc(ts)  # type: ignore[union-attr]
-    assert cdn_filename(SatellitePattern.GOES_18, Sector.CONUS, 13, ts)[:7] == f"{year}060"
+    name = f"{year}0602356_GOES18-ABI-CONUS-13-2500x1500.jpg"  # February 29th is day 60
+    assert parse_name(name).timestamp == utc(ts)  # type: ignore[union-attr]
+    common = parse_name("20230602356_GOES18-ABI-CONUS-13-2500x1500.jpg")  # day 60 of a common year: March 1st
+    assert common is not None and common.timestamp == datetime(2023, 3, 1, 23, 56, tzinfo=UTC)
 
 
 def test_invalid_times_are_not_names() -> None:
@@ -292,13 +295,30 @@ def test_detect_interval_with_gaps_and_fallback() -> None:
 
 def test_cdn_band_is_two_digits() -> None:
     ts = datetime(2026, 11, 27, 0, 1, tzinfo=UTC)
-    url = cdn_url(SatellitePattern.GOES_19, Sector.CONUS, 2, ts, (2500, 1500), base_url="https://cdn.example")
-    assert url == "https://cdn.example/GOES19/ABI/CONUS/02/20263310001_GOES19-ABI-CONUS-02-2500x1500.jpg"
-    parsed = parse_cdn(url)
-    assert parsed is not None and parsed.band == 2
-    assert cdn_filename(SatellitePattern.GOES_18, Sector.FULL_DISK, 13, ts, (1808, 1808)).endswith(
-        "-FD-13-1808x1808.jpg"
+    folder = cdn_dir_url(SatellitePattern.GOES_19, Sector.CONUS, 2, base_url="https://cdn.example")
+    assert folder == "https://cdn.example/GOES19/ABI/CONUS/02/"
+    parsed = parse_cdn(folder + "20263310001_GOES19-ABI-CONUS-02-2500x1500.jpg")
+    assert parsed is not None and (parsed.band, parsed.timestamp) == (2, ts)
+    fd = parse_cdn("20263310001_GOES18-ABI-FD-13-1808x1808.jpg")
+    assert fd is not None and (fd.sector, fd.band, fd.size) == (Sector.FULL_DISK, 13, (1808, 1808))
+
+
+def test_the_test_names_follow_domain_md() -> None:
+    """The tests' own name builders (tests/names_support.py) give DOMAIN.md's and README's examples."""
+    g16, g18 = SatellitePattern.GOES_16, SatellitePattern.GOES_18
+    assert names_support.cdn_name(g18, Sector.FULL_DISK, 13, datetime(2026, 8, 28, 3, 0), (1808, 1808)) == (
+        "20262400300_GOES18-ABI-FD-13-1808x1808.jpg"
     )
+    key = names_support.s3_key(g16, Sector.CONUS, 13, datetime(2024, 5, 31, 0, 1, 17, 300_000))
+    assert key.startswith("ABI-L1b-RadC/2024/152/00/OR_ABI-L1b-RadC-M6C13_G16_s20241520001173_e")
+    assert names_support.png_name(g18, Sector.CONUS, 13, datetime(2023, 5, 1, 0, 1)) == (
+        "goes18_conus_C13_20230501T000100Z.png"
+    )
+    assert names_support.png_time("goes18_conus_C13_20230501T000100Z.png") == datetime(2023, 5, 1, 0, 1, tzinfo=UTC)
+    assert names_support.png_time("goes18_conus_C13_20230229T000100Z.png") is None
+    assert names_support.scan_times(Sector.CONUS, datetime(2023, 5, 1), datetime(2023, 5, 1, 0, 12)) == [
+        datetime(2023, 5, 1, 0, m, tzinfo=UTC) for m in (1, 6, 11)
+    ]
 
 
 def test_mode6_starts_2019_04_02_at_16_utc() -> None:
@@ -343,3 +363,27 @@ def test_goes17_cooling_day_2020_04_10() -> None:
     assert unproduced_reason(g17, Sector.CONUS, datetime(2020, 6, 10, 7, 1, tzinfo=UTC), 5) is None
     assert special_timeline(g17, datetime(2020, 10, 14, 5, 59, tzinfo=UTC)) is None
     assert special_timeline(g17, datetime(2020, 10, 14, 6, 0, tzinfo=UTC)) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(list(Sector)),
+    st.datetimes(min_value=datetime(2017, 1, 1), max_value=datetime(2030, 12, 31)),
+    st.integers(0, 6 * 60),
+)
+def test_expected_slots_equal_a_minute_by_minute_walk(sector: Sector, start: datetime, span: int) -> None:
+    """Against the tests' own walk of DOMAIN.md's schedules (tests/names_support.py), across the Mode 6 change."""
+    start = start.replace(tzinfo=UTC)
+    if sector in (Sector.MESO1, Sector.MESO2):
+        span = min(span, 90)
+    end = start + timedelta(minutes=span, seconds=start.second)
+    assert expected_slots(sector, start, end) == names_support.scan_times(sector, start, end)
+
+
+@pytest.mark.parametrize(
+    "start", [datetime(2019, 4, 2, 14, 3, 10, tzinfo=UTC), datetime(2019, 4, 2, 15, 30, tzinfo=UTC)]
+)
+@pytest.mark.parametrize("sector", [Sector.CONUS, Sector.FULL_DISK])
+def test_expected_slots_across_the_mode_change_equal_the_walk(start: datetime, sector: Sector) -> None:
+    end = datetime(2019, 4, 2, 17, 0, 1, tzinfo=UTC)
+    assert expected_slots(sector, start, end) == names_support.scan_times(sector, start, end)

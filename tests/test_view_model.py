@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -119,7 +123,25 @@ def test_a_folder_that_is_not_there_is_reported_by_the_scan(vm: EnhancedViewMode
     assert "Traceback" not in message and vm.digest is None and not vm.can_fetch
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
+def _reads_any_folder() -> bool:
+    """Whether this process reads a folder of mode 0 (root with CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp, "locked")
+        probe.mkdir(mode=0)
+        try:
+            os.listdir(probe)
+        except PermissionError:
+            return False
+        finally:
+            probe.chmod(0o755)
+    return True
+
+
+# Root runs the next test in a child without the two file-access capabilities (setpriv): it runs everywhere.
+DROP_FILE_POWERS = ["--bounding-set", "-dac_override,-dac_read_search", "--inh-caps", "-dac_override,-dac_read_search"]
+
+
+@pytest.mark.skipif(_reads_any_folder(), reason="this process reads any folder: run without root's powers below")
 def test_an_unreadable_folder_is_reported(vm: EnhancedViewModel, qtbot, tmp_path: Path) -> None:
     folder = write_archive(tmp_path / "locked")
     folder.chmod(0)
@@ -130,6 +152,27 @@ def test_an_unreadable_folder_is_reported(vm: EnhancedViewModel, qtbot, tmp_path
         assert "cannot be read" in blocker.args[0]
     finally:
         folder.chmod(0o755)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _reads_any_folder(), reason="the test above runs in this process")
+def test_an_unreadable_folder_is_reported_when_run_as_root() -> None:
+    """As root (CI, containers) the test above runs in a child process whose bounding set lacks
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (``setpriv``): a mode-0 folder is unreadable there as for a user."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is not installed")
+    test = f"{Path(__file__).resolve()}::test_an_unreadable_folder_is_reported"
+    child = subprocess.run(
+        [setpriv, *DROP_FILE_POWERS, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", test],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert child.returncode == 0 and "1 passed" in child.stdout, child.stdout + child.stderr
 
 
 def test_an_unexpected_exception_becomes_a_message(qt_settings: Path, qloop, qtbot, tmp_path: Path) -> None:

@@ -30,8 +30,9 @@ from goesvfi.integrity_check.fetch.manager import ReconcileManager
 from goesvfi.integrity_check.folder.lock import FolderLockedError, folder_lock_async
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import Progress, SlotStatus, Source, Stage
-from goesvfi.integrity_check.time_index import Sector, canonical_name, parse_canonical
+from goesvfi.integrity_check.time_index import Sector
 from goesvfi.integrity_check.watch import CycleResult, WatchConfig, WatchLoop
+from tests.names_support import png_name, png_time
 from tests.scan_support import write_frame
 from tests.watch_support import ABSENT_EVERYWHERE, DAY, G18, frames, hm, leftovers, slots_from
 
@@ -143,7 +144,7 @@ async def test_three_cycles_fetch_exactly_the_newly_published_slots(
     assert emulator.cdn.request_count("*.jpg") == len(f3) - 1  # 01:26 came from S3
     assert leftovers(folder) == []
     for ts in f3:
-        data = (folder / canonical_name(G18, Sector.CONUS, 13, ts)).read_bytes()
+        data = (folder / png_name(G18, Sector.CONUS, 13, ts)).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n")
 
 
@@ -294,7 +295,7 @@ async def test_stop_during_a_cycle_cancels_it_without_partial_files(
 
     def progress(p: Progress) -> None:
         name = p.current_file
-        if p.stage is Stage.FETCH and name and parse_canonical(name) and (folder / name).exists():
+        if p.stage is Stage.FETCH and name and png_time(name) and (folder / name).exists():
             progress_files.append(name)
             stop.set()  # the first frame is written: stop now
 
@@ -312,7 +313,7 @@ async def test_stop_during_a_cycle_cancels_it_without_partial_files(
     assert 1 <= len(written) < 7  # stopped mid-cycle
     assert leftovers(folder) == []
     for ts in written:
-        assert (folder / canonical_name(G18, Sector.CONUS, 13, ts)).read_bytes()[-8:] == b"IEND\xaeB`\x82"
+        assert (folder / png_name(G18, Sector.CONUS, 13, ts)).read_bytes()[-8:] == b"IEND\xaeB`\x82"
     assert loop.next_run is None
 
 
@@ -350,7 +351,7 @@ async def test_a_slot_unavailable_for_a_day_is_not_tried_again(
     """01:01 is on neither the CDN nor S3: once settled it is 'not at NOAA'; a day later it is not asked for."""
     have = {s for s in emulator.expected if s != ABSENT_EVERYWHERE}
     for slot in have:  # the folder holds everything else NOAA has
-        write_frame(folder / canonical_name(G18, Sector.CONUS, 13, slot))
+        write_frame(folder / png_name(G18, Sector.CONUS, 13, slot))
     clock = FakeClock(hm("03:20"))
     manager = manager_factory(clock)
     asked: list[set[datetime]] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, expected_slots
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.units import format_duration, parse_duration
 from goesvfi.integrity_check.watch import (
     WatchConfig,
@@ -15,6 +15,7 @@ from goesvfi.integrity_check.watch import (
     next_tick,
     trailing_window,
 )
+from tests.names_support import scan_times
 
 T = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -46,7 +47,7 @@ def test_trailing_window_excludes_the_latency() -> None:
     now = datetime(2026, 5, 10, 12, 21, 30, tzinfo=UTC)
     start, end = trailing_window(now, timedelta(hours=2), timedelta(minutes=20))
     assert (start, end) == (datetime(2026, 5, 10, 10, 22, tzinfo=UTC), datetime(2026, 5, 10, 12, 2, tzinfo=UTC))
-    slots = expected_slots(Sector.CONUS, start, end)
+    slots = scan_times(Sector.CONUS, start, end)
     # CONUS slots at :01, :06 ...: newest not-too-recent slot is 12:01 (12:01 < 12:21:30 - 20 min = 12:01:30)
     assert slots[-1] == datetime(2026, 5, 10, 12, 1, tzinfo=UTC)
     assert slots[0] == datetime(2026, 5, 10, 10, 26, tzinfo=UTC)  # 10:21 < 10:21:30 is outside
@@ -55,7 +56,7 @@ def test_trailing_window_excludes_the_latency() -> None:
 
 def test_trailing_window_at_exact_minute_keeps_half_open_ends() -> None:
     start, end = trailing_window(datetime(2026, 5, 10, 12, 21, tzinfo=UTC), timedelta(hours=1), timedelta(minutes=20))
-    slots = expected_slots(Sector.CONUS, start, end)
+    slots = scan_times(Sector.CONUS, start, end)
     assert slots[0] == datetime(2026, 5, 10, 11, 21, tzinfo=UTC)  # start included
     assert slots[-1] == datetime(2026, 5, 10, 11, 56, tzinfo=UTC)  # 12:01 = now - latency excluded
 

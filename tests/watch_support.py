@@ -9,7 +9,8 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from goesvfi.integrity_check.time_index import SatellitePattern, parse_canonical
+from goesvfi.integrity_check.time_index import SatellitePattern
+from tests.names_support import png_time
 
 G18 = SatellitePattern.GOES_18
 DAY = datetime(2023, 5, 1, tzinfo=UTC)
@@ -30,9 +31,9 @@ ABSENT_EVERYWHERE = hm("01:01")
 def frames(folder: Path) -> set[datetime]:
     out = set()
     for name in os.listdir(folder):
-        parsed = parse_canonical(name)
-        if parsed is not None:
-            out.add(parsed.timestamp)
+        when = png_time(name)
+        if when is not None:
+            out.add(when)
     return out
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from goesvfi.integrity_check.time_index.bands import CDN_SIZES, DEFAULT_CDN_SIZE
-from goesvfi.integrity_check.time_index.satellites import MODE6_START, SatellitePattern, Sector, check_band, to_utc
+from goesvfi.integrity_check.time_index.satellites import SatellitePattern, Sector, check_band, to_utc
 
 
 class NameKind(Enum):
@@ -99,18 +99,6 @@ def check_cdn_size(sector: Sector, size: tuple[int, int] | None) -> tuple[int, i
     return (size[0], size[1])
 
 
-def cdn_filename(
-    satellite: SatellitePattern,
-    sector: Sector,
-    band: int,
-    timestamp: datetime,
-    size: tuple[int, int] | None = None,
-) -> str:
-    w, h = check_cdn_size(sector, size)
-    ts = to_utc(timestamp).strftime("%Y%j%H%M")
-    return f"{ts}_{satellite.cdn_name}-ABI-{sector.cdn_dir}-{check_band(band):02d}-{w}x{h}.jpg"
-
-
 def cdn_dir_url(satellite: SatellitePattern, sector: Sector, band: int, base_url: str = DEFAULT_CDN_URL) -> str:
     """The band folder (which serves the HTML index): ``{base}/GOES18/ABI/CONUS/13/``, ``.../CONUS/02/``.
 
@@ -120,17 +108,6 @@ def cdn_dir_url(satellite: SatellitePattern, sector: Sector, band: int, base_url
     if sector.cdn_dir is None:
         raise ValueError(f"the STAR CDN serves no {sector.display_name} images")
     return f"{base_url.rstrip('/')}/{satellite.cdn_name}/ABI/{sector.cdn_dir}/{check_band(band):02d}/"
-
-
-def cdn_url(
-    satellite: SatellitePattern,
-    sector: Sector,
-    band: int,
-    timestamp: datetime,
-    size: tuple[int, int] | None = None,
-    base_url: str = DEFAULT_CDN_URL,
-) -> str:
-    return cdn_dir_url(satellite, sector, band, base_url) + cdn_filename(satellite, sector, band, timestamp, size)
 
 
 def parse_cdn(name: str) -> ParsedName | None:
@@ -172,46 +149,9 @@ def parse_noaa_time(text: str) -> datetime:
     return base + timedelta(milliseconds=100 * int(text[13]))
 
 
-def format_noaa_time(dt: datetime) -> str:
-    dt = to_utc(dt)
-    return dt.strftime("%Y%j%H%M%S") + str(dt.microsecond // 100_000)
-
-
-def noaa_filename(
-    satellite: SatellitePattern,
-    sector: Sector,
-    band: int,
-    start: datetime,
-    end: datetime | None = None,
-    created: datetime | None = None,
-    mode: int | None = None,
-) -> str:
-    start = to_utc(start)
-    end = to_utc(end) if end else start + timedelta(seconds=150)
-    created = to_utc(created) if created else end + timedelta(seconds=30)
-    mode = mode if mode is not None else (6 if start >= MODE6_START else 3)
-    return (
-        f"OR_ABI-L1b-{sector.file_product}-M{mode}C{check_band(band):02d}_{satellite.platform_id}_"
-        f"s{format_noaa_time(start)}_e{format_noaa_time(end)}_c{format_noaa_time(created)}.nc"
-    )
-
-
 def s3_hour_prefix(sector: Sector, hour: datetime) -> str:
     """``ABI-L1b-RadC/2024/152/00/``: list this prefix to learn the hour's real keys."""
     return f"{sector.s3_product}/{to_utc(hour):%Y/%j/%H}/"
-
-
-def s3_key(
-    satellite: SatellitePattern,
-    sector: Sector,
-    band: int,
-    start: datetime,
-    end: datetime | None = None,
-    created: datetime | None = None,
-    mode: int | None = None,
-) -> str:
-    """A full S3 key. Only for writing archives (tests, the emulator): never guess a key to download."""
-    return s3_hour_prefix(sector, start) + noaa_filename(satellite, sector, band, start, end, created, mode)
 
 
 def parse_noaa(name: str) -> ParsedName | None:

@@ -174,11 +174,6 @@ class Sector(Enum):
         return {"conus": "ABI-L1b-RadC", "fd": "ABI-L1b-RadF"}.get(self.value, "ABI-L1b-RadM")
 
     @property
-    def file_product(self) -> str:
-        """The product token inside NOAA file names (``RadC``, ``RadF``, ``RadM1``, ``RadM2``)."""
-        return {"conus": "RadC", "fd": "RadF", "m1": "RadM1", "m2": "RadM2"}[self.value]
-
-    @property
     def cdn_dir(self) -> str | None:
         """Folder and token on the STAR CDN; the CDN serves no mesoscale sectors (None)."""
         return {"conus": "CONUS", "fd": "FD"}.get(self.value)
