@@ -37,6 +37,10 @@ SAMPLE = 16
 """Frames whose headers decide a folder's look (spread over the folder's name order)."""
 WIDE_SAMPLE = 512
 """Frames read when the first sample disagrees."""
+TEXT_LIMIT = 4096
+"""The largest ``tEXt`` chunk read for the colour table's name."""
+HEADER_BYTES = 65536
+"""Bytes :func:`read_png_header` reads: the chunks before the pixel data, large ancillary ones included."""
 _PNG_MODES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
 
 
@@ -121,7 +125,8 @@ def look_from_settings(look_name: str, size: tuple[int, int] | None) -> Look:
 
 
 def png_look(head: bytes) -> tuple[Look | None, str | None]:
-    """The look from a PNG's chunks before its pixel data (IHDR first, then this package's ``tEXt``)."""
+    """The look from a PNG's chunks before its pixel data (IHDR first, then this package's ``tEXt``, at most
+    :data:`TEXT_LIMIT` bytes, when it lies whole in ``head``)."""
     if len(head) < 33 or head[12:16] != b"IHDR":
         return None, "no PNG header (IHDR) after the signature"
     length = struct.unpack(">I", head[8:12])[0]
@@ -137,7 +142,7 @@ def png_look(head: bytes) -> tuple[Look | None, str | None]:
         length, kind = struct.unpack(">I4s", head[pos : pos + 8])
         if kind in (b"IDAT", b"IEND"):
             break
-        if kind == b"tEXt" and pos + 8 + length <= len(head):
+        if kind == b"tEXt" and length <= TEXT_LIMIT and pos + 8 + length <= len(head):
             keyword, _, text = head[pos + 8 : pos + 8 + length].partition(b"\x00")
             if keyword == TABLE_KEYWORD:
                 table = text.decode("latin-1")
@@ -169,15 +174,15 @@ def jpeg_look(head: bytes) -> Look | None:
 
 
 def read_png_header(path: Path | str) -> Look:
-    """The look of one PNG from its chunks before the pixel data (IHDR and ``tEXt``, in its first 4 KB: this
-    package writes them first); ValueError if not a PNG."""
+    """The look of one PNG from its chunks before the pixel data (IHDR and ``tEXt``, within its first
+    :data:`HEADER_BYTES`); ValueError if not a PNG or without a header."""
     with open(path, "rb") as fh:
-        head = fh.read(4096)
+        head = fh.read(HEADER_BYTES)
     if not head.startswith(PNG_SIGNATURE):
         raise ValueError(f"{Path(path).name} is not a PNG")
-    look, reason = png_look(head)
+    look, _reason = png_look(head)
     if look is None:
-        raise ValueError(f"{Path(path).name}: {reason}")
+        raise ValueError(f"{Path(path).name} has no PNG header")
     return look
 
 
