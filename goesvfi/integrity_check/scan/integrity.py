@@ -82,6 +82,27 @@ class DirVerdicts:
         i = int(self.look_ids[index])
         return None if i == _NO_LOOK or i >= len(self.looks) else self.looks[i]
 
+    def record_many(self, verdicts: Sequence[tuple[int, int, str | None, str | None]]) -> None:
+        """:meth:`record` for many frames at once: (index, level, reason, look) each."""
+        if len(verdicts) < 64:
+            for verdict in verdicts:
+                self.record(*verdict)
+            return
+        index = np.fromiter((v[0] for v in verdicts), dtype=np.int64, count=len(verdicts))
+        self.levels[index] = np.fromiter((v[1] for v in verdicts), dtype=np.uint8, count=len(verdicts))
+        ids: dict[str | None, int] = {None: _NO_LOOK}
+        for look in {v[3] for v in verdicts if v[3] is not None}:
+            if look not in self.looks and len(self.looks) < _NO_LOOK:
+                self.looks.append(look)
+            ids[look] = self.looks.index(look) if look in self.looks else _NO_LOOK
+        self.look_ids[index] = np.fromiter((ids[v[3]] for v in verdicts), dtype=np.uint8, count=len(verdicts))
+        reasons = self.reasons
+        for i, _level, reason, _look in verdicts:
+            if reason is not None:
+                reasons[i] = reason
+            elif reasons:
+                reasons.pop(i, None)
+
     def record(self, index: int, level: int, reason: str | None, look: str | None) -> None:
         self.levels[index] = level
         if reason is None:
@@ -125,6 +146,7 @@ class _Group:
     verdicts: DirVerdicts | None = None
     rows: dict[str, FrameRow] | None = None
     dirty: bool = False  # verdicts to store
+    pending: list[tuple[int, int, str | None, str | None]] = field(default_factory=list)  # checked, to record
     _names: list[str] | None = None
 
     def names(self) -> list[str]:
@@ -150,7 +172,8 @@ def _run_check(path: str, full: bool) -> tuple[FrameCheck, Identity | None]:
 
 def _check_many(jobs: Sequence[tuple[str, bool]], workers: int) -> list[tuple[FrameCheck, Identity | None]]:
     """Check ``(path, full)`` jobs on ``workers`` threads (the reads and decodes release the GIL)."""
-    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    size = max(1, min(CHUNK, -(-len(jobs) // (4 * max(1, workers)))))  # every worker gets work, even for a few
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
     def run(chunk: Sequence[tuple[str, bool]]) -> list[tuple[FrameCheck, Identity | None]]:
         return [_run_check(path, full) for path, full in chunk]
@@ -234,17 +257,17 @@ class IntegrityRun:
                          for local in todo]  # fmt: skip
         total = len(jobs)
         keys: dict[Look, str] = {}  # each distinct look's key, formatted once
-        for start in range(0, total, CHUNK * 8):
-            batch = jobs[start : start + CHUNK * 8]
-            results = _check_many([(j[2], j[4]) for j in batch], self.workers)
-            rows = self._frame_rows
+        rows = self._frame_rows
+        step = CHUNK * 8
+        for start in range(0, total, step):
+            batch = jobs[start : start + step]
+            full_batch = any(j[4] for j in batch)  # decodes release the GIL: threads help; head reads do not
+            results = _check_many([(j[2], j[4]) for j in batch], self.workers if full_batch else 1)
             for (group, local, _path, name, full), (verdict, identity) in zip(batch, results, strict=True):
                 reason, found = verdict.reason, verdict.look
                 level = DAMAGED if reason is not None else VERIFIED if full else WHOLE
                 look = None if found is None else keys.get(found) or keys.setdefault(found, found.key)
-                assert group.verdicts is not None
-                group.verdicts.record(local, level, reason, look)
-                group.dirty = True
+                group.pending.append((local, level, reason, look))
                 if identity is not None:
                     verified = now if full else None
                     if not full and group.rows is not None and name in group.rows:
@@ -252,6 +275,12 @@ class IntegrityRun:
                     rows.append((group.directory.path, name, *identity, level, reason, look, now, verified))
             if self.progress is not None:
                 self.progress(start + len(batch), total)
+        for group in self.groups:
+            if group.pending:
+                assert group.verdicts is not None
+                group.verdicts.record_many(group.pending)
+                group.pending.clear()
+                group.dirty = True
         self.checked = total
         return self._gather()
 
