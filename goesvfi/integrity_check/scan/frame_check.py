@@ -177,10 +177,14 @@ def _decode_image(source: str | Path | bytes) -> np.ndarray | str:
 
     from PIL import Image, ImageFile
 
+    from goesvfi.integrity_check.render.cdn_jpeg import pixels_of
+
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
             image.load()
+            if image.mode in ("L", "RGB"):
+                return pixels_of(image)  # one copy, one GIL hand-off (not tobytes' 64 KB pieces)
             return np.asarray(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         return f"cannot be decoded ({exc})"
