@@ -124,7 +124,7 @@ async def test_band_9_look_cdn_takes_star_jpgs_in_the_window_and_fails_older_slo
     old = [s for s in report.slots if s.timestamp < horizon]
     new = [s for s in report.slots if s.timestamp >= horizon]
     assert len(old) == 12 and len(new) == 12
-    assert all(s.status is SlotStatus.MISSING and "older than the CDN window" in (s.error or "") for s in old)
+    assert all(s.status is SlotStatus.FAILED and "older than the CDN window" in (s.error or "") for s in old)
     assert all("star-band09" in (s.error or "") for s in old)
     assert all(s.status is SlotStatus.FETCHED and s.source is Source.CDN for s in new)
     assert {_table(folder / name) for name in frame_names(folder)} == {("RGB", "star-band09")}

@@ -137,6 +137,9 @@ class FetchJob:
     async def run(self) -> list[SlotResult]:
         for slot, reason in self.plan.skipped.items():
             self.results[slot].error = reason
+        for slot, reason in self.plan.refused.items():  # the look takes the CDN's frames only, and it has none
+            self.results[slot].status, self.results[slot].error = SlotStatus.FAILED, reason
+            self.finished.append(self.results[slot])
         for slot, reason in self.plan.unavailable.items():  # not the user's gap: NOAA cannot have these
             self.results[slot].status, self.results[slot].error = SlotStatus.UNAVAILABLE, reason
         if self.plan.order:

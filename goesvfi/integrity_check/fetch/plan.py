@@ -27,6 +27,7 @@ CDN_RETENTION_MARGIN_DAYS = 3.0
 class FetchPlan:
     order: dict[datetime, tuple[Source, ...]] = field(default_factory=dict)  # slots to fetch, in time order
     skipped: dict[datetime, str] = field(default_factory=dict)  # slots not attempted, with the reason
+    refused: dict[datetime, str] = field(default_factory=dict)  # slots the look cannot take from any source: failed
     unavailable: dict[datetime, str] = field(default_factory=dict)  # no NOAA source can have them (era, future)
 
     def slots_for(self, source: Source) -> list[datetime]:
@@ -65,7 +66,7 @@ def plan_fetch(
                 plan.order[slot] = (Source.CDN,)
             else:
                 days = f"{cdn_days + CDN_RETENTION_MARGIN_DAYS:g}"
-                plan.skipped[slot] = f"older than the CDN window ({days} days): {cdn_only_reason or 'CDN only'}"
+                plan.refused[slot] = f"older than the CDN window ({days} days): {cdn_only_reason or 'CDN only'}"
         elif has_cdn and slot >= cutoff:
             plan.order[slot] = (Source.CDN, Source.S3)
         elif has_cdn and slot >= cdn_horizon:
