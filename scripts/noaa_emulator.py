@@ -173,11 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  network: {emulator.network.describe()}",
             file=sys.stderr,
         )
-        for name, value in emulator.env().items():
-            print(f"export {name}={value}")
-        sys.stdout.flush()
-        print(f"Point the tool at it with the two lines above (and --now {iso_z(now)}). Ctrl-C stops.", file=sys.stderr)
-        stop.wait()
+        _export_and_wait(emulator.env(), now, stop)
     finally:
         emulator.stop()
         print("Emulator stopped.", file=sys.stderr)
@@ -215,15 +211,20 @@ def _serve_view(args: argparse.Namespace, start: datetime, end: datetime, now: d
                 f"{iso_z(part.end_time)}, {len(part.s3_slots)} of {len(part.expected)} slots",
                 file=sys.stderr,
             )
-        for name, value in emulator.env().items():
-            print(f"export {name}={value}")
-        sys.stdout.flush()
-        print(f"Point the tool at it with the two lines above (and --now {iso_z(now)}). Ctrl-C stops.", file=sys.stderr)
-        stop.wait()
+        _export_and_wait(emulator.env(), now, stop)
     finally:
         emulator.stop()
         print("Emulator stopped.", file=sys.stderr)
     return 0
+
+
+def _export_and_wait(env: dict[str, str], now: datetime, stop: threading.Event) -> None:
+    """Print the ``export`` lines that point the tool at the emulator, then serve until Ctrl-C or SIGTERM."""
+    for name, value in env.items():
+        print(f"export {name}={value}")
+    sys.stdout.flush()
+    print(f"Point the tool at it with the export lines above (and --now {iso_z(now)}). Ctrl-C stops.", file=sys.stderr)
+    stop.wait()
 
 
 if __name__ == "__main__":

@@ -9,14 +9,13 @@ loop records it and backs off that product only), so one product's failure does 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from goesvfi.integrity_check.folder.lock import WATCH_LOCK, FolderLock, FolderLockedError
-from goesvfi.integrity_check.watch import Clock, CycleResult, Sleep, WatchLoop
+from goesvfi.integrity_check.watch import Clock, CycleResult, Sleep, WatchLoop, until_stopped
 
 T = TypeVar("T")
 ProductCycle = Callable[[str, CycleResult, datetime | None], None]
@@ -83,7 +82,7 @@ class ArchiveWatch:
                 for product in self.due(self._now()):
                     if stop.is_set():
                         break
-                    result = await _until(product.loop.run_cycle(), stop)
+                    result = await until_stopped(product.loop.run_cycle(), stop)
                     if result is None:
                         break
                     cycles += 1
@@ -96,26 +95,7 @@ class ArchiveWatch:
                 waits = [p.next_run for p in self.products if p.lock is not None and p.next_run is not None]
                 delay = (min(waits) - self._now()).total_seconds() if waits else 0.0
                 if delay > 0 and not stop.is_set():
-                    await _until(self._sleep(delay), stop)
+                    await until_stopped(self._sleep(delay), stop)
         finally:
             self._release_all()
         return cycles
-
-
-async def _until(work: Awaitable[T], stop: asyncio.Event) -> T | None:
-    """Await ``work`` unless ``stop`` is set first (then cancel it and wait for its cleanup): its result or None."""
-    task = asyncio.ensure_future(work)
-    stopper = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopper.cancel()
-        if not task.done():
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        with contextlib.suppress(asyncio.CancelledError):
-            await stopper
-    if task.cancelled():
-        return None
-    return task.result()

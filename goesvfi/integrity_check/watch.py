@@ -402,7 +402,7 @@ class WatchLoop:
         lock = FolderLock(self.config.directory, name=WATCH_LOCK, purpose="watch", wait=self.config.lock_wait)
         await lock.acquire_async()
         try:
-            return await _until_stopped(self.run_cycle(), stop or asyncio.Event())
+            return await until_stopped(self.run_cycle(), stop or asyncio.Event())
         finally:
             lock.release()
 
@@ -418,7 +418,7 @@ class WatchLoop:
         await lock.acquire_async()
         try:
             while not stop.is_set():
-                result = await _until_stopped(self.run_cycle(), stop)
+                result = await until_stopped(self.run_cycle(), stop)
                 if result is None:
                     break
                 cycles += 1
@@ -430,14 +430,14 @@ class WatchLoop:
                         log.exception("the watch cycle callback failed")
                 delay = (self.next_run - self.now()).total_seconds()
                 if delay > 0 and not stop.is_set():
-                    await _until_stopped(self._sleep(delay), stop)
+                    await until_stopped(self._sleep(delay), stop)
         finally:
             self.next_run = None
             lock.release()
         return cycles
 
 
-async def _until_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+async def until_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
     """Await ``work`` unless ``stop`` is set first (then cancel it, wait for its cleanup, return None)."""
     task = asyncio.ensure_future(work)
     stopper = asyncio.ensure_future(stop.wait())
