@@ -20,10 +20,10 @@ from PyQt6.QtGui import QColor
 
 from goesvfi.integrity_check.calendar_bins import categories
 from goesvfi.integrity_check.first_run import operational_satellite
-from goesvfi.integrity_check.gui.digest import digest_slots
 from goesvfi.integrity_check.gui.frame_views import calendar_codes
 from goesvfi.integrity_check.gui.preferences import Preferences
 from goesvfi.integrity_check.gui.preview_data import FrameCache, FramePreview, SlotPreview
+from goesvfi.integrity_check.gui.results_digest import digest_slots
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.gui.widgets.calendar import DAYS

@@ -244,7 +244,7 @@ def test_the_table_model_filters_and_sorts_100000_rows(qapp) -> None:
 
 
 def test_the_summary_counts_a_lone_missing_frame_in_the_singular() -> None:
-    from goesvfi.integrity_check.gui.digest import digest_slots
+    from goesvfi.integrity_check.gui.results_digest import digest_slots
     from goesvfi.integrity_check.gui.tab import summary_html
     from goesvfi.integrity_check.results import SlotResult
 

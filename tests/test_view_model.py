@@ -257,8 +257,8 @@ def test_without_a_running_event_loop_a_command_says_so(qt_settings: Path, tmp_p
 
 def test_messages_after_a_partial_fetch_and_for_errors() -> None:
     from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
-    from goesvfi.integrity_check.gui.digest import digest_slots
     from goesvfi.integrity_check.gui.messages import fetch_log_lines, fetch_outcome, user_message
+    from goesvfi.integrity_check.gui.results_digest import digest_slots
     from goesvfi.integrity_check.results import SlotResult, Source
 
     first = START + timedelta(minutes=1)

@@ -28,7 +28,7 @@ from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState, hm, load_auto_fetch, save_auto_fetch
-from goesvfi.integrity_check.gui.digest import FETCH_MODULES, SCAN_MODULES, preload
+from goesvfi.integrity_check.gui.core_imports import FETCH_MODULES, SCAN_MODULES, preload
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import ProgressSink
 

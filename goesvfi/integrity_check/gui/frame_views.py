@@ -16,7 +16,8 @@ from PyQt6.QtCore import QModelIndex, QUrl
 from PyQt6.QtGui import QDesktopServices
 
 from goesvfi.integrity_check.calendar_bins import categories
-from goesvfi.integrity_check.gui.digest import STATUS_ORDER, ResultsDigest
+from goesvfi.integrity_check.gui.results_digest import ResultsDigest
+from goesvfi.integrity_check.gui.slot_list import STATUS_ORDER
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.gui.tab import IntegrityCheckTab

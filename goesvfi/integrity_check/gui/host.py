@@ -30,7 +30,7 @@ from typing import Any
 from PyQt6.QtCore import QSettings
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from goesvfi.integrity_check.gui.signals import quit_on_signals
+from goesvfi.integrity_check.gui.shutdown_signals import quit_on_signals
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.gui.workers import install_worker_pool

@@ -17,8 +17,10 @@ from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableV
 
 from goesvfi.integrity_check.gui.archive_views import ArchiveViews
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState
-from goesvfi.integrity_check.gui.digest import STATUS_ORDER, LookView, ResultsDigest
 from goesvfi.integrity_check.gui.frame_views import FrameViews
+from goesvfi.integrity_check.gui.look_view import LookView
+from goesvfi.integrity_check.gui.results_digest import ResultsDigest
+from goesvfi.integrity_check.gui.slot_list import STATUS_ORDER
 from goesvfi.integrity_check.gui.view_model import DiskSpace, EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.widgets.controls import select_data
 from goesvfi.integrity_check.gui.widgets.layout import TabWidgets, build_tab

@@ -27,23 +27,11 @@ from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 from goesvfi.integrity_check.first_run import documents_folder, empty_scan
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
+from goesvfi.integrity_check.gui.core_imports import FETCH_MODULES, REMOTE_SCAN_MODULES, SCAN_MODULES, preload
 from goesvfi.integrity_check.gui.core_session import CoreSession, ManagerFactory
-from goesvfi.integrity_check.gui.digest import (
-    FETCH_MODULES,
-    REMOTE_SCAN_MODULES,
-    SCAN_MODULES,
-    LookView,
-    ResultsDigest,
-    SlotList,
-    digest_scan,
-    digest_slots,
-    preload,
-    sample_archive,
-    unresolved_scan,
-    update_digest,
-    with_looks,
-)
+from goesvfi.integrity_check.gui.folder_guess import sample_archive
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
+from goesvfi.integrity_check.gui.look_view import LookView, with_looks
 from goesvfi.integrity_check.gui.messages import user_message, utc_text
 from goesvfi.integrity_check.gui.preferences import (
     Preferences,
@@ -54,6 +42,14 @@ from goesvfi.integrity_check.gui.preferences import (
     save_values,
 )
 from goesvfi.integrity_check.gui.previewer import Previewer
+from goesvfi.integrity_check.gui.results_digest import (
+    ResultsDigest,
+    digest_scan,
+    digest_slots,
+    unresolved_scan,
+    update_digest,
+)
+from goesvfi.integrity_check.gui.slot_list import SlotList
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
