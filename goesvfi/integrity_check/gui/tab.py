@@ -7,6 +7,7 @@ The tab never awaits and never touches files or the network: it forwards user ac
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -80,8 +81,9 @@ class IntegrityCheckTab(QWidget):
         self.notifier = Notifier(self)
         self._shown_once = False
         self._connect()
-        self.frame_views = FrameViews(self)  # preview pane, calendar, default folder
-        self.archive_views = ArchiveViews(self)  # the archive file's products, a page beside the calendar
+        say = functools.partial(self._render_status, error=False)
+        self.frame_views = FrameViews(self.ui, self.model, self.view_model, self.select_slots, say)  # preview, calendar
+        self.archive_views = ArchiveViews(self, self.ui.views, self.view_model)  # archive file's products (a page)
         self._load_inputs()
         self._render_auto(self.view_model.auto_fetch)
         self._render_status(self.view_model.status, error=False)
