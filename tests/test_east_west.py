@@ -164,7 +164,7 @@ def test_the_tab_scans_and_fetches_goes_east_across_the_handover(
         monkeypatch.setenv(name, value)
     tab = make_tab(qtbot, tmp_path, now=lambda: END)
     vm = tab.view_model
-    assert tab.ui.satellite.currentData() is View.EAST and vm.satellite is G19  # East first, the default
+    assert tab.ui.satellite.currentData() is View.EAST and vm.inputs.satellite is G19  # East first, the default
     folder = tmp_path / "east"
     folder.mkdir()
     vm.apply_inputs(directory=str(folder), satellite=View.EAST, start=START, end=END)

@@ -57,8 +57,9 @@ def test_the_tab_lists_an_archive_s_products_and_shows_the_chosen_one(
     with qtbot.waitSignal(vm.scan_completed, timeout=30000):
         products.setCurrentRow(0)
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
-    assert vm.directory == str(folder) and (vm.satellite, vm.sector, vm.band) == (SatellitePattern.GOES_18,
-                                                                                   Sector.CONUS, 13)  # fmt: skip
+    inputs = vm.inputs
+    assert inputs.directory == str(folder)
+    assert (inputs.satellite, inputs.sector, inputs.band) == (SatellitePattern.GOES_18, Sector.CONUS, 13)
     assert vm.digest is not None and vm.digest.counts[SlotStatus.PRESENT] == 3
 
 

@@ -68,7 +68,7 @@ def test_date_pickers_are_utc_and_say_so(tab: IntegrityCheckTab) -> None:
     qtbot_click_preset = tab.ui.preset_week
     qtbot_click_preset.click()
     assert tab.ui.start.utc() == NOW - timedelta(days=7)
-    assert tab.view_model.start == NOW - timedelta(days=7)
+    assert tab.view_model.inputs.start == NOW - timedelta(days=7)
 
 
 def test_buttons_are_enabled_only_when_they_make_sense(qtbot, tab: IntegrityCheckTab, tmp_path: Path) -> None:

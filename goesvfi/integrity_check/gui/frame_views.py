@@ -55,7 +55,7 @@ class FrameViews:
         vm.slots_updated.connect(self._slots_updated)
         ui.calendar.calendar.cell_clicked.connect(self.select_span)
         ui.preview.open_file.connect(lambda path: self.open_url(QUrl.fromLocalFile(path)))
-        ui.preview.open_folder.connect(lambda: self.open_url(QUrl.fromLocalFile(vm.archive_folder)))
+        ui.preview.open_folder.connect(lambda: self.open_url(QUrl.fromLocalFile(vm.inputs.archive_folder)))
         vm.disk_space_changed.connect(self._folder_state)  # checked after each task and folder change
         vm.inputs_changed.connect(self.show_default_folder)
         ui.satellite.currentIndexChanged.connect(lambda _i: self.show_default_folder())

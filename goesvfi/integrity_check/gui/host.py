@@ -120,7 +120,7 @@ def connect_host(
 
         def on_fetch(_slots: object) -> None:
             current = input_directory() if input_directory is not None else None
-            if current is None or _same_folder(current, tab.view_model.directory):
+            if current is None or _same_folder(current, tab.view_model.inputs.directory):
                 refresh()
 
         tab.fetch_completed.connect(on_fetch)

@@ -154,12 +154,12 @@ class IntegrityCheckTab(QWidget):
         ui.directory.editingFinished.connect(lambda: vm.set_directory(ui.directory.text()))
         ui.directory.textChanged.connect(lambda _text: self._render_state())
         ui.detect.clicked.connect(vm.detect_archive)
-        ui.satellite.currentIndexChanged.connect(lambda _i: vm.set_satellite(ui.satellite.currentData()))
-        ui.sector.currentIndexChanged.connect(lambda _i: vm.set_sector(ui.sector.currentData()))
-        ui.band.valueChanged.connect(vm.set_band)
-        ui.interval.valueChanged.connect(vm.set_interval)
-        ui.check_noaa.toggled.connect(vm.set_check_noaa)
-        ui.verify.toggled.connect(vm.set_verify_frames)
+        ui.satellite.currentIndexChanged.connect(lambda _i: vm.inputs.set_satellite(ui.satellite.currentData()))
+        ui.sector.currentIndexChanged.connect(lambda _i: vm.inputs.set_sector(ui.sector.currentData()))
+        ui.band.valueChanged.connect(vm.inputs.set_band)
+        ui.interval.valueChanged.connect(vm.inputs.set_interval)
+        ui.check_noaa.toggled.connect(vm.inputs.set_check_noaa)
+        ui.verify.toggled.connect(vm.inputs.set_verify_frames)
         for picker in (ui.start, ui.end):
             picker.dateTimeChanged.connect(self._range_edited)
         ui.preset_day.clicked.connect(lambda: vm.apply_preset(24))
@@ -197,26 +197,26 @@ class IntegrityCheckTab(QWidget):
         vm.fetch_completed.connect(self.fetch_completed)
 
     def _range_edited(self) -> None:
-        self.view_model.set_range(self.ui.start.utc(), self.ui.end.utc())
+        self.view_model.inputs.set_range(self.ui.start.utc(), self.ui.end.utc())
         self._render_summary()
 
     def _load_inputs(self) -> None:
         """Show the view model's inputs (after a preset, a detection or a restore) without echoing them back."""
-        ui, vm = self.ui, self.view_model
+        ui, inputs = self.ui, self.view_model.inputs
         widgets = (ui.directory, ui.satellite, ui.sector, ui.band, ui.interval, ui.start, ui.end)
         for widget in widgets:
             widget.blockSignals(True)
         try:
-            if ui.directory.text() != vm.directory:
-                ui.directory.setText(vm.directory)
-            ui.satellite.setCurrentIndex(max(0, ui.satellite.findData(vm.view or vm.satellite)))
-            ui.sector.setCurrentIndex(max(0, ui.sector.findData(vm.sector)))
-            ui.band.setValue(vm.band)
-            ui.interval.setValue(vm.interval_minutes)
-            ui.check_noaa.setChecked(vm.check_noaa)
-            ui.verify.setChecked(vm.verify_frames)
-            ui.start.set_utc(vm.start)
-            ui.end.set_utc(vm.end)
+            if ui.directory.text() != inputs.directory:
+                ui.directory.setText(inputs.directory)
+            ui.satellite.setCurrentIndex(max(0, ui.satellite.findData(inputs.view or inputs.satellite)))
+            ui.sector.setCurrentIndex(max(0, ui.sector.findData(inputs.sector)))
+            ui.band.setValue(inputs.band)
+            ui.interval.setValue(inputs.interval_minutes)
+            ui.check_noaa.setChecked(inputs.check_noaa)
+            ui.verify.setChecked(inputs.verify_frames)
+            ui.start.set_utc(inputs.start)
+            ui.end.set_utc(inputs.end)
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
@@ -233,7 +233,7 @@ class IntegrityCheckTab(QWidget):
 
     def _scan(self) -> None:
         self.view_model.set_directory(self.ui.directory.text())
-        self.view_model.set_range(self.ui.start.utc(), self.ui.end.utc())
+        self.view_model.inputs.set_range(self.ui.start.utc(), self.ui.end.utc())
         self.view_model.scan()
 
     def _export(self) -> None:
@@ -377,7 +377,11 @@ class IntegrityCheckTab(QWidget):
         digest, scan = vm.digest, vm.scan_result
         if digest is None:
             return
-        span = None if scan is None or (vm.start, vm.end) == (scan.start, scan.end) else (vm.start, vm.end)
+        span = (
+            None
+            if scan is None or (vm.inputs.start, vm.inputs.end) == (scan.start, scan.end)
+            else (vm.inputs.start, vm.inputs.end)
+        )
         self.ui.summary.setText(summary_html(digest, vm.look_check, span))
 
     def _render_look(self, look: LookView | None, summary: bool = True) -> None:
