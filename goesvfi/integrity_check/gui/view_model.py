@@ -430,10 +430,14 @@ class EnhancedViewModel(QObject):
             self.inputs.set_range(query.start, query.end)
             self.inputs_changed.emit()
             scan = await self._scan_shown(directory, query, skip=skip, audit=audit)
-            slots, digest = await self._fetch_shown(scan, directory)
-            if digest.counts[SlotStatus.FETCHED]:
-                self.fetch_completed.emit(slots)
-            return ReconcileReport(scan, slots)
+            fetched = await self.session.fetch(
+                scan, directory, self.fetch_settings, view=self._view_query,
+                new_folder=self.inputs.is_new_default(directory), progress=self.runner.report,
+            )  # fmt: skip
+            self._set_results(scan, fetched.digest, directory)
+            if fetched.digest.counts[SlotStatus.FETCHED]:
+                self.fetch_completed.emit(fetched.slots)
+            return ReconcileReport(scan, fetched.slots)
         finally:
             self.runner.end_progress()
             self._end()
@@ -525,16 +529,6 @@ class EnhancedViewModel(QObject):
         self._spawn(lambda: self._run_look(scan, directory))  # one header per frame: after the rows show
         return scan
 
-    async def _fetch_shown(self, scan: ScanResult, directory: Path) -> tuple[list[SlotResult], ResultsDigest]:
-        """Fetch ``scan``'s missing slots; the shown scan stays (a manual fetch gets only its unresolved part)."""
-        shown = self._scan or scan
-        fetched = await self.session.fetch(
-            scan, directory, self.fetch_settings, view=self._view_query,
-            new_folder=self.inputs.is_new_default(directory), progress=self.runner.report,
-        )  # fmt: skip
-        self._set_results(shown, fetched.digest, directory)
-        return fetched.slots, fetched.digest
-
     async def _run_scan(self, directory: Path, query: ArchiveQuery | ViewQuery, force_rescan: bool) -> Outcome:
         self.show_status(f"Scanning {directory} ...")
         what = query.view.display_name if isinstance(query, ViewQuery) else query.satellite.display_name
@@ -552,11 +546,15 @@ class EnhancedViewModel(QObject):
         count = len(scan.missing)
         self.show_status(f"Fetching {count:,} missing frames ...")
         self.notify("info", f"Fetching {count:,} frames into {directory}.")
-        slots, digest = await self._fetch_shown(scan, directory)
-        for level, line in messages.fetch_log_lines(slots):
+        fetched = await self.session.fetch(
+            scan, directory, self.fetch_settings, view=self._view_query,
+            new_folder=self.inputs.is_new_default(directory), progress=self.runner.report,
+        )  # fmt: skip
+        self._set_results(shown, fetched.digest, directory)  # the shown scan stays: the fetch got its unresolved part
+        for level, line in messages.fetch_log_lines(fetched.slots):
             self.notify(level, line)
-        self.fetch_completed.emit(slots)
-        return messages.fetch_outcome(count, digest)
+        self.fetch_completed.emit(fetched.slots)
+        return messages.fetch_outcome(count, fetched.digest)
 
     async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
         await self.session.export_csv(path, slots, self._look)
