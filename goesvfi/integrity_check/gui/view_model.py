@@ -228,7 +228,7 @@ class EnhancedViewModel(QObject):
     def can_export(self) -> bool:
         return not self.busy and self._digest is not None and bool(self._digest.slots)
 
-    # ---- Auto-fetch (the owned AutoFetch object) ----------------------------------------------------
+    # ---- Auto-fetch (the owned AutoFetch object: its commands are on ``auto``) -----------------------
 
     @property
     def auto_fetch(self) -> AutoFetchState:
@@ -237,23 +237,6 @@ class EnhancedViewModel(QObject):
     @property
     def auto_fetch_active(self) -> bool:
         return self.auto.active
-
-    def set_auto_fetch(self, enabled: bool) -> bool:
-        return self.auto.set_enabled(enabled)
-
-    def set_auto_fetch_period(self, minutes: int) -> None:
-        self.auto.set_period(minutes)
-
-    def set_auto_fetch_window(self, hours: int) -> None:
-        self.auto.set_window(hours)
-
-    def set_auto_fetch_notify(self, text: str) -> bool:
-        """Alert receivers of Auto-fetch (space-separated URLs; empty: none). False, with a message, when one is
-        not a URL alerts can go to."""
-        return self.auto.set_notify(text)
-
-    async def stop_auto_fetch(self) -> None:
-        await self.auto.stop()
 
     # ---- inputs (the rest are set on ``inputs`` directly) -------------------------------------------
 
