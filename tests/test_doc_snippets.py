@@ -3,9 +3,9 @@ name exists, every relative link and anchor points somewhere, README stays short
 file a clone does not have.
 
 - Each ```python block runs in a fresh interpreter, in an empty temporary folder. Blocks that download (they use a
-  ``ReconcileManager``) get the local NOAA emulator through the documented variables (``GOESVFI_CDN_URL``,
-  ``GOESVFI_S3_ENDPOINT``, ``GOESVFI_NETCDF_MIN_GRID``), serving GOES-19 CONUS band 13 for the two hours before
-  the real time, as NOAA would.
+  ``ReconcileManager``) and start no emulator of their own get the local NOAA emulator through the documented
+  variables (``GOESVFI_CDN_URL``, ``GOESVFI_S3_ENDPOINT``, ``GOESVFI_NETCDF_MIN_GRID``), serving GOES-19 CONUS
+  band 13 for the two hours before the real time, as NOAA would; the others get endpoints nobody serves.
 - ``goesvfi-integrity SUBCOMMAND ... --option`` in any code block or code span: the option is in that
   subcommand's ``--help`` (the judge is argparse's own help text, not a list kept here).
 - Links: ``[text](path#anchor)`` outside code blocks; the file exists, and an anchor is a heading of the target
@@ -70,7 +70,8 @@ def test_each_python_example_runs_as_pasted(
     env = dict(os.environ, HOME=str(tmp_path / "home"), GOESVFI_ARCHIVE_DIR=str(tmp_path / "GOES"))
     for name in ("GOESVFI_CDN_URL", "GOESVFI_S3_ENDPOINT"):
         env.pop(name, None)  # never NOAA itself: a block that needs it gets the emulator below
-    if "ReconcileManager" in code:
+    downloads = "ReconcileManager" in code
+    if downloads and "NoaaEmulator(" not in code:
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         start = now.replace(minute=now.minute - now.minute % 5) - timedelta(hours=2)
         emulator = noaa_emulator_factory(
@@ -92,8 +93,8 @@ def test_each_python_example_runs_as_pasted(
     work.mkdir()
     done = subprocess.run([sys.executable, str(script)], cwd=work, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{page}:{line} failed:\n{done.stdout}\n{done.stderr}"
-    if "ReconcileManager" in code:
-        frames = sorted(work.rglob("goes19_conus_C13_*.png"))
+    if downloads:
+        frames = sorted(work.rglob("goes1[89]_conus_C13_*.png"))
         assert frames, f"{page}:{line} fetched nothing from the emulator:\n{done.stdout}\n{done.stderr}"
 
 
