@@ -223,3 +223,9 @@ def test_no_page_points_at_the_team_brief_a_clone_does_not_have() -> None:
 def test_every_docs_page_is_listed_in_the_readme() -> None:
     listed = {target for target in links(README) if target.startswith("docs/") and target.endswith(".md")}
     assert {_rel(page) for page in DOCS} <= listed
+
+
+def test_every_screenshot_in_docs_is_linked_from_a_page() -> None:
+    linked = {(page.parent / target).resolve() for page in ALL_PAGES for target in links(page)}
+    unlinked = [_rel(png) for png in sorted((ROOT / "docs").glob("*.png")) if png.resolve() not in linked]
+    assert not unlinked, unlinked
