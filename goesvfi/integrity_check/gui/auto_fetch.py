@@ -132,8 +132,9 @@ class AutoFetch(QObject):
                 return False
             self.state = replace(self.state, enabled=True, last=None, next_run=None)
             folder, state = self._inputs.archive_folder, self.state
-            self._port.notify("info", f"Auto-fetch on: {folder}, the last {state.window_hours} h every "
-                                      f"{state.period_minutes} min.")  # fmt: skip
+            self._port.notify(
+                "info", f"Auto-fetch on: {folder}, the last {state.window_hours} h every {state.period_minutes} min."
+            )
         else:
             self.state = replace(self.state, enabled=False, waiting=False, next_run=None)
             if self._stop is not None:
@@ -235,8 +236,13 @@ class AutoFetch(QObject):
                 stop = self._stop = asyncio.Event()
                 config = await self._watch_config()
                 self._key = self._inputs.key()
-                watch = WatchLoop(config, self._cycle, now=self._session.now, sleep=self._between_cycles,
-                                  progress_callback=self._runner.report)  # fmt: skip
+                watch = WatchLoop(
+                    config,
+                    self._cycle,
+                    now=self._session.now,
+                    sleep=self._between_cycles,
+                    progress_callback=self._runner.report,
+                )
                 await self.until_idle(stop)
                 if not stop.is_set():
                     await watch.run_forever(stop, self._on_cycle)
@@ -264,8 +270,15 @@ class AutoFetch(QObject):
             await asyncio.to_thread(lambda: folder.mkdir(parents=True, exist_ok=True))
         if not await asyncio.to_thread(folder.is_dir):
             raise ValueError(f"{folder} is not a folder (or cannot be reached)")
-        cfg = WatchConfig(folder, inputs.satellite, inputs.sector, inputs.band, window=self.state.span,
-                          every=self.state.period, interval_minutes=inputs.interval_minutes)  # fmt: skip
+        cfg = WatchConfig(
+            folder,
+            inputs.satellite,
+            inputs.sector,
+            inputs.band,
+            window=self.state.span,
+            every=self.state.period,
+            interval_minutes=inputs.interval_minutes,
+        )
         return cfg.validate()
 
     async def _cycle(
@@ -351,6 +364,7 @@ class AutoFetch(QObject):
         if failed:
             self._port.fail(f"Auto-fetch cycle failed: {result.error} (next try {hm(next_run)} UTC)")
         else:
-            self._port.show_status(f"Auto-fetch: {result.fetched} fetched, {result.failed} failed; "
-                                 f"next run {hm(next_run)} UTC.")  # fmt: skip
+            self._port.show_status(
+                f"Auto-fetch: {result.fetched} fetched, {result.failed} failed; next run {hm(next_run)} UTC."
+            )
         self.changed.emit(self.state)

@@ -71,8 +71,11 @@ class FrameViews:
         """*Open folder* only for a folder that exists (the default one is made by the first fetch)."""
         button = self.ui.preview.folder_button
         button.setEnabled(disk.exists)
-        button.setToolTip("Open the archive folder in the file manager" if disk.exists else
-                          f"{disk.path} does not exist yet: the first fetch creates it")  # fmt: skip
+        button.setToolTip(
+            "Open the archive folder in the file manager"
+            if disk.exists
+            else f"{disk.path} does not exist yet: the first fetch creates it"
+        )
 
     def current_position(self) -> int | None:
         index = self.ui.table.currentIndex()

@@ -142,8 +142,9 @@ def digest_scan(scan: ScanResult) -> ResultsDigest:
             statuses[i], paths[i], errors[i] = STATUS_INDEX[SlotStatus.DAMAGED], str(damage.path), damage.reason
             present[i] = True
     sources = np.where(present, SOURCE_INDEX[Source.LOCAL], SOURCE_INDEX[None]).astype(np.uint8)
-    columns = SlotList(scan.satellite, scan.sector, scan.band, times, statuses, sources, paths, [None] * n, errors,
-                       [None] * n)  # fmt: skip
+    columns = SlotList(
+        scan.satellite, scan.sector, scan.band, times, statuses, sources, paths, [None] * n, errors, [None] * n
+    )
     return _digest(columns)
 
 

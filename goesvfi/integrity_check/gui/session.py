@@ -138,9 +138,14 @@ class IntegritySession:
             scan = (await scan_view(query, scan_one)).merged
         else:
             scan = await manager.scan(
-                directory, query, progress_callback=progress, force_rescan=force_rescan, remote=remote,
-                verify=verify, audit=audit,
-            )  # fmt: skip
+                directory,
+                query,
+                progress_callback=progress,
+                force_rescan=force_rescan,
+                remote=remote,
+                verify=verify,
+                audit=audit,
+            )
         if skip:
             from goesvfi.integrity_check.remote.availability import apply_availability
 

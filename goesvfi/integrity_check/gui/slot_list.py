@@ -48,7 +48,7 @@ class SlotList(Sequence[SlotResult]):
         "sources",
         "statuses",
         "times",
-    )  # fmt: skip
+    )
 
     def __init__(
         self,
@@ -81,8 +81,18 @@ class SlotList(Sequence[SlotResult]):
         sector = first.sector if first is not None else Sector.CONUS
         band = first.band if first is not None else 13
         n = len(results)
-        out = cls(satellite, sector, band, [r.timestamp for r in results], np.zeros(n, np.uint8),
-                  np.zeros(n, np.uint8), [None] * n, [None] * n, [None] * n, [None] * n)  # fmt: skip
+        out = cls(
+            satellite,
+            sector,
+            band,
+            [r.timestamp for r in results],
+            np.zeros(n, np.uint8),
+            np.zeros(n, np.uint8),
+            [None] * n,
+            [None] * n,
+            [None] * n,
+            [None] * n,
+        )
         for i, result in enumerate(results):
             out._put(i, result)
         return out
@@ -101,9 +111,19 @@ class SlotList(Sequence[SlotResult]):
 
     def replaced(self, changes: dict[int, SlotResult]) -> SlotList:
         """A new list with the slots at the given positions replaced (this one stays as it was)."""
-        out = SlotList(self.satellite, self.sector, self.band, list(self.times), self.statuses.copy(),
-                       self.sources.copy(), list(self.paths), list(self.remotes), list(self.errors),
-                       list(self.looks), dict(self.odd))  # fmt: skip
+        out = SlotList(
+            self.satellite,
+            self.sector,
+            self.band,
+            list(self.times),
+            self.statuses.copy(),
+            self.sources.copy(),
+            list(self.paths),
+            list(self.remotes),
+            list(self.errors),
+            list(self.looks),
+            dict(self.odd),
+        )
         for i, result in changes.items():
             out._put(i, result)
         return out
@@ -149,10 +169,17 @@ class SlotList(Sequence[SlotResult]):
             return odd
         path = self.paths[i]
         return SlotResult(
-            self.times[i], self.satellite, self.sector, self.band, STATUS_ORDER[self.statuses[i]],
-            SOURCE_ORDER[self.sources[i]], None if path is None else PATH_TYPE(path), self.remotes[i], self.errors[i],
+            self.times[i],
+            self.satellite,
+            self.sector,
+            self.band,
+            STATUS_ORDER[self.statuses[i]],
+            SOURCE_ORDER[self.sources[i]],
+            None if path is None else PATH_TYPE(path),
+            self.remotes[i],
+            self.errors[i],
             self.looks[i],
-        )  # fmt: skip
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):

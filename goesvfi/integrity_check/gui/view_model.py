@@ -109,8 +109,12 @@ class EnhancedViewModel(QObject):
     ) -> None:
         super().__init__(parent)
         self._qsettings = settings if settings is not None else QSettings()
-        self.session = IntegritySession(cache_path, manager_factory, now or (lambda: datetime.now(UTC)),
-                                        disk_free or (lambda path: shutil.disk_usage(path).free))  # fmt: skip
+        self.session = IntegritySession(
+            cache_path,
+            manager_factory,
+            now or (lambda: datetime.now(UTC)),
+            disk_free or (lambda path: shutil.disk_usage(path).free),
+        )
         self.inputs = ArchiveInputs(self._qsettings, self.session.now, self)
         self.runner = TaskRunner(self, loop)
         self.runner.results.connect(self._apply_slot_results)
@@ -131,8 +135,9 @@ class EnhancedViewModel(QObject):
         self._disk_timer.setInterval(DISK_INTERVAL_MS)
         self._disk_timer.timeout.connect(self.refresh_disk_space)
         self._detect_task: asyncio.Task[None] | None = None
-        self.auto = AutoFetch(self, self.inputs, self.runner, self.session, self._disk_threshold, self._qsettings,
-                              sleep, self)  # fmt: skip
+        self.auto = AutoFetch(
+            self, self.inputs, self.runner, self.session, self._disk_threshold, self._qsettings, sleep, self
+        )
         self.state_changed.connect(self.auto.wake_if_idle)
         self.auto_fetch_changed = self.auto.changed
         self.previewer = Previewer(self.runner, lambda exc: self.fail(user_message(exc)), self, self._look_matches)
@@ -414,9 +419,13 @@ class EnhancedViewModel(QObject):
             self.inputs_changed.emit()
             scan = await self._scan_shown(directory, query, skip=skip, audit=audit)
             fetched = await self.session.fetch(
-                scan, directory, self.fetch_settings, view=self._view_query,
-                new_folder=self.inputs.is_new_default(directory), progress=self.runner.report,
-            )  # fmt: skip
+                scan,
+                directory,
+                self.fetch_settings,
+                view=self._view_query,
+                new_folder=self.inputs.is_new_default(directory),
+                progress=self.runner.report,
+            )
             self._set_results(scan, fetched.digest, directory)
             if fetched.digest.counts[SlotStatus.FETCHED]:
                 self.fetch_completed.emit(fetched.slots)
@@ -502,10 +511,17 @@ class EnhancedViewModel(QObject):
     ) -> ScanResult:
         self._view_query = query if isinstance(query, ViewQuery) else None
         scanned = await self.session.scan(
-            directory, query, self.fetch_settings, new_folder=self.inputs.is_new_default(directory),
-            force_rescan=force_rescan, remote=remote, verify=self.inputs.verify_frames, audit=audit, skip=skip,
+            directory,
+            query,
+            self.fetch_settings,
+            new_folder=self.inputs.is_new_default(directory),
+            force_rescan=force_rescan,
+            remote=remote,
+            verify=self.inputs.verify_frames,
+            audit=audit,
+            skip=skip,
             progress=self.runner.report,
-        )  # fmt: skip
+        )
         scan = scanned.scan
         self._set_results(scan, scanned.digest, directory)
         self._look = None
@@ -530,9 +546,13 @@ class EnhancedViewModel(QObject):
         self.show_status(f"Fetching {count:,} missing frames ...")
         self.notify("info", f"Fetching {count:,} frames into {directory}.")
         fetched = await self.session.fetch(
-            scan, directory, self.fetch_settings, view=self._view_query,
-            new_folder=self.inputs.is_new_default(directory), progress=self.runner.report,
-        )  # fmt: skip
+            scan,
+            directory,
+            self.fetch_settings,
+            view=self._view_query,
+            new_folder=self.inputs.is_new_default(directory),
+            progress=self.runner.report,
+        )
         self._set_results(shown, fetched.digest, directory)  # the shown scan stays: the fetch got its unresolved part
         for level, line in messages.fetch_log_lines(fetched.slots):
             self.notify(level, line)
