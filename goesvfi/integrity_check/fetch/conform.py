@@ -180,10 +180,8 @@ async def _refetch(
     work = directory / f"{WORK_PREFIX}{secrets.token_hex(4)}"
     await asyncio.to_thread(work.mkdir)
     try:
-        sub = ScanResult(
-            scan.satellite, scan.sector, scan.band, scan.start, scan.end, scan.interval_minutes,
-            expected=[a.timestamp for a in actions], existing={}, missing=[a.timestamp for a in actions],
-        )  # fmt: skip
+        slots = [a.timestamp for a in actions]
+        sub = ScanResult(scan.query, expected=slots, existing={}, missing=list(slots))
         report = await manager._fetch(sub, work, None, look=look)
         by_slot = {s.timestamp: s for s in report.slots}
         for action in actions:

@@ -217,11 +217,17 @@ def _match(walked: WalkResult, q: ArchiveQuery) -> tuple[LazyScanResult, _Presen
         warnings += [hint] if hint else []
     generic = frozenset(slot_idx[is_generic(keys[file_idx])].tolist()) if len(file_idx) else frozenset()
     present = _Present(slot_idx, file_idx, generic)
-    return LazyScanResult(
-        build=build, build_strings=build_strings, satellite=q.satellite, sector=q.sector, band=q.band,
-        start=q.start, end=q.end, interval_minutes=used, expected=expected, missing=missing, warnings=warnings,
-        from_cache=not walked.changed, interval_info=info,
-    ), present  # fmt: skip
+    result = LazyScanResult(
+        build=build,
+        build_strings=build_strings,
+        query=q.with_interval(used),
+        expected=expected,
+        missing=missing,
+        warnings=warnings,
+        from_cache=not walked.changed,
+        interval_info=info,
+    )
+    return result, present
 
 
 def _other_archive(keys: np.ndarray, q: ArchiveQuery) -> str | None:
