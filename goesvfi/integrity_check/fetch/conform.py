@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from PIL.Image import DecompressionBombError
@@ -35,16 +35,32 @@ from goesvfi.integrity_check.folder.atomic import fsync_dir
 from goesvfi.integrity_check.folder.quarantine import forget_copy, keep_copy, move_aside
 from goesvfi.integrity_check.folder.sweep import sweep_stale_temps
 from goesvfi.integrity_check.render.look import UNKNOWN, Look, read_header
-from goesvfi.integrity_check.results import ScanResult, SlotStatus
+from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
 from goesvfi.integrity_check.scan.look import check_look
+from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import canonical_name
-
-if TYPE_CHECKING:
-    from goesvfi.integrity_check.fetch.manager import ReconcileManager
 
 WORK_PREFIX = ".goesvfi-conform-"
 REWRITE = "rewrite"
 REFETCH = "refetch"
+
+
+class Fetched(Protocol):
+    """What a fetch reports: one result per expected slot."""
+
+    @property
+    def slots(self) -> list[SlotResult]: ...
+
+
+class Fetcher(Protocol):
+    """What conform needs of the fetch manager: its settings, and a fetch of a scan's slots in a given look."""
+
+    @property
+    def settings(self) -> FetchSettings: ...
+
+    async def fetch_scan(
+        self, scan: ScanResult, directory: Path | str | None = None, *, look: Look | None = None
+    ) -> Fetched: ...
 
 
 @dataclass(slots=True)
@@ -120,7 +136,7 @@ def sweep_work_folders(folder: Path) -> None:
 
 
 async def conform_folder(
-    manager: ReconcileManager,
+    manager: Fetcher,
     scan: ScanResult,
     directory: Path,
     *,
@@ -170,7 +186,7 @@ async def conform_folder(
 
 
 async def _refetch(
-    manager: ReconcileManager,
+    manager: Fetcher,
     scan: ScanResult,
     directory: Path,
     look: Look,
@@ -182,7 +198,7 @@ async def _refetch(
     try:
         slots = [a.timestamp for a in actions]
         sub = ScanResult(scan.query, expected=slots, existing={}, missing=list(slots))
-        report = await manager._fetch(sub, work, None, look=look)
+        report = await manager.fetch_scan(sub, work, look=look)
         by_slot = {s.timestamp: s for s in report.slots}
         for action in actions:
             slot = by_slot[action.timestamp]

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport, conform_folder
 from goesvfi.integrity_check.fetch.disk_guard import DiskFree, DiskGuard, DiskSpaceError
 from goesvfi.integrity_check.fetch.job import ConversionError, FetchEnv, FetchJob
 from goesvfi.integrity_check.fetch.look import LookPlan, plan_look, seam_note
@@ -66,7 +67,6 @@ from goesvfi.integrity_check.time_index.limits import abi_shape
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.cache.db import CacheDB
-    from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 
 log = logging.getLogger(__name__)
 
@@ -385,10 +385,16 @@ class ReconcileManager:
         return (await self._fetch(scan, directory, progress_callback)).slots
 
     async def fetch_scan(
-        self, scan: ScanResult, directory: Path | str | None = None, *, progress_callback: AnyProgress = None
+        self,
+        scan: ScanResult,
+        directory: Path | str | None = None,
+        *,
+        progress_callback: AnyProgress = None,
+        look: Look | None = None,
     ) -> ReconcileReport:
-        """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``)."""
-        return await self._fetch(scan, directory, progress_callback)
+        """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``).
+        ``look``: fetch in this look, whatever the folder's frames say (``--conform`` fetching a frame again)."""
+        return await self._fetch(scan, directory, progress_callback, look=look)
 
     async def _fetch(
         self,
@@ -466,8 +472,6 @@ class ReconcileManager:
     ) -> ConformReport:
         """Rewrite the scan's present frames that do not match the folder's look (:mod:`.conform`), holding
         the folder's fetch lock; ``dry_run`` only lists them."""
-        from goesvfi.integrity_check.fetch.conform import conform_folder
-
         folder = self._directory(directory)
         if dry_run:
             return await conform_folder(self, scan, folder, dry_run=True)
