@@ -34,16 +34,16 @@ from goesvfi.integrity_check.cli.options import (
     progress_bar,
 )
 from goesvfi.integrity_check.cli.rate_options import add_rate_options, rate_overrides
-from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.folder.lock import FolderLockError
 from goesvfi.integrity_check.folder.quarantine import QUARANTINE
+from goesvfi.integrity_check.look.conform_plan import ConformAction, ConformReport
+from goesvfi.integrity_check.look.decide import LookCheck, check_look
 from goesvfi.integrity_check.remote.base import RemoteError
 from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, satellites_line, write_csv
 from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
 from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.safe_text import safe_text
-from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
 

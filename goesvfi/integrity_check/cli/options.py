@@ -24,7 +24,8 @@ from goesvfi.integrity_check.report import csv_text, write_csv
 from goesvfi.integrity_check.results import ScanResult, SlotResult
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.reconciler import ScanInputError, check_folder, scan_directory
-from goesvfi.integrity_check.time_index import DEFAULT_BAND, to_utc
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, Sector, to_utc
+from goesvfi.integrity_check.time_index.bands import finest_size
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -104,8 +105,8 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
 
 def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
     """``look``/``size`` for :class:`FetchSettings` from :func:`add_look_options`; UsageError when invalid."""
-    from goesvfi.integrity_check.render.band_look import band_table, cdn_only
-    from goesvfi.integrity_check.render.look import parse_size
+    from goesvfi.integrity_check.look.tables import band_table, cdn_only
+    from goesvfi.integrity_check.look.value import parse_size
 
     out: dict[str, Any] = {}
     if getattr(ns, "look", None):
@@ -135,9 +136,9 @@ def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-MAX_SIDE = 21696
-MAX_PIXELS = 21696 * 21696
-"""The largest frame size a user may give: the full disk's 0.5 km grid (band 2; DOMAIN.md)."""
+MAX_SIDE = max(finest_size(Sector.FULL_DISK))
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
+"""The largest frame size a user may give: the full disk's 0.5 km grid (band 2; the band table)."""
 
 
 @dataclass(frozen=True, slots=True)

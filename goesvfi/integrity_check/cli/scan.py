@@ -29,6 +29,7 @@ from goesvfi.integrity_check.cli.options import (
 )
 from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.look.decide import LookCheck, check_look
 from goesvfi.integrity_check.report import (
     format_summary,
     gap_dict,
@@ -39,7 +40,6 @@ from goesvfi.integrity_check.report import (
 )
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
 from goesvfi.integrity_check.safe_text import safe_text
-from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.time_index import iso_z
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ async def _scan(ns: argparse.Namespace, args: Any, cache: Any, bar: ProgressBar 
 def folder_look_check(ns: argparse.Namespace, result: ScanResult) -> LookCheck:
     """The folder's look and its mismatched frames (blocking: one header read per present frame); an empty
     folder's look comes from ``--look``/``--size`` (default: the CDN's)."""
-    from goesvfi.integrity_check.fetch.look import settings_look
+    from goesvfi.integrity_check.look.plan import settings_look
     from goesvfi.integrity_check.settings import FetchSettings
 
     settings = FetchSettings(**look_overrides(ns))

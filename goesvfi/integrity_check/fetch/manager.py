@@ -29,17 +29,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport, conform_folder
+from goesvfi.integrity_check.fetch.conform import conform_folder
 from goesvfi.integrity_check.fetch.disk_guard import DiskFree, DiskGuard, DiskSpaceError
 from goesvfi.integrity_check.fetch.job import ConversionError, FetchEnv, FetchJob
-from goesvfi.integrity_check.fetch.look import LookPlan, plan_look, seam_note
 from goesvfi.integrity_check.fetch.plan import FetchPlan, plan_fetch
 from goesvfi.integrity_check.fetch.retry import RetryPolicy
 from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
+from goesvfi.integrity_check.look.conform_plan import ConformAction, ConformReport
+from goesvfi.integrity_check.look.decide import check_look
+from goesvfi.integrity_check.look.plan import LookPlan, plan_look, seam_note
+from goesvfi.integrity_check.look.tables import value_range
+from goesvfi.integrity_check.look.value import Look
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteStore
-from goesvfi.integrity_check.render.band_look import value_range
-from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.results import (
     LegacyProgress,
     Progress,
@@ -52,7 +54,6 @@ from goesvfi.integrity_check.results import (
     progress_adapter,
 )
 from goesvfi.integrity_check.runtime import lower_thread_priority, release_free_memory
-from goesvfi.integrity_check.scan.look import check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
@@ -133,7 +134,7 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
     def convert(source: Source, downloaded: Path, png: Path, label: str) -> None:
         # The remote name says the sector, band and (CDN) size asked for: what is decoded must match it (checked
         # on the declared size, before decoding), whatever size the folder's look then resamples it to.
-        from goesvfi.integrity_check.render.colormaps import STAR
+        from goesvfi.integrity_check.look.value import STAR
         from goesvfi.integrity_check.render.netcdf import RenderError
 
         try:

@@ -376,7 +376,7 @@ def preload(modules: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class LookView:
-    """What the tab shows of the folder's look (the view model makes it from a ``scan.look.LookCheck``): ``look``
+    """What the tab shows of the folder's look (the view model makes it from a ``look.decide.LookCheck``): ``look``
     described (``2500x1500 RGB star``; None without frames or default), the mismatched frames, their count and a
     tooltip for their rows."""
 

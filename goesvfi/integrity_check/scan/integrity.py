@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from goesvfi.integrity_check.cache.db import CacheDB, CacheError, FrameRecord, FrameRow
-from goesvfi.integrity_check.render.look import Look
+from goesvfi.integrity_check.look.value import Look
 from goesvfi.integrity_check.scan.frame_check import FrameCheck, Identity, check_file, verify_frame
 from goesvfi.integrity_check.scan.index import DirIndex
 

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from goesvfi.integrity_check.cache.db import CacheDB, CacheError, DirRecord
+from goesvfi.integrity_check.look.decide import decide_look
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.remote.availability import apply_availability, known_unavailable
 from goesvfi.integrity_check.results import (
@@ -46,7 +47,6 @@ from goesvfi.integrity_check.scan.coverage import (
 from goesvfi.integrity_check.scan.fast_names import is_generic, key_rank, unpack_key
 from goesvfi.integrity_check.scan.index import WalkResult, walk
 from goesvfi.integrity_check.scan.integrity import IntegrityRun, Verdicts
-from goesvfi.integrity_check.scan.look import decide_look
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
     SatellitePattern,
