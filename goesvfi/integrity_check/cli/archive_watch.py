@@ -17,7 +17,7 @@ from pathlib import Path
 
 from goesvfi.integrity_check.archive_watch import ArchiveWatch
 from goesvfi.integrity_check.cli.archive_run import load, product_namespace
-from goesvfi.integrity_check.cli.fetch import fetch_settings
+from goesvfi.integrity_check.cli.fetch_options import fetch_settings
 from goesvfi.integrity_check.cli.interrupt import install_stop
 from goesvfi.integrity_check.cli.options import ArchiveArgs, UsageError
 from goesvfi.integrity_check.cli.watch_config import EXIT_CYCLE_FAILED, EXIT_LOCKED, watch_config

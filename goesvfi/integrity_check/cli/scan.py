@@ -16,7 +16,7 @@ from typing import Any
 
 from goesvfi.integrity_check.cache.db import CacheError
 from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
-from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_settings, now_clock
+from goesvfi.integrity_check.cli.fetch_options import add_fetch_options, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
     UsageError,

@@ -4,7 +4,7 @@ Every period (ticks aligned to the period) it reconciles ``[now - window, now - 
 missing, and prints one line per cycle on stdout (``--json``: one JSON object per line). It runs until Ctrl-C
 or SIGTERM, which cancel the running cycle cleanly (no partial frame is left) and exit with status 0.
 ``--once`` runs a single cycle (for cron). It takes the fetch options of ``fetch``
-(:func:`.cli_fetch.add_fetch_options`); ``--now`` sets where its clock starts, and the clock then advances in
+(:func:`.fetch_options.add_fetch_options`); ``--now`` sets where its clock starts, and the clock then advances in
 real time. Exit status: 0 done or stopped; 1 ``--once`` and the cycle failed (an error, or NOAA unreachable);
 2 bad input; 3 another watcher keeps this folder (the message names it).
 """
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path
-from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_progress, fetch_settings, now_clock
+from goesvfi.integrity_check.cli.fetch_options import add_fetch_options, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.interrupt import install_stop
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
@@ -27,6 +27,7 @@ from goesvfi.integrity_check.cli.options import (
     add_archive_options,
     progress_bar,
 )
+from goesvfi.integrity_check.cli.progress import fetch_progress
 from goesvfi.integrity_check.cli.watch_config import EXIT_CYCLE_FAILED, EXIT_LOCKED, watch_config
 from goesvfi.integrity_check.cli.watch_ops import add_ops_options, start_ops, watch_ops
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
