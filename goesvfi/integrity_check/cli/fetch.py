@@ -115,8 +115,10 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     damaged = report.scan.damaged
     replaced = [t for t in damaged if by_slot[t].status is SlotStatus.FETCHED] if damaged else []
     if replaced:
-        print(f"Replaced {len(replaced)} damaged frame{'s' if len(replaced) != 1 else ''}: the old files are kept in "
-              f"{safe_text(args.directory / QUARANTINE)}")  # fmt: skip
+        print(
+            f"Replaced {len(replaced)} damaged frame{'s' if len(replaced) != 1 else ''}: the old files are kept in "
+            f"{safe_text(args.directory / QUARANTINE)}"
+        )
     if report.scan.not_frames:
         print(integrity_list("Not frames (left as they are)", report.scan.not_frames))
     if report.look is not None and report.look.look is not None:
@@ -178,14 +180,19 @@ def run_fetch(ns: argparse.Namespace) -> int:
                 from goesvfi.integrity_check.fetch.view import fetch_view
 
                 report = await fetch_view(
-                    manager, args.directory, args.view, progress_callback=fetch_progress(bar),
+                    manager,
+                    args.directory,
+                    args.view,
+                    progress_callback=fetch_progress(bar),
                     force_rescan=args.force_rescan,
-                )  # fmt: skip
+                )
             else:
                 report = await manager.reconcile_detailed(
-                    args.directory, args.query, progress_callback=fetch_progress(bar),
+                    args.directory,
+                    args.query,
+                    progress_callback=fetch_progress(bar),
                     force_rescan=args.force_rescan or ns.conform,
-                )  # fmt: skip
+                )
             return conformed, report, await asyncio.to_thread(check_look, report.scan, None, args.directory)
         finally:
             await manager.close()

@@ -74,10 +74,16 @@ def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
     """The settings :func:`add_fetch_options` gives (over the environment's); :class:`UsageError` when invalid."""
     try:
         return FetchSettings.from_env(
-            cdn_days=ns.cdn_days, concurrency=ns.concurrency, cdn_url=ns.cdn_url, s3_endpoint=ns.s3_endpoint,
-            allow_mixed=True if ns.allow_mixed else None, resample_cdn=False if ns.no_resample else None,
-            deadline=ns.deadline, **look_overrides(ns), **rate_overrides(ns),
-        ).validate()  # fmt: skip
+            cdn_days=ns.cdn_days,
+            concurrency=ns.concurrency,
+            cdn_url=ns.cdn_url,
+            s3_endpoint=ns.s3_endpoint,
+            allow_mixed=True if ns.allow_mixed else None,
+            resample_cdn=False if ns.no_resample else None,
+            deadline=ns.deadline,
+            **look_overrides(ns),
+            **rate_overrides(ns),
+        ).validate()
     except ValueError as exc:
         raise UsageError(
             str(exc)

@@ -165,9 +165,14 @@ class ArchiveArgs:
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
         async def scan_one(query: ArchiveQuery) -> ScanResult:
             return await scan_directory(
-                self.directory, query, cache=cache, progress=progress, force_rescan=self.force_rescan,
-                verify=self.verify, look_size=self.size,
-            )  # fmt: skip
+                self.directory,
+                query,
+                cache=cache,
+                progress=progress,
+                force_rescan=self.force_rescan,
+                verify=self.verify,
+                look_size=self.size,
+            )
 
         if self.view is not None:
             from goesvfi.integrity_check.scan.view import scan_view
@@ -210,9 +215,17 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
     except ScanInputError as exc:
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
-        directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan, getattr(ns, "verify", False), look_overrides(ns).get("size"), view,
-    )  # fmt: skip
+        directory,
+        query,
+        ns.csv,
+        ns.json,
+        Path(ns.cache_dir).expanduser() if ns.cache_dir else None,
+        ns.no_cache,
+        ns.rescan,
+        getattr(ns, "verify", False),
+        look_overrides(ns).get("size"),
+        view,
+    )
 
 
 def write_csv_target(target: str, slots: list[SlotResult]) -> None:

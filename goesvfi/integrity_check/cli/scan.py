@@ -189,9 +189,12 @@ def _summary(title: str, result: ScanResult) -> str:
     noaa = {"checked": "NOAA availability: checked", "unknown": "NOAA availability: unknown (offline?)"}
     head = f"{safe_text(title)}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
     text = format_summary(
-        result.expected, result.missing, title=head, unavailable=sorted(result.unavailable),
+        result.expected,
+        result.missing,
+        title=head,
+        unavailable=sorted(result.unavailable),
         damaged=sorted(result.damaged),
-    )  # fmt: skip
+    )
     return text + integrity_lines(result)
 
 
@@ -307,8 +310,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_archive_options(report)
     add_archive_file_option(report)
     _add_remote_options(report)
-    report.add_argument("--html", metavar="FILE", help="also write one self-contained HTML page (summary, gaps, "
-                        "calendar, table); without --csv no CSV goes to stdout")  # fmt: skip
+    report.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write one self-contained HTML page (summary, gaps, "
+        "calendar, table); without --csv no CSV goes to stdout",
+    )
     report.set_defaults(handler=run_report)
 
 

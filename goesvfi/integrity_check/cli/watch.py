@@ -119,10 +119,11 @@ def cycle_json(result: CycleResult, next_run: datetime | None) -> dict[str, Any]
         "pruned": [str(p) for p in result.pruned],
         "prune_dry_run": result.dry_run,
         "prune_refused": result.prune_refused,
-        "problems": [{"timestamp": iso_z(s.timestamp), "status": s.status.value, "error": s.error}
-                     for s in result.problems],
+        "problems": [
+            {"timestamp": iso_z(s.timestamp), "status": s.status.value, "error": s.error} for s in result.problems
+        ],
         "next_run": iso_z(next_run) if next_run else None,
-    }  # fmt: skip
+    }
 
 
 class _Printer:

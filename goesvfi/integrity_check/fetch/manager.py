@@ -147,9 +147,14 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
                     jpeg_to_png(downloaded, png, label=label, table=STAR, expected_size=asked)
                 else:
                     jpeg_to_png(
-                        downloaded, png, label=label, size=look.size, mode=look.mode, table=look.table,
+                        downloaded,
+                        png,
+                        label=label,
+                        size=look.size,
+                        mode=look.mode,
+                        table=look.table,
                         expected_size=asked,
-                    )  # fmt: skip
+                    )
             else:
                 from goesvfi.integrity_check.render.netcdf import render_png
 
@@ -162,10 +167,18 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
                 if noaa is not None and noaa.band is not None:
                     vmin, vmax = value_range(noaa.band, vmin, vmax)  # the band's own range unless set
                 render_png(
-                    downloaded, png, colormap=colormap, vmin=vmin, vmax=vmax, label=label, size=size, mode=mode,
-                    max_shape=shape, min_shape=least_grid(shape, settings.netcdf_min_grid),
+                    downloaded,
+                    png,
+                    colormap=colormap,
+                    vmin=vmin,
+                    vmax=vmax,
+                    label=label,
+                    size=size,
+                    mode=mode,
+                    max_shape=shape,
+                    min_shape=least_grid(shape, settings.netcdf_min_grid),
                     file_size=None if look_plan is None else look_plan.s3_file_size,
-                )  # fmt: skip
+                )
         except RenderError as exc:
             raise ConversionError(str(exc)) from exc
 
@@ -354,10 +367,16 @@ class ReconcileManager:
         self._running += 1
         try:
             found = await check_availability(
-                scan.satellite, scan.sector, scan.band, scan.missing,
-                s3=self.store(Source.S3), cdn=self.store(Source.CDN) if scan.sector.cdn_dir else None,
-                now=self.now(), cdn_days=self.settings.cdn_days, step_minutes=scan.interval_minutes,
-            )  # fmt: skip
+                scan.satellite,
+                scan.sector,
+                scan.band,
+                scan.missing,
+                s3=self.store(Source.S3),
+                cdn=self.store(Source.CDN) if scan.sector.cdn_dir else None,
+                now=self.now(),
+                cdn_days=self.settings.cdn_days,
+                step_minutes=scan.interval_minutes,
+            )
         finally:
             self._running -= 1
             if not self._running:
@@ -422,9 +441,15 @@ class ReconcileManager:
         table = look_plan.look.table if look_plan and look_plan.look else ""
         why = f"the look is {table}, which only the CDN's JPGs have"
         plan = plan_fetch(
-            scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days, use_cdn=use_cdn,
-            use_s3=use_s3, cdn_only_reason=why,
-        )  # fmt: skip
+            scan.satellite,
+            scan.sector,
+            scan.missing,
+            self.now(),
+            self.settings.cdn_days,
+            use_cdn=use_cdn,
+            use_s3=use_s3,
+            cdn_only_reason=why,
+        )
         sources = {source for order in plan.order.values() for source in order}
         cdn_size = None if look_plan is None else look_plan.cdn_size
         env = FetchEnv(
@@ -516,9 +541,13 @@ class ReconcileManager:
         produced are skipped too, and a slot no store lists (every listing read) is UNAVAILABLE, not FAILED.
         """
         scan = await self.scan(
-            directory, query, progress_callback=progress_callback, force_rescan=force_rescan, verify=verify,
+            directory,
+            query,
+            progress_callback=progress_callback,
+            force_rescan=force_rescan,
+            verify=verify,
             audit=audit,
-        )  # fmt: skip
+        )
         return await self._fetch(scan, directory, progress_callback, skip)
 
     async def reconcile(

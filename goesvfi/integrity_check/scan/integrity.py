@@ -253,8 +253,9 @@ class IntegrityRun:
             todo = np.union1d(group.local[need], np.array(sorted(picked), dtype=np.int64)).tolist()
             if todo:
                 names, base = group.names(), d.path + os.sep
-                jobs += [(group, local, base + names[local], names[local], self.verify or local in picked)
-                         for local in todo]  # fmt: skip
+                jobs += [
+                    (group, local, base + names[local], names[local], self.verify or local in picked) for local in todo
+                ]
         total = len(jobs)
         keys: dict[Look, str] = {}  # each distinct look's key, formatted once
         rows = self._frame_rows
