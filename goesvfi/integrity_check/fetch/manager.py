@@ -9,10 +9,10 @@ The seed's enhanced example runs as written::
 :meth:`ReconcileManager.reconcile_detailed` returns per-slot results (status, source, path, remote, error) for
 the GUI, the CLI and the CSV. Constructing a manager does no I/O: stores and the cache open lazily.
 
-A fetch with something to download holds the folder's fetch lock (:mod:`.folder_lock`) while it runs, so two
+A fetch with something to download holds the folder's fetch lock (:mod:`..folder.lock`) while it runs, so two
 managers (in this process or another: ``fetch``, ``watch``, the window) never download the same frame: the
 second waits up to ``FetchSettings.lock_wait`` seconds, saying so in its progress, then finds the first one's
-frames present; when the wait runs out it raises :class:`~.folder_lock.FolderLockedError` naming the holder.
+frames present; when the wait runs out it raises :class:`~..folder.lock.FolderLockedError` naming the holder.
 """
 
 from __future__ import annotations
@@ -399,7 +399,7 @@ class ReconcileManager:
         and failed slot goes into the cache's fetch log. Cancel with ``task.cancel()``.
 
         Holds the folder's fetch lock while downloading (not when nothing is to be downloaded); raises
-        :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder longer than
+        :class:`~..folder.lock.FolderLockedError` when another fetch kept the folder longer than
         ``settings.lock_wait``.
         """
         return (await self._fetch(scan, directory, progress_callback)).slots
@@ -565,7 +565,7 @@ class ReconcileManager:
         """The seed's call: ``(total expected, existing before, fetched)``.
 
         Raises :class:`DiskSpaceError` (with ``.report``) when the disk guard stopped the fetch, and
-        :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder too long.
+        :class:`~..folder.lock.FolderLockedError` when another fetch kept the folder too long.
         """
         query = ArchiveQuery(satellite, start_time, end_time, sector, band, interval_minutes)
         report = await self.reconcile_detailed(directory, query, progress_callback=progress_callback)
