@@ -1,13 +1,14 @@
-"""Every name the package's docstrings and comments point at exists: Sphinx roles (``:mod:`~.x```, ``:class:`.X```,
-``:func:`x.y```), backticked dotted paths whose first part is one of the package's modules (````scan.look.X````),
-and backticked file paths (````fetch/view.py````). A module renamed or removed fails this test with the place
-that still names it, so names cannot go stale.
+"""Every name the package's docstrings and comments point at exists, so names cannot go stale.
+
+Three kinds of reference are checked: Sphinx roles (:mod:`~.x`, :class:`.X`, :func:`x.y` ...); double-backticked
+dotted paths whose first part is the name of one of the package's modules (scan.look.LookCheck); double-backticked
+file paths (fetch/view.py). A module renamed or removed fails this test with the place that still names it.
 
 Names are resolved by importing the real modules (importing does no I/O, DESIGN.md), then: from the module where the
-name is written (its own and imported names), relative to its package (``.x``, ``..x``), from ``goesvfi`` and
-``goesvfi.integrity_check``, and as Sphinx does for a leading dot, as the tail of any module, class or attribute
-name of the package. A backticked ``variable.attribute`` (````scan.missing````, ````settings.size````) passes when
-some class of the package has that attribute.
+name is written (its own and imported names), relative to its package (a leading dot per level), from goesvfi and
+goesvfi.integrity_check, from the standard library and the dependencies (roles only), and as Sphinx does for a
+leading dot, as the tail of any module, class or attribute name of the package. A backticked variable.attribute
+(scan.missing, settings.size) passes when some class of the package has that attribute.
 """
 
 from __future__ import annotations
