@@ -12,7 +12,7 @@ from goesvfi.integrity_check.results import SlotResult, SlotStatus
 
 @dataclass(frozen=True, slots=True)
 class LookView:
-    """What the tab shows of the folder's look (the view model makes it from a ``scan.look.LookCheck``): ``look``
+    """What the tab shows of the folder's look (the session makes it from a ``look.decide.LookCheck``): ``look``
     described (``2500x1500 RGB star``; None without frames or default), the mismatched frames, their count and a
     tooltip for their rows."""
 

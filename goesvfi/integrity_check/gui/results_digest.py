@@ -50,12 +50,7 @@ def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult
     unavailable = {times[i]: columns.errors[i] or "" for i in unavailable_at}
     existing = {ts: PATH_TYPE(p) for ts, p in scan.existing_strings().items()}
     return ScanResult(
-        satellite=scan.satellite,
-        sector=scan.sector,
-        band=scan.band,
-        start=scan.start,
-        end=scan.end,
-        interval_minutes=scan.interval_minutes,
+        query=scan.query,
         expected=scan.expected,
         existing={**existing, **done},
         missing=missing,

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from goesvfi.integrity_check.cache.db import CacheDB
     from goesvfi.integrity_check.fetch.manager import ReconcileManager
     from goesvfi.integrity_check.gui.archive_session import ProductRow
-    from goesvfi.integrity_check.render.look import Look
+    from goesvfi.integrity_check.look.value import Look
 
 ManagerFactory = Callable[[FetchSettings, "CacheDB"], "ReconcileManager"]
 
@@ -189,8 +189,8 @@ class IntegritySession:
 
     async def check_look(self, scan: ScanResult, directory: Path, settings: FetchSettings) -> LookReport:
         """The folder's look and the frames that do not match it (one header per frame, in a worker thread)."""
-        from goesvfi.integrity_check.fetch.look import settings_look
-        from goesvfi.integrity_check.scan.look import check_look
+        from goesvfi.integrity_check.look.decide import check_look
+        from goesvfi.integrity_check.look.plan import settings_look
 
         try:
             default: Look | None = settings_look(scan.sector, scan.band, settings)
@@ -288,9 +288,8 @@ class IntegritySession:
 def look_name_error(name: str) -> str | None:
     """Why ``name`` is no usable look (``cdn``, ``grey``, ``star``, ``enhanced_ir`` or a matplotlib colour map),
     None when it is one."""
-    from goesvfi.integrity_check.render.band_look import AUTO_LOOK
+    from goesvfi.integrity_check.look.value import AUTO_LOOK, table_of
     from goesvfi.integrity_check.render.colormaps import colormap_names
-    from goesvfi.integrity_check.render.look import table_of
 
     if name.strip() == AUTO_LOOK or table_of(name) in colormap_names():
         return None
