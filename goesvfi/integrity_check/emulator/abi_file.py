@@ -109,12 +109,17 @@ def _reflectance_scene(bt: np.ndarray, cloud: np.ndarray) -> np.ndarray:
     return np.asarray(0.06 + ground + 0.75 * cloud, dtype=np.float32)
 
 
+WATER_VAPOUR_SCENE = (195.0, 263.0)
+"""Kelvin span the emulator's water-vapour bands (8-10) see: the mid troposphere, never the warm ground."""
+
+
 def band_scene(bt: np.ndarray, band: int) -> np.ndarray:
-    """The band-13 scene as ``band`` sees it: its 180-330 K spread over the band's own range (water vapour bands see
-    the mid troposphere, never the warm ground: ~245 K ground, cloud tops near 200 K). Window bands: unchanged."""
-    lo, hi = band_facts(band).value_range
-    if (lo, hi) == (180.0, 330.0):
+    """The band-13 scene as ``band`` sees it: water-vapour bands (8-10) spread its 180-330 K over
+    :data:`WATER_VAPOUR_SCENE` (~245 K ground, cloud tops near 200 K); the window bands see it unchanged. The
+    emulator's own numbers: a scene, not a look (the band table's grey ranges are what a renderer draws)."""
+    if band not in (8, 9, 10):
         return bt
+    lo, hi = WATER_VAPOUR_SCENE
     out = np.subtract(bt, np.float32(180.0), dtype=np.float32)
     out *= np.float32((hi - lo) / 150.0)
     out += np.float32(lo)
