@@ -385,10 +385,16 @@ class ReconcileManager:
         return (await self._fetch(scan, directory, progress_callback)).slots
 
     async def fetch_scan(
-        self, scan: ScanResult, directory: Path | str | None = None, *, progress_callback: AnyProgress = None
+        self,
+        scan: ScanResult,
+        directory: Path | str | None = None,
+        *,
+        progress_callback: AnyProgress = None,
+        skip: Mapping[datetime, str] | None = None,
     ) -> ReconcileReport:
-        """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``)."""
-        return await self._fetch(scan, directory, progress_callback)
+        """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``);
+        ``skip``: as :meth:`reconcile_detailed`'s."""
+        return await self._fetch(scan, directory, progress_callback, skip)
 
     async def _fetch(
         self,

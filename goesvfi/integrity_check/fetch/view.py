@@ -8,6 +8,8 @@ next ones follow the frames already there.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from goesvfi.integrity_check.fetch.manager import AnyProgress, ReconcileManager, ReconcileReport
@@ -23,11 +25,16 @@ async def fetch_view(
     *,
     progress_callback: AnyProgress = None,
     force_rescan: bool = False,
+    skip: Mapping[datetime, str] | None = None,
+    audit: int = 0,
 ) -> ReconcileReport:
-    """Scan and fetch every part of ``query``; one report over the whole range (each slot with its satellite)."""
+    """Scan and fetch every part of ``query``; one report over the whole range (each slot with its satellite).
+    ``skip`` and ``audit`` (``watch``): as :meth:`ReconcileManager.reconcile_detailed`'s (``audit`` per scan)."""
 
     async def scan_one(part_query: ArchiveQuery) -> ScanResult:
-        return await manager.scan(directory, part_query, progress_callback=progress_callback, force_rescan=force_rescan)
+        return await manager.scan(
+            directory, part_query, progress_callback=progress_callback, force_rescan=force_rescan, audit=audit
+        )
 
     scanned = await scan_view(query, scan_one)
     reports: list[ReconcileReport] = []
@@ -35,7 +42,7 @@ async def fetch_view(
         if reports and reports[-1].stopped is not None:  # the disk guard stopped: the rest stays missing
             reports.append(ReconcileReport(part, part.slots()))
         else:
-            reports.append(await manager.fetch_scan(part, directory, progress_callback=progress_callback))
+            reports.append(await manager.fetch_scan(part, directory, progress_callback=progress_callback, skip=skip))
     looks = [r.look for r in reports if r.look is not None]
     stopped = next((r.stopped for r in reports if r.stopped is not None), None)
     return ReconcileReport(
@@ -59,3 +66,26 @@ async def fetch_view_scan(
         report = await manager.fetch_scan(part, directory, progress_callback=progress_callback)
         slots.extend(report.slots)
     return slots
+
+
+def reconcile_any(manager: ReconcileManager) -> Callable[..., Awaitable[ReconcileReport]]:
+    """One watch cycle's scan and fetch by ``manager``: a :class:`ViewQuery` part by part (:func:`fetch_view`), an
+    :class:`ArchiveQuery` by :meth:`ReconcileManager.reconcile_detailed`."""
+
+    async def reconcile(
+        directory: Path,
+        query: ArchiveQuery | ViewQuery,
+        *,
+        progress_callback: AnyProgress = None,
+        skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
+    ) -> ReconcileReport:
+        if isinstance(query, ViewQuery):
+            return await fetch_view(
+                manager, directory, query, progress_callback=progress_callback, skip=skip, audit=audit
+            )
+        return await manager.reconcile_detailed(
+            directory, query, progress_callback=progress_callback, skip=skip, audit=audit
+        )
+
+    return reconcile

@@ -29,7 +29,7 @@ from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState, hm, load_auto_fetch, save_auto_fetch
 from goesvfi.integrity_check.gui.digest import FETCH_MODULES, SCAN_MODULES, preload
-from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.results import ProgressSink
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class AutoFetch(QObject):
         self._key: tuple[object, ...] | None = None  # the inputs the running loop keeps complete
         self._idle = asyncio.Event()
         self._ops: WatchOps | None = None  # the watch record and the alerts of the running loop's product
-        self._product: tuple[Path, ArchiveQuery] | None = None  # the folder and query of the last cycle
+        self._product: tuple[Path, ArchiveQuery | ViewQuery] | None = None  # the folder and query of the last cycle
         self._closing: set[asyncio.Future[None]] = set()
         owner.state_changed.connect(self._wake_if_idle)
         if self.state.enabled:  # resume after the host had a chance to pre-fill the inputs
@@ -219,13 +219,14 @@ class AutoFetch(QObject):
         if not await asyncio.to_thread(folder.is_dir):
             raise ValueError(f"{folder} is not a folder (or cannot be reached)")
         cfg = WatchConfig(folder, inputs.satellite, inputs.sector, inputs.band, window=self.state.span,
-                          every=self.state.period, interval_minutes=inputs.interval_minutes)  # fmt: skip
+                          every=self.state.period, interval_minutes=inputs.interval_minutes,
+                          view=inputs.view)  # fmt: skip
         return cfg.validate()
 
     async def _cycle(
         self,
         directory: Path,
-        query: ArchiveQuery,
+        query: ArchiveQuery | ViewQuery,
         *,
         progress_callback: ProgressSink | None = None,
         skip: Mapping[datetime, str] | None = None,
@@ -272,13 +273,14 @@ class AutoFetch(QObject):
             self.state = replace(self.state, waiting=waiting)
             self.changed.emit(self.state)
 
-    def _ops_for(self, directory: Path, query: ArchiveQuery) -> WatchOps:
+    def _ops_for(self, directory: Path, query: ArchiveQuery | ViewQuery) -> WatchOps:
         """The record-and-alerts hook of this product, made again when the product or the receivers changed."""
         from goesvfi.integrity_check.notify import AlertRules
         from goesvfi.integrity_check.watch_ops import WatchOps
         from goesvfi.integrity_check.watch_record import WatchProduct
 
-        product = WatchProduct(query.satellite, query.sector, query.band, directory)
+        one = query.latest() if isinstance(query, ViewQuery) else query
+        product = WatchProduct(one.satellite, one.sector, one.band, directory)
         ops = self._ops
         receivers = list(self.state.notify)
         if ops is None or ops.product != product or ops.receivers != receivers:

@@ -541,7 +541,11 @@ class EnhancedViewModel(QObject):
         await self._core.close()
 
     async def reconcile_shown(
-        self, directory: Path, query: ArchiveQuery, skip: Mapping[datetime, str] | None = None, audit: int = 0
+        self,
+        directory: Path,
+        query: ArchiveQuery | ViewQuery,
+        skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
     ) -> ReconcileReport:
         """An Auto-fetch cycle: the same scan and fetch as the buttons, shown as they go (table, pickers, rows).
 
