@@ -2,8 +2,8 @@
 
 Every part is scanned (:mod:`..scan.view`: the handover overlap covered by either satellite's frames) and fetched
 from the satellite operational then, so nothing is asked of a satellite outside its era; frames keep their real
-satellite in their names (``goes16_...``, ``goes19_...``). The first part to write sets the folder's look and the
-next ones follow the frames already there.
+satellite in their names (``goes16_...``, ``goes19_...``). Every part follows the folder's one look (the look most
+of its frames have, over both satellites); in an empty folder the first part to write sets it.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ async def fetch_view(
 
     scanned = await scan_view(query, scan_one)
     reports: list[ReconcileReport] = []
-    for part in scanned.parts:
+    for part in split(scanned.merged, query):  # each part with the folder's one look (scan.view.view_look)
         if reports and reports[-1].stopped is not None:  # the disk guard stopped: the rest stays missing
             reports.append(ReconcileReport(part, part.slots()))
         else:
