@@ -40,8 +40,17 @@ from goesvfi.integrity_check.folder.lock import FolderLockError
 from goesvfi.integrity_check.folder.quarantine import QUARANTINE
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteError
-from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, satellites_line, write_csv
-from goesvfi.integrity_check.results import Progress, ProgressSink, ScanResult, SlotResult, SlotStatus, Source, Stage
+from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, write_csv
+from goesvfi.integrity_check.results import (
+    Progress,
+    ProgressSink,
+    ScanResult,
+    SlotResult,
+    SlotStatus,
+    Source,
+    Stage,
+    satellites_line,
+)
 from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.look import LookCheck, check_look
