@@ -104,3 +104,16 @@ def test_s3_frames_enlarged_from_the_files_own_size_are_noted(
     assert main(["fetch", str(small), *args[2:], "--size", "250x150"]) == 0  # the files' own size: not enlarged
     notes = json.loads(capsys.readouterr().out)["look_notes"]
     assert not any("enlarged" in note for note in notes), notes
+
+
+def test_only_the_longwave_window_bands_are_served_in_star_s_colours() -> None:
+    from goesvfi.integrity_check.emulator.cdn_frames import render_jpeg
+    from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+
+    coloured = []
+    for band in range(1, 17):
+        data = render_jpeg(SatellitePattern.GOES_19, Sector.CONUS, band, EMULATOR_START, SIZE, banner=False)
+        pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int16)
+        if np.abs(pixels[..., 0] - pixels[..., 2]).max() > 16:  # more than JPEG's chroma rounding: colours
+            coloured.append(band)
+    assert coloured == [13, 14, 15]
