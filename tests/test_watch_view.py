@@ -75,6 +75,13 @@ def test_watch_east_once_across_the_handover_fetches_each_slot_from_its_own_sate
     assert jpgs and all("_GOES19-" in name and name[:11] >= "20250971530" for name in jpgs)
     assert leftovers(folder) == []
 
+    # status judges the window as the watcher kept it: both satellites' frames, one record named by the view
+    assert (folder / ".goesvfi-integrity-watch-east-conus-13.json").is_file()
+    status = ["status", str(folder), "--satellite", "east", "--window", "2h", "--latency", "0", "--stale", "1h"]
+    assert main([*status, "--now", END.isoformat(), "--no-cache"]) == 0
+    line = capsys.readouterr().out
+    assert "GOES-East CONUS band 13" in line and "100.0% (24/24)" in line, line
+
     # a second cycle finds the whole window present: nothing is fetched again from either satellite
     asked = sum(east.s3.requests.values())
     assert main([*argv, *env, "--cdn-days", "0"]) == 0

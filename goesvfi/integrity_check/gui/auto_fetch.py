@@ -279,8 +279,9 @@ class AutoFetch(QObject):
         from goesvfi.integrity_check.watch_ops import WatchOps
         from goesvfi.integrity_check.watch_record import WatchProduct
 
+        view = query.view if isinstance(query, ViewQuery) else None
         one = query.latest() if isinstance(query, ViewQuery) else query
-        product = WatchProduct(one.satellite, one.sector, one.band, directory)
+        product = WatchProduct(one.satellite, one.sector, one.band, directory, view)
         ops = self._ops
         receivers = list(self.state.notify)
         if ops is None or ops.product != product or ops.receivers != receivers:
