@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from goesvfi.integrity_check.emulator.abi_file import write_abi_l1b
-from goesvfi.integrity_check.render.band_look import DEFAULT_RANGE, band_table, value_range
+from goesvfi.integrity_check.look.tables import DEFAULT_RANGE, band_table, value_range
 from goesvfi.integrity_check.render.netcdf import brightness_temperature, reflectance, render_png
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
