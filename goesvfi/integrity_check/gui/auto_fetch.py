@@ -34,7 +34,7 @@ from goesvfi.integrity_check.gui.core_imports import FETCH_MODULES, SCAN_MODULES
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.session import IntegritySession
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
-from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.results import ProgressSink
 
 if TYPE_CHECKING:
@@ -68,7 +68,11 @@ class AutoFetchPort(Protocol):
         ...
 
     async def reconcile_shown(
-        self, directory: Path, query: ArchiveQuery, skip: Mapping[datetime, str] | None = None, audit: int = 0
+        self,
+        directory: Path,
+        query: ArchiveQuery | ViewQuery,
+        skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
     ) -> ReconcileReport:
         """One cycle's scan and fetch, shown in the tab as it goes."""
         ...
@@ -104,7 +108,7 @@ class AutoFetch(QObject):
         self._key: tuple[object, ...] | None = None  # the inputs the running loop keeps complete
         self._idle = asyncio.Event()
         self._ops: WatchOps | None = None  # the watch record and the alerts of the running loop's product
-        self._product: tuple[Path, ArchiveQuery] | None = None  # the folder and query of the last cycle
+        self._product: tuple[Path, ArchiveQuery | ViewQuery] | None = None  # the folder and query of the last cycle
         self._closing: set[asyncio.Future[None]] = set()
         inputs.changed.connect(self._inputs_changed)
         if self.state.enabled:  # resume after the host had a chance to pre-fill the inputs
@@ -278,13 +282,14 @@ class AutoFetch(QObject):
             window=self.state.span,
             every=self.state.period,
             interval_minutes=inputs.interval_minutes,
+            view=inputs.view,
         )
         return cfg.validate()
 
     async def _cycle(
         self,
         directory: Path,
-        query: ArchiveQuery,
+        query: ArchiveQuery | ViewQuery,
         *,
         progress_callback: ProgressSink | None = None,
         skip: Mapping[datetime, str] | None = None,
@@ -334,13 +339,15 @@ class AutoFetch(QObject):
             self.state = replace(self.state, waiting=waiting)
             self.changed.emit(self.state)
 
-    def _ops_for(self, directory: Path, query: ArchiveQuery) -> WatchOps:
+    def _ops_for(self, directory: Path, query: ArchiveQuery | ViewQuery) -> WatchOps:
         """The record-and-alerts hook of this product, made again when the product or the receivers changed."""
         from goesvfi.integrity_check.notify import AlertRules
         from goesvfi.integrity_check.watch_ops import WatchOps
         from goesvfi.integrity_check.watch_record import WatchProduct
 
-        product = WatchProduct(query.satellite, query.sector, query.band, directory)
+        view = query.view if isinstance(query, ViewQuery) else None
+        one = query.latest() if isinstance(query, ViewQuery) else query
+        product = WatchProduct(one.satellite, one.sector, one.band, directory, view)
         ops = self._ops
         receivers = list(self.state.notify)
         if ops is None or ops.product != product or ops.receivers != receivers:

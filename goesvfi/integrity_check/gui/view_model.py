@@ -157,7 +157,17 @@ class EnhancedViewModel(QObject):
 
     @property
     def fetch_settings(self) -> FetchSettings:
-        return self._prefs.for_sector(self.inputs.sector)
+        """The preferences' settings for the sector; the shown archive product's look when it has one."""
+        settings = self._prefs.for_sector(self.inputs.sector)
+        if self._archive is None:
+            return settings
+        from goesvfi.integrity_check.gui.archive_session import product_settings, shown_product
+
+        inputs = self.inputs
+        shown = shown_product(
+            self._archive, Path(inputs.archive_folder), inputs.view or inputs.satellite, inputs.sector, inputs.band
+        )
+        return product_settings(settings, shown)
 
     def cdn_cutoff(self) -> datetime | None:
         """Frames older than this come from S3 (None when the sector has no CDN images)."""
@@ -403,7 +413,11 @@ class EnhancedViewModel(QObject):
         await self.session.close()
 
     async def reconcile_shown(
-        self, directory: Path, query: ArchiveQuery, skip: Mapping[datetime, str] | None = None, audit: int = 0
+        self,
+        directory: Path,
+        query: ArchiveQuery | ViewQuery,
+        skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
     ) -> ReconcileReport:
         """An Auto-fetch cycle: the same scan and fetch as the buttons, shown as they go (table, pickers, rows).
 
