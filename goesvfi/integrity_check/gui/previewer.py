@@ -23,6 +23,7 @@ from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 if TYPE_CHECKING:
+    from goesvfi.integrity_check.gui.look_view import LookView
     from goesvfi.integrity_check.gui.task_runner import TaskRunner
     from goesvfi.integrity_check.render.preview import DecodedFrame
 
@@ -48,17 +49,22 @@ class Previewer(QObject):
         runner: TaskRunner,
         on_error: Callable[[Exception], None],
         parent: QObject | None = None,
-        look_matches: Callable[[Path], bool | None] | None = None,
+        look: Callable[[], LookView | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._on_error = on_error
-        self._look_matches = look_matches  # path -> matches the folder's look (None: not known yet)
+        self._look = look  # the shown scan's look check (None: not finished yet)
         self.cache = FrameCache()
         self._generation = 0
         self._pending: tuple[int, int, SlotResult, list[tuple[str, SlotResult]]] | None = None
         self._task: asyncio.Task[None] | None = None
         self.decodes = 0  # files decoded (tests and the benchmark read it)
+
+    def _look_matches(self, path: Path) -> bool | None:
+        """Whether ``path`` has the folder's look, as the last look check found (None: not checked yet)."""
+        look = self._look() if self._look is not None else None
+        return None if look is None else look.matches(path)
 
     @property
     def busy(self) -> bool:

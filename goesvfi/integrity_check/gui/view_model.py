@@ -140,7 +140,7 @@ class EnhancedViewModel(QObject):
         )
         self.state_changed.connect(self.auto.wake_if_idle)
         self.auto_fetch_changed = self.auto.changed
-        self.previewer = Previewer(self.runner, lambda exc: self.fail(user_message(exc)), self, self._look_matches)
+        self.previewer = Previewer(self.runner, self.report_exception, self, lambda: self._look)
         self.preview_ready = self.previewer.ready  # SlotPreview: the selected frame, or a missing one's neighbours
 
     # ---- state --------------------------------------------------------------------------------------
@@ -619,13 +619,6 @@ class EnhancedViewModel(QObject):
         self.disk_space_changed.emit(disk)
 
     # ---- preview ------------------------------------------------------------------------------------
-
-    def _look_matches(self, path: Path) -> bool | None:
-        """Whether ``path`` has the folder's look, as the last look check found (None: not checked yet)."""
-        look = self._look
-        if look is None or look.look is None:
-            return None
-        return path not in look.mismatched
 
     def preview(self, path: str | Path) -> None:
         """Decode one frame in a worker thread; ``preview_ready`` carries it (a SlotPreview)."""
