@@ -3,9 +3,16 @@ suggested name, the scan's input checks, the archive file's commands), tested wi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from goesvfi.integrity_check.first_run import documents_folder, empty_scan
 from goesvfi.integrity_check.gui.look_view import LookView
+from goesvfi.integrity_check.gui.session import suggested_csv_name, suggested_csv_path
+from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+
+START = datetime(2026, 11, 27, tzinfo=UTC)
 
 
 def test_look_view_matches_a_frame_unless_it_is_mismatched() -> None:
@@ -17,3 +24,16 @@ def test_look_view_matches_a_frame_unless_it_is_mismatched() -> None:
 def test_look_view_without_a_look_knows_no_match() -> None:
     look = LookView(None, frozenset(), 0, "")
     assert look.matches(Path("/a/fine.png")) is None
+
+
+def test_suggested_csv_name_names_the_shown_scan() -> None:
+    query = ArchiveQuery(SatellitePattern.GOES_18, START, START + timedelta(hours=2), Sector.CONUS, 13)
+    assert suggested_csv_name(None) == "integrity_report.csv"
+    assert suggested_csv_name(empty_scan(query)) == "integrity_goes18_conus_C13_20261127T0000Z_20261127T0200Z.csv"
+
+
+def test_suggested_csv_path_is_in_the_last_export_folder_while_it_exists(tmp_path: Path) -> None:
+    assert suggested_csv_path(str(tmp_path), None) == str(tmp_path / "integrity_report.csv")
+    gone = tmp_path / "gone"
+    assert suggested_csv_path(str(gone), None) == str(documents_folder() / "integrity_report.csv")
+    assert suggested_csv_path("", None) == str(documents_folder() / "integrity_report.csv")

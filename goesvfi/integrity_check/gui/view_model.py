@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
-from goesvfi.integrity_check.first_run import documents_folder
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
@@ -40,7 +39,14 @@ from goesvfi.integrity_check.gui.preferences import (
 )
 from goesvfi.integrity_check.gui.previewer import Previewer
 from goesvfi.integrity_check.gui.results_digest import ResultsDigest, update_digest
-from goesvfi.integrity_check.gui.session import DiskSpace, IntegritySession, ManagerFactory, look_name_error
+from goesvfi.integrity_check.gui.session import (
+    DiskSpace,
+    IntegritySession,
+    ManagerFactory,
+    look_name_error,
+    suggested_csv_name,
+    suggested_csv_path,
+)
 from goesvfi.integrity_check.gui.slot_list import SlotList
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
@@ -372,20 +378,11 @@ class EnhancedViewModel(QObject):
             self.show_status("Cancelling...")
 
     def suggested_csv_path(self) -> str:
-        """Where *Export CSV...* offers to save: the folder of the last export, else the user's documents folder.
-        Not the frames folder: a report is no frame, and a demo's folder is deleted when its window closes."""
-        last = str(load_value(self._qsettings, "ui/export_dir", ""))
-        folder = Path(last) if last and Path(last).is_dir() else documents_folder()
-        return str(folder / self.suggested_csv_name())
+        """Where *Export CSV...* offers to save: the folder of the last export, else the user's documents folder."""
+        return suggested_csv_path(str(load_value(self._qsettings, "ui/export_dir", "")), self._scan)
 
     def suggested_csv_name(self) -> str:
-        scan = self._scan
-        if scan is None:
-            return "integrity_report.csv"
-        return (
-            f"integrity_{scan.satellite.value}_{scan.sector.value}_C{scan.band:02d}_"
-            f"{scan.start:%Y%m%dT%H%M}Z_{scan.end:%Y%m%dT%H%M}Z.csv"
-        )
+        return suggested_csv_name(self._scan)
 
     def detect_archive(self) -> None:
         """Guess satellite, sector and band from the folder's file names (in the background)."""
