@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from goesvfi.integrity_check.first_run import documents_folder, empty_scan
+from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.look_view import LookView
 from goesvfi.integrity_check.gui.session import suggested_csv_name, suggested_csv_path
-from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from goesvfi.integrity_check.time_index.operational import View
 
 START = datetime(2026, 11, 27, tzinfo=UTC)
 
@@ -37,3 +39,32 @@ def test_suggested_csv_path_is_in_the_last_export_folder_while_it_exists(tmp_pat
     gone = tmp_path / "gone"
     assert suggested_csv_path(str(gone), None) == str(documents_folder() / "integrity_report.csv")
     assert suggested_csv_path("", None) == str(documents_folder() / "integrity_report.csv")
+
+
+def test_scan_query_cuts_the_range_at_now_and_says_so() -> None:
+    query = ArchiveQuery(SatellitePattern.GOES_18, START, START + timedelta(hours=2), Sector.CONUS, 13)
+    now = START + timedelta(hours=1)
+    cut, line = messages.scan_query(query, "/frames", now)
+    assert cut is not None and (cut.start, cut.end) == (START, now)
+    assert line == "Scanning up to now (2026-11-27 01:00 UTC): later frames cannot exist yet."
+    assert messages.scan_query(query, "/frames", START + timedelta(hours=3)) == (query, "")
+
+
+def test_scan_query_refuses_a_range_starting_in_the_future_or_no_folder() -> None:
+    query = ArchiveQuery(SatellitePattern.GOES_18, START, START + timedelta(hours=2), Sector.CONUS, 13)
+    assert messages.scan_query(query, "/frames", START) == (
+        None,
+        "The start time is in the future: no frames exist yet.",
+    )
+    assert messages.scan_query(query, "", START + timedelta(hours=3)) == (
+        None,
+        "Choose a folder to scan first (Browse...).",
+    )
+
+
+def test_scan_query_of_a_view_checks_its_latest_satellite() -> None:
+    query = ViewQuery(View.WEST, START, START + timedelta(hours=2), Sector.CONUS, 13)
+    now = START + timedelta(hours=1)
+    cut, line = messages.scan_query(query, "/frames", now)
+    assert isinstance(cut, ViewQuery) and (cut.view, cut.start, cut.end) == (View.WEST, START, now)
+    assert line == "Scanning up to now (2026-11-27 01:00 UTC): later frames cannot exist yet."

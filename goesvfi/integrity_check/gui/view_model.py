@@ -49,7 +49,7 @@ from goesvfi.integrity_check.gui.session import (
 )
 from goesvfi.integrity_check.gui.slot_list import SlotList
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
-from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -292,18 +292,9 @@ class EnhancedViewModel(QObject):
 
         Given values win over detection: with a satellite given, the folder is not auto-detected.
         """
-        inputs = self.inputs
         if directory is not None:
             self.set_directory(directory, detect=satellite is None)
-        if satellite is not None:
-            inputs.set_satellite(satellite)
-        if sector is not None:
-            inputs.set_sector(sector)
-        if band is not None:
-            inputs.set_band(band)
-        if interval_minutes is not None:
-            inputs.set_interval(interval_minutes)
-        inputs.set_range(start or inputs.start, end or inputs.end)
+        self.inputs.apply(satellite, sector, band, interval_minutes, start, end)
         self.inputs_changed.emit()
 
     def apply_preset(self, hours: float) -> None:
@@ -326,19 +317,12 @@ class EnhancedViewModel(QObject):
         if self.busy:
             self.fail(messages.busy(self._task_kind is Task.AUTO))
             return False
-        now = self.now()
-        try:
-            query = self.inputs.query()
-            one = query.latest() if isinstance(query, ViewQuery) else query
-            problem = messages.input_problem(self.inputs.archive_folder, one, now)
-            if problem is None and query.end > now:
-                self.notify("info", f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet.")
-                query = query.with_range(query.start, now)
-        except QueryError as exc:
-            problem = messages.sentence(str(exc))
-        if problem is not None:
-            self.fail(problem)
+        query, line = self.inputs.scan_query(self.now())
+        if query is None:
+            self.fail(line)
             return False
+        if line:
+            self.notify("info", line)
         if self._detect_task is not None:
             self._detect_task.cancel()
         folder = Path(self.inputs.archive_folder)
