@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from goesvfi.integrity_check.archive import load_archive
 from goesvfi.integrity_check.first_run import documents_folder, empty_scan
 from goesvfi.integrity_check.gui import messages
+from goesvfi.integrity_check.gui.archive_session import OpenArchive
 from goesvfi.integrity_check.gui.look_view import LookView
 from goesvfi.integrity_check.gui.session import suggested_csv_name, suggested_csv_path
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
+from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.operational import View
 
@@ -68,3 +71,48 @@ def test_scan_query_of_a_view_checks_its_latest_satellite() -> None:
     cut, line = messages.scan_query(query, "/frames", now)
     assert isinstance(cut, ViewQuery) and (cut.view, cut.start, cut.end) == (View.WEST, START, now)
     assert line == "Scanning up to now (2026-11-27 01:00 UTC): later frames cannot exist yet."
+
+
+ARCHIVE = """
+[[product]]
+satellite = "east"
+sector = "conus"
+band = 13
+folder = "east/conus/13"
+
+[[product]]
+satellite = "goes18"
+sector = "fd"
+band = 9
+folder = "west-fd-09"
+look = "grey"
+"""
+
+
+def _open(tmp_path: Path) -> OpenArchive:
+    path = tmp_path / "goesvfi-archive.toml"
+    path.write_text(ARCHIVE, encoding="utf-8")
+    shown = OpenArchive()
+    shown.archive = load_archive(path)
+    return shown
+
+
+def test_open_archive_gives_a_products_inputs(tmp_path: Path) -> None:
+    shown = _open(tmp_path)
+    folder = str((tmp_path / "west-fd-09").resolve())
+    assert shown.product(1) == (folder, SatellitePattern.GOES_18, Sector.FULL_DISK, 9)
+    assert shown.product(0) == (str((tmp_path / "east/conus/13").resolve()), View.EAST, Sector.CONUS, 13)
+    assert shown.product(2) is None and shown.product(-1) is None
+    assert OpenArchive().product(0) is None
+
+
+def test_open_archive_settings_take_the_shown_products_look(tmp_path: Path) -> None:
+    shown = _open(tmp_path)
+    base = FetchSettings(look="star")
+    folder = str(tmp_path / "west-fd-09")
+    assert shown.settings(base, folder, SatellitePattern.GOES_18, Sector.FULL_DISK, 9).look == "grey"
+    assert shown.settings(base, folder, SatellitePattern.GOES_18, Sector.FULL_DISK, 8).look == "star"  # another band
+    assert shown.settings(base, str(tmp_path / "elsewhere"), SatellitePattern.GOES_18, Sector.FULL_DISK, 9) == base
+    east = str(tmp_path / "east/conus/13")
+    assert shown.settings(base, east, View.EAST, Sector.CONUS, 13) == base  # the product has no look of its own
+    assert OpenArchive().settings(base, folder, SatellitePattern.GOES_18, Sector.FULL_DISK, 9) == base

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
 from goesvfi.integrity_check.gui import messages
+from goesvfi.integrity_check.gui.archive_session import OpenArchive
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.look_view import LookView
@@ -56,7 +57,6 @@ from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.operational import View
 
 if TYPE_CHECKING:
-    from goesvfi.integrity_check.archive import ArchiveFile
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
 
 __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
@@ -132,7 +132,7 @@ class EnhancedViewModel(QObject):
         self._digest: ResultsDigest | None = None
         self._look: LookView | None = None
         self._view_query: ViewQuery | None = None  # the shown scan is of GOES-East/West: fetch it part by part
-        self._archive: ArchiveFile | None = None  # the archive file opened in the tab
+        self.archive = OpenArchive()  # the archive file opened in the tab
         self._status = messages.ready(self.inputs.archive_folder)
         self._last_error: str | None = None
         self._logged = ""
@@ -164,16 +164,11 @@ class EnhancedViewModel(QObject):
     @property
     def fetch_settings(self) -> FetchSettings:
         """The preferences' settings for the sector; the shown archive product's look when it has one."""
-        settings = self._prefs.for_sector(self.inputs.sector)
-        if self._archive is None:
-            return settings
-        from goesvfi.integrity_check.gui.archive_session import product_settings, shown_product
-
         inputs = self.inputs
-        shown = shown_product(
-            self._archive, Path(inputs.archive_folder), inputs.view or inputs.satellite, inputs.sector, inputs.band
+        settings = self._prefs.for_sector(inputs.sector)
+        return self.archive.settings(
+            settings, inputs.archive_folder, inputs.view or inputs.satellite, inputs.sector, inputs.band
         )
-        return product_settings(settings, shown)
 
     def cdn_cutoff(self) -> datetime | None:
         """Frames older than this come from S3 (None when the sector has no CDN images)."""
@@ -334,13 +329,11 @@ class EnhancedViewModel(QObject):
 
     def select_product(self, index: int) -> bool:
         """Show product ``index`` of the open archive file: its folder, satellite, sector and band, scanned."""
-        if self._archive is None or not 0 <= index < len(self._archive.products):
+        shown = self.archive.product(index)
+        if shown is None:
             return False
-        from goesvfi.integrity_check.gui.archive_session import product_satellite
-
-        product = self._archive.products[index]
-        satellite = product_satellite(product)
-        self.apply_inputs(directory=str(product.folder), satellite=satellite, sector=product.sector, band=product.band)
+        folder, satellite, sector, band = shown
+        self.apply_inputs(directory=folder, satellite=satellite, sector=sector, band=band)
         return self.scan()
 
     def fetch_missing(self) -> bool:
@@ -570,7 +563,7 @@ class EnhancedViewModel(QObject):
         except ArchiveFileError as exc:
             self.fail(str(exc))
             return
-        self._archive = archive
+        self.archive.archive = archive
         self.notify("info", f"Archive file {path}: {len(rows)} products.")
         self.archive_loaded.emit((str(archive.path), rows))
 
