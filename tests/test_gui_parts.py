@@ -1,5 +1,6 @@
-"""The view model's Qt-free parts: what it used to work out itself (the look of a previewed frame, the CSV's
-suggested name, the scan's input checks, the archive file's commands), tested without Qt."""
+"""What the view model used to work out itself, now in the parts that own it: the look of a previewed frame, the
+CSV's suggested name, the scan's input checks, the archive file's commands, the CDN cutoff. No window, no event
+loop."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from goesvfi.integrity_check.first_run import documents_folder, empty_scan
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.archive_session import OpenArchive
 from goesvfi.integrity_check.gui.look_view import LookView
+from goesvfi.integrity_check.gui.preferences import Preferences
 from goesvfi.integrity_check.gui.session import suggested_csv_name, suggested_csv_path
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.settings import FetchSettings
@@ -116,3 +118,10 @@ def test_open_archive_settings_take_the_shown_products_look(tmp_path: Path) -> N
     east = str(tmp_path / "east/conus/13")
     assert shown.settings(base, east, View.EAST, Sector.CONUS, 13) == base  # the product has no look of its own
     assert OpenArchive().settings(base, folder, SatellitePattern.GOES_18, Sector.FULL_DISK, 9) == base
+
+
+def test_cdn_cutoff_is_the_preferences_cdn_days_back_for_sectors_with_cdn_images() -> None:
+    prefs = Preferences(fetch=FetchSettings(cdn_days=3.0))
+    now = START + timedelta(days=10)
+    assert prefs.cdn_cutoff(Sector.CONUS, now) == datetime(2026, 12, 4, tzinfo=UTC)
+    assert prefs.cdn_cutoff(Sector.MESO1, now) is None

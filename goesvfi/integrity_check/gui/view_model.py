@@ -42,6 +42,7 @@ from goesvfi.integrity_check.gui.previewer import Previewer
 from goesvfi.integrity_check.gui.results_digest import ResultsDigest, update_digest
 from goesvfi.integrity_check.gui.session import (
     DiskSpace,
+    Fetched,
     IntegritySession,
     ManagerFactory,
     look_name_error,
@@ -172,9 +173,7 @@ class EnhancedViewModel(QObject):
 
     def cdn_cutoff(self) -> datetime | None:
         """Frames older than this come from S3 (None when the sector has no CDN images)."""
-        if self.inputs.sector.cdn_dir is None:
-            return None
-        return self.now() - timedelta(days=self._prefs.fetch.cdn_days)
+        return self._prefs.cdn_cutoff(self.inputs.sector, self.now())
 
     @property
     def locked_settings(self) -> dict[str, str]:
@@ -406,15 +405,7 @@ class EnhancedViewModel(QObject):
             self.inputs.set_range(query.start, query.end)
             self.inputs_changed.emit()
             scan = await self._scan_shown(directory, query, skip=skip, audit=audit)
-            fetched = await self.session.fetch(
-                scan,
-                directory,
-                self.fetch_settings,
-                view=self._view_query,
-                new_folder=self.inputs.is_new_default(directory),
-                progress=self.runner.report,
-            )
-            self._set_results(scan, fetched.digest, directory)
+            fetched = await self._fetch_shown(scan, scan, directory)
             if fetched.digest.counts[SlotStatus.FETCHED]:
                 self.fetch_completed.emit(fetched.slots)
             return ReconcileReport(scan, fetched.slots)
@@ -533,6 +524,14 @@ class EnhancedViewModel(QObject):
         count = len(scan.missing)
         self.show_status(f"Fetching {count:,} missing frames ...")
         self.notify("info", f"Fetching {count:,} frames into {directory}.")
+        fetched = await self._fetch_shown(scan, shown, directory)
+        for level, line in messages.fetch_log_lines(fetched.slots):
+            self.notify(level, line)
+        self.fetch_completed.emit(fetched.slots)
+        return messages.fetch_outcome(count, fetched.digest)
+
+    async def _fetch_shown(self, scan: ScanResult, shown: ScanResult, directory: Path) -> Fetched:
+        """Fetch ``scan``'s missing frames; ``shown`` (of which ``scan`` may be the unresolved part) stays shown."""
         fetched = await self.session.fetch(
             scan,
             directory,
@@ -541,11 +540,8 @@ class EnhancedViewModel(QObject):
             new_folder=self.inputs.is_new_default(directory),
             progress=self.runner.report,
         )
-        self._set_results(shown, fetched.digest, directory)  # the shown scan stays: the fetch got its unresolved part
-        for level, line in messages.fetch_log_lines(fetched.slots):
-            self.notify(level, line)
-        self.fetch_completed.emit(fetched.slots)
-        return messages.fetch_outcome(count, fetched.digest)
+        self._set_results(shown, fetched.digest, directory)
+        return fetched
 
     async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
         await self.session.export_csv(path, slots, self._look)
