@@ -1,6 +1,6 @@
 """What the view model used to work out itself, now in the parts that own it: the look of a previewed frame, the
-CSV's suggested name, the scan's input checks, the archive file's commands, the CDN cutoff. No window, no event
-loop."""
+CSV's suggested name, the scan's input checks, the archive file's commands, the CDN cutoff, the shown results.
+No window, no event loop."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.archive_session import OpenArchive
 from goesvfi.integrity_check.gui.look_view import LookView
 from goesvfi.integrity_check.gui.preferences import Preferences
+from goesvfi.integrity_check.gui.results_digest import digest_scan
 from goesvfi.integrity_check.gui.session import suggested_csv_name, suggested_csv_path
+from goesvfi.integrity_check.gui.shown import ShownResults
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
+from goesvfi.integrity_check.results import SlotResult, SlotStatus
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.operational import View
@@ -125,3 +128,29 @@ def test_cdn_cutoff_is_the_preferences_cdn_days_back_for_sectors_with_cdn_images
     now = START + timedelta(days=10)
     assert prefs.cdn_cutoff(Sector.CONUS, now) == datetime(2026, 12, 4, tzinfo=UTC)
     assert prefs.cdn_cutoff(Sector.MESO1, now) is None
+
+
+def test_shown_results_take_a_fetchs_slots_in_place() -> None:
+    query = ArchiveQuery(SatellitePattern.GOES_18, START, START + timedelta(hours=1), Sector.CONUS, 13)
+    scan = empty_scan(query)  # 12 CONUS slots, every one missing
+    shown = ShownResults()
+    assert (len(shown.slots), shown.unresolved, shown.has_slots, shown.update([])) == (0, False, False, None)
+    shown.show(scan, digest_scan(scan), Path("/frames"))
+    assert (len(shown.slots), shown.unresolved, shown.has_slots) == (12, True, True)
+    fetched = SlotResult(
+        datetime(2026, 11, 27, 0, 6, tzinfo=UTC), SatellitePattern.GOES_18, Sector.CONUS, 13, SlotStatus.FETCHED
+    )
+    updated = shown.update([fetched])
+    assert updated is not None and updated[1].tolist() == [1]
+    assert shown.digest is updated[0] and shown.digest.counts[SlotStatus.FETCHED] == 1
+    assert shown.slots[1].status is SlotStatus.FETCHED
+
+
+def test_shown_results_keep_only_the_shown_scans_look_check() -> None:
+    query = ArchiveQuery(SatellitePattern.GOES_18, START, START + timedelta(hours=1), Sector.CONUS, 13)
+    old, new = empty_scan(query), empty_scan(query)
+    shown = ShownResults()
+    shown.show(new, digest_scan(new))
+    look = LookView(None, frozenset(), 0, "")
+    assert not shown.take_look(old, look) and shown.look is None
+    assert shown.take_look(new, look) and shown.look is look

@@ -39,7 +39,7 @@ from goesvfi.integrity_check.gui.preferences import (
     save_values,
 )
 from goesvfi.integrity_check.gui.previewer import Previewer
-from goesvfi.integrity_check.gui.results_digest import ResultsDigest, update_digest
+from goesvfi.integrity_check.gui.results_digest import ResultsDigest
 from goesvfi.integrity_check.gui.session import (
     DiskSpace,
     Fetched,
@@ -49,6 +49,7 @@ from goesvfi.integrity_check.gui.session import (
     suggested_csv_name,
     suggested_csv_path,
 )
+from goesvfi.integrity_check.gui.shown import ShownResults
 from goesvfi.integrity_check.gui.slot_list import SlotList
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
@@ -128,11 +129,7 @@ class EnhancedViewModel(QObject):
         self.runner.progress.connect(self._publish_progress)
         self._prefs = load_preferences(self._qsettings)
         self._task_kind = Task.IDLE
-        self._scan: ScanResult | None = None
-        self._scan_dir: Path | None = None
-        self._digest: ResultsDigest | None = None
-        self._look: LookView | None = None
-        self._view_query: ViewQuery | None = None  # the shown scan is of GOES-East/West: fetch it part by part
+        self.shown = ShownResults()
         self.archive = OpenArchive()  # the archive file opened in the tab
         self._status = messages.ready(self.inputs.archive_folder)
         self._last_error: str | None = None
@@ -147,7 +144,7 @@ class EnhancedViewModel(QObject):
         )
         self.state_changed.connect(self.auto.wake_if_idle)
         self.auto_fetch_changed = self.auto.changed
-        self.previewer = Previewer(self.runner, self.report_exception, self, lambda: self._look)
+        self.previewer = Previewer(self.runner, self.report_exception, self, lambda: self.shown.look)
         self.preview_ready = self.previewer.ready  # SlotPreview: the selected frame, or a missing one's neighbours
 
     # ---- state --------------------------------------------------------------------------------------
@@ -207,21 +204,21 @@ class EnhancedViewModel(QObject):
 
     @property
     def scan_result(self) -> ScanResult | None:
-        return self._scan
+        return self.shown.scan
 
     @property
     def digest(self) -> ResultsDigest | None:
-        return self._digest
+        return self.shown.digest
 
     @property
     def slots(self) -> SlotList:
         """The shown slots in time order (columns; each ``SlotResult`` is built when read)."""
-        return SlotList.from_results([]) if self._digest is None else self._digest.slots
+        return self.shown.slots
 
     @property
     def look_check(self) -> LookView | None:
         """The shown scan's look check (None until it finished)."""
-        return self._look
+        return self.shown.look
 
     @property
     def disk_space(self) -> DiskSpace | None:
@@ -233,7 +230,7 @@ class EnhancedViewModel(QObject):
 
     @property
     def can_fetch(self) -> bool:
-        return not self.busy and self._digest is not None and self._digest.unresolved > 0
+        return not self.busy and self.shown.unresolved
 
     @property
     def can_cancel(self) -> bool:
@@ -241,7 +238,7 @@ class EnhancedViewModel(QObject):
 
     @property
     def can_export(self) -> bool:
-        return not self.busy and self._digest is not None and bool(self._digest.slots)
+        return not self.busy and self.shown.has_slots
 
     # ---- Auto-fetch (the owned AutoFetch object: its commands are on ``auto``) -----------------------
 
@@ -261,7 +258,7 @@ class EnhancedViewModel(QObject):
         if directory == self.inputs.directory:
             return
         self.inputs.set_directory(directory)
-        if self._digest is not None and not self.busy:
+        if self.shown.digest is not None and not self.busy:
             self._set_results(None, None)
         self.directory_selected.emit(directory)
         if not self.busy:
@@ -336,10 +333,10 @@ class EnhancedViewModel(QObject):
         return self.scan()
 
     def fetch_missing(self) -> bool:
-        if not self.can_fetch or self._scan is None or self._scan_dir is None:
+        if not self.can_fetch or self.shown.scan is None or self.shown.folder is None:
             self.fail("Nothing to fetch: scan a folder with missing frames first.")
             return False
-        shown, slots, folder = self._scan, self.slots, self._scan_dir
+        shown, slots, folder = self.shown.scan, self.slots, self.shown.folder
         return self._start_task(Task.FETCH, "Fetch", lambda: self._run_fetch(shown, slots, folder))
 
     def export_csv(self, path: str) -> bool:
@@ -355,10 +352,10 @@ class EnhancedViewModel(QObject):
 
     def suggested_csv_path(self) -> str:
         """Where *Export CSV...* offers to save: the folder of the last export, else the user's documents folder."""
-        return suggested_csv_path(str(load_value(self._qsettings, "ui/export_dir", "")), self._scan)
+        return suggested_csv_path(str(load_value(self._qsettings, "ui/export_dir", "")), self.shown.scan)
 
     def suggested_csv_name(self) -> str:
-        return suggested_csv_name(self._scan)
+        return suggested_csv_name(self.shown.scan)
 
     def detect_archive(self) -> None:
         """Guess satellite, sector and band from the folder's file names (in the background)."""
@@ -488,7 +485,7 @@ class EnhancedViewModel(QObject):
         skip: Mapping[datetime, str] | None = None,
         audit: int = 0,
     ) -> ScanResult:
-        self._view_query = query if isinstance(query, ViewQuery) else None
+        self.shown.view_query = query if isinstance(query, ViewQuery) else None
         scanned = await self.session.scan(
             directory,
             query,
@@ -503,7 +500,7 @@ class EnhancedViewModel(QObject):
         )
         scan = scanned.scan
         self._set_results(scan, scanned.digest, directory)
-        self._look = None
+        self.shown.look = None
         self._spawn(lambda: self._run_look(scan, directory))  # one header per frame: after the rows show
         return scan
 
@@ -512,12 +509,13 @@ class EnhancedViewModel(QObject):
         what = query.view.display_name if isinstance(query, ViewQuery) else query.satellite.display_name
         self.notify("info", f"Scan of {directory}: {what}, {utc_text(query.start)} -> {utc_text(query.end)}.")
         scan = await self._scan_shown(directory, query, force_rescan, remote=self.inputs.check_noaa)
-        assert self._digest is not None
+        digest = self.shown.digest
+        assert digest is not None
         for warning in scan.warnings:
             self.notify("warning", warning)
         self.scan_completed.emit(scan)
-        self.notify("info", messages.summary_line(self._digest))
-        return messages.scan_outcome(self._digest), True
+        self.notify("info", messages.summary_line(digest))
+        return messages.scan_outcome(digest), True
 
     async def _run_fetch(self, shown: ScanResult, shown_slots: SlotList, directory: Path) -> Outcome:
         scan = await self.session.unresolved(shown, shown_slots)
@@ -536,7 +534,7 @@ class EnhancedViewModel(QObject):
             scan,
             directory,
             self.fetch_settings,
-            view=self._view_query,
+            view=self.shown.view_query,
             new_folder=self.inputs.is_new_default(directory),
             progress=self.runner.report,
         )
@@ -544,7 +542,7 @@ class EnhancedViewModel(QObject):
         return fetched
 
     async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
-        await self.session.export_csv(path, slots, self._look)
+        await self.session.export_csv(path, slots, self.shown.look)
         save_values(self._qsettings, {"ui/export_dir": str(path.parent)})
         self.notify("info", f"Report written: {path} ({len(slots):,} rows).")
         self.export_completed.emit(str(path))
@@ -574,12 +572,11 @@ class EnhancedViewModel(QObject):
 
     async def _run_look(self, scan: ScanResult, directory: Path) -> None:
         report = await self.session.check_look(scan, directory, self.fetch_settings)
-        if self._scan is not scan:  # another scan replaced it meanwhile
+        if not self.shown.take_look(scan, report.view):  # another scan replaced it meanwhile
             return
-        self._look = report.view
         if report.warning:
             self.notify("warning", report.warning)
-        self.look_checked.emit(self._look)
+        self.look_checked.emit(report.view)
 
     async def _run_disk(self, directory: Path) -> None:
         disk = await self.session.disk_space(directory, self._prefs.fetch.disk_threshold)
@@ -601,17 +598,14 @@ class EnhancedViewModel(QObject):
     # ---- publishing ---------------------------------------------------------------------------------
 
     def _set_results(self, scan: ScanResult | None, digest: ResultsDigest | None, folder: Path | None = None) -> None:
-        self._scan, self._digest, self._scan_dir = scan, digest, folder
+        self.shown.show(scan, digest, folder)
         self.results_changed.emit(digest)
         self.state_changed.emit()
 
     def _apply_slot_results(self, results: list[SlotResult]) -> None:
         """Slots a running fetch finished: update the shown results in place (rows, timeline, counts)."""
-        if self._digest is None:
-            return
-        updated = update_digest(self._digest, results)
+        updated = self.shown.update(results)
         if updated is not None:
-            self._digest = updated[0]
             self.slots_updated.emit(*updated)
 
     def _publish_progress(self, progress: Progress) -> None:
