@@ -143,6 +143,11 @@ class ArchiveInputs(QObject):
             self.set_interval(interval_minutes)
         self.set_range(start or self.start, end or self.end)
 
+    def set_last_hours(self, hours: float) -> None:
+        """The range: the last ``hours`` up to now (minute precision)."""
+        end = to_utc(self._now()).replace(second=0, microsecond=0)
+        self.set_range(end - timedelta(hours=hours), end)
+
     def take_guess(self, guess: ArchiveGuess) -> list[str]:
         """Take a folder detection's satellite, sector and band (a satellite of the chosen view stays the view);
         what was found, as the log names it."""

@@ -17,7 +17,7 @@ import logging
 import shutil
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -290,8 +290,7 @@ class EnhancedViewModel(QObject):
 
     def apply_preset(self, hours: float) -> None:
         """The last ``hours`` up to now (minute precision)."""
-        end = self.now().replace(second=0, microsecond=0)
-        self.inputs.set_range(end - timedelta(hours=hours), end)
+        self.inputs.set_last_hours(hours)
         self.inputs_changed.emit()
 
     def set_preferences(self, prefs: Preferences) -> None:
