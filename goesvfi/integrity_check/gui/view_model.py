@@ -22,11 +22,12 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, QSettings, pyqtSignal
 
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.archive_session import OpenArchive
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
+from goesvfi.integrity_check.gui.disk_watch import DiskWatch
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.look_view import LookView
 from goesvfi.integrity_check.gui.messages import user_message, utc_text
@@ -65,7 +66,6 @@ __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
 
 log = logging.getLogger(__name__)
 LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
-DISK_INTERVAL_MS = 2000  # free space is refreshed this often while a task runs
 Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
 
 
@@ -134,10 +134,8 @@ class EnhancedViewModel(QObject):
         self._status = messages.ready(self.inputs.archive_folder)
         self._last_error: str | None = None
         self._logged = ""
-        self._disk: DiskSpace | None = None
-        self._disk_timer = QTimer(self)
-        self._disk_timer.setInterval(DISK_INTERVAL_MS)
-        self._disk_timer.timeout.connect(self.refresh_disk_space)
+        self.disk = DiskWatch(self.runner, self.session, self.inputs, self._disk_threshold, self.report_exception, self)
+        self.disk.changed.connect(self.disk_space_changed)
         self._detect_task: asyncio.Task[None] | None = None
         self.auto = AutoFetch(
             self, self.inputs, self.runner, self.session, self._disk_threshold, self._qsettings, sleep, self
@@ -222,7 +220,7 @@ class EnhancedViewModel(QObject):
 
     @property
     def disk_space(self) -> DiskSpace | None:
-        return self._disk
+        return self.disk.space
 
     @property
     def can_scan(self) -> bool:
@@ -366,8 +364,7 @@ class EnhancedViewModel(QObject):
         self._detect_task = self._spawn(lambda: self._run_detect(folder))
 
     def refresh_disk_space(self) -> None:
-        folder = Path(self.inputs.archive_folder)
-        self._spawn(lambda: self._run_disk(folder))
+        self.disk.refresh()
 
     def report_exception(self, exc: BaseException) -> None:
         """The application's last-resort hook: an exception nobody caught becomes a message."""
@@ -378,7 +375,7 @@ class EnhancedViewModel(QObject):
         application calls this on exit)."""
         await self.auto.stop()
         await self.runner.aclose()
-        self._disk_timer.stop()
+        self.disk.stop()
         await self.session.close()
 
     async def reconcile_shown(
@@ -430,11 +427,11 @@ class EnhancedViewModel(QObject):
 
     def _begin(self, kind: Task) -> None:
         self._task_kind, self._last_error, self._logged = kind, None, ""
-        self._disk_timer.start()
+        self.disk.start()
         self.state_changed.emit()
 
     def _end(self) -> None:
-        self._disk_timer.stop()
+        self.disk.stop()
         self.progress_changed.emit(None)
         self._task_kind = Task.IDLE
         self.state_changed.emit()
@@ -576,13 +573,6 @@ class EnhancedViewModel(QObject):
         if report.warning:
             self.notify("warning", report.warning)
         self.look_checked.emit(report.view)
-
-    async def _run_disk(self, directory: Path) -> None:
-        disk = await self.session.disk_space(directory, self._prefs.fetch.disk_threshold)
-        if str(directory) != self.inputs.archive_folder:
-            return
-        self._disk = disk
-        self.disk_space_changed.emit(disk)
 
     # ---- preview ------------------------------------------------------------------------------------
 
