@@ -33,6 +33,7 @@ class FramePreview:
     file_size: int = 0
     error: str | None = None
     look_matches: bool | None = None  # does it match the folder's look (size, mode, colours)? None: unknown
+    empty_rows: tuple[tuple[int, int], ...] = ()  # runs of empty rows (first, end) in ``image``'s rows
 
     @property
     def source(self) -> Source | None:
@@ -121,4 +122,4 @@ def as_role(
     whether it matches the folder's look as known now (``look_matches(path)``; None: unknown)."""
     matches = look_matches(frame.path) if look_matches is not None else frame.look_matches
     return FramePreview(role, slot, frame.path, frame.image, frame.width, frame.height, frame.mode, frame.file_size,
-                        frame.error, matches)  # fmt: skip
+                        frame.error, matches, frame.empty_rows)  # fmt: skip
