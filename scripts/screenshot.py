@@ -181,7 +181,8 @@ def write_year(folder: Path) -> tuple[datetime, datetime]:
     def sample(month: int) -> Path:
         if month not in samples:
             samples[month] = folder.parent / f"sample-{month:02d}.png"
-            image = Image.new("L", (250, 150), 60 + 12 * month)
+            ramp = np.add.outer(np.arange(150), np.arange(250)) // 4 + 40 + 8 * month  # whole: not one colour
+            image = Image.fromarray(np.clip(ramp, 0, 255).astype(np.uint8), "L")
             ImageDraw.Draw(image).text((10, 65), f"local frame, 2025-{month:02d} (calendar demo)", fill=235)
             image.save(samples[month])
         return samples[month]
