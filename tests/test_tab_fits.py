@@ -14,18 +14,15 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import QPoint, QRect, Qt
-from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QCheckBox,
-    QHeaderView,
     QLabel,
     QPushButton,
     QStatusBar,
     QStyle,
     QStyleOptionButton,
-    QStyleOptionHeader,
     QTabBar,
     QTabWidget,
     QVBoxLayout,
@@ -38,6 +35,7 @@ from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.gui.widgets.style import STATUS_LABELS
 from goesvfi.integrity_check.results import SlotResult, SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from tests.fit_support import advance, header_room, title_need
 
 qt_material = pytest.importorskip("qt_material")  # in the test extra: GOES-VFI's theme
 
@@ -86,13 +84,6 @@ def dark(qapp: QApplication) -> Iterator[None]:
     qapp.setStyleSheet(old)
 
 
-def _advance(font: QFont, text: str) -> int:
-    """The text's width in ``font``, as drawn: upper-cased when the style says so (qt-material's buttons)."""
-    if font.capitalization() == QFont.Capitalization.AllUppercase:
-        text = text.upper()
-    return QFontMetrics(font).horizontalAdvance(text.replace("&", ""))
-
-
 def _button_room(button: QAbstractButton) -> int:
     """The width the style leaves for a button's text: its contents rect (inside border and padding)."""
     style = button.style()
@@ -107,48 +98,28 @@ def _button_room(button: QAbstractButton) -> int:
     return style.subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button).width()
 
 
-def _header_room(header: QHeaderView, section: int) -> int:
-    """The width the style leaves for a section's title: SE_HeaderLabel inside the section (minus a sort arrow)."""
-    option = QStyleOptionHeader()
-    option.initFrom(header)  # the header is made by C++: its protected initStyleOption is out of reach
-    option.orientation = Qt.Orientation.Horizontal
-    option.textAlignment = header.defaultAlignment()
-    option.rect = QRect(0, 0, header.sectionSize(section), header.height())
-    option.section = section
-    model = header.model()
-    assert model is not None
-    option.text = str(model.headerData(section, Qt.Orientation.Horizontal))
-    if header.isSortIndicatorShown() and header.sortIndicatorSection() == section:
-        option.sortIndicator = QStyleOptionHeader.SortIndicator.SortDown
-    style = header.style()
-    assert style is not None
-    return style.subElementRect(QStyle.SubElement.SE_HeaderLabel, option, header).width()
-
-
 def _problems(tab: IntegrityCheckTab) -> list[str]:
     out: list[str] = []
     for button in tab.findChildren(QAbstractButton):
         if not button.isVisibleTo(tab) or not button.text() or not isinstance(button, (QPushButton, QCheckBox)):
             continue
-        need, room = _advance(button.font(), button.text()), _button_room(button)
+        need, room = advance(button.font(), button.text()), _button_room(button)
         if need > room:
             out.append(f"button {button.objectName() or button.text()!r}: text {need} px in {room} px")
     for bar in tab.findChildren(QTabBar):  # none left, but any that comes back is measured as well
         for i in range(bar.count()):
-            need, room = _advance(bar.font(), bar.tabText(i)), bar.tabRect(i).width()
+            need, room = advance(bar.font(), bar.tabText(i)), bar.tabRect(i).width()
             if not bar.isVisibleTo(tab) or need > room:
                 out.append(f"tab {bar.tabText(i)!r}: text {need} px in {room} px")
     table = tab.ui.table
     header = table.horizontalHeader()
     assert header is not None
-    bold = QFont(header.font())
-    bold.setBold(True)
     right = table.viewport().width()
     model = tab.model
     for section in range(header.count()):
         title = str(model.headerData(section, Qt.Orientation.Horizontal))
-        need = max(_advance(header.font(), title), QFontMetrics(bold).horizontalAdvance(title.upper()))
-        room = _header_room(header, section)
+        need = title_need(header, section)
+        room = header_room(header, section)
         if need > room:
             out.append(f"header {title!r}: text {need} px in {room} px")
         if header.sectionViewportPosition(section) + header.sectionSize(section) > right:
@@ -269,3 +240,29 @@ def test_the_measure_sees_a_tab_taller_than_the_screen(qtbot, qt_settings, qloop
     qapp.processEvents()
     problems = _height_problems(window, tab, 800)
     assert any(p.startswith("window: ") for p in problems), problems  # its minimum grew the window
+
+
+@pytest.mark.slow
+def test_sorted_by_another_column_its_title_and_arrow_fit(
+    qtbot, qt_settings, qloop, qapp, dark, tmp_path: Path
+) -> None:
+    """The sort arrow takes room in the section sorted by: sorted by Remote (a column that shares the width left),
+    its title still shows whole beside the arrow, and no column runs off the table, in GOES-VFI's window as it
+    opens (800 px wide: the table has the width alone, the preview under it)."""
+    tab = _tab(tmp_path)
+    window = HostWindow(tab)
+    qtbot.addWidget(window)
+    _fill(tab)
+    window.resize(*HOST_DEFAULT)
+    window.show()
+    qtbot.waitExposed(window)
+    header = tab.ui.table.horizontalHeader()
+    assert header is not None
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(
+        header.sectionViewportPosition(tab.model.REMOTE) + header.sectionSize(tab.model.REMOTE) // 2,
+        header.height() // 2))  # fmt: skip
+    qtbot.wait(50)
+    qapp.processEvents()
+    assert header.sortIndicatorSection() == tab.model.REMOTE
+    assert _problems(tab) == []
+    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # its disk-space check, done

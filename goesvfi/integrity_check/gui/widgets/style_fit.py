@@ -36,15 +36,17 @@ def fit_header(
     value (plus its icon, ``decorations``) in this style; the others share what is left of the table's width,
     none narrower than its title. So every title and every status shows whole, and no column runs off the right
     edge of the table (the last title cut) as long as the table is as wide as the titles."""
-    stretched = [c for c in range(header.count()) if c not in values]
+    sorted_by = header.sortIndicatorSection() if header.isSortIndicatorShown() else -1
+    stretched = [c for c in range(header.count()) if c not in values and c != sorted_by]
     for column in range(header.count()):
-        if column in values:
-            widest = max((metrics.horizontalAdvance(v) for v in values[column]), default=0)
-            content = widest + decorations.get(column, 0) + CELL_PADDING
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, max(header.sectionSizeHint(column), content))
-        else:
+        if column in stretched:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+            continue
+        # A column of known values, or the one sorted by (its title and the arrow beside it): a width of its own.
+        widest = max((metrics.horizontalAdvance(v) for v in values.get(column, ())), default=0)
+        content = widest + decorations.get(column, 0) + CELL_PADDING
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, max(title_width(header, column), content))
     header.setStretchLastSection(False)
     titles = [title_width(header, c) for c in stretched]
     header.setMinimumSectionSize(max(titles, default=header.minimumSectionSize()))
