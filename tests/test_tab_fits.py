@@ -94,18 +94,29 @@ def _button_room(button: QAbstractButton) -> int:
         return style.subElementRect(QStyle.SubElement.SE_CheckBoxContents, check_option, button).width()
     option = QStyleOptionButton()
     assert isinstance(button, QPushButton)
-    button.initStyleOption(option)
+    try:
+        button.initStyleOption(option)
+    except RuntimeError:  # made by C++ (a dialog button box's): its protected initStyleOption is out of reach
+        option.initFrom(button)
+        option.text, option.icon, option.iconSize = button.text(), button.icon(), button.iconSize()
+        if button.isDefault() or button.autoDefault():
+            option.features |= QStyleOptionButton.ButtonFeature.AutoDefaultButton
     return style.subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button).width()
 
 
-def _problems(tab: IntegrityCheckTab) -> list[str]:
+def _button_problems(window: QWidget) -> list[str]:
     out: list[str] = []
-    for button in tab.findChildren(QAbstractButton):
-        if not button.isVisibleTo(tab) or not button.text() or not isinstance(button, (QPushButton, QCheckBox)):
+    for button in window.findChildren(QAbstractButton):
+        if not button.isVisibleTo(window) or not button.text() or not isinstance(button, (QPushButton, QCheckBox)):
             continue
         need, room = advance(button.font(), button.text()), _button_room(button)
         if need > room:
             out.append(f"button {button.objectName() or button.text()!r}: text {need} px in {room} px")
+    return out
+
+
+def _problems(tab: IntegrityCheckTab) -> list[str]:
+    out = _button_problems(tab)
     for bar in tab.findChildren(QTabBar):  # none left, but any that comes back is measured as well
         for i in range(bar.count()):
             need, room = advance(bar.font(), bar.tabText(i)), bar.tabRect(i).width()
@@ -266,3 +277,29 @@ def test_sorted_by_another_column_its_title_and_arrow_fit(
     assert header.sortIndicatorSection() == tab.model.REMOTE
     assert _problems(tab) == []
     qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # its disk-space check, done
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("theme", ["standalone", "dark"])
+def test_the_settings_dialog_fits_an_800_px_screen(qtbot, qt_settings, qloop, qapp, tmp_path: Path, theme) -> None:
+    """Five groups of settings in two columns: the dialog is no taller than 800 px of screen less a title bar,
+    no wider than 1280, and every button and check box text fits, in both looks."""
+    old = qapp.styleSheet()
+    if theme == "dark":
+        qt_material.apply_stylesheet(qapp, theme="dark_blue.xml")
+        qapp.setStyleSheet(qapp.styleSheet() + "\n" + HOST_RULES)
+    try:
+        tab = _tab(tmp_path)
+        qtbot.addWidget(tab)
+        tab.show()
+        qtbot.waitExposed(tab)
+        dialog = tab.open_settings()
+        qtbot.waitExposed(dialog)
+        qapp.processEvents()
+        need = dialog.minimumSizeHint().expandedTo(dialog.sizeHint())
+        assert need.height() <= 800 - 40 and need.width() <= 1280, need
+        assert _button_problems(dialog) == []
+        dialog.reject()
+        qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)
+    finally:
+        qapp.setStyleSheet(old)
