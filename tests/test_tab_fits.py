@@ -32,6 +32,7 @@ from PyQt6.QtWidgets import (
 from goesvfi.integrity_check.gui.app import DEFAULT_SIZE, MainWindow
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
+from goesvfi.integrity_check.gui.widgets.elided_label import ElidedLabel
 from goesvfi.integrity_check.gui.widgets.style import STATUS_LABELS
 from goesvfi.integrity_check.results import SlotResult, SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -115,8 +116,32 @@ def _button_problems(window: QWidget) -> list[str]:
     return out
 
 
+def _label_problems(window: QWidget) -> list[str]:
+    """One-line labels show their whole text, or (labels of text of any length) end in an ellipsis with the whole
+    text in their tooltip."""
+    out: list[str] = []
+    for label in window.findChildren(QLabel):
+        text = label.text()
+        if (
+            not label.isVisibleTo(window)
+            or not text
+            or label.wordWrap()
+            or label.textFormat() == Qt.TextFormat.RichText
+        ):
+            continue
+        if isinstance(label, ElidedLabel) and label.shown_text() != text:
+            if label.toolTip() and text in label.toolTip() and label.shown_text().endswith("\u2026"):
+                continue
+            out.append(f"label {label.objectName() or text!r}: cut to {label.shown_text()!r} without a tooltip")
+            continue
+        need, room = advance(label.font(), text), label.contentsRect().width()
+        if not isinstance(label, ElidedLabel) and need > room:
+            out.append(f"label {label.objectName() or text!r}: text {need} px in {room} px")
+    return out
+
+
 def _problems(tab: IntegrityCheckTab) -> list[str]:
-    out = _button_problems(tab)
+    out = _button_problems(tab) + _label_problems(tab)
     for bar in tab.findChildren(QTabBar):  # none left, but any that comes back is measured as well
         for i in range(bar.count()):
             need, room = advance(bar.font(), bar.tabText(i)), bar.tabRect(i).width()
@@ -185,6 +210,7 @@ def _check(qtbot, qapp: QApplication, window: QWidget, tab: IntegrityCheckTab, s
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # the free space is shown
     for page in range(tab.ui.views.count()):  # the timeline with its zoom buttons, the calendar, the archive
         tab.ui.views.setCurrentIndex(page)
         qtbot.wait(50)  # layouts and the splitter's share settle
@@ -233,8 +259,14 @@ def test_the_measure_sees_a_clipped_button(qtbot, qt_settings, qloop, qapp, dark
     header.setMinimumSectionSize(10)
     header.resizeSection(tab.model.STATUS, 50)
     qapp.processEvents()
+    tab.ui.status.setText("A status line far longer than the window is wide. " * 8)
+    tab.ui.status.setToolTip("")
+    folder_label = next(label for label in tab.findChildren(QLabel) if label.text() == "Folder:")
+    folder_label.setFixedWidth(20)
+    qapp.processEvents()
     problems = _problems(tab)
-    for start in ("button 'exportButton'", "header 'Status'", "status 'Not at NOAA'"):
+    for start in ("button 'exportButton'", "header 'Status'", "status 'Not at NOAA'", "label 'statusLabel'",
+                  "label 'Folder:'"):  # fmt: skip
         assert any(p.startswith(start) for p in problems), (start, problems)
 
 
@@ -275,8 +307,9 @@ def test_sorted_by_another_column_its_title_and_arrow_fit(
     qtbot.wait(50)
     qapp.processEvents()
     assert header.sortIndicatorSection() == tab.model.REMOTE
+    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # the free space is shown
+    qapp.processEvents()
     assert _problems(tab) == []
-    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # its disk-space check, done
 
 
 @pytest.mark.slow

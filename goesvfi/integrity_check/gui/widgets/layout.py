@@ -42,6 +42,7 @@ from goesvfi.integrity_check.gui.widgets.controls import (
     satellite_combo,
     sector_combo,
 )
+from goesvfi.integrity_check.gui.widgets.elided_label import ElidedLabel
 from goesvfi.integrity_check.gui.widgets.preview import PreviewPane
 from goesvfi.integrity_check.gui.widgets.progress_bar import ProgressBar
 from goesvfi.integrity_check.gui.widgets.timeline import TimelineWidget
@@ -135,7 +136,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         auto_period=auto_period_combo(),
         auto_window=auto_window_combo(),
         auto_notify=auto_notify_edit(),
-        auto_status=QLabel(),
+        auto_status=ElidedLabel(),
         summary=QLabel("No results yet: Scan shows which frames the folder lacks."),
         timeline=TimelineWidget(),
         zoom_in=_button("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
@@ -147,7 +148,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         progress=ProgressBar(),
         current_file=QLabel(),
         file_progress=ProgressBar(),
-        status=QLabel(),
+        status=ElidedLabel(),
         disk=QLabel("Free space: -"),
         calendar=CalendarView(),
         views=QStackedWidget(),
@@ -180,7 +181,6 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         "Scan also reads what NOAA holds (S3 listings, the CDN index): missing frames NOAA never produced show as "
         "'Not at NOAA' instead of missing. Offline, availability is unknown and the scan works as without it.",
     )
-    w.auto_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     _named(w.summary, "summaryLabel")
     w.summary.setTextFormat(Qt.TextFormat.RichText)
     w.summary.setWordWrap(True)
@@ -200,8 +200,6 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
     w.file_progress.setFixedWidth(180)
     w.file_progress.hide()
     _named(w.status, "statusLabel")
-    w.status.setWordWrap(False)
-    w.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     _named(w.disk, "diskSpaceLabel")
 
     # Rows shared, so that the tab fits 800 pixels of screen under a host's style sheet (qt-material pads every
