@@ -16,11 +16,11 @@ from PIL import Image
 
 from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.fetch.look import plan_look
 from goesvfi.integrity_check.fetch.manager import ReconcileReport
+from goesvfi.integrity_check.look.plan import plan_look
+from goesvfi.integrity_check.look.tables import band_table, value_range
+from goesvfi.integrity_check.look.value import Look
 from goesvfi.integrity_check.query import ArchiveQuery
-from goesvfi.integrity_check.render.band_look import band_table, value_range
-from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector

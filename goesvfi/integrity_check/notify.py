@@ -214,9 +214,11 @@ class Alerter:
             try:
                 kind = EventKind(name)
                 state = _KindState(
-                    bool(item["active"]), bool(item["notified"]), when(item.get("last_firing")),
+                    bool(item["active"]),
+                    bool(item["notified"]),
+                    when(item.get("last_firing")),
                     when(item.get("last_resolved")),
-                )  # fmt: skip
+                )
             except (KeyError, TypeError, ValueError):
                 continue
             self._state[(product, kind)] = state

@@ -99,9 +99,17 @@ def merge_fetch_log(slots: Sequence[SlotResult], log: Mapping[datetime, SlotResu
 
 def _replace(slot: SlotResult, status: SlotStatus, entry: SlotResult, error: str | None) -> SlotResult:
     return SlotResult(
-        slot.timestamp, slot.satellite, slot.sector, slot.band, status, entry.source, slot.path, entry.remote, error,
+        slot.timestamp,
+        slot.satellite,
+        slot.sector,
+        slot.band,
+        status,
+        entry.source,
+        slot.path,
+        entry.remote,
+        error,
         slot.look,
-    )  # fmt: skip
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ A cycle reconciles ``[now - window, now - latency)`` (``latency``: NOAA needs ab
 scan), then prunes this tool's old frames when ``keep_days`` is set, unless the cycle gives reason to doubt the
 clock (:func:`.folder.prune.prune_refusal`: every fetch failed, the clock far ahead of the newest frame, or too
 large a share of the folder at once; ``CycleResult.prune_refused`` says why). The manager holds the folder's fetch lock
-(:mod:`.folder_lock`) while it downloads, so a ``fetch`` run into the same folder never fetches the same slot;
+(:mod:`.folder.lock`) while it downloads, so a ``fetch`` run into the same folder never fetches the same slot;
 a cycle that could not get the folder in time is reported as ``busy`` (skipped). The watch lock, held by
 :meth:`WatchLoop.run_forever` and :meth:`WatchLoop.run_once`, keeps a second watcher away. Cycles run
 on ticks aligned to the period (every 10 min: :00, :10, ...). A cycle that fails (an error, or NOAA down:
@@ -397,7 +397,7 @@ class WatchLoop:
     async def run_once(self, stop: asyncio.Event | None = None) -> CycleResult | None:
         """One cycle holding the watch lock (``watch --once`` from cron); None when ``stop`` cancelled it.
 
-        Raises :class:`~.folder_lock.FolderLockedError` when a watcher already keeps this folder.
+        Raises :class:`~.folder.lock.FolderLockedError` when a watcher already keeps this folder.
         """
         lock = FolderLock(self.config.directory, name=WATCH_LOCK, purpose="watch", wait=self.config.lock_wait)
         await lock.acquire_async()
@@ -410,7 +410,7 @@ class WatchLoop:
         """Run cycles until ``stop`` is set; return the number of completed cycles.
 
         Holds the folder's watch lock throughout (waiting up to ``lock_wait``; raises
-        :class:`~.folder_lock.FolderLockedError` naming the other watcher). Setting ``stop`` during a cycle
+        :class:`~.folder.lock.FolderLockedError` naming the other watcher). Setting ``stop`` during a cycle
         cancels it cleanly; during the wait it returns at once.
         """
         cycles = 0

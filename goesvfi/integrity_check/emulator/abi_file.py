@@ -257,10 +257,20 @@ def abi_l1b_bytes(
     """The bytes of an ABI L1b radiance file: :func:`write_abi_l1b` without ``path`` (for uploads)."""
     with tempfile.TemporaryDirectory(prefix="abi_l1b_") as folder:
         path = write_abi_l1b(
-            Path(folder) / "abi.nc", satellite=satellite, sector=sector, band=band, start=start, shape=shape,
-            seed=seed, bt_kelvin=bt_kelvin, constants=constants, counts=counts, scale_factor=scale_factor,
-            add_offset=add_offset, fill_value=fill_value,
-        )  # fmt: skip
+            Path(folder) / "abi.nc",
+            satellite=satellite,
+            sector=sector,
+            band=band,
+            start=start,
+            shape=shape,
+            seed=seed,
+            bt_kelvin=bt_kelvin,
+            constants=constants,
+            counts=counts,
+            scale_factor=scale_factor,
+            add_offset=add_offset,
+            fill_value=fill_value,
+        )
         return path.read_bytes()
 
 
@@ -270,14 +280,21 @@ def _write_rad(
     facts = band_facts(band)
     emissive = not facts.reflective
     rad = ds.createVariable(
-        "Rad", "i2", ("y", "x"), zlib=True, complevel=1, shuffle=True, chunksizes=chunks,
+        "Rad",
+        "i2",
+        ("y", "x"),
+        zlib=True,
+        complevel=1,
+        shuffle=True,
+        chunksizes=chunks,
         fill_value=np.array(fill, dtype=np.uint16).view(np.int16),
-    )  # fmt: skip
+    )
     rad.set_auto_maskandscale(False)
-    rad.setncatts({
+    rad_attrs = {
         "long_name": "ABI L1b Radiances",
-        "standard_name": "toa_outgoing_radiance_per_unit_wavenumber" if emissive
-        else "toa_outgoing_radiance_per_unit_wavelength",
+        "standard_name": (
+            "toa_outgoing_radiance_per_unit_wavenumber" if emissive else "toa_outgoing_radiance_per_unit_wavelength"
+        ),
         "_Unsigned": "true",
         "sensor_band_bit_depth": np.int8(BAND_BITS[band]),
         "valid_range": np.array([0, fill - 1], dtype=np.uint16).view(np.int16),
@@ -289,7 +306,8 @@ def _write_rad(
         "grid_mapping": "goes_imager_projection",
         "cell_methods": "t: point area: point",
         "ancillary_variables": "DQF",
-    })  # fmt: skip
+    }
+    rad.setncatts(rad_attrs)
     rad[:] = stored
 
 
@@ -307,7 +325,7 @@ def _fill_dataset(
 ) -> None:
     """Global attributes, dimensions, time, band and navigation variables."""
     east = not is_west(satellite)
-    ds.setncatts({
+    ds_attrs = {
         "naming_authority": "gov.nesdis.noaa",
         "Conventions": "CF-1.7",
         "standard_name_vocabulary": "CF Standard Name Table (v35, 20 July 2016)",
@@ -330,10 +348,17 @@ def _fill_dataset(
         "time_coverage_end": _tenths(end),
         "timeline_id": f"ABI Mode {name.split('-M')[1][0]}",
         "production_data_source": "Realtime",
-    })  # fmt: skip
+    }
+    ds.setncatts(ds_attrs)
     t = ds.createVariable("t", "f8")
-    t.setncatts({"long_name": "J2000 epoch mid-point between the start and end image scan in seconds",
-                 "standard_name": "time", "units": "seconds since 2000-01-01 12:00:00", "axis": "T"})  # fmt: skip
+    t.setncatts(
+        {
+            "long_name": "J2000 epoch mid-point between the start and end image scan in seconds",
+            "standard_name": "time",
+            "units": "seconds since 2000-01-01 12:00:00",
+            "axis": "T",
+        }
+    )
     t.assignValue(((start - _J2000) + (end - start) / 2).total_seconds())
     ds.createDimension("band", 1)
     bid = ds.createVariable("band_id", "i1", ("band",))
@@ -347,17 +372,18 @@ def _fill_dataset(
         ds.createDimension(dim, size)
         coord = ds.createVariable(dim, "i2", (dim,))
         coord.set_auto_maskandscale(False)
-        coord.setncatts({
+        coord_attrs = {
             "scale_factor": np.float32(step),
             "add_offset": np.float32(offset),
             "units": "rad",
             "axis": dim.upper(),
             "long_name": f"GOES fixed grid projection {dim}-coordinate",
             "standard_name": f"projection_{dim}_coordinate",
-        })  # fmt: skip
+        }
+        coord.setncatts(coord_attrs)
         coord[:] = np.arange(size, dtype=np.int16)
     proj = ds.createVariable("goes_imager_projection", "i4")
-    proj.setncatts({
+    proj_attrs = {
         "long_name": "GOES-R ABI fixed grid projection",
         "grid_mapping_name": "geostationary",
         "perspective_point_height": 35786023.0,
@@ -367,7 +393,8 @@ def _fill_dataset(
         "latitude_of_projection_origin": 0.0,
         "longitude_of_projection_origin": -75.0 if east else -137.0,
         "sweep_angle_axis": "x",
-    })  # fmt: skip
+    }
+    proj.setncatts(proj_attrs)
     # The nominal orbit (scalars, as in real files; satpy's abi_l1b reader requires all four).
     for var_name, dtype, value, attrs in (
         (
@@ -410,7 +437,7 @@ def _write_dqf(ds: netCDF4.Dataset, dqf: np.ndarray, chunks: tuple[int, int]) ->
         "DQF", "i1", ("y", "x"), zlib=True, complevel=1, shuffle=True, chunksizes=chunks, fill_value=np.int8(-1)
     )
     var.set_auto_maskandscale(False)
-    var.setncatts({
+    var_attrs = {
         "long_name": "ABI L1b Radiances data quality flags",
         "standard_name": "status_flag",
         "_Unsigned": "true",
@@ -421,7 +448,8 @@ def _write_dqf(ds: netCDF4.Dataset, dqf: np.ndarray, chunks: tuple[int, int]) ->
         "flag_values": np.array([0, 1, 2, 3, 4], dtype=np.int8),
         "flag_meanings": "good_pixel_qf conditionally_usable_pixel_qf out_of_range_pixel_qf no_value_pixel_qf "
         "focal_plane_temperature_threshold_exceeded_qf",
-    })  # fmt: skip
+    }
+    var.setncatts(var_attrs)
     var[:] = dqf
 
 

@@ -39,9 +39,11 @@ async def fetch_view(
     looks = [r.look for r in reports if r.look is not None]
     stopped = next((r.stopped for r in reports if r.stopped is not None), None)
     return ReconcileReport(
-        merge([r.scan for r in reports], query), [s for r in reports for s in r.slots], stopped,
+        merge([r.scan for r in reports], query),
+        [s for r in reports for s in r.slots],
+        stopped,
         looks[0] if looks else None,
-    )  # fmt: skip
+    )
 
 
 async def fetch_view_scan(

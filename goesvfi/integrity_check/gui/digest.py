@@ -204,12 +204,7 @@ def unresolved_scan(scan: ScanResult, slots: Sequence[SlotResult]) -> ScanResult
     unavailable = {times[i]: columns.errors[i] or "" for i in unavailable_at}
     existing = {ts: _PATH(p) for ts, p in scan.existing_strings().items()}
     return ScanResult(
-        satellite=scan.satellite,
-        sector=scan.sector,
-        band=scan.band,
-        start=scan.start,
-        end=scan.end,
-        interval_minutes=scan.interval_minutes,
+        query=scan.query,
         expected=scan.expected,
         existing={**existing, **done},
         missing=missing,
@@ -381,7 +376,7 @@ def preload(modules: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class LookView:
-    """What the tab shows of the folder's look (the view model makes it from a ``scan.look.LookCheck``): ``look``
+    """What the tab shows of the folder's look (the view model makes it from a ``look.decide.LookCheck``): ``look``
     described (``2500x1500 RGB star``; None without frames or default), the mismatched frames, their count and a
     tooltip for their rows."""
 

@@ -64,7 +64,7 @@ from goesvfi.integrity_check.time_index.operational import View, eras
 if TYPE_CHECKING:
     from goesvfi.integrity_check.archive import ArchiveFile
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
-    from goesvfi.integrity_check.render.look import Look
+    from goesvfi.integrity_check.look.value import Look
 
 __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
 
@@ -401,9 +401,8 @@ class EnhancedViewModel(QObject):
     def look_name_error(name: str) -> str | None:
         """Why ``name`` is no usable look (``cdn``, ``grey``, ``star``, ``enhanced_ir`` or a matplotlib colour
         map), None when it is one."""
-        from goesvfi.integrity_check.render.band_look import AUTO_LOOK
+        from goesvfi.integrity_check.look.value import AUTO_LOOK, table_of
         from goesvfi.integrity_check.render.colormaps import colormap_names
-        from goesvfi.integrity_check.render.look import table_of
 
         if name.strip() == AUTO_LOOK or table_of(name) in colormap_names():
             return None
@@ -752,8 +751,8 @@ class EnhancedViewModel(QObject):
 
     async def _run_look(self, scan: ScanResult, directory: Path) -> None:
         """The folder's look and the frames that do not match it, read off the GUI thread after a scan."""
-        from goesvfi.integrity_check.fetch.look import settings_look
-        from goesvfi.integrity_check.scan.look import check_look
+        from goesvfi.integrity_check.look.decide import check_look
+        from goesvfi.integrity_check.look.plan import settings_look
 
         settings = self.fetch_settings
         try:

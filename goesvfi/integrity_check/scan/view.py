@@ -49,12 +49,7 @@ def merge(parts: list[ScanResult], query: ViewQuery) -> ScanResult:
     warnings = list(dict.fromkeys(w for part in parts for w in part.warnings))
     checked = [p.availability_checked for p in parts]
     return ScanResult(
-        satellite=last.satellite,
-        sector=query.sector,
-        band=query.band,
-        start=query.start,
-        end=query.end,
-        interval_minutes=parts[0].interval_minutes,
+        query=ArchiveQuery(last.satellite, query.start, query.end, query.sector, query.band, parts[0].interval_minutes),
         expected=[t for p in parts for t in p.expected],
         existing={t: path for p in parts for t, path in p.existing.items()},
         missing=[t for p in parts for t in p.missing],
@@ -88,9 +83,7 @@ def split(merged: ScanResult, query: ViewQuery) -> list[ScanResult]:
         out.append(
             dataclasses.replace(
                 merged,
-                satellite=q.satellite,
-                start=q.start,
-                end=q.end,
+                query=q.with_interval(merged.interval_minutes),
                 expected=expected,
                 existing={t: p for t, p in merged.existing.items() if inside(t)},
                 missing=[t for t in merged.missing if inside(t)],

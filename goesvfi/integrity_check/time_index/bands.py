@@ -123,6 +123,15 @@ BANDS: dict[int, BandFacts] = {
 }
 
 
+FINEST_BAND = min(BANDS.values(), key=lambda facts: facts.resolution_km).band
+"""The band of the finest grid (band 2, 0.5 km): every sector's largest image."""
+
+
+def finest_size(sector: Sector) -> tuple[int, int]:
+    """(width, height) of ``sector``'s largest image: the finest band's grid (full disk: 21696x21696)."""
+    return BANDS[FINEST_BAND].native_size(sector)
+
+
 def band_facts(band: int) -> BandFacts:
     """The row of ``band``; ValueError for anything but 1-16."""
     return BANDS[check_band(band)]

@@ -15,13 +15,9 @@ and only the CDN can supply them. Pure: no I/O.
 
 from __future__ import annotations
 
-from goesvfi.integrity_check.render.colormaps import STAR
+from goesvfi.integrity_check.look.value import AUTO_LOOK, CDN_LOOK, GREY_LOOKS, SEAMLESS_LOOK, STAR
 from goesvfi.integrity_check.time_index import band_facts
 
-AUTO_LOOK = "auto"
-CDN_LOOK = "cdn"
-SEAMLESS_LOOK = "seamless"
-GREY_LOOKS = ("grey", "gray")
 CDN_ONLY_PREFIX = "star-band"
 DEFAULT_RANGE = (180.0, 330.0)
 """The settings' kelvin range by default: taken as "the band's own range" (band 13: the same 180-330 K)."""
