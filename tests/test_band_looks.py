@@ -50,8 +50,9 @@ def test_another_band_s_table_is_refused(look: str, band: int) -> None:
 
 
 def test_the_default_kelvin_range_means_the_band_s_own() -> None:
-    assert value_range(9, 180.0, 330.0) == (195.0, 263.0)
-    assert value_range(13, 180.0, 330.0) == (180.0, 330.0)
+    assert value_range(9, 180.0, 330.0) == (180.0, 280.0)  # Geo2Grid's channel_9_default
+    assert value_range(7, 180.0, 330.0) == (164.15, 400.15)  # Geo2Grid's channel_7_default
+    assert value_range(13, 180.0, 330.0) == (163.0, 330.0)  # satpy's highlighted_brightness_temperature
     assert value_range(9, 200.0, 250.0) == (200.0, 250.0)  # a range the user set is kept
     assert value_range(2, 200.0, 250.0) == (0.0, 1.0)  # reflectance
 

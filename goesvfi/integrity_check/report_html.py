@@ -27,7 +27,7 @@ from goesvfi.integrity_check.calendar_bins import (
     weekday,
 )
 from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_path
-from goesvfi.integrity_check.results import SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.results import SlotResult, SlotStatus, find_gaps, satellites_line
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.status_names import STATUSES, status_name
 
@@ -152,7 +152,11 @@ def html_report(
         )
     longest = max(gaps, key=lambda g: g.count, default=None)
     gap_text = "none" if longest is None else f"{len(gaps):,}; longest: {longest.describe()}"
-    parts.append(f'<tr><td>Gaps</td><td colspan="2">{_text(gap_text)}</td></tr></table>')
+    parts.append(f'<tr><td>Gaps</td><td colspan="2">{_text(gap_text)}</td></tr>')
+    if len({s.satellite for s in slots}) > 1:  # GOES-East/West across a satellite change: who made which frames
+        by_satellite = satellites_line(slots).removeprefix("Frames by satellite: ")
+        parts.append(f'<tr><td>Frames by satellite</td><td colspan="2">{_text(by_satellite)}</td></tr>')
+    parts.append("</table>")
     unit = "day" if bins.unit == DAY else "hour"
     parts.append(
         f'<h2>Calendar</h2><p class="meta">One cell per {unit}, coloured by the share of frames '

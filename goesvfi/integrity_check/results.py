@@ -5,7 +5,7 @@ Pure: no I/O, no Qt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -294,3 +294,19 @@ class ScanResult:
             "from_cache": self.from_cache,
             "result": self,
         }
+
+
+def satellites_line(slots: Iterable[SlotResult]) -> str:
+    """``Frames by satellite: GOES-16 12 (14:01 -> 14:56 UTC), GOES-19 11 (...)``: the satellite of each frame
+    present or fetched (a GOES-East/West run names them)."""
+    frames: dict[str, list[datetime]] = {}
+    for slot in slots:
+        if slot.status in (SlotStatus.PRESENT, SlotStatus.FETCHED):
+            frames.setdefault(slot.satellite.display_name, []).append(slot.timestamp)
+    if not frames:
+        return "Frames by satellite: none"
+    parts = [
+        f"{name} {len(times)} ({min(times):%Y-%m-%d %H:%M} -> {max(times):%Y-%m-%d %H:%M} UTC)"
+        for name, times in sorted(frames.items(), key=lambda item: min(item[1]))
+    ]
+    return "Frames by satellite: " + ", ".join(parts)

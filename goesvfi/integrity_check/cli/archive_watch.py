@@ -22,6 +22,7 @@ from goesvfi.integrity_check.cli.interrupt import install_stop
 from goesvfi.integrity_check.cli.options import ArchiveArgs, UsageError
 from goesvfi.integrity_check.cli.watch_config import EXIT_CYCLE_FAILED, EXIT_LOCKED, watch_config
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.fetch.view import reconcile_any
 from goesvfi.integrity_check.folder.lock import FolderLockedError
 from goesvfi.integrity_check.runtime import PROG, tune_malloc
 from goesvfi.integrity_check.settings import FetchSettings
@@ -65,7 +66,7 @@ async def _watch_all(ns: argparse.Namespace, plans: list[_Plan], now: Clock) -> 
     managers = [
         ReconcileManager(cache_db=cache, settings=p.settings, now=now, use_cache=cache is not None) for p in plans
     ]
-    loops = [(p.name, WatchLoop(p.config, m.reconcile_detailed, now=now)) for p, m in zip(plans, managers, strict=True)]
+    loops = [(p.name, WatchLoop(p.config, reconcile_any(m), now=now)) for p, m in zip(plans, managers, strict=True)]
     failed: list[str] = []
     locked: list[str] = []
 

@@ -35,9 +35,10 @@ from goesvfi.integrity_check.folder.lock import FolderLockError
 from goesvfi.integrity_check.folder.quarantine import QUARANTINE
 from goesvfi.integrity_check.look.conform_plan import ConformAction, ConformReport
 from goesvfi.integrity_check.look.decide import LookCheck, check_look
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteError
-from goesvfi.integrity_check.report import format_summary, integrity_list, satellites_line
-from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
+from goesvfi.integrity_check.report import format_summary, integrity_list
+from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, Source, satellites_line
 from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.time_index import iso_z
@@ -60,7 +61,8 @@ def register(subparsers: Any) -> None:
         "--conform",
         action="store_true",
         help="first rewrite the frames that do not match the folder's look, in place, one at a time "
-        "(a frame of another colour table is fetched again)",
+        "(a frame of another colour table is fetched again); east/west: one look over both satellites' frames; "
+        "--archive: each product's folder to its own look",
     )
     group.add_argument("--dry-run", action="store_true", help="with --conform: list what would change, change nothing")
     parser.set_defaults(handler=run_fetch)
@@ -150,17 +152,13 @@ def _runs(slots: list[SlotResult]) -> list[tuple[datetime, datetime, int, str]]:
 
 def run_fetch(ns: argparse.Namespace) -> int:
     path = archive_path(ns)
-    if path is not None:
-        if ns.conform:
-            raise UsageError("--conform works on one folder: give DIR and --satellite")
+    if path is not None:  # --conform: each product's folder to its own look
         return run_products(ns, path, run_fetch, create=True)
     args = archive_args(ns)
     settings = fetch_settings(ns)
     now = now_clock(ns)
     if ns.dry_run and not ns.conform:
         raise UsageError("--dry-run goes with --conform")
-    if ns.conform and args.view is not None:
-        raise UsageError("--conform works on one satellite's frames: give --satellite goes16, goes19 ...")
     tune_malloc()  # before the worker threads start: see runtime.tune_malloc
     bar = progress_bar()
 
@@ -170,9 +168,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
         conformed = None
         try:
             if ns.conform:
-                scan = await manager.scan(
-                    args.directory, args.query, force_rescan=args.force_rescan, verify=args.verify
-                )
+                scan = await _conform_scan(manager, args)
                 conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
                 if ns.dry_run:
                     return conformed, None, await asyncio.to_thread(check_look, scan, None, args.directory)
@@ -184,7 +180,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
                     args.directory,
                     args.view,
                     progress_callback=fetch_progress(bar),
-                    force_rescan=args.force_rescan,
+                    force_rescan=args.force_rescan or ns.conform,
                 )
             else:
                 report = await manager.reconcile_detailed(
@@ -245,6 +241,19 @@ def run_fetch(ns: argparse.Namespace) -> int:
         print(f"goesvfi-integrity: {safe_text(report.stopped)}", file=sys.stderr)
     failed_conform = conformed is not None and bool(conformed.failed)
     return 1 if report.unresolved or failed_conform else 0
+
+
+async def _conform_scan(manager: ReconcileManager, args: ArchiveArgs) -> ScanResult:
+    """The scan ``--conform`` works from: a view's merged over its satellites (one folder, one look)."""
+
+    async def scan_one(query: ArchiveQuery) -> ScanResult:
+        return await manager.scan(args.directory, query, force_rescan=args.force_rescan, verify=args.verify)
+
+    if args.view is not None:
+        from goesvfi.integrity_check.scan.view import scan_view
+
+        return (await scan_view(args.view, scan_one)).merged
+    return await scan_one(args.query)
 
 
 def _print_frame(action: ConformAction) -> None:

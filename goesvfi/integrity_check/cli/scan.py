@@ -35,10 +35,9 @@ from goesvfi.integrity_check.report import (
     gap_dict,
     integrity_list,
     merge_fetch_log,
-    satellites_line,
     summarize,
 )
-from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
+from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, satellites_line
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.time_index import iso_z
 
@@ -265,6 +264,8 @@ def run_report(ns: argparse.Namespace) -> int:
         print(json.dumps(scan_json(result) | {"statuses": dict(statuses), "sources": dict(sources)}))
     elif (args.csv and args.csv != "-") or (html and not args.csv):
         print(_summary(args.title, _as_reported(result, slots)))
+        if args.view is not None:
+            print(satellites_line(slots))
         print("Status: " + ", ".join(f"{name} {count}" for name, count in sorted(statuses.items())))
         if args.csv:
             print(f"CSV written to {safe_text(args.csv)}")
@@ -287,6 +288,8 @@ def run_archive_report(ns: argparse.Namespace, path: Path) -> int:
         print_warnings(result)
         reported = _as_reported(result, slots)
         print(_summary(args.title, reported))
+        if args.view is not None:
+            print(satellites_line(slots))
         sections.append(Section(args.title, slots, result.warnings))
         return 1 if reported.missing else 0
 

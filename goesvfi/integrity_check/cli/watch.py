@@ -31,6 +31,7 @@ from goesvfi.integrity_check.cli.progress import fetch_progress
 from goesvfi.integrity_check.cli.watch_config import EXIT_CYCLE_FAILED, EXIT_LOCKED, watch_config
 from goesvfi.integrity_check.cli.watch_ops import add_ops_options, start_ops, watch_ops
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.fetch.view import reconcile_any
 from goesvfi.integrity_check.folder.lock import FolderLockedError, FolderLockError
 from goesvfi.integrity_check.report import write_csv
 from goesvfi.integrity_check.runtime import PROG, tune_malloc
@@ -172,9 +173,11 @@ class _Printer:
     def header(self) -> None:
         cfg = self.config
         keep = f", keep {cfg.keep_days:g} days{' (dry run)' if cfg.dry_run else ''}" if cfg.keep_days else ""
+        who = cfg.satellite.display_name
+        if cfg.view is not None:  # each slot from the satellite operational then
+            who = f"{cfg.view.display_name} ({', '.join(s.display_name for s in cfg.satellites)})"
         text = (
-            f"watching {safe_text(cfg.directory)}: {cfg.satellite.display_name} {cfg.sector.display_name} "
-            f"band {cfg.band}, "
+            f"watching {safe_text(cfg.directory)}: {who} {cfg.sector.display_name} band {cfg.band}, "
             f"window {format_duration(cfg.window)}, every {format_duration(cfg.every)}, "
             f"latency {format_duration(cfg.latency)}{keep}"
         )
@@ -190,7 +193,7 @@ async def _watch(
     printer = _Printer(ns, config)
     cache = args.cache()
     manager = ReconcileManager(cache_db=cache, settings=settings, now=now, use_cache=cache is not None)
-    loop = WatchLoop(config, manager.reconcile_detailed, now=now, progress_callback=fetch_progress(printer.bar))
+    loop = WatchLoop(config, reconcile_any(manager), now=now, progress_callback=fetch_progress(printer.bar))
     try:
         start_ops(ops)
         printer.header()

@@ -71,6 +71,7 @@ def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, Archi
         backoff_max=backoff_max,
         lock_wait=lock_wait,
         audit=ns.audit,
+        view=None if args.view is None else args.view.view,
     )
     try:
         config.validate()

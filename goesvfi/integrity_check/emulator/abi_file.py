@@ -24,9 +24,11 @@ import numpy as np
 from goesvfi.integrity_check.emulator.abi_scene import (
     R_EQ,
     R_POL,
+    band_scene,
     default_shape,
     geometry_key,
     no_value_mask,
+    reflectance_scene,
     scan_angles,
     scene_time,
     synthetic_scene,
@@ -100,25 +102,6 @@ def planck_constants(satellite: SatellitePattern, band: int) -> PlanckConstants:
     if band == 13:
         return GOES16_BAND13 if satellite is SatellitePattern.GOES_16 else REFERENCE_CONSTANTS
     return PlanckConstants.from_wavenumber(1e4 / band_facts(band).wavelength_um)
-
-
-def _reflectance_scene(bt: np.ndarray, cloud: np.ndarray) -> np.ndarray:
-    """Reflectance of the scene: dark ground with the texture of its temperatures (no row is one value), bright
-    clouds."""
-    ground = np.clip((bt - 280.0) * 0.004, 0.0, 0.1)
-    return np.asarray(0.06 + ground + 0.75 * cloud, dtype=np.float32)
-
-
-def band_scene(bt: np.ndarray, band: int) -> np.ndarray:
-    """The band-13 scene as ``band`` sees it: its 180-330 K spread over the band's own range (water vapour bands see
-    the mid troposphere, never the warm ground: ~245 K ground, cloud tops near 200 K). Window bands: unchanged."""
-    lo, hi = band_facts(band).value_range
-    if (lo, hi) == (180.0, 330.0):
-        return bt
-    out = np.subtract(bt, np.float32(180.0), dtype=np.float32)
-    out *= np.float32((hi - lo) / 150.0)
-    out += np.float32(lo)
-    return out
 
 
 def kappa0(band: int, sun_distance_au: float = 1.0) -> float:
@@ -211,7 +194,7 @@ def write_abi_l1b(
         if constants is not None:
             bt = band_scene(bt, band)
         missing = no_value_mask(sector, shape)
-        radiance = constants.radiance(bt) if constants else _reflectance_scene(bt, cloud) / kappa0(band)
+        radiance = constants.radiance(bt) if constants else reflectance_scene(bt, cloud) / kappa0(band)
         raw = _quantise(radiance, missing, scale, offset, fill)
     dqf = (raw == fill).view(np.int8) * np.int8(3)
     stored = raw.view(np.int16)

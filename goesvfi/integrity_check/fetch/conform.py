@@ -12,16 +12,19 @@ Every original is kept in ``.goesvfi-quarantine/`` (:mod:`..folder.quarantine`),
 scan proved to be frames are touched (product names, or generic names whose image has the folder's look).
 A kill at any moment leaves every frame either as it was or complete in the new look (a rename is atomic); the
 work folder and temp files (``.<name>.part-*``) of a killed run are removed by the next ``--conform``.
-``dry_run`` lists what would change and writes nothing.
+``dry_run`` lists what would change and writes nothing. A GOES-East/West folder (a merged view scan) is one folder
+with one look: each frame keeps its own satellite (its canonical name, and the satellite it is fetched again from).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import shutil
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -35,7 +38,7 @@ from goesvfi.integrity_check.look.conform_plan import REFETCH, REWRITE, ConformA
 from goesvfi.integrity_check.look.value import Look
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
 from goesvfi.integrity_check.settings import FetchSettings
-from goesvfi.integrity_check.time_index import canonical_name
+from goesvfi.integrity_check.time_index import SatellitePattern, canonical_name
 
 WORK_PREFIX = ".goesvfi-conform-"
 
@@ -106,12 +109,13 @@ async def conform_folder(
         return report
     await asyncio.to_thread(sweep_work_folders, directory)
     names = {a.path.name for a in actions}
-    names |= {canonical_name(scan.satellite, scan.sector, scan.band, a.timestamp) for a in actions}
+    names |= {canonical_name(satellite_of(scan, a.timestamp), scan.sector, scan.band, a.timestamp) for a in actions}
     await asyncio.to_thread(lambda: sweep_stale_temps(directory, finals=names))  # a killed run's, for these frames
     for action in actions:
         if action.action != REWRITE:
             continue
-        final = action.path.with_name(canonical_name(scan.satellite, scan.sector, scan.band, action.timestamp))
+        satellite = satellite_of(scan, action.timestamp)
+        final = action.path.with_name(canonical_name(satellite, scan.sector, scan.band, action.timestamp))
         if action.path.suffix.lower() == ".png":
             final = action.path
         try:
@@ -121,10 +125,19 @@ async def conform_folder(
             action.error = f"could not rewrite: {exc}"  # nothing was changed
         if on_frame is not None:
             on_frame(action)
-    refetch = [a for a in actions if a.action == REFETCH]
-    if refetch:
-        await _refetch(manager, scan, directory, look, refetch, on_frame)
+    by_satellite: dict[SatellitePattern, list[ConformAction]] = {}
+    for action in actions:
+        if action.action == REFETCH:
+            by_satellite.setdefault(satellite_of(scan, action.timestamp), []).append(action)
+    for satellite, refetch in by_satellite.items():
+        own = dataclasses.replace(scan, query=dataclasses.replace(scan.query, satellite=satellite))
+        await _refetch(manager, own, directory, look, refetch, on_frame)
     return report
+
+
+def satellite_of(scan: ScanResult, slot: datetime) -> SatellitePattern:
+    """The satellite of ``slot``'s frame: its own in a view's merged scan, else the scan's."""
+    return scan.satellites.get(slot, scan.satellite)
 
 
 async def _refetch(

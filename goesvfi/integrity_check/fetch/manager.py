@@ -410,11 +410,13 @@ class ReconcileManager:
         directory: Path | str | None = None,
         *,
         progress_callback: AnyProgress = None,
+        skip: Mapping[datetime, str] | None = None,
         look: Look | None = None,
     ) -> ReconcileReport:
         """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``).
-        ``look``: fetch in this look, whatever the folder's frames say (``--conform`` fetching a frame again)."""
-        return await self._fetch(scan, directory, progress_callback, look=look)
+        ``skip``: as :meth:`reconcile_detailed`'s; ``look``: fetch in this look, whatever the folder's frames say
+        (``--conform`` fetching a frame again)."""
+        return await self._fetch(scan, directory, progress_callback, skip, look=look)
 
     async def _fetch(
         self,

@@ -86,5 +86,7 @@ def plan_conform(scan: ScanResult, settings: FetchSettings, dry_run: bool = Fals
             before: Look | None = read_header(path)
         except (OSError, ValueError, SyntaxError):
             before = None
+        if before is not None and look.matches(before) and UNKNOWN not in (before.table, look.table):
+            continue  # already in the look (a view's part whose own scan decided another look holds such frames)
         actions.append(ConformAction(path, slot_of[path], conform_action(before, look), before))
     return ConformReport(look, plan, actions, dry_run)
