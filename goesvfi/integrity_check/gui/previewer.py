@@ -2,7 +2,8 @@
 
 Selecting a row asks for that slot's frame; a slot without a file (missing, failed) asks for its nearest
 frames before and after. Decoding (Pillow, :func:`~goesvfi.integrity_check.render.preview.decode_preview`) runs
-in a worker thread through the view model's task runner; the QImage is built on the GUI thread. Requests
+in a worker thread through the view model's task runner, with the frame's runs of empty rows (the pane marks
+them on a damaged frame); the QImage is built on the GUI thread. Requests
 coalesce: while one decode runs, only the newest request waits, so holding an arrow key never queues a backlog.
 Decoded images stay in a small LRU cache (:class:`~.preview_data.FrameCache`, bounded by count and bytes).
 """
@@ -10,6 +11,7 @@ Decoded images stay in a small LRU cache (:class:`~.preview_data.FrameCache`, bo
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,24 @@ if TYPE_CHECKING:
 
 __all__ = ["FrameCache", "FramePreview", "Previewer", "SlotPreview", "preview_plan", "to_qimage"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def empty_runs(decoded: DecodedFrame) -> tuple[tuple[int, int], ...]:
+    """Runs of empty rows in the decoded (reduced) pixels that are as long as the frame check counts (a share of
+    the height, or a few of the file's own rows), less a row for the reduction's blending at their edges: what
+    the preview marks on a damaged frame. Qt-free; runs in the decoding thread."""
+    from goesvfi.integrity_check.render.content import EMPTY_ROWS_SHARE, MIN_EMPTY_ROWS, empty_row_runs
+
+    height = decoded.pixels.shape[0]
+    counted = max(MIN_EMPTY_ROWS * height / max(1, decoded.height), EMPTY_ROWS_SHARE * height)
+    return tuple(empty_row_runs(decoded.pixels, max(1, math.ceil(counted) - 1)))
+
+
+def _decode(path: Path) -> tuple[DecodedFrame, tuple[tuple[int, int], ...]]:
+    from goesvfi.integrity_check.render.preview import decode_preview
+
+    decoded = decode_preview(path)
+    return decoded, empty_runs(decoded)
 
 
 def to_qimage(decoded: DecodedFrame) -> QImage:
@@ -117,7 +137,7 @@ class Previewer(QObject):
             self._task = None
 
     async def _frame(self, slot: SlotResult) -> FramePreview:
-        from goesvfi.integrity_check.render.preview import PreviewError, decode_preview
+        from goesvfi.integrity_check.render.preview import PreviewError
 
         assert slot.path is not None
         key = str(slot.path)
@@ -125,13 +145,21 @@ class Previewer(QObject):
         if cached is not None:
             return cached
         try:
-            decoded = await asyncio.to_thread(decode_preview, slot.path)
+            decoded, runs = await asyncio.to_thread(_decode, slot.path)
         except PreviewError as exc:
             return FramePreview("frame", slot, slot.path, None, error=str(exc))  # not cached: it may appear later
         self.decodes += 1
         image = to_qimage(decoded)
         frame = FramePreview(
-            "frame", slot, slot.path, image, decoded.width, decoded.height, decoded.mode, decoded.file_size
+            "frame",
+            slot,
+            slot.path,
+            image,
+            decoded.width,
+            decoded.height,
+            decoded.mode,
+            decoded.file_size,
+            empty_rows=runs,
         )
         self.cache.put(key, frame, image.sizeInBytes())
         return frame
