@@ -209,15 +209,15 @@ async def run(args: argparse.Namespace, work: Path, meter: StallMeter) -> list[R
     vm = tab.view_model
     vm.apply_inputs(directory=str(work / "big"), satellite=SAT, sector=SECTOR, start=start, end=end)
     vm.inputs.set_check_noaa(not args.no_check_noaa)
-    await until(lambda: not vm.background_busy)
+    await until(lambda: not vm.runner.background_busy)
     idle_until = time.monotonic() + args.idle
     await phase(f"idle {args.idle:g} s (the machine's floor)", lambda: None, lambda: time.monotonic() >= idle_until)
 
     def settled() -> bool:  # the scan and what it set off in the background (disk space, look, NOAA check)
-        return not vm.busy and not vm.background_busy
+        return not vm.busy and not vm.runner.background_busy
 
     await phase(f"scan {args.files:,} files (cold)", tab.ui.scan.click, settled)
-    assert vm.digest is not None and len(vm.digest.slots) == args.files, vm.status
+    assert vm.shown.digest is not None and len(vm.shown.digest.slots) == args.files, vm.messages.status
     await phase(f"rescan {args.files:,} files (warm)", tab.ui.scan.click, settled)
     await phase(
         f"filter {args.files:,} rows to missing, then all",
@@ -238,7 +238,7 @@ async def run(args: argparse.Namespace, work: Path, meter: StallMeter) -> list[R
         p_tab.resize(1360, 880)
         p_tab.show()
         p_vm.apply_inputs(directory=str(work / "frames"), satellite=SAT, sector=SECTOR, start=p_start, end=p_end)
-        await until(lambda: not p_vm.background_busy)
+        await until(lambda: not p_vm.runner.background_busy)
         p_tab.ui.scan.click()
         await until(lambda: not p_vm.busy)
         table = p_tab.ui.table
@@ -293,12 +293,14 @@ async def run(args: argparse.Namespace, work: Path, meter: StallMeter) -> list[R
         (work / "fetch").mkdir()
         fetch_vm.apply_inputs(directory=str(work / "fetch"), satellite=SAT, sector=SECTOR, start=fetch_start,
                               end=fetch_end)  # fmt: skip
-        await until(lambda: not fetch_vm.background_busy)
+        await until(lambda: not fetch_vm.runner.background_busy)
         fetch_tab.ui.scan.click()
         await until(lambda: not fetch_vm.busy)
-        assert fetch_vm.digest is not None and fetch_vm.digest.unresolved == args.frames, fetch_vm.status
+        assert fetch_vm.shown.digest is not None and fetch_vm.shown.digest.unresolved == args.frames, (
+            fetch_vm.messages.status
+        )
         await phase(f"fetch {args.frames} frames (CDN + S3)", fetch_tab.ui.fetch.click, lambda: not fetch_vm.busy)
-        print(f"  {fetch_vm.status}", file=sys.stderr)
+        print(f"  {fetch_vm.messages.status}", file=sys.stderr)
         await fetch_vm.aclose()
     finally:
         emulator.terminate()

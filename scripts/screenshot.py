@@ -73,13 +73,13 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     _prefill(window.tab, parse_args(argv))
     window.show()
     tab, vm = window.tab, window.tab.view_model
-    await until(lambda: not vm.background_busy and vm.disk_space is not None)
+    await until(lambda: not vm.runner.background_busy and vm.disk.space is not None)
     await asyncio.sleep(0.3)
     save(window, _png(out, "integrity_idle"))
 
     tab.ui.scan.click()
-    await until(lambda: not vm.busy and vm.digest is not None)
-    digest = vm.digest
+    await until(lambda: not vm.busy and vm.shown.digest is not None)
+    digest = vm.shown.digest
     assert digest is not None and digest.longest_gap is not None
     index = {slot.timestamp: i for i, slot in enumerate(digest.slots)}
     gap = digest.longest_gap
@@ -92,7 +92,7 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     tab.ui.fetch.click()
 
     def half_way() -> bool:
-        counts = vm.digest.counts if vm.digest is not None else {}
+        counts = vm.shown.digest.counts if vm.shown.digest is not None else {}
         return counts.get(SlotStatus.FETCHED, 0) >= 8 and counts.get(SlotStatus.MISSING, 0) >= 8
 
     await until(half_way)
@@ -104,7 +104,7 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     await asyncio.sleep(0.3)
     save(window, _png(out, "integrity_fetched"))
 
-    digest = vm.digest
+    digest = vm.shown.digest
     assert digest is not None
     fetched = [i for i, s in enumerate(digest.slots) if s.status is SlotStatus.FETCHED and s.source is Source.CDN]
     tab.select_slots(fetched[len(fetched) // 2], fetched[len(fetched) // 2])
@@ -115,8 +115,10 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     damaged = await asyncio.to_thread(damage_a_frame, digest.slots)
     tab.ui.verify.setChecked(True)
     tab.ui.scan.click()
-    await until(lambda: not vm.busy and vm.digest is not None and vm.digest.counts.get(SlotStatus.DAMAGED, 0) > 0)
-    index = {slot.timestamp: i for i, slot in enumerate(vm.digest.slots)}
+    await until(
+        lambda: not vm.busy and vm.shown.digest is not None and vm.shown.digest.counts.get(SlotStatus.DAMAGED, 0) > 0
+    )
+    index = {slot.timestamp: i for i, slot in enumerate(vm.shown.digest.slots)}
     tab.select_slots(index[damaged], index[damaged])
     await until(lambda: tab.ui.preview.preview is not None and tab.ui.preview.preview.slot.timestamp == damaged)
     await asyncio.sleep(0.3)
@@ -162,7 +164,7 @@ async def shoot_auto(out: Path, case: Scenario, folder: Path) -> None:
     tab.ui.auto_window.setCurrentIndex(tab.ui.auto_window.findData(6))
     tab.ui.auto_check.click()
     await until(lambda: vm.auto_fetch.last is not None, seconds=180)
-    await until(lambda: not vm.background_busy)
+    await until(lambda: not vm.runner.background_busy)
     await asyncio.sleep(0.3)
     save(window, _png(out, "integrity_auto"))
     window.close()
@@ -213,9 +215,9 @@ async def shoot_calendar(out: Path, folder: Path) -> None:
     tab, vm = window.tab, window.tab.view_model
     vm.apply_inputs(directory=str(folder), satellite=SATELLITE, sector=SECTOR, band=BAND, start=start, end=end)
     vm.inputs.set_check_noaa(False)  # the emulator holds 2026 only: asked, it would call every 2025 gap "not at NOAA"
-    await until(lambda: not vm.background_busy)
+    await until(lambda: not vm.runner.background_busy)
     tab.ui.scan.click()
-    await until(lambda: not vm.busy and vm.digest is not None, seconds=180)
+    await until(lambda: not vm.busy and vm.shown.digest is not None, seconds=180)
     tab.ui.show_calendar.click()
     calendar = tab.ui.calendar.calendar
     calendar.set_mode(DAYS)

@@ -33,7 +33,7 @@ def scan_folder(qtbot, tab: IntegrityCheckTab, folder: Path) -> None:
     qtbot.mouseClick(child(tab, "browseButton"), Qt.MouseButton.LeftButton)
     tab.ui.start.set_utc(START)
     tab.ui.end.set_utc(END)
-    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # detection done
+    qtbot.waitUntil(lambda: not tab.view_model.runner.background_busy, timeout=5000)  # detection done
     with qtbot.waitSignal(tab.scan_completed, timeout=15000):
         qtbot.mouseClick(child(tab, "scanButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not tab.view_model.busy, timeout=5000)

@@ -173,7 +173,7 @@ def test_the_tab_scans_and_fetches_goes_east_across_the_handover(
     with qtbot.waitSignal(vm.scan_completed, timeout=30000):
         tab.ui.scan.click()
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
-    assert vm.digest is not None and vm.digest.counts[SlotStatus.MISSING] == 24
+    assert vm.shown.digest is not None and vm.shown.digest.counts[SlotStatus.MISSING] == 24
     with qtbot.waitSignal(vm.fetch_completed, timeout=60000):
         tab.ui.fetch.click()
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)

@@ -72,7 +72,7 @@ def scan(qtbot, tab: IntegrityCheckTab, folder: Path, start: datetime, end: date
     vm = tab.view_model
     vm.apply_inputs(directory=str(folder), satellite=SAT, sector=SECTOR, start=start, end=end,
                     interval_minutes=interval)  # fmt: skip
-    qtbot.waitUntil(lambda: not vm.background_busy, timeout=5000)
+    qtbot.waitUntil(lambda: not vm.runner.background_busy, timeout=5000)
     with qtbot.waitSignal(vm.scan_completed, timeout=15000):
         tab.ui.scan.click()
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
@@ -82,7 +82,8 @@ def scan(qtbot, tab: IntegrityCheckTab, folder: Path, start: datetime, end: date
 def scanned(qtbot, qt_settings, qloop, tmp_path: Path) -> IntegrityCheckTab:
     tab = make_tab(qtbot, tmp_path)
     scan(qtbot, tab, write_frames(tmp_path / "frames"), START, START + timedelta(hours=2))
-    assert tab.view_model.digest is not None and tab.view_model.digest.counts[SlotStatus.MISSING] == len(MISSING)
+    digest = tab.view_model.shown.digest
+    assert digest is not None and digest.counts[SlotStatus.MISSING] == len(MISSING)
     return tab
 
 
@@ -98,7 +99,7 @@ def wait_preview(qtbot, tab: IntegrityCheckTab, position: int) -> None:
 
 def test_selecting_a_row_shows_its_frame_with_name_size_mode_and_source(qtbot, scanned: IntegrityCheckTab) -> None:
     tab = scanned
-    qtbot.waitUntil(lambda: tab.view_model.look_check is not None, timeout=15000)  # the folder's look, checked
+    qtbot.waitUntil(lambda: tab.view_model.shown.look is not None, timeout=15000)  # the folder's look, checked
     tab.ui.table.selectRow(2)
     wait_preview(qtbot, tab, 2)
     pane = tab.ui.preview
@@ -368,10 +369,10 @@ def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     with qtbot.waitSignal(vm.scan_completed, timeout=15000):
         tab.ui.scan.click()
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
-    assert vm.digest is not None and vm.digest.counts[SlotStatus.MISSING] == 6
-    assert vm.scan_result is not None and vm.scan_result.availability_checked is True  # the emulator has all 6
+    assert vm.shown.digest is not None and vm.shown.digest.counts[SlotStatus.MISSING] == 6
+    assert vm.shown.scan is not None and vm.shown.scan.availability_checked is True  # the emulator has all 6
     assert not default.exists()  # a scan does not create it
-    qtbot.waitUntil(lambda: vm.disk_space is not None and not vm.disk_space.exists, timeout=5000)
+    qtbot.waitUntil(lambda: vm.disk.space is not None and not vm.disk.space.exists, timeout=5000)
     assert not tab.ui.preview.folder_button.isEnabled()  # nothing to open yet
     tab.ui.table.selectRow(2)  # missing, with no frame on either side yet
     qtbot.waitUntil(lambda: tab.ui.preview.preview is not None, timeout=5000)
@@ -379,7 +380,7 @@ def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     with qtbot.waitSignal(vm.fetch_completed, timeout=60000):
         tab.ui.fetch.click()
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
-    assert vm.digest.counts[SlotStatus.FETCHED] == 6, vm.status
+    assert vm.shown.digest.counts[SlotStatus.FETCHED] == 6, vm.messages.status
     assert len(list(default.glob("goes16_conus_C13_*.png"))) == 6
     qtbot.waitUntil(tab.ui.preview.folder_button.isEnabled, timeout=5000)  # the fetch made it
     tab.ui.table.selectRow(2)  # the fetched frame, as written into the new folder
@@ -394,17 +395,17 @@ def test_the_preview_request_by_path(qtbot, qt_settings, qloop, tmp_path: Path) 
     path = tmp_path / "one.png"
     Image.new("RGB", (64, 48), (200, 30, 10)).save(path)
     with qtbot.waitSignal(tab.view_model.preview_ready, timeout=5000) as blocker:
-        tab.view_model.preview(path)
+        tab.view_model.previewer.request_path(path)
     frame = blocker.args[0].frames[0]
     assert (frame.width, frame.height, frame.mode, frame.error) == (64, 48, "RGB", None)
     assert QColor(frame.image.pixel(10, 10)).getRgb()[:3] == (200, 30, 10)
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not a png")
     with qtbot.waitSignal(tab.view_model.preview_ready, timeout=5000) as blocker:
-        tab.view_model.preview(broken)
+        tab.view_model.previewer.request_path(broken)
     frame = blocker.args[0].frames[0]
     assert frame.image is None and "broken.png" in (frame.error or "")
-    assert tab.view_model.last_error is None  # a bad file is shown in the pane, not raised as an error
+    assert tab.view_model.messages.last_error is None  # a bad file is shown in the pane, not raised as an error
 
 
 def test_a_first_fetch_that_writes_nothing_leaves_no_default_folder(
@@ -432,5 +433,5 @@ def test_a_first_fetch_that_writes_nothing_leaves_no_default_folder(
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
     assert {s.status for s in fetched.args[0]} == {SlotStatus.FAILED}
     assert not default.exists() and not default.parent.exists()  # neither <sector> nor <satellite> stays
-    qtbot.waitUntil(lambda: vm.disk_space is not None and not vm.disk_space.exists, timeout=5000)
+    qtbot.waitUntil(lambda: vm.disk.space is not None and not vm.disk.space.exists, timeout=5000)
     assert not tab.ui.preview.folder_button.isEnabled()

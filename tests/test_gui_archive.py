@@ -64,7 +64,7 @@ def test_the_tab_lists_an_archive_s_products_and_shows_the_chosen_one(
     inputs = vm.inputs
     assert inputs.directory == str(folder)
     assert (inputs.satellite, inputs.sector, inputs.band) == (SatellitePattern.GOES_18, Sector.CONUS, 13)
-    assert vm.digest is not None and vm.digest.counts[SlotStatus.PRESENT] == 3
+    assert vm.shown.digest is not None and vm.shown.digest.counts[SlotStatus.PRESENT] == 3
 
 
 def test_a_bad_archive_file_is_one_message(qtbot, qt_settings, qloop, tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_a_bad_archive_file_is_one_message(qtbot, qt_settings, qloop, tmp_path: 
     vm = tab.view_model
     tab.archive_views.ask_file = lambda _parent: str(path)
     tab.findChild(QPushButton, "openArchive").click()
-    qtbot.waitUntil(lambda: "product 2: band" in vm.status, timeout=10000)
+    qtbot.waitUntil(lambda: "product 2: band" in vm.messages.status, timeout=10000)
     assert tab.findChild(QListWidget, "archiveProducts").count() == 0
 
 
@@ -102,7 +102,7 @@ def test_a_fetch_of_the_chosen_product_takes_its_look(
     with qtbot.waitSignal(vm.scan_completed, timeout=30000):
         tab.findChild(QListWidget, "archiveProducts").setCurrentRow(0)
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
-    assert vm.digest is not None and vm.digest.counts[SlotStatus.MISSING] == 6
+    assert vm.shown.digest is not None and vm.shown.digest.counts[SlotStatus.MISSING] == 6
     with qtbot.waitSignal(vm.fetch_completed, timeout=60000):
         tab.ui.fetch.click()
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)

@@ -164,8 +164,8 @@ def test_turning_it_off_during_a_fetch_cancels_cleanly(
     assert tab.model.rowCount() == 8  # the window's scan is shown while it fetches
     assert not ui.scan.isEnabled() and not ui.fetch.isEnabled() and not ui.cancel.isEnabled()
     assert not ui.auto_period.isEnabled() and ui.auto_check.isEnabled()  # unticking is how to stop it
-    assert vm.scan() is False and vm.last_error == "An Auto-fetch cycle is running: wait for it to end, or turn " \
-                                                   "Auto-fetch off."  # fmt: skip
+    assert vm.scan() is False and vm.messages.last_error == "An Auto-fetch cycle is running: wait for it to end, " \
+                                                            "or turn Auto-fetch off."  # fmt: skip
 
     ui.auto_check.click()
     qtbot.waitUntil(lambda: not vm.auto_fetch_active and not vm.busy, timeout=10000)

@@ -47,7 +47,7 @@ def make_flow(qtbot, qt_settings, qloop, tmp_path: Path, monkeypatch: pytest.Mon
         folder = write_folder(tmp_path / "frames", GAPS)
         tab.ask_directory = lambda _parent, _current: str(folder)
         qtbot.mouseClick(tab.ui.browse, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: tab.ui.satellite.currentData() is SAT and not vm.background_busy, timeout=5000)
+        qtbot.waitUntil(lambda: tab.ui.satellite.currentData() is SAT and not vm.runner.background_busy, timeout=5000)
         tab.ui.start.set_utc(START)
         tab.ui.end.set_utc(END)
         tab.ui.check_noaa.setChecked(check_noaa)
@@ -189,7 +189,7 @@ def test_check_noaa_tells_missing_from_never_produced(
         start=START, end=END, now=now, missing_fraction=0.0, s3_absent=never, cdn_absent=never
     )
     tab, _folder = make_flow(now, emulator.env(), check_noaa=True)
-    scan = tab.view_model.scan_result
+    scan = tab.view_model.shown.scan
     assert scan is not None and scan.availability_checked is True
     assert sorted(scan.unavailable) == never and scan.missing == [g for g in GAPS if g not in never]
     counts = tab.ui.timeline.counts()

@@ -78,7 +78,7 @@ def test_rows_turn_fetched_while_the_fetch_runs(
         assert re.search(r"Fetched <b[^>]*>(\d+)</b>", tab.ui.summary.text())[1] == str(len(live))  # type: ignore[index]
         assert not resets and changed  # rows changed in place: no model reset ...
         assert tab.ui.table.selectionModel().isRowSelected(0)  # ... so the selection stays
-        assert vm.digest is not None and vm.digest.counts[SlotStatus.FETCHED] == len(live)
+        assert vm.shown.digest is not None and vm.shown.digest.counts[SlotStatus.FETCHED] == len(live)
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
 
     final = {s.timestamp: s for s in finished.args[0]}

@@ -39,7 +39,7 @@ def test_frames_off_the_folders_look_are_coloured_and_counted(qtbot, qt_settings
     folder, odd = write_frames(tmp_path / "frames")
     with qtbot.waitSignal(tab.view_model.look_checked, timeout=15000):
         scan_folder(qtbot, tab, folder)
-    check = tab.view_model.look_check
+    check = tab.view_model.shown.look
     assert check is not None and check.mismatched == {odd} and check.count == 1
     rows = {tab.model.slot_at(r).path: r for r in range(tab.model.rowCount())}
     odd_row, fine_row = rows[odd], rows[next(p for p in rows if p != odd)]

@@ -143,7 +143,7 @@ def test_bad_input_shows_a_clear_message_in_the_tab(qtbot, tab: IntegrityCheckTa
     folder = write_archive(tmp_path / "frames")
     tab.ui.directory.setText(str(tmp_path / "missing-folder") if setup == "not_there" else str(folder))
     tab.ui.directory.editingFinished.emit()
-    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)
+    qtbot.waitUntil(lambda: not tab.view_model.runner.background_busy, timeout=5000)
     tab.ui.start.set_utc(START)
     tab.ui.end.set_utc(START - timedelta(hours=1) if setup == "end_before_start" else END)
     if setup == "goes16_after_2025":

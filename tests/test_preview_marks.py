@@ -67,11 +67,11 @@ def test_a_damaged_frame_shows_its_empty_rows_marked(qtbot, qt_settings, qloop, 
     tab.ui.verify.setChecked(True)  # the full decode finds the empty rows
     vm.apply_inputs(directory=str(folder), satellite=SAT, sector=SECTOR, start=START,
                     end=START + timedelta(minutes=30))  # fmt: skip
-    qtbot.waitUntil(lambda: not vm.background_busy, timeout=5000)
+    qtbot.waitUntil(lambda: not vm.runner.background_busy, timeout=5000)
     with qtbot.waitSignal(vm.scan_completed, timeout=15000):
         tab.ui.scan.click()
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
-    digest = vm.digest
+    digest = vm.shown.digest
     assert digest is not None
     assert [s.status for s in digest.slots].count(SlotStatus.DAMAGED) == 1
     assert digest.slots[DAMAGED].status is SlotStatus.DAMAGED

@@ -210,7 +210,7 @@ def _check(qtbot, qapp: QApplication, window: QWidget, tab: IntegrityCheckTab, s
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # the free space is shown
+    qtbot.waitUntil(lambda: not tab.view_model.runner.background_busy, timeout=5000)  # the free space is shown
     for page in range(tab.ui.views.count()):  # the timeline with its zoom buttons, the calendar, the archive
         tab.ui.views.setCurrentIndex(page)
         qtbot.wait(50)  # layouts and the splitter's share settle
@@ -307,7 +307,7 @@ def test_sorted_by_another_column_its_title_and_arrow_fit(
     qtbot.wait(50)
     qapp.processEvents()
     assert header.sortIndicatorSection() == tab.model.REMOTE
-    qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)  # the free space is shown
+    qtbot.waitUntil(lambda: not tab.view_model.runner.background_busy, timeout=5000)  # the free space is shown
     qapp.processEvents()
     assert _problems(tab) == []
 
@@ -333,6 +333,6 @@ def test_the_settings_dialog_fits_an_800_px_screen(qtbot, qt_settings, qloop, qa
         assert need.height() <= 800 - 40 and need.width() <= 1280, need
         assert _button_problems(dialog) == []
         dialog.reject()
-        qtbot.waitUntil(lambda: not tab.view_model.background_busy, timeout=5000)
+        qtbot.waitUntil(lambda: not tab.view_model.runner.background_busy, timeout=5000)
     finally:
         qapp.setStyleSheet(old)

@@ -60,13 +60,13 @@ def test_scan_finds_the_gaps_and_enables_fetch_and_export(vm: EnhancedViewModel,
     scan = blocker.args[0]
     assert len(scan.expected) == 24
     assert scan.missing == REMOVED
-    digest = vm.digest
+    digest = vm.shown.digest
     assert digest is not None
     assert digest.counts[SlotStatus.PRESENT] == 21 and digest.counts[SlotStatus.MISSING] == 3
     assert [(g.start, g.count) for g in digest.gaps] == [(REMOVED[0], 2), (REMOVED[2], 1)]
     assert digest.longest_gap is not None and digest.longest_gap.count == 2
     assert vm.can_fetch and vm.can_export and vm.can_scan and not vm.can_cancel
-    assert "21 present" in vm.status and "3 missing" in vm.status
+    assert "21 present" in vm.messages.status and "3 missing" in vm.messages.status
     assert vm.suggested_csv_name() == "integrity_goes18_conus_C13_20261127T0000Z_20261127T0200Z.csv"
 
 
@@ -103,7 +103,7 @@ def test_bad_input_is_a_message_not_a_task(vm: EnhancedViewModel, qtbot, tmp_pat
     with qtbot.waitSignal(vm.error_occurred, timeout=1000) as blocker:
         assert vm.scan() is False
     assert expected in blocker.args[0]
-    assert expected in vm.status and vm.last_error == blocker.args[0]
+    assert expected in vm.messages.status and vm.messages.last_error == blocker.args[0]
     assert not vm.busy
 
 
@@ -120,7 +120,7 @@ def test_a_folder_that_is_not_there_is_reported_by_the_scan(vm: EnhancedViewMode
     message = blocker.args[0]
     assert message.startswith("Scan failed: ")
     assert ("does not exist" if kind == "missing" else "is not a folder") in message
-    assert "Traceback" not in message and vm.digest is None and not vm.can_fetch
+    assert "Traceback" not in message and vm.shown.digest is None and not vm.can_fetch
 
 
 def _reads_any_folder() -> bool:
@@ -212,7 +212,7 @@ def test_disk_space_warns_under_the_threshold(qt_settings: Path, qloop, qtbot, t
     assert blocker.args[0].free == 5 * GIB and not blocker.args[0].low
     free["bytes"] = 300 * 1024**2  # under the default 1 GiB
     with qtbot.waitSignal(vm.disk_space_changed, timeout=5000) as blocker:
-        vm.refresh_disk_space()
+        vm.disk.refresh()
     assert blocker.args[0].low and blocker.args[0].threshold == GIB
 
 
@@ -251,7 +251,7 @@ def test_without_a_running_event_loop_a_command_says_so(qt_settings: Path, tmp_p
     vm.apply_inputs(directory=str(write_archive(tmp_path / "f")), satellite=SatellitePattern.GOES_18, start=START,
                     end=END)  # fmt: skip
     assert vm.scan() is False
-    assert vm.status == "The Integrity Check needs a running qasync event loop (see INTEGRATION.md)."
+    assert vm.messages.status == "The Integrity Check needs a running qasync event loop (see INTEGRATION.md)."
     assert not vm.busy and vm.can_scan
 
 

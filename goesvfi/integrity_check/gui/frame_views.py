@@ -1,7 +1,7 @@
 """The tab's views of frames: the preview pane (follows the table's current row) and the calendar (a cell click
 selects its rows and sets the time range), and the default folder shown in an empty folder field.
 
-Widgets only: decoding goes through the view model (``preview_slot`` -> ``preview_ready``); opening a file or
+Widgets only: decoding goes through the view model's previewer (``request`` -> ``preview_ready``); opening a file or
 the folder goes to the desktop (``QDesktopServices.openUrl``, replaceable as ``open_url`` for automation).
 """
 
@@ -83,7 +83,8 @@ class FrameViews:
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and current.row() < self.model.rowCount():
-            self.view_model.preview_slot(self.model.slot_index(current.row()))
+            vm = self.view_model
+            vm.previewer.request(vm.shown.slots, self.model.slot_index(current.row()))
 
     def _results(self, digest: ResultsDigest | None) -> None:
         ui = self.ui
@@ -97,19 +98,19 @@ class FrameViews:
         self.ui.calendar.calendar.update_codes(changed, calendar_codes(digest)[changed])
         shown = self.ui.preview.preview  # the slot on show (the table's current row may be gone: a filter)
         if shown is not None and shown.position in set(np.asarray(changed).tolist()):
-            self.view_model.preview_slot(shown.position)  # its frame just arrived: show it
+            self.view_model.previewer.request(self.view_model.shown.slots, shown.position)  # its frame arrived: show it
 
     def select_span(self, start: int, end: int) -> None:
         """A calendar cell ``[start, end)`` (epoch seconds): select its rows and set the time range to it."""
         vm = self.view_model
-        digest = vm.digest
+        digest = vm.shown.digest
         if digest is None:
             return
         first, last = (int(i) for i in np.searchsorted(digest.times, [start, end]))
         if last <= first:
             return
         self._select_slots(first, last - 1)
-        scan = vm.scan_result
+        scan = vm.shown.scan
         if not vm.busy and not vm.auto_fetch.enabled and scan is not None:
             begin = max(datetime.fromtimestamp(start, UTC), scan.start)
             finish = min(datetime.fromtimestamp(end, UTC), scan.end)

@@ -1,4 +1,5 @@
-"""The words the tab says: input problems, outcomes of scans and fetches, errors as one line for the user.
+"""The words the tab says: input problems, outcomes of scans and fetches, errors as one line for the user; and
+:class:`CommandLog`, which says them (the status line, the activity log, the last error).
 
 Plain Python (no Qt), so every message can be tested on its own.
 """
@@ -7,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from goesvfi.integrity_check.gui.results_digest import ResultsDigest
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
-from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
+from goesvfi.integrity_check.results import Progress, SlotResult, SlotStatus, Source, Stage
 
 log = logging.getLogger(__name__)
 READY = "Choose a folder, a satellite and a time range, then Scan."
@@ -133,3 +135,51 @@ def user_message(exc: BaseException) -> str:
         return f"{exc.strerror or exc}{where}."
     log.error("Unexpected error", exc_info=exc)
     return f"Unexpected error: {type(exc).__name__}: {exc}. The details were written to the application log."
+
+
+class CommandLog:
+    """The status line, the activity log and the last error, each change published through the callbacks the owner
+    gives (its signals). Log lines also go to ``logger``. The core's listing and planning steps are logged once."""
+
+    def __init__(
+        self,
+        status: str,
+        on_status: Callable[[str], None],
+        on_line: Callable[[str, str], None],
+        on_error: Callable[[str], None],
+        logger: logging.Logger = log,
+    ) -> None:
+        self.status = status
+        self.last_error: str | None = None
+        self._on_status, self._on_line, self._on_error, self._logger = on_status, on_line, on_error, logger
+        self._logged = ""
+
+    def begin(self) -> None:
+        """A command starts: no error yet, no step logged."""
+        self.last_error, self._logged = None, ""
+
+    def show_status(self, text: str) -> None:
+        self.status = text
+        self._on_status(text)
+
+    def notify(self, level: str, text: str) -> None:
+        """A log line (``info``, ``warning`` or ``error``): to the Python logger and the tab's log pane."""
+        getattr(self._logger, level)(text)
+        self._on_line(level, text)
+
+    def fail(self, message: str) -> None:
+        """An error: the status line, the log and the error callback."""
+        self.last_error = message
+        self.show_status(message)
+        self.notify("error", message)
+        self._on_error(message)
+
+    def report(self, exc: BaseException) -> None:
+        """An exception as a message (never a traceback)."""
+        self.fail(user_message(exc))
+
+    def progress(self, progress: Progress) -> None:
+        """Log the core's listing and planning steps, once each; per-file steps only show in the status."""
+        if progress.stage in (Stage.LIST, Stage.PLAN) and progress.message and progress.message != self._logged:
+            self._logged = progress.message
+            self.notify("info", progress.message)

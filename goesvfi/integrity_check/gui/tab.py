@@ -86,14 +86,14 @@ class IntegrityCheckTab(QWidget):
         self.archive_views = ArchiveViews(self, self.ui.views, self.view_model)  # archive file's products (a page)
         self._load_inputs()
         self._render_auto(self.view_model.auto_fetch)
-        self._render_status(self.view_model.status, error=False)
+        self._render_status(self.view_model.messages.status, error=False)
 
     def showEvent(self, event: QShowEvent | None) -> None:
         super().showEvent(event)
         if not self._shown_once:  # the folder may come from the last session: show its free space
             self._shown_once = True
             self.fit_to_style()
-            self.view_model.refresh_disk_space()
+            self.view_model.disk.refresh()
 
     def changeEvent(self, event: QEvent | None) -> None:
         super().changeEvent(event)
@@ -156,7 +156,7 @@ class IntegrityCheckTab(QWidget):
         ui.browse.clicked.connect(self._browse)
         ui.directory.editingFinished.connect(lambda: vm.set_directory(ui.directory.text()))
         ui.directory.textChanged.connect(lambda _text: self._render_state())
-        ui.detect.clicked.connect(vm.detect_archive)
+        ui.detect.clicked.connect(vm.detect.start)
         ui.satellite.currentIndexChanged.connect(lambda _i: vm.inputs.set_satellite(ui.satellite.currentData()))
         ui.sector.currentIndexChanged.connect(lambda _i: vm.inputs.set_sector(ui.sector.currentData()))
         ui.band.valueChanged.connect(vm.inputs.set_band)
@@ -371,13 +371,13 @@ class IntegrityCheckTab(QWidget):
         cutoff = self.view_model.cdn_cutoff()
         ui.timeline.set_marker(cutoff, "CDN cutoff (older frames come from S3)")
         self._render_summary()
-        self._render_look(self.view_model.look_check, summary=False)
+        self._render_look(self.view_model.shown.look, summary=False)
 
     def _render_summary(self) -> None:
         """The shown results' counts; when the time range no longer is the scan's (a calendar click, the pickers),
         also what the results hold of the new range, so the summary never describes a range it does not show."""
         vm = self.view_model
-        digest, scan = vm.digest, vm.scan_result
+        digest, scan = vm.shown.digest, vm.shown.scan
         if digest is None:
             return
         span = (
@@ -385,7 +385,7 @@ class IntegrityCheckTab(QWidget):
             if scan is None or (vm.inputs.start, vm.inputs.end) == (scan.start, scan.end)
             else (vm.inputs.start, vm.inputs.end)
         )
-        self.ui.summary.setText(summary_html(digest, vm.look_check, span))
+        self.ui.summary.setText(summary_html(digest, vm.shown.look, span))
 
     def _render_look(self, look: LookView | None, summary: bool = True) -> None:
         """Rows of frames off the folder's look get a background; the summary says how many."""

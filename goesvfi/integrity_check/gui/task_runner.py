@@ -1,35 +1,64 @@
-"""TaskRunner: the view model's asyncio plumbing on the qasync loop.
+"""TaskRunner: the view model's asyncio plumbing on the qasync loop: run a workflow, turn its failure into a message.
 
-One command task at a time (scan, fetch, export) plus background tasks (folder detection, disk space), and
-progress throttling: the core's callback may run on a worker thread, so :meth:`TaskRunner.report` only stores
-the latest report and a 20 Hz timer on the GUI thread publishes it as the ``progress`` signal. Reports that
-carry a slot's final result (``Progress.result``) are not lost to the throttling: the results are queued and
-published in batches (``results`` signal) with the same timer.
+One task at a time (:class:`Task`: a scan, fetch or export command, or an Auto-fetch cycle); :meth:`TaskRunner.run`
+runs a command inside a guard that turns its outcome into the status line and any exception into a message and a
+log entry (through the owner's :class:`~.messages.CommandLog`): no traceback reaches the user. Scans and fetches
+longer than ``LONG_TASK_SECONDS`` end with ``finished_long`` (a desktop notification). ``began`` and ``ended``
+frame every task. Besides the one task: background tasks (folder detection, disk space, look checks), whose
+failures become messages too. And progress throttling: the core's callback may run on a worker thread, so
+:meth:`TaskRunner.report` only stores the latest report and a 20 Hz timer on the GUI thread publishes it as the
+``progress`` signal. Reports that carry a slot's final result (``Progress.result``) are not lost to the throttling:
+the results are queued and published in batches (``results`` signal) with the same timer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from enum import Enum
 from typing import Any
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
+from goesvfi.integrity_check.gui import messages
+from goesvfi.integrity_check.gui.messages import CommandLog
 from goesvfi.integrity_check.results import Progress, SlotResult
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_MS = 50  # at most 20 progress updates per second
+LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
 Work = Callable[[], Coroutine[Any, Any, None]]
+Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
+
+
+class Task(Enum):
+    IDLE = "idle"
+    SCAN = "scan"
+    FETCH = "fetch"
+    EXPORT = "export"
+    AUTO = "auto-fetch"  # an Auto-fetch cycle
 
 
 class TaskRunner(QObject):
     progress = pyqtSignal(object)  # the latest Progress, at most every PROGRESS_INTERVAL_MS
     results = pyqtSignal(object)  # list[SlotResult]: slots finished since the last batch, in report order
+    began = pyqtSignal()  # a task started (``kind`` says which)
+    ended = pyqtSignal()  # it ended (``kind`` is IDLE again)
+    finished_long = pyqtSignal(str, str, float)  # title, message, seconds: a long scan or fetch finished
 
-    def __init__(self, parent: QObject | None = None, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        say: CommandLog | None = None,  # where messages go (by default: the Python log only)
+    ) -> None:
         super().__init__(parent)
+        self.say = say or CommandLog("", lambda _text: None, lambda _level, _text: None, lambda _text: None)
+        self.kind = Task.IDLE
         self._loop = loop
         self._command: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -48,6 +77,63 @@ class TaskRunner(QObject):
             return asyncio.get_running_loop()
         except RuntimeError:
             return None
+
+    @property
+    def busy(self) -> bool:
+        """A task (command or Auto-fetch cycle) runs."""
+        return self.kind is not Task.IDLE
+
+    def run(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> bool:
+        """Run a command as the task (guarded, see the module docstring); False, with a message, outside an event
+        loop."""
+        if self.loop() is None:
+            self.say.fail(messages.NO_EVENT_LOOP)
+            return False
+        self._begin(kind)
+        self.start(lambda: self._guard(kind, title, work))
+        return True
+
+    @contextmanager
+    def held(self, kind: Task) -> Iterator[None]:
+        """The task for the duration of the block (an Auto-fetch cycle, which reports its own outcome), with
+        progress published."""
+        self._begin(kind)
+        self.begin_progress()
+        try:
+            yield
+        finally:
+            self.end_progress()
+            self._end()
+
+    def _begin(self, kind: Task) -> None:
+        self.kind = kind
+        self.say.begin()
+        self.began.emit()
+
+    def _end(self) -> None:
+        self.kind = Task.IDLE
+        self.ended.emit()
+
+    async def _guard(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> None:
+        started, say = time.monotonic(), self.say
+        try:
+            message, ok = await work()
+        except asyncio.CancelledError:
+            say.notify("warning", f"{title} cancelled.")
+            say.show_status(f"{title} cancelled.")
+            raise
+        except Exception as exc:  # the guarded path: every failure becomes a message, never a traceback
+            say.fail(f"{title} failed: {messages.user_message(exc)}")
+        else:
+            elapsed = time.monotonic() - started
+            if ok:
+                say.show_status(message)
+            else:
+                say.fail(message)
+            if kind in (Task.SCAN, Task.FETCH) and elapsed >= LONG_TASK_SECONDS:
+                self.finished_long.emit(f"{title} finished", message, elapsed)
+        finally:
+            self._end()
 
     @property
     def command_running(self) -> bool:
@@ -90,8 +176,10 @@ class TaskRunner(QObject):
         self._pending = self._shown = None
         self._finished.clear()
 
-    def spawn(self, work: Work, on_error: Callable[[Exception], None]) -> asyncio.Task[None] | None:
-        """A background task whose failure goes to ``on_error``; None (skipped) outside an event loop."""
+    def spawn(self, work: Work, on_error: Callable[[Exception], None] | None = None) -> asyncio.Task[None] | None:
+        """A background task whose failure goes to ``on_error`` (by default: a message); None (skipped) outside an
+        event loop."""
+        on_error = on_error or self.say.report
 
         async def guarded() -> None:
             try:

@@ -1,13 +1,16 @@
 """EnhancedViewModel: the Integrity Check tab's state and commands, bridging Qt and the asyncio core.
 
-One object, composed of the parts it owns: the inputs (:class:`~.inputs.ArchiveInputs`, which announce their own
-changes), the task runner (:class:`~.task_runner.TaskRunner`: it is the only place that creates or cancels asyncio
-tasks, on the qasync loop), the session (:class:`~.session.IntegritySession`: the workflows, Qt-free) and
-Auto-fetch (:class:`~.auto_fetch.AutoFetch`, whose cycles run this object's own scan and fetch). This object runs
-the session's workflows as tasks and turns what they return into signals. The core reports progress to a callback
-that may run on a worker thread; the runner publishes the latest report at most 20 times a second. Every command
-runs inside a guard that turns any exception into a status message and a log entry: no traceback reaches the
-user. Testable without widgets.
+One object, composed of the parts it owns, which the tab and its views read directly: the inputs (``inputs``,
+:class:`~.inputs.ArchiveInputs`, which announce their own changes), the task runner (``runner``,
+:class:`~.task_runner.TaskRunner`: the only place that creates or cancels asyncio tasks, on the qasync loop; it
+runs each command inside a guard that turns any exception into a message: no traceback reaches the user), the
+messages (``messages``, :class:`~.messages.CommandLog`: status line, log, last error), the session
+(:class:`~.session.IntegritySession`: the workflows, Qt-free), the shown results (``shown``,
+:class:`~.shown.ShownResults`), the free space (``disk``, :class:`~.disk_watch.DiskWatch`), folder detection
+(``detect``, :class:`~.folder_detect.FolderDetect`), the previewer and Auto-fetch (``auto``,
+:class:`~.auto_fetch.AutoFetch`, whose cycles run this object's own scan and fetch). This object runs the session's
+workflows as tasks and turns what they return into signals. The core reports progress to a callback that may run
+on a worker thread; the runner publishes the latest report at most 20 times a second. Testable without widgets.
 """
 
 from __future__ import annotations
@@ -15,12 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QSettings, pyqtSignal
 
@@ -28,9 +29,9 @@ from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.archive_session import OpenArchive
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
 from goesvfi.integrity_check.gui.disk_watch import DiskWatch
+from goesvfi.integrity_check.gui.folder_detect import FolderDetect
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
-from goesvfi.integrity_check.gui.look_view import LookView
-from goesvfi.integrity_check.gui.messages import user_message, utc_text
+from goesvfi.integrity_check.gui.messages import CommandLog, utc_text
 from goesvfi.integrity_check.gui.preferences import (
     Preferences,
     env_locked,
@@ -52,9 +53,9 @@ from goesvfi.integrity_check.gui.session import (
 )
 from goesvfi.integrity_check.gui.shown import ShownResults
 from goesvfi.integrity_check.gui.slot_list import SlotList
-from goesvfi.integrity_check.gui.task_runner import TaskRunner
+from goesvfi.integrity_check.gui.task_runner import Outcome, Task, TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
-from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
+from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.operational import View
@@ -65,16 +66,6 @@ if TYPE_CHECKING:
 __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
 
 log = logging.getLogger(__name__)
-LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
-Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
-
-
-class Task(Enum):
-    IDLE = "idle"
-    SCAN = "scan"
-    FETCH = "fetch"
-    EXPORT = "export"
-    AUTO = "auto-fetch"  # an Auto-fetch cycle
 
 
 class EnhancedViewModel(QObject):
@@ -124,19 +115,24 @@ class EnhancedViewModel(QObject):
             disk_free or (lambda path: shutil.disk_usage(path).free),
         )
         self.inputs = ArchiveInputs(self._qsettings, self.session.now, self)
-        self.runner = TaskRunner(self, loop)
+        say = CommandLog(messages.ready(self.inputs.archive_folder), self.status_changed.emit, self.log_added.emit,
+                         self.error_occurred.emit, log)  # fmt: skip
+        self.messages = say
+        self.show_status, self.notify, self.fail = say.show_status, say.notify, say.fail  # also Auto-fetch's port
+        self.runner = TaskRunner(self, loop, say)
         self.runner.results.connect(self._apply_slot_results)
         self.runner.progress.connect(self._publish_progress)
         self._prefs = load_preferences(self._qsettings)
-        self._task_kind = Task.IDLE
         self.shown = ShownResults()
         self.archive = OpenArchive()  # the archive file opened in the tab
-        self._status = messages.ready(self.inputs.archive_folder)
-        self._last_error: str | None = None
-        self._logged = ""
         self.disk = DiskWatch(self.runner, self.session, self.inputs, self._disk_threshold, self.report_exception, self)
         self.disk.changed.connect(self.disk_space_changed)
-        self._detect_task: asyncio.Task[None] | None = None
+        self.runner.began.connect(self._task_began)
+        self.runner.ended.connect(self._task_ended)
+        self.runner.finished_long.connect(self.task_finished)
+        self.detect = FolderDetect(
+            self.session, self.inputs, self.runner.spawn, lambda: self.busy, say.notify, self.inputs_changed.emit
+        )
         self.auto = AutoFetch(
             self, self.inputs, self.runner, self.session, self._disk_threshold, self._qsettings, sleep, self
         )
@@ -146,9 +142,6 @@ class EnhancedViewModel(QObject):
         self.preview_ready = self.previewer.ready  # SlotPreview: the selected frame, or a missing one's neighbours
 
     # ---- state --------------------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return self.session.now()
 
     @property
     def preferences(self) -> Preferences:
@@ -168,7 +161,7 @@ class EnhancedViewModel(QObject):
 
     def cdn_cutoff(self) -> datetime | None:
         """Frames older than this come from S3 (None when the sector has no CDN images)."""
-        return self._prefs.cdn_cutoff(self.inputs.sector, self.now())
+        return self._prefs.cdn_cutoff(self.inputs.sector, self.session.now())
 
     @property
     def locked_settings(self) -> dict[str, str]:
@@ -176,51 +169,11 @@ class EnhancedViewModel(QObject):
 
     @property
     def task(self) -> Task:
-        return self._task_kind
+        return self.runner.kind
 
     @property
     def busy(self) -> bool:
-        return self._task_kind is not Task.IDLE
-
-    @property
-    def background_busy(self) -> bool:
-        """Folder detection or a disk-space check is running."""
-        return self.runner.background_busy
-
-    @property
-    def progress(self) -> Progress | None:
-        """The latest progress report of the running command."""
-        return self.runner.last_progress
-
-    @property
-    def status(self) -> str:
-        return self._status
-
-    @property
-    def last_error(self) -> str | None:
-        return self._last_error
-
-    @property
-    def scan_result(self) -> ScanResult | None:
-        return self.shown.scan
-
-    @property
-    def digest(self) -> ResultsDigest | None:
-        return self.shown.digest
-
-    @property
-    def slots(self) -> SlotList:
-        """The shown slots in time order (columns; each ``SlotResult`` is built when read)."""
-        return self.shown.slots
-
-    @property
-    def look_check(self) -> LookView | None:
-        """The shown scan's look check (None until it finished)."""
-        return self.shown.look
-
-    @property
-    def disk_space(self) -> DiskSpace | None:
-        return self.disk.space
+        return self.runner.busy
 
     @property
     def can_scan(self) -> bool:
@@ -232,7 +185,7 @@ class EnhancedViewModel(QObject):
 
     @property
     def can_cancel(self) -> bool:
-        return self._task_kind in (Task.SCAN, Task.FETCH)
+        return self.runner.kind in (Task.SCAN, Task.FETCH)
 
     @property
     def can_export(self) -> bool:
@@ -262,9 +215,9 @@ class EnhancedViewModel(QObject):
         if not self.busy:
             self.show_status(messages.ready(self.inputs.archive_folder))
         self.state_changed.emit()
-        self.refresh_disk_space()
+        self.disk.refresh()
         if detect:
-            self.detect_archive()
+            self.detect.start()
 
     def apply_inputs(
         self,
@@ -296,29 +249,28 @@ class EnhancedViewModel(QObject):
         save_preferences(self._qsettings, prefs)
         self.preferences_changed.emit()
         self.notify("info", "Settings saved.")
-        self.refresh_disk_space()
+        self.disk.refresh()
 
     # ---- commands -----------------------------------------------------------------------------------
 
     def scan(self, force_rescan: bool = False) -> bool:
         """Start a scan; False (with a message) when the inputs are not usable."""
         if self.busy:
-            self.fail(messages.busy(self._task_kind is Task.AUTO))
+            self.fail(messages.busy(self.runner.kind is Task.AUTO))
             return False
-        query, line = self.inputs.scan_query(self.now())
+        query, line = self.inputs.scan_query(self.session.now())
         if query is None:
             self.fail(line)
             return False
         if line:
             self.notify("info", line)
-        if self._detect_task is not None:
-            self._detect_task.cancel()
+        self.detect.cancel()
         folder = Path(self.inputs.archive_folder)
-        return self._start_task(Task.SCAN, "Scan", lambda: self._run_scan(folder, query, force_rescan))
+        return self.runner.run(Task.SCAN, "Scan", lambda: self._run_scan(folder, query, force_rescan))
 
     def open_archive(self, path: str) -> None:
         """Read an archive file and show each product's completeness over the range (in the background)."""
-        self._spawn(lambda: self._run_open_archive(Path(path)))
+        self.runner.spawn(lambda: self._run_open_archive(Path(path)))
 
     def select_product(self, index: int) -> bool:
         """Show product ``index`` of the open archive file: its folder, satellite, sector and band, scanned."""
@@ -333,15 +285,15 @@ class EnhancedViewModel(QObject):
         if not self.can_fetch or self.shown.scan is None or self.shown.folder is None:
             self.fail("Nothing to fetch: scan a folder with missing frames first.")
             return False
-        shown, slots, folder = self.shown.scan, self.slots, self.shown.folder
-        return self._start_task(Task.FETCH, "Fetch", lambda: self._run_fetch(shown, slots, folder))
+        shown, slots, folder = self.shown.scan, self.shown.slots, self.shown.folder
+        return self.runner.run(Task.FETCH, "Fetch", lambda: self._run_fetch(shown, slots, folder))
 
     def export_csv(self, path: str) -> bool:
         if not self.can_export or not path.strip():
             self.fail("Nothing to export: scan a folder first.")
             return False
-        slots = self.slots  # immutable: a running fetch publishes new lists
-        return self._start_task(Task.EXPORT, "Export", lambda: self._run_export(Path(path), slots))
+        slots = self.shown.slots  # immutable: a running fetch publishes new lists
+        return self.runner.run(Task.EXPORT, "Export", lambda: self._run_export(Path(path), slots))
 
     def cancel(self) -> None:
         if self.can_cancel and self.runner.cancel():
@@ -354,21 +306,9 @@ class EnhancedViewModel(QObject):
     def suggested_csv_name(self) -> str:
         return suggested_csv_name(self.shown.scan)
 
-    def detect_archive(self) -> None:
-        """Guess satellite, sector and band from the folder's file names (in the background)."""
-        if not self.inputs.directory or self.busy:
-            return
-        if self._detect_task is not None:
-            self._detect_task.cancel()
-        folder = Path(self.inputs.directory)
-        self._detect_task = self._spawn(lambda: self._run_detect(folder))
-
-    def refresh_disk_space(self) -> None:
-        self.disk.refresh()
-
     def report_exception(self, exc: BaseException) -> None:
         """The application's last-resort hook: an exception nobody caught becomes a message."""
-        self.fail(user_message(exc))
+        self.messages.report(exc)
 
     async def aclose(self) -> None:
         """Stop Auto-fetch (its saved state stays), cancel running work, close the stores and the cache (the
@@ -391,10 +331,8 @@ class EnhancedViewModel(QObject):
         """
         from goesvfi.integrity_check.fetch.manager import ReconcileReport
 
-        self._begin(Task.AUTO)
-        self.runner.begin_progress()
-        self.show_status(f"Auto-fetch: checking {utc_text(query.start)} -> {utc_text(query.end)} ...")
-        try:
+        with self.runner.held(Task.AUTO):
+            self.show_status(f"Auto-fetch: checking {utc_text(query.start)} -> {utc_text(query.end)} ...")
             self.inputs.set_range(query.start, query.end)
             self.inputs_changed.emit()
             scan = await self._scan_shown(directory, query, skip=skip, audit=audit)
@@ -402,73 +340,16 @@ class EnhancedViewModel(QObject):
             if fetched.digest.counts[SlotStatus.FETCHED]:
                 self.fetch_completed.emit(fetched.slots)
             return ReconcileReport(scan, fetched.slots)
-        finally:
-            self.runner.end_progress()
-            self._end()
 
-    # ---- messages (also used by the owned AutoFetch) ------------------------------------------------
-
-    def show_status(self, text: str) -> None:
-        self._status = text
-        self.status_changed.emit(text)
-
-    def notify(self, level: str, text: str) -> None:
-        """A log line: to the Python logger and the tab's log pane."""
-        getattr(log, level)(text)
-        self.log_added.emit(level, text)
-
-    def fail(self, message: str) -> None:
-        self._last_error = message
-        self.show_status(message)
-        self.notify("error", message)
-        self.error_occurred.emit(message)
-
-    # ---- tasks --------------------------------------------------------------------------------------
-
-    def _begin(self, kind: Task) -> None:
-        self._task_kind, self._last_error, self._logged = kind, None, ""
+    def _task_began(self) -> None:
         self.disk.start()
         self.state_changed.emit()
 
-    def _end(self) -> None:
+    def _task_ended(self) -> None:
         self.disk.stop()
         self.progress_changed.emit(None)
-        self._task_kind = Task.IDLE
         self.state_changed.emit()
-        self.refresh_disk_space()
-
-    def _start_task(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> bool:
-        if self.runner.loop() is None:
-            self.fail(messages.NO_EVENT_LOOP)
-            return False
-        self._begin(kind)
-        self.runner.start(lambda: self._guard(kind, title, work))
-        return True
-
-    async def _guard(self, kind: Task, title: str, work: Callable[[], Coroutine[Any, Any, Outcome]]) -> None:
-        started = time.monotonic()
-        try:
-            message, ok = await work()
-        except asyncio.CancelledError:
-            self.notify("warning", f"{title} cancelled.")
-            self.show_status(f"{title} cancelled.")
-            raise
-        except Exception as exc:  # the guarded path: every failure becomes a message, never a traceback
-            self.fail(f"{title} failed: {user_message(exc)}")
-        else:
-            elapsed = time.monotonic() - started
-            if ok:
-                self.show_status(message)
-            else:
-                self.fail(message)
-            if kind in (Task.SCAN, Task.FETCH) and elapsed >= LONG_TASK_SECONDS:
-                self.task_finished.emit(f"{title} finished", message, elapsed)
-        finally:
-            self._end()
-
-    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None] | None:
-        """A background task (detection, disk space) whose failures become a message, never a traceback."""
-        return self.runner.spawn(work, lambda exc: self.fail(user_message(exc)))
+        self.disk.refresh()
 
     # ---- the work: the session's workflows, their results published ---------------------------------
 
@@ -497,7 +378,7 @@ class EnhancedViewModel(QObject):
         scan = scanned.scan
         self._set_results(scan, scanned.digest, directory)
         self.shown.look = None
-        self._spawn(lambda: self._run_look(scan, directory))  # one header per frame: after the rows show
+        self.runner.spawn(lambda: self._run_look(scan, directory))  # one header per frame: after the rows show
         return scan
 
     async def _run_scan(self, directory: Path, query: ArchiveQuery | ViewQuery, force_rescan: bool) -> Outcome:
@@ -547,7 +428,7 @@ class EnhancedViewModel(QObject):
     async def _run_open_archive(self, path: Path) -> None:
         from goesvfi.integrity_check.archive import ArchiveFileError
 
-        end = min(self.inputs.end, self.now())
+        end = min(self.inputs.end, self.session.now())
         try:
             archive, rows = await self.session.archive_products(path, self.inputs.start, end, self.fetch_settings)
         except ArchiveFileError as exc:
@@ -557,15 +438,6 @@ class EnhancedViewModel(QObject):
         self.notify("info", f"Archive file {path}: {len(rows)} products.")
         self.archive_loaded.emit((str(archive.path), rows))
 
-    async def _run_detect(self, directory: Path) -> None:
-        guess = await self.session.detect(directory)
-        if guess.files == 0 or self.inputs.directory != str(directory) or self.busy:
-            return
-        found = self.inputs.take_guess(guess)
-        if found:
-            self.notify("info", f"Detected {', '.join(found)} from {guess.files:,} file names.")
-            self.inputs_changed.emit()
-
     async def _run_look(self, scan: ScanResult, directory: Path) -> None:
         report = await self.session.check_look(scan, directory, self.fetch_settings)
         if not self.shown.take_look(scan, report.view):  # another scan replaced it meanwhile
@@ -573,16 +445,6 @@ class EnhancedViewModel(QObject):
         if report.warning:
             self.notify("warning", report.warning)
         self.look_checked.emit(report.view)
-
-    # ---- preview ------------------------------------------------------------------------------------
-
-    def preview(self, path: str | Path) -> None:
-        """Decode one frame in a worker thread; ``preview_ready`` carries it (a SlotPreview)."""
-        self.previewer.request_path(path)
-
-    def preview_slot(self, position: int) -> None:
-        """Show the slot at ``position`` (time order) of the results: its frame, or its neighbours."""
-        self.previewer.request(self.slots, position)
 
     # ---- publishing ---------------------------------------------------------------------------------
 
@@ -598,7 +460,5 @@ class EnhancedViewModel(QObject):
             self.slots_updated.emit(*updated)
 
     def _publish_progress(self, progress: Progress) -> None:
-        if progress.stage in (Stage.LIST, Stage.PLAN) and progress.message and progress.message != self._logged:
-            self._logged = progress.message  # listing and planning steps; per-file steps only show in the status
-            self.notify("info", progress.message)
+        self.messages.progress(progress)  # listing and planning steps are logged
         self.progress_changed.emit(progress)
