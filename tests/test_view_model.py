@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PyQt6.QtCore import QSettings
 
-from goesvfi.integrity_check.gui.preferences import Preferences, load_preferences
+from goesvfi.integrity_check.gui.preferences import Preferences, env_locked, load_preferences
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel, Task
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.settings import GIB, FetchSettings
@@ -240,7 +240,7 @@ def test_preferences_persist_and_the_environment_wins_for_endpoints(
     monkeypatch.setenv("GOESVFI_CDN_URL", "http://127.0.0.1:9")
     with_env = EnhancedViewModel(cache_path=tmp_path / "c.db", now=lambda: NOW)
     assert with_env.preferences.fetch.cdn_url == "http://127.0.0.1:9"
-    assert with_env.locked_settings == {"cdn_url": "GOESVFI_CDN_URL"}
+    assert env_locked() == {"cdn_url": "GOESVFI_CDN_URL"}
     with_env.set_preferences(with_env.preferences)  # saving never writes the environment's value back
     monkeypatch.delenv("GOESVFI_CDN_URL")
     assert load_preferences(QSettings()).fetch.cdn_url == "https://mirror.example.org"

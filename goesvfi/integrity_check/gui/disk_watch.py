@@ -2,7 +2,8 @@
 background (owned by the view model, which republishes it as ``disk_space_changed``).
 
 A refresh measures the folder (the session's ``disk_space``, in a worker thread) through the task runner; while
-a task runs, a timer refreshes every two seconds. A measurement of a folder no longer chosen is dropped.
+a task runs (the runner's ``began`` to ``ended``), a timer refreshes every two seconds, and the end of a task
+refreshes once more. A measurement of a folder no longer chosen is dropped.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class DiskWatch(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(DISK_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
+        runner.began.connect(self.start)
+        runner.ended.connect(self.stop)
+        runner.ended.connect(self.refresh)
 
     def refresh(self) -> None:
         folder = Path(self._inputs.archive_folder)

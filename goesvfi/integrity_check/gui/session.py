@@ -11,9 +11,10 @@ worker threads. No Qt here (an import-linter contract keeps it so): tests drive 
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,20 +87,21 @@ class LookReport:
 
 
 class IntegritySession:
-    """The workflows (see the module docstring). ``now`` is the clock; ``disk_free`` measures a folder's free
-    bytes; ``factory`` builds the manager (tests inject one bound to the local emulator)."""
+    """The workflows (see the module docstring). ``now`` is the clock (default: the system's, UTC); ``disk_free``
+    measures a folder's free bytes (default: ``shutil.disk_usage``); ``factory`` builds the manager (tests inject one
+    bound to the local emulator)."""
 
     def __init__(
         self,
         cache_path: Path | None,
         factory: ManagerFactory | None,
-        now: Callable[[], datetime],
-        disk_free: Callable[[Path], int],
+        now: Callable[[], datetime] | None = None,
+        disk_free: Callable[[Path], int] | None = None,
     ) -> None:
         self._cache_path = cache_path
         self._factory = factory
-        self._now = now
-        self._disk_free = disk_free
+        self._now = now or (lambda: datetime.now(UTC))
+        self._disk_free = disk_free or (lambda path: shutil.disk_usage(path).free)
         self._cache: CacheDB | None = None
         self._managed: tuple[FetchSettings, ReconcileManager] | None = None
 

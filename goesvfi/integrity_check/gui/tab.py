@@ -20,6 +20,7 @@ from goesvfi.integrity_check.gui.archive_views import ArchiveViews
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState
 from goesvfi.integrity_check.gui.frame_views import FrameViews
 from goesvfi.integrity_check.gui.look_view import LookView
+from goesvfi.integrity_check.gui.preferences import env_locked
 from goesvfi.integrity_check.gui.results_digest import ResultsDigest
 from goesvfi.integrity_check.gui.slot_list import STATUS_ORDER
 from goesvfi.integrity_check.gui.view_model import DiskSpace, EnhancedViewModel, Task
@@ -247,7 +248,7 @@ class IntegrityCheckTab(QWidget):
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (window-modal, non-blocking); OK saves and applies the settings."""
         vm = self.view_model
-        dialog = SettingsDialog(vm.preferences, vm.locked_settings, self, look_error=vm.look_name_error)
+        dialog = SettingsDialog(vm.preferences, env_locked(), self, look_error=vm.look_name_error)
         dialog.accepted.connect(lambda: self.view_model.set_preferences(dialog.preferences()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()

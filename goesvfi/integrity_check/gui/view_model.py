@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +33,6 @@ from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.messages import CommandLog, utc_text
 from goesvfi.integrity_check.gui.preferences import (
     Preferences,
-    env_locked,
     load_preferences,
     load_value,
     save_preferences,
@@ -108,12 +106,7 @@ class EnhancedViewModel(QObject):
     ) -> None:
         super().__init__(parent)
         self._qsettings = settings if settings is not None else QSettings()
-        self.session = IntegritySession(
-            cache_path,
-            manager_factory,
-            now or (lambda: datetime.now(UTC)),
-            disk_free or (lambda path: shutil.disk_usage(path).free),
-        )
+        self.session = IntegritySession(cache_path, manager_factory, now, disk_free)
         self.inputs = ArchiveInputs(self._qsettings, self.session.now, self)
         say = CommandLog(messages.ready(self.inputs.archive_folder), self.status_changed.emit, self.log_added.emit,
                          self.error_occurred.emit, log)  # fmt: skip
@@ -126,9 +119,10 @@ class EnhancedViewModel(QObject):
         self.shown = ShownResults()
         self.archive = OpenArchive()  # the archive file opened in the tab
         self.disk = DiskWatch(self.runner, self.session, self.inputs, self._disk_threshold, self.report_exception, self)
-        self.disk.changed.connect(self.disk_space_changed)
-        self.runner.began.connect(self._task_began)
-        self.runner.ended.connect(self._task_ended)
+        self.disk.changed.connect(self.disk_space_changed)  # the disk watch follows the runner's tasks itself
+        self.runner.began.connect(self.state_changed)
+        self.runner.ended.connect(lambda: self.progress_changed.emit(None))
+        self.runner.ended.connect(self.state_changed)
         self.runner.finished_long.connect(self.task_finished)
         self.detect = FolderDetect(
             self.session, self.inputs, self.runner.spawn, lambda: self.busy, say.notify, self.inputs_changed.emit
@@ -162,10 +156,6 @@ class EnhancedViewModel(QObject):
     def cdn_cutoff(self) -> datetime | None:
         """Frames older than this come from S3 (None when the sector has no CDN images)."""
         return self._prefs.cdn_cutoff(self.inputs.sector, self.session.now())
-
-    @property
-    def locked_settings(self) -> dict[str, str]:
-        return env_locked()
 
     @property
     def task(self) -> Task:
@@ -340,16 +330,6 @@ class EnhancedViewModel(QObject):
             if fetched.digest.counts[SlotStatus.FETCHED]:
                 self.fetch_completed.emit(fetched.slots)
             return ReconcileReport(scan, fetched.slots)
-
-    def _task_began(self) -> None:
-        self.disk.start()
-        self.state_changed.emit()
-
-    def _task_ended(self) -> None:
-        self.disk.stop()
-        self.progress_changed.emit(None)
-        self.state_changed.emit()
-        self.disk.refresh()
 
     # ---- the work: the session's workflows, their results published ---------------------------------
 
