@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
+from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.folder_guess import ArchiveGuess
 from goesvfi.integrity_check.gui.session import IntegritySession
 
@@ -59,5 +60,5 @@ class FolderDetect:
             return
         found = self._inputs.take_guess(guess)
         if found:
-            self._notify("info", f"Detected {', '.join(found)} from {guess.files:,} file names.")
+            self._notify("info", messages.detected(found, guess.files))
             self._changed()

@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from goesvfi.integrity_check.gui.results_digest import ResultsDigest
 from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 READY = "Choose a folder, a satellite and a time range, then Scan."
 NO_EVENT_LOOP = "The Integrity Check needs a running qasync event loop (see INTEGRATION.md)."
 MAX_ERROR_LINES = 10
+NOTHING_TO_FETCH = "Nothing to fetch: scan a folder with missing frames first."
+NOTHING_TO_EXPORT = "Nothing to export: scan a folder first."
+CANCELLING = "Cancelling..."
+SETTINGS_SAVED = "Settings saved."
 
 
 def utc_text(when: datetime) -> str:
@@ -69,6 +74,39 @@ def scan_query(
             query.start, now
         ), f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet."
     return query, ""
+
+
+def scan_start(directory: Path, query: ArchiveQuery | ViewQuery) -> tuple[str, str]:
+    """The status line and the log line as a scan of ``directory`` starts."""
+    what = query.view.display_name if isinstance(query, ViewQuery) else query.satellite.display_name
+    return (
+        f"Scanning {directory} ...",
+        f"Scan of {directory}: {what}, {utc_text(query.start)} -> {utc_text(query.end)}.",
+    )
+
+
+def fetch_start(count: int, directory: Path) -> tuple[str, str]:
+    """The status line and the log line as a fetch of ``count`` frames into ``directory`` starts."""
+    return f"Fetching {count:,} missing frames ...", f"Fetching {count:,} frames into {directory}."
+
+
+def auto_checking(query: ArchiveQuery | ViewQuery) -> str:
+    """The status line as an Auto-fetch cycle starts."""
+    return f"Auto-fetch: checking {utc_text(query.start)} -> {utc_text(query.end)} ..."
+
+
+def report_written(path: Path, rows: int) -> tuple[str, str]:
+    """The status line and the log line after a CSV export."""
+    return f"Report written to {path}.", f"Report written: {path} ({rows:,} rows)."
+
+
+def archive_opened(path: Path, products: int) -> str:
+    return f"Archive file {path}: {products} products."
+
+
+def detected(found: list[str], files: int) -> str:
+    """The log line after folder detection found ``found`` (names) among ``files`` parsed file names."""
+    return f"Detected {', '.join(found)} from {files:,} file names."
 
 
 def summary_line(digest: ResultsDigest) -> str:
@@ -173,6 +211,11 @@ class CommandLog:
         self.show_status(message)
         self.notify("error", message)
         self._on_error(message)
+
+    def starting(self, status: str, line: str) -> None:
+        """A command starts: its status line, and its log line."""
+        self.show_status(status)
+        self.notify("info", line)
 
     def report(self, exc: BaseException) -> None:
         """An exception as a message (never a traceback)."""

@@ -30,7 +30,7 @@ from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
 from goesvfi.integrity_check.gui.disk_watch import DiskWatch
 from goesvfi.integrity_check.gui.folder_detect import FolderDetect
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
-from goesvfi.integrity_check.gui.messages import CommandLog, utc_text
+from goesvfi.integrity_check.gui.messages import CommandLog
 from goesvfi.integrity_check.gui.preferences import (
     Preferences,
     load_preferences,
@@ -238,7 +238,7 @@ class EnhancedViewModel(QObject):
         self._prefs = prefs
         save_preferences(self._qsettings, prefs)
         self.preferences_changed.emit()
-        self.notify("info", "Settings saved.")
+        self.notify("info", messages.SETTINGS_SAVED)
         self.disk.refresh()
 
     # ---- commands -----------------------------------------------------------------------------------
@@ -273,21 +273,21 @@ class EnhancedViewModel(QObject):
 
     def fetch_missing(self) -> bool:
         if not self.can_fetch or self.shown.scan is None or self.shown.folder is None:
-            self.fail("Nothing to fetch: scan a folder with missing frames first.")
+            self.fail(messages.NOTHING_TO_FETCH)
             return False
         shown, slots, folder = self.shown.scan, self.shown.slots, self.shown.folder
         return self.runner.run(Task.FETCH, "Fetch", lambda: self._run_fetch(shown, slots, folder))
 
     def export_csv(self, path: str) -> bool:
         if not self.can_export or not path.strip():
-            self.fail("Nothing to export: scan a folder first.")
+            self.fail(messages.NOTHING_TO_EXPORT)
             return False
         slots = self.shown.slots  # immutable: a running fetch publishes new lists
         return self.runner.run(Task.EXPORT, "Export", lambda: self._run_export(Path(path), slots))
 
     def cancel(self) -> None:
         if self.can_cancel and self.runner.cancel():
-            self.show_status("Cancelling...")
+            self.show_status(messages.CANCELLING)
 
     def suggested_csv_path(self) -> str:
         """Where *Export CSV...* offers to save: the folder of the last export, else the user's documents folder."""
@@ -322,7 +322,7 @@ class EnhancedViewModel(QObject):
         from goesvfi.integrity_check.fetch.manager import ReconcileReport
 
         with self.runner.held(Task.AUTO):
-            self.show_status(f"Auto-fetch: checking {utc_text(query.start)} -> {utc_text(query.end)} ...")
+            self.show_status(messages.auto_checking(query))
             self.inputs.set_range(query.start, query.end)
             self.inputs_changed.emit()
             scan = await self._scan_shown(directory, query, skip=skip, audit=audit)
@@ -362,9 +362,7 @@ class EnhancedViewModel(QObject):
         return scan
 
     async def _run_scan(self, directory: Path, query: ArchiveQuery | ViewQuery, force_rescan: bool) -> Outcome:
-        self.show_status(f"Scanning {directory} ...")
-        what = query.view.display_name if isinstance(query, ViewQuery) else query.satellite.display_name
-        self.notify("info", f"Scan of {directory}: {what}, {utc_text(query.start)} -> {utc_text(query.end)}.")
+        self.messages.starting(*messages.scan_start(directory, query))
         scan = await self._scan_shown(directory, query, force_rescan, remote=self.inputs.check_noaa)
         digest = self.shown.digest
         assert digest is not None
@@ -377,8 +375,7 @@ class EnhancedViewModel(QObject):
     async def _run_fetch(self, shown: ScanResult, shown_slots: SlotList, directory: Path) -> Outcome:
         scan = await self.session.unresolved(shown, shown_slots)
         count = len(scan.missing)
-        self.show_status(f"Fetching {count:,} missing frames ...")
-        self.notify("info", f"Fetching {count:,} frames into {directory}.")
+        self.messages.starting(*messages.fetch_start(count, directory))
         fetched = await self._fetch_shown(scan, shown, directory)
         for level, line in messages.fetch_log_lines(fetched.slots):
             self.notify(level, line)
@@ -401,9 +398,10 @@ class EnhancedViewModel(QObject):
     async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
         await self.session.export_csv(path, slots, self.shown.look)
         save_values(self._qsettings, {"ui/export_dir": str(path.parent)})
-        self.notify("info", f"Report written: {path} ({len(slots):,} rows).")
+        status, line = messages.report_written(path, len(slots))
+        self.notify("info", line)
         self.export_completed.emit(str(path))
-        return f"Report written to {path}.", True
+        return status, True
 
     async def _run_open_archive(self, path: Path) -> None:
         from goesvfi.integrity_check.archive import ArchiveFileError
@@ -415,7 +413,7 @@ class EnhancedViewModel(QObject):
             self.fail(str(exc))
             return
         self.archive.archive = archive
-        self.notify("info", f"Archive file {path}: {len(rows)} products.")
+        self.notify("info", messages.archive_opened(path, len(rows)))
         self.archive_loaded.emit((str(archive.path), rows))
 
     async def _run_look(self, scan: ScanResult, directory: Path) -> None:
