@@ -83,11 +83,16 @@ async def check_availability(
     s3: RemoteStore | None,
     cdn: RemoteStore | None,
     now: datetime,
-    cdn_days: float = 7.0,
-    step_minutes: int = 5,
+    cdn_days: float,
+    step_minutes: int,
     cdn_margin_days: float = CDN_MARGIN_DAYS,
 ) -> Availability:
-    """Read the sources' listings for ``slots`` (one listing per S3 hour prefix, one CDN index)."""
+    """Read the sources' listings for ``slots`` (one listing per S3 hour prefix, one CDN index).
+
+    ``cdn_days``: the CDN window (the fetch's cutoff); its index is read for slots up to ``cdn_days`` +
+    ``cdn_margin_days`` old. ``step_minutes``: the scan's interval (a special timeline's slower cadence leaves
+    some slots of that step without a scan).
+    """
     now = to_utc(now)
     slots = sorted(set(map(to_utc, slots)))
     if not slots:
