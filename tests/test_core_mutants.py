@@ -692,3 +692,128 @@ def test_to_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None
     finally:
         monkeypatch.undo()  # the zone this process had
         time_module.tzset()
+
+
+# ---- fast name parsing (scan/fast_names.py) --------------------------------------------------------
+# Times are counted here with the standard library (an independent count of days); names are literals.
+
+G16, G17, G19 = SatellitePattern.GOES_16, SatellitePattern.GOES_17, SatellitePattern.GOES_19
+CONUS, FD, M1, M2 = Sector.CONUS, Sector.FULL_DISK, Sector.MESO1, Sector.MESO2
+
+
+def epoch_ms(*when: int) -> int:
+    return (datetime(*when, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)  # type: ignore[misc]
+
+
+CANONICAL = {  # name: (ms, satellite, sector, band) or None (not one of this tool's PNG names)
+    "goes18_conus_C13_20230501T000100Z.png": (epoch_ms(2023, 5, 1, 0, 1), G18, CONUS, 13),
+    "goes18_conus_C13_20240229T100000Z.png": (epoch_ms(2024, 2, 29, 10), G18, CONUS, 13),  # leap year
+    "goes17_conus_C16_20000229T235959Z.png": (epoch_ms(2000, 2, 29, 23, 59, 59), G17, CONUS, 16),  # divisible by 400
+    "goes16_conus_C01_20010301T013059Z.png": (epoch_ms(2001, 3, 1, 1, 30, 59), G16, CONUS, 1),
+    "goes18_conus_C13_19000229T000000Z.png": None,  # 1900: divisible by 100, not by 400: no Feb 29
+    "goes18_conus_C13_21000229T000000Z.png": None,
+    "goes18_conus_C13_20250229T000000Z.png": None,
+    "goes18_conus_C13_20231301T000100Z.png": None,  # month 13
+    "goes18_conus_C13_20239901T000100Z.png": None,
+    "goes18_conus_C13_20230001T000100Z.png": None,
+    "goes18_conus_C13_20230500T000100Z.png": None,  # day 0
+    "goes18_conus_C13_20230532T000100Z.png": None,
+    "goes18_conus_C13_20230501T240000Z.png": None,  # hour 24
+    "goes18_conus_C13_20230501T006000Z.png": None,  # minute 60
+    "goes18_conus_C13_20230501T000060Z.png": None,  # second 60
+    "goes15_conus_C13_20230501T000100Z.png": None,  # GOES-15 has no ABI
+    "goes1:_conus_C13_20230501T000100Z.png": None,  # ':' follows '9'
+    "goes1 _conus_C13_20230501T000100Z.png": None,
+    "goes1z_conus_C13_20230501T000100Z.png": None,
+    "goes18_conux_C13_20230501T000100Z.png": None,
+    "goes18_conus_C1:_20230501T000100Z.png": None,
+    "goes18_conus_C1x_20230501T000100Z.png": None,
+    "goes18_conus_X13_20230501T000100Z.png": None,  # every part but the band's 'C' is right
+    "goes18_conus_C13_20230501T000100Z.jpg": None,
+}
+SHORT = {  # the other width: full disk and mesoscale
+    "goes16_fd_C07_20040301T000000Z.png": (epoch_ms(2004, 3, 1), G16, FD, 7),
+    "goes19_m1_C02_20020615T120000Z.png": (epoch_ms(2002, 6, 15, 12), G19, M1, 2),
+    "goes18_m2_C13_20230501T000100Z.png": (epoch_ms(2023, 5, 1, 0, 1), G18, M2, 13),
+    "goes18_m3_C13_20230501T000100Z.png": None,
+}
+
+
+def check_batch(names: list[str], expected: dict[str, tuple[int, SatellitePattern, Sector, int] | None]) -> None:
+    from goesvfi.integrity_check.scan.fast_names import parse_canonical_batch, unpack_key
+
+    ok, times, keys = parse_canonical_batch(names)
+    assert (times.dtype, keys.dtype) == (np.int64, np.int32)  # the index keeps 12 bytes a frame
+    for i, name in enumerate(names):
+        want = expected[name]
+        assert bool(ok[i]) is (want is not None), name
+        if want is not None:
+            assert (int(times[i]), *unpack_key(int(keys[i]))) == (*want, NameKind.CANONICAL), name
+
+
+def test_the_byte_matrix_reads_each_part_and_refuses_each_damage() -> None:
+    from goesvfi.integrity_check.scan.fast_names import canonical_names, parse_canonical_batch
+
+    both = {**CANONICAL, **SHORT}
+    check_batch(list(both), both)
+    check_batch(list(SHORT), SHORT)  # no name of the longer width
+    check_batch(["goes16_fd_C07_20040301T000000Z.png"], SHORT)  # one name
+    ok, times, keys = parse_canonical_batch(list(both))
+    good = [n for n, w in both.items() if w is not None]
+    assert canonical_names(times[ok], keys[ok]) == good  # and back to the same names
+
+
+def test_names_outside_ascii_are_not_canonical_and_do_not_hide_the_others() -> None:
+    arabic = "goes18_conus_C13_2023050\u0661T000100Z.png"  # ARABIC-INDIC DIGIT ONE, same length
+    names = [
+        "goes18_conus_C13_20230501T000100Z.png",
+        arabic,
+        "goes16_conus_C01_20010301T013059Z.png",
+        "goes16_fd_C07_20040301T000000Z.png",
+    ]
+    check_batch(names, {**CANONICAL, **SHORT, arabic: None})
+    check_batch([arabic, "goes16_fd_C07_20040301T000000Z.png"], {**SHORT, arabic: None})
+
+
+CDN = {  # STAR CDN names (DOMAIN.md): year, day of year, hour, minute
+    "20231210001_GOES18-ABI-CONUS-13-416x250.jpg": (epoch_ms(2023, 5, 1, 0, 1), G18, CONUS, 13),
+    "20243661259_GOES16-ABI-FD-02-1808x1808.jpg": (epoch_ms(2024, 12, 31, 12, 59), G16, FD, 2),  # day 366
+    "20230012356_GOES19-ABI-CONUS-07-416x250.jpg": (epoch_ms(2023, 1, 1, 23, 56), G19, CONUS, 7),
+    "20233650310_GOES18-ABI-CONUS-13-416x250.jpg": (epoch_ms(2023, 12, 31, 3, 10), G18, CONUS, 13),
+    "00010010000_GOES18-ABI-CONUS-13-416x250.jpg": (epoch_ms(1, 1, 1), G18, CONUS, 13),  # year 1 is a year
+    "20233660000_GOES18-ABI-CONUS-13-416x250.jpg": None,  # 2023 has 365 days
+    "20230000000_GOES18-ABI-CONUS-13-416x250.jpg": None,
+    "00000010000_GOES18-ABI-CONUS-13-416x250.jpg": None,  # no year 0
+    "20230012400_GOES18-ABI-CONUS-13-416x250.jpg": None,
+    "20230010060_GOES18-ABI-CONUS-13-416x250.jpg": None,
+}
+
+
+def test_cdn_names_through_the_day_caches() -> None:
+    from goesvfi.integrity_check.scan.fast_names import NameParser, unpack_key
+
+    parser = NameParser()
+    for _ in range(2):  # the second time from the caches
+        for name, want in CDN.items():
+            got = parser.parse(name)
+            if want is None:
+                assert got is None, name
+            else:
+                assert got is not None and (got[0], *unpack_key(got[1])) == (*want, NameKind.CDN), name
+
+
+def test_other_names_and_their_rank() -> None:
+    from goesvfi.integrity_check.scan.fast_names import NameParser, key_rank, parse_canonical_batch, unpack_key
+
+    parser = NameParser()
+    noaa = parser.parse("OR_ABI-L1b-RadM1-M6C02_G16_s20240601203159_e20240601203217_c20240601203250.nc")
+    assert noaa is not None and type(noaa[0]) is int
+    assert (noaa[0], *unpack_key(noaa[1])) == (epoch_ms(2024, 2, 29, 12, 3, 15, 900_000), G16, M1, 2, NameKind.NOAA)
+    legacy = parser.parse("goes17_frame_20230101T120000Z.png")
+    assert legacy is not None and type(legacy[0]) is int
+    assert (legacy[0], *unpack_key(legacy[1])) == (epoch_ms(2023, 1, 1, 12), G17, None, None, NameKind.LEGACY)
+    cdn = parser.parse("20231210001_GOES18-ABI-CONUS-13-416x250.jpg")
+    assert cdn is not None
+    canonical = int(parse_canonical_batch(["goes18_conus_C13_20230501T000100Z.png"])[2][0])
+    # README (Names): "the canonical PNG wins, then CDN, NOAA, legacy names".
+    assert key_rank(np.array([canonical, cdn[1], noaa[1], legacy[1]])).tolist() == [0, 1, 2, 3]
