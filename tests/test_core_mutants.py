@@ -310,13 +310,17 @@ def test_interval_from_steps() -> None:
     )
 
 
-def test_detect_interval_keeps_to_the_schedule() -> None:
-    """Proven 3-minute steps are not on a 6-minute schedule: the 6-minute steps decide."""
-    from goesvfi.integrity_check.time_index import detect_interval
+def test_a_file_minute_is_its_floor_before_1970_too() -> None:
+    """Files at :31:20, :36:20 ... of 1969-12-31 are at minutes :31, :36: phase 1 like :01/:06 (not :32)."""
+    eve = datetime(1969, 12, 31, 23, 31, 20, tzinfo=UTC)
+    times = np.array([-28 * 60_000 - 40_000 + k * 5 * 60_000 for k in range(4)], dtype=np.int64)
+    assert times[0] == (eve - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    assert detect_interval_ms(times, 10) == (5, 1)
+    from goesvfi.integrity_check.time_index import expected_slots
 
-    minutes = [0, 3, 6, 9, 15, 21, 27, 33]  # steps 3 x 3, 6 x 4
-    assert detect_interval([T0 + timedelta(minutes=m) for m in minutes], 6, 6) == (6, 3)
-    assert detect_interval([T0 + timedelta(minutes=m) for m in minutes], 6) == (3, 0)
+    assert expected_slots(Sector.CONUS, eve, eve + timedelta(minutes=15), 5, 1) == [
+        datetime(1969, 12, 31, 23, m, tzinfo=UTC) for m in (36, 41, 46)
+    ]
 
 
 def test_noaa_names_give_scan_end_and_creation() -> None:

@@ -18,6 +18,7 @@ the model alone knows (dated special timelines), with no I/O.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -102,9 +103,7 @@ async def check_availability(
     result = Availability(checked=True)
     model = {s: unproduced_reason(satellite, sector, s, step_minutes) for s in slots}
     ask: list[datetime] = []
-    for slot in slots:
-        if slot > now:
-            continue  # the future: not published yet (stays missing; the fetch says so)
+    for slot in slots[: bisect_right(slots, now)]:  # the future: not published yet (stays missing; the fetch says so)
         if not satellite.has_data_at(slot):
             result.unavailable[slot] = str(model[slot])  # the satellite's years: no listing to read
         else:
