@@ -714,6 +714,7 @@ CANONICAL = {  # name: (ms, satellite, sector, band) or None (not one of this to
     "goes18_conus_C13_20240229T100000Z.png": (epoch_ms(2024, 2, 29, 10), G18, CONUS, 13),  # leap year
     "goes17_conus_C16_20000229T235959Z.png": (epoch_ms(2000, 2, 29, 23, 59, 59), G17, CONUS, 16),  # divisible by 400
     "goes16_conus_C01_20010301T013059Z.png": (epoch_ms(2001, 3, 1, 1, 30, 59), G16, CONUS, 1),
+    "goes16_conus_C01_19000301T000000Z.png": (epoch_ms(1900, 3, 1), G16, CONUS, 1),  # year 300 of its 400-year era
     "goes18_conus_C13_19000229T000000Z.png": None,  # 1900: divisible by 100, not by 400: no Feb 29
     "goes18_conus_C13_21000229T000000Z.png": None,
     "goes18_conus_C13_20250229T000000Z.png": None,
@@ -821,3 +822,39 @@ def test_other_names_and_their_rank() -> None:
     canonical = int(parse_canonical_batch(["goes18_conus_C13_20230501T000100Z.png"])[2][0])
     # README (Names): "the canonical PNG wins, then CDN, NOAA, legacy names".
     assert key_rank(np.array([canonical, cdn[1], noaa[1], legacy[1]])).tolist() == [0, 1, 2, 3]
+
+
+def test_names_without_a_satellite_are_told_apart() -> None:
+    from goesvfi.integrity_check.scan.fast_names import NameParser, is_generic, parse_canonical_batch
+
+    parser = NameParser()
+    names = {  # name: has no satellite
+        "frame_20230501T000100Z.png": True,
+        "image_20230501_000100.png": True,
+        "goes17_frame_20230101T120000Z.png": False,
+        "20231210001_GOES19-ABI-FD-16-1808x1808.jpg": False,
+        "OR_ABI-L1b-RadM2-M6C02_G16_s20240601203159_e20240601203217_c20240601203250.nc": False,
+        "20231210001_GOES16-ABI-CONUS-01-416x250.jpg": False,
+    }
+    keys = [parsed[1] for parsed in map(parser.parse, names) if parsed is not None]
+    keys += parse_canonical_batch(["goes18_m2_C16_20230501T000100Z.png", "goes16_conus_C01_20230501T000100Z.png"])[
+        2
+    ].tolist()
+    assert is_generic(np.array(keys)).tolist() == [*names.values(), False, False]
+
+
+def test_a_range_is_exact_to_the_microsecond_in_any_year() -> None:
+    """A range that starts one microsecond after a slot leaves that slot out, in 2024 as in 2500."""
+    from goesvfi.integrity_check.time_index import expected_slots
+
+    for year in (2024, 2500):
+        slot = datetime(year, 1, 1, 0, 1, tzinfo=UTC)
+        start = slot + timedelta(microseconds=1)
+        assert expected_slots(Sector.CONUS, start, slot + timedelta(minutes=10, microseconds=1)) == [
+            datetime(year, 1, 1, 0, 6, tzinfo=UTC),
+            datetime(year, 1, 1, 0, 11, tzinfo=UTC),
+        ]
+        assert expected_slots(Sector.CONUS, slot, slot + timedelta(minutes=10)) == [
+            datetime(year, 1, 1, 0, 1, tzinfo=UTC),
+            datetime(year, 1, 1, 0, 6, tzinfo=UTC),
+        ]
