@@ -1,8 +1,8 @@
-"""Names, keys and scan times for tests, written again from README (Names) and DOMAIN.md: never the product's
+"""Names, keys and scan times for tests, written again from docs/internals.md (Names) and DOMAIN.md: never the product's
 own builders (``time_index.canonical_name``, ``expected_slots`` ...), so a test's expected value cannot follow a
 bug in them. Only the two enums are shared, as plain identifiers; every token and padding is spelled out here.
 
-- This tool's PNG (README, Names): ``goes18_conus_C13_20230501T000100Z.png``: ``goes{nn}``, the sector
+- This tool's PNG (docs/internals.md, Names): ``goes18_conus_C13_20230501T000100Z.png``: ``goes{nn}``, the sector
   (``conus``, ``fd``, ``m1``, ``m2``), ``C`` and the two-digit band, the UTC time ``YYYYMMDDTHHMMSS`` and ``Z``.
 - STAR CDN (DOMAIN.md): ``{YYYYDDDHHMM}_GOES{nn}-ABI-{CONUS|FD}-{band:02d}-{W}x{H}.jpg``.
 - NOAA L1b (DOMAIN.md): ``OR_ABI-L1b-{RadC|RadF|RadM1|RadM2}-M{mode}C{band:02d}_G{nn}_s{t}_e{t}_c{t}.nc``, each

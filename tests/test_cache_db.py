@@ -67,7 +67,7 @@ async def test_wal_and_schema_version(tmp_path: Path) -> None:
 
 
 async def test_an_existing_cache_file_others_can_read_is_tightened(tmp_path: Path) -> None:
-    """README (Limits): the cache file is created 0600 and an existing one readable by others is tightened;
+    """docs/limits.md: the cache file is created 0600 and an existing one readable by others is tightened;
     its contents are kept (SQLite's -wal / -shm files follow the database's mode)."""
     path = tmp_path / "c.sqlite3"
     async with CacheDB(path) as db:

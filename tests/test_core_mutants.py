@@ -137,7 +137,7 @@ def choose(times: list[int], ranks: list[int], runs: list[SlotRun]) -> list[tupl
 
 
 def test_cover_window_edges() -> None:
-    """README (Scan): slot - 30 s <= t < slot + min(step, cadence) - 30 s."""
+    """docs/internals.md (coverage): slot - 30 s <= t < slot + min(step, cadence) - 30 s."""
     runs = [SlotRun(0, ms(1), 5 * MIN, 3, 5 * MIN)]  # :01 :06 :11
     half = 30_000
     assert choose([ms(1) - half], [0], runs) == [(0, 0)]

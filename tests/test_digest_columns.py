@@ -1,6 +1,6 @@
 """The shown results as columns: the same slots as the scan's ``slots()``, without one object per slot.
 
-Why it matters (see README, UI responsiveness): every full garbage collection walks every tracked object, in
+Why it matters (see docs/benchmarks.md, UI responsiveness): every full garbage collection walks every tracked object, in
 whichever thread triggers it, while holding the GIL. 100,000 ``SlotResult`` + ``Path`` objects kept by the
 window made each collection a 60-130 ms freeze. These tests count objects, never time.
 """

@@ -150,7 +150,7 @@ def test_detection_ties_follow_counter_order(offsets: list[int]) -> None:
     "name", ["20231210001_GOES18-ABI-CONUS-2-2500x1500.jpg", "20231210001_GOES18-ABI-CONUS-02-416x250.jpg"]
 )
 def test_old_unpadded_cdn_band_names_parse(name: str) -> None:
-    """README (Names): the CDN's older one-digit band names still parse, by both parsers, as band 2."""
+    """docs/internals.md (Names): the CDN's older one-digit band names still parse, by both parsers, as band 2."""
     when = datetime(2023, 5, 1, 0, 1, tzinfo=UTC)  # day 121 of 2023, 00:01
     parsed = parse_name(name)
     assert parsed is not None

@@ -188,7 +188,7 @@ def test_the_seeds_enhanced_example_runs_as_written(
 async def test_a_fetch_sweeps_stale_temps_and_writes_the_pixels_served(
     noaa_emulator_factory: Factory, folder: Path
 ) -> None:
-    """README (Leftovers): a fetch sweeps the temp files a killed run left (our naming, any slot), never a file
+    """docs/limits.md (Leftovers): a fetch sweeps the temp files a killed run left (our naming, any slot), never a file
     that only looks alike; and a CDN frame in the folder's look holds the pixels of the JPG the CDN served."""
     emu = noaa_emulator_factory(cdn_missing_fraction=0.0)
     start, end = EMULATOR_START, EMULATOR_START + timedelta(minutes=15)

@@ -1,7 +1,7 @@
 """The preview pane, the calendar and the first-run defaults, with real widgets (offscreen) and real PNG files.
 
 Judges are the test's own: each frame's grey level and size are chosen here and read back from the pane's
-image; calendar colours are the hex values the README documents, picked by thresholds computed here.
+image; calendar colours are the hex values docs/tab.md documents, picked by thresholds computed here.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def test_the_view_models_cache_stays_bounded_while_stepping(qtbot, scanned: Inte
 
 # ---- the calendar ---------------------------------------------------------------------------------------
 
-# The colours the README documents for each class (not imported from the code).
+# The colours docs/tab.md documents for each class (not imported from the code).
 COMPLETE, FETCHED_ALL = "#4c9a52", "#2f7bc4"
 FEW, SOME, MOST, ALL = "#f2b8a0", "#e8765e", "#c8372d", "#7a1712"
 

@@ -322,7 +322,7 @@ run_interruptible(work(), grace=3600)
 
 @pytest.mark.slow
 def test_a_second_signal_leaves_at_once() -> None:
-    """README (How it exits): the first signal cancels and waits for the cleanup; a second one leaves at once,
+    """docs/limits.md (How it exits): the first signal cancels and waits for the cleanup; a second one leaves at once,
     here with a cleanup (and a grace) of an hour: the exit proves it did not wait."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(

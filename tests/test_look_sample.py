@@ -1,4 +1,4 @@
-"""The folder's look from a sample of headers (README, One look per folder): a regular pattern of odd frames
+"""The folder's look from a sample of headers (docs/fetch.md, One look per folder): a regular pattern of odd frames
 cannot outvote the rest, the wider re-sample decides when the first sample disagrees, the newest wins a tie."""
 
 from __future__ import annotations

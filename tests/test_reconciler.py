@@ -211,7 +211,7 @@ async def test_the_name_ranks_before_the_time_distance(make_frames: MakeFrames) 
 
 
 async def test_old_unpadded_cdn_band_names_are_read(make_frames: MakeFrames) -> None:
-    """README (Names): the CDN's old names with a one-digit band (``-CONUS-2-``) are still read, as band 2."""
+    """docs/internals.md (Names): the CDN's old names with a one-digit band (``-CONUS-2-``) still read as band 2."""
     folder = make_frames(
         [
             "20231210001_GOES18-ABI-CONUS-2-2500x1500.jpg",  # band 2, unpadded

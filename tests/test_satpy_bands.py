@@ -20,7 +20,7 @@ satpy = pytest.importorskip("satpy")
 matplotlib = pytest.importorskip("matplotlib")
 
 START = datetime(2024, 6, 1, 12, 1, 17, 300_000, tzinfo=UTC)
-# Each band's grey range, written out again here from the README's band table (reflectance, or kelvin).
+# Each band's grey range, written out again here from docs/render.md's band table (reflectance, or kelvin).
 GREY_RANGE = {b: (0.0, 1.0) for b in range(1, 7)} | {b: (180.0, 330.0) for b in (7, 11, 12, 13, 14, 15, 16)}
 GREY_RANGE |= {b: (195.0, 263.0) for b in (8, 9, 10)}
 

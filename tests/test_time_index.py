@@ -65,7 +65,7 @@ def utc(d: datetime) -> datetime:
 @given(satellites, sectors, bands, times)
 def test_canonical_round_trip(sat: SatellitePattern, sector: Sector, band: int, ts: datetime) -> None:
     name = canonical_name(sat, sector, band, ts)
-    assert name == names_support.png_name(sat, sector, band, ts)  # README (Names), written out in the helper
+    assert name == names_support.png_name(sat, sector, band, ts)  # docs/internals.md (Names), written out in the helper
     for parsed in (parse_canonical(name), parse_name(name)):
         assert parsed is not None
         assert (parsed.timestamp, parsed.satellite, parsed.sector, parsed.band) == (utc(ts), sat, sector, band)

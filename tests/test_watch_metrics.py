@@ -156,8 +156,8 @@ async def test_a_busy_cycle_only_moves_the_last_cycle_time(folder: Path, tmp_pat
     assert ("goesvfi_integrity_consecutive_failed_cycles", frozenset(labels.items())) not in samples
 
 
-def test_the_readme_scrape_config_and_alerting_rules_use_metrics_that_exist(folder: Path) -> None:
-    """The README's YAML parses, and every goesvfi_* name its rules use is one the metrics expose."""
+def test_the_documented_scrape_config_and_alerting_rules_use_metrics_that_exist(folder: Path) -> None:
+    """docs/watch.md's YAML parses, and every goesvfi_* name its rules use is one the metrics expose."""
     import re
 
     from goesvfi.integrity_check.watch import CycleResult
@@ -165,8 +165,8 @@ def test_the_readme_scrape_config_and_alerting_rules_use_metrics_that_exist(fold
     from goesvfi.integrity_check.watch_record import CycleTracker
 
     yaml = pytest.importorskip("yaml")
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("### Metrics: Prometheus", 1)[1].split("\n### ", 1)[0]
+    page = (Path(__file__).resolve().parent.parent / "docs" / "watch.md").read_text()
+    section = page.split("## Metrics: Prometheus", 1)[1].split("\n## ", 1)[0]
     blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", section, flags=re.S)]
     scrape, rules = blocks
     assert scrape["scrape_configs"][0]["static_configs"][0]["targets"] == ["127.0.0.1:9464"]

@@ -25,6 +25,7 @@ import numpy as np
 
 from goesvfi.integrity_check.render.content import content_problem
 from goesvfi.integrity_check.render.look import GREY_TABLE, PNG_SIGNATURE, UNKNOWN, Look, jpeg_look, png_look
+from goesvfi.integrity_check.scan.png_pixels import png_pixels
 
 HEAD = 4096
 """Bytes read from the start of a file: the PNG chunks before the pixel data, a JPEG's frame header."""
@@ -217,11 +218,13 @@ def verify_frame(path: str | Path) -> FrameCheck:
             data = Path(path).read_bytes()  # one read serves the CRCs and the decode
         except OSError as exc:
             return FrameCheck(f"cannot be read ({exc.strerror or exc})")
+        fast: np.ndarray | str | None = None
         if data.startswith(PNG_SIGNATURE):
             problem = _png_chunks_ok(data)
             if problem is not None:
                 return FrameCheck(problem, first.look)
-        pixels = _decode_image(data)
+            fast = png_pixels(data)
+        pixels = _decode_image(data) if fast is None else fast
     if isinstance(pixels, str):
         return FrameCheck(pixels, first.look)
     return FrameCheck(content_problem(pixels), first.look)
