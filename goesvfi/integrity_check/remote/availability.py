@@ -119,13 +119,13 @@ async def check_availability(
         log.warning("S3 listing failed: %s", exc)
         return Availability(checked=False, note=f"availability unknown: NOAA S3 could not be listed ({exc})")
     cdn_found: dict[datetime, RemoteItem] = {}
-    cdn_failed = False
+    cdn_unknown: set[datetime] = set()  # the slots the CDN was asked about when its index could not be read
     if cdn_slots and cdn is not None:
         try:
             cdn_found = await cdn.find(satellite, sector, band, cdn_slots)
         except (RemoteError, OSError) as exc:
             log.warning("CDN index failed: %s", exc)
-            cdn_failed = True
+            cdn_unknown = set(cdn_slots)
             result.note = f"the CDN index could not be read ({exc}): recent slots S3 lacks stay missing"
     if s3 is None:
         result.note = "availability unknown for S3 (no S3 store)"
@@ -135,7 +135,7 @@ async def check_availability(
         sources = tuple(src for src, found in ((Source.CDN, cdn_found), (Source.S3, s3_found)) if slot in found)
         if sources:
             result.fetchable[slot] = sources
-        elif slot > now - SETTLE or s3 is None or (slot in cdn_window and cdn_failed):
+        elif slot > now - SETTLE or s3 is None or slot in cdn_unknown:
             continue  # unknown: stays missing
         else:
             result.unavailable[slot] = _reason(slot in cdn_window, has_cdn, model[slot], cdn_days + cdn_margin_days)
