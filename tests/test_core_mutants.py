@@ -831,6 +831,9 @@ def test_names_without_a_satellite_are_told_apart() -> None:
     names = {  # name: has no satellite
         "frame_20230501T000100Z.png": True,
         "image_20230501_000100.png": True,
+        "frame_conus_C13_20230501T000100Z.png": True,  # a sector and a band, no satellite
+        "fd_C13_20230501T000100Z.png": True,
+        "C02_20230501T000100Z.png": True,
         "goes17_frame_20230101T120000Z.png": False,
         "20231210001_GOES19-ABI-FD-16-1808x1808.jpg": False,
         "OR_ABI-L1b-RadM2-M6C02_G16_s20240601203159_e20240601203217_c20240601203250.nc": False,
