@@ -88,6 +88,23 @@ def test_plan_without_the_cdn_is_s3_only() -> None:
     assert plan.slots_for(Source.CDN) == []
 
 
+def test_a_look_only_the_cdn_has_is_fetched_inside_its_window_only() -> None:
+    """``use_s3=False`` (STAR's colours of a band outside 13-15): the CDN for slots down to now - (7 + 3) days,
+    inclusive; older slots are refused with the reason; a mesoscale sector (no CDN) is refused whole, and not as
+    'older than the CDN window' (its slot of an hour ago was called that before)."""
+    horizon = NOW - timedelta(days=10)
+    older, recent = horizon - timedelta(minutes=5), NOW - timedelta(hours=1)
+    why = "the look is star-band02, which only the CDN's JPGs have"
+    plan = plan_fetch(G18, Sector.CONUS, [recent, horizon, older], NOW, 7, use_s3=False, cdn_only_reason=why)
+    assert plan.order == {horizon: (Source.CDN,), recent: (Source.CDN,)}
+    assert plan.refused == {older: f"older than the CDN window (10 days): {why}"}
+    assert plan_fetch(G18, Sector.CONUS, [older], NOW, 7, use_s3=False).refused == {
+        older: "older than the CDN window (10 days): CDN only"
+    }
+    meso = plan_fetch(G18, Sector.MESO1, [recent], NOW, 7, use_s3=False, cdn_only_reason=why)
+    assert meso.order == {} and meso.refused == {recent: f"no source has this look: {why}"}
+
+
 # ---- scan coverage (the vectorised slot choice) ----------------------------------------------------
 
 T0 = datetime(2023, 5, 1, tzinfo=UTC)
