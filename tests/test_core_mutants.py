@@ -878,3 +878,38 @@ def test_a_range_is_exact_to_the_microsecond_in_any_year() -> None:
             datetime(year, 1, 1, 0, 1, tzinfo=UTC),
             datetime(year, 1, 1, 0, 6, tzinfo=UTC),
         ]
+
+
+# ---- looks from file heads (render/look.py: the frame check's readers) ------------------------------
+
+
+def jpeg_bytes(size: tuple[int, int], mode: str, *, progressive: bool = False) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    Image.new(mode, size, 128).save(out, "JPEG", progressive=progressive)
+    return out.getvalue()
+
+
+def test_a_jpeg_look_is_its_size_and_components() -> None:
+    """Pillow's JPEGs (baseline: SOF0, progressive: SOF2), after the APP0 segment; a grey JPEG is the grey look."""
+    from goesvfi.integrity_check.render.look import jpeg_look
+
+    assert jpeg_look(jpeg_bytes((416, 250), "RGB")) == Look(416, 250, "RGB", "unknown")
+    assert jpeg_look(jpeg_bytes((300, 200), "L", progressive=True)) == Look(300, 200, "L", "gray_r")
+    head = jpeg_bytes((2500, 1500), "RGB")
+    sof = head.index(b"\xff\xc0")
+    assert jpeg_look(head[:2] + b"\xff\xff" + head[2:]) == Look(2500, 1500, "RGB", "unknown")  # a fill byte
+    assert jpeg_look(head[: sof + 9]) is None  # the SOF cut before its component count
+    assert jpeg_look(head[: sof + 10]) == Look(2500, 1500, "RGB", "unknown")
+    assert jpeg_look(head[:sof]) is None  # no SOF in the head
+    assert jpeg_look(head[:2] + b"\x00" + head[3:]) is None  # not a marker where one must be
+    assert jpeg_look(b"\xff\xd8\xff\xc0\x00\x11\x08\x00\x02\x00\x03\x01") == Look(3, 2, "L", "gray_r")
+
+
+def test_a_look_key_reads_back() -> None:
+    assert Look.from_key("2500x1500/RGB/star") == Look(2500, 1500, "RGB", "star")
+    assert Look.from_key("native/L/gray_r") == Look(None, None, "L", "gray_r")
+    assert Look.from_key("416x250/RGB/star-band02/x") == Look(416, 250, "RGB", "star-band02/x")
+    with pytest.raises(ValueError):
+        Look.from_key("wide/RGB/star")
