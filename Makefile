@@ -56,7 +56,7 @@ bench: $(STAMP)
 # Mutation testing of the pure core (not in CI: slow; docs/mutation.md). One module at a time, with the focused
 # tests of [tool.mutmut] in pyproject.toml; `make mutate MUTATE_MODULES=fetch.plan` for one. Results are kept in
 # mutants/ (mutmut re-runs only what changed); the table and every survivor are printed at the end.
-MUTATE_MODULES ?= fetch.plan scan.coverage render.look time_index.names time_index.slots remote.availability \
+MUTATE_MODULES ?= fetch.plan scan.coverage look.value look.header look.sample time_index.names time_index.slots remote.availability \
 	time_index.satellites scan.fast_names
 mutate: $(STAMP)
 	test -x $(VENV)/bin/mutmut || $(PY) -m pip install -q -e '.[mutate]'

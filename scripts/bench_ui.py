@@ -208,7 +208,7 @@ async def run(args: argparse.Namespace, work: Path, meter: StallMeter) -> list[R
     tab.show()
     vm = tab.view_model
     vm.apply_inputs(directory=str(work / "big"), satellite=SAT, sector=SECTOR, start=start, end=end)
-    vm.set_check_noaa(not args.no_check_noaa)
+    vm.inputs.set_check_noaa(not args.no_check_noaa)
     await until(lambda: not vm.background_busy)
     idle_until = time.monotonic() + args.idle
     await phase(f"idle {args.idle:g} s (the machine's floor)", lambda: None, lambda: time.monotonic() >= idle_until)

@@ -184,7 +184,7 @@ async def shoot_calendar(out: Path, folder: Path) -> None:
     window.show()
     tab, vm = window.tab, window.tab.view_model
     vm.apply_inputs(directory=str(folder), satellite=SATELLITE, sector=SECTOR, band=BAND, start=start, end=end)
-    vm.set_check_noaa(False)  # the emulator holds 2026 only: asked, it would call every 2025 gap "not at NOAA"
+    vm.inputs.set_check_noaa(False)  # the emulator holds 2026 only: asked, it would call every 2025 gap "not at NOAA"
     await until(lambda: not vm.background_busy)
     tab.ui.scan.click()
     await until(lambda: not vm.busy and vm.digest is not None, seconds=180)

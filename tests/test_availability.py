@@ -17,6 +17,7 @@ import pytest
 
 from goesvfi.integrity_check.cache_db import CacheDB
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.availability import (
     apply_availability,
     check_availability,
@@ -95,7 +96,7 @@ async def test_a_cooling_period_the_model_does_not_know_is_unavailable(noaa_emul
     assert len(found.fetchable) == 96 - 72
     # A complete folder of what NOAA has: 96 expected, 24 present, 0 missing, 72 never produced.
     folder = {s: Path(f"goes17_conus_C13_{s:%Y%m%dT%H%M%S}Z.png") for s in slots if s not in found.unavailable}
-    scan = ScanResult(G17, Sector.CONUS, 13, slots[0], slots[-1], 5, slots, folder, gone)
+    scan = ScanResult(ArchiveQuery(G17, slots[0], slots[-1], Sector.CONUS, 13, 5), slots, folder, gone)
     apply_availability(scan, found, {})
     assert (scan.missing, len(scan.unavailable), scan.availability_checked) == ([], 72, True)
     statuses = [r.status for r in scan.slots()]
@@ -143,7 +144,7 @@ async def test_offline_availability_is_unknown() -> None:
         )
     assert not found.checked and found.unavailable == {} and found.fetchable == {}
     assert found.note is not None and found.note.startswith("availability unknown")
-    scan = ScanResult(G18, Sector.CONUS, 13, DAY, DAY + timedelta(hours=1), 5, slots, {}, list(slots))
+    scan = ScanResult(ArchiveQuery(G18, DAY, DAY + timedelta(hours=1), Sector.CONUS, 13, 5), slots, {}, list(slots))
     apply_availability(scan, found, {})
     assert scan.missing == slots and scan.unavailable == {} and scan.availability_checked is False
     assert any(w.startswith("availability unknown") for w in scan.warnings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,16 +50,44 @@ def test_only_the_longwave_window_bands_have_star_s_table() -> None:
     assert [b for b, f in BANDS.items() if f.star_table] == [13, 14, 15]
 
 
+# Each emissive band's grey range as its source publishes it: Geo2Grid (SSEC polar2grid
+# etc/enhancements/abi.yaml) channel_7_default stretches 400.15 K -> 164.15 K, channel_8/9/10_default 280 K -> 180 K;
+# satpy's etc/enhancements/abi.yaml highlighted_brightness_temperature (and Geo2Grid's brightness_temperature_default)
+# spans min_in 163.0 .. max_in 330.0 K.
+PUBLISHED_RANGES = {7: (164.15, 400.15), 8: (180.0, 280.0), 9: (180.0, 280.0), 10: (180.0, 280.0)}
+PUBLISHED_RANGES |= {b: (163.0, 330.0) for b in range(11, 17)}
+
+
+@pytest.mark.parametrize(("band", "kelvin"), sorted(PUBLISHED_RANGES.items()))
+def test_each_emissive_band_s_range_is_its_published_one(band: int, kelvin: tuple[float, float]) -> None:
+    facts = band_facts(band)
+    assert facts.value_range == kelvin
+    source = "channel_7_default" if band == 7 else "channel_8/9/10_default" if band <= 10 else "satpy abi.yaml"
+    assert source in facts.range_source
+
+
 def test_value_ranges_have_a_source() -> None:
     assert band_facts(2).value_range == (0.0, 1.0)
-    assert band_facts(13).value_range == (180.0, 330.0)
-    assert band_facts(9).value_range == (195.0, 263.0)
+    assert "reflectance_default" in band_facts(2).range_source
     assert all(f.range_source and f.value_range[0] < f.value_range[1] for f in BANDS.values())
+    assert len({f.range_source for f in BANDS.values()}) == 4  # no band borrows another group's range
 
 
 @pytest.mark.slow
-def test_resolution_and_wavelength_agree_with_satpy_s_reader_table() -> None:
+def test_the_window_bands_range_is_the_one_satpy_ships() -> None:
     satpy = pytest.importorskip("satpy")
+    entry = _satpy_yaml(Path(satpy.__file__).parent / "etc" / "enhancements" / "abi.yaml")["enhancements"][
+        "highlighted_brightness_temperature"
+    ]
+    kwargs = entry["operations"][0]["kwargs"]
+    for band in range(11, 17):
+        assert band_facts(band).value_range == (kwargs["min_in"], kwargs["max_in"]), band
+    reflectance = _satpy_yaml(Path(satpy.__file__).parent / "etc" / "enhancements" / "generic.yaml")
+    stretch = reflectance["enhancements"]["reflectance_default"]["operations"][0]["kwargs"]
+    assert band_facts(1).value_range == (stretch["min_stretch"] / 100, stretch["max_stretch"] / 100)
+
+
+def _satpy_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
     class Loader(yaml.SafeLoader):
@@ -66,8 +95,14 @@ def test_resolution_and_wavelength_agree_with_satpy_s_reader_table() -> None:
 
     Loader.add_multi_constructor("!!python", lambda loader, suffix, node: None)
     Loader.add_multi_constructor("tag:yaml.org,2002:python", lambda loader, suffix, node: None)
-    table = Path(satpy.__file__).parent / "etc" / "readers" / "abi_l1b.yaml"
-    datasets = yaml.load(table.read_text(), Loader=Loader)["datasets"]
+    loaded: dict[str, Any] = yaml.load(path.read_text(), Loader=Loader)
+    return loaded
+
+
+@pytest.mark.slow
+def test_resolution_and_wavelength_agree_with_satpy_s_reader_table() -> None:
+    satpy = pytest.importorskip("satpy")
+    datasets = _satpy_yaml(Path(satpy.__file__).parent / "etc" / "readers" / "abi_l1b.yaml")["datasets"]
     for band, facts in BANDS.items():
         theirs = datasets[f"C{band:02d}"]
         assert theirs["resolution"] == facts.resolution_km * 1000, band

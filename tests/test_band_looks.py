@@ -16,11 +16,11 @@ from PIL import Image
 
 from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.fetch.look import plan_look
 from goesvfi.integrity_check.fetch.manager import ReconcileReport
+from goesvfi.integrity_check.look.plan import plan_look
+from goesvfi.integrity_check.look.tables import band_table, value_range
+from goesvfi.integrity_check.look.value import Look
 from goesvfi.integrity_check.query import ArchiveQuery
-from goesvfi.integrity_check.render.band_look import band_table, value_range
-from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.results import SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
@@ -50,8 +50,9 @@ def test_another_band_s_table_is_refused(look: str, band: int) -> None:
 
 
 def test_the_default_kelvin_range_means_the_band_s_own() -> None:
-    assert value_range(9, 180.0, 330.0) == (195.0, 263.0)
-    assert value_range(13, 180.0, 330.0) == (180.0, 330.0)
+    assert value_range(9, 180.0, 330.0) == (180.0, 280.0)  # Geo2Grid's channel_9_default
+    assert value_range(7, 180.0, 330.0) == (164.15, 400.15)  # Geo2Grid's channel_7_default
+    assert value_range(13, 180.0, 330.0) == (163.0, 330.0)  # satpy's highlighted_brightness_temperature
     assert value_range(9, 200.0, 250.0) == (200.0, 250.0)  # a range the user set is kept
     assert value_range(2, 200.0, 250.0) == (0.0, 1.0)  # reflectance
 

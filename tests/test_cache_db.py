@@ -145,7 +145,7 @@ async def test_scan_records_keep_the_latest(tmp_path: Path) -> None:
 
     def result(missing: list[datetime]) -> ScanResult:
         existing = {t: Path(f"/f/{t:%H%M}.png") for t in expected if t not in missing}
-        return ScanResult(G18, CONUS, 13, T0, T0 + timedelta(hours=1), 5, expected, existing, missing)
+        return ScanResult(ArchiveQuery(G18, T0, T0 + timedelta(hours=1), CONUS, 13, 5), expected, existing, missing)
 
     async with CacheDB(tmp_path / "c.sqlite3") as db:
         assert await db.last_scan("/f", ArchiveQuery(G18, T0, T0 + timedelta(hours=1), CONUS, 13)) is None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from goesvfi.integrity_check.cli.fetch import now_clock
+from goesvfi.integrity_check.cli.fetch_options import now_clock
 from goesvfi.integrity_check.cli.main import main
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator

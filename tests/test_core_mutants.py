@@ -14,14 +14,10 @@ import pytest
 from PIL import Image
 
 from goesvfi.integrity_check.fetch.plan import plan_fetch
-from goesvfi.integrity_check.render.look import (
-    Look,
-    folder_look,
-    look_from_settings,
-    read_header,
-    read_png_header,
-)
-from goesvfi.integrity_check.render.look import parse_size as look_parse_size
+from goesvfi.integrity_check.look.header import read_header, read_png_header
+from goesvfi.integrity_check.look.sample import folder_look
+from goesvfi.integrity_check.look.value import Look, look_from_settings
+from goesvfi.integrity_check.look.value import parse_size as look_parse_size
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.scan.coverage import (
     SlotRun,
@@ -374,7 +370,7 @@ def test_coverage_details() -> None:
     assert (undetected.minutes, undetected.phase, undetected.steps, undetected.detected) == (7, None, 0, False)
 
 
-# ---- the look (render/look.py) ---------------------------------------------------------------------
+# ---- the look (look/) ------------------------------------------------------------------------------
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
@@ -621,7 +617,7 @@ def test_the_goes17_cooling_timeline() -> None:
 
 
 def test_the_sample_takes_one_frame_from_each_stratum_the_same_each_time() -> None:
-    from goesvfi.integrity_check.render.look import _spread
+    from goesvfi.integrity_check.look.sample import _spread
 
     frames = [f"f{i:03d}.png" for i in range(100)]
     picks = _spread(frames, 16)

@@ -16,15 +16,9 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 
-from goesvfi.integrity_check.gui.digest import (
-    LookView,
-    SlotList,
-    digest_scan,
-    digest_slots,
-    unresolved_scan,
-    update_digest,
-    with_looks,
-)
+from goesvfi.integrity_check.gui.look_view import LookView, with_looks
+from goesvfi.integrity_check.gui.results_digest import digest_scan, digest_slots, unresolved_scan, update_digest
+from goesvfi.integrity_check.gui.slot_list import SlotList
 from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, Source

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -21,6 +22,7 @@ from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.operational import View, operational, satellite_label, segments
 from tests.fetch_support import frame_names, leftovers, manager_for
+from tests.scan_support import write_frame
 
 G16, G17, G18, G19 = (SatellitePattern.GOES_16, SatellitePattern.GOES_17, SatellitePattern.GOES_18,
                       SatellitePattern.GOES_19)  # fmt: skip
@@ -164,7 +166,7 @@ def test_the_tab_scans_and_fetches_goes_east_across_the_handover(
         monkeypatch.setenv(name, value)
     tab = make_tab(qtbot, tmp_path, now=lambda: END)
     vm = tab.view_model
-    assert tab.ui.satellite.currentData() is View.EAST and vm.satellite is G19  # East first, the default
+    assert tab.ui.satellite.currentData() is View.EAST and vm.inputs.satellite is G19  # East first, the default
     folder = tmp_path / "east"
     folder.mkdir()
     vm.apply_inputs(directory=str(folder), satellite=View.EAST, start=START, end=END)
@@ -181,3 +183,19 @@ def test_the_tab_scans_and_fetches_goes_east_across_the_handover(
     assert len(names) == 24
     jpgs = _cdn_frames(east)
     assert jpgs and all(("_GOES16-" in n) == (n[7:9] == "14") for n in jpgs)  # each slot asked of its own satellite
+
+
+def test_an_east_report_names_each_frame_s_satellite(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slots = [START + timedelta(minutes=m) for m in range(1, 120, 5)]
+    for when in slots[:20]:  # 14:01 .. 15:36; 15:41 .. 15:56 missing
+        satellite = "goes16" if when < HANDOVER else "goes19"
+        write_frame(folder / f"{satellite}_conus_C13_{when:%Y%m%dT%H%M}00Z.png")
+    page = tmp_path / "east.html"
+    argv = ["report", str(folder), "--satellite", "east", "--start", START.isoformat(), "--end", END.isoformat()]
+    assert main([*argv, "--no-cache", "--html", str(page)]) == 0
+    by_satellite = "GOES-16 12 (2025-04-07 14:01 -> 2025-04-07 14:56 UTC), GOES-19 8 (2025-04-07 15:01 -> "
+    assert f"Frames by satellite: {by_satellite}" in capsys.readouterr().out
+    html = page.read_text(encoding="utf-8")
+    assert "<td>Frames by satellite</td>" in html and escape(by_satellite) in html

@@ -31,17 +31,17 @@ def _get(url: str) -> bytes:
         return bytes(resp.read())
 
 
-def _cdn(emu: NoaaEmulator, slot: datetime) -> np.ndarray:
-    name = f"{slot:%Y%j%H%M}_GOES18-ABI-CONUS-13-{SIZE[0]}x{SIZE[1]}.jpg"
-    data = _get(f"{emu.cdn_url}/GOES18/ABI/CONUS/13/{name}")
+def _cdn(emu: NoaaEmulator, slot: datetime, band: int = 13) -> np.ndarray:
+    name = f"{slot:%Y%j%H%M}_GOES18-ABI-CONUS-{band:02d}-{SIZE[0]}x{SIZE[1]}.jpg"
+    data = _get(f"{emu.cdn_url}/GOES18/ABI/CONUS/{band:02d}/{name}")
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float64)[BANNER:]
 
 
-def _s3(emu: NoaaEmulator, slot: datetime, tmp_path: Path) -> np.ndarray:
+def _s3(emu: NoaaEmulator, slot: datetime, tmp_path: Path, table: str = "star", **kelvin: float) -> np.ndarray:
     nc = tmp_path / f"{slot:%H%M}.nc"
     nc.write_bytes(_get(f"{emu.s3_endpoint}/{emu.bucket}/{emu.s3_keys[slot]}"))
     png = tmp_path / f"{slot:%H%M}.png"
-    render_png(nc, png, colormap="star", size=SIZE, mode="RGB")
+    render_png(nc, png, colormap=table, size=SIZE, mode="RGB", **kelvin)
     return np.asarray(Image.open(png).convert("RGB"), dtype=np.float64)[BANNER:]
 
 
@@ -60,6 +60,29 @@ def test_a_slots_cdn_jpg_and_s3_netcdf_show_one_scene(noaa_emulator_factory: Fac
     later = float(np.abs(cdn[slots[2]] - s3[slots[0]]).mean())
     assert next_slot > 3 * max(same), (next_slot, same)  # measured: 5.7 (and 14 half an hour later)
     assert later > next_slot, (later, next_slot)
+
+
+# Bands outside 13-15 on the emulator's CDN: their own grey, never STAR's longwave table. Emissive: inverted over the
+# band's published range (Geo2Grid channel_7_default 164.15-400.15 K, channel_9_default 180-280 K, satpy's ABI
+# brightness-temperature range 163-330 K for band 12); reflective: reflectance 0-1.
+GREYS = [(7, "gray_r", 164.15, 400.15), (9, "gray_r", 180.0, 280.0), (12, "gray_r", 163.0, 330.0), (3, "gray", 0, 1)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("band", "table", "vmin", "vmax"), GREYS)
+def test_a_band_outside_13_15_is_served_in_its_own_grey(
+    noaa_emulator_factory: Factory, tmp_path: Path, band: int, table: str, vmin: float, vmax: float
+) -> None:
+    emu = noaa_emulator_factory(band=band, missing_fraction=0.0, nc_shape=(150, 250))
+    slot = EMULATOR_START + timedelta(minutes=6)
+    cdn = _cdn(emu, slot, band)
+    assert float(np.abs(cdn[..., 0] - cdn[..., 2]).max()) <= 8  # grey (JPEG's chroma rounding aside): no colours
+    assert float(cdn.std()) > 10  # a picture, not a flat frame
+    s3 = _s3(emu, slot, tmp_path, table, vmin=vmin, vmax=vmax)
+    assert float(np.abs(cdn - s3).mean()) < 3.0  # the NetCDF's scene in the same grey
+    if table == "gray_r":  # an emissive band: not the longwave table (the renderer draws reflectance grey only)
+        star = _s3(emu, slot, tmp_path, "star")
+        assert float(np.abs(cdn - star).mean()) > 10.0
 
 
 @pytest.mark.slow
@@ -81,3 +104,16 @@ def test_s3_frames_enlarged_from_the_files_own_size_are_noted(
     assert main(["fetch", str(small), *args[2:], "--size", "250x150"]) == 0  # the files' own size: not enlarged
     notes = json.loads(capsys.readouterr().out)["look_notes"]
     assert not any("enlarged" in note for note in notes), notes
+
+
+def test_only_the_longwave_window_bands_are_served_in_star_s_colours() -> None:
+    from goesvfi.integrity_check.emulator.cdn_frames import render_jpeg
+    from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+
+    coloured = []
+    for band in range(1, 17):
+        data = render_jpeg(SatellitePattern.GOES_19, Sector.CONUS, band, EMULATOR_START, SIZE, banner=False)
+        pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int16)
+        if np.abs(pixels[..., 0] - pixels[..., 2]).max() > 16:  # more than JPEG's chroma rounding: colours
+            coloured.append(band)
+    assert coloured == [13, 14, 15]

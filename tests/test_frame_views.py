@@ -20,10 +20,10 @@ from PyQt6.QtGui import QColor
 
 from goesvfi.integrity_check.calendar_bins import categories
 from goesvfi.integrity_check.first_run import operational_satellite
-from goesvfi.integrity_check.gui.digest import digest_slots
 from goesvfi.integrity_check.gui.frame_views import calendar_codes
 from goesvfi.integrity_check.gui.preferences import Preferences
 from goesvfi.integrity_check.gui.preview_data import FrameCache, FramePreview, SlotPreview
+from goesvfi.integrity_check.gui.results_digest import digest_slots
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.gui.widgets.calendar import DAYS
@@ -180,8 +180,8 @@ def test_double_click_opens_the_file_and_open_folder_the_folder(qtbot, scanned: 
     qtbot.mouseDClick(tab.ui.preview.frame, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(tab.ui.preview.folder_button, Qt.MouseButton.LeftButton)
     assert [u.toLocalFile() for u in opened] == [
-        str(Path(tab.view_model.directory).resolve() / png_name(SAT, SECTOR, 13, slot_time(1))),
-        tab.view_model.archive_folder,
+        str(Path(tab.view_model.inputs.directory).resolve() / png_name(SAT, SECTOR, 13, slot_time(1))),
+        tab.view_model.inputs.archive_folder,
     ]
 
 
@@ -296,7 +296,7 @@ def test_clicking_a_day_selects_its_rows_and_sets_the_range(qtbot, qt_settings, 
     assert len(rows) == 24 and all(day2 <= t < day2 + timedelta(days=1) for t in times)
     assert sum(tab.model.slot_at(r).status is SlotStatus.MISSING for r in rows) == 4
     vm = tab.view_model
-    assert (vm.start, vm.end) == (day2, day2 + timedelta(days=1))
+    assert (vm.inputs.start, vm.inputs.end) == (day2, day2 + timedelta(days=1))
     assert (tab.ui.start.utc(), tab.ui.end.utc()) == (day2, day2 + timedelta(days=1))
     # The summary keeps the scan's counts and says what the new range holds: 24 hours, hours 30-33 missing.
     summary = re.sub(r"<[^>]+>", "", tab.ui.summary.text())
@@ -318,17 +318,21 @@ def test_first_run_defaults_with_empty_settings(qtbot, qt_settings, qloop, tmp_p
     tab = make_tab(qtbot, tmp_path)
     vm = tab.view_model
     # GOES-East first and the default; operational on 2026-11-28: GOES-19 (GOES-16 stopped on 2025-04-07).
-    assert vm.view is View.EAST and tab.ui.satellite.currentIndex() == 0 and tab.ui.satellite.currentData() is View.EAST
-    assert vm.satellite is SatellitePattern.GOES_19 and vm.sector is Sector.CONUS
-    assert vm.directory == "" and tab.ui.directory.text() == ""
+    assert (
+        vm.inputs.view is View.EAST
+        and tab.ui.satellite.currentIndex() == 0
+        and tab.ui.satellite.currentData() is View.EAST
+    )
+    assert vm.inputs.satellite is SatellitePattern.GOES_19 and vm.inputs.sector is Sector.CONUS
+    assert vm.inputs.directory == "" and tab.ui.directory.text() == ""
     default = tmp_path / "GOES" / "east" / "conus"  # GOESVFI_ARCHIVE_DIR (gui_fixtures) stands for ~/GOES
-    assert vm.archive_folder == str(default)
+    assert vm.inputs.archive_folder == str(default)
     assert str(default) in tab.ui.directory.placeholderText()
-    assert (vm.start, vm.end) == (NOW - timedelta(hours=24), NOW)
+    assert (vm.inputs.start, vm.inputs.end) == (NOW - timedelta(hours=24), NOW)
     assert tab.ui.scan.isEnabled()
     tab.ui.satellite.setCurrentIndex(tab.ui.satellite.findData(SatellitePattern.GOES_18))
-    assert "goes18" in tab.ui.directory.placeholderText() and vm.archive_folder.endswith("goes18/conus")
-    assert vm.view is None and vm.satellite is SatellitePattern.GOES_18
+    assert "goes18" in tab.ui.directory.placeholderText() and vm.inputs.archive_folder.endswith("goes18/conus")
+    assert vm.inputs.view is None and vm.inputs.satellite is SatellitePattern.GOES_18
 
 
 @pytest.mark.parametrize(
@@ -356,11 +360,11 @@ def test_a_fresh_install_scans_then_fetches_into_the_default_folder(
     now = datetime(2023, 5, 1, 2, 0, tzinfo=UTC)
     tab = make_tab(qtbot, tmp_path, now=now)
     vm = tab.view_model
-    assert vm.satellite is SatellitePattern.GOES_16
+    assert vm.inputs.satellite is SatellitePattern.GOES_16
     default = tmp_path / "GOES" / "east" / "conus"
     assert not default.exists()
     vm.apply_inputs(start=now - timedelta(minutes=30), end=now)  # the emulator holds two hours, not 24
-    vm.set_check_noaa(True)  # the default outside the tests: the empty archive's slots are asked of NOAA too
+    vm.inputs.set_check_noaa(True)  # the default outside the tests: the empty archive's slots are asked of NOAA too
     with qtbot.waitSignal(vm.scan_completed, timeout=15000):
         tab.ui.scan.click()
     qtbot.waitUntil(lambda: not vm.busy, timeout=5000)
@@ -417,7 +421,7 @@ def test_a_first_fetch_that_writes_nothing_leaves_no_default_folder(
     vm = tab.view_model
     prefs = vm.preferences
     vm.set_preferences(Preferences(replace(prefs.fetch, retries=0, timeout=2.0), prefs.cdn_sizes))
-    default = Path(vm.archive_folder)
+    default = Path(vm.inputs.archive_folder)
     assert default.is_relative_to(tmp_path) and not default.parent.exists()
     vm.apply_inputs(start=now - timedelta(minutes=15), end=now)
     with qtbot.waitSignal(vm.scan_completed, timeout=15000):

@@ -242,11 +242,11 @@ def test_without_a_chosen_folder_it_keeps_the_default_one(
     vm = EnhancedViewModel(cache_path=tmp_path / "cache.db", now=lambda: hm("01:30"))
     tab = IntegrityCheckTab(view_model=vm)
     qtbot.addWidget(tab)
-    assert vm.directory == "" and vm.archive_folder.startswith(str(tmp_path / "GOES"))
+    assert vm.inputs.directory == "" and vm.inputs.archive_folder.startswith(str(tmp_path / "GOES"))
     tab.ui.auto_check.click()
     assert tab.ui.auto_check.isChecked() and vm.auto_fetch.enabled
-    qtbot.waitUntil(lambda: Path(vm.archive_folder).is_dir(), timeout=10000)
-    assert any(f"Auto-fetch on: {vm.archive_folder}" in line for line in tab.ui.log.toPlainText().splitlines())
+    qtbot.waitUntil(lambda: Path(vm.inputs.archive_folder).is_dir(), timeout=10000)
+    assert any(f"Auto-fetch on: {vm.inputs.archive_folder}" in line for line in tab.ui.log.toPlainText().splitlines())
     tab.ui.auto_check.click()
     qtbot.waitUntil(lambda: not vm.auto_fetch_active, timeout=15000)
 

@@ -18,8 +18,8 @@ from PyQt6.QtCore import QItemSelectionModel
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.gui.digest import digest_slots, update_digest
 from goesvfi.integrity_check.gui.preferences import Preferences
+from goesvfi.integrity_check.gui.results_digest import digest_slots, update_digest
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel, Task

@@ -68,7 +68,7 @@ def test_date_pickers_are_utc_and_say_so(tab: IntegrityCheckTab) -> None:
     qtbot_click_preset = tab.ui.preset_week
     qtbot_click_preset.click()
     assert tab.ui.start.utc() == NOW - timedelta(days=7)
-    assert tab.view_model.start == NOW - timedelta(days=7)
+    assert tab.view_model.inputs.start == NOW - timedelta(days=7)
 
 
 def test_buttons_are_enabled_only_when_they_make_sense(qtbot, tab: IntegrityCheckTab, tmp_path: Path) -> None:
@@ -244,7 +244,7 @@ def test_the_table_model_filters_and_sorts_100000_rows(qapp) -> None:
 
 
 def test_the_summary_counts_a_lone_missing_frame_in_the_singular() -> None:
-    from goesvfi.integrity_check.gui.digest import digest_slots
+    from goesvfi.integrity_check.gui.results_digest import digest_slots
     from goesvfi.integrity_check.gui.tab import summary_html
     from goesvfi.integrity_check.results import SlotResult
 

@@ -12,16 +12,11 @@ import pytest
 from PIL import Image
 
 from goesvfi.integrity_check.emulator.abi_file import write_abi_l1b
+from goesvfi.integrity_check.look.header import read_header, read_png_header
+from goesvfi.integrity_check.look.sample import folder_look
+from goesvfi.integrity_check.look.value import Look, look_from_settings, parse_size
 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
 from goesvfi.integrity_check.render.colormaps import star_colours, value_colours
-from goesvfi.integrity_check.render.look import (
-    Look,
-    folder_look,
-    look_from_settings,
-    parse_size,
-    read_header,
-    read_png_header,
-)
 from goesvfi.integrity_check.render.netcdf import brightness_temperature, render_png, write_png_atomic
 from goesvfi.integrity_check.render.resample import block_mean, resample, to_mode
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector

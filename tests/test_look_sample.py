@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from goesvfi.integrity_check.render.look import Look, folder_look
+from goesvfi.integrity_check.look.sample import folder_look
+from goesvfi.integrity_check.look.value import Look
 
 SMALL, BIG = (416, 250), (2500, 1500)  # two CONUS sizes of the CDN (DOMAIN.md)
 Folder = Callable[[str, list[tuple[int, int]]], list[Path]]

@@ -218,7 +218,7 @@ async def test_one_cap_holds_for_cdn_and_s3_downloads_together(
 
 
 def test_the_rate_options_reach_the_fetch_settings(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from goesvfi.integrity_check.cli.fetch import fetch_settings
+    from goesvfi.integrity_check.cli.fetch_options import fetch_settings
     from goesvfi.integrity_check.cli.main import build_parser, main
 
     base = ["fetch", str(folder), "--satellite", "goes18", "--start", "2023-05-01", "--end", "2023-05-02"]

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from goesvfi.integrity_check.emulator.abi_file import write_abi_l1b
+from goesvfi.integrity_check.look.tables import DEFAULT_RANGE, band_table, value_range
 from goesvfi.integrity_check.render.netcdf import brightness_temperature, reflectance, render_png
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
@@ -20,9 +21,11 @@ satpy = pytest.importorskip("satpy")
 matplotlib = pytest.importorskip("matplotlib")
 
 START = datetime(2024, 6, 1, 12, 1, 17, 300_000, tzinfo=UTC)
-# Each band's grey range, written out again here from docs/render.md's band table (reflectance, or kelvin).
-GREY_RANGE = {b: (0.0, 1.0) for b in range(1, 7)} | {b: (180.0, 330.0) for b in (7, 11, 12, 13, 14, 15, 16)}
-GREY_RANGE |= {b: (195.0, 263.0) for b in (8, 9, 10)}
+# Each band's grey range, written out again from its published source (reflectance, or kelvin): satpy's
+# reflectance_default 0-100 %; Geo2Grid's abi.yaml channel_7_default 164.15-400.15 K and channel_8/9/10_default
+# 180-280 K; satpy's abi.yaml highlighted_brightness_temperature 163-330 K for the others.
+GREY_RANGE = {b: (0.0, 1.0) for b in range(1, 7)} | {7: (164.15, 400.15)} | {b: (180.0, 280.0) for b in (8, 9, 10)}
+GREY_RANGE |= {b: (163.0, 330.0) for b in range(11, 17)}
 
 
 def _satpy_values(path: Path, band: int) -> np.ndarray:
@@ -62,6 +65,8 @@ def test_every_band_is_read_by_satpy_and_rendered_as_satpy_sees_it(tmp_path: Pat
     lo, hi = GREY_RANGE[band]
     png = tmp_path / "frame.png"
     table = "gray" if band <= 6 else "gray_r"  # reflectance: dark ground black; BT: cold tops white
+    assert band_table("grey", band) == table
+    assert value_range(band, *DEFAULT_RANGE) == (lo, hi)  # what a fetch draws the band with by default
     render_png(path, png, colormap=table, vmin=lo, vmax=hi)
     rendered = np.asarray(Image.open(png))
     assert rendered.shape == (40, 64)  # greyscale L

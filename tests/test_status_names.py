@@ -12,7 +12,7 @@ from pathlib import Path
 from PyQt6.QtCore import Qt
 
 from goesvfi.integrity_check.calendar_bins import CELL_COLORS, CellClass
-from goesvfi.integrity_check.gui.digest import digest_slots
+from goesvfi.integrity_check.gui.results_digest import digest_slots
 from goesvfi.integrity_check.gui.tab import FILTERS, summary_html
 from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS

@@ -34,18 +34,18 @@ def wait_idle(qtbot, vm: EnhancedViewModel, timeout: int = 15000) -> None:
 
 
 def test_defaults_are_the_last_24_hours_band_13_auto_interval(vm: EnhancedViewModel) -> None:
-    assert vm.end == NOW and vm.start == NOW - timedelta(hours=24)
-    assert vm.start.tzinfo is not None and vm.start.utcoffset() == timedelta(0)
-    assert (vm.band, vm.interval_minutes, vm.task) == (13, 0, Task.IDLE)
+    assert vm.inputs.end == NOW and vm.inputs.start == NOW - timedelta(hours=24)
+    assert vm.inputs.start.tzinfo is not None and vm.inputs.start.utcoffset() == timedelta(0)
+    assert (vm.inputs.band, vm.inputs.interval_minutes, vm.task) == (13, 0, Task.IDLE)
     assert vm.can_scan  # no folder chosen: the per-user default folder (see test_frame_views)
     assert not vm.can_fetch and not vm.can_cancel and not vm.can_export
 
 
 def test_presets_end_now(vm: EnhancedViewModel, qtbot) -> None:
-    vm.set_range(START, END)
+    vm.inputs.set_range(START, END)
     with qtbot.waitSignal(vm.inputs_changed, timeout=1000):
         vm.apply_preset(24 * 7)
-    assert (vm.start, vm.end) == (NOW - timedelta(days=7), NOW)
+    assert (vm.inputs.start, vm.inputs.end) == (NOW - timedelta(days=7), NOW)
 
 
 def test_scan_finds_the_gaps_and_enables_fetch_and_export(vm: EnhancedViewModel, qtbot, tmp_path: Path) -> None:
@@ -198,10 +198,10 @@ def test_detection_picks_the_most_common_satellite_sector_and_band(
     folder = tmp_path / "mixed"
     write_archive(folder, SatellitePattern.GOES_18, Sector.FULL_DISK, count=12, skip=())
     write_archive(folder, SatellitePattern.GOES_19, Sector.CONUS, count=3, skip=())
-    assert vm.satellite is not SatellitePattern.GOES_18  # the first-run default is GOES-19 (East)
+    assert vm.inputs.satellite is not SatellitePattern.GOES_18  # the first-run default is GOES-19 (East)
     with qtbot.waitSignal(vm.inputs_changed, timeout=5000):
         vm.set_directory(str(folder))
-    assert (vm.satellite, vm.sector, vm.band) == (SatellitePattern.GOES_18, Sector.FULL_DISK, 13)
+    assert (vm.inputs.satellite, vm.inputs.sector, vm.inputs.band) == (SatellitePattern.GOES_18, Sector.FULL_DISK, 13)
 
 
 def test_disk_space_warns_under_the_threshold(qt_settings: Path, qloop, qtbot, tmp_path: Path) -> None:
@@ -235,7 +235,7 @@ def test_preferences_persist_and_the_environment_wins_for_endpoints(
         9.5,
     )
     assert prefs.fetch.colormap == "enhanced_ir"
-    again.set_sector(Sector.FULL_DISK)
+    again.inputs.set_sector(Sector.FULL_DISK)
     assert again.fetch_settings.cdn_size == (678, 678)
     monkeypatch.setenv("GOESVFI_CDN_URL", "http://127.0.0.1:9")
     with_env = EnhancedViewModel(cache_path=tmp_path / "c.db", now=lambda: NOW)
@@ -257,8 +257,8 @@ def test_without_a_running_event_loop_a_command_says_so(qt_settings: Path, tmp_p
 
 def test_messages_after_a_partial_fetch_and_for_errors() -> None:
     from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
-    from goesvfi.integrity_check.gui.digest import digest_slots
     from goesvfi.integrity_check.gui.messages import fetch_log_lines, fetch_outcome, user_message
+    from goesvfi.integrity_check.gui.results_digest import digest_slots
     from goesvfi.integrity_check.results import SlotResult, Source
 
     first = START + timedelta(minutes=1)

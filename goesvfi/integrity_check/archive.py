@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from goesvfi.integrity_check.look.tables import band_table
 from goesvfi.integrity_check.query import QueryError, parse_view_or_satellite
-from goesvfi.integrity_check.render.band_look import band_table
 from goesvfi.integrity_check.time_index import Sector, check_band
 from goesvfi.integrity_check.units import parse_duration
 

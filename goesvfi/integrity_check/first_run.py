@@ -67,12 +67,7 @@ def empty_scan(query: ArchiveQuery) -> ScanResult:
         info = IntervalInfo(interval, None, 0, detected=False)
     warning = query.coverage_warning()
     return ScanResult(
-        satellite=query.satellite,
-        sector=query.sector,
-        band=query.band,
-        start=query.start,
-        end=query.end,
-        interval_minutes=interval,
+        query=query.with_interval(interval),
         expected=expected,
         existing={},
         missing=list(expected),

@@ -87,7 +87,7 @@ class Alert:
             EventKind.DISK: "disk low",
         }[self.kind]
         p = self.product
-        head = f"{p.satellite.display_name} {p.sector.display_name} band {p.band}: {what}"
+        head = f"{p.who} {p.sector.display_name} band {p.band}: {what}"
         return head if self.firing else f"{head}: back to normal"
 
     def as_json(self) -> dict[str, Any]:
@@ -214,9 +214,11 @@ class Alerter:
             try:
                 kind = EventKind(name)
                 state = _KindState(
-                    bool(item["active"]), bool(item["notified"]), when(item.get("last_firing")),
+                    bool(item["active"]),
+                    bool(item["notified"]),
+                    when(item.get("last_firing")),
                     when(item.get("last_resolved")),
-                )  # fmt: skip
+                )
             except (KeyError, TypeError, ValueError):
                 continue
             self._state[(product, kind)] = state

@@ -34,22 +34,6 @@ def csv_row(slot: SlotResult) -> list[str]:
     ]
 
 
-def satellites_line(slots: Iterable[SlotResult]) -> str:
-    """``Frames by satellite: GOES-16 12 (14:01 -> 14:56 UTC), GOES-19 11 (...)``: the satellite of each frame
-    present or fetched (a GOES-East/West run names them)."""
-    frames: dict[str, list[datetime]] = {}
-    for slot in slots:
-        if slot.status in (SlotStatus.PRESENT, SlotStatus.FETCHED):
-            frames.setdefault(slot.satellite.display_name, []).append(slot.timestamp)
-    if not frames:
-        return "Frames by satellite: none"
-    parts = [
-        f"{name} {len(times)} ({min(times):%Y-%m-%d %H:%M} -> {max(times):%Y-%m-%d %H:%M} UTC)"
-        for name, times in sorted(frames.items(), key=lambda item: min(item[1]))
-    ]
-    return "Frames by satellite: " + ", ".join(parts)
-
-
 def write_csv_stream(stream: TextIO, slots: Iterable[SlotResult]) -> None:
     """Write the header and one row per slot to an open text stream."""
     writer = csv.writer(stream, lineterminator="\n")
@@ -99,9 +83,17 @@ def merge_fetch_log(slots: Sequence[SlotResult], log: Mapping[datetime, SlotResu
 
 def _replace(slot: SlotResult, status: SlotStatus, entry: SlotResult, error: str | None) -> SlotResult:
     return SlotResult(
-        slot.timestamp, slot.satellite, slot.sector, slot.band, status, entry.source, slot.path, entry.remote, error,
+        slot.timestamp,
+        slot.satellite,
+        slot.sector,
+        slot.band,
+        status,
+        entry.source,
+        slot.path,
+        entry.remote,
+        error,
         slot.look,
-    )  # fmt: skip
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from goesvfi.integrity_check.calendar_bins import (
     weekday,
 )
 from goesvfi.integrity_check.folder.atomic import commit, remove_quietly, temp_path
-from goesvfi.integrity_check.results import SlotResult, SlotStatus, find_gaps
+from goesvfi.integrity_check.results import SlotResult, SlotStatus, find_gaps, satellites_line
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.status_names import STATUSES, status_name
 
@@ -146,14 +146,22 @@ def html_report(
     parts.append(f'<tr><td>Expected frames</td><td class="n">{total:,}</td><td></td></tr>')
     for status in sorted(statuses, key=lambda v: (-statuses[v], v)):
         share = f"{100 * statuses[status] / total:.1f}%" if total else ""
-        parts.append(f'<tr><td class="s-{_text(status)}">{_text(status_name(status).label)}</td>'
-                     f'<td class="n">{statuses[status]:,}</td><td class="n">{share}</td></tr>')  # fmt: skip
+        parts.append(
+            f'<tr><td class="s-{_text(status)}">{_text(status_name(status).label)}</td>'
+            f'<td class="n">{statuses[status]:,}</td><td class="n">{share}</td></tr>'
+        )
     longest = max(gaps, key=lambda g: g.count, default=None)
     gap_text = "none" if longest is None else f"{len(gaps):,}; longest: {longest.describe()}"
-    parts.append(f'<tr><td>Gaps</td><td colspan="2">{_text(gap_text)}</td></tr></table>')
+    parts.append(f'<tr><td>Gaps</td><td colspan="2">{_text(gap_text)}</td></tr>')
+    if len({s.satellite for s in slots}) > 1:  # GOES-East/West across a satellite change: who made which frames
+        by_satellite = satellites_line(slots).removeprefix("Frames by satellite: ")
+        parts.append(f'<tr><td>Frames by satellite</td><td colspan="2">{_text(by_satellite)}</td></tr>')
+    parts.append("</table>")
     unit = "day" if bins.unit == DAY else "hour"
-    parts.append(f"<h2>Calendar</h2><p class=\"meta\">One cell per {unit}, coloured by the share of frames "
-                 "missing (hover a cell for its counts).</p>")  # fmt: skip
+    parts.append(
+        f'<h2>Calendar</h2><p class="meta">One cell per {unit}, coloured by the share of frames '
+        "missing (hover a cell for its counts).</p>"
+    )
     parts.append(calendar_svg(bins))
     parts.append(f"<h2>Gaps ({len(gaps):,})</h2>")
     if gaps:
@@ -174,8 +182,10 @@ def _table(slots: Sequence[SlotResult]) -> str:
     note = ""
     if len(rows) > FULL_TABLE_ROWS:
         rows = [s for s in rows if s.status is not SlotStatus.PRESENT]
-        note = (f'<p class="meta">{len(slots) - len(rows):,} frames present before any fetch are left out; '
-                "the CSV report lists every frame.</p>")  # fmt: skip
+        note = (
+            f'<p class="meta">{len(slots) - len(rows):,} frames present before any fetch are left out; '
+            "the CSV report lists every frame.</p>"
+        )
     out = [f"<h2>Frames ({len(rows):,})</h2>", note, '<table class="frames"><thead><tr>']
     out.append("<th>Time (UTC)</th><th>Status</th><th>Source</th><th>File</th><th>Remote</th><th>Error</th>")
     out.append("</tr></thead><tbody>")

@@ -5,7 +5,7 @@ Pure: no I/O, no Qt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -179,12 +179,7 @@ class IntervalInfo:
 class ScanResult:
     """The outcome of a scan: expected slots, which are present (with their files) and which are missing."""
 
-    satellite: SatellitePattern
-    sector: Sector
-    band: int
-    start: datetime
-    end: datetime
-    interval_minutes: int
+    query: ArchiveQuery  # the archive and range scanned, with the interval the scan used
     expected: list[datetime]
     existing: dict[datetime, Path]
     missing: list[datetime]
@@ -209,9 +204,29 @@ class ScanResult:
     frames_checked: int = 0  # frames read by this scan's integrity check (0: every verdict came from the cache)
 
     @property
-    def query(self) -> ArchiveQuery:
-        """The archive and range scanned, with the interval the scan used."""
-        return ArchiveQuery(self.satellite, self.start, self.end, self.sector, self.band, self.interval_minutes)
+    def satellite(self) -> SatellitePattern:
+        return self.query.satellite
+
+    @property
+    def sector(self) -> Sector:
+        return self.query.sector
+
+    @property
+    def band(self) -> int:
+        return self.query.band
+
+    @property
+    def start(self) -> datetime:
+        return self.query.start
+
+    @property
+    def end(self) -> datetime:
+        return self.query.end
+
+    @property
+    def interval_minutes(self) -> int:
+        """The interval the scan used (detected when the query asked for 0)."""
+        return self.query.interval_minutes
 
     @property
     def gaps(self) -> list[Gap]:
@@ -236,21 +251,24 @@ class ScanResult:
     def slots(self) -> list[SlotResult]:
         out = []
         unavailable, satellites = self.unavailable, self.satellites
+        q = self.query
+        satellite, sector, band = q.satellite, q.sector, q.band
         for ts in self.expected:
             path = self.existing.get(ts)
-            sat = satellites.get(ts, self.satellite) if satellites else self.satellite
+            sat = satellites.get(ts, satellite) if satellites else satellite
             if path is not None:
-                out.append(SlotResult(ts, sat, self.sector, self.band, SlotStatus.PRESENT, Source.LOCAL, path))
+                out.append(SlotResult(ts, sat, sector, band, SlotStatus.PRESENT, Source.LOCAL, path))
             elif ts in self.damaged:
                 damage = self.damaged[ts]
-                status, error = SlotStatus.DAMAGED, damage.reason
-                out.append(SlotResult(ts, sat, self.sector, self.band, status, Source.LOCAL, damage.path,
-                                      error=error))  # fmt: skip
+                out.append(
+                    SlotResult(
+                        ts, sat, sector, band, SlotStatus.DAMAGED, Source.LOCAL, damage.path, error=damage.reason
+                    )
+                )
             elif ts in unavailable:
-                status, error = SlotStatus.UNAVAILABLE, unavailable[ts]
-                out.append(SlotResult(ts, sat, self.sector, self.band, status, error=error))
+                out.append(SlotResult(ts, sat, sector, band, SlotStatus.UNAVAILABLE, error=unavailable[ts]))
             else:
-                out.append(SlotResult(ts, sat, self.sector, self.band))
+                out.append(SlotResult(ts, sat, sector, band))
         return out
 
     def as_dict(self) -> dict[str, object]:
@@ -276,3 +294,19 @@ class ScanResult:
             "from_cache": self.from_cache,
             "result": self,
         }
+
+
+def satellites_line(slots: Iterable[SlotResult]) -> str:
+    """``Frames by satellite: GOES-16 12 (14:01 -> 14:56 UTC), GOES-19 11 (...)``: the satellite of each frame
+    present or fetched (a GOES-East/West run names them)."""
+    frames: dict[str, list[datetime]] = {}
+    for slot in slots:
+        if slot.status in (SlotStatus.PRESENT, SlotStatus.FETCHED):
+            frames.setdefault(slot.satellite.display_name, []).append(slot.timestamp)
+    if not frames:
+        return "Frames by satellite: none"
+    parts = [
+        f"{name} {len(times)} ({min(times):%Y-%m-%d %H:%M} -> {max(times):%Y-%m-%d %H:%M} UTC)"
+        for name, times in sorted(frames.items(), key=lambda item: min(item[1]))
+    ]
+    return "Frames by satellite: " + ", ".join(parts)

@@ -8,7 +8,7 @@ A cycle reconciles ``[now - window, now - latency)`` (``latency``: NOAA needs ab
 scan), then prunes this tool's old frames when ``keep_days`` is set, unless the cycle gives reason to doubt the
 clock (:func:`.folder.prune.prune_refusal`: every fetch failed, the clock far ahead of the newest frame, or too
 large a share of the folder at once; ``CycleResult.prune_refused`` says why). The manager holds the folder's fetch lock
-(:mod:`.folder_lock`) while it downloads, so a ``fetch`` run into the same folder never fetches the same slot;
+(:mod:`.folder.lock`) while it downloads, so a ``fetch`` run into the same folder never fetches the same slot;
 a cycle that could not get the folder in time is reported as ``busy`` (skipped). The watch lock, held by
 :meth:`WatchLoop.run_forever` and :meth:`WatchLoop.run_once`, keeps a second watcher away. Cycles run
 on ticks aligned to the period (every 10 min: :00, :10, ...). A cycle that fails (an error, or NOAA down:
@@ -33,10 +33,11 @@ from typing import Any, Protocol, TypeVar
 from goesvfi.integrity_check.fetch.disk_guard import DiskSpaceError
 from goesvfi.integrity_check.folder.lock import WATCH_LOCK, FolderLock, FolderLockedError, FolderLockError
 from goesvfi.integrity_check.folder.prune import DEFAULT_MAX_SHARE, CycleEvidence, check_max_share, prune_frames_async
-from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.remote.base import RemoteError
 from goesvfi.integrity_check.results import ProgressSink, SlotResult, SlotStatus
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, EPOCH, SatellitePattern, Sector, check_band, iso_z, to_utc
+from goesvfi.integrity_check.time_index.operational import View, eras
 from goesvfi.integrity_check.units import format_duration
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ class WatchConfig:
     """What to keep complete, and how.
 
     ``interval_minutes`` 0: the sector's cadence (keeping its phase, e.g. CONUS :01, :06 ...); a larger value
-    keeps every N minutes. ``keep_days`` None: never prune. ``dry_run``: pruning only lists.
+    keeps every N minutes. ``keep_days`` None: never prune. ``dry_run``: pruning only lists. ``view``: GOES-East or
+    GOES-West, each slot of a window from the satellite operational then (``satellite``: the view's latest).
     """
 
     directory: Path
@@ -107,6 +109,12 @@ class WatchConfig:
     backoff_max: timedelta = timedelta(hours=1)
     lock_wait: float = 0.0  # seconds a second watcher waits for the first to stop
     audit: int = 0  # frames verified (decoded) per cycle, the longest unverified first: a rolling scrub
+    view: View | None = None
+
+    @property
+    def satellites(self) -> tuple[SatellitePattern, ...]:
+        """Whose frames are this archive's: the view's satellites, else the one satellite."""
+        return tuple(e.satellite for e in eras(self.view)) if self.view is not None else (self.satellite,)
 
     def validate(self) -> WatchConfig:
         """Raise ValueError with a message for the user when the settings cannot work."""
@@ -201,13 +209,14 @@ class _HasSlots(Protocol):
 class Reconcile(Protocol):
     """One cycle's work: scan ``query`` in ``directory`` and fetch what it lacks.
 
-    A ReconcileManager's ``reconcile_detailed``; the window's Auto-fetch passes its own, which also shows it.
+    :func:`~.fetch.view.reconcile_any` of a ReconcileManager (a :class:`ViewQuery` part by part, each from its own
+    satellite); the window's Auto-fetch passes its own, which also shows it.
     """
 
     def __call__(
         self,
         directory: Path,
-        query: ArchiveQuery,
+        query: ArchiveQuery | ViewQuery,
         *,
         progress_callback: ProgressSink | None = ...,
         skip: Mapping[datetime, str] | None = ...,
@@ -263,9 +272,11 @@ class WatchLoop:
         """
         return self.config.interval_minutes or self.config.sector.cadence(when)
 
-    def query(self, start: datetime, end: datetime) -> ArchiveQuery:
-        """The archive query of one cycle over ``[start, end)``."""
+    def query(self, start: datetime, end: datetime) -> ArchiveQuery | ViewQuery:
+        """The archive query of one cycle over ``[start, end)``: a :class:`ViewQuery` for GOES-East/West."""
         cfg = self.config
+        if cfg.view is not None:
+            return ViewQuery(cfg.view, start, end, cfg.sector, cfg.band, self.interval_minutes(start))
         return ArchiveQuery(cfg.satellite, start, end, cfg.sector, cfg.band, self.interval_minutes(start))
 
     def window(self, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -376,7 +387,7 @@ class WatchLoop:
             cfg.directory,
             now,
             timedelta(days=cfg.keep_days),
-            satellite=cfg.satellite,
+            satellite=cfg.satellites,
             sector=cfg.sector,
             band=cfg.band,
             evidence=evidence,
@@ -397,7 +408,7 @@ class WatchLoop:
     async def run_once(self, stop: asyncio.Event | None = None) -> CycleResult | None:
         """One cycle holding the watch lock (``watch --once`` from cron); None when ``stop`` cancelled it.
 
-        Raises :class:`~.folder_lock.FolderLockedError` when a watcher already keeps this folder.
+        Raises :class:`~.folder.lock.FolderLockedError` when a watcher already keeps this folder.
         """
         lock = FolderLock(self.config.directory, name=WATCH_LOCK, purpose="watch", wait=self.config.lock_wait)
         await lock.acquire_async()
@@ -410,7 +421,7 @@ class WatchLoop:
         """Run cycles until ``stop`` is set; return the number of completed cycles.
 
         Holds the folder's watch lock throughout (waiting up to ``lock_wait``; raises
-        :class:`~.folder_lock.FolderLockedError` naming the other watcher). Setting ``stop`` during a cycle
+        :class:`~.folder.lock.FolderLockedError` naming the other watcher). Setting ``stop`` during a cycle
         cancels it cleanly; during the wait it returns at once.
         """
         cycles = 0

@@ -48,13 +48,17 @@ class WatchMetrics:
         r, labels, by_source = self.registry, PRODUCT_LABELS, (*PRODUCT_LABELS, "source")
         self.expected = Gauge("goesvfi_integrity_expected_frames", "Scan slots in the watch window", labels, registry=r)
         self.present = Gauge(
-            "goesvfi_integrity_present_frames", "Frames of the window in the folder after the last cycle", labels,
+            "goesvfi_integrity_present_frames",
+            "Frames of the window in the folder after the last cycle",
+            labels,
             registry=r,
-        )  # fmt: skip
+        )
         self.missing = Gauge(
-            "goesvfi_integrity_missing_frames", "Frames of the window still missing that NOAA has (or may have)",
-            labels, registry=r,
-        )  # fmt: skip
+            "goesvfi_integrity_missing_frames",
+            "Frames of the window still missing that NOAA has (or may have)",
+            labels,
+            registry=r,
+        )
         self.unavailable = Gauge(
             "goesvfi_integrity_unavailable_frames", "Slots of the window no NOAA source has", labels, registry=r
         )
@@ -63,24 +67,32 @@ class WatchMetrics:
             "goesvfi_integrity_failed_frames", "Frame fetches that failed in a cycle, by source", by_source, registry=r
         )
         self.last_cycle = Gauge(
-            "goesvfi_integrity_last_cycle_timestamp_seconds", "When the last cycle started (Unix time)", labels,
+            "goesvfi_integrity_last_cycle_timestamp_seconds",
+            "When the last cycle started (Unix time)",
+            labels,
             registry=r,
-        )  # fmt: skip
+        )
         self.last_success = Gauge(
             "goesvfi_integrity_last_success_timestamp_seconds",
-            "When the last cycle without an error or a NOAA outage started (Unix time)", labels, registry=r,
-        )  # fmt: skip
+            "When the last cycle without an error or a NOAA outage started (Unix time)",
+            labels,
+            registry=r,
+        )
         self.newest_age = Gauge(
-            "goesvfi_integrity_newest_frame_age_seconds", "Age of the newest frame of the window in the folder",
-            labels, registry=r,
-        )  # fmt: skip
+            "goesvfi_integrity_newest_frame_age_seconds",
+            "Age of the newest frame of the window in the folder",
+            labels,
+            registry=r,
+        )
         self.free_bytes = Gauge(
             "goesvfi_integrity_free_bytes", "Free bytes on the file system of the folder", labels, registry=r
         )
         self.failures = Gauge(
-            "goesvfi_integrity_consecutive_failed_cycles", "Failing cycles in a row (0 after a good one)", labels,
+            "goesvfi_integrity_consecutive_failed_cycles",
+            "Failing cycles in a row (0 after a good one)",
+            labels,
             registry=r,
-        )  # fmt: skip
+        )
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -1,7 +1,8 @@
 """What a watcher leaves for ``status``, metrics and alerts: the product it keeps, and its last cycle.
 
 A :class:`WatchProduct` names one archive the way the metrics label it (``satellite``, ``sector``, ``band``,
-``folder``), so several products (an archive file) can share one metrics file and one alert receiver. After every
+``folder``; a GOES-East/West archive's ``satellite`` label is its view, ``east`` or ``west``, across satellite
+changes), so several products (an archive file) can share one metrics file and one alert receiver. After every
 cycle the watcher writes a :class:`CycleRecord` as JSON into the folder (``.goesvfi-integrity-watch-<product>.json``,
 written to a temporary name and renamed), which ``goesvfi-integrity status`` reads in another process.
 """
@@ -17,6 +18,7 @@ from typing import Any, BinaryIO
 from goesvfi.integrity_check.folder.atomic import write_atomic
 from goesvfi.integrity_check.results import SlotStatus
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, iso_z, to_utc
+from goesvfi.integrity_check.time_index.operational import View
 from goesvfi.integrity_check.watch import CycleResult
 
 RECORD_PREFIX = ".goesvfi-integrity-watch-"
@@ -25,27 +27,34 @@ HAVE = (SlotStatus.PRESENT, SlotStatus.FETCHED)
 
 @dataclass(frozen=True, slots=True)
 class WatchProduct:
-    """One kept archive: what, and where."""
+    """One kept archive: what, and where. ``view``: GOES-East/West (``satellite``: its operational one when the
+    watch began)."""
 
     satellite: SatellitePattern
     sector: Sector
     band: int
     folder: Path
+    view: View | None = None
 
     @property
     def labels(self) -> dict[str, str]:
         """The Prometheus label set: satellite ``goes19``, sector ``conus``/``fd``/``m1``/``m2``, band ``13``, and
         the folder's path."""
         return {
-            "satellite": self.satellite.value,
+            "satellite": self.view.value if self.view is not None else self.satellite.value,
             "sector": self.sector.value,
             "band": str(self.band),
             "folder": str(self.folder),
         }
 
     @property
+    def who(self) -> str:
+        """``GOES-East`` for a view's archive, else the satellite's name (``GOES-19``)."""
+        return self.view.display_name if self.view is not None else self.satellite.display_name
+
+    @property
     def title(self) -> str:
-        return f"{self.satellite.display_name} {self.sector.display_name} band {self.band} in {self.folder}"
+        return f"{self.who} {self.sector.display_name} band {self.band} in {self.folder}"
 
     @property
     def record_path(self) -> Path:

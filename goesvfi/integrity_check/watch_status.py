@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from goesvfi.integrity_check.cache.db import CacheDB
-from goesvfi.integrity_check.query import ArchiveQuery
-from goesvfi.integrity_check.results import Gap, find_gaps
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
+from goesvfi.integrity_check.results import Gap, ScanResult, find_gaps
 from goesvfi.integrity_check.scan.reconciler import scan_directory
+from goesvfi.integrity_check.scan.view import scan_view
 from goesvfi.integrity_check.time_index import iso_z, to_utc
 from goesvfi.integrity_check.units import readable_duration
 from goesvfi.integrity_check.watch import trailing_window
@@ -70,7 +71,7 @@ class ProductStatus:
         n = len(self.gaps)
         gaps = f"{n} open gap{'s' if n != 1 else ''} ({self.missing} frames)" if n else "no open gaps"
         head = (
-            f"{p.satellite.display_name} {p.sector.display_name} band {p.band} {p.folder}: "
+            f"{p.who} {p.sector.display_name} band {p.band} {p.folder}: "
             f"{100 * self.completeness:.1f}% ({self.present}/{self.expected - self.unavailable}), {age}, {cycle}, "
             f"{gaps}"
         )
@@ -110,8 +111,15 @@ async def product_status(
     now = to_utc(now)
     start, end = trailing_window(now, rules.window, rules.latency)
     interval = rules.interval_minutes or product.sector.cadence(start)
-    query = ArchiveQuery(product.satellite, start, end, product.sector, product.band, interval)
-    scan = await scan_directory(product.folder, query, cache=cache, force_rescan=force_rescan, verify=verify)
+
+    async def scan_one(query: ArchiveQuery) -> ScanResult:
+        return await scan_directory(product.folder, query, cache=cache, force_rescan=force_rescan, verify=verify)
+
+    if product.view is not None:  # each slot of the window belongs to the satellite operational then
+        view = ViewQuery(product.view, start, end, product.sector, product.band, interval)
+        scan = (await scan_view(view, scan_one)).merged
+    else:
+        scan = await scan_one(ArchiveQuery(product.satellite, start, end, product.sector, product.band, interval))
     record = read_record(product)
     noaa_lacks = {t for t in (record.unavailable if record else []) if start <= t < end}
     missing = [t for t in scan.missing if t not in noaa_lacks]

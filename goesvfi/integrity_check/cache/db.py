@@ -48,9 +48,18 @@ from goesvfi.integrity_check.time_index import EPOCH, to_utc
 
 log = logging.getLogger(__name__)
 __all__ = [
-    "CACHE_ENV", "CACHE_FILE", "SCANS_KEPT", "SCHEMA_VERSION", "CacheDB", "CacheError", "DirRecord", "ScanRecord",
-    "default_cache_path", "from_us", "to_us",
-]  # fmt: skip
+    "CACHE_ENV",
+    "CACHE_FILE",
+    "SCANS_KEPT",
+    "SCHEMA_VERSION",
+    "CacheDB",
+    "CacheError",
+    "DirRecord",
+    "ScanRecord",
+    "default_cache_path",
+    "from_us",
+    "to_us",
+]
 
 SCANS_KEPT = 5  # scan results kept per (folder, archive, range)
 _US = timedelta(microseconds=1)
@@ -301,9 +310,13 @@ class CacheDB:
             missing = array("q")
             missing.frombytes(bytes(blob))
             return ScanRecord(
-                str(directory), query.with_interval(interval), from_us(int(scanned_at * 1_000_000)), expected,
-                present, [from_us(us) for us in missing],
-            )  # fmt: skip
+                str(directory),
+                query.with_interval(interval),
+                from_us(int(scanned_at * 1_000_000)),
+                expected,
+                present,
+                [from_us(us) for us in missing],
+            )
 
         return await self._run(op)
 
@@ -387,9 +400,16 @@ class CacheDB:
             for slot_us, status, source, local_path, remote, error in rows:
                 ts = from_us(slot_us)
                 out[ts] = SlotResult(
-                    ts, satellite, sector, band, SlotStatus(status), Source(source) if source else None,
-                    Path(path_text(local_path)) if local_path else None, remote, error,
-                )  # fmt: skip
+                    ts,
+                    satellite,
+                    sector,
+                    band,
+                    SlotStatus(status),
+                    Source(source) if source else None,
+                    Path(path_text(local_path)) if local_path else None,
+                    remote,
+                    error,
+                )
             return out
 
         return await self._run(op)

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from goesvfi.integrity_check.archive_watch import ArchiveWatch
 from goesvfi.integrity_check.cli.archive_run import load, product_namespace
-from goesvfi.integrity_check.cli.fetch import fetch_settings
+from goesvfi.integrity_check.cli.fetch_options import fetch_settings
+from goesvfi.integrity_check.cli.interrupt import install_stop
 from goesvfi.integrity_check.cli.options import ArchiveArgs, UsageError
-from goesvfi.integrity_check.cli.watch import EXIT_CYCLE_FAILED, EXIT_LOCKED, _install_stop, watch_config
+from goesvfi.integrity_check.cli.watch_config import EXIT_CYCLE_FAILED, EXIT_LOCKED, watch_config
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.fetch.view import reconcile_any
 from goesvfi.integrity_check.folder.lock import FolderLockedError
 from goesvfi.integrity_check.runtime import PROG, tune_malloc
 from goesvfi.integrity_check.settings import FetchSettings
@@ -59,12 +61,12 @@ def run_archive_watch(ns: argparse.Namespace, path: Path, now: Clock) -> int:
 
 async def _watch_all(ns: argparse.Namespace, plans: list[_Plan], now: Clock) -> int:
     stop = asyncio.Event()
-    restore = _install_stop(stop)
+    restore = install_stop(stop)
     cache = plans[0].args.cache()  # one cache file for every product (each product is its own archive in it)
     managers = [
         ReconcileManager(cache_db=cache, settings=p.settings, now=now, use_cache=cache is not None) for p in plans
     ]
-    loops = [(p.name, WatchLoop(p.config, m.reconcile_detailed, now=now)) for p, m in zip(plans, managers, strict=True)]
+    loops = [(p.name, WatchLoop(p.config, reconcile_any(m), now=now)) for p, m in zip(plans, managers, strict=True)]
     failed: list[str] = []
     locked: list[str] = []
 

@@ -4,8 +4,7 @@ Exit status: 0 when every expected frame is there afterwards, 1 when any slot fa
 disk guard stopped, the satellite had no data then, a store could not be reached, another fetch kept the folder
 longer than the lock wait), 2 for bad input, 130 for Ctrl-C (the fetch is cancelled and no partial file is left).
 
-:func:`add_fetch_options`, :func:`fetch_settings` and :func:`now_clock` are the fetch options of every command
-that fetches (``fetch`` and ``watch``).
+Its fetch options (shared with ``scan --remote`` and ``watch``) are in :mod:`.fetch_options`.
 """
 
 from __future__ import annotations
@@ -15,36 +14,33 @@ import asyncio
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
+from goesvfi.integrity_check.cli.fetch_options import add_fetch_options, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.interrupt import run_interruptible
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
-    ProgressBar,
     UsageError,
     add_archive_options,
-    add_look_options,
     archive_args,
-    look_overrides,
-    parse_utc,
     progress_bar,
+    write_csv_target,
 )
-from goesvfi.integrity_check.cli.rate_options import add_rate_options, rate_overrides
-from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
+from goesvfi.integrity_check.cli.progress import fetch_progress
 from goesvfi.integrity_check.fetch.manager import ReconcileManager, ReconcileReport
 from goesvfi.integrity_check.folder.lock import FolderLockError
 from goesvfi.integrity_check.folder.quarantine import QUARANTINE
+from goesvfi.integrity_check.look.conform_plan import ConformAction, ConformReport
+from goesvfi.integrity_check.look.decide import LookCheck, check_look
+from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteError
-from goesvfi.integrity_check.report import csv_text, format_summary, integrity_list, satellites_line, write_csv
-from goesvfi.integrity_check.results import Progress, ProgressSink, SlotResult, SlotStatus, Source, Stage
+from goesvfi.integrity_check.report import format_summary, integrity_list
+from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, Source, satellites_line
 from goesvfi.integrity_check.runtime import tune_malloc
 from goesvfi.integrity_check.safe_text import safe_text
-from goesvfi.integrity_check.scan.look import LookCheck, check_look
-from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
 
 _MAX_LISTED_FAILURES = 20
@@ -65,97 +61,11 @@ def register(subparsers: Any) -> None:
         "--conform",
         action="store_true",
         help="first rewrite the frames that do not match the folder's look, in place, one at a time "
-        "(a frame of another colour table is fetched again)",
+        "(a frame of another colour table is fetched again); east/west: one look over both satellites' frames; "
+        "--archive: each product's folder to its own look",
     )
     group.add_argument("--dry-run", action="store_true", help="with --conform: list what would change, change nothing")
     parser.set_defaults(handler=run_fetch)
-
-
-def add_fetch_options(parser: argparse.ArgumentParser) -> None:
-    """``--cdn-days``, ``--concurrency``, ``--deadline``, ``--cdn-url``, ``--s3-endpoint``, ``--now``: read them with
-    :func:`fetch_settings` and :func:`now_clock`."""
-    defaults = FetchSettings()
-    group = parser.add_argument_group("fetch options")
-    group.add_argument(
-        "--cdn-days",
-        type=float,
-        metavar="DAYS",
-        default=defaults.cdn_days,
-        help=f"frames newer than this many days come from the CDN first, older from S3 (default {defaults.cdn_days:g})",
-    )
-    group.add_argument(
-        "--concurrency",
-        type=int,
-        metavar="N",
-        default=defaults.concurrency,
-        help=f"downloads at the same time (default {defaults.concurrency})",
-    )
-    group.add_argument(
-        "--deadline",
-        type=float,
-        metavar="SECONDS",
-        default=defaults.deadline,
-        help=f"longest time one request (a listing page or a frame) may take in all (default {defaults.deadline:g})",
-    )
-    group.add_argument("--cdn-url", metavar="URL", help="STAR CDN base URL (default $GOESVFI_CDN_URL or NOAA's)")
-    group.add_argument("--s3-endpoint", metavar="URL", help="S3 endpoint (default $GOESVFI_S3_ENDPOINT or AWS)")
-    group.add_argument(
-        "--now",
-        metavar="ISO",
-        help="pretend the current time, UTC, is ISO (places the CDN cutoff; for demos and the emulator): "
-        "the clock starts there and runs on in real time",
-    )
-    add_rate_options(parser)
-    add_look_options(parser)
-    look = parser.add_argument_group("mixed looks")
-    look.add_argument(
-        "--allow-mixed",
-        action="store_true",
-        help="the old behaviour: CDN frames as the CDN serves them, S3 frames in their own size and colours",
-    )
-    look.add_argument(
-        "--no-resample",
-        action="store_true",
-        help="never resample CDN frames: a folder whose size the CDN lacks fetches from S3 only",
-    )
-
-
-def now_clock(ns: argparse.Namespace) -> Callable[[], datetime] | None:
-    """The clock ``--now`` sets: it reads ``--now`` at start-up and advances in real time; None without it."""
-    if not ns.now:
-        return None
-    offset = parse_utc(ns.now, "--now") - datetime.now(UTC)
-    return lambda: datetime.now(UTC) + offset
-
-
-def fetch_progress(bar: ProgressBar | None) -> ProgressSink:
-    """The progress bar when stderr is a terminal; without one, planning steps (such as waiting for another
-    fetch into the folder) still get a line on stderr."""
-
-    def report(progress: Progress) -> None:
-        if bar is not None:
-            bar(progress)
-        elif progress.stage is Stage.PLAN and progress.message:
-            print(safe_text(progress.message), file=sys.stderr, flush=True)
-
-    return report
-
-
-def fetch_settings(ns: argparse.Namespace) -> FetchSettings:
-    """The settings :func:`add_fetch_options` gives (over the environment's); :class:`UsageError` when invalid."""
-    try:
-        return FetchSettings.from_env(
-            cdn_days=ns.cdn_days, concurrency=ns.concurrency, cdn_url=ns.cdn_url, s3_endpoint=ns.s3_endpoint,
-            allow_mixed=True if ns.allow_mixed else None, resample_cdn=False if ns.no_resample else None,
-            deadline=ns.deadline, **look_overrides(ns), **rate_overrides(ns),
-        ).validate()  # fmt: skip
-    except ValueError as exc:
-        raise UsageError(
-            str(exc)
-            .replace("concurrency", "--concurrency")
-            .replace("CDN cutoff days", "--cdn-days")
-            .replace("the request deadline", "--deadline")
-        ) from None
 
 
 def fetch_json(report: ReconcileReport) -> dict[str, Any]:
@@ -207,8 +117,10 @@ def _print_summary(args: ArchiveArgs, report: ReconcileReport) -> None:
     damaged = report.scan.damaged
     replaced = [t for t in damaged if by_slot[t].status is SlotStatus.FETCHED] if damaged else []
     if replaced:
-        print(f"Replaced {len(replaced)} damaged frame{'s' if len(replaced) != 1 else ''}: the old files are kept in "
-              f"{safe_text(args.directory / QUARANTINE)}")  # fmt: skip
+        print(
+            f"Replaced {len(replaced)} damaged frame{'s' if len(replaced) != 1 else ''}: the old files are kept in "
+            f"{safe_text(args.directory / QUARANTINE)}"
+        )
     if report.scan.not_frames:
         print(integrity_list("Not frames (left as they are)", report.scan.not_frames))
     if report.look is not None and report.look.look is not None:
@@ -240,19 +152,13 @@ def _runs(slots: list[SlotResult]) -> list[tuple[datetime, datetime, int, str]]:
 
 def run_fetch(ns: argparse.Namespace) -> int:
     path = archive_path(ns)
-    if path is not None:
-        if ns.conform:
-            raise UsageError("--conform works on one folder: give DIR and --satellite")
+    if path is not None:  # --conform: each product's folder to its own look
         return run_products(ns, path, run_fetch, create=True)
     args = archive_args(ns)
     settings = fetch_settings(ns)
     now = now_clock(ns)
-    if args.csv == "-" and args.json:
-        raise UsageError("--csv - and --json both print to stdout: write the CSV to a file")
     if ns.dry_run and not ns.conform:
         raise UsageError("--dry-run goes with --conform")
-    if ns.conform and args.view is not None:
-        raise UsageError("--conform works on one satellite's frames: give --satellite goes16, goes19 ...")
     tune_malloc()  # before the worker threads start: see runtime.tune_malloc
     bar = progress_bar()
 
@@ -262,9 +168,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
         conformed = None
         try:
             if ns.conform:
-                scan = await manager.scan(
-                    args.directory, args.query, force_rescan=args.force_rescan, verify=args.verify
-                )
+                scan = await _conform_scan(manager, args)
                 conformed = await manager.conform(scan, args.directory, dry_run=ns.dry_run, on_frame=_print_frame)
                 if ns.dry_run:
                     return conformed, None, await asyncio.to_thread(check_look, scan, None, args.directory)
@@ -272,14 +176,19 @@ def run_fetch(ns: argparse.Namespace) -> int:
                 from goesvfi.integrity_check.fetch.view import fetch_view
 
                 report = await fetch_view(
-                    manager, args.directory, args.view, progress_callback=fetch_progress(bar),
-                    force_rescan=args.force_rescan,
-                )  # fmt: skip
+                    manager,
+                    args.directory,
+                    args.view,
+                    progress_callback=fetch_progress(bar),
+                    force_rescan=args.force_rescan or ns.conform,
+                )
             else:
                 report = await manager.reconcile_detailed(
-                    args.directory, args.query, progress_callback=fetch_progress(bar),
+                    args.directory,
+                    args.query,
+                    progress_callback=fetch_progress(bar),
                     force_rescan=args.force_rescan or ns.conform,
-                )  # fmt: skip
+                )
             return conformed, report, await asyncio.to_thread(check_look, report.scan, None, args.directory)
         finally:
             await manager.close()
@@ -308,7 +217,7 @@ def run_fetch(ns: argparse.Namespace) -> int:
         print(f"warning: {safe_text(warning)}", file=sys.stderr)
     if args.csv:
         look.mark(report.slots)
-        _write_csv(args.csv, report)
+        write_csv_target(args.csv, report.slots)
     if args.json:
         out = fetch_json(report) | {"mismatched": look.as_json()["mismatched"]}
         if out["look"] is None and look.look is not None:  # nothing fetched: the folder's look
@@ -334,6 +243,19 @@ def run_fetch(ns: argparse.Namespace) -> int:
     return 1 if report.unresolved or failed_conform else 0
 
 
+async def _conform_scan(manager: ReconcileManager, args: ArchiveArgs) -> ScanResult:
+    """The scan ``--conform`` works from: a view's merged over its satellites (one folder, one look)."""
+
+    async def scan_one(query: ArchiveQuery) -> ScanResult:
+        return await manager.scan(args.directory, query, force_rescan=args.force_rescan, verify=args.verify)
+
+    if args.view is not None:
+        from goesvfi.integrity_check.scan.view import scan_view
+
+        return (await scan_view(args.view, scan_one)).merged
+    return await scan_one(args.query)
+
+
 def _print_frame(action: ConformAction) -> None:
     state = "done" if action.done else f"failed: {action.error}"
     print(safe_text(f"conform {action.path.name}: {action.action} {state}"), file=sys.stderr, flush=True)
@@ -350,13 +272,3 @@ def _print_conform(report: ConformReport) -> None:
         print(safe_text(f"  {action.describe()}" + (f" ({action.error})" if action.error else "")))
     if len(report.actions) > _MAX_LISTED_FAILURES:
         print(f"  ... and {len(report.actions) - _MAX_LISTED_FAILURES} more")
-
-
-def _write_csv(target: str, report: ReconcileReport) -> None:
-    if target == "-":
-        sys.stdout.write(csv_text(report.slots))
-        return
-    try:
-        write_csv(target, report.slots)
-    except OSError as exc:
-        raise UsageError(f"cannot write the CSV file {target}: {exc.strerror or exc}") from exc

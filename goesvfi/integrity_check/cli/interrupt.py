@@ -6,6 +6,9 @@ waits at most :data:`GRACE` seconds for that; then :class:`Interrupted` is raise
 one line on stderr and exit status 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM). A second
 signal leaves at once. Blocking work still running in a worker thread (a directory walk, a decode) is not
 waited for: ``main`` ends the process without joining it, and the next run sweeps any temp file it left.
+
+:func:`install_stop` is the long-running ``watch``'s way: a signal sets an event the loop waits on, and the
+running cycle is cancelled cleanly.
 """
 
 from __future__ import annotations
@@ -149,3 +152,35 @@ def finish(exc: Interrupted) -> int:
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
         os._exit(exc.exit_status)  # a worker thread still busy: joining it at exit could take long
     return exc.exit_status
+
+
+def install_stop(stop: asyncio.Event) -> Callable[[], None]:
+    """Ctrl-C and SIGTERM set ``stop``; returns the function that restores the previous handlers."""
+    loop = asyncio.get_running_loop()
+    signals = [signal.SIGINT, signal.SIGTERM]
+
+    def on_signal(signum: int) -> None:
+        if not stop.is_set():
+            name = signal.Signals(signum).name
+            print(f"{PROG}: {name}: stopping (a running cycle is cancelled, nothing partial is kept)", file=sys.stderr)
+        stop.set()
+
+    try:
+        for sig in signals:
+            loop.add_signal_handler(sig, on_signal, sig)
+    except NotImplementedError:  # Windows: plain handlers, handed to the loop thread-safely
+        previous = {sig: signal.getsignal(sig) for sig in signals}
+        for sig in signals:
+            signal.signal(sig, lambda signum, _frame: loop.call_soon_threadsafe(on_signal, signum))
+
+        def restore_plain() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore_plain
+
+    def restore() -> None:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+    return restore

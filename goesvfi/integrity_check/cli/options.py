@@ -24,7 +24,8 @@ from goesvfi.integrity_check.report import csv_text, write_csv
 from goesvfi.integrity_check.results import ScanResult, SlotResult
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.scan.reconciler import ScanInputError, check_folder, scan_directory
-from goesvfi.integrity_check.time_index import DEFAULT_BAND, to_utc
+from goesvfi.integrity_check.time_index import DEFAULT_BAND, Sector, to_utc
+from goesvfi.integrity_check.time_index.bands import finest_size
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -104,8 +105,8 @@ def add_look_options(parser: argparse.ArgumentParser) -> None:
 
 def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
     """``look``/``size`` for :class:`FetchSettings` from :func:`add_look_options`; UsageError when invalid."""
-    from goesvfi.integrity_check.render.band_look import band_table, cdn_only
-    from goesvfi.integrity_check.render.look import parse_size
+    from goesvfi.integrity_check.look.tables import band_table, cdn_only
+    from goesvfi.integrity_check.look.value import parse_size
 
     out: dict[str, Any] = {}
     if getattr(ns, "look", None):
@@ -135,9 +136,9 @@ def look_overrides(ns: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-MAX_SIDE = 21696
-MAX_PIXELS = 21696 * 21696
-"""The largest frame size a user may give: the full disk's 0.5 km grid (band 2; DOMAIN.md)."""
+MAX_SIDE = max(finest_size(Sector.FULL_DISK))
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
+"""The largest frame size a user may give: the full disk's 0.5 km grid (band 2; the band table)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +165,14 @@ class ArchiveArgs:
     async def scan(self, cache: CacheDB | None, progress: ProgressBar | None = None) -> ScanResult:
         async def scan_one(query: ArchiveQuery) -> ScanResult:
             return await scan_directory(
-                self.directory, query, cache=cache, progress=progress, force_rescan=self.force_rescan,
-                verify=self.verify, look_size=self.size,
-            )  # fmt: skip
+                self.directory,
+                query,
+                cache=cache,
+                progress=progress,
+                force_rescan=self.force_rescan,
+                verify=self.verify,
+                look_size=self.size,
+            )
 
         if self.view is not None:
             from goesvfi.integrity_check.scan.view import scan_view
@@ -209,9 +215,17 @@ def archive_args(ns: argparse.Namespace, *, start: datetime | None = None, end: 
     except ScanInputError as exc:
         raise UsageError(str(exc)) from exc
     return ArchiveArgs(
-        directory, query, ns.csv, ns.json, Path(ns.cache_dir).expanduser() if ns.cache_dir else None, ns.no_cache,
-        ns.rescan, getattr(ns, "verify", False), look_overrides(ns).get("size"), view,
-    )  # fmt: skip
+        directory,
+        query,
+        ns.csv,
+        ns.json,
+        Path(ns.cache_dir).expanduser() if ns.cache_dir else None,
+        ns.no_cache,
+        ns.rescan,
+        getattr(ns, "verify", False),
+        look_overrides(ns).get("size"),
+        view,
+    )
 
 
 def write_csv_target(target: str, slots: list[SlotResult]) -> None:

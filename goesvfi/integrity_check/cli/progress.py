@@ -1,4 +1,5 @@
-"""A one-line progress bar for terminals (stderr), fed with the core's :class:`Progress` reports."""
+"""A one-line progress bar for terminals (stderr), fed with the core's :class:`Progress` reports, and the progress
+sink of a fetch (:func:`fetch_progress`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from goesvfi.integrity_check.results import Progress
+from goesvfi.integrity_check.results import Progress, ProgressSink, Stage
 from goesvfi.integrity_check.safe_text import safe_text
 
 
@@ -74,3 +75,16 @@ def progress_bar(stream: TextIO | None = None) -> ProgressBar | None:
     except (AttributeError, ValueError):
         tty = False
     return ProgressBar(stream) if tty else None
+
+
+def fetch_progress(bar: ProgressBar | None) -> ProgressSink:
+    """The progress bar when stderr is a terminal; without one, planning steps (such as waiting for another
+    fetch into the folder) still get a line on stderr."""
+
+    def report(progress: Progress) -> None:
+        if bar is not None:
+            bar(progress)
+        elif progress.stage is Stage.PLAN and progress.message:
+            print(safe_text(progress.message), file=sys.stderr, flush=True)
+
+    return report

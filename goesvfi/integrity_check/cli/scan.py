@@ -16,7 +16,7 @@ from typing import Any
 
 from goesvfi.integrity_check.cache.db import CacheError
 from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path, run_products
-from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_settings, now_clock
+from goesvfi.integrity_check.cli.fetch_options import add_fetch_options, fetch_settings, now_clock
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
     UsageError,
@@ -29,17 +29,16 @@ from goesvfi.integrity_check.cli.options import (
 )
 from goesvfi.integrity_check.cli.progress import ProgressBar
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.look.decide import LookCheck, check_look
 from goesvfi.integrity_check.report import (
     format_summary,
     gap_dict,
     integrity_list,
     merge_fetch_log,
-    satellites_line,
     summarize,
 )
-from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
+from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus, satellites_line
 from goesvfi.integrity_check.safe_text import safe_text
-from goesvfi.integrity_check.scan.look import LookCheck, check_look
 from goesvfi.integrity_check.time_index import iso_z
 
 log = logging.getLogger(__name__)
@@ -123,7 +122,7 @@ async def _scan(ns: argparse.Namespace, args: Any, cache: Any, bar: ProgressBar 
 def folder_look_check(ns: argparse.Namespace, result: ScanResult) -> LookCheck:
     """The folder's look and its mismatched frames (blocking: one header read per present frame); an empty
     folder's look comes from ``--look``/``--size`` (default: the CDN's)."""
-    from goesvfi.integrity_check.fetch.look import settings_look
+    from goesvfi.integrity_check.look.plan import settings_look
     from goesvfi.integrity_check.settings import FetchSettings
 
     settings = FetchSettings(**look_overrides(ns))
@@ -189,9 +188,12 @@ def _summary(title: str, result: ScanResult) -> str:
     noaa = {"checked": "NOAA availability: checked", "unknown": "NOAA availability: unknown (offline?)"}
     head = f"{safe_text(title)}\n{interval_line(result)}" + (f"\n{noaa[state]}" if state in noaa else "")
     text = format_summary(
-        result.expected, result.missing, title=head, unavailable=sorted(result.unavailable),
+        result.expected,
+        result.missing,
+        title=head,
+        unavailable=sorted(result.unavailable),
         damaged=sorted(result.damaged),
-    )  # fmt: skip
+    )
     return text + integrity_lines(result)
 
 
@@ -262,6 +264,8 @@ def run_report(ns: argparse.Namespace) -> int:
         print(json.dumps(scan_json(result) | {"statuses": dict(statuses), "sources": dict(sources)}))
     elif (args.csv and args.csv != "-") or (html and not args.csv):
         print(_summary(args.title, _as_reported(result, slots)))
+        if args.view is not None:
+            print(satellites_line(slots))
         print("Status: " + ", ".join(f"{name} {count}" for name, count in sorted(statuses.items())))
         if args.csv:
             print(f"CSV written to {safe_text(args.csv)}")
@@ -284,6 +288,8 @@ def run_archive_report(ns: argparse.Namespace, path: Path) -> int:
         print_warnings(result)
         reported = _as_reported(result, slots)
         print(_summary(args.title, reported))
+        if args.view is not None:
+            print(satellites_line(slots))
         sections.append(Section(args.title, slots, result.warnings))
         return 1 if reported.missing else 0
 
@@ -307,8 +313,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_archive_options(report)
     add_archive_file_option(report)
     _add_remote_options(report)
-    report.add_argument("--html", metavar="FILE", help="also write one self-contained HTML page (summary, gaps, "
-                        "calendar, table); without --csv no CSV goes to stdout")  # fmt: skip
+    report.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write one self-contained HTML page (summary, gaps, "
+        "calendar, table); without --csv no CSV goes to stdout",
+    )
     report.set_defaults(handler=run_report)
 
 

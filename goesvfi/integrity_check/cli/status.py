@@ -82,7 +82,8 @@ def run_status(ns: argparse.Namespace) -> int:
     if ns.csv:
         raise UsageError("--csv does not apply to status: use scan or report for a CSV")
     args = archive_args(ns, start=start, end=end)  # validates the folder, satellite, sector and band
-    product = WatchProduct(args.query.satellite, args.query.sector, args.query.band, args.directory)
+    view = None if args.view is None else args.view.view
+    product = WatchProduct(args.query.satellite, args.query.sector, args.query.band, args.directory, view)
     statuses = asyncio.run(_statuses([product], now, rules, args))
     if args.json:
         print(json.dumps({"ok": all(s.ok for s in statuses), "products": [s.as_json() for s in statuses]}))

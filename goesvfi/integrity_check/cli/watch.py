@@ -4,7 +4,7 @@ Every period (ticks aligned to the period) it reconciles ``[now - window, now - 
 missing, and prints one line per cycle on stdout (``--json``: one JSON object per line). It runs until Ctrl-C
 or SIGTERM, which cancel the running cycle cleanly (no partial frame is left) and exit with status 0.
 ``--once`` runs a single cycle (for cron). It takes the fetch options of ``fetch``
-(:func:`.cli_fetch.add_fetch_options`); ``--now`` sets where its clock starts, and the clock then advances in
+(:func:`.fetch_options.add_fetch_options`); ``--now`` sets where its clock starts, and the clock then advances in
 real time. Exit status: 0 done or stopped; 1 ``--once`` and the cycle failed (an error, or NOAA unreachable);
 2 bad input; 3 another watcher keeps this folder (the message names it).
 """
@@ -14,40 +14,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from goesvfi.integrity_check.cli.archive_run import add_archive_file_option, archive_path
-from goesvfi.integrity_check.cli.fetch import add_fetch_options, fetch_progress, fetch_settings, now_clock
+from goesvfi.integrity_check.cli.fetch_options import add_fetch_options, fetch_settings, now_clock
+from goesvfi.integrity_check.cli.interrupt import install_stop
 from goesvfi.integrity_check.cli.options import (
     ArchiveArgs,
     UsageError,
     add_archive_options,
-    archive_args,
     progress_bar,
 )
+from goesvfi.integrity_check.cli.progress import fetch_progress
+from goesvfi.integrity_check.cli.watch_config import EXIT_CYCLE_FAILED, EXIT_LOCKED, watch_config
 from goesvfi.integrity_check.cli.watch_ops import add_ops_options, start_ops, watch_ops
 from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.fetch.view import reconcile_any
 from goesvfi.integrity_check.folder.lock import FolderLockedError, FolderLockError
 from goesvfi.integrity_check.report import write_csv
 from goesvfi.integrity_check.runtime import PROG, tune_malloc
 from goesvfi.integrity_check.safe_text import safe_text
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import iso_z
-from goesvfi.integrity_check.units import format_duration, parse_duration
+from goesvfi.integrity_check.units import format_duration
 from goesvfi.integrity_check.watch import (
     Clock,
     CycleResult,
     WatchConfig,
     WatchLoop,
-    trailing_window,
 )
-
-EXIT_CYCLE_FAILED = 1
-EXIT_LOCKED = 3
 
 
 def register(subparsers: Any) -> None:
@@ -105,71 +102,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_watch)
 
 
-def _duration(text: str, option: str) -> timedelta:
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-
-
-def _keep_days(text: str | None) -> float | None:
-    """``--keep``: a bare number is days (``7``, ``0.5``), else a duration (``36h``, ``2d``)."""
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return _duration(text, "--keep").total_seconds() / 86400
-
-
-def _share(text: str) -> float:
-    """``--prune-max-share``: ``25%`` or ``0.25``."""
-    raw = text.strip()
-    try:
-        share = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise UsageError(f"--prune-max-share: {text!r} is not a share (25% or 0.25)") from None
-    if not 0 < share <= 1:
-        raise UsageError(f"--prune-max-share: {text!r} must be above 0 and at most 100%")
-    return share
-
-
-def watch_config(ns: argparse.Namespace, now: Clock) -> tuple[WatchConfig, ArchiveArgs]:
-    """Validate the options (the window as seen at ``now()``); raises :class:`UsageError` with one line."""
-    window = _duration(ns.window, "--window")
-    every = _duration(ns.every, "--every")
-    latency = timedelta(0) if ns.latency.strip() in ("0", "0s", "0m") else _duration(ns.latency, "--latency")
-    lock_wait = 0.0 if ns.lock_wait.strip() in ("0", "0s") else _duration(ns.lock_wait, "--lock-wait").total_seconds()
-    backoff_max = _duration(ns.backoff_max, "--backoff-max")
-    if ns.rescan:
-        raise UsageError("--rescan does not apply to watch: every cycle rescans what changed")
-    window_start, window_end = trailing_window(now(), window, latency)
-    if window_end <= window_start:
-        raise UsageError(f"--window ({ns.window}) must be longer than --latency ({ns.latency})")
-    args = archive_args(ns, start=window_start, end=window_end)
-    config = WatchConfig(
-        directory=args.directory,
-        satellite=args.query.satellite,
-        sector=args.query.sector,
-        band=args.query.band,
-        window=window,
-        every=every,
-        latency=latency,
-        interval_minutes=args.query.interval_minutes,
-        keep_days=_keep_days(ns.keep),
-        dry_run=ns.dry_run,
-        prune_max_share=_share(ns.prune_max_share),
-        backoff_max=backoff_max,
-        lock_wait=lock_wait,
-        audit=ns.audit,
-    )
-    try:
-        config.validate()
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return config, args
-
-
 def cycle_json(result: CycleResult, next_run: datetime | None) -> dict[str, Any]:
     """One cycle as a JSON object (``--json``)."""
     return {
@@ -188,10 +120,11 @@ def cycle_json(result: CycleResult, next_run: datetime | None) -> dict[str, Any]
         "pruned": [str(p) for p in result.pruned],
         "prune_dry_run": result.dry_run,
         "prune_refused": result.prune_refused,
-        "problems": [{"timestamp": iso_z(s.timestamp), "status": s.status.value, "error": s.error}
-                     for s in result.problems],
+        "problems": [
+            {"timestamp": iso_z(s.timestamp), "status": s.status.value, "error": s.error} for s in result.problems
+        ],
         "next_run": iso_z(next_run) if next_run else None,
-    }  # fmt: skip
+    }
 
 
 class _Printer:
@@ -240,45 +173,15 @@ class _Printer:
     def header(self) -> None:
         cfg = self.config
         keep = f", keep {cfg.keep_days:g} days{' (dry run)' if cfg.dry_run else ''}" if cfg.keep_days else ""
+        who = cfg.satellite.display_name
+        if cfg.view is not None:  # each slot from the satellite operational then
+            who = f"{cfg.view.display_name} ({', '.join(s.display_name for s in cfg.satellites)})"
         text = (
-            f"watching {safe_text(cfg.directory)}: {cfg.satellite.display_name} {cfg.sector.display_name} "
-            f"band {cfg.band}, "
+            f"watching {safe_text(cfg.directory)}: {who} {cfg.sector.display_name} band {cfg.band}, "
             f"window {format_duration(cfg.window)}, every {format_duration(cfg.every)}, "
             f"latency {format_duration(cfg.latency)}{keep}"
         )
         print(text, file=sys.stderr if self.json else sys.stdout, flush=True)
-
-
-def _install_stop(stop: asyncio.Event) -> Callable[[], None]:
-    """Ctrl-C and SIGTERM set ``stop``; returns the function that restores the previous handlers."""
-    loop = asyncio.get_running_loop()
-    signals = [signal.SIGINT, signal.SIGTERM]
-
-    def on_signal(signum: int) -> None:
-        if not stop.is_set():
-            name = signal.Signals(signum).name
-            print(f"{PROG}: {name}: stopping (a running cycle is cancelled, nothing partial is kept)", file=sys.stderr)
-        stop.set()
-
-    try:
-        for sig in signals:
-            loop.add_signal_handler(sig, on_signal, sig)
-    except NotImplementedError:  # Windows: plain handlers, handed to the loop thread-safely
-        previous = {sig: signal.getsignal(sig) for sig in signals}
-        for sig in signals:
-            signal.signal(sig, lambda signum, _frame: loop.call_soon_threadsafe(on_signal, signum))
-
-        def restore_plain() -> None:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore_plain
-
-    def restore() -> None:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
-
-    return restore
 
 
 async def _watch(
@@ -286,11 +189,11 @@ async def _watch(
 ) -> int:
     ops = watch_ops(ns, config, settings, now)
     stop = asyncio.Event()
-    restore = _install_stop(stop)
+    restore = install_stop(stop)
     printer = _Printer(ns, config)
     cache = args.cache()
     manager = ReconcileManager(cache_db=cache, settings=settings, now=now, use_cache=cache is not None)
-    loop = WatchLoop(config, manager.reconcile_detailed, now=now, progress_callback=fetch_progress(printer.bar))
+    loop = WatchLoop(config, reconcile_any(manager), now=now, progress_callback=fetch_progress(printer.bar))
     try:
         start_ops(ops)
         printer.header()

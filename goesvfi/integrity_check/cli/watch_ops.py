@@ -74,7 +74,7 @@ def watch_ops(ns: argparse.Namespace, config: WatchConfig, settings: FetchSettin
     """The hook the options ask for (UsageError when they are wrong)."""
     if ns.metrics_port is not None and not 0 <= ns.metrics_port <= 65535:
         raise UsageError("--metrics-port: a port number 0-65535")
-    product = WatchProduct(config.satellite, config.sector, config.band, config.directory)
+    product = WatchProduct(config.satellite, config.sector, config.band, config.directory, config.view)
     try:
         return WatchOps(
             product,

@@ -24,9 +24,11 @@ import numpy as np
 from goesvfi.integrity_check.emulator.abi_scene import (
     R_EQ,
     R_POL,
+    band_scene,
     default_shape,
     geometry_key,
     no_value_mask,
+    reflectance_scene,
     scan_angles,
     scene_time,
     synthetic_scene,
@@ -100,25 +102,6 @@ def planck_constants(satellite: SatellitePattern, band: int) -> PlanckConstants:
     if band == 13:
         return GOES16_BAND13 if satellite is SatellitePattern.GOES_16 else REFERENCE_CONSTANTS
     return PlanckConstants.from_wavenumber(1e4 / band_facts(band).wavelength_um)
-
-
-def _reflectance_scene(bt: np.ndarray, cloud: np.ndarray) -> np.ndarray:
-    """Reflectance of the scene: dark ground with the texture of its temperatures (no row is one value), bright
-    clouds."""
-    ground = np.clip((bt - 280.0) * 0.004, 0.0, 0.1)
-    return np.asarray(0.06 + ground + 0.75 * cloud, dtype=np.float32)
-
-
-def band_scene(bt: np.ndarray, band: int) -> np.ndarray:
-    """The band-13 scene as ``band`` sees it: its 180-330 K spread over the band's own range (water vapour bands see
-    the mid troposphere, never the warm ground: ~245 K ground, cloud tops near 200 K). Window bands: unchanged."""
-    lo, hi = band_facts(band).value_range
-    if (lo, hi) == (180.0, 330.0):
-        return bt
-    out = np.subtract(bt, np.float32(180.0), dtype=np.float32)
-    out *= np.float32((hi - lo) / 150.0)
-    out += np.float32(lo)
-    return out
 
 
 def kappa0(band: int, sun_distance_au: float = 1.0) -> float:
@@ -211,7 +194,7 @@ def write_abi_l1b(
         if constants is not None:
             bt = band_scene(bt, band)
         missing = no_value_mask(sector, shape)
-        radiance = constants.radiance(bt) if constants else _reflectance_scene(bt, cloud) / kappa0(band)
+        radiance = constants.radiance(bt) if constants else reflectance_scene(bt, cloud) / kappa0(band)
         raw = _quantise(radiance, missing, scale, offset, fill)
     dqf = (raw == fill).view(np.int8) * np.int8(3)
     stored = raw.view(np.int16)
@@ -257,10 +240,20 @@ def abi_l1b_bytes(
     """The bytes of an ABI L1b radiance file: :func:`write_abi_l1b` without ``path`` (for uploads)."""
     with tempfile.TemporaryDirectory(prefix="abi_l1b_") as folder:
         path = write_abi_l1b(
-            Path(folder) / "abi.nc", satellite=satellite, sector=sector, band=band, start=start, shape=shape,
-            seed=seed, bt_kelvin=bt_kelvin, constants=constants, counts=counts, scale_factor=scale_factor,
-            add_offset=add_offset, fill_value=fill_value,
-        )  # fmt: skip
+            Path(folder) / "abi.nc",
+            satellite=satellite,
+            sector=sector,
+            band=band,
+            start=start,
+            shape=shape,
+            seed=seed,
+            bt_kelvin=bt_kelvin,
+            constants=constants,
+            counts=counts,
+            scale_factor=scale_factor,
+            add_offset=add_offset,
+            fill_value=fill_value,
+        )
         return path.read_bytes()
 
 
@@ -270,14 +263,21 @@ def _write_rad(
     facts = band_facts(band)
     emissive = not facts.reflective
     rad = ds.createVariable(
-        "Rad", "i2", ("y", "x"), zlib=True, complevel=1, shuffle=True, chunksizes=chunks,
+        "Rad",
+        "i2",
+        ("y", "x"),
+        zlib=True,
+        complevel=1,
+        shuffle=True,
+        chunksizes=chunks,
         fill_value=np.array(fill, dtype=np.uint16).view(np.int16),
-    )  # fmt: skip
+    )
     rad.set_auto_maskandscale(False)
-    rad.setncatts({
+    rad_attrs = {
         "long_name": "ABI L1b Radiances",
-        "standard_name": "toa_outgoing_radiance_per_unit_wavenumber" if emissive
-        else "toa_outgoing_radiance_per_unit_wavelength",
+        "standard_name": (
+            "toa_outgoing_radiance_per_unit_wavenumber" if emissive else "toa_outgoing_radiance_per_unit_wavelength"
+        ),
         "_Unsigned": "true",
         "sensor_band_bit_depth": np.int8(BAND_BITS[band]),
         "valid_range": np.array([0, fill - 1], dtype=np.uint16).view(np.int16),
@@ -289,7 +289,8 @@ def _write_rad(
         "grid_mapping": "goes_imager_projection",
         "cell_methods": "t: point area: point",
         "ancillary_variables": "DQF",
-    })  # fmt: skip
+    }
+    rad.setncatts(rad_attrs)
     rad[:] = stored
 
 
@@ -307,7 +308,7 @@ def _fill_dataset(
 ) -> None:
     """Global attributes, dimensions, time, band and navigation variables."""
     east = not is_west(satellite)
-    ds.setncatts({
+    ds_attrs = {
         "naming_authority": "gov.nesdis.noaa",
         "Conventions": "CF-1.7",
         "standard_name_vocabulary": "CF Standard Name Table (v35, 20 July 2016)",
@@ -330,10 +331,17 @@ def _fill_dataset(
         "time_coverage_end": _tenths(end),
         "timeline_id": f"ABI Mode {name.split('-M')[1][0]}",
         "production_data_source": "Realtime",
-    })  # fmt: skip
+    }
+    ds.setncatts(ds_attrs)
     t = ds.createVariable("t", "f8")
-    t.setncatts({"long_name": "J2000 epoch mid-point between the start and end image scan in seconds",
-                 "standard_name": "time", "units": "seconds since 2000-01-01 12:00:00", "axis": "T"})  # fmt: skip
+    t.setncatts(
+        {
+            "long_name": "J2000 epoch mid-point between the start and end image scan in seconds",
+            "standard_name": "time",
+            "units": "seconds since 2000-01-01 12:00:00",
+            "axis": "T",
+        }
+    )
     t.assignValue(((start - _J2000) + (end - start) / 2).total_seconds())
     ds.createDimension("band", 1)
     bid = ds.createVariable("band_id", "i1", ("band",))
@@ -347,17 +355,18 @@ def _fill_dataset(
         ds.createDimension(dim, size)
         coord = ds.createVariable(dim, "i2", (dim,))
         coord.set_auto_maskandscale(False)
-        coord.setncatts({
+        coord_attrs = {
             "scale_factor": np.float32(step),
             "add_offset": np.float32(offset),
             "units": "rad",
             "axis": dim.upper(),
             "long_name": f"GOES fixed grid projection {dim}-coordinate",
             "standard_name": f"projection_{dim}_coordinate",
-        })  # fmt: skip
+        }
+        coord.setncatts(coord_attrs)
         coord[:] = np.arange(size, dtype=np.int16)
     proj = ds.createVariable("goes_imager_projection", "i4")
-    proj.setncatts({
+    proj_attrs = {
         "long_name": "GOES-R ABI fixed grid projection",
         "grid_mapping_name": "geostationary",
         "perspective_point_height": 35786023.0,
@@ -367,7 +376,8 @@ def _fill_dataset(
         "latitude_of_projection_origin": 0.0,
         "longitude_of_projection_origin": -75.0 if east else -137.0,
         "sweep_angle_axis": "x",
-    })  # fmt: skip
+    }
+    proj.setncatts(proj_attrs)
     # The nominal orbit (scalars, as in real files; satpy's abi_l1b reader requires all four).
     for var_name, dtype, value, attrs in (
         (
@@ -410,7 +420,7 @@ def _write_dqf(ds: netCDF4.Dataset, dqf: np.ndarray, chunks: tuple[int, int]) ->
         "DQF", "i1", ("y", "x"), zlib=True, complevel=1, shuffle=True, chunksizes=chunks, fill_value=np.int8(-1)
     )
     var.set_auto_maskandscale(False)
-    var.setncatts({
+    var_attrs = {
         "long_name": "ABI L1b Radiances data quality flags",
         "standard_name": "status_flag",
         "_Unsigned": "true",
@@ -421,7 +431,8 @@ def _write_dqf(ds: netCDF4.Dataset, dqf: np.ndarray, chunks: tuple[int, int]) ->
         "flag_values": np.array([0, 1, 2, 3, 4], dtype=np.int8),
         "flag_meanings": "good_pixel_qf conditionally_usable_pixel_qf out_of_range_pixel_qf no_value_pixel_qf "
         "focal_plane_temperature_threshold_exceeded_qf",
-    })  # fmt: skip
+    }
+    var.setncatts(var_attrs)
     var[:] = dqf
 
 

@@ -112,3 +112,28 @@ def synthetic_scene(
     tmp *= cloud
     bt -= tmp
     return bt, cloud
+
+
+WATER_VAPOUR_BANDS = (8, 9, 10)
+WATER_VAPOUR_SCENE = (195.0, 263.0)
+"""Kelvin span the emulator's water-vapour bands see: the mid troposphere, never the warm ground."""
+
+
+def band_scene(bt: np.ndarray, band: int) -> np.ndarray:
+    """The band-13 scene ``bt`` as emissive ``band`` sees it: water-vapour bands (8-10) spread its 180-330 K over
+    :data:`WATER_VAPOUR_SCENE` (~245 K ground, cloud tops near 200 K); the window bands see it unchanged. The
+    emulator's own numbers: a scene, not a look."""
+    if band not in WATER_VAPOUR_BANDS:
+        return bt
+    lo, hi = WATER_VAPOUR_SCENE
+    out = np.subtract(bt, np.float32(180.0), dtype=np.float32)
+    out *= np.float32((hi - lo) / 150.0)
+    out += np.float32(lo)
+    return out
+
+
+def reflectance_scene(bt: np.ndarray, cloud: np.ndarray) -> np.ndarray:
+    """Reflectance of the scene (bands 1-6): dark ground with the texture of its temperatures (no row is one
+    value), bright clouds."""
+    ground = np.clip((bt - 280.0) * 0.004, 0.0, 0.1)
+    return np.asarray(0.06 + ground + 0.75 * cloud, dtype=np.float32)

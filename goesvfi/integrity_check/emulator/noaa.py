@@ -190,8 +190,11 @@ class NoaaEmulator:
     def env(self) -> dict[str, str]:
         """The environment that points the tool at this emulator; its NetCDF files are reduced grids (a tenth of
         NOAA's in each direction, often less), which the tool accepts only when told."""
-        return {"GOESVFI_CDN_URL": self.cdn_url, "GOESVFI_S3_ENDPOINT": self.s3_endpoint,
-                "GOESVFI_NETCDF_MIN_GRID": "0.001"}  # fmt: skip
+        return {
+            "GOESVFI_CDN_URL": self.cdn_url,
+            "GOESVFI_S3_ENDPOINT": self.s3_endpoint,
+            "GOESVFI_NETCDF_MIN_GRID": "0.001",
+        }
 
     def settings(self, **overrides: Any) -> FetchSettings:
         """:class:`FetchSettings` pointing at this emulator (plus ``overrides``)."""

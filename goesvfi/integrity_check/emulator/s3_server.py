@@ -199,9 +199,12 @@ class MotoS3Server:
             import boto3
 
             self._client = boto3.client(
-                "s3", endpoint_url=self.endpoint, region_name=self.region,
-                aws_access_key_id="emulator", aws_secret_access_key="emulator",
-            )  # fmt: skip
+                "s3",
+                endpoint_url=self.endpoint,
+                region_name=self.region,
+                aws_access_key_id="emulator",
+                aws_secret_access_key="emulator",
+            )
         return self._client
 
     def create_bucket(self, bucket: str) -> None:

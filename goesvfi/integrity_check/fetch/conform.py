@@ -1,6 +1,6 @@
 """``fetch --conform``: rewrite the frames that do not match the folder's look, one at a time, never losing one.
 
-For each mismatched frame (:mod:`..scan.look`), in time order:
+For each mismatched frame (the plan: :mod:`..look.conform_plan`), in time order:
 
 - same colour table (or one not recorded), other size or mode: decoded, resampled and converted
   (:mod:`..render.resample`) and written through the write-then-rename helper over the frame itself (a PNG) or
@@ -12,78 +12,53 @@ Every original is kept in ``.goesvfi-quarantine/`` (:mod:`..folder.quarantine`),
 scan proved to be frames are touched (product names, or generic names whose image has the folder's look).
 A kill at any moment leaves every frame either as it was or complete in the new look (a rename is atomic); the
 work folder and temp files (``.<name>.part-*``) of a killed run are removed by the next ``--conform``.
-``dry_run`` lists what would change and writes nothing.
+``dry_run`` lists what would change and writes nothing. A GOES-East/West folder (a merged view scan) is one folder
+with one look: each frame keeps its own satellite (its canonical name, and the satellite it is fetched again from).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from PIL.Image import DecompressionBombError
 
-from goesvfi.integrity_check.fetch.look import LookPlan, plan_look
 from goesvfi.integrity_check.folder.atomic import fsync_dir
 from goesvfi.integrity_check.folder.quarantine import forget_copy, keep_copy, move_aside
 from goesvfi.integrity_check.folder.sweep import sweep_stale_temps
-from goesvfi.integrity_check.render.look import UNKNOWN, Look, read_header
-from goesvfi.integrity_check.results import ScanResult, SlotStatus
-from goesvfi.integrity_check.scan.look import check_look
-from goesvfi.integrity_check.time_index import canonical_name
-
-if TYPE_CHECKING:
-    from goesvfi.integrity_check.fetch.manager import ReconcileManager
+from goesvfi.integrity_check.look.conform_plan import REFETCH, REWRITE, ConformAction, ConformReport, plan_conform
+from goesvfi.integrity_check.look.value import Look
+from goesvfi.integrity_check.results import ScanResult, SlotResult, SlotStatus
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import SatellitePattern, canonical_name
 
 WORK_PREFIX = ".goesvfi-conform-"
-REWRITE = "rewrite"
-REFETCH = "refetch"
 
 
-@dataclass(slots=True)
-class ConformAction:
-    path: Path
-    timestamp: datetime
-    action: str  # rewrite (resample / convert here) or refetch (another colour table)
-    before: Look | None
-    done: bool = False
-    error: str | None = None
-
-    def describe(self) -> str:
-        before = "unreadable" if self.before is None else self.before.describe()
-        return f"{self.path.name}: {before} -> {self.action}"
-
-
-@dataclass(slots=True)
-class ConformReport:
-    look: Look | None
-    plan: LookPlan | None
-    actions: list[ConformAction] = field(default_factory=list)
-    dry_run: bool = False
+class Fetched(Protocol):
+    """What a fetch reports: one result per expected slot."""
 
     @property
-    def done(self) -> list[ConformAction]:
-        return [a for a in self.actions if a.done]
+    def slots(self) -> list[SlotResult]: ...
+
+
+class Fetcher(Protocol):
+    """What conform needs of the fetch manager: its settings, and a fetch of a scan's slots in a given look."""
 
     @property
-    def failed(self) -> list[ConformAction]:
-        return [a for a in self.actions if a.error is not None]
+    def settings(self) -> FetchSettings: ...
 
-    def as_json(self) -> dict[str, object]:
-        return {
-            "look": None if self.look is None else self.look.as_json(),
-            "dry_run": self.dry_run,
-            "frames": [
-                {"name": a.path.name, "action": a.action, "done": a.done, "error": a.error} for a in self.actions
-            ],
-        }
+    async def fetch_scan(
+        self, scan: ScanResult, directory: Path | str | None = None, *, look: Look | None = None
+    ) -> Fetched: ...
 
 
 def conform_file(path: Path, look: Look, final: Path, folder: Path | None = None) -> None:
@@ -120,7 +95,7 @@ def sweep_work_folders(folder: Path) -> None:
 
 
 async def conform_folder(
-    manager: ReconcileManager,
+    manager: Fetcher,
     scan: ScanResult,
     directory: Path,
     *,
@@ -128,32 +103,19 @@ async def conform_folder(
     on_frame: Callable[[ConformAction], None] | None = None,
 ) -> ConformReport:
     """Bring every mismatched present frame of ``scan`` to the folder's look (see the module docstring)."""
-    check = await asyncio.to_thread(check_look, scan)
-    if check.look is None:
-        return ConformReport(None, None, [], dry_run)
-    plan = plan_look(scan.sector, check.look, manager.settings, forced=check.look, band=scan.band)
-    look = plan.look or check.look
-    slot_of = {path: ts for ts, path in scan.existing.items()}
-    actions = []
-    for path in check.mismatched:
-        try:
-            before: Look | None = await asyncio.to_thread(read_header, path)
-        except (OSError, ValueError, SyntaxError):
-            before = None
-        same_table = before is not None and UNKNOWN not in (before.table, look.table) and before.table == look.table
-        unknown = before is not None and UNKNOWN in (before.table, look.table)
-        actions.append(ConformAction(path, slot_of[path], REWRITE if same_table or unknown else REFETCH, before))
-    report = ConformReport(look, plan, actions, dry_run)
-    if dry_run or not actions:
+    report = await asyncio.to_thread(plan_conform, scan, manager.settings, dry_run)
+    look, actions = report.look, report.actions
+    if look is None or dry_run or not actions:
         return report
     await asyncio.to_thread(sweep_work_folders, directory)
     names = {a.path.name for a in actions}
-    names |= {canonical_name(scan.satellite, scan.sector, scan.band, a.timestamp) for a in actions}
+    names |= {canonical_name(satellite_of(scan, a.timestamp), scan.sector, scan.band, a.timestamp) for a in actions}
     await asyncio.to_thread(lambda: sweep_stale_temps(directory, finals=names))  # a killed run's, for these frames
     for action in actions:
         if action.action != REWRITE:
             continue
-        final = action.path.with_name(canonical_name(scan.satellite, scan.sector, scan.band, action.timestamp))
+        satellite = satellite_of(scan, action.timestamp)
+        final = action.path.with_name(canonical_name(satellite, scan.sector, scan.band, action.timestamp))
         if action.path.suffix.lower() == ".png":
             final = action.path
         try:
@@ -163,14 +125,23 @@ async def conform_folder(
             action.error = f"could not rewrite: {exc}"  # nothing was changed
         if on_frame is not None:
             on_frame(action)
-    refetch = [a for a in actions if a.action == REFETCH]
-    if refetch:
-        await _refetch(manager, scan, directory, look, refetch, on_frame)
+    by_satellite: dict[SatellitePattern, list[ConformAction]] = {}
+    for action in actions:
+        if action.action == REFETCH:
+            by_satellite.setdefault(satellite_of(scan, action.timestamp), []).append(action)
+    for satellite, refetch in by_satellite.items():
+        own = dataclasses.replace(scan, query=dataclasses.replace(scan.query, satellite=satellite))
+        await _refetch(manager, own, directory, look, refetch, on_frame)
     return report
 
 
+def satellite_of(scan: ScanResult, slot: datetime) -> SatellitePattern:
+    """The satellite of ``slot``'s frame: its own in a view's merged scan, else the scan's."""
+    return scan.satellites.get(slot, scan.satellite)
+
+
 async def _refetch(
-    manager: ReconcileManager,
+    manager: Fetcher,
     scan: ScanResult,
     directory: Path,
     look: Look,
@@ -180,11 +151,9 @@ async def _refetch(
     work = directory / f"{WORK_PREFIX}{secrets.token_hex(4)}"
     await asyncio.to_thread(work.mkdir)
     try:
-        sub = ScanResult(
-            scan.satellite, scan.sector, scan.band, scan.start, scan.end, scan.interval_minutes,
-            expected=[a.timestamp for a in actions], existing={}, missing=[a.timestamp for a in actions],
-        )  # fmt: skip
-        report = await manager._fetch(sub, work, None, look=look)
+        slots = [a.timestamp for a in actions]
+        sub = ScanResult(scan.query, expected=slots, existing={}, missing=list(slots))
+        report = await manager.fetch_scan(sub, work, look=look)
         by_slot = {s.timestamp: s for s in report.slots}
         for action in actions:
             slot = by_slot[action.timestamp]

@@ -9,10 +9,10 @@ The seed's enhanced example runs as written::
 :meth:`ReconcileManager.reconcile_detailed` returns per-slot results (status, source, path, remote, error) for
 the GUI, the CLI and the CSV. Constructing a manager does no I/O: stores and the cache open lazily.
 
-A fetch with something to download holds the folder's fetch lock (:mod:`.folder_lock`) while it runs, so two
+A fetch with something to download holds the folder's fetch lock (:mod:`..folder.lock`) while it runs, so two
 managers (in this process or another: ``fetch``, ``watch``, the window) never download the same frame: the
 second waits up to ``FetchSettings.lock_wait`` seconds, saying so in its progress, then finds the first one's
-frames present; when the wait runs out it raises :class:`~.folder_lock.FolderLockedError` naming the holder.
+frames present; when the wait runs out it raises :class:`~..folder.lock.FolderLockedError` naming the holder.
 """
 
 from __future__ import annotations
@@ -29,16 +29,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from goesvfi.integrity_check.fetch.conform import conform_folder
 from goesvfi.integrity_check.fetch.disk_guard import DiskFree, DiskGuard, DiskSpaceError
 from goesvfi.integrity_check.fetch.job import ConversionError, FetchEnv, FetchJob
-from goesvfi.integrity_check.fetch.look import LookPlan, plan_look, seam_note
 from goesvfi.integrity_check.fetch.plan import FetchPlan, plan_fetch
 from goesvfi.integrity_check.fetch.retry import RetryPolicy
 from goesvfi.integrity_check.folder.lock import FetchLocks, FolderLockedError, LockHolder
+from goesvfi.integrity_check.look.conform_plan import ConformAction, ConformReport
+from goesvfi.integrity_check.look.decide import check_look
+from goesvfi.integrity_check.look.plan import LookPlan, plan_look, seam_note
+from goesvfi.integrity_check.look.tables import value_range
+from goesvfi.integrity_check.look.value import Look
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.remote.base import RemoteStore
-from goesvfi.integrity_check.render.band_look import value_range
-from goesvfi.integrity_check.render.look import Look
 from goesvfi.integrity_check.results import (
     LegacyProgress,
     Progress,
@@ -51,7 +54,6 @@ from goesvfi.integrity_check.results import (
     progress_adapter,
 )
 from goesvfi.integrity_check.runtime import lower_thread_priority, release_free_memory
-from goesvfi.integrity_check.scan.look import check_look
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
@@ -66,7 +68,6 @@ from goesvfi.integrity_check.time_index.limits import abi_shape
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.cache.db import CacheDB
-    from goesvfi.integrity_check.fetch.conform import ConformAction, ConformReport
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
     def convert(source: Source, downloaded: Path, png: Path, label: str) -> None:
         # The remote name says the sector, band and (CDN) size asked for: what is decoded must match it (checked
         # on the declared size, before decoding), whatever size the folder's look then resamples it to.
-        from goesvfi.integrity_check.render.colormaps import STAR
+        from goesvfi.integrity_check.look.value import STAR
         from goesvfi.integrity_check.render.netcdf import RenderError
 
         try:
@@ -146,9 +147,14 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
                     jpeg_to_png(downloaded, png, label=label, table=STAR, expected_size=asked)
                 else:
                     jpeg_to_png(
-                        downloaded, png, label=label, size=look.size, mode=look.mode, table=look.table,
+                        downloaded,
+                        png,
+                        label=label,
+                        size=look.size,
+                        mode=look.mode,
+                        table=look.table,
                         expected_size=asked,
-                    )  # fmt: skip
+                    )
             else:
                 from goesvfi.integrity_check.render.netcdf import render_png
 
@@ -161,10 +167,18 @@ def _convert(settings: FetchSettings, look_plan: LookPlan | None = None) -> Call
                 if noaa is not None and noaa.band is not None:
                     vmin, vmax = value_range(noaa.band, vmin, vmax)  # the band's own range unless set
                 render_png(
-                    downloaded, png, colormap=colormap, vmin=vmin, vmax=vmax, label=label, size=size, mode=mode,
-                    max_shape=shape, min_shape=least_grid(shape, settings.netcdf_min_grid),
+                    downloaded,
+                    png,
+                    colormap=colormap,
+                    vmin=vmin,
+                    vmax=vmax,
+                    label=label,
+                    size=size,
+                    mode=mode,
+                    max_shape=shape,
+                    min_shape=least_grid(shape, settings.netcdf_min_grid),
                     file_size=None if look_plan is None else look_plan.s3_file_size,
-                )  # fmt: skip
+                )
         except RenderError as exc:
             raise ConversionError(str(exc)) from exc
 
@@ -353,10 +367,16 @@ class ReconcileManager:
         self._running += 1
         try:
             found = await check_availability(
-                scan.satellite, scan.sector, scan.band, scan.missing,
-                s3=self.store(Source.S3), cdn=self.store(Source.CDN) if scan.sector.cdn_dir else None,
-                now=self.now(), cdn_days=self.settings.cdn_days, step_minutes=scan.interval_minutes,
-            )  # fmt: skip
+                scan.satellite,
+                scan.sector,
+                scan.band,
+                scan.missing,
+                s3=self.store(Source.S3),
+                cdn=self.store(Source.CDN) if scan.sector.cdn_dir else None,
+                now=self.now(),
+                cdn_days=self.settings.cdn_days,
+                step_minutes=scan.interval_minutes,
+            )
         finally:
             self._running -= 1
             if not self._running:
@@ -379,16 +399,24 @@ class ReconcileManager:
         and failed slot goes into the cache's fetch log. Cancel with ``task.cancel()``.
 
         Holds the folder's fetch lock while downloading (not when nothing is to be downloaded); raises
-        :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder longer than
+        :class:`~..folder.lock.FolderLockedError` when another fetch kept the folder longer than
         ``settings.lock_wait``.
         """
         return (await self._fetch(scan, directory, progress_callback)).slots
 
     async def fetch_scan(
-        self, scan: ScanResult, directory: Path | str | None = None, *, progress_callback: AnyProgress = None
+        self,
+        scan: ScanResult,
+        directory: Path | str | None = None,
+        *,
+        progress_callback: AnyProgress = None,
+        skip: Mapping[datetime, str] | None = None,
+        look: Look | None = None,
     ) -> ReconcileReport:
-        """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``)."""
-        return await self._fetch(scan, directory, progress_callback)
+        """:meth:`fetch_missing` with the detailed report (a GOES-East/West part, scanned by ``fetch/view.py``).
+        ``skip``: as :meth:`reconcile_detailed`'s; ``look``: fetch in this look, whatever the folder's frames say
+        (``--conform`` fetching a frame again)."""
+        return await self._fetch(scan, directory, progress_callback, skip, look=look)
 
     async def _fetch(
         self,
@@ -415,9 +443,15 @@ class ReconcileManager:
         table = look_plan.look.table if look_plan and look_plan.look else ""
         why = f"the look is {table}, which only the CDN's JPGs have"
         plan = plan_fetch(
-            scan.satellite, scan.sector, scan.missing, self.now(), self.settings.cdn_days, use_cdn=use_cdn,
-            use_s3=use_s3, cdn_only_reason=why,
-        )  # fmt: skip
+            scan.satellite,
+            scan.sector,
+            scan.missing,
+            self.now(),
+            self.settings.cdn_days,
+            use_cdn=use_cdn,
+            use_s3=use_s3,
+            cdn_only_reason=why,
+        )
         sources = {source for order in plan.order.values() for source in order}
         cdn_size = None if look_plan is None else look_plan.cdn_size
         env = FetchEnv(
@@ -466,8 +500,6 @@ class ReconcileManager:
     ) -> ConformReport:
         """Rewrite the scan's present frames that do not match the folder's look (:mod:`.conform`), holding
         the folder's fetch lock; ``dry_run`` only lists them."""
-        from goesvfi.integrity_check.fetch.conform import conform_folder
-
         folder = self._directory(directory)
         if dry_run:
             return await conform_folder(self, scan, folder, dry_run=True)
@@ -511,9 +543,13 @@ class ReconcileManager:
         produced are skipped too, and a slot no store lists (every listing read) is UNAVAILABLE, not FAILED.
         """
         scan = await self.scan(
-            directory, query, progress_callback=progress_callback, force_rescan=force_rescan, verify=verify,
+            directory,
+            query,
+            progress_callback=progress_callback,
+            force_rescan=force_rescan,
+            verify=verify,
             audit=audit,
-        )  # fmt: skip
+        )
         return await self._fetch(scan, directory, progress_callback, skip)
 
     async def reconcile(
@@ -531,7 +567,7 @@ class ReconcileManager:
         """The seed's call: ``(total expected, existing before, fetched)``.
 
         Raises :class:`DiskSpaceError` (with ``.report``) when the disk guard stopped the fetch, and
-        :class:`~.folder_lock.FolderLockedError` when another fetch kept the folder too long.
+        :class:`~..folder.lock.FolderLockedError` when another fetch kept the folder too long.
         """
         query = ArchiveQuery(satellite, start_time, end_time, sector, band, interval_minutes)
         report = await self.reconcile_detailed(directory, query, progress_callback=progress_callback)

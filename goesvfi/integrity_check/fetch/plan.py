@@ -47,7 +47,7 @@ def plan_fetch(
     cdn_only_reason: str = "CDN only",
 ) -> FetchPlan:
     """Order the stores for each slot (see the module docstring); ``use_cdn=False``: S3 only (the folder's look
-    is one the CDN cannot serve, see :mod:`goesvfi.integrity_check.fetch.look`); ``use_s3=False``: CDN only
+    is one the CDN cannot serve, see :mod:`goesvfi.integrity_check.look.plan`); ``use_s3=False``: CDN only
     (``cdn_only_reason`` says why, for the slots older than the CDN window)."""
     now = to_utc(now)
     cutoff = now - timedelta(days=cdn_days)

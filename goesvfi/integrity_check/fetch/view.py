@@ -2,12 +2,14 @@
 
 Every part is scanned (:mod:`..scan.view`: the handover overlap covered by either satellite's frames) and fetched
 from the satellite operational then, so nothing is asked of a satellite outside its era; frames keep their real
-satellite in their names (``goes16_...``, ``goes19_...``). The first part to write sets the folder's look and the
-next ones follow the frames already there.
+satellite in their names (``goes16_...``, ``goes19_...``). Every part follows the folder's one look (the look most
+of its frames have, over both satellites); in an empty folder the first part to write sets it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from goesvfi.integrity_check.fetch.manager import AnyProgress, ReconcileManager, ReconcileReport
@@ -23,25 +25,32 @@ async def fetch_view(
     *,
     progress_callback: AnyProgress = None,
     force_rescan: bool = False,
+    skip: Mapping[datetime, str] | None = None,
+    audit: int = 0,
 ) -> ReconcileReport:
-    """Scan and fetch every part of ``query``; one report over the whole range (each slot with its satellite)."""
+    """Scan and fetch every part of ``query``; one report over the whole range (each slot with its satellite).
+    ``skip`` and ``audit`` (``watch``): as :meth:`ReconcileManager.reconcile_detailed`'s (``audit`` per scan)."""
 
     async def scan_one(part_query: ArchiveQuery) -> ScanResult:
-        return await manager.scan(directory, part_query, progress_callback=progress_callback, force_rescan=force_rescan)
+        return await manager.scan(
+            directory, part_query, progress_callback=progress_callback, force_rescan=force_rescan, audit=audit
+        )
 
     scanned = await scan_view(query, scan_one)
     reports: list[ReconcileReport] = []
-    for part in scanned.parts:
+    for part in split(scanned.merged, query):  # each part with the folder's one look (scan.view.view_look)
         if reports and reports[-1].stopped is not None:  # the disk guard stopped: the rest stays missing
             reports.append(ReconcileReport(part, part.slots()))
         else:
-            reports.append(await manager.fetch_scan(part, directory, progress_callback=progress_callback))
+            reports.append(await manager.fetch_scan(part, directory, progress_callback=progress_callback, skip=skip))
     looks = [r.look for r in reports if r.look is not None]
     stopped = next((r.stopped for r in reports if r.stopped is not None), None)
     return ReconcileReport(
-        merge([r.scan for r in reports], query), [s for r in reports for s in r.slots], stopped,
+        merge([r.scan for r in reports], query),
+        [s for r in reports for s in r.slots],
+        stopped,
         looks[0] if looks else None,
-    )  # fmt: skip
+    )
 
 
 async def fetch_view_scan(
@@ -59,3 +68,26 @@ async def fetch_view_scan(
         report = await manager.fetch_scan(part, directory, progress_callback=progress_callback)
         slots.extend(report.slots)
     return slots
+
+
+def reconcile_any(manager: ReconcileManager) -> Callable[..., Awaitable[ReconcileReport]]:
+    """One watch cycle's scan and fetch by ``manager``: a :class:`ViewQuery` part by part (:func:`fetch_view`), an
+    :class:`ArchiveQuery` by :meth:`ReconcileManager.reconcile_detailed`."""
+
+    async def reconcile(
+        directory: Path,
+        query: ArchiveQuery | ViewQuery,
+        *,
+        progress_callback: AnyProgress = None,
+        skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
+    ) -> ReconcileReport:
+        if isinstance(query, ViewQuery):
+            return await fetch_view(
+                manager, directory, query, progress_callback=progress_callback, skip=skip, audit=audit
+            )
+        return await manager.reconcile_detailed(
+            directory, query, progress_callback=progress_callback, skip=skip, audit=audit
+        )
+
+    return reconcile

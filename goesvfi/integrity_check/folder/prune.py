@@ -3,8 +3,9 @@
 A file is a candidate only when its name is a canonical name this tool writes
 (:func:`time_index.parse_canonical`, e.g. ``goes19_conus_C13_20260501T000100Z.png``), it lies directly in the
 folder the tool writes (never in a subfolder: a user's ``curated/`` copies are theirs), it is a regular file (a
-symlink is neither deleted nor followed), it belongs to the archive being kept (satellite, sector, band) and its
-scan time is before the cutoff. Other files, other archives' frames, temp files and lock files are never touched.
+symlink is neither deleted nor followed), it belongs to the archive being kept (satellite, sector, band; for
+GOES-East/West each satellite of the view) and its scan time is before the cutoff. Other files, other archives'
+frames, temp files and lock files are never touched.
 
 Pruning refuses, with one line saying why, when it cannot be sure of time (:func:`prune_refusal`): every fetch of
 the cycle failed, the clock is ahead of the newest frame NOAA lists (or, when that is unknown, of the newest
@@ -18,7 +19,7 @@ import asyncio
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -71,15 +72,18 @@ def check_max_share(share: float) -> float:
     return share
 
 
-def own_frames(
-    folder: int | Path, satellite: SatellitePattern, sector: Sector, band: int
-) -> list[tuple[str, datetime]]:
+Satellites = SatellitePattern | Collection[SatellitePattern]
+"""One satellite, or every satellite of a GOES-East/West view (their frames are one archive)."""
+
+
+def own_frames(folder: int | Path, satellite: Satellites, sector: Sector, band: int) -> list[tuple[str, datetime]]:
     """The archive's canonical frames directly in ``folder`` (a path or a descriptor): regular files, no links."""
+    satellites = {satellite} if isinstance(satellite, SatellitePattern) else set(satellite)
     out: list[tuple[str, datetime]] = []
     with os.scandir(folder) as entries:
         for entry in entries:
             parsed = parse_canonical(entry.name)
-            if parsed is None or (parsed.satellite, parsed.sector, parsed.band) != (satellite, sector, band):
+            if parsed is None or parsed.satellite not in satellites or (parsed.sector, parsed.band) != (sector, band):
                 continue
             try:
                 info = entry.stat(follow_symlinks=False)
@@ -126,7 +130,7 @@ def prune_frames(
     now: datetime,
     keep: timedelta,
     *,
-    satellite: SatellitePattern,
+    satellite: Satellites,
     sector: Sector,
     band: int,
     evidence: CycleEvidence | None = None,
@@ -190,7 +194,7 @@ async def prune_frames_async(
     now: datetime,
     keep: timedelta,
     *,
-    satellite: SatellitePattern,
+    satellite: Satellites,
     sector: Sector,
     band: int,
     evidence: CycleEvidence | None = None,

@@ -25,7 +25,7 @@ from PyQt6.QtCore import QByteArray, QSettings, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QIcon
 from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
-from goesvfi.integrity_check.gui.signals import quit_on_signals
+from goesvfi.integrity_check.gui.shutdown_signals import quit_on_signals
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.workers import install_worker_pool
 from goesvfi.integrity_check.runtime import PROG, has_display, tune_malloc

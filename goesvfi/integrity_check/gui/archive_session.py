@@ -1,13 +1,15 @@
 """The tab's archive file: each product's completeness over the tab's range (Qt-free; the view model runs it).
 
 An archive file (``goesvfi-archive.toml``, :mod:`..archive`) lists products; the tab shows one row per product
-(``east conus band 13: 250 of 288 (87%)``) and, when one is chosen, its folder in the usual views.
+(``east conus band 13: 250 of 288 (87%)``) and, when one is chosen, its folder in the usual views. While the tab shows
+a product, its fetches take the product's ``look`` (as ``fetch --archive`` does).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +17,8 @@ from goesvfi.integrity_check.archive import ArchiveFile, Product
 from goesvfi.integrity_check.first_run import empty_scan
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery, parse_view_or_satellite
 from goesvfi.integrity_check.results import ScanResult
-from goesvfi.integrity_check.time_index import SatellitePattern
+from goesvfi.integrity_check.settings import FetchSettings
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.operational import View
 
 ScanFolder = Callable[[Path, ArchiveQuery | ViewQuery], Awaitable[ScanResult]]
@@ -42,6 +45,29 @@ class ProductRow:
 def product_satellite(product: Product) -> SatellitePattern | View:
     """The product's satellite, or its view (``east``)."""
     return View.parse(product.satellite) or SatellitePattern.parse(product.satellite)
+
+
+def shown_product(
+    archive: ArchiveFile | None, folder: Path, satellite: SatellitePattern | View, sector: Sector, band: int
+) -> Product | None:
+    """The product of ``archive`` the tab shows: kept in ``folder`` as ``satellite`` (or view), ``sector`` and
+    ``band``; None when the tab shows something else (the user chose another folder, band ...)."""
+    if archive is None:
+        return None
+    here = os.path.normcase(os.path.abspath(folder))
+    for product in archive.products:
+        same = (product_satellite(product), product.sector, product.band) == (satellite, sector, band)
+        if same and os.path.normcase(os.path.abspath(product.folder)) == here:
+            return product
+    return None
+
+
+def product_settings(settings: FetchSettings, product: Product | None) -> FetchSettings:
+    """``settings`` with ``product``'s ``look`` when it has one (the archive file's key wins over the preferences,
+    as on the command line, where only ``--look`` wins over it)."""
+    if product is None or product.look is None:
+        return settings
+    return replace(settings, look=product.look)
 
 
 async def product_rows(archive: ArchiveFile, scan: ScanFolder, start: datetime, end: datetime) -> list[ProductRow]:

@@ -13,7 +13,7 @@ from goesvfi.integrity_check.gui.widgets.archive_list import ArchiveList
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.gui.archive_session import ProductRow
-    from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
+    from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 
 
 def _ask_archive_file(parent: QWidget) -> str:
@@ -22,12 +22,14 @@ def _ask_archive_file(parent: QWidget) -> str:
 
 
 class ArchiveViews:
-    def __init__(self, tab: IntegrityCheckTab) -> None:
-        self.tab = tab
+    """Given the widget that parents the page and its dialog, the stack of views and the view model (never the tab)."""
+
+    def __init__(self, parent: QWidget, views: QStackedWidget, view_model: EnhancedViewModel) -> None:
+        self.parent, self.view_model = parent, view_model
         self.ask_file: Callable[[QWidget], str] = _ask_archive_file
-        self.page = ArchiveList(tab)
-        self.show_button = self._add_page(tab.ui.views, self.page)
-        vm = tab.view_model
+        self.page = ArchiveList(parent)
+        self.show_button = self._add_page(views, self.page)
+        vm = view_model
         self.page.open_clicked.connect(self._open)
         self.page.product_chosen.connect(vm.select_product)
         vm.archive_loaded.connect(self._show)
@@ -54,9 +56,9 @@ class ArchiveViews:
         return button
 
     def _open(self) -> None:
-        path = self.ask_file(self.tab)
+        path = self.ask_file(self.parent)
         if path:
-            self.tab.view_model.open_archive(path)
+            self.view_model.open_archive(path)
 
     def _show(self, loaded: tuple[str, list[ProductRow]]) -> None:
         name, rows = loaded

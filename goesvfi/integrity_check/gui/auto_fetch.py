@@ -1,8 +1,10 @@
 """Auto-fetch: the tab keeps the trailing window of its folder complete by itself, with the watch command's loop.
 
-:class:`AutoFetch` is owned by the view model. It runs :class:`~goesvfi.integrity_check.watch.WatchLoop` (the core
-loop of ``goesvfi-integrity watch``) on the qasync loop with the clock and sleep it was given (tests inject both).
-Each cycle is the view model's own scan and fetch (:meth:`EnhancedViewModel.reconcile_shown`) over
+:class:`AutoFetch` is owned by the view model, which it knows only as an :class:`AutoFetchPort` (the few calls it
+makes: is a task running, log and status lines, run a cycle shown in the tab). It runs
+:class:`~goesvfi.integrity_check.watch.WatchLoop` (the core loop of ``goesvfi-integrity watch``) on the qasync loop
+with the session's clock and the sleep it was given (tests inject both). Each cycle is the port's scan and fetch
+(``AutoFetchPort.reconcile_shown``, the same as the buttons') over
 ``[now - window, now - latency)`` for the folder, satellite, sector, band and interval chosen in the tab: it shows
 the window (table, timeline, summary, time pickers), fetches what is missing with live row updates, then shows
 the result and the next run time (UTC). On/off, period and window are saved in QSettings; Auto-fetch resumes when
@@ -22,37 +24,82 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState, hm, load_auto_fetch, save_auto_fetch
-from goesvfi.integrity_check.gui.digest import FETCH_MODULES, SCAN_MODULES, preload
-from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.gui.core_imports import FETCH_MODULES, SCAN_MODULES, preload
+from goesvfi.integrity_check.gui.inputs import ArchiveInputs
+from goesvfi.integrity_check.gui.session import IntegritySession
+from goesvfi.integrity_check.gui.task_runner import TaskRunner
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.results import ProgressSink
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
-    from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
     from goesvfi.integrity_check.watch import CycleResult, WatchConfig
     from goesvfi.integrity_check.watch_ops import WatchOps
 
-__all__ = ["AutoFetch", "AutoFetchState"]
+__all__ = ["AutoFetch", "AutoFetchPort", "AutoFetchState"]
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 AUTO_MODULES = (*SCAN_MODULES, *FETCH_MODULES, "watch", "watch_ops")
 
 
+class AutoFetchPort(Protocol):
+    """What Auto-fetch asks of the view model that owns it."""
+
+    @property
+    def busy(self) -> bool:
+        """A scan, fetch, export or cycle runs."""
+        ...
+
+    def notify(self, level: str, text: str) -> None:
+        """A log line (``info``, ``warning`` or ``error``)."""
+        ...
+
+    def show_status(self, text: str) -> None: ...
+
+    def fail(self, message: str) -> None:
+        """An error: the status line, the log and the error signal."""
+        ...
+
+    async def reconcile_shown(
+        self,
+        directory: Path,
+        query: ArchiveQuery | ViewQuery,
+        skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
+    ) -> ReconcileReport:
+        """One cycle's scan and fetch, shown in the tab as it goes."""
+        ...
+
+
 class AutoFetch(QObject):
-    """Auto-fetch's state, its commands and its loop, for the view model that owns it."""
+    """Auto-fetch's state, its commands and its loop. Given: the port to its owner, the inputs it keeps complete,
+    the runner (the loop and the progress sink), the session (the clock), the disk threshold of its alerts, the
+    settings it saves its state in and the wait between cycles. The owner calls :meth:`wake_if_idle` when a task
+    ends."""
 
     changed = pyqtSignal(object)  # AutoFetchState
 
-    def __init__(self, owner: EnhancedViewModel, settings: QSettings, sleep: Sleep | None = None) -> None:
-        super().__init__(owner)
-        self._vm = owner
+    def __init__(
+        self,
+        port: AutoFetchPort,
+        inputs: ArchiveInputs,
+        runner: TaskRunner,
+        session: IntegritySession,
+        disk_threshold: Callable[[], int],
+        settings: QSettings,
+        sleep: Sleep | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._port = port
+        self._inputs, self._runner, self._session, self._disk_threshold = inputs, runner, session, disk_threshold
         self._settings = settings
         self._sleep: Sleep = sleep or asyncio.sleep
         self.state = load_auto_fetch(settings)
@@ -61,9 +108,9 @@ class AutoFetch(QObject):
         self._key: tuple[object, ...] | None = None  # the inputs the running loop keeps complete
         self._idle = asyncio.Event()
         self._ops: WatchOps | None = None  # the watch record and the alerts of the running loop's product
-        self._product: tuple[Path, ArchiveQuery] | None = None  # the folder and query of the last cycle
+        self._product: tuple[Path, ArchiveQuery | ViewQuery] | None = None  # the folder and query of the last cycle
         self._closing: set[asyncio.Future[None]] = set()
-        owner.state_changed.connect(self._wake_if_idle)
+        inputs.changed.connect(self._inputs_changed)
         if self.state.enabled:  # resume after the host had a chance to pre-fill the inputs
             QTimer.singleShot(0, self._resume)
 
@@ -84,19 +131,21 @@ class AutoFetch(QObject):
             if problem is None and not self._start_driver():
                 problem = messages.NO_EVENT_LOOP
             if problem is not None:
-                self._vm.fail(problem)
+                self._port.fail(problem)
                 self.changed.emit(self.state)
                 return False
             self.state = replace(self.state, enabled=True, last=None, next_run=None)
-            self._vm.notify("info", f"Auto-fetch on: {self._vm.archive_folder}, the last {self.state.window_hours} h "
-                                    f"every {self.state.period_minutes} min.")  # fmt: skip
+            folder, state = self._inputs.archive_folder, self.state
+            self._port.notify(
+                "info", f"Auto-fetch on: {folder}, the last {state.window_hours} h every {state.period_minutes} min."
+            )
         else:
             self.state = replace(self.state, enabled=False, waiting=False, next_run=None)
             if self._stop is not None:
                 self._stop.set()
-            self._vm.notify("info", "Auto-fetch off.")
-            if not self._vm.busy:
-                self._vm.show_status("Auto-fetch off.")
+            self._port.notify("info", "Auto-fetch off.")
+            if not self._port.busy:
+                self._port.show_status("Auto-fetch off.")
         save_auto_fetch(self._settings, self.state)
         self.changed.emit(self.state)
         return True
@@ -119,20 +168,22 @@ class AutoFetch(QObject):
             for url in urls:
                 check_receiver(url)
         except ValueError as exc:
-            self._vm.fail(f"Auto-fetch alerts: {messages.user_message(exc)}")
+            self._port.fail(f"Auto-fetch alerts: {messages.user_message(exc)}")
             self.changed.emit(self.state)
             return False
         if urls != self.state.notify:
             self.state = replace(self.state, notify=urls)
             save_auto_fetch(self._settings, self.state)
-            self._vm.notify("info", f"Auto-fetch alerts go to {', '.join(urls)}." if urls else "Auto-fetch alerts off.")
+            self._port.notify(
+                "info", f"Auto-fetch alerts go to {', '.join(urls)}." if urls else "Auto-fetch alerts off."
+            )
             self.changed.emit(self.state)
         return True
 
-    def inputs_changed(self) -> None:
+    def _inputs_changed(self) -> None:
         """The folder or archive inputs changed: a running loop starts again on the new ones."""
-        if self._stop is not None and self._key not in (None, self._vm.inputs.key()):
-            self._vm.notify("info", "Auto-fetch follows the new folder and archive settings.")
+        if self._stop is not None and self._key not in (None, self._inputs.key()):
+            self._port.notify("info", "Auto-fetch follows the new folder and archive settings.")
             self._stop.set()
 
     async def stop(self) -> None:
@@ -157,8 +208,8 @@ class AutoFetch(QObject):
         self.changed.emit(state)
 
     def _problem(self) -> str | None:
-        inputs = self._vm.inputs
-        now = self._vm.now()
+        inputs = self._inputs
+        now = self._session.now()
         last = inputs.satellite.served[1]
         start = now - self.state.span
         if last is not None and start >= last:
@@ -168,13 +219,13 @@ class AutoFetch(QObject):
     def _resume(self) -> None:
         if self.state.enabled and self._task is None and not self._start_driver():
             self.state = replace(self.state, enabled=False)  # not saved: it resumes when a loop runs
-            self._vm.fail(messages.NO_EVENT_LOOP)
+            self._port.fail(messages.NO_EVENT_LOOP)
             self.changed.emit(self.state)
 
     def _start_driver(self) -> bool:
         if self._task is not None and not self._task.done():
             return True  # still stopping after "off": it carries on, since Auto-fetch is on again
-        loop = self._vm.runner.loop()
+        loop = self._runner.loop()
         if loop is None:
             return False
         self._task = loop.create_task(self._drive())
@@ -188,16 +239,21 @@ class AutoFetch(QObject):
             while self.state.enabled:
                 stop = self._stop = asyncio.Event()
                 config = await self._watch_config()
-                self._key = self._vm.inputs.key()
-                watch = WatchLoop(config, self._cycle, now=self._vm.now, sleep=self._between_cycles,
-                                  progress_callback=self._vm.runner.report)  # fmt: skip
+                self._key = self._inputs.key()
+                watch = WatchLoop(
+                    config,
+                    self._cycle,
+                    now=self._session.now,
+                    sleep=self._between_cycles,
+                    progress_callback=self._runner.report,
+                )
                 await self.until_idle(stop)
                 if not stop.is_set():
                     await watch.run_forever(stop, self._on_cycle)
         except Exception as exc:  # bad inputs, another watcher on the folder: Auto-fetch goes off, with why
             self.state = replace(self.state, enabled=False)
             save_auto_fetch(self._settings, self.state)
-            self._vm.fail(f"Auto-fetch is off: {messages.user_message(exc)}")
+            self._port.fail(f"Auto-fetch is off: {messages.user_message(exc)}")
         finally:
             if self._ops is not None:
                 ops, self._ops = self._ops, None
@@ -212,36 +268,46 @@ class AutoFetch(QObject):
         problem = self._problem()
         if problem is not None:
             raise ValueError(problem)
-        inputs = self._vm.inputs
-        folder = Path(self._vm.archive_folder)
+        inputs = self._inputs
+        folder = Path(inputs.archive_folder)
         if not inputs.directory:  # the per-user default folder (first run): made here, as a first fetch makes it
             await asyncio.to_thread(lambda: folder.mkdir(parents=True, exist_ok=True))
         if not await asyncio.to_thread(folder.is_dir):
             raise ValueError(f"{folder} is not a folder (or cannot be reached)")
-        cfg = WatchConfig(folder, inputs.satellite, inputs.sector, inputs.band, window=self.state.span,
-                          every=self.state.period, interval_minutes=inputs.interval_minutes)  # fmt: skip
+        cfg = WatchConfig(
+            folder,
+            inputs.satellite,
+            inputs.sector,
+            inputs.band,
+            window=self.state.span,
+            every=self.state.period,
+            interval_minutes=inputs.interval_minutes,
+            view=inputs.view,
+        )
         return cfg.validate()
 
     async def _cycle(
         self,
         directory: Path,
-        query: ArchiveQuery,
+        query: ArchiveQuery | ViewQuery,
         *,
         progress_callback: ProgressSink | None = None,
         skip: Mapping[datetime, str] | None = None,
         audit: int = 0,
     ) -> ReconcileReport:
-        """One cycle: the view model's scan and fetch, shown in the tab (after a manual task that just started)."""
+        """One cycle: the port's scan and fetch, shown in the tab (after a manual task that just started)."""
         await self.until_idle(None)
         self._product = (directory, query)
         self.state = replace(self.state, running=True, waiting=False, window=(query.start, query.end))
         self.changed.emit(self.state)
         try:
-            return await self._vm.reconcile_shown(directory, query, skip, audit)
+            return await self._port.reconcile_shown(directory, query, skip, audit)
         finally:
             self.state = replace(self.state, running=False)
             if not self.state.enabled:
-                self._vm.show_status("Auto-fetch off: the running cycle was cancelled, nothing half-written was left.")
+                self._port.show_status(
+                    "Auto-fetch off: the running cycle was cancelled, nothing half-written was left."
+                )
             self.changed.emit(self.state)
 
     async def _between_cycles(self, seconds: float) -> None:
@@ -250,7 +316,7 @@ class AutoFetch(QObject):
 
     async def until_idle(self, stop: asyncio.Event | None) -> None:
         """Wait while a manual scan, fetch or export runs (and no longer once ``stop`` is set)."""
-        while self._vm.busy and not (stop is not None and stop.is_set()):
+        while self._port.busy and not (stop is not None and stop.is_set()):
             self._set_waiting(True)
             self._idle.clear()
             waits = [asyncio.ensure_future(self._idle.wait())]
@@ -263,8 +329,9 @@ class AutoFetch(QObject):
                     waiting.cancel()
         self._set_waiting(False)
 
-    def _wake_if_idle(self) -> None:
-        if not self._vm.busy:
+    def wake_if_idle(self) -> None:
+        """A task started or ended: a cycle waiting for the end of a manual task runs if none runs now."""
+        if not self._port.busy:
             self._idle.set()
 
     def _set_waiting(self, waiting: bool) -> None:
@@ -272,13 +339,15 @@ class AutoFetch(QObject):
             self.state = replace(self.state, waiting=waiting)
             self.changed.emit(self.state)
 
-    def _ops_for(self, directory: Path, query: ArchiveQuery) -> WatchOps:
+    def _ops_for(self, directory: Path, query: ArchiveQuery | ViewQuery) -> WatchOps:
         """The record-and-alerts hook of this product, made again when the product or the receivers changed."""
         from goesvfi.integrity_check.notify import AlertRules
         from goesvfi.integrity_check.watch_ops import WatchOps
         from goesvfi.integrity_check.watch_record import WatchProduct
 
-        product = WatchProduct(query.satellite, query.sector, query.band, directory)
+        view = query.view if isinstance(query, ViewQuery) else None
+        one = query.latest() if isinstance(query, ViewQuery) else query
+        product = WatchProduct(one.satellite, one.sector, one.band, directory, view)
         ops = self._ops
         receivers = list(self.state.notify)
         if ops is None or ops.product != product or ops.receivers != receivers:
@@ -286,8 +355,8 @@ class AutoFetch(QObject):
                 closing = asyncio.ensure_future(ops.close())
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
-            rules = AlertRules(disk_threshold=self._vm.preferences.fetch.disk_threshold)
-            ops = self._ops = WatchOps(product, now=self._vm.now, receivers=receivers, rules=rules)
+            rules = AlertRules(disk_threshold=self._disk_threshold())
+            ops = self._ops = WatchOps(product, now=self._session.now, receivers=receivers, rules=rules)
         return ops
 
     def _on_cycle(self, result: CycleResult, next_run: datetime) -> None:
@@ -295,13 +364,14 @@ class AutoFetch(QObject):
             try:
                 self._ops_for(*self._product)(result, next_run)
             except ValueError as exc:  # a saved receiver that is not a URL (settings edited by hand)
-                self._vm.notify("error", f"Auto-fetch alerts: {messages.user_message(exc)}")
+                self._port.notify("error", f"Auto-fetch alerts: {messages.user_message(exc)}")
         self.state = replace(self.state, last=result, next_run=next_run)
         failed = result.error is not None and not result.busy
-        self._vm.notify("info" if result.ok else "error" if failed else "warning", f"Auto-fetch: {result.summary()}")
+        self._port.notify("info" if result.ok else "error" if failed else "warning", f"Auto-fetch: {result.summary()}")
         if failed:
-            self._vm.fail(f"Auto-fetch cycle failed: {result.error} (next try {hm(next_run)} UTC)")
+            self._port.fail(f"Auto-fetch cycle failed: {result.error} (next try {hm(next_run)} UTC)")
         else:
-            self._vm.show_status(f"Auto-fetch: {result.fetched} fetched, {result.failed} failed; "
-                                 f"next run {hm(next_run)} UTC.")  # fmt: skip
+            self._port.show_status(
+                f"Auto-fetch: {result.fetched} fetched, {result.failed} failed; next run {hm(next_run)} UTC."
+            )
         self.changed.emit(self.state)

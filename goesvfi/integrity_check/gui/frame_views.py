@@ -16,11 +16,13 @@ from PyQt6.QtCore import QModelIndex, QUrl
 from PyQt6.QtGui import QDesktopServices
 
 from goesvfi.integrity_check.calendar_bins import categories
-from goesvfi.integrity_check.gui.digest import STATUS_ORDER, ResultsDigest
+from goesvfi.integrity_check.gui.results_digest import ResultsDigest
+from goesvfi.integrity_check.gui.slot_list import STATUS_ORDER
 
 if TYPE_CHECKING:
-    from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
-    from goesvfi.integrity_check.gui.view_model import DiskSpace
+    from goesvfi.integrity_check.gui.view_model import DiskSpace, EnhancedViewModel
+    from goesvfi.integrity_check.gui.widgets.layout import TabWidgets
+    from goesvfi.integrity_check.gui.widgets.results_model import ResultsTableModel
 
 _CATEGORY_LUT = categories(s.value for s in STATUS_ORDER)  # digest status index -> calendar category
 
@@ -30,10 +32,21 @@ def calendar_codes(digest: ResultsDigest) -> np.ndarray:
 
 
 class FrameViews:
-    def __init__(self, tab: IntegrityCheckTab) -> None:
-        self.tab = tab
+    """Given the tab's parts it wires (never the tab): its widgets, its table model, the view model, how to select
+    slots in the table and how to say something in the status line."""
+
+    def __init__(
+        self,
+        ui: TabWidgets,
+        model: ResultsTableModel,
+        view_model: EnhancedViewModel,
+        select_slots: Callable[[int, int], None],
+        say: Callable[[str], None],
+    ) -> None:
+        self.ui, self.model, self.view_model = ui, model, view_model
+        self._select_slots, self._say = select_slots, say
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
-        ui, vm = tab.ui, tab.view_model
+        vm = view_model
         selection = ui.table.selectionModel()
         assert selection is not None
         selection.currentRowChanged.connect(self._current_changed)
@@ -42,7 +55,7 @@ class FrameViews:
         vm.slots_updated.connect(self._slots_updated)
         ui.calendar.calendar.cell_clicked.connect(self.select_span)
         ui.preview.open_file.connect(lambda path: self.open_url(QUrl.fromLocalFile(path)))
-        ui.preview.open_folder.connect(lambda: self.open_url(QUrl.fromLocalFile(vm.archive_folder)))
+        ui.preview.open_folder.connect(lambda: self.open_url(QUrl.fromLocalFile(vm.inputs.archive_folder)))
         vm.disk_space_changed.connect(self._folder_state)  # checked after each task and folder change
         vm.inputs_changed.connect(self.show_default_folder)
         ui.satellite.currentIndexChanged.connect(lambda _i: self.show_default_folder())
@@ -50,27 +63,30 @@ class FrameViews:
         self.show_default_folder()
 
     def show_default_folder(self) -> None:
-        inputs = self.tab.view_model.inputs
+        inputs = self.view_model.inputs
         folder = inputs.default_directory()
-        self.tab.ui.directory.setPlaceholderText(f"{folder}  (default; created by the first fetch)")
+        self.ui.directory.setPlaceholderText(f"{folder}  (default; created by the first fetch)")
 
     def _folder_state(self, disk: DiskSpace) -> None:
         """*Open folder* only for a folder that exists (the default one is made by the first fetch)."""
-        button = self.tab.ui.preview.folder_button
+        button = self.ui.preview.folder_button
         button.setEnabled(disk.exists)
-        button.setToolTip("Open the archive folder in the file manager" if disk.exists else
-                          f"{disk.path} does not exist yet: the first fetch creates it")  # fmt: skip
+        button.setToolTip(
+            "Open the archive folder in the file manager"
+            if disk.exists
+            else f"{disk.path} does not exist yet: the first fetch creates it"
+        )
 
     def current_position(self) -> int | None:
-        index = self.tab.ui.table.currentIndex()
-        return self.tab.model.slot_index(index.row()) if index.isValid() else None
+        index = self.ui.table.currentIndex()
+        return self.model.slot_index(index.row()) if index.isValid() else None
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid() and current.row() < self.tab.model.rowCount():
-            self.tab.view_model.preview_slot(self.tab.model.slot_index(current.row()))
+        if current.isValid() and current.row() < self.model.rowCount():
+            self.view_model.preview_slot(self.model.slot_index(current.row()))
 
     def _results(self, digest: ResultsDigest | None) -> None:
-        ui = self.tab.ui
+        ui = self.ui
         ui.preview.clear()
         if digest is None:
             ui.calendar.calendar.set_data(np.zeros(0), np.zeros(0, np.uint8))
@@ -78,29 +94,28 @@ class FrameViews:
             ui.calendar.calendar.set_data(digest.times, calendar_codes(digest))
 
     def _slots_updated(self, digest: ResultsDigest, changed: np.ndarray) -> None:
-        self.tab.ui.calendar.calendar.update_codes(changed, calendar_codes(digest)[changed])
-        shown = self.tab.ui.preview.preview  # the slot on show (the table's current row may be gone: a filter)
+        self.ui.calendar.calendar.update_codes(changed, calendar_codes(digest)[changed])
+        shown = self.ui.preview.preview  # the slot on show (the table's current row may be gone: a filter)
         if shown is not None and shown.position in set(np.asarray(changed).tolist()):
-            self.tab.view_model.preview_slot(shown.position)  # its frame just arrived: show it
+            self.view_model.preview_slot(shown.position)  # its frame just arrived: show it
 
     def select_span(self, start: int, end: int) -> None:
         """A calendar cell ``[start, end)`` (epoch seconds): select its rows and set the time range to it."""
-        tab, vm = self.tab, self.tab.view_model
+        vm = self.view_model
         digest = vm.digest
         if digest is None:
             return
         first, last = (int(i) for i in np.searchsorted(digest.times, [start, end]))
         if last <= first:
             return
-        tab.select_slots(first, last - 1)
+        self._select_slots(first, last - 1)
         scan = vm.scan_result
         if not vm.busy and not vm.auto_fetch.enabled and scan is not None:
             begin = max(datetime.fromtimestamp(start, UTC), scan.start)
             finish = min(datetime.fromtimestamp(end, UTC), scan.end)
             vm.apply_inputs(start=begin, end=finish)
             count = last - first
-            tab._render_status(
+            self._say(
                 f"Selected {count:,} frame{'s' if count != 1 else ''}; the time range is now "
-                f"{begin:%Y-%m-%d %H:%M} -> {finish:%Y-%m-%d %H:%M} UTC (Scan checks only it).",
-                error=False,
+                f"{begin:%Y-%m-%d %H:%M} -> {finish:%Y-%m-%d %H:%M} UTC (Scan checks only it)."
             )

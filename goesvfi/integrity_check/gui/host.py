@@ -30,7 +30,7 @@ from typing import Any
 from PyQt6.QtCore import QSettings
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from goesvfi.integrity_check.gui.signals import quit_on_signals
+from goesvfi.integrity_check.gui.shutdown_signals import quit_on_signals
 from goesvfi.integrity_check.gui.tab import IntegrityCheckTab
 from goesvfi.integrity_check.gui.view_model import EnhancedViewModel
 from goesvfi.integrity_check.gui.workers import install_worker_pool
@@ -120,7 +120,7 @@ def connect_host(
 
         def on_fetch(_slots: object) -> None:
             current = input_directory() if input_directory is not None else None
-            if current is None or _same_folder(current, tab.view_model.directory):
+            if current is None or _same_folder(current, tab.view_model.inputs.directory):
                 refresh()
 
         tab.fetch_completed.connect(on_fetch)

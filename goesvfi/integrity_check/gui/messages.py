@@ -9,7 +9,7 @@ import logging
 from collections import Counter
 from datetime import datetime
 
-from goesvfi.integrity_check.gui.digest import ResultsDigest
+from goesvfi.integrity_check.gui.results_digest import ResultsDigest
 from goesvfi.integrity_check.query import ArchiveQuery
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 

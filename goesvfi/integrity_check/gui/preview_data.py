@@ -120,5 +120,15 @@ def as_role(
     """The cached frame with this request's role, the slot's latest result (its source may have changed) and
     whether it matches the folder's look as known now (``look_matches(path)``; None: unknown)."""
     matches = look_matches(frame.path) if look_matches is not None else frame.look_matches
-    return FramePreview(role, slot, frame.path, frame.image, frame.width, frame.height, frame.mode, frame.file_size,
-                        frame.error, matches)  # fmt: skip
+    return FramePreview(
+        role,
+        slot,
+        frame.path,
+        frame.image,
+        frame.width,
+        frame.height,
+        frame.mode,
+        frame.file_size,
+        frame.error,
+        matches,
+    )

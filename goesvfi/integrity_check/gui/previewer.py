@@ -88,8 +88,9 @@ class Previewer(QObject):
     def request_path(self, path: Path | str) -> None:
         """Show one file (not a slot of the results): a present local frame at position -1."""
         path = Path(path)
-        slot = SlotResult(_EPOCH, SatellitePattern.GENERIC, Sector.CONUS, status=SlotStatus.PRESENT,
-                          source=Source.LOCAL, path=path)  # fmt: skip
+        slot = SlotResult(
+            _EPOCH, SatellitePattern.GENERIC, Sector.CONUS, status=SlotStatus.PRESENT, source=Source.LOCAL, path=path
+        )
         self.request([slot], 0)
 
     async def _drain(self) -> None:
@@ -123,7 +124,8 @@ class Previewer(QObject):
             return FramePreview("frame", slot, slot.path, None, error=str(exc))  # not cached: it may appear later
         self.decodes += 1
         image = to_qimage(decoded)
-        frame = FramePreview("frame", slot, slot.path, image, decoded.width, decoded.height, decoded.mode,
-                             decoded.file_size)  # fmt: skip
+        frame = FramePreview(
+            "frame", slot, slot.path, image, decoded.width, decoded.height, decoded.mode, decoded.file_size
+        )
         self.cache.put(key, frame, image.sizeInBytes())
         return frame

@@ -7,6 +7,7 @@ The tab never awaits and never touches files or the network: it forwards user ac
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -17,8 +18,10 @@ from PyQt6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QTableV
 
 from goesvfi.integrity_check.gui.archive_views import ArchiveViews
 from goesvfi.integrity_check.gui.auto_fetch_state import AutoFetchState
-from goesvfi.integrity_check.gui.digest import STATUS_ORDER, LookView, ResultsDigest
 from goesvfi.integrity_check.gui.frame_views import FrameViews
+from goesvfi.integrity_check.gui.look_view import LookView
+from goesvfi.integrity_check.gui.results_digest import ResultsDigest
+from goesvfi.integrity_check.gui.slot_list import STATUS_ORDER
 from goesvfi.integrity_check.gui.view_model import DiskSpace, EnhancedViewModel, Task
 from goesvfi.integrity_check.gui.widgets.controls import select_data
 from goesvfi.integrity_check.gui.widgets.layout import TabWidgets, build_tab
@@ -78,8 +81,9 @@ class IntegrityCheckTab(QWidget):
         self.notifier = Notifier(self)
         self._shown_once = False
         self._connect()
-        self.frame_views = FrameViews(self)  # preview pane, calendar, default folder
-        self.archive_views = ArchiveViews(self)  # the archive file's products, a page beside the calendar
+        say = functools.partial(self._render_status, error=False)
+        self.frame_views = FrameViews(self.ui, self.model, self.view_model, self.select_slots, say)  # preview, calendar
+        self.archive_views = ArchiveViews(self, self.ui.views, self.view_model)  # archive file's products (a page)
         self._load_inputs()
         self._render_auto(self.view_model.auto_fetch)
         self._render_status(self.view_model.status, error=False)
@@ -150,12 +154,12 @@ class IntegrityCheckTab(QWidget):
         ui.directory.editingFinished.connect(lambda: vm.set_directory(ui.directory.text()))
         ui.directory.textChanged.connect(lambda _text: self._render_state())
         ui.detect.clicked.connect(vm.detect_archive)
-        ui.satellite.currentIndexChanged.connect(lambda _i: vm.set_satellite(ui.satellite.currentData()))
-        ui.sector.currentIndexChanged.connect(lambda _i: vm.set_sector(ui.sector.currentData()))
-        ui.band.valueChanged.connect(vm.set_band)
-        ui.interval.valueChanged.connect(vm.set_interval)
-        ui.check_noaa.toggled.connect(vm.set_check_noaa)
-        ui.verify.toggled.connect(vm.set_verify_frames)
+        ui.satellite.currentIndexChanged.connect(lambda _i: vm.inputs.set_satellite(ui.satellite.currentData()))
+        ui.sector.currentIndexChanged.connect(lambda _i: vm.inputs.set_sector(ui.sector.currentData()))
+        ui.band.valueChanged.connect(vm.inputs.set_band)
+        ui.interval.valueChanged.connect(vm.inputs.set_interval)
+        ui.check_noaa.toggled.connect(vm.inputs.set_check_noaa)
+        ui.verify.toggled.connect(vm.inputs.set_verify_frames)
         for picker in (ui.start, ui.end):
             picker.dateTimeChanged.connect(self._range_edited)
         ui.preset_day.clicked.connect(lambda: vm.apply_preset(24))
@@ -165,10 +169,10 @@ class IntegrityCheckTab(QWidget):
         ui.cancel.clicked.connect(vm.cancel)
         ui.export.clicked.connect(self._export)
         ui.settings.clicked.connect(self.open_settings)
-        ui.auto_check.toggled.connect(vm.set_auto_fetch)
-        ui.auto_period.currentIndexChanged.connect(lambda _i: vm.set_auto_fetch_period(ui.auto_period.currentData()))
-        ui.auto_window.currentIndexChanged.connect(lambda _i: vm.set_auto_fetch_window(ui.auto_window.currentData()))
-        ui.auto_notify.editingFinished.connect(lambda: vm.set_auto_fetch_notify(ui.auto_notify.text()))
+        ui.auto_check.toggled.connect(vm.auto.set_enabled)
+        ui.auto_period.currentIndexChanged.connect(lambda _i: vm.auto.set_period(ui.auto_period.currentData()))
+        ui.auto_window.currentIndexChanged.connect(lambda _i: vm.auto.set_window(ui.auto_window.currentData()))
+        ui.auto_notify.editingFinished.connect(lambda: vm.auto.set_notify(ui.auto_notify.text()))
         ui.filter.currentIndexChanged.connect(self._apply_filter)
         ui.zoom_in.clicked.connect(ui.timeline.zoom_in)
         ui.zoom_out.clicked.connect(ui.timeline.zoom_out)
@@ -193,26 +197,26 @@ class IntegrityCheckTab(QWidget):
         vm.fetch_completed.connect(self.fetch_completed)
 
     def _range_edited(self) -> None:
-        self.view_model.set_range(self.ui.start.utc(), self.ui.end.utc())
+        self.view_model.inputs.set_range(self.ui.start.utc(), self.ui.end.utc())
         self._render_summary()
 
     def _load_inputs(self) -> None:
         """Show the view model's inputs (after a preset, a detection or a restore) without echoing them back."""
-        ui, vm = self.ui, self.view_model
+        ui, inputs = self.ui, self.view_model.inputs
         widgets = (ui.directory, ui.satellite, ui.sector, ui.band, ui.interval, ui.start, ui.end)
         for widget in widgets:
             widget.blockSignals(True)
         try:
-            if ui.directory.text() != vm.directory:
-                ui.directory.setText(vm.directory)
-            ui.satellite.setCurrentIndex(max(0, ui.satellite.findData(vm.view or vm.satellite)))
-            ui.sector.setCurrentIndex(max(0, ui.sector.findData(vm.sector)))
-            ui.band.setValue(vm.band)
-            ui.interval.setValue(vm.interval_minutes)
-            ui.check_noaa.setChecked(vm.check_noaa)
-            ui.verify.setChecked(vm.verify_frames)
-            ui.start.set_utc(vm.start)
-            ui.end.set_utc(vm.end)
+            if ui.directory.text() != inputs.directory:
+                ui.directory.setText(inputs.directory)
+            ui.satellite.setCurrentIndex(max(0, ui.satellite.findData(inputs.view or inputs.satellite)))
+            ui.sector.setCurrentIndex(max(0, ui.sector.findData(inputs.sector)))
+            ui.band.setValue(inputs.band)
+            ui.interval.setValue(inputs.interval_minutes)
+            ui.check_noaa.setChecked(inputs.check_noaa)
+            ui.verify.setChecked(inputs.verify_frames)
+            ui.start.set_utc(inputs.start)
+            ui.end.set_utc(inputs.end)
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
@@ -229,7 +233,7 @@ class IntegrityCheckTab(QWidget):
 
     def _scan(self) -> None:
         self.view_model.set_directory(self.ui.directory.text())
-        self.view_model.set_range(self.ui.start.utc(), self.ui.end.utc())
+        self.view_model.inputs.set_range(self.ui.start.utc(), self.ui.end.utc())
         self.view_model.scan()
 
     def _export(self) -> None:
@@ -373,7 +377,11 @@ class IntegrityCheckTab(QWidget):
         digest, scan = vm.digest, vm.scan_result
         if digest is None:
             return
-        span = None if scan is None or (vm.start, vm.end) == (scan.start, scan.end) else (vm.start, vm.end)
+        span = (
+            None
+            if scan is None or (vm.inputs.start, vm.inputs.end) == (scan.start, scan.end)
+            else (vm.inputs.start, vm.inputs.end)
+        )
         self.ui.summary.setText(summary_html(digest, vm.look_check, span))
 
     def _render_look(self, look: LookView | None, summary: bool = True) -> None:

@@ -1,12 +1,13 @@
 """EnhancedViewModel: the Integrity Check tab's state and commands, bridging Qt and the asyncio core.
 
-One object, composed of the parts it owns: the inputs (:class:`~.inputs.ArchiveInputs`), the task runner
-(:class:`~.task_runner.TaskRunner`: it is the only place that creates or cancels asyncio tasks, on the qasync
-loop), the core session (:class:`~.core_session.CoreSession`: cache and ReconcileManager) and Auto-fetch
-(:class:`~.auto_fetch.AutoFetch`, whose cycles run this object's own scan and fetch). The core reports progress
-to a callback that may run on a worker thread; the runner publishes the latest report at most 20 times a second.
-Every command runs inside a guard that turns any exception into a status message and a log entry: no traceback
-reaches the user. Testable without widgets.
+One object, composed of the parts it owns: the inputs (:class:`~.inputs.ArchiveInputs`, which announce their own
+changes), the task runner (:class:`~.task_runner.TaskRunner`: it is the only place that creates or cancels asyncio
+tasks, on the qasync loop), the session (:class:`~.session.IntegritySession`: the workflows, Qt-free) and
+Auto-fetch (:class:`~.auto_fetch.AutoFetch`, whose cycles run this object's own scan and fetch). This object runs
+the session's workflows as tasks and turns what they return into signals. The core reports progress to a callback
+that may run on a worker thread; the runner publishes the latest report at most 20 times a second. Every command
+runs inside a guard that turns any exception into a status message and a log entry: no traceback reaches the
+user. Testable without widgets.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import logging
 import shutil
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -24,26 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
 
-from goesvfi.integrity_check.first_run import documents_folder, empty_scan
+from goesvfi.integrity_check.first_run import documents_folder
 from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
-from goesvfi.integrity_check.gui.core_session import CoreSession, ManagerFactory
-from goesvfi.integrity_check.gui.digest import (
-    FETCH_MODULES,
-    REMOTE_SCAN_MODULES,
-    SCAN_MODULES,
-    LookView,
-    ResultsDigest,
-    SlotList,
-    digest_scan,
-    digest_slots,
-    preload,
-    sample_archive,
-    unresolved_scan,
-    update_digest,
-    with_looks,
-)
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
+from goesvfi.integrity_check.gui.look_view import LookView
 from goesvfi.integrity_check.gui.messages import user_message, utc_text
 from goesvfi.integrity_check.gui.preferences import (
     Preferences,
@@ -54,17 +39,19 @@ from goesvfi.integrity_check.gui.preferences import (
     save_values,
 )
 from goesvfi.integrity_check.gui.previewer import Previewer
+from goesvfi.integrity_check.gui.results_digest import ResultsDigest, update_digest
+from goesvfi.integrity_check.gui.session import DiskSpace, IntegritySession, ManagerFactory, look_name_error
+from goesvfi.integrity_check.gui.slot_list import SlotList
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
 from goesvfi.integrity_check.settings import FetchSettings
-from goesvfi.integrity_check.time_index import SatellitePattern, Sector, to_utc
-from goesvfi.integrity_check.time_index.operational import View, eras
+from goesvfi.integrity_check.time_index import SatellitePattern, Sector
+from goesvfi.integrity_check.time_index.operational import View
 
 if TYPE_CHECKING:
     from goesvfi.integrity_check.archive import ArchiveFile
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
-    from goesvfi.integrity_check.render.look import Look
 
 __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
 
@@ -82,20 +69,8 @@ class Task(Enum):
     AUTO = "auto-fetch"  # an Auto-fetch cycle
 
 
-@dataclass(frozen=True, slots=True)
-class DiskSpace:
-    path: str
-    free: int | None  # None: neither the folder nor a parent can be read (of a folder not made yet: its parent's)
-    threshold: int
-    exists: bool = True  # the folder itself (the default folder is made by the first fetch that writes into it)
-
-    @property
-    def low(self) -> bool:
-        return self.free is not None and self.free < self.threshold
-
-
 class EnhancedViewModel(QObject):
-    """State, inputs and commands of the tab (see the module docstring).
+    """State and commands of the tab (see the module docstring); the inputs are :attr:`inputs`.
 
     ``now`` and ``sleep`` are the clock and the wait between Auto-fetch cycles (tests inject both).
     """
@@ -118,6 +93,8 @@ class EnhancedViewModel(QObject):
     export_completed = pyqtSignal(str)  # CSV path
     task_finished = pyqtSignal(str, str, float)  # title, message, seconds
 
+    look_name_error = staticmethod(look_name_error)
+
     def __init__(
         self,
         parent: QObject | None = None,
@@ -132,13 +109,16 @@ class EnhancedViewModel(QObject):
     ) -> None:
         super().__init__(parent)
         self._qsettings = settings if settings is not None else QSettings()
-        self._now = now or (lambda: datetime.now(UTC))
-        self._disk_free = disk_free or (lambda path: shutil.disk_usage(path).free)
-        self.inputs = ArchiveInputs(self._qsettings, self.now())
+        self.session = IntegritySession(
+            cache_path,
+            manager_factory,
+            now or (lambda: datetime.now(UTC)),
+            disk_free or (lambda path: shutil.disk_usage(path).free),
+        )
+        self.inputs = ArchiveInputs(self._qsettings, self.session.now, self)
         self.runner = TaskRunner(self, loop)
         self.runner.results.connect(self._apply_slot_results)
         self.runner.progress.connect(self._publish_progress)
-        self._core = CoreSession(cache_path, manager_factory, self._now, self._disk_free)
         self._prefs = load_preferences(self._qsettings)
         self._task_kind = Task.IDLE
         self._scan: ScanResult | None = None
@@ -147,7 +127,7 @@ class EnhancedViewModel(QObject):
         self._look: LookView | None = None
         self._view_query: ViewQuery | None = None  # the shown scan is of GOES-East/West: fetch it part by part
         self._archive: ArchiveFile | None = None  # the archive file opened in the tab
-        self._status = messages.ready(self.archive_folder)
+        self._status = messages.ready(self.inputs.archive_folder)
         self._last_error: str | None = None
         self._logged = ""
         self._disk: DiskSpace | None = None
@@ -155,7 +135,10 @@ class EnhancedViewModel(QObject):
         self._disk_timer.setInterval(DISK_INTERVAL_MS)
         self._disk_timer.timeout.connect(self.refresh_disk_space)
         self._detect_task: asyncio.Task[None] | None = None
-        self.auto = AutoFetch(self, self._qsettings, sleep)
+        self.auto = AutoFetch(
+            self, self.inputs, self.runner, self.session, self._disk_threshold, self._qsettings, sleep, self
+        )
+        self.state_changed.connect(self.auto.wake_if_idle)
         self.auto_fetch_changed = self.auto.changed
         self.previewer = Previewer(self.runner, lambda exc: self.fail(user_message(exc)), self, self._look_matches)
         self.preview_ready = self.previewer.ready  # SlotPreview: the selected frame, or a missing one's neighbours
@@ -163,67 +146,28 @@ class EnhancedViewModel(QObject):
     # ---- state --------------------------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return to_utc(self._now())
-
-    @property
-    def directory(self) -> str:
-        return self.inputs.directory
-
-    @property
-    def archive_folder(self) -> str:
-        """The folder commands use: the one chosen, else the per-user default (``~/GOES/goes19/conus``)."""
-        return self.inputs.directory or str(self.inputs.default_directory())
-
-    @property
-    def start(self) -> datetime:
-        return self.inputs.start
-
-    @property
-    def end(self) -> datetime:
-        return self.inputs.end
-
-    @property
-    def satellite(self) -> SatellitePattern:
-        """The satellite chosen, or for East/West the one operational now."""
-        return self.inputs.satellite
-
-    @property
-    def view(self) -> View | None:
-        """GOES-East or GOES-West when one is chosen (the tab's list shows it first)."""
-        return self.inputs.view
-
-    @property
-    def sector(self) -> Sector:
-        return self.inputs.sector
-
-    @property
-    def band(self) -> int:
-        return self.inputs.band
-
-    @property
-    def interval_minutes(self) -> int:
-        return self.inputs.interval_minutes
-
-    @property
-    def verify_frames(self) -> bool:
-        """Whether a scan decodes every frame (``scan --verify``); verdicts are cached, so once per frame."""
-        return self.inputs.verify_frames
-
-    def set_verify_frames(self, on: bool) -> None:
-        self.inputs.set_verify_frames(on)
-
-    @property
-    def check_noaa(self) -> bool:
-        """Whether a scan asks NOAA which missing frames exist (missing vs never produced)."""
-        return self.inputs.check_noaa
+        return self.session.now()
 
     @property
     def preferences(self) -> Preferences:
         return self._prefs
 
+    def _disk_threshold(self) -> int:
+        return self._prefs.fetch.disk_threshold
+
     @property
     def fetch_settings(self) -> FetchSettings:
-        return self._prefs.for_sector(self.inputs.sector)
+        """The preferences' settings for the sector; the shown archive product's look when it has one."""
+        settings = self._prefs.for_sector(self.inputs.sector)
+        if self._archive is None:
+            return settings
+        from goesvfi.integrity_check.gui.archive_session import product_settings, shown_product
+
+        inputs = self.inputs
+        shown = shown_product(
+            self._archive, Path(inputs.archive_folder), inputs.view or inputs.satellite, inputs.sector, inputs.band
+        )
+        return product_settings(settings, shown)
 
     def cdn_cutoff(self) -> datetime | None:
         """Frames older than this come from S3 (None when the sector has no CDN images)."""
@@ -275,6 +219,11 @@ class EnhancedViewModel(QObject):
         return SlotList.from_results([]) if self._digest is None else self._digest.slots
 
     @property
+    def look_check(self) -> LookView | None:
+        """The shown scan's look check (None until it finished)."""
+        return self._look
+
+    @property
     def disk_space(self) -> DiskSpace | None:
         return self._disk
 
@@ -294,7 +243,7 @@ class EnhancedViewModel(QObject):
     def can_export(self) -> bool:
         return not self.busy and self._digest is not None and bool(self._digest.slots)
 
-    # ---- Auto-fetch (the owned AutoFetch object) ----------------------------------------------------
+    # ---- Auto-fetch (the owned AutoFetch object: its commands are on ``auto``) -----------------------
 
     @property
     def auto_fetch(self) -> AutoFetchState:
@@ -304,24 +253,7 @@ class EnhancedViewModel(QObject):
     def auto_fetch_active(self) -> bool:
         return self.auto.active
 
-    def set_auto_fetch(self, enabled: bool) -> bool:
-        return self.auto.set_enabled(enabled)
-
-    def set_auto_fetch_period(self, minutes: int) -> None:
-        self.auto.set_period(minutes)
-
-    def set_auto_fetch_window(self, hours: int) -> None:
-        self.auto.set_window(hours)
-
-    def set_auto_fetch_notify(self, text: str) -> bool:
-        """Alert receivers of Auto-fetch (space-separated URLs; empty: none). False, with a message, when one is
-        not a URL alerts can go to."""
-        return self.auto.set_notify(text)
-
-    async def stop_auto_fetch(self) -> None:
-        await self.auto.stop()
-
-    # ---- inputs -------------------------------------------------------------------------------------
+    # ---- inputs (the rest are set on ``inputs`` directly) -------------------------------------------
 
     def set_directory(self, directory: str, *, detect: bool = True) -> None:
         """Choose the folder; ``detect`` then guesses satellite, sector and band from its file names."""
@@ -329,12 +261,11 @@ class EnhancedViewModel(QObject):
         if directory == self.inputs.directory:
             return
         self.inputs.set_directory(directory)
-        self.auto.inputs_changed()
         if self._digest is not None and not self.busy:
             self._set_results(None, None)
         self.directory_selected.emit(directory)
         if not self.busy:
-            self.show_status(messages.ready(self.archive_folder))
+            self.show_status(messages.ready(self.inputs.archive_folder))
         self.state_changed.emit()
         self.refresh_disk_space()
         if detect:
@@ -355,59 +286,25 @@ class EnhancedViewModel(QObject):
 
         Given values win over detection: with a satellite given, the folder is not auto-detected.
         """
+        inputs = self.inputs
         if directory is not None:
             self.set_directory(directory, detect=satellite is None)
         if satellite is not None:
-            self.set_satellite(satellite)
+            inputs.set_satellite(satellite)
         if sector is not None:
-            self.set_sector(sector)
+            inputs.set_sector(sector)
         if band is not None:
-            self.set_band(band)
+            inputs.set_band(band)
         if interval_minutes is not None:
-            self.set_interval(interval_minutes)
-        self.set_range(start or self.inputs.start, end or self.inputs.end)
+            inputs.set_interval(interval_minutes)
+        inputs.set_range(start or inputs.start, end or inputs.end)
         self.inputs_changed.emit()
-
-    def set_range(self, start: datetime, end: datetime) -> None:
-        self.inputs.set_range(start, end)
 
     def apply_preset(self, hours: float) -> None:
         """The last ``hours`` up to now (minute precision)."""
         end = self.now().replace(second=0, microsecond=0)
-        self.set_range(end - timedelta(hours=hours), end)
+        self.inputs.set_range(end - timedelta(hours=hours), end)
         self.inputs_changed.emit()
-
-    def set_satellite(self, satellite: SatellitePattern | View) -> None:
-        """A satellite, or GOES-East / GOES-West (each slot from the satellite operational then)."""
-        self.inputs.set_satellite(satellite, self.now())
-        self.auto.inputs_changed()
-
-    def set_sector(self, sector: Sector) -> None:
-        self.inputs.set_sector(sector)
-        self.auto.inputs_changed()
-
-    def set_band(self, band: int) -> None:
-        self.inputs.set_band(band)
-        self.auto.inputs_changed()
-
-    def set_check_noaa(self, on: bool) -> None:
-        self.inputs.set_check_noaa(on)
-
-    def set_interval(self, minutes: int) -> None:
-        self.inputs.set_interval(minutes)
-        self.auto.inputs_changed()
-
-    @staticmethod
-    def look_name_error(name: str) -> str | None:
-        """Why ``name`` is no usable look (``cdn``, ``grey``, ``star``, ``enhanced_ir`` or a matplotlib colour
-        map), None when it is one."""
-        from goesvfi.integrity_check.render.band_look import AUTO_LOOK
-        from goesvfi.integrity_check.render.colormaps import colormap_names
-        from goesvfi.integrity_check.render.look import table_of
-
-        if name.strip() == AUTO_LOOK or table_of(name) in colormap_names():
-            return None
-        return f"Unknown look {name!r}: use auto, cdn, grey, star, enhanced_ir or a matplotlib colour map name."
 
     def set_preferences(self, prefs: Preferences) -> None:
         self._prefs = prefs
@@ -427,7 +324,7 @@ class EnhancedViewModel(QObject):
         try:
             query = self.inputs.query()
             one = query.latest() if isinstance(query, ViewQuery) else query
-            problem = messages.input_problem(self.archive_folder, one, now)
+            problem = messages.input_problem(self.inputs.archive_folder, one, now)
             if problem is None and query.end > now:
                 self.notify("info", f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet.")
                 query = query.with_range(query.start, now)
@@ -438,7 +335,7 @@ class EnhancedViewModel(QObject):
             return False
         if self._detect_task is not None:
             self._detect_task.cancel()
-        folder = Path(self.archive_folder)
+        folder = Path(self.inputs.archive_folder)
         return self._start_task(Task.SCAN, "Scan", lambda: self._run_scan(folder, query, force_rescan))
 
     def open_archive(self, path: str) -> None:
@@ -455,31 +352,6 @@ class EnhancedViewModel(QObject):
         satellite = product_satellite(product)
         self.apply_inputs(directory=str(product.folder), satellite=satellite, sector=product.sector, band=product.band)
         return self.scan()
-
-    async def _run_open_archive(self, path: Path) -> None:
-        from goesvfi.integrity_check.archive import ArchiveFileError, load_archive
-        from goesvfi.integrity_check.gui.archive_session import product_rows
-
-        try:
-            archive = await asyncio.to_thread(load_archive, path)
-        except ArchiveFileError as exc:
-            self.fail(str(exc))
-            return
-        await asyncio.to_thread(preload, SCAN_MODULES)
-        manager = await self._core.manager(self.fetch_settings)
-
-        async def scan(folder: Path, query: ArchiveQuery | ViewQuery) -> ScanResult:
-            if isinstance(query, ViewQuery):
-                from goesvfi.integrity_check.scan.view import scan_view
-
-                return (await scan_view(query, lambda part: manager.scan(folder, part))).merged
-            return await manager.scan(folder, query)
-
-        end = min(self.inputs.end, self.now())
-        rows = await product_rows(archive, scan, self.inputs.start, end)
-        self._archive = archive
-        self.notify("info", f"Archive file {path}: {len(rows)} products.")
-        self.archive_loaded.emit((str(archive.path), rows))
 
     def fetch_missing(self) -> bool:
         if not self.can_fetch or self._scan is None or self._scan_dir is None:
@@ -525,7 +397,7 @@ class EnhancedViewModel(QObject):
         self._detect_task = self._spawn(lambda: self._run_detect(folder))
 
     def refresh_disk_space(self) -> None:
-        folder = Path(self.archive_folder)
+        folder = Path(self.inputs.archive_folder)
         self._spawn(lambda: self._run_disk(folder))
 
     def report_exception(self, exc: BaseException) -> None:
@@ -538,10 +410,14 @@ class EnhancedViewModel(QObject):
         await self.auto.stop()
         await self.runner.aclose()
         self._disk_timer.stop()
-        await self._core.close()
+        await self.session.close()
 
     async def reconcile_shown(
-        self, directory: Path, query: ArchiveQuery, skip: Mapping[datetime, str] | None = None, audit: int = 0
+        self,
+        directory: Path,
+        query: ArchiveQuery | ViewQuery,
+        skip: Mapping[datetime, str] | None = None,
+        audit: int = 0,
     ) -> ReconcileReport:
         """An Auto-fetch cycle: the same scan and fetch as the buttons, shown as they go (table, pickers, rows).
 
@@ -556,10 +432,18 @@ class EnhancedViewModel(QObject):
             self.inputs.set_range(query.start, query.end)
             self.inputs_changed.emit()
             scan = await self._scan_shown(directory, query, skip=skip, audit=audit)
-            slots, digest = await self._fetch_shown(scan, directory)
-            if digest.counts[SlotStatus.FETCHED]:
-                self.fetch_completed.emit(slots)
-            return ReconcileReport(scan, slots)
+            fetched = await self.session.fetch(
+                scan,
+                directory,
+                self.fetch_settings,
+                view=self._view_query,
+                new_folder=self.inputs.is_new_default(directory),
+                progress=self.runner.report,
+            )
+            self._set_results(scan, fetched.digest, directory)
+            if fetched.digest.counts[SlotStatus.FETCHED]:
+                self.fetch_completed.emit(fetched.slots)
+            return ReconcileReport(scan, fetched.slots)
         finally:
             self.runner.end_progress()
             self._end()
@@ -628,7 +512,7 @@ class EnhancedViewModel(QObject):
         """A background task (detection, disk space) whose failures become a message, never a traceback."""
         return self.runner.spawn(work, lambda exc: self.fail(user_message(exc)))
 
-    # ---- the work -----------------------------------------------------------------------------------
+    # ---- the work: the session's workflows, their results published ---------------------------------
 
     async def _scan_shown(
         self,
@@ -639,62 +523,24 @@ class EnhancedViewModel(QObject):
         skip: Mapping[datetime, str] | None = None,
         audit: int = 0,
     ) -> ScanResult:
-        # A scan that asks NOAA creates the S3 and CDN stores on this thread: import them (aioboto3, aiohttp) first,
-        # in a worker (measured: a 160 ms stall of the window on the first scan when imported here).
-        await asyncio.to_thread(preload, SCAN_MODULES + (REMOTE_SCAN_MODULES if remote else ()))
-        manager = await self._core.manager(self.fetch_settings)
         self._view_query = query if isinstance(query, ViewQuery) else None
-        if self._is_new_default(directory) and not await asyncio.to_thread(directory.exists):
-            # a fresh install: the first fetch creates the default folder
-            scan = empty_scan(query.latest() if isinstance(query, ViewQuery) else query)
-            if remote:
-                await manager.check_availability(scan)
-        elif isinstance(query, ViewQuery):  # East/West: one scan per satellite part, merged
-            from goesvfi.integrity_check.scan.view import scan_view
-
-            async def scan_one(part: ArchiveQuery) -> ScanResult:
-                return await manager.scan(
-                    directory, part, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote
-                )
-
-            scan = (await scan_view(query, scan_one)).merged
-        else:
-            scan = await manager.scan(
-                directory, query, progress_callback=self.runner.report, force_rescan=force_rescan, remote=remote,
-                verify=self.inputs.verify_frames, audit=audit,
-            )  # fmt: skip
-        if skip:
-            from goesvfi.integrity_check.remote.availability import apply_availability
-
-            apply_availability(scan, None, dict(skip))
-        digest = await asyncio.to_thread(digest_scan, scan)  # off the GUI thread
-        self._set_results(scan, digest, directory)
+        scanned = await self.session.scan(
+            directory,
+            query,
+            self.fetch_settings,
+            new_folder=self.inputs.is_new_default(directory),
+            force_rescan=force_rescan,
+            remote=remote,
+            verify=self.inputs.verify_frames,
+            audit=audit,
+            skip=skip,
+            progress=self.runner.report,
+        )
+        scan = scanned.scan
+        self._set_results(scan, scanned.digest, directory)
         self._look = None
         self._spawn(lambda: self._run_look(scan, directory))  # one header per frame: after the rows show
         return scan
-
-    async def _fetch_shown(self, scan: ScanResult, directory: Path) -> tuple[list[SlotResult], ResultsDigest]:
-        """Fetch ``scan``'s missing slots; the shown scan stays (a manual fetch gets only its unresolved part)."""
-        shown = self._scan or scan
-        await asyncio.to_thread(preload, FETCH_MODULES)
-        from goesvfi.integrity_check.folder.made import make_folder, unmake_if_empty
-
-        created = await asyncio.to_thread(make_folder, directory) if self._is_new_default(directory) else []
-        try:
-            manager = await self._core.manager(self.fetch_settings)
-            view = self._view_query
-            if view is not None:  # each part of an East/West scan from its own satellite
-                from goesvfi.integrity_check.fetch.view import fetch_view_scan
-
-                slots = await fetch_view_scan(manager, scan, view, directory, progress_callback=self.runner.report)
-            else:
-                slots = await manager.fetch_missing(scan, directory, progress_callback=self.runner.report)
-        finally:  # a first fetch that wrote nothing (offline) leaves no empty default folder with a lock file
-            if created:
-                await asyncio.to_thread(unmake_if_empty, created)
-        digest = await asyncio.to_thread(digest_slots, slots)
-        self._set_results(shown, digest, directory)
-        return slots, digest
 
     async def _run_scan(self, directory: Path, query: ArchiveQuery | ViewQuery, force_rescan: bool) -> Outcome:
         self.show_status(f"Scanning {directory} ...")
@@ -709,99 +555,68 @@ class EnhancedViewModel(QObject):
         return messages.scan_outcome(self._digest), True
 
     async def _run_fetch(self, shown: ScanResult, shown_slots: SlotList, directory: Path) -> Outcome:
-        scan = await asyncio.to_thread(unresolved_scan, shown, shown_slots)  # builds the paths: not on the GUI thread
+        scan = await self.session.unresolved(shown, shown_slots)
         count = len(scan.missing)
         self.show_status(f"Fetching {count:,} missing frames ...")
         self.notify("info", f"Fetching {count:,} frames into {directory}.")
-        slots, digest = await self._fetch_shown(scan, directory)
-        for level, line in messages.fetch_log_lines(slots):
+        fetched = await self.session.fetch(
+            scan,
+            directory,
+            self.fetch_settings,
+            view=self._view_query,
+            new_folder=self.inputs.is_new_default(directory),
+            progress=self.runner.report,
+        )
+        self._set_results(shown, fetched.digest, directory)  # the shown scan stays: the fetch got its unresolved part
+        for level, line in messages.fetch_log_lines(fetched.slots):
             self.notify(level, line)
-        self.fetch_completed.emit(slots)
-        return messages.fetch_outcome(count, digest)
+        self.fetch_completed.emit(fetched.slots)
+        return messages.fetch_outcome(count, fetched.digest)
 
     async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
-        from goesvfi.integrity_check.report import write_csv
-
-        look = self._look
-        await asyncio.to_thread(lambda: write_csv(path, with_looks(slots, look)))
+        await self.session.export_csv(path, slots, self._look)
         save_values(self._qsettings, {"ui/export_dir": str(path.parent)})
         self.notify("info", f"Report written: {path} ({len(slots):,} rows).")
         self.export_completed.emit(str(path))
         return f"Report written to {path}.", True
 
+    async def _run_open_archive(self, path: Path) -> None:
+        from goesvfi.integrity_check.archive import ArchiveFileError
+
+        end = min(self.inputs.end, self.now())
+        try:
+            archive, rows = await self.session.archive_products(path, self.inputs.start, end, self.fetch_settings)
+        except ArchiveFileError as exc:
+            self.fail(str(exc))
+            return
+        self._archive = archive
+        self.notify("info", f"Archive file {path}: {len(rows)} products.")
+        self.archive_loaded.emit((str(archive.path), rows))
+
     async def _run_detect(self, directory: Path) -> None:
-        guess = await asyncio.to_thread(sample_archive, directory)
+        guess = await self.session.detect(directory)
         if guess.files == 0 or self.inputs.directory != str(directory) or self.busy:
             return
-        found = []
-        view = self.inputs.view
-        in_view = view is not None and guess.satellite in {e.satellite for e in eras(view)}
-        if guess.satellite is not None and guess.satellite is not self.inputs.satellite and not in_view:
-            self.set_satellite(guess.satellite)
-        if guess.satellite is not None:
-            found.append(guess.satellite.display_name)
-        if guess.sector is not None:
-            self.set_sector(guess.sector)
-            found.append(guess.sector.display_name)
-        if guess.band is not None and 1 <= guess.band <= 16:
-            self.set_band(guess.band)
-            found.append(f"band {guess.band}")
+        found = self.inputs.take_guess(guess)
         if found:
             self.notify("info", f"Detected {', '.join(found)} from {guess.files:,} file names.")
             self.inputs_changed.emit()
 
     async def _run_look(self, scan: ScanResult, directory: Path) -> None:
-        """The folder's look and the frames that do not match it, read off the GUI thread after a scan."""
-        from goesvfi.integrity_check.fetch.look import settings_look
-        from goesvfi.integrity_check.scan.look import check_look
-
-        settings = self.fetch_settings
-        try:
-            default: Look | None = settings_look(scan.sector, scan.band, settings)
-        except ValueError:  # the settings' look is another band's table: the fetch says so
-            default = None
-        check = await asyncio.to_thread(check_look, scan, default, directory)
+        report = await self.session.check_look(scan, directory, self.fetch_settings)
         if self._scan is not scan:  # another scan replaced it meanwhile
             return
-        if check.look is None:
-            self._look = LookView(None, frozenset(), 0, "")
-        else:
-            note = f"Does not match the folder's look ({check.look.describe()}): goesvfi-integrity fetch --conform"
-            self._look = LookView(check.look.describe(), frozenset(check.mismatched), len(check.mismatched), note)
-        warning = check.warning()
-        if warning:
-            self.notify(
-                "warning", warning.replace("(fetch --conform rewrites them)", "(goesvfi-integrity fetch --conform)")
-            )
+        self._look = report.view
+        if report.warning:
+            self.notify("warning", report.warning)
         self.look_checked.emit(self._look)
 
-    @property
-    def look_check(self) -> LookView | None:
-        """The shown scan's look check (None until it finished)."""
-        return self._look
-
     async def _run_disk(self, directory: Path) -> None:
-        threshold = self._prefs.fetch.disk_threshold
-        exists = await asyncio.to_thread(directory.is_dir)
-        try:
-            free: int | None = await asyncio.to_thread(self._disk_free, self._existing(directory))
-        except OSError:
-            free = None
-        if str(directory) != self.archive_folder:
+        disk = await self.session.disk_space(directory, self._prefs.fetch.disk_threshold)
+        if str(directory) != self.inputs.archive_folder:
             return
-        self._disk = DiskSpace(str(directory), free, threshold, exists)
-        self.disk_space_changed.emit(self._disk)
-
-    def _is_new_default(self, directory: Path) -> bool:
-        """The per-user default folder (no folder chosen), which may not exist before the first fetch."""
-        return not self.inputs.directory and str(directory) == str(self.inputs.default_directory())
-
-    @staticmethod
-    def _existing(directory: Path) -> Path:
-        """``directory`` or its nearest existing parent (free space of a folder the first fetch will create)."""
-        while not directory.exists() and directory.parent != directory:
-            directory = directory.parent
-        return directory
+        self._disk = disk
+        self.disk_space_changed.emit(disk)
 
     # ---- preview ------------------------------------------------------------------------------------
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from goesvfi.integrity_check.look.value import STAR
+
 if TYPE_CHECKING:  # matplotlib is imported on first use: importing it creates its config folder on disk
     from matplotlib.colors import Colormap, ListedColormap
 
 ENHANCED_IR = "enhanced_ir"
-STAR = "star"
-"""NOAA STAR's band-13 enhancement (the CDN's look), fixed in kelvin: ``vmin``/``vmax`` do not apply to it."""
 STAR_POINTS: tuple[tuple[float, str], ...] = (
     (178.0, "#ffffff"),
     (188.0, "#000000"),
@@ -30,8 +30,6 @@ STAR_POINTS: tuple[tuple[float, str], ...] = (
 )
 """goestools' approximation of the McIDAS enhancement STAR uses (``goesproc-goesr.conf``): linear in RGB
 between these points, clipped outside 178-333 K (DOMAIN.md, "STAR's band-13 look")."""
-GREY_TABLES = frozenset({"gray", "gray_r", "grey", "grey_r", "Greys", "Greys_r", "binary", "binary_r"})
-"""Colour maps whose every entry is a grey (their PNGs are greyscale ``L``)."""
 ENHANCED_IR_THRESHOLD = 240.0
 """Kelvin: ``enhanced_ir`` colours colder tops and keeps inverted greys from here up."""
 

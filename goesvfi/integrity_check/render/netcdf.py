@@ -25,12 +25,13 @@ import netCDF4
 import numpy as np
 
 from goesvfi.integrity_check.folder.atomic import check_png, write_atomic
+from goesvfi.integrity_check.look.header import TABLE_KEYWORD
 from goesvfi.integrity_check.render.colormaps import value_colours
 from goesvfi.integrity_check.render.content import content_problem
-from goesvfi.integrity_check.render.look import TABLE_KEYWORD
 from goesvfi.integrity_check.render.png_writer import write_png
 from goesvfi.integrity_check.render.resample import resample, to_mode
 from goesvfi.integrity_check.time_index import Sector, band_facts
+from goesvfi.integrity_check.time_index.bands import BANDS, FINEST_BAND
 from goesvfi.integrity_check.time_index.limits import abi_shape
 
 NETCDF_LOCK = threading.Lock()
@@ -121,7 +122,7 @@ def _no_value_mask(flags: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | 
 def _calibration(ds: netCDF4.Dataset, band: int | None, name: str) -> tuple[bool, tuple[float, ...]]:
     """(reflective?, constants): the Planck variables of an emissive band or ``kappa0`` of a reflective one."""
     have_planck = all(n in ds.variables for n in PLANCK_NAMES)
-    if band is not None and 1 <= band <= 16:
+    if band is not None and band in BANDS:
         reflective = band_facts(band).reflective
     else:
         reflective = not have_planck and "kappa0" in ds.variables
@@ -176,7 +177,7 @@ def _radiance_variable(
         raise RenderError(f"{name}: Rad has type {dtype}: expected 8- or 16-bit integer counts")
     band = _band(ds)
     shape = (int(rad.shape[0]), int(rad.shape[1]))
-    largest = abi_shape(Sector.FULL_DISK, band if band is not None and 1 <= band <= 16 else 2)
+    largest = abi_shape(Sector.FULL_DISK, band if band in BANDS else FINEST_BAND)
     limit, what = (tuple(max_shape), "its sector and band have at most") if max_shape else (largest, "a full disk has")
     if shape[0] > limit[0] or shape[1] > limit[1]:
         raise RenderError(

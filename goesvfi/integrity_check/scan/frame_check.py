@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from goesvfi.integrity_check.look.header import PNG_SIGNATURE, jpeg_look, png_look
+from goesvfi.integrity_check.look.value import GREY_TABLE, UNKNOWN, Look
 from goesvfi.integrity_check.render.content import content_problem
-from goesvfi.integrity_check.render.look import GREY_TABLE, PNG_SIGNATURE, UNKNOWN, Look, jpeg_look, png_look
 from goesvfi.integrity_check.scan.png_pixels import png_pixels
 
 HEAD = 4096

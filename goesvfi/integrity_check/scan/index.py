@@ -99,8 +99,16 @@ class DirIndex:
 
     def to_record(self) -> DirRecord:
         irregular, subdirs, others = _join(self.irregular), _join(self.subdirs), _join(self.others)
-        header = _HEADER.pack(_MAGIC, len(self.times), self.regular, len(irregular), len(self.subdirs),
-                              len(subdirs), len(self.others), len(others))  # fmt: skip
+        header = _HEADER.pack(
+            _MAGIC,
+            len(self.times),
+            self.regular,
+            len(irregular),
+            len(self.subdirs),
+            len(subdirs),
+            len(self.others),
+            len(others),
+        )
         arrays = (self.times.astype("<i8").tobytes(), self.keys.astype("<i4").tobytes())
         data = b"".join((header, *arrays, irregular, subdirs, others))
         return DirRecord(self.path, self.signature, self.racy, len(self.times), data)
@@ -122,8 +130,20 @@ class DirIndex:
         pos += irr_len
         subdirs = _split(data[pos : pos + sub_len], n_sub)
         pos += sub_len
-        return cls(record.path, record.signature, record.racy, times, keys, regular, subdirs, irregular,
-                   None, data[pos:], None, n_other)  # fmt: skip
+        return cls(
+            record.path,
+            record.signature,
+            record.racy,
+            times,
+            keys,
+            regular,
+            subdirs,
+            irregular,
+            None,
+            data[pos:],
+            None,
+            n_other,
+        )
 
 
 def signature(st: os.stat_result) -> str:
@@ -180,8 +200,9 @@ def read_dir(
     all_times = np.concatenate((times[regular], np.array(extra_times, dtype=np.int64)[extra]))
     all_keys = np.concatenate((keys[regular], np.array(extra_keys, dtype=np.int32)[extra]))
     irregular = [irregular[i] for i in extra.tolist()]
-    return DirIndex(path, sig, racy, all_times, all_keys, len(regular), subdirs, b"", irregular, b"", others,
-                    len(others), True)  # fmt: skip
+    return DirIndex(
+        path, sig, racy, all_times, all_keys, len(regular), subdirs, b"", irregular, b"", others, len(others), True
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from goesvfi.integrity_check.cache.db import CacheDB, CacheError, FrameRecord, FrameRow
-from goesvfi.integrity_check.render.look import Look
+from goesvfi.integrity_check.look.value import Look
 from goesvfi.integrity_check.scan.frame_check import FrameCheck, Identity, check_file, verify_frame
 from goesvfi.integrity_check.scan.index import DirIndex
 
@@ -253,8 +253,9 @@ class IntegrityRun:
             todo = np.union1d(group.local[need], np.array(sorted(picked), dtype=np.int64)).tolist()
             if todo:
                 names, base = group.names(), d.path + os.sep
-                jobs += [(group, local, base + names[local], names[local], self.verify or local in picked)
-                         for local in todo]  # fmt: skip
+                jobs += [
+                    (group, local, base + names[local], names[local], self.verify or local in picked) for local in todo
+                ]
         total = len(jobs)
         keys: dict[Look, str] = {}  # each distinct look's key, formatted once
         rows = self._frame_rows

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from goesvfi.integrity_check.cache.db import CacheDB, CacheError, DirRecord
+from goesvfi.integrity_check.look.decide import decide_look
 from goesvfi.integrity_check.query import ArchiveQuery, QueryError
 from goesvfi.integrity_check.remote.availability import apply_availability, known_unavailable
 from goesvfi.integrity_check.results import (
@@ -46,7 +47,6 @@ from goesvfi.integrity_check.scan.coverage import (
 from goesvfi.integrity_check.scan.fast_names import is_generic, key_rank, unpack_key
 from goesvfi.integrity_check.scan.index import WalkResult, walk
 from goesvfi.integrity_check.scan.integrity import IntegrityRun, Verdicts
-from goesvfi.integrity_check.scan.look import decide_look
 from goesvfi.integrity_check.time_index import (
     DEFAULT_BAND,
     SatellitePattern,
@@ -217,11 +217,17 @@ def _match(walked: WalkResult, q: ArchiveQuery) -> tuple[LazyScanResult, _Presen
         warnings += [hint] if hint else []
     generic = frozenset(slot_idx[is_generic(keys[file_idx])].tolist()) if len(file_idx) else frozenset()
     present = _Present(slot_idx, file_idx, generic)
-    return LazyScanResult(
-        build=build, build_strings=build_strings, satellite=q.satellite, sector=q.sector, band=q.band,
-        start=q.start, end=q.end, interval_minutes=used, expected=expected, missing=missing, warnings=warnings,
-        from_cache=not walked.changed, interval_info=info,
-    ), present  # fmt: skip
+    result = LazyScanResult(
+        build=build,
+        build_strings=build_strings,
+        query=q.with_interval(used),
+        expected=expected,
+        missing=missing,
+        warnings=warnings,
+        from_cache=not walked.changed,
+        interval_info=info,
+    )
+    return result, present
 
 
 def _other_archive(keys: np.ndarray, q: ArchiveQuery) -> str | None:

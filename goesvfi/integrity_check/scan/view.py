@@ -3,12 +3,13 @@
 Each slot belongs to the satellite operational then (:class:`..query.ViewQuery`); in a handover's overlap a frame
 of either satellite covers the slot, so a part's missing slots are looked up among the partner satellite's frames
 too. The merged :class:`ScanResult` keeps each slot's own satellite (``satellites``), so the summary and the CSV
-name the satellite of every frame.
+name the satellite of every frame, and has one look for the whole folder (:func:`view_look`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,26 @@ def cover(part: ScanResult, partner: ScanResult) -> ScanResult:
     return dataclasses.replace(part, existing=existing, missing=missing, satellites=satellites)
 
 
+def view_look(parts: list[ScanResult]) -> tuple[str | None, list[datetime]]:
+    """The folder's one look over the parts (each part's scan decided its own from its satellite's frames): the look
+    most frames have, the later part's on a tie; and the slots off it. A part whose look is another has every one of
+    its own frames off the folder's (each frame's header tells the rest: ``fetch --conform`` reads it)."""
+    votes: Counter[str] = Counter()
+    for part in parts:
+        if part.folder_look is not None:
+            votes[part.folder_look] += part.looked - len(part.off_look)
+    if not votes:
+        return None, [t for p in parts for t in p.off_look]
+    most = max(votes.values())
+    chosen = next(p.folder_look for p in reversed(parts) if p.folder_look is not None and votes[p.folder_look] == most)
+    off: set[datetime] = set()
+    for part in parts:
+        off.update(part.off_look)
+        if part.folder_look is not None and part.folder_look != chosen:
+            off.update(t for t in part.existing if t not in part.satellites and t not in part.damaged)
+    return chosen, sorted(off)
+
+
 def merge(parts: list[ScanResult], query: ViewQuery) -> ScanResult:
     """One result over ``query``'s range: slots of each part, the latest satellite as ``satellite``, the others
     named per slot."""
@@ -48,13 +69,9 @@ def merge(parts: list[ScanResult], query: ViewQuery) -> ScanResult:
         satellites |= part.satellites
     warnings = list(dict.fromkeys(w for part in parts for w in part.warnings))
     checked = [p.availability_checked for p in parts]
+    folder_look, off_look = view_look(parts)
     return ScanResult(
-        satellite=last.satellite,
-        sector=query.sector,
-        band=query.band,
-        start=query.start,
-        end=query.end,
-        interval_minutes=parts[0].interval_minutes,
+        query=ArchiveQuery(last.satellite, query.start, query.end, query.sector, query.band, parts[0].interval_minutes),
         expected=[t for p in parts for t in p.expected],
         existing={t: path for p in parts for t, path in p.existing.items()},
         missing=[t for p in parts for t in p.missing],
@@ -66,8 +83,8 @@ def merge(parts: list[ScanResult], query: ViewQuery) -> ScanResult:
         satellites=satellites,
         damaged={t: d for p in parts for t, d in p.damaged.items()},
         not_frames={t: d for p in parts for t, d in p.not_frames.items()},
-        folder_look=next((p.folder_look for p in parts if p.folder_look is not None), None),
-        off_look=[t for p in parts for t in p.off_look],
+        folder_look=folder_look,
+        off_look=off_look,
         looked=sum(p.looked for p in parts),
         frames_checked=sum(p.frames_checked for p in parts),
     )
@@ -88,9 +105,7 @@ def split(merged: ScanResult, query: ViewQuery) -> list[ScanResult]:
         out.append(
             dataclasses.replace(
                 merged,
-                satellite=q.satellite,
-                start=q.start,
-                end=q.end,
+                query=q.with_interval(merged.interval_minutes),
                 expected=expected,
                 existing={t: p for t, p in merged.existing.items() if inside(t)},
                 missing=[t for t in merged.missing if inside(t)],

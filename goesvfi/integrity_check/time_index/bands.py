@@ -7,7 +7,10 @@ Sources:
 - resolution at nadir and central wavelength: satpy ``etc/readers/abi_l1b.yaml`` (``resolution`` and the middle
   of ``wavelength``), DOMAIN.md's band table;
 - reflective (1-6: reflectance factor ``kappa0 x L``) or emissive (7-16: brightness temperature): DOMAIN.md;
-- the grey range each band's default look spans (:attr:`BandFacts.value_range`, with :attr:`BandFacts.range_source`);
+- the grey range each band's default look spans (:attr:`BandFacts.value_range`, with :attr:`BandFacts.range_source`):
+  the published defaults of satpy (its ``etc/enhancements``) and of Geo2Grid, SSEC's imager tool built on satpy
+  (``polar2grid/etc/enhancements/abi.yaml``): band 7 164.15-400.15 K, 8-10 180-280 K, 11-16 163-330 K (satpy's and
+  Geo2Grid's look for every ABI emissive band without one of its own), 1-6 reflectance 0-1;
 - the CDN's image sizes per sector (the same for every band of a sector, DOMAIN.md) and the NetCDF sizes, which
   scale with the band's resolution (CONUS 2500x1500 at 2 km, 5000x3000 at 1 km, 10000x6000 at 0.5 km ...);
 - STAR's longwave-window colour table (DOMAIN.md, "STAR's band-13 look") is known for bands 13, 14 and 15 only.
@@ -38,13 +41,15 @@ _SIZE_2KM: dict[Sector, tuple[int, int]] = {
 """(width, height) of a 2 km ABI L1b image per sector (DOMAIN.md)."""
 
 REFLECTANCE_RANGE = (0.0, 1.0)
-REFLECTANCE_SOURCE = "satpy reflectance_default (crude stretch 0-100 %)"
-WINDOW_RANGE = (180.0, 330.0)
-WINDOW_SOURCE = "DOMAIN.md: typical band-13 range 180-330 K, the common inverted-grey default"
-WATER_VAPOUR_RANGE = (195.0, 263.0)
-WATER_VAPOUR_SOURCE = (
-    "CIRA RAMMB VISIT tutorial (ADVIMGRY/CH3ENHB): water vapour bands seldom see above 263 K, "
-    "cloud tops below 195 K are seldom seen"
+REFLECTANCE_SOURCE = "satpy generic.yaml reflectance_default (crude stretch 0-100 %)"
+SHORTWAVE_RANGE = (164.15, 400.15)
+SHORTWAVE_SOURCE = "Geo2Grid abi.yaml channel_7_default (crude stretch 400.15 K black to 164.15 K white)"
+WATER_VAPOUR_RANGE = (180.0, 280.0)
+WATER_VAPOUR_SOURCE = "Geo2Grid abi.yaml channel_8/9/10_default (crude stretch 280 K black to 180 K white)"
+INFRARED_RANGE = (163.0, 330.0)
+INFRARED_SOURCE = (
+    "satpy abi.yaml highlighted_brightness_temperature and Geo2Grid brightness_temperature_default "
+    "(330 K black to 163 K white; their knee at 242 K is not drawn)"
 )
 STAR_TABLE_BANDS = frozenset({13, 14, 15})
 """Bands whose CDN images use STAR's longwave-window table, the only STAR table known (DOMAIN.md)."""
@@ -95,9 +100,11 @@ class BandFacts:
 def _row(band: int, name: str, wavelength: float, km: float) -> BandFacts:
     if band <= 6:
         return BandFacts(band, name, wavelength, km, "reflective", REFLECTANCE_RANGE, REFLECTANCE_SOURCE)
+    if band == 7:
+        return BandFacts(band, name, wavelength, km, "emissive", SHORTWAVE_RANGE, SHORTWAVE_SOURCE)
     if band in (8, 9, 10):
         return BandFacts(band, name, wavelength, km, "emissive", WATER_VAPOUR_RANGE, WATER_VAPOUR_SOURCE)
-    return BandFacts(band, name, wavelength, km, "emissive", WINDOW_RANGE, WINDOW_SOURCE)
+    return BandFacts(band, name, wavelength, km, "emissive", INFRARED_RANGE, INFRARED_SOURCE)
 
 
 BANDS: dict[int, BandFacts] = {
@@ -121,6 +128,15 @@ BANDS: dict[int, BandFacts] = {
         _row(16, "CO2 longwave", 13.3, 2.0),
     )
 }
+
+
+FINEST_BAND = min(BANDS.values(), key=lambda facts: facts.resolution_km).band
+"""The band of the finest grid (band 2, 0.5 km): every sector's largest image."""
+
+
+def finest_size(sector: Sector) -> tuple[int, int]:
+    """(width, height) of ``sector``'s largest image: the finest band's grid (full disk: 21696x21696)."""
+    return BANDS[FINEST_BAND].native_size(sector)
 
 
 def band_facts(band: int) -> BandFacts:

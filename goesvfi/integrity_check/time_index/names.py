@@ -120,9 +120,13 @@ def parse_cdn(name: str) -> ParsedName | None:
         return None
     sector = Sector.CONUS if m["sector"] == "CONUS" else Sector.FULL_DISK
     return ParsedName(
-        ts, SatellitePattern.from_number(int(m["sat"])), sector, int(m["band"]), NameKind.CDN,
+        ts,
+        SatellitePattern.from_number(int(m["sat"])),
+        sector,
+        int(m["band"]),
+        NameKind.CDN,
         size=(int(m["w"]), int(m["h"])),
-    )  # fmt: skip
+    )
 
 
 # ---- NOAA L1b NetCDF / S3 ---------------------------------------------------------------------------
@@ -167,9 +171,15 @@ def parse_noaa(name: str) -> ParsedName | None:
         m["product"]
     ]
     return ParsedName(
-        start, SatellitePattern.from_number(int(m["sat"])), sector, int(m["band"]), NameKind.NOAA,
-        end=end, created=created, mode=int(m["mode"]),
-    )  # fmt: skip
+        start,
+        SatellitePattern.from_number(int(m["sat"])),
+        sector,
+        int(m["band"]),
+        NameKind.NOAA,
+        end=end,
+        created=created,
+        mode=int(m["mode"]),
+    )
 
 
 # ---- legacy / generic names ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 from PyQt6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PyQt6.QtGui import QBrush, QColor, QIcon, QPixmap
 
-from goesvfi.integrity_check.gui.digest import SOURCE_ORDER, STATUS_ORDER, SlotList
+from goesvfi.integrity_check.gui.slot_list import SOURCE_ORDER, STATUS_ORDER, SlotList
 from goesvfi.integrity_check.gui.widgets.style import MISMATCH_COLOR, STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.safe_text import safe_text

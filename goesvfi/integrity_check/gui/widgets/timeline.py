@@ -14,7 +14,7 @@ from PyQt6.QtCore import QPointF, QRect, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PyQt6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from goesvfi.integrity_check.gui.digest import STATUS_ORDER
+from goesvfi.integrity_check.gui.slot_list import STATUS_ORDER
 from goesvfi.integrity_check.gui.widgets.style import STATUS_COLORS, STATUS_LABELS, STATUS_PRIORITY
 from goesvfi.integrity_check.results import SlotStatus
 

@@ -1,7 +1,7 @@
 """Which look a fetch writes, and whether the CDN can serve it (pure; the header reads run in a thread).
 
-The folder's look (:mod:`..render.look`) comes from the frames already in the folder, else from the settings
-(default ``auto``: STAR's colours for bands 13-15, the band's own grey for the others, :mod:`..render.band_look`),
+The folder's look (:mod:`.decide`) comes from the frames already in the folder, else from the settings
+(default ``auto``: STAR's colours for bands 13-15, the band's own grey for the others, :mod:`.tables`),
 at the configured CDN size. Every frame the fetch writes gets it. The CDN serves only STAR's colours in its own
 sizes, so:
 
@@ -21,9 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from goesvfi.integrity_check.render.band_look import AUTO_LOOK, auto_note, band_table, cdn_only, cdn_table, grey_table
-from goesvfi.integrity_check.render.colormaps import STAR
-from goesvfi.integrity_check.render.look import SEAMLESS_LOOK, UNKNOWN, Look, mode_of_table
+from goesvfi.integrity_check.look.tables import auto_note, band_table, cdn_only, cdn_table, grey_table
+from goesvfi.integrity_check.look.value import AUTO_LOOK, SEAMLESS_LOOK, STAR, UNKNOWN, Look, mode_of_table
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import CDN_SIZES, DEFAULT_BAND, DEFAULT_CDN_SIZE, Sector, band_facts
@@ -88,7 +87,7 @@ def plan_look(
     band: int = DEFAULT_BAND,
 ) -> LookPlan:
     """The look plan of a fetch of ``band`` into a folder whose frames have the look ``existing`` (None: no frame
-    decides it, see ``scan.look``); ``forced``: this look whatever the folder holds (``fetch --conform``
+    decides it, see :mod:`.decide`); ``forced``: this look whatever the folder holds (``fetch --conform``
     re-fetching frames of another table). ValueError when the settings name another band's table (``--look star``
     for band 9)."""
     has_cdn = sector.cdn_dir is not None

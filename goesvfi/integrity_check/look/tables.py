@@ -15,16 +15,12 @@ and only the CDN can supply them. Pure: no I/O.
 
 from __future__ import annotations
 
-from goesvfi.integrity_check.render.colormaps import STAR
+from goesvfi.integrity_check.look.value import AUTO_LOOK, CDN_LOOK, GREY_LOOKS, SEAMLESS_LOOK, STAR
 from goesvfi.integrity_check.time_index import band_facts
 
-AUTO_LOOK = "auto"
-CDN_LOOK = "cdn"
-SEAMLESS_LOOK = "seamless"
-GREY_LOOKS = ("grey", "gray")
 CDN_ONLY_PREFIX = "star-band"
 DEFAULT_RANGE = (180.0, 330.0)
-"""The settings' kelvin range by default: taken as "the band's own range" (band 13: the same 180-330 K)."""
+"""The settings' kelvin range by default: taken as "the band's own range" (the band table's, with its source)."""
 
 
 def grey_table(band: int) -> str:
@@ -69,7 +65,7 @@ def band_table(look_name: str, band: int) -> str:
 
 def value_range(band: int, vmin: float, vmax: float) -> tuple[float, float]:
     """The kelvin range to draw ``band`` with: the settings' range when it was changed from the default, else the
-    band's own (water vapour 195-263 K ...); reflective bands always reflectance 0-1."""
+    band's own (water vapour 180-280 K ...); reflective bands always reflectance 0-1."""
     facts = band_facts(band)
     if facts.reflective or (vmin, vmax) == DEFAULT_RANGE:
         return facts.value_range

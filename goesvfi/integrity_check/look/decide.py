@@ -1,4 +1,5 @@
-"""The folder's look, decided from the looks the scan's integrity check read (one read per frame serves both).
+"""The folder's look, decided from the looks the scan's integrity check read (one read per frame serves both),
+and the check of a scan's frames against it.
 
 Only frames that prove they are frames decide the look: files with a satellite/product name (canonical, STAR
 CDN, NOAA, older GOES-VFI). A file with a generic dated name (``chart_20230501_001000.png``) counts as a frame
@@ -11,7 +12,6 @@ pattern of odd frames cannot outvote the rest). Pure. No Qt.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,22 +19,20 @@ from typing import Any
 
 import numpy as np
 
-from goesvfi.integrity_check.render.look import Look
+from goesvfi.integrity_check.look.sample import folder_look, look_sample
+from goesvfi.integrity_check.look.value import Look
 from goesvfi.integrity_check.results import ScanResult, SlotResult
 from goesvfi.integrity_check.time_index import Sector
+from goesvfi.integrity_check.time_index.bands import finest_size
 
 LISTED = 5
 """Names a warning lists before '...'."""
 GENERIC_QUORUM = 3
 """Frames with generic names that must agree before their look is the folder's (no product-named frame)."""
 ASPECT_TOLERANCE = 0.02
-FINEST_GRID: dict[Sector, tuple[int, int]] = {
-    Sector.CONUS: (10000, 6000),
-    Sector.FULL_DISK: (21696, 21696),
-    Sector.MESO1: (2000, 2000),
-    Sector.MESO2: (2000, 2000),
-}
-"""Each sector's largest image: its 0.5 km grid (band 2; DOMAIN.md). Every size it can have shares its shape."""
+FINEST_GRID: dict[Sector, tuple[int, int]] = {sector: finest_size(sector) for sector in Sector}
+"""Each sector's largest image: its finest band's grid (band 2, 0.5 km; the band table). Every size it can have
+shares its shape."""
 
 
 def plausible_size(
@@ -148,41 +146,12 @@ class LookCheck:
         return slots
 
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-
-
-def look_sample(directory: Path | None) -> list[Path]:
-    """The images directly in ``directory`` with a satellite/product name, for a range with no frame yet:
-    the folder's other frames still say its look. Blocking (one listing)."""
-    from goesvfi.integrity_check.time_index import SatellitePattern, parse_name
-
-    if directory is None:
-        return []
-    try:
-        with os.scandir(directory) as entries:
-            names = sorted(
-                e.name
-                for e in entries
-                if e.name[0] != "." and e.name.lower().endswith(IMAGE_SUFFIXES) and e.is_file(follow_symlinks=False)
-            )
-    except OSError:
-        return []
-    out = []
-    for name in names:
-        parsed = parse_name(name)
-        if parsed is not None and parsed.satellite is not SatellitePattern.GENERIC:
-            out.append(directory / name)
-    return out
-
-
 def check_look(scan: ScanResult, default: Look | None = None, directory: Path | None = None) -> LookCheck:
     """The folder's look (the scan's, else from the product-named images in ``directory``, else ``default``)
     and the range's frames that do not match it. Reads no frame of the range (the scan read them); blocking
     only for a range without frames (a listing and a few headers)."""
     found = Look.from_key(scan.folder_look) if scan.folder_look is not None else None
     if found is None and not scan.looked:
-        from goesvfi.integrity_check.render.look import folder_look
-
         sample = look_sample(directory)
         candidate = folder_look(sample) if sample else None
         if candidate is not None and plausible_size(scan.sector, candidate.width, candidate.height):
