@@ -876,7 +876,7 @@ def test_a_range_is_exact_to_the_microsecond_in_any_year() -> None:
         ]
 
 
-# ---- looks from file heads (render/look.py: the frame check's readers) ------------------------------
+# ---- looks from file heads (look/header.py, look/value.py: the frame check's readers) ---------------------
 
 
 def jpeg_bytes(size: tuple[int, int], mode: str, *, progressive: bool = False) -> bytes:
@@ -889,7 +889,7 @@ def jpeg_bytes(size: tuple[int, int], mode: str, *, progressive: bool = False) -
 
 def test_a_jpeg_look_is_its_size_and_components() -> None:
     """Pillow's JPEGs (baseline: SOF0, progressive: SOF2), after the APP0 segment; a grey JPEG is the grey look."""
-    from goesvfi.integrity_check.render.look import jpeg_look
+    from goesvfi.integrity_check.look.header import jpeg_look
 
     assert jpeg_look(jpeg_bytes((416, 250), "RGB")) == Look(416, 250, "RGB", "unknown")
     assert jpeg_look(jpeg_bytes((300, 200), "L", progressive=True)) == Look(300, 200, "L", "gray_r")
