@@ -909,3 +909,31 @@ def test_a_look_key_reads_back() -> None:
     assert Look.from_key("416x250/RGB/star-band02/x") == Look(416, 250, "RGB", "star-band02/x")
     with pytest.raises(ValueError):
         Look.from_key("wide/RGB/star")
+
+
+def test_a_png_head_says_what_is_wrong_with_it() -> None:
+    """The frame check's PNG reader: the mode of each colour type, our colour-table tEXt up to the pixel data,
+    and the reason a head is refused, word for word (the integrity report shows it)."""
+    from goesvfi.integrity_check.look.header import png_look
+
+    sig = b"\x89PNG\r\n\x1a\n"
+    keyword = b"goesvfi-colour-table\x00"
+
+    def ihdr(width: int, height: int, colour: int, extra: bytes = b"") -> bytes:
+        return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0) + extra)
+
+    grey = ihdr(5, 4, 0)
+    assert png_look(sig + grey) == (Look(5, 4, "L", "gray_r"), None)
+    for colour, mode in ((2, "RGB"), (3, "P"), (4, "LA"), (6, "RGBA"), (5, "?")):
+        assert png_look(sig + ihdr(5, 4, colour)) == (Look(5, 4, mode, "unknown"), None)
+    text = chunk(b"tEXt", keyword + b"viridis")
+    assert png_look(sig + ihdr(5, 4, 2) + text) == (Look(5, 4, "RGB", "viridis"), None)
+    assert png_look(sig + ihdr(5, 4, 2) + chunk(b"tEXt", b"Comment\x00viridis"))[0] == Look(5, 4, "RGB", "unknown")
+    assert png_look(sig + ihdr(5, 4, 2) + text[:-5])[0] == Look(5, 4, "RGB", "unknown")  # cut: not read
+    assert png_look(sig + ihdr(5, 4, 2) + chunk(b"IEND", b"") + text)[0] == Look(5, 4, "RGB", "unknown")
+    assert png_look(sig + grey[:-1]) == (None, "no PNG header (IHDR) after the signature")
+    assert png_look(sig + b"\x00\x00\x00\x0dIHDX" + grey[8:]) == (None, "no PNG header (IHDR) after the signature")
+    assert png_look(sig + ihdr(5, 4, 0, b"\x00")) == (None, "a broken PNG header (5x4)")
+    assert png_look(sig + ihdr(0, 4, 0)) == (None, "a broken PNG header (0x4)")
+    assert png_look(sig + ihdr(5, 0, 0)) == (None, "a broken PNG header (5x0)")
+    assert png_look(sig + grey[:-4] + b"\x00\x00\x00\x00") == (None, "a broken PNG header (IHDR checksum)")
