@@ -895,7 +895,7 @@ def test_a_jpeg_look_is_its_size_and_components() -> None:
     assert jpeg_look(jpeg_bytes((300, 200), "L", progressive=True)) == Look(300, 200, "L", "gray_r")
     head = jpeg_bytes((2500, 1500), "RGB")
     sof = head.index(b"\xff\xc0")
-    assert jpeg_look(head[:2] + b"\xff\xff" + head[2:]) == Look(2500, 1500, "RGB", "unknown")  # a fill byte
+    assert jpeg_look(head[:2] + b"\xff" + head[2:]) == Look(2500, 1500, "RGB", "unknown")  # a fill byte
     assert jpeg_look(head[: sof + 9]) is None  # the SOF cut before its component count
     assert jpeg_look(head[: sof + 10]) == Look(2500, 1500, "RGB", "unknown")
     assert jpeg_look(head[:sof]) is None  # no SOF in the head
@@ -937,3 +937,57 @@ def test_a_png_head_says_what_is_wrong_with_it() -> None:
     assert png_look(sig + ihdr(0, 4, 0)) == (None, "a broken PNG header (0x4)")
     assert png_look(sig + ihdr(5, 0, 0)) == (None, "a broken PNG header (5x0)")
     assert png_look(sig + grey[:-4] + b"\x00\x00\x00\x00") == (None, "a broken PNG header (IHDR checksum)")
+
+
+def test_every_start_of_frame_marker_and_big_segments() -> None:
+    """JPEG (ITU T.81): SOF0-3, 5-7, 9-11, 13-15 give the size; C4 (DHT), C8 (JPG) and CC (DAC) are other
+    segments, skipped by their length, which may exceed 32767 (a large EXIF or ICC segment); sizes up to 65535."""
+    from goesvfi.integrity_check.look.header import jpeg_look
+
+    def sof(marker: int, height: int = 2, width: int = 3) -> bytes:
+        return b"\xff" + bytes([marker]) + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+
+    soi = b"\xff\xd8"
+    for marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+        assert jpeg_look(soi + sof(marker)) == Look(3, 2, "L", "gray_r"), hex(marker)
+    for marker in (0xC4, 0xC8, 0xCC):
+        other = b"\xff" + bytes([marker]) + struct.pack(">H", 4) + b"\x00\x00"
+        assert jpeg_look(soi + other + sof(0xC0, 5, 7)) == Look(7, 5, "L", "gray_r"), hex(marker)
+    exif = b"\xff\xe1" + struct.pack(">H", 40_000) + bytes(40_000 - 2)
+    assert jpeg_look(soi + exif + sof(0xC0, 40_000, 65_535)) == Look(65_535, 40_000, "L", "gray_r")
+
+
+def test_a_png_header_is_read_from_its_first_64_kb(tmp_path: Path) -> None:
+    """Whatever a file holds, a header read takes its first 64 KB: a colour-table tEXt behind a 70 KB chunk is not
+    seen (the frame is 'unknown', as a PNG of another tool), and a tEXt whose data ends at the head's end is."""
+    from goesvfi.integrity_check.look.header import png_look
+
+    sig = b"\x89PNG\r\n\x1a\n"
+    ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 2, 0, 0, 0))
+    text = chunk(b"tEXt", b"goesvfi-colour-table\x00viridis")
+    far = tmp_path / "far.png"
+    far.write_bytes(sig + ihdr + chunk(b"zTXt", bytes(70_000)) + text + chunk(b"IEND", b""))
+    assert read_png_header(far) == Look(5, 4, "RGB", "unknown")
+    assert png_look(sig + ihdr + text[:-4]) == (Look(5, 4, "RGB", "viridis"), None)  # its CRC cut off
+
+
+def test_the_sample_of_a_folder_without_frames_in_range(tmp_path: Path) -> None:
+    """``look_sample``: the images directly in the folder with a satellite in their name, in name order; not hidden
+    files, other files, folders, symbolic links or generic names."""
+    from goesvfi.integrity_check.look.sample import look_sample
+
+    for name in (
+        "goes18_conus_C13_20230501T000600Z.png",
+        "20231210001_GOES18-ABI-CONUS-13-416x250.jpg",
+        ".goes18_conus_C13_20230501T001100Z.png",
+        "frame_20230501T000100Z.png",
+        "goes18_conus_C13_20230501T001600Z.txt",
+    ):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "goes18_conus_C13_20230501T002100Z.png").mkdir()
+    (tmp_path / "goes18_conus_C13_20230501T002600Z.png").symlink_to(tmp_path / "frame_20230501T000100Z.png")
+    assert look_sample(tmp_path) == [
+        tmp_path / "20231210001_GOES18-ABI-CONUS-13-416x250.jpg",
+        tmp_path / "goes18_conus_C13_20230501T000600Z.png",
+    ]
+    assert look_sample(None) == [] and look_sample(tmp_path / "missing") == []
