@@ -8,14 +8,16 @@ missing frame.
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from goesvfi.integrity_check.emulator.cdn_frames import render_jpeg
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector, canonical_name, expected_slots
 
@@ -60,9 +62,11 @@ def start_emulator(case: Scenario, nc_shape: tuple[int, int] = (300, 500)) -> No
 
 
 def write_folder(case: Scenario, folder: Path) -> Path:
-    """The archive the demo starts from: a PNG in the CDN's look (625x375 RGB, STAR's greys, the colour table
-    named in the PNG as the tool writes it; its time written on it) for every slot but the gaps. So the folder's
-    look is one the CDN serves and the fetch is hybrid: CDN frames at 625x375, S3 renders brought to it."""
+    """The archive the demo starts from: a PNG in the CDN's look (625x375 RGB in STAR's colours, the colour table
+    named in the PNG as the tool writes it) for every slot but the gaps, each the emulator's own picture of that
+    slot (its scene and banner), so the folder and what is fetched into it are one moving scene, and every frame
+    is whole (not one colour, no empty rows) for *Verify frames*. So the folder's look is one the CDN serves and
+    the fetch is hybrid: CDN frames at 625x375, S3 renders brought to it."""
     folder.mkdir(parents=True, exist_ok=True)
     gaps = set(case.gaps)
     info = PngInfo()
@@ -70,8 +74,7 @@ def write_folder(case: Scenario, folder: Path) -> Path:
     for slot in case.slots:
         if slot in gaps:
             continue
-        grey = 70 + (slot.hour * 60 + slot.minute) % 90
-        image = Image.new("RGB", (625, 375), (grey, grey, grey))
-        ImageDraw.Draw(image).text((10, 180), f"local copy {slot:%Y-%m-%d %H:%M} UTC", fill=(235, 235, 235))
-        image.save(folder / canonical_name(SATELLITE, SECTOR, BAND, slot), pnginfo=info)
+        jpeg = render_jpeg(SATELLITE, SECTOR, BAND, slot, (625, 375))
+        with Image.open(io.BytesIO(jpeg)) as image:
+            image.convert("RGB").save(folder / canonical_name(SATELLITE, SECTOR, BAND, slot), pnginfo=info)
     return folder

@@ -7,9 +7,10 @@ Saves ``integrity_idle.png`` (folder chosen, before a scan), ``integrity_scan.pn
 the longest gap selected from the timeline: the preview shows the frames either side of it),
 ``integrity_fetch.png`` (during a fetch, the table filtered to the missing frames: rows turn Fetched as their
 frames are written), ``integrity_fetched.png`` (after it), ``integrity_preview.png`` (a fetched CDN frame in the
-preview), ``integrity_settings.png`` (the settings dialog), ``integrity_auto.png`` (Auto-fetch after a cycle over
-the last 6 hours of the scenario, in a fresh copy of the folder, with the clock set to the scenario's end) and
-``integrity_calendar.png`` (a year of 5-minute CONUS frames with outages in the calendar, one day clicked).
+preview), ``integrity_damaged.png`` (a frame with a band of empty rows, found by a Verify frames scan: the preview
+marks the rows in red), ``integrity_settings.png`` (the settings dialog), ``integrity_auto.png`` (Auto-fetch after
+a cycle over the last 6 hours of the scenario, in a fresh copy of the folder, with the clock set to the scenario's
+end) and ``integrity_calendar.png`` (a year of 5-minute CONUS frames with outages in the calendar, one day clicked).
 ``--theme dark`` takes the same screens under GOES-VFI's qt-material dark theme as ``integrity_*_dark.png``.
 """
 
@@ -21,10 +22,11 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 from demo_data import BAND, SATELLITE, SECTOR, Scenario, scenario, start_emulator, write_folder
 from PIL import Image, ImageDraw
 from PyQt6.QtCore import QSettings, Qt
@@ -33,7 +35,7 @@ from PyQt6.QtWidgets import QApplication, QWidget
 
 from goesvfi.integrity_check.emulator.cdn_server import Fault, FaultKind
 from goesvfi.integrity_check.emulator.noaa import NoaaEmulator
-from goesvfi.integrity_check.results import SlotStatus, Source
+from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.time_index import canonical_name, expected_slots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,12 +112,37 @@ async def shoot(out: Path, folder: Path, emulator: NoaaEmulator, argv: list[str]
     await asyncio.sleep(0.3)
     save(window, _png(out, "integrity_preview"))
 
+    damaged = await asyncio.to_thread(damage_a_frame, digest.slots)
+    tab.ui.verify.setChecked(True)
+    tab.ui.scan.click()
+    await until(lambda: not vm.busy and vm.digest is not None and vm.digest.counts.get(SlotStatus.DAMAGED, 0) > 0)
+    index = {slot.timestamp: i for i, slot in enumerate(vm.digest.slots)}
+    tab.select_slots(index[damaged], index[damaged])
+    await until(lambda: tab.ui.preview.preview is not None and tab.ui.preview.preview.slot.timestamp == damaged)
+    await asyncio.sleep(0.3)
+    save(window, _png(out, "integrity_damaged"))
+    tab.ui.verify.setChecked(False)
+
     dialog = tab.open_settings()
     await asyncio.sleep(0.3)
     save(dialog, _png(out, "integrity_settings"))
     dialog.reject()
     window.close()
     await vm.aclose()
+
+
+def damage_a_frame(slots: Sequence[SlotResult]) -> datetime:
+    """Empty a band of rows of one local frame (a third of the way in), as a decoder that gave up part way would:
+    the verify scan calls it damaged and the preview marks its empty rows."""
+    local = [s for s in slots if s.status is SlotStatus.PRESENT and s.source is Source.LOCAL and s.path is not None]
+    slot = local[len(local) // 3]
+    assert slot.path is not None
+    with Image.open(slot.path) as image:
+        pixels = np.array(image)
+    height = pixels.shape[0]
+    pixels[int(height * 0.55) : int(height * 0.75)] = 0
+    Image.fromarray(pixels).save(slot.path)
+    return slot.timestamp
 
 
 async def shoot_auto(out: Path, case: Scenario, folder: Path) -> None:
@@ -154,7 +181,8 @@ def write_year(folder: Path) -> tuple[datetime, datetime]:
     def sample(month: int) -> Path:
         if month not in samples:
             samples[month] = folder.parent / f"sample-{month:02d}.png"
-            image = Image.new("L", (250, 150), 60 + 12 * month)
+            ramp = np.add.outer(np.arange(150), np.arange(250)) // 4 + 40 + 8 * month  # whole: not one colour
+            image = Image.fromarray(np.clip(ramp, 0, 255).astype(np.uint8), "L")
             ImageDraw.Draw(image).text((10, 65), f"local frame, 2025-{month:02d} (calendar demo)", fill=235)
             image.save(samples[month])
         return samples[month]

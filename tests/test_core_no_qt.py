@@ -26,7 +26,7 @@ REQUIRED_CORE = [
 # gui's Qt-free parts: the session (the workflows) and the data the view model hands to the widgets.
 QT_FREE_GUI = [
     "gui.session", "gui.archive_session", "gui.core_imports", "gui.folder_guess", "gui.look_view", "gui.messages",
-    "gui.results_digest", "gui.slot_list", "gui.workers",
+    "gui.results_digest", "gui.shown", "gui.slot_list", "gui.workers",
 ]  # fmt: skip
 
 

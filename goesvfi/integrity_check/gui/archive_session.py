@@ -70,6 +70,29 @@ def product_settings(settings: FetchSettings, product: Product | None) -> FetchS
     return replace(settings, look=product.look)
 
 
+class OpenArchive:
+    """The archive file opened in the tab (None before one) and the answers its commands need: the inputs that show
+    a product, and the fetch settings while one is shown. The view model reads the file (the session's
+    ``archive_products``) and keeps it here."""
+
+    def __init__(self) -> None:
+        self.archive: ArchiveFile | None = None
+
+    def product(self, index: int) -> tuple[str, SatellitePattern | View, Sector, int] | None:
+        """Folder, satellite (or view), sector and band of product ``index``; None without such a product."""
+        if self.archive is None or not 0 <= index < len(self.archive.products):
+            return None
+        product = self.archive.products[index]
+        return str(product.folder), product_satellite(product), product.sector, product.band
+
+    def settings(
+        self, settings: FetchSettings, folder: str, satellite: SatellitePattern | View, sector: Sector, band: int
+    ) -> FetchSettings:
+        """``settings`` with the look of the product shown (in ``folder`` as ``satellite``, ``sector``, ``band``)
+        when it is one of the archive file's and has a look."""
+        return product_settings(settings, shown_product(self.archive, Path(folder), satellite, sector, band))
+
+
 async def product_rows(archive: ArchiveFile, scan: ScanFolder, start: datetime, end: datetime) -> list[ProductRow]:
     """Each product's completeness over ``[start, end)``: its folder scanned with ``scan`` (no folder yet: every
     expected frame missing)."""

@@ -49,7 +49,7 @@ class ArchiveViews:
         first = layout.itemAt(0) if layout is not None else None
         row = first.layout() if first is not None else None
         if group is not None and isinstance(row, QHBoxLayout):
-            row.insertWidget(len(group.buttons()), button)
+            row.insertWidget(row.indexOf(group.buttons()[-1]) + 1, button)  # after the switch's last button
             group.addButton(button, views.indexOf(page))
         else:  # no switch row (a host's own layout): the button shows the page
             button.clicked.connect(lambda: views.setCurrentWidget(page))

@@ -21,9 +21,10 @@ from goesvfi.integrity_check.first_run import (
     default_archive_folder,
     operational_satellite,
 )
+from goesvfi.integrity_check.gui import messages
 from goesvfi.integrity_check.gui.folder_guess import ArchiveGuess
 from goesvfi.integrity_check.gui.preferences import load_enum, load_value, save_values
-from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
+from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
 from goesvfi.integrity_check.time_index import DEFAULT_BAND, SatellitePattern, Sector, to_utc
 from goesvfi.integrity_check.time_index.operational import View, eras, operational
 
@@ -122,6 +123,31 @@ class ArchiveInputs(QObject):
         self.start, self.end = to_utc(start), to_utc(end)
         self.changed.emit()
 
+    def apply(
+        self,
+        satellite: SatellitePattern | View | None = None,
+        sector: Sector | None = None,
+        band: int | None = None,
+        interval_minutes: int | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        """Set the given inputs (None: keep)."""
+        if satellite is not None:
+            self.set_satellite(satellite)
+        if sector is not None:
+            self.set_sector(sector)
+        if band is not None:
+            self.set_band(band)
+        if interval_minutes is not None:
+            self.set_interval(interval_minutes)
+        self.set_range(start or self.start, end or self.end)
+
+    def set_last_hours(self, hours: float) -> None:
+        """The range: the last ``hours`` up to now (minute precision)."""
+        end = to_utc(self._now()).replace(second=0, microsecond=0)
+        self.set_range(end - timedelta(hours=hours), end)
+
     def take_guess(self, guess: ArchiveGuess) -> list[str]:
         """Take a folder detection's satellite, sector and band (a satellite of the chosen view stays the view);
         what was found, as the log names it."""
@@ -149,3 +175,11 @@ class ArchiveInputs(QObject):
         return ArchiveQuery(
             self.satellite, start or self.start, end or self.end, self.sector, self.band, self.interval_minutes
         )
+
+    def scan_query(self, now: datetime) -> tuple[ArchiveQuery | ViewQuery | None, str]:
+        """The query a scan runs, cut at ``now``, and the line to log about the cut ("" without one); (None, why
+        not) when the inputs are not usable (:func:`~.messages.scan_query`)."""
+        try:
+            return messages.scan_query(self.query(), self.archive_folder, now)
+        except QueryError as exc:
+            return None, messages.sentence(str(exc))

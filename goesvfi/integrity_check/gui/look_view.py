@@ -21,6 +21,12 @@ class LookView:
     count: int
     note: str
 
+    def matches(self, path: Path) -> bool | None:
+        """Whether ``path`` has the folder's look (None: no look known: no frames, or the default look)."""
+        if self.look is None:
+            return None
+        return path not in self.mismatched
+
 
 def with_looks(slots: Sequence[SlotResult], look: LookView | None) -> list[SlotResult]:
     """``slots`` with the CSV's ``look`` column as the command line writes it: ``ok`` or ``mismatch`` for every

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 
 from goesvfi.integrity_check.gui.results_digest import ResultsDigest
-from goesvfi.integrity_check.query import ArchiveQuery
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,21 @@ def input_problem(directory: str, query: ArchiveQuery, now: datetime) -> str | N
     if last is not None and query.start >= last:
         return query.coverage_warning()
     return None
+
+
+def scan_query(
+    query: ArchiveQuery | ViewQuery, directory: str, now: datetime
+) -> tuple[ArchiveQuery | ViewQuery | None, str]:
+    """The query a scan of ``directory`` runs, cut at ``now`` (later frames cannot exist yet), and the line to log
+    about the cut ("" without one); (None, why not) when it cannot start. Raises QueryError for a bad range."""
+    problem = input_problem(directory, query.latest() if isinstance(query, ViewQuery) else query, now)
+    if problem is not None:
+        return None, problem
+    if query.end > now:
+        return query.with_range(
+            query.start, now
+        ), f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet."
+    return query, ""
 
 
 def summary_line(digest: ResultsDigest) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import TypeVar
 
@@ -58,6 +59,10 @@ class Preferences:
     def for_sector(self, sector: Sector) -> FetchSettings:
         """The settings a fetch of ``sector`` uses (its CDN size; None for sectors the CDN lacks)."""
         return replace(self.fetch, cdn_size=self.cdn_sizes.get(sector))
+
+    def cdn_cutoff(self, sector: Sector, now: datetime) -> datetime | None:
+        """Frames of ``sector`` older than this come from S3 (None when the sector has no CDN images)."""
+        return None if sector.cdn_dir is None else now - timedelta(days=self.fetch.cdn_days)
 
 
 def _as_bool(value: object) -> bool:

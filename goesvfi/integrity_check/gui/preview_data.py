@@ -33,6 +33,7 @@ class FramePreview:
     file_size: int = 0
     error: str | None = None
     look_matches: bool | None = None  # does it match the folder's look (size, mode, colours)? None: unknown
+    empty_rows: tuple[tuple[int, int], ...] = ()  # runs of empty rows (first, end) in ``image``'s rows
 
     @property
     def source(self) -> Source | None:
@@ -131,4 +132,5 @@ def as_role(
         frame.file_size,
         frame.error,
         matches,
+        frame.empty_rows,
     )

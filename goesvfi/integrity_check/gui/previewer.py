@@ -2,7 +2,8 @@
 
 Selecting a row asks for that slot's frame; a slot without a file (missing, failed) asks for its nearest
 frames before and after. Decoding (Pillow, :func:`~goesvfi.integrity_check.render.preview.decode_preview`) runs
-in a worker thread through the view model's task runner; the QImage is built on the GUI thread. Requests
+in a worker thread through the view model's task runner, with the frame's runs of empty rows (the pane marks
+them on a damaged frame); the QImage is built on the GUI thread. Requests
 coalesce: while one decode runs, only the newest request waits, so holding an arrow key never queues a backlog.
 Decoded images stay in a small LRU cache (:class:`~.preview_data.FrameCache`, bounded by count and bytes).
 """
@@ -10,6 +11,7 @@ Decoded images stay in a small LRU cache (:class:`~.preview_data.FrameCache`, bo
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,11 +25,30 @@ from goesvfi.integrity_check.results import SlotResult, SlotStatus, Source
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 
 if TYPE_CHECKING:
+    from goesvfi.integrity_check.gui.look_view import LookView
     from goesvfi.integrity_check.gui.task_runner import TaskRunner
     from goesvfi.integrity_check.render.preview import DecodedFrame
 
 __all__ = ["FrameCache", "FramePreview", "Previewer", "SlotPreview", "preview_plan", "to_qimage"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def empty_runs(decoded: DecodedFrame) -> tuple[tuple[int, int], ...]:
+    """Runs of empty rows in the decoded (reduced) pixels that are as long as the frame check counts (a share of
+    the height, or a few of the file's own rows), less a row for the reduction's blending at their edges: what
+    the preview marks on a damaged frame. Qt-free; runs in the decoding thread."""
+    from goesvfi.integrity_check.render.content import EMPTY_ROWS_SHARE, MIN_EMPTY_ROWS, empty_row_runs
+
+    height = decoded.pixels.shape[0]
+    counted = max(MIN_EMPTY_ROWS * height / max(1, decoded.height), EMPTY_ROWS_SHARE * height)
+    return tuple(empty_row_runs(decoded.pixels, max(1, math.ceil(counted) - 1)))
+
+
+def _decode(path: Path) -> tuple[DecodedFrame, tuple[tuple[int, int], ...]]:
+    from goesvfi.integrity_check.render.preview import decode_preview
+
+    decoded = decode_preview(path)
+    return decoded, empty_runs(decoded)
 
 
 def to_qimage(decoded: DecodedFrame) -> QImage:
@@ -48,17 +69,22 @@ class Previewer(QObject):
         runner: TaskRunner,
         on_error: Callable[[Exception], None],
         parent: QObject | None = None,
-        look_matches: Callable[[Path], bool | None] | None = None,
+        look: Callable[[], LookView | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._on_error = on_error
-        self._look_matches = look_matches  # path -> matches the folder's look (None: not known yet)
+        self._look = look  # the shown scan's look check (None: not finished yet)
         self.cache = FrameCache()
         self._generation = 0
         self._pending: tuple[int, int, SlotResult, list[tuple[str, SlotResult]]] | None = None
         self._task: asyncio.Task[None] | None = None
         self.decodes = 0  # files decoded (tests and the benchmark read it)
+
+    def _look_matches(self, path: Path) -> bool | None:
+        """Whether ``path`` has the folder's look, as the last look check found (None: not checked yet)."""
+        look = self._look() if self._look is not None else None
+        return None if look is None else look.matches(path)
 
     @property
     def busy(self) -> bool:
@@ -111,7 +137,7 @@ class Previewer(QObject):
             self._task = None
 
     async def _frame(self, slot: SlotResult) -> FramePreview:
-        from goesvfi.integrity_check.render.preview import PreviewError, decode_preview
+        from goesvfi.integrity_check.render.preview import PreviewError
 
         assert slot.path is not None
         key = str(slot.path)
@@ -119,13 +145,21 @@ class Previewer(QObject):
         if cached is not None:
             return cached
         try:
-            decoded = await asyncio.to_thread(decode_preview, slot.path)
+            decoded, runs = await asyncio.to_thread(_decode, slot.path)
         except PreviewError as exc:
             return FramePreview("frame", slot, slot.path, None, error=str(exc))  # not cached: it may appear later
         self.decodes += 1
         image = to_qimage(decoded)
         frame = FramePreview(
-            "frame", slot, slot.path, image, decoded.width, decoded.height, decoded.mode, decoded.file_size
+            "frame",
+            slot,
+            slot.path,
+            image,
+            decoded.width,
+            decoded.height,
+            decoded.mode,
+            decoded.file_size,
+            empty_rows=runs,
         )
         self.cache.put(key, frame, image.sizeInBytes())
         return frame

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from goesvfi.integrity_check.first_run import empty_scan
+from goesvfi.integrity_check.first_run import documents_folder, empty_scan
 from goesvfi.integrity_check.gui.core_imports import FETCH_MODULES, REMOTE_SCAN_MODULES, SCAN_MODULES, preload
 from goesvfi.integrity_check.gui.folder_guess import ArchiveGuess, sample_archive
 from goesvfi.integrity_check.gui.look_view import LookView, with_looks
@@ -37,7 +37,16 @@ if TYPE_CHECKING:
 
 ManagerFactory = Callable[[FetchSettings, "CacheDB"], "ReconcileManager"]
 
-__all__ = ["DiskSpace", "Fetched", "IntegritySession", "LookReport", "ManagerFactory", "Scanned"]
+__all__ = [
+    "DiskSpace",
+    "Fetched",
+    "IntegritySession",
+    "LookReport",
+    "ManagerFactory",
+    "Scanned",
+    "suggested_csv_name",
+    "suggested_csv_path",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +292,25 @@ class IntegritySession:
         if self._cache is not None:
             cache, self._cache = self._cache, None
             await cache.close()
+
+
+def suggested_csv_name(scan: ScanResult | None) -> str:
+    """The report's file name: ``integrity_goes18_conus_C13_20261127T0000Z_20261127T0200Z.csv`` for the shown
+    scan, ``integrity_report.csv`` before one."""
+    if scan is None:
+        return "integrity_report.csv"
+    return (
+        f"integrity_{scan.satellite.value}_{scan.sector.value}_C{scan.band:02d}_"
+        f"{scan.start:%Y%m%dT%H%M}Z_{scan.end:%Y%m%dT%H%M}Z.csv"
+    )
+
+
+def suggested_csv_path(last_folder: str, scan: ScanResult | None) -> str:
+    """Where *Export CSV...* offers to save: ``last_folder`` (of the last export) while it exists, else the user's
+    documents folder. Not the frames folder: a report is no frame, and a demo's folder is deleted when its window
+    closes."""
+    folder = Path(last_folder) if last_folder and Path(last_folder).is_dir() else documents_folder()
+    return str(folder / suggested_csv_name(scan))
 
 
 def look_name_error(name: str) -> str | None:

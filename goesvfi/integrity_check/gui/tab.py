@@ -147,6 +147,9 @@ class IntegrityCheckTab(QWidget):
             vertical.setDefaultSectionSize(table.fontMetrics().height() + 6)
             vertical.hide()
         self._fit_header()  # again when shown, with the style then in force (fit_to_style)
+        header = table.horizontalHeader()
+        if header is not None:  # the sorted column's title needs room for the arrow too
+            header.sortIndicatorChanged.connect(lambda _column, _order: self._fit_header())
 
     def _connect(self) -> None:
         ui, vm = self.ui, self.view_model

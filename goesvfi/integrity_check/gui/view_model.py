@@ -17,16 +17,17 @@ import logging
 import shutil
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PyQt6.QtCore import QObject, QSettings, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, QSettings, pyqtSignal
 
-from goesvfi.integrity_check.first_run import documents_folder
 from goesvfi.integrity_check.gui import messages
+from goesvfi.integrity_check.gui.archive_session import OpenArchive
 from goesvfi.integrity_check.gui.auto_fetch import AutoFetch, AutoFetchState
+from goesvfi.integrity_check.gui.disk_watch import DiskWatch
 from goesvfi.integrity_check.gui.inputs import ArchiveInputs
 from goesvfi.integrity_check.gui.look_view import LookView
 from goesvfi.integrity_check.gui.messages import user_message, utc_text
@@ -39,25 +40,32 @@ from goesvfi.integrity_check.gui.preferences import (
     save_values,
 )
 from goesvfi.integrity_check.gui.previewer import Previewer
-from goesvfi.integrity_check.gui.results_digest import ResultsDigest, update_digest
-from goesvfi.integrity_check.gui.session import DiskSpace, IntegritySession, ManagerFactory, look_name_error
+from goesvfi.integrity_check.gui.results_digest import ResultsDigest
+from goesvfi.integrity_check.gui.session import (
+    DiskSpace,
+    Fetched,
+    IntegritySession,
+    ManagerFactory,
+    look_name_error,
+    suggested_csv_name,
+    suggested_csv_path,
+)
+from goesvfi.integrity_check.gui.shown import ShownResults
 from goesvfi.integrity_check.gui.slot_list import SlotList
 from goesvfi.integrity_check.gui.task_runner import TaskRunner
-from goesvfi.integrity_check.query import ArchiveQuery, QueryError, ViewQuery
+from goesvfi.integrity_check.query import ArchiveQuery, ViewQuery
 from goesvfi.integrity_check.results import Progress, ScanResult, SlotResult, SlotStatus, Stage
 from goesvfi.integrity_check.settings import FetchSettings
 from goesvfi.integrity_check.time_index import SatellitePattern, Sector
 from goesvfi.integrity_check.time_index.operational import View
 
 if TYPE_CHECKING:
-    from goesvfi.integrity_check.archive import ArchiveFile
     from goesvfi.integrity_check.fetch.manager import ReconcileReport
 
 __all__ = ["DiskSpace", "EnhancedViewModel", "Task"]
 
 log = logging.getLogger(__name__)
 LONG_TASK_SECONDS = 20.0  # scans / fetches longer than this end with a desktop notification
-DISK_INTERVAL_MS = 2000  # free space is refreshed this often while a task runs
 Outcome = tuple[str, bool]  # a finished command's status message, and whether it went well
 
 
@@ -121,26 +129,20 @@ class EnhancedViewModel(QObject):
         self.runner.progress.connect(self._publish_progress)
         self._prefs = load_preferences(self._qsettings)
         self._task_kind = Task.IDLE
-        self._scan: ScanResult | None = None
-        self._scan_dir: Path | None = None
-        self._digest: ResultsDigest | None = None
-        self._look: LookView | None = None
-        self._view_query: ViewQuery | None = None  # the shown scan is of GOES-East/West: fetch it part by part
-        self._archive: ArchiveFile | None = None  # the archive file opened in the tab
+        self.shown = ShownResults()
+        self.archive = OpenArchive()  # the archive file opened in the tab
         self._status = messages.ready(self.inputs.archive_folder)
         self._last_error: str | None = None
         self._logged = ""
-        self._disk: DiskSpace | None = None
-        self._disk_timer = QTimer(self)
-        self._disk_timer.setInterval(DISK_INTERVAL_MS)
-        self._disk_timer.timeout.connect(self.refresh_disk_space)
+        self.disk = DiskWatch(self.runner, self.session, self.inputs, self._disk_threshold, self.report_exception, self)
+        self.disk.changed.connect(self.disk_space_changed)
         self._detect_task: asyncio.Task[None] | None = None
         self.auto = AutoFetch(
             self, self.inputs, self.runner, self.session, self._disk_threshold, self._qsettings, sleep, self
         )
         self.state_changed.connect(self.auto.wake_if_idle)
         self.auto_fetch_changed = self.auto.changed
-        self.previewer = Previewer(self.runner, lambda exc: self.fail(user_message(exc)), self, self._look_matches)
+        self.previewer = Previewer(self.runner, self.report_exception, self, lambda: self.shown.look)
         self.preview_ready = self.previewer.ready  # SlotPreview: the selected frame, or a missing one's neighbours
 
     # ---- state --------------------------------------------------------------------------------------
@@ -158,22 +160,15 @@ class EnhancedViewModel(QObject):
     @property
     def fetch_settings(self) -> FetchSettings:
         """The preferences' settings for the sector; the shown archive product's look when it has one."""
-        settings = self._prefs.for_sector(self.inputs.sector)
-        if self._archive is None:
-            return settings
-        from goesvfi.integrity_check.gui.archive_session import product_settings, shown_product
-
         inputs = self.inputs
-        shown = shown_product(
-            self._archive, Path(inputs.archive_folder), inputs.view or inputs.satellite, inputs.sector, inputs.band
+        settings = self._prefs.for_sector(inputs.sector)
+        return self.archive.settings(
+            settings, inputs.archive_folder, inputs.view or inputs.satellite, inputs.sector, inputs.band
         )
-        return product_settings(settings, shown)
 
     def cdn_cutoff(self) -> datetime | None:
         """Frames older than this come from S3 (None when the sector has no CDN images)."""
-        if self.inputs.sector.cdn_dir is None:
-            return None
-        return self.now() - timedelta(days=self._prefs.fetch.cdn_days)
+        return self._prefs.cdn_cutoff(self.inputs.sector, self.now())
 
     @property
     def locked_settings(self) -> dict[str, str]:
@@ -207,25 +202,25 @@ class EnhancedViewModel(QObject):
 
     @property
     def scan_result(self) -> ScanResult | None:
-        return self._scan
+        return self.shown.scan
 
     @property
     def digest(self) -> ResultsDigest | None:
-        return self._digest
+        return self.shown.digest
 
     @property
     def slots(self) -> SlotList:
         """The shown slots in time order (columns; each ``SlotResult`` is built when read)."""
-        return SlotList.from_results([]) if self._digest is None else self._digest.slots
+        return self.shown.slots
 
     @property
     def look_check(self) -> LookView | None:
         """The shown scan's look check (None until it finished)."""
-        return self._look
+        return self.shown.look
 
     @property
     def disk_space(self) -> DiskSpace | None:
-        return self._disk
+        return self.disk.space
 
     @property
     def can_scan(self) -> bool:
@@ -233,7 +228,7 @@ class EnhancedViewModel(QObject):
 
     @property
     def can_fetch(self) -> bool:
-        return not self.busy and self._digest is not None and self._digest.unresolved > 0
+        return not self.busy and self.shown.unresolved
 
     @property
     def can_cancel(self) -> bool:
@@ -241,7 +236,7 @@ class EnhancedViewModel(QObject):
 
     @property
     def can_export(self) -> bool:
-        return not self.busy and self._digest is not None and bool(self._digest.slots)
+        return not self.busy and self.shown.has_slots
 
     # ---- Auto-fetch (the owned AutoFetch object: its commands are on ``auto``) -----------------------
 
@@ -261,7 +256,7 @@ class EnhancedViewModel(QObject):
         if directory == self.inputs.directory:
             return
         self.inputs.set_directory(directory)
-        if self._digest is not None and not self.busy:
+        if self.shown.digest is not None and not self.busy:
             self._set_results(None, None)
         self.directory_selected.emit(directory)
         if not self.busy:
@@ -286,24 +281,14 @@ class EnhancedViewModel(QObject):
 
         Given values win over detection: with a satellite given, the folder is not auto-detected.
         """
-        inputs = self.inputs
         if directory is not None:
             self.set_directory(directory, detect=satellite is None)
-        if satellite is not None:
-            inputs.set_satellite(satellite)
-        if sector is not None:
-            inputs.set_sector(sector)
-        if band is not None:
-            inputs.set_band(band)
-        if interval_minutes is not None:
-            inputs.set_interval(interval_minutes)
-        inputs.set_range(start or inputs.start, end or inputs.end)
+        self.inputs.apply(satellite, sector, band, interval_minutes, start, end)
         self.inputs_changed.emit()
 
     def apply_preset(self, hours: float) -> None:
         """The last ``hours`` up to now (minute precision)."""
-        end = self.now().replace(second=0, microsecond=0)
-        self.inputs.set_range(end - timedelta(hours=hours), end)
+        self.inputs.set_last_hours(hours)
         self.inputs_changed.emit()
 
     def set_preferences(self, prefs: Preferences) -> None:
@@ -320,19 +305,12 @@ class EnhancedViewModel(QObject):
         if self.busy:
             self.fail(messages.busy(self._task_kind is Task.AUTO))
             return False
-        now = self.now()
-        try:
-            query = self.inputs.query()
-            one = query.latest() if isinstance(query, ViewQuery) else query
-            problem = messages.input_problem(self.inputs.archive_folder, one, now)
-            if problem is None and query.end > now:
-                self.notify("info", f"Scanning up to now ({utc_text(now)}): later frames cannot exist yet.")
-                query = query.with_range(query.start, now)
-        except QueryError as exc:
-            problem = messages.sentence(str(exc))
-        if problem is not None:
-            self.fail(problem)
+        query, line = self.inputs.scan_query(self.now())
+        if query is None:
+            self.fail(line)
             return False
+        if line:
+            self.notify("info", line)
         if self._detect_task is not None:
             self._detect_task.cancel()
         folder = Path(self.inputs.archive_folder)
@@ -344,20 +322,18 @@ class EnhancedViewModel(QObject):
 
     def select_product(self, index: int) -> bool:
         """Show product ``index`` of the open archive file: its folder, satellite, sector and band, scanned."""
-        if self._archive is None or not 0 <= index < len(self._archive.products):
+        shown = self.archive.product(index)
+        if shown is None:
             return False
-        from goesvfi.integrity_check.gui.archive_session import product_satellite
-
-        product = self._archive.products[index]
-        satellite = product_satellite(product)
-        self.apply_inputs(directory=str(product.folder), satellite=satellite, sector=product.sector, band=product.band)
+        folder, satellite, sector, band = shown
+        self.apply_inputs(directory=folder, satellite=satellite, sector=sector, band=band)
         return self.scan()
 
     def fetch_missing(self) -> bool:
-        if not self.can_fetch or self._scan is None or self._scan_dir is None:
+        if not self.can_fetch or self.shown.scan is None or self.shown.folder is None:
             self.fail("Nothing to fetch: scan a folder with missing frames first.")
             return False
-        shown, slots, folder = self._scan, self.slots, self._scan_dir
+        shown, slots, folder = self.shown.scan, self.slots, self.shown.folder
         return self._start_task(Task.FETCH, "Fetch", lambda: self._run_fetch(shown, slots, folder))
 
     def export_csv(self, path: str) -> bool:
@@ -372,20 +348,11 @@ class EnhancedViewModel(QObject):
             self.show_status("Cancelling...")
 
     def suggested_csv_path(self) -> str:
-        """Where *Export CSV...* offers to save: the folder of the last export, else the user's documents folder.
-        Not the frames folder: a report is no frame, and a demo's folder is deleted when its window closes."""
-        last = str(load_value(self._qsettings, "ui/export_dir", ""))
-        folder = Path(last) if last and Path(last).is_dir() else documents_folder()
-        return str(folder / self.suggested_csv_name())
+        """Where *Export CSV...* offers to save: the folder of the last export, else the user's documents folder."""
+        return suggested_csv_path(str(load_value(self._qsettings, "ui/export_dir", "")), self.shown.scan)
 
     def suggested_csv_name(self) -> str:
-        scan = self._scan
-        if scan is None:
-            return "integrity_report.csv"
-        return (
-            f"integrity_{scan.satellite.value}_{scan.sector.value}_C{scan.band:02d}_"
-            f"{scan.start:%Y%m%dT%H%M}Z_{scan.end:%Y%m%dT%H%M}Z.csv"
-        )
+        return suggested_csv_name(self.shown.scan)
 
     def detect_archive(self) -> None:
         """Guess satellite, sector and band from the folder's file names (in the background)."""
@@ -397,8 +364,7 @@ class EnhancedViewModel(QObject):
         self._detect_task = self._spawn(lambda: self._run_detect(folder))
 
     def refresh_disk_space(self) -> None:
-        folder = Path(self.inputs.archive_folder)
-        self._spawn(lambda: self._run_disk(folder))
+        self.disk.refresh()
 
     def report_exception(self, exc: BaseException) -> None:
         """The application's last-resort hook: an exception nobody caught becomes a message."""
@@ -409,7 +375,7 @@ class EnhancedViewModel(QObject):
         application calls this on exit)."""
         await self.auto.stop()
         await self.runner.aclose()
-        self._disk_timer.stop()
+        self.disk.stop()
         await self.session.close()
 
     async def reconcile_shown(
@@ -432,15 +398,7 @@ class EnhancedViewModel(QObject):
             self.inputs.set_range(query.start, query.end)
             self.inputs_changed.emit()
             scan = await self._scan_shown(directory, query, skip=skip, audit=audit)
-            fetched = await self.session.fetch(
-                scan,
-                directory,
-                self.fetch_settings,
-                view=self._view_query,
-                new_folder=self.inputs.is_new_default(directory),
-                progress=self.runner.report,
-            )
-            self._set_results(scan, fetched.digest, directory)
+            fetched = await self._fetch_shown(scan, scan, directory)
             if fetched.digest.counts[SlotStatus.FETCHED]:
                 self.fetch_completed.emit(fetched.slots)
             return ReconcileReport(scan, fetched.slots)
@@ -469,11 +427,11 @@ class EnhancedViewModel(QObject):
 
     def _begin(self, kind: Task) -> None:
         self._task_kind, self._last_error, self._logged = kind, None, ""
-        self._disk_timer.start()
+        self.disk.start()
         self.state_changed.emit()
 
     def _end(self) -> None:
-        self._disk_timer.stop()
+        self.disk.stop()
         self.progress_changed.emit(None)
         self._task_kind = Task.IDLE
         self.state_changed.emit()
@@ -523,7 +481,7 @@ class EnhancedViewModel(QObject):
         skip: Mapping[datetime, str] | None = None,
         audit: int = 0,
     ) -> ScanResult:
-        self._view_query = query if isinstance(query, ViewQuery) else None
+        self.shown.view_query = query if isinstance(query, ViewQuery) else None
         scanned = await self.session.scan(
             directory,
             query,
@@ -538,7 +496,7 @@ class EnhancedViewModel(QObject):
         )
         scan = scanned.scan
         self._set_results(scan, scanned.digest, directory)
-        self._look = None
+        self.shown.look = None
         self._spawn(lambda: self._run_look(scan, directory))  # one header per frame: after the rows show
         return scan
 
@@ -547,34 +505,40 @@ class EnhancedViewModel(QObject):
         what = query.view.display_name if isinstance(query, ViewQuery) else query.satellite.display_name
         self.notify("info", f"Scan of {directory}: {what}, {utc_text(query.start)} -> {utc_text(query.end)}.")
         scan = await self._scan_shown(directory, query, force_rescan, remote=self.inputs.check_noaa)
-        assert self._digest is not None
+        digest = self.shown.digest
+        assert digest is not None
         for warning in scan.warnings:
             self.notify("warning", warning)
         self.scan_completed.emit(scan)
-        self.notify("info", messages.summary_line(self._digest))
-        return messages.scan_outcome(self._digest), True
+        self.notify("info", messages.summary_line(digest))
+        return messages.scan_outcome(digest), True
 
     async def _run_fetch(self, shown: ScanResult, shown_slots: SlotList, directory: Path) -> Outcome:
         scan = await self.session.unresolved(shown, shown_slots)
         count = len(scan.missing)
         self.show_status(f"Fetching {count:,} missing frames ...")
         self.notify("info", f"Fetching {count:,} frames into {directory}.")
-        fetched = await self.session.fetch(
-            scan,
-            directory,
-            self.fetch_settings,
-            view=self._view_query,
-            new_folder=self.inputs.is_new_default(directory),
-            progress=self.runner.report,
-        )
-        self._set_results(shown, fetched.digest, directory)  # the shown scan stays: the fetch got its unresolved part
+        fetched = await self._fetch_shown(scan, shown, directory)
         for level, line in messages.fetch_log_lines(fetched.slots):
             self.notify(level, line)
         self.fetch_completed.emit(fetched.slots)
         return messages.fetch_outcome(count, fetched.digest)
 
+    async def _fetch_shown(self, scan: ScanResult, shown: ScanResult, directory: Path) -> Fetched:
+        """Fetch ``scan``'s missing frames; ``shown`` (of which ``scan`` may be the unresolved part) stays shown."""
+        fetched = await self.session.fetch(
+            scan,
+            directory,
+            self.fetch_settings,
+            view=self.shown.view_query,
+            new_folder=self.inputs.is_new_default(directory),
+            progress=self.runner.report,
+        )
+        self._set_results(shown, fetched.digest, directory)
+        return fetched
+
     async def _run_export(self, path: Path, slots: SlotList) -> Outcome:
-        await self.session.export_csv(path, slots, self._look)
+        await self.session.export_csv(path, slots, self.shown.look)
         save_values(self._qsettings, {"ui/export_dir": str(path.parent)})
         self.notify("info", f"Report written: {path} ({len(slots):,} rows).")
         self.export_completed.emit(str(path))
@@ -589,7 +553,7 @@ class EnhancedViewModel(QObject):
         except ArchiveFileError as exc:
             self.fail(str(exc))
             return
-        self._archive = archive
+        self.archive.archive = archive
         self.notify("info", f"Archive file {path}: {len(rows)} products.")
         self.archive_loaded.emit((str(archive.path), rows))
 
@@ -604,28 +568,13 @@ class EnhancedViewModel(QObject):
 
     async def _run_look(self, scan: ScanResult, directory: Path) -> None:
         report = await self.session.check_look(scan, directory, self.fetch_settings)
-        if self._scan is not scan:  # another scan replaced it meanwhile
+        if not self.shown.take_look(scan, report.view):  # another scan replaced it meanwhile
             return
-        self._look = report.view
         if report.warning:
             self.notify("warning", report.warning)
-        self.look_checked.emit(self._look)
-
-    async def _run_disk(self, directory: Path) -> None:
-        disk = await self.session.disk_space(directory, self._prefs.fetch.disk_threshold)
-        if str(directory) != self.inputs.archive_folder:
-            return
-        self._disk = disk
-        self.disk_space_changed.emit(disk)
+        self.look_checked.emit(report.view)
 
     # ---- preview ------------------------------------------------------------------------------------
-
-    def _look_matches(self, path: Path) -> bool | None:
-        """Whether ``path`` has the folder's look, as the last look check found (None: not checked yet)."""
-        look = self._look
-        if look is None or look.look is None:
-            return None
-        return path not in look.mismatched
 
     def preview(self, path: str | Path) -> None:
         """Decode one frame in a worker thread; ``preview_ready`` carries it (a SlotPreview)."""
@@ -638,17 +587,14 @@ class EnhancedViewModel(QObject):
     # ---- publishing ---------------------------------------------------------------------------------
 
     def _set_results(self, scan: ScanResult | None, digest: ResultsDigest | None, folder: Path | None = None) -> None:
-        self._scan, self._digest, self._scan_dir = scan, digest, folder
+        self.shown.show(scan, digest, folder)
         self.results_changed.emit(digest)
         self.state_changed.emit()
 
     def _apply_slot_results(self, results: list[SlotResult]) -> None:
         """Slots a running fetch finished: update the shown results in place (rows, timeline, counts)."""
-        if self._digest is None:
-            return
-        updated = update_digest(self._digest, results)
+        updated = self.shown.update(results)
         if updated is not None:
-            self._digest = updated[0]
             self.slots_updated.emit(*updated)
 
     def _publish_progress(self, progress: Progress) -> None:

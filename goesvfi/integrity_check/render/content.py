@@ -78,6 +78,15 @@ def longest_run(mask: np.ndarray) -> tuple[int, int]:
     return int(starts[best]), int(ends[best])
 
 
+def empty_row_runs(pixels: np.ndarray, min_rows: int = 1) -> list[tuple[int, int]]:
+    """(first, end) of every run of empty rows at least ``min_rows`` long, top to bottom (the preview marks them)."""
+    if pixels.ndim < 2 or pixels.size == 0:
+        return []
+    padded = np.concatenate([[False], _empty_rows(pixels), [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_rows]
+
+
 def content_problem(pixels: np.ndarray) -> str | None:
     """What makes decoded pixels (H x W or H x W x C) a damaged frame: no pixels, one value on
     :data:`UNIFORM_SHARE` of them, or a run of empty rows of :data:`EMPTY_ROWS_SHARE` of the height (the rows

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 from PyQt6.QtCore import QPoint, QRect, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
-from PyQt6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QPushButton, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from goesvfi.integrity_check.calendar_bins import (
     CELL_COLORS,
@@ -304,7 +304,11 @@ class CalendarWidget(QWidget):
 
 
 class CalendarView(QWidget):
-    """The calendar with its controls: *Days*, *Hours*, previous / next week (hours) and a hint."""
+    """The calendar page, with its controls: *Days*, *Hours*, previous / next week (hours) and a hint.
+
+    The page holds the calendar alone; the tab lays :attr:`controls` out in the row that switches its pages (shown
+    while the calendar is), so that the page costs no more height than the calendar's cells.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -319,26 +323,20 @@ class CalendarView(QWidget):
         )
         for button in (self.days_button, self.hours_button):
             button.setCheckable(True)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 6)
-        layout.addWidget(self.calendar, 1)
-        column = QVBoxLayout()
-        column.setSpacing(2)
-        for button in (self.days_button, self.hours_button):  # widths follow the style (style_fit)
-            column.addWidget(button)
-        arrows = QHBoxLayout()
-        arrows.setSpacing(2)
-        arrows.addWidget(self.previous_button)
-        arrows.addWidget(self.next_button)
-        column.addLayout(arrows)
-        column.addStretch(1)
-        layout.addLayout(column)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.calendar)
         self.days_button.clicked.connect(lambda: self.calendar.set_mode(DAYS))
         self.hours_button.clicked.connect(lambda: self.calendar.set_mode(HOURS))
         self.previous_button.clicked.connect(lambda: self.calendar.step_week(-1))
         self.next_button.clicked.connect(lambda: self.calendar.step_week(1))
         self.calendar.mode_changed.connect(self._render_mode)
         self._render_mode(self.calendar.mode)
+
+    @property
+    def controls(self) -> tuple[QPushButton, ...]:
+        """Days, Hours, previous week, next week: for the row above the page."""
+        return (self.days_button, self.hours_button, self.previous_button, self.next_button)
 
     def _render_mode(self, mode: str) -> None:
         self.days_button.setChecked(mode == DAYS)

@@ -42,6 +42,7 @@ from goesvfi.integrity_check.gui.widgets.controls import (
     satellite_combo,
     sector_combo,
 )
+from goesvfi.integrity_check.gui.widgets.elided_label import ElidedLabel
 from goesvfi.integrity_check.gui.widgets.preview import PreviewPane
 from goesvfi.integrity_check.gui.widgets.progress_bar import ProgressBar
 from goesvfi.integrity_check.gui.widgets.timeline import TimelineWidget
@@ -135,7 +136,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         auto_period=auto_period_combo(),
         auto_window=auto_window_combo(),
         auto_notify=auto_notify_edit(),
-        auto_status=QLabel(),
+        auto_status=ElidedLabel(),
         summary=QLabel("No results yet: Scan shows which frames the folder lacks."),
         timeline=TimelineWidget(),
         zoom_in=_button("+", "zoomInButton", "Zoom in (or use the mouse wheel on the timeline)"),
@@ -147,7 +148,7 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         progress=ProgressBar(),
         current_file=QLabel(),
         file_progress=ProgressBar(),
-        status=QLabel(),
+        status=ElidedLabel(),
         disk=QLabel("Free space: -"),
         calendar=CalendarView(),
         views=QStackedWidget(),
@@ -180,7 +181,6 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
         "Scan also reads what NOAA holds (S3 listings, the CDN index): missing frames NOAA never produced show as "
         "'Not at NOAA' instead of missing. Offline, availability is unknown and the scan works as without it.",
     )
-    w.auto_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     _named(w.summary, "summaryLabel")
     w.summary.setTextFormat(Qt.TextFormat.RichText)
     w.summary.setWordWrap(True)
@@ -200,23 +200,18 @@ def build_tab(tab: QWidget, filters: tuple[tuple[str, frozenset[SlotStatus] | No
     w.file_progress.setFixedWidth(180)
     w.file_progress.hide()
     _named(w.status, "statusLabel")
-    w.status.setWordWrap(False)
-    w.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     _named(w.disk, "diskSpaceLabel")
 
+    # Rows shared, so that the tab fits 800 pixels of screen under a host's style sheet (qt-material pads every
+    # button and input to about 38 px): the summary sits in the views' switch row, the status in the progress row.
     layout = QVBoxLayout(tab)
-    layout.setContentsMargins(10, 10, 10, 8)
-    layout.setSpacing(8)
+    layout.setContentsMargins(8, 8, 8, 6)
+    layout.setSpacing(6)
     layout.addWidget(_inputs_row(w))
     layout.addLayout(_actions_row(w))
-    layout.addWidget(w.summary)
     layout.addWidget(_views(w))
     layout.addWidget(_results_splitter(w), 1)
     layout.addLayout(_progress_row(w))
-    status_row = QHBoxLayout()
-    status_row.addWidget(w.status, 1)
-    status_row.addWidget(w.disk)
-    layout.addLayout(status_row)
     return w
 
 
@@ -227,6 +222,7 @@ def _label(text: str) -> QLabel:
 
 
 def _inputs_row(w: TabWidgets) -> AdaptiveRow:
+    """Two panels of three rows each (Archive; Time range with its presets beside Start and End, and Auto-fetch)."""
     archive = QGroupBox("Archive")
     grid = QGridLayout(archive)
     grid.addWidget(_label("Folder:"), 0, 0)
@@ -243,14 +239,12 @@ def _inputs_row(w: TabWidgets) -> AdaptiveRow:
     band_row.addSpacing(12)
     band_row.addWidget(QLabel("Interval:"))
     band_row.addWidget(w.interval)
+    band_row.addSpacing(12)
+    band_row.addWidget(w.check_noaa)
+    band_row.addSpacing(8)
+    band_row.addWidget(w.verify)
     band_row.addStretch(1)
-    grid.addLayout(band_row, 2, 1, 1, 2)
-    checks = QHBoxLayout()  # a row of its own: the tab stays within 800 px
-    checks.addWidget(w.check_noaa)
-    checks.addSpacing(12)
-    checks.addWidget(w.verify)
-    checks.addStretch(1)
-    grid.addLayout(checks, 3, 1, 1, 2)
+    grid.addLayout(band_row, 2, 1, 1, 4)
     grid.setColumnStretch(1, 1)
     # Combos shrink to a few characters (elided) rather than widen the window: their names are long under a
     # host style sheet's padding (qt-material's adds 16 px a side).
@@ -264,20 +258,20 @@ def _inputs_row(w: TabWidgets) -> AdaptiveRow:
     pgrid = QGridLayout(period)
     pgrid.addWidget(_label("Start:"), 0, 0)
     pgrid.addWidget(w.start, 0, 1)
+    pgrid.addWidget(w.preset_day, 0, 2)
     pgrid.addWidget(_label("End:"), 1, 0)
     pgrid.addWidget(w.end, 1, 1)
-    presets = QHBoxLayout()
-    presets.addWidget(w.preset_day)
-    presets.addWidget(w.preset_week)
-    presets.addStretch(1)
-    pgrid.addLayout(presets, 2, 1)
+    pgrid.addWidget(w.preset_week, 1, 2)
     auto = QHBoxLayout()
     auto.addWidget(w.auto_check)
+    auto.addSpacing(6)
     auto.addWidget(w.auto_period)
     auto.addWidget(w.auto_window)
     auto.addWidget(w.auto_notify, 1)
-    pgrid.addLayout(auto, 3, 0, 1, 2)
+    pgrid.addLayout(auto, 2, 0, 1, 3)
     pgrid.setColumnStretch(1, 1)
+    for box in (grid, pgrid):  # the group box's title and frame already set the panels apart
+        box.setVerticalSpacing(4)
 
     return AdaptiveRow([(archive, 3), (period, 2)])  # stacked when the window is narrow (see adaptive_row)
 
@@ -293,7 +287,8 @@ def _actions_row(w: TabWidgets) -> QHBoxLayout:
 
 
 def _views(w: TabWidgets) -> QWidget:
-    """The timeline and the calendar, one page each, switched by two buttons on one row with the zoom buttons.
+    """The timeline and the calendar, one page each, switched by two buttons on one row with the results' summary
+    and the zoom buttons.
 
     Not a ``QTabWidget``: a host's style sheet sizes every ``QTabBar::tab`` for its own (GOES-VFI's vertical main
     tabs), which left this bar with two scroll arrows and no labels. Push buttons take the host's button style and
@@ -312,8 +307,10 @@ def _views(w: TabWidgets) -> QWidget:
         button.setCheckable(True)
         group.addButton(button, index)
         row.addWidget(button)
-    row.addStretch(1)
-    for button in (w.zoom_in, w.zoom_out, w.zoom_fit):  # together, beside the switch (widths: style_fit)
+    row.addSpacing(8)
+    row.addWidget(w.summary, 1)  # wraps to two lines beside the buttons rather than take a row of its own
+    zooms = (w.zoom_in, w.zoom_out, w.zoom_fit)
+    for button in (*zooms, *w.calendar.controls):  # each page's own, together at the right (widths: style_fit)
         button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         row.addWidget(button)
     layout.addLayout(row)
@@ -323,14 +320,19 @@ def _views(w: TabWidgets) -> QWidget:
     layout.addWidget(w.views)
     box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
 
-    def show(index: int) -> None:  # the page's own height: the timeline is no thin strip in a tall box
+    def show(index: int) -> None:
+        """The stack as tall as the page shown wants (the timeline is no thin strip in a tall box) and no taller
+        than that page needs at least (another page's minimum does not push the results down); its controls."""
         page, button = w.views.widget(index), group.button(index)
         if page is not None:
-            w.views.setMaximumHeight(page.sizeHint().height())
+            w.views.setMinimumHeight(max(1, page.minimumSizeHint().height(), page.minimumHeight()))
+            w.views.setMaximumHeight(max(page.sizeHint().height(), w.views.minimumHeight()))
         if button is not None:
             button.setChecked(True)
-        for zoom in (w.zoom_in, w.zoom_out, w.zoom_fit):
-            zoom.setVisible(index == 0)
+        for zoom in zooms:
+            zoom.setVisible(page is w.timeline)
+        for control in w.calendar.controls:
+            control.setVisible(page is w.calendar)
 
     group.idClicked.connect(w.views.setCurrentIndex)
     w.views.currentChanged.connect(show)
@@ -373,8 +375,12 @@ def _results_splitter(w: TabWidgets) -> QSplitter:
 
 
 def _progress_row(w: TabWidgets) -> QHBoxLayout:
+    """The status line, the file being fetched, the progress bars and the free space, on one row."""
     row = QHBoxLayout()
-    row.addWidget(w.progress, 1)
+    row.addWidget(w.status, 3)
     row.addWidget(w.current_file)
     row.addWidget(w.file_progress)
+    row.addWidget(w.progress, 2)
+    row.addWidget(w.disk)
+    w.progress.setMinimumWidth(160)
     return row

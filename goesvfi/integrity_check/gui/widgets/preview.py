@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PyQt6.QtCore import QRect, QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent
+from PyQt6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from goesvfi.integrity_check.gui.preview_data import FramePreview, SlotPreview
@@ -37,8 +37,14 @@ def frame_info(frame: FramePreview) -> str:
     return " · ".join(parts)
 
 
+MARK_FILL = QColor(230, 30, 30, 96)  # over the empty rows of a damaged frame: translucent red
+MARK_EDGE = QColor(255, 40, 40)
+
+
 class FrameView(QWidget):
-    """Paints one image scaled to fit (aspect kept) with an optional caption; double-click emits its path."""
+    """Paints one image scaled to fit (aspect kept) with an optional caption and marks (a translucent red band
+    with a border over runs of the image's rows: the empty rows of a damaged frame); double-click emits its
+    path."""
 
     double_clicked = pyqtSignal(str)
 
@@ -51,9 +57,19 @@ class FrameView(QWidget):
         self._path: Path | None = None
         self._caption = ""
         self._placeholder = ""
+        self._marks: tuple[tuple[int, int], ...] = ()
 
-    def set_frame(self, image: QImage | None, path: Path | None, caption: str = "", placeholder: str = "") -> None:
+    def set_frame(
+        self,
+        image: QImage | None,
+        path: Path | None,
+        caption: str = "",
+        placeholder: str = "",
+        marks: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        """``marks``: runs of the image's rows, (first, end), to mark."""
         self._image, self._path, self._caption, self._placeholder = image, path, caption, placeholder
+        self._marks = marks
         self.setToolTip(f"{path}\nDouble-click to open it" if path else "")
         self.update()
 
@@ -62,6 +78,21 @@ class FrameView(QWidget):
 
     def path(self) -> Path | None:
         return self._path
+
+    def marks(self) -> tuple[tuple[int, int], ...]:
+        return self._marks
+
+    def mark_rects(self) -> list[QRect]:
+        """Where the marks are drawn: each run of rows scaled with the image, at least 3 pixels tall."""
+        target = self.image_rect()
+        if self._image is None or target.isNull() or not self._image.height():
+            return []
+        scale = target.height() / self._image.height()
+        rects = []
+        for first, end in self._marks:
+            top = target.y() + round(first * scale)
+            rects.append(QRect(target.x(), top, target.width(), max(3, round(end * scale) - round(first * scale))))
+        return rects
 
     def image_rect(self) -> QRect:
         """Where the image is drawn (scaled to fit, centred)."""
@@ -87,6 +118,10 @@ class FrameView(QWidget):
             if self._image is not None and not target.isNull():
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
                 painter.drawImage(target, self._image)
+                painter.setPen(QPen(MARK_EDGE, 2))
+                painter.setBrush(MARK_FILL)
+                for band in self.mark_rects():
+                    painter.drawRect(band.adjusted(1, 1, -1, -1))
             else:
                 painter.setPen(palette.placeholderText().color())
                 flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
@@ -173,10 +208,14 @@ class PreviewPane(QWidget):
             self.before.hide()
             self.after.hide()
             self.frame.show()
-            self.frame.set_frame(main.image, main.path, placeholder=main.error or "")
+            damaged = slot.status is SlotStatus.DAMAGED
+            marks = main.empty_rows if damaged else ()  # its empty rows marked on the picture
+            self.frame.set_frame(main.image, main.path, placeholder=main.error or "", marks=marks)
             info = frame_info(main)
-            if slot.status is SlotStatus.DAMAGED:  # the reason (e.g. which rows are empty) above the frame's facts
+            if damaged:  # the reason (e.g. which rows are empty) above the frame's facts
                 info = f"Damaged: {slot.error}\n{info}"
+                if marks:
+                    info += "\nIts empty rows are marked in red."
             self.info.setText(info)
             self.open_button.setEnabled(True)
             return

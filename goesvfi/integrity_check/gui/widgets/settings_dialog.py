@@ -73,7 +73,6 @@ class SettingsDialog(QDialog):
         self._look_error = look_error
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Integrity Check Settings")
-        self.setMinimumWidth(520)
         self._prefs = prefs
         fetch = prefs.fetch
 
@@ -180,9 +179,17 @@ class SettingsDialog(QDialog):
             restore.clicked.connect(self.restore_defaults)
         self._locked = locked
 
+        # Two columns (where NOAA's frames come from and how they are downloaded; how they look): one column of
+        # five groups is 1,140 px tall under qt-material's paddings, taller than an 800-px screen.
+        columns = QHBoxLayout()
+        for groups in ((cdn, s3, downloads), (look, render)):
+            column = QVBoxLayout()
+            for group in groups:
+                column.addWidget(group)
+            column.addStretch(1)
+            columns.addLayout(column)
         layout = QVBoxLayout(self)
-        for group in (cdn, s3, downloads, look, render):
-            layout.addWidget(group)
+        layout.addLayout(columns)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons, alignment=Qt.AlignmentFlag.AlignRight)
 
