@@ -13,6 +13,7 @@ bug in them. Only the two enums are shared, as plain identifiers; every token an
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -123,3 +124,28 @@ def scan_times(sector: Sector, start: datetime, end: datetime) -> list[datetime]
             out.append(t)
         t += timedelta(minutes=1)
     return out
+
+
+def interval_and_phase(times: list[datetime], default: int, native: int | None = None) -> tuple[int, int | None]:
+    """(interval minutes, phase) of file times, by README's rule (Scan), written again slowly: the minutes of the
+    files (floored, distinct, sorted); the steps between consecutive ones; the finest step seen at least three
+    times (a multiple of ``native`` when given) wins, else the most common step (ties: the finest); the phase is
+    the most common minute modulo the interval (ties: the earliest minute). Fewer than three minutes:
+    ``(default, None)``."""
+    minutes = sorted({(_utc(t) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(minutes=1) for t in times})
+    if len(minutes) < 3:
+        return default, None
+    steps: dict[int, int] = {}
+    for a, b in itertools.pairwise(minutes):
+        steps[b - a] = steps.get(b - a, 0) + 1
+    proven = [s for s, n in steps.items() if n >= 3 and (native is None or s % native == 0)]
+    if proven:
+        interval = min(proven)
+    else:
+        top = max(steps.values())
+        interval = min(s for s, n in steps.items() if n == top)
+    phases: dict[int, int] = {}
+    for m in minutes:
+        phases[m % interval] = phases.get(m % interval, 0) + 1
+    top = max(phases.values())
+    return interval, next(p for p, n in phases.items() if n == top)

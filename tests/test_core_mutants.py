@@ -84,6 +84,23 @@ def test_plan_without_the_cdn_is_s3_only() -> None:
     assert plan.slots_for(Source.CDN) == []
 
 
+def test_a_look_only_the_cdn_has_is_fetched_inside_its_window_only() -> None:
+    """``use_s3=False`` (STAR's colours of a band outside 13-15): the CDN for slots down to now - (7 + 3) days,
+    inclusive; older slots are refused with the reason; a mesoscale sector (no CDN) is refused whole, and not as
+    'older than the CDN window' (its slot of an hour ago was called that before)."""
+    horizon = NOW - timedelta(days=10)
+    older, recent = horizon - timedelta(minutes=5), NOW - timedelta(hours=1)
+    why = "the look is star-band02, which only the CDN's JPGs have"
+    plan = plan_fetch(G18, Sector.CONUS, [recent, horizon, older], NOW, 7, use_s3=False, cdn_only_reason=why)
+    assert plan.order == {horizon: (Source.CDN,), recent: (Source.CDN,)}
+    assert plan.refused == {older: f"older than the CDN window (10 days): {why}"}
+    assert plan_fetch(G18, Sector.CONUS, [older], NOW, 7, use_s3=False).refused == {
+        older: "older than the CDN window (10 days): CDN only"
+    }
+    meso = plan_fetch(G18, Sector.MESO1, [recent], NOW, 7, use_s3=False, cdn_only_reason=why)
+    assert meso.order == {} and meso.refused == {recent: f"no source has this look: {why}"}
+
+
 # ---- scan coverage (the vectorised slot choice) ----------------------------------------------------
 
 T0 = datetime(2023, 5, 1, tzinfo=UTC)
@@ -306,13 +323,17 @@ def test_interval_from_steps() -> None:
     )
 
 
-def test_detect_interval_keeps_to_the_schedule() -> None:
-    """Proven 3-minute steps are not on a 6-minute schedule: the 6-minute steps decide."""
-    from goesvfi.integrity_check.time_index import detect_interval
+def test_a_file_minute_is_its_floor_before_1970_too() -> None:
+    """Files at :31:20, :36:20 ... of 1969-12-31 are at minutes :31, :36: phase 1 like :01/:06 (not :32)."""
+    eve = datetime(1969, 12, 31, 23, 31, 20, tzinfo=UTC)
+    times = np.array([-28 * 60_000 - 40_000 + k * 5 * 60_000 for k in range(4)], dtype=np.int64)
+    assert times[0] == (eve - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    assert detect_interval_ms(times, 10) == (5, 1)
+    from goesvfi.integrity_check.time_index import expected_slots
 
-    minutes = [0, 3, 6, 9, 15, 21, 27, 33]  # steps 3 x 3, 6 x 4
-    assert detect_interval([T0 + timedelta(minutes=m) for m in minutes], 6, 6) == (6, 3)
-    assert detect_interval([T0 + timedelta(minutes=m) for m in minutes], 6) == (3, 0)
+    assert expected_slots(Sector.CONUS, eve, eve + timedelta(minutes=15), 5, 1) == [
+        datetime(1969, 12, 31, 23, m, tzinfo=UTC) for m in (36, 41, 46)
+    ]
 
 
 def test_noaa_names_give_scan_end_and_creation() -> None:
@@ -688,3 +709,285 @@ def test_to_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None
     finally:
         monkeypatch.undo()  # the zone this process had
         time_module.tzset()
+
+
+# ---- fast name parsing (scan/fast_names.py) --------------------------------------------------------
+# Times are counted here with the standard library (an independent count of days); names are literals.
+
+G16, G17, G19 = SatellitePattern.GOES_16, SatellitePattern.GOES_17, SatellitePattern.GOES_19
+CONUS, FD, M1, M2 = Sector.CONUS, Sector.FULL_DISK, Sector.MESO1, Sector.MESO2
+
+
+def epoch_ms(*when: int) -> int:
+    return (datetime(*when, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)  # type: ignore[misc]
+
+
+CANONICAL = {  # name: (ms, satellite, sector, band) or None (not one of this tool's PNG names)
+    "goes18_conus_C13_20230501T000100Z.png": (epoch_ms(2023, 5, 1, 0, 1), G18, CONUS, 13),
+    "goes18_conus_C13_20240229T100000Z.png": (epoch_ms(2024, 2, 29, 10), G18, CONUS, 13),  # leap year
+    "goes17_conus_C16_20000229T235959Z.png": (epoch_ms(2000, 2, 29, 23, 59, 59), G17, CONUS, 16),  # divisible by 400
+    "goes16_conus_C01_20010301T013059Z.png": (epoch_ms(2001, 3, 1, 1, 30, 59), G16, CONUS, 1),
+    "goes16_conus_C01_19000301T000000Z.png": (epoch_ms(1900, 3, 1), G16, CONUS, 1),  # year 300 of its 400-year era
+    "goes18_conus_C13_19000229T000000Z.png": None,  # 1900: divisible by 100, not by 400: no Feb 29
+    "goes18_conus_C13_21000229T000000Z.png": None,
+    "goes18_conus_C13_20250229T000000Z.png": None,
+    "goes18_conus_C13_20231301T000100Z.png": None,  # month 13
+    "goes18_conus_C13_20239901T000100Z.png": None,
+    "goes18_conus_C13_20230001T000100Z.png": None,
+    "goes18_conus_C13_20230500T000100Z.png": None,  # day 0
+    "goes18_conus_C13_20230532T000100Z.png": None,
+    "goes18_conus_C13_20230501T240000Z.png": None,  # hour 24
+    "goes18_conus_C13_20230501T006000Z.png": None,  # minute 60
+    "goes18_conus_C13_20230501T000060Z.png": None,  # second 60
+    "goes15_conus_C13_20230501T000100Z.png": None,  # GOES-15 has no ABI
+    "goes1:_conus_C13_20230501T000100Z.png": None,  # ':' follows '9'
+    "goes1 _conus_C13_20230501T000100Z.png": None,
+    "goes1z_conus_C13_20230501T000100Z.png": None,
+    "goes18_conux_C13_20230501T000100Z.png": None,
+    "goes18_conus_C1:_20230501T000100Z.png": None,
+    "goes18_conus_C1x_20230501T000100Z.png": None,
+    "goes18_conus_X13_20230501T000100Z.png": None,  # every part but the band's 'C' is right
+    "goes18_conus_C13_20230501T000100Z.jpg": None,
+}
+SHORT = {  # the other width: full disk and mesoscale
+    "goes16_fd_C07_20040301T000000Z.png": (epoch_ms(2004, 3, 1), G16, FD, 7),
+    "goes19_m1_C02_20020615T120000Z.png": (epoch_ms(2002, 6, 15, 12), G19, M1, 2),
+    "goes18_m2_C13_20230501T000100Z.png": (epoch_ms(2023, 5, 1, 0, 1), G18, M2, 13),
+    "goes18_m3_C13_20230501T000100Z.png": None,
+}
+
+
+def check_batch(names: list[str], expected: dict[str, tuple[int, SatellitePattern, Sector, int] | None]) -> None:
+    from goesvfi.integrity_check.scan.fast_names import parse_canonical_batch, unpack_key
+
+    ok, times, keys = parse_canonical_batch(names)
+    assert (times.dtype, keys.dtype) == (np.int64, np.int32)  # the index keeps 12 bytes a frame
+    for i, name in enumerate(names):
+        want = expected[name]
+        assert bool(ok[i]) is (want is not None), name
+        if want is not None:
+            assert (int(times[i]), *unpack_key(int(keys[i]))) == (*want, NameKind.CANONICAL), name
+
+
+def test_the_byte_matrix_reads_each_part_and_refuses_each_damage() -> None:
+    from goesvfi.integrity_check.scan.fast_names import canonical_names, parse_canonical_batch
+
+    both = {**CANONICAL, **SHORT}
+    check_batch(list(both), both)
+    check_batch(list(SHORT), SHORT)  # no name of the longer width
+    check_batch(["goes16_fd_C07_20040301T000000Z.png"], SHORT)  # one name
+    ok, times, keys = parse_canonical_batch(list(both))
+    good = [n for n, w in both.items() if w is not None]
+    assert canonical_names(times[ok], keys[ok]) == good  # and back to the same names
+
+
+def test_names_outside_ascii_are_not_canonical_and_do_not_hide_the_others() -> None:
+    arabic = "goes18_conus_C13_2023050\u0661T000100Z.png"  # ARABIC-INDIC DIGIT ONE, same length
+    names = [
+        "goes18_conus_C13_20230501T000100Z.png",
+        arabic,
+        "goes16_conus_C01_20010301T013059Z.png",
+        "goes16_fd_C07_20040301T000000Z.png",
+    ]
+    check_batch(names, {**CANONICAL, **SHORT, arabic: None})
+    check_batch([arabic, "goes16_fd_C07_20040301T000000Z.png"], {**SHORT, arabic: None})
+
+
+CDN = {  # STAR CDN names (DOMAIN.md): year, day of year, hour, minute
+    "20231210001_GOES18-ABI-CONUS-13-416x250.jpg": (epoch_ms(2023, 5, 1, 0, 1), G18, CONUS, 13),
+    "20243661259_GOES16-ABI-FD-02-1808x1808.jpg": (epoch_ms(2024, 12, 31, 12, 59), G16, FD, 2),  # day 366
+    "20230012356_GOES19-ABI-CONUS-07-416x250.jpg": (epoch_ms(2023, 1, 1, 23, 56), G19, CONUS, 7),
+    "20233650310_GOES18-ABI-CONUS-13-416x250.jpg": (epoch_ms(2023, 12, 31, 3, 10), G18, CONUS, 13),
+    "00010010000_GOES18-ABI-CONUS-13-416x250.jpg": (epoch_ms(1, 1, 1), G18, CONUS, 13),  # year 1 is a year
+    "20233660000_GOES18-ABI-CONUS-13-416x250.jpg": None,  # 2023 has 365 days
+    "20230000000_GOES18-ABI-CONUS-13-416x250.jpg": None,
+    "00000010000_GOES18-ABI-CONUS-13-416x250.jpg": None,  # no year 0
+    "20230012400_GOES18-ABI-CONUS-13-416x250.jpg": None,
+    "20230010060_GOES18-ABI-CONUS-13-416x250.jpg": None,
+}
+
+
+def test_cdn_names_through_the_day_caches() -> None:
+    from goesvfi.integrity_check.scan.fast_names import NameParser, unpack_key
+
+    parser = NameParser()
+    for _ in range(2):  # the second time from the caches
+        for name, want in CDN.items():
+            got = parser.parse(name)
+            if want is None:
+                assert got is None, name
+            else:
+                assert got is not None and (got[0], *unpack_key(got[1])) == (*want, NameKind.CDN), name
+
+
+def test_other_names_and_their_rank() -> None:
+    from goesvfi.integrity_check.scan.fast_names import NameParser, key_rank, parse_canonical_batch, unpack_key
+
+    parser = NameParser()
+    noaa = parser.parse("OR_ABI-L1b-RadM1-M6C02_G16_s20240601203159_e20240601203217_c20240601203250.nc")
+    assert noaa is not None and type(noaa[0]) is int
+    assert (noaa[0], *unpack_key(noaa[1])) == (epoch_ms(2024, 2, 29, 12, 3, 15, 900_000), G16, M1, 2, NameKind.NOAA)
+    legacy = parser.parse("goes17_frame_20230101T120000Z.png")
+    assert legacy is not None and type(legacy[0]) is int
+    assert (legacy[0], *unpack_key(legacy[1])) == (epoch_ms(2023, 1, 1, 12), G17, None, None, NameKind.LEGACY)
+    cdn = parser.parse("20231210001_GOES18-ABI-CONUS-13-416x250.jpg")
+    assert cdn is not None
+    canonical = int(parse_canonical_batch(["goes18_conus_C13_20230501T000100Z.png"])[2][0])
+    # README (Names): "the canonical PNG wins, then CDN, NOAA, legacy names".
+    assert key_rank(np.array([canonical, cdn[1], noaa[1], legacy[1]])).tolist() == [0, 1, 2, 3]
+
+
+def test_names_without_a_satellite_are_told_apart() -> None:
+    from goesvfi.integrity_check.scan.fast_names import NameParser, is_generic, parse_canonical_batch
+
+    parser = NameParser()
+    names = {  # name: has no satellite
+        "frame_20230501T000100Z.png": True,
+        "image_20230501_000100.png": True,
+        "frame_conus_C13_20230501T000100Z.png": True,  # a sector and a band, no satellite
+        "fd_C13_20230501T000100Z.png": True,
+        "C02_20230501T000100Z.png": True,
+        "goes17_frame_20230101T120000Z.png": False,
+        "20231210001_GOES19-ABI-FD-16-1808x1808.jpg": False,
+        "OR_ABI-L1b-RadM2-M6C02_G16_s20240601203159_e20240601203217_c20240601203250.nc": False,
+        "20231210001_GOES16-ABI-CONUS-01-416x250.jpg": False,
+    }
+    keys = [parsed[1] for parsed in map(parser.parse, names) if parsed is not None]
+    keys += parse_canonical_batch(["goes18_m2_C16_20230501T000100Z.png", "goes16_conus_C01_20230501T000100Z.png"])[
+        2
+    ].tolist()
+    assert is_generic(np.array(keys)).tolist() == [*names.values(), False, False]
+
+
+def test_a_range_is_exact_to_the_microsecond_in_any_year() -> None:
+    """A range that starts one microsecond after a slot leaves that slot out, in 2024 as in 2500."""
+    from goesvfi.integrity_check.time_index import expected_slots
+
+    for year in (2024, 2500):
+        slot = datetime(year, 1, 1, 0, 1, tzinfo=UTC)
+        start = slot + timedelta(microseconds=1)
+        assert expected_slots(Sector.CONUS, start, slot + timedelta(minutes=10, microseconds=1)) == [
+            datetime(year, 1, 1, 0, 6, tzinfo=UTC),
+            datetime(year, 1, 1, 0, 11, tzinfo=UTC),
+        ]
+        assert expected_slots(Sector.CONUS, slot, slot + timedelta(minutes=10)) == [
+            datetime(year, 1, 1, 0, 1, tzinfo=UTC),
+            datetime(year, 1, 1, 0, 6, tzinfo=UTC),
+        ]
+
+
+# ---- looks from file heads (look/header.py, look/value.py: the frame check's readers) ---------------------
+
+
+def jpeg_bytes(size: tuple[int, int], mode: str, *, progressive: bool = False) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    Image.new(mode, size, 128).save(out, "JPEG", progressive=progressive)
+    return out.getvalue()
+
+
+def test_a_jpeg_look_is_its_size_and_components() -> None:
+    """Pillow's JPEGs (baseline: SOF0, progressive: SOF2), after the APP0 segment; a grey JPEG is the grey look."""
+    from goesvfi.integrity_check.look.header import jpeg_look
+
+    assert jpeg_look(jpeg_bytes((416, 250), "RGB")) == Look(416, 250, "RGB", "unknown")
+    assert jpeg_look(jpeg_bytes((300, 200), "L", progressive=True)) == Look(300, 200, "L", "gray_r")
+    head = jpeg_bytes((2500, 1500), "RGB")
+    sof = head.index(b"\xff\xc0")
+    assert jpeg_look(head[:2] + b"\xff" + head[2:]) == Look(2500, 1500, "RGB", "unknown")  # a fill byte
+    assert jpeg_look(head[: sof + 9]) is None  # the SOF cut before its component count
+    assert jpeg_look(head[: sof + 10]) == Look(2500, 1500, "RGB", "unknown")
+    assert jpeg_look(head[:sof]) is None  # no SOF in the head
+    assert jpeg_look(head[:2] + b"\x00" + head[3:]) is None  # not a marker where one must be
+    assert jpeg_look(b"\xff\xd8\xff\xc0\x00\x11\x08\x00\x02\x00\x03\x01") == Look(3, 2, "L", "gray_r")
+
+
+def test_a_look_key_reads_back() -> None:
+    assert Look.from_key("2500x1500/RGB/star") == Look(2500, 1500, "RGB", "star")
+    assert Look.from_key("native/L/gray_r") == Look(None, None, "L", "gray_r")
+    assert Look.from_key("416x250/RGB/star-band02/x") == Look(416, 250, "RGB", "star-band02/x")
+    with pytest.raises(ValueError):
+        Look.from_key("wide/RGB/star")
+
+
+def test_a_png_head_says_what_is_wrong_with_it() -> None:
+    """The frame check's PNG reader: the mode of each colour type, our colour-table tEXt up to the pixel data,
+    and the reason a head is refused, word for word (the integrity report shows it)."""
+    from goesvfi.integrity_check.look.header import png_look
+
+    sig = b"\x89PNG\r\n\x1a\n"
+    keyword = b"goesvfi-colour-table\x00"
+
+    def ihdr(width: int, height: int, colour: int, extra: bytes = b"") -> bytes:
+        return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0) + extra)
+
+    grey = ihdr(5, 4, 0)
+    assert png_look(sig + grey) == (Look(5, 4, "L", "gray_r"), None)
+    for colour, mode in ((2, "RGB"), (3, "P"), (4, "LA"), (6, "RGBA"), (5, "?")):
+        assert png_look(sig + ihdr(5, 4, colour)) == (Look(5, 4, mode, "unknown"), None)
+    text = chunk(b"tEXt", keyword + b"viridis")
+    assert png_look(sig + ihdr(5, 4, 2) + text) == (Look(5, 4, "RGB", "viridis"), None)
+    assert png_look(sig + ihdr(5, 4, 2) + chunk(b"tEXt", b"Comment\x00viridis"))[0] == Look(5, 4, "RGB", "unknown")
+    assert png_look(sig + ihdr(5, 4, 2) + text[:-5])[0] == Look(5, 4, "RGB", "unknown")  # cut: not read
+    assert png_look(sig + ihdr(5, 4, 2) + chunk(b"IEND", b"") + text)[0] == Look(5, 4, "RGB", "unknown")
+    assert png_look(sig + grey[:-1]) == (None, "no PNG header (IHDR) after the signature")
+    assert png_look(sig + b"\x00\x00\x00\x0dIHDX" + grey[8:]) == (None, "no PNG header (IHDR) after the signature")
+    assert png_look(sig + ihdr(5, 4, 0, b"\x00")) == (None, "a broken PNG header (5x4)")
+    assert png_look(sig + ihdr(0, 4, 0)) == (None, "a broken PNG header (0x4)")
+    assert png_look(sig + ihdr(5, 0, 0)) == (None, "a broken PNG header (5x0)")
+    assert png_look(sig + grey[:-4] + b"\x00\x00\x00\x00") == (None, "a broken PNG header (IHDR checksum)")
+
+
+def test_every_start_of_frame_marker_and_big_segments() -> None:
+    """JPEG (ITU T.81): SOF0-3, 5-7, 9-11, 13-15 give the size; C4 (DHT), C8 (JPG) and CC (DAC) are other
+    segments, skipped by their length, which may exceed 32767 (a large EXIF or ICC segment); sizes up to 65535."""
+    from goesvfi.integrity_check.look.header import jpeg_look
+
+    def sof(marker: int, height: int = 2, width: int = 3) -> bytes:
+        return b"\xff" + bytes([marker]) + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+
+    soi = b"\xff\xd8"
+    for marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+        assert jpeg_look(soi + sof(marker)) == Look(3, 2, "L", "gray_r"), hex(marker)
+    for marker in (0xC4, 0xC8, 0xCC):
+        other = b"\xff" + bytes([marker]) + struct.pack(">H", 4) + b"\x00\x00"
+        assert jpeg_look(soi + other + sof(0xC0, 5, 7)) == Look(7, 5, "L", "gray_r"), hex(marker)
+    exif = b"\xff\xe1" + struct.pack(">H", 40_000) + bytes(40_000 - 2)
+    assert jpeg_look(soi + exif + sof(0xC0, 40_000, 65_535)) == Look(65_535, 40_000, "L", "gray_r")
+
+
+def test_a_png_header_is_read_from_its_first_64_kb(tmp_path: Path) -> None:
+    """Whatever a file holds, a header read takes its first 64 KB: a colour-table tEXt behind a 70 KB chunk is not
+    seen (the frame is 'unknown', as a PNG of another tool), and a tEXt whose data ends at the head's end is."""
+    from goesvfi.integrity_check.look.header import png_look
+
+    sig = b"\x89PNG\r\n\x1a\n"
+    ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 2, 0, 0, 0))
+    text = chunk(b"tEXt", b"goesvfi-colour-table\x00viridis")
+    far = tmp_path / "far.png"
+    far.write_bytes(sig + ihdr + chunk(b"zTXt", bytes(70_000)) + text + chunk(b"IEND", b""))
+    assert read_png_header(far) == Look(5, 4, "RGB", "unknown")
+    assert png_look(sig + ihdr + text[:-4]) == (Look(5, 4, "RGB", "viridis"), None)  # its CRC cut off
+
+
+def test_the_sample_of_a_folder_without_frames_in_range(tmp_path: Path) -> None:
+    """``look_sample``: the images directly in the folder with a satellite in their name, in name order; not hidden
+    files, other files, folders, symbolic links or generic names."""
+    from goesvfi.integrity_check.look.sample import look_sample
+
+    for name in (
+        "goes18_conus_C13_20230501T000600Z.png",
+        "20231210001_GOES18-ABI-CONUS-13-416x250.jpg",
+        ".goes18_conus_C13_20230501T001100Z.png",
+        "frame_20230501T000100Z.png",
+        "goes18_conus_C13_20230501T001600Z.txt",
+    ):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "goes18_conus_C13_20230501T002100Z.png").mkdir()
+    (tmp_path / "goes18_conus_C13_20230501T002600Z.png").symlink_to(tmp_path / "frame_20230501T000100Z.png")
+    assert look_sample(tmp_path) == [
+        tmp_path / "20231210001_GOES18-ABI-CONUS-13-416x250.jpg",
+        tmp_path / "goes18_conus_C13_20230501T000600Z.png",
+    ]
+    assert look_sample(None) == [] and look_sample(tmp_path / "missing") == []

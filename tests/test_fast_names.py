@@ -1,5 +1,5 @@
 """The scan's fast name parsing gives exactly ``time_index.parse_name``'s answers, and the vectorised interval
-detection exactly ``time_index.detect_interval``'s."""
+detection the answers of README's rule written again slowly (``tests.names_support.interval_and_phase``)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,9 @@ from goesvfi.integrity_check.time_index import (
     NameKind,
     SatellitePattern,
     Sector,
-    detect_interval,
     parse_name,
 )
-from tests.names_support import cdn_name, l1b_name, png_name
+from tests.names_support import cdn_name, interval_and_phase, l1b_name, png_name
 
 REAL = SatellitePattern.real()
 stamps = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59))
@@ -134,9 +133,9 @@ def test_canonical_names_rebuild_the_originals(names: list[str]) -> None:
     ),
     st.integers(1, 30),
 )
-def test_vectorised_detection_equals_detect_interval(times: list[datetime], default: int) -> None:
+def test_vectorised_detection_follows_the_rule(times: list[datetime], default: int) -> None:
     ms = np.array([(t - EPOCH) // timedelta(milliseconds=1) for t in times], dtype=np.int64)
-    assert detect_interval_ms(ms, default) == detect_interval(times, default)
+    assert detect_interval_ms(ms, default) == interval_and_phase(times, default)
 
 
 @given(st.lists(st.sampled_from([0, 5, 10, 15, 20, 35, 40]), min_size=3, max_size=12))
@@ -144,7 +143,7 @@ def test_detection_ties_follow_counter_order(offsets: list[int]) -> None:
     base = datetime(2023, 5, 1, tzinfo=UTC)
     times = [base + timedelta(minutes=m) for m in offsets]
     ms = np.array([(t - EPOCH) // timedelta(milliseconds=1) for t in times], dtype=np.int64)
-    assert detect_interval_ms(ms, 5) == detect_interval(times, 5)
+    assert detect_interval_ms(ms, 5) == interval_and_phase(times, 5)
 
 
 @pytest.mark.parametrize(

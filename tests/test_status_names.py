@@ -81,3 +81,23 @@ def test_the_calendar_legend_and_the_html_report_say_the_same() -> None:
 def test_the_csv_keeps_the_values() -> None:
     rows = list(csv.DictReader(io.StringIO(csv_text(_one_of_each()))))
     assert [r["status"] for r in rows] == [s.value for s in SlotStatus]
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance, written from its definition."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_status_colour_reads_on_goes_vfis_dark_background() -> None:
+    """The summary's counts are written in their status's colour: on qt-material dark_blue's window colour
+    (#232629, GOES-VFI's theme) each must reach 3:1, WCAG's floor for bold text (the old brown was 2.1:1)."""
+    assert round(_contrast("#ffffff", "#000000"), 1) == 21.0  # the formula's own end points
+    for status in STATUSES:
+        assert _contrast(status.colour, "#232629") >= 3.0, status.value

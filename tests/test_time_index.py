@@ -6,10 +6,12 @@ import calendar
 import itertools
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from goesvfi.integrity_check.scan.coverage import detect_interval_ms
 from goesvfi.integrity_check.time_index import (
     CDN_SIZES,
     MODE6_START,
@@ -18,7 +20,6 @@ from goesvfi.integrity_check.time_index import (
     Sector,
     canonical_name,
     cdn_dir_url,
-    detect_interval,
     expected_slots,
     matches,
     parse_canonical,
@@ -269,7 +270,7 @@ def test_detect_interval_finds_interval_and_phase(
     phase = phase_seed % interval
     first = math_floor_to(base, interval, phase)
     stamps = [first + timedelta(minutes=interval * i, seconds=seconds) for i in range(count)]
-    assert detect_interval(stamps, default=5) == (interval, phase)
+    assert detect_interval_ms(epoch_ms(stamps), default=5) == (interval, phase)
 
 
 def math_floor_to(base: datetime, interval: int, phase: int) -> datetime:
@@ -282,10 +283,14 @@ def math_floor_to(base: datetime, interval: int, phase: int) -> datetime:
 def test_detect_interval_with_gaps_and_fallback() -> None:
     t0 = datetime(2023, 5, 1, 0, 1, tzinfo=UTC)
     stamps = [t0 + timedelta(minutes=5 * i) for i in range(50) if i not in (7, 8, 20)]
-    assert detect_interval(stamps, default=10) == (5, 1)
-    assert detect_interval(stamps[:2], default=10) == (10, None)
+    assert detect_interval_ms(epoch_ms(stamps), default=10) == (5, 1)
+    assert detect_interval_ms(epoch_ms(stamps[:2]), default=10) == (10, None)
     s3_like = [t + timedelta(seconds=17.3) for t in stamps]  # :01:17.3 starts: still phase 1
-    assert detect_interval(s3_like, default=10) == (5, 1)
+    assert detect_interval_ms(epoch_ms(s3_like), default=10) == (5, 1)
+
+
+def epoch_ms(stamps: list[datetime]) -> np.ndarray:
+    return np.array([(utc(t) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1) for t in stamps])
 
 
 # --------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ class StatusName:
 # In order of urgency: where several statuses share one pixel column of the timeline, the first wins; the
 # status filter and sorting by status follow this order too.
 STATUSES: tuple[StatusName, ...] = (
-    StatusName("damaged", "Damaged", "#8b4513", "a file is there but not a whole frame: a fetch replaces it"),
+    StatusName("damaged", "Damaged", "#c04f9a", "a file is there but not a whole frame: a fetch replaces it"),
     StatusName("failed", "Failed", "#e39b12", "a fetch tried every source and failed"),
     StatusName("missing", "Missing", "#d64541", "not in the folder; NOAA has it, or availability is unknown"),
     StatusName("unavailable", "Not at NOAA", "#8e7cc3", "NOAA never produced it: nothing to fetch"),

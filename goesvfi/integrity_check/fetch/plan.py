@@ -44,7 +44,7 @@ def plan_fetch(
     *,
     use_cdn: bool = True,
     use_s3: bool = True,
-    cdn_only_reason: str = "",
+    cdn_only_reason: str = "CDN only",
 ) -> FetchPlan:
     """Order the stores for each slot (see the module docstring); ``use_cdn=False``: S3 only (the folder's look
     is one the CDN cannot serve, see :mod:`goesvfi.integrity_check.look.plan`); ``use_s3=False``: CDN only
@@ -62,11 +62,13 @@ def plan_fetch(
         elif slot > now:
             plan.unavailable[slot] = f"{slot:%Y-%m-%d %H:%M} UTC is in the future: not published yet"
         elif not use_s3:
-            if has_cdn and slot >= cdn_horizon:
+            if not has_cdn:  # a mesoscale sector: the CDN has none
+                plan.refused[slot] = f"no source has this look: {cdn_only_reason}"
+            elif slot >= cdn_horizon:
                 plan.order[slot] = (Source.CDN,)
             else:
                 days = f"{cdn_days + CDN_RETENTION_MARGIN_DAYS:g}"
-                plan.refused[slot] = f"older than the CDN window ({days} days): {cdn_only_reason or 'CDN only'}"
+                plan.refused[slot] = f"older than the CDN window ({days} days): {cdn_only_reason}"
         elif has_cdn and slot >= cutoff:
             plan.order[slot] = (Source.CDN, Source.S3)
         elif has_cdn and slot >= cdn_horizon:

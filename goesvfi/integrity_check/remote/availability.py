@@ -18,6 +18,7 @@ the model alone knows (dated special timelines), with no I/O.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -83,11 +84,16 @@ async def check_availability(
     s3: RemoteStore | None,
     cdn: RemoteStore | None,
     now: datetime,
-    cdn_days: float = 7.0,
-    step_minutes: int = 5,
+    cdn_days: float,
+    step_minutes: int,
     cdn_margin_days: float = CDN_MARGIN_DAYS,
 ) -> Availability:
-    """Read the sources' listings for ``slots`` (one listing per S3 hour prefix, one CDN index)."""
+    """Read the sources' listings for ``slots`` (one listing per S3 hour prefix, one CDN index).
+
+    ``cdn_days``: the CDN window (the fetch's cutoff); its index is read for slots up to ``cdn_days`` +
+    ``cdn_margin_days`` old. ``step_minutes``: the scan's interval (a special timeline's slower cadence leaves
+    some slots of that step without a scan).
+    """
     now = to_utc(now)
     slots = sorted(set(map(to_utc, slots)))
     if not slots:
@@ -97,9 +103,7 @@ async def check_availability(
     result = Availability(checked=True)
     model = {s: unproduced_reason(satellite, sector, s, step_minutes) for s in slots}
     ask: list[datetime] = []
-    for slot in slots:
-        if slot > now:
-            continue  # the future: not published yet (stays missing; the fetch says so)
+    for slot in slots[: bisect_right(slots, now)]:  # the future: not published yet (stays missing; the fetch says so)
         if not satellite.has_data_at(slot):
             result.unavailable[slot] = str(model[slot])  # the satellite's years: no listing to read
         else:
@@ -115,13 +119,13 @@ async def check_availability(
         log.warning("S3 listing failed: %s", exc)
         return Availability(checked=False, note=f"availability unknown: NOAA S3 could not be listed ({exc})")
     cdn_found: dict[datetime, RemoteItem] = {}
-    cdn_error: str | None = None
+    cdn_unknown: set[datetime] = set()  # the slots the CDN was asked about when its index could not be read
     if cdn_slots and cdn is not None:
         try:
             cdn_found = await cdn.find(satellite, sector, band, cdn_slots)
         except (RemoteError, OSError) as exc:
             log.warning("CDN index failed: %s", exc)
-            cdn_error = str(exc)
+            cdn_unknown = set(cdn_slots)
             result.note = f"the CDN index could not be read ({exc}): recent slots S3 lacks stay missing"
     if s3 is None:
         result.note = "availability unknown for S3 (no S3 store)"
@@ -131,7 +135,7 @@ async def check_availability(
         sources = tuple(src for src, found in ((Source.CDN, cdn_found), (Source.S3, s3_found)) if slot in found)
         if sources:
             result.fetchable[slot] = sources
-        elif slot > now - SETTLE or s3 is None or (slot in cdn_window and cdn_error is not None):
+        elif slot > now - SETTLE or s3 is None or slot in cdn_unknown:
             continue  # unknown: stays missing
         else:
             result.unavailable[slot] = _reason(slot in cdn_window, has_cdn, model[slot], cdn_days + cdn_margin_days)

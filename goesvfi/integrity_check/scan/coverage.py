@@ -70,7 +70,7 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 def detect_interval_ms(times_ms: np.ndarray, default: int, native: int | None = None) -> tuple[int, int | None]:
-    """``time_index.detect_interval`` for millisecond times: (interval minutes, phase) or ``(default, None)``."""
+    """(interval minutes, phase) from millisecond file times, or ``(default, None)`` with fewer than 3 minutes."""
     info = detect_interval_info(times_ms, default, native)
     return info.minutes, info.phase
 

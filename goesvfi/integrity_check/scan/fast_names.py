@@ -123,12 +123,12 @@ def _canonical_matrix(m: np.ndarray, layout: _Layout) -> tuple[np.ndarray, np.nd
         sector_code[hit] = _SECTORS.index(sector)
     ok &= sector_code >= 0
     band, year, month, day, hour, minute, second = (digits @ _WEIGHTS).astype(np.int64).T
-    month_c = np.clip(month, 1, 12)
+    month_c = np.minimum(month, 12)  # an index into _DAYS_IN_MONTH (month 0 has 0 days: refused below)
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     dim = _DAYS_IN_MONTH[month_c] + ((month_c == 2) & leap)
     ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= dim)
     ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
-    days = _days_from_civil(year, month_c, np.clip(day, 1, 31))
+    days = _days_from_civil(year, month_c, day)  # refused names get some number: ok is False for them
     times = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000
     sat_lut = np.array([_SATELLITES.index(SatellitePattern.from_number(n)) for n in range(16, 20)])
     sat_code = sat_lut[np.clip(sat - 6, 0, 3)]

@@ -41,7 +41,7 @@ from goesvfi.integrity_check.time_index.satellites import (
     to_utc,
     unproduced_reason,
 )
-from goesvfi.integrity_check.time_index.slots import COVER_BEFORE, cover_window, detect_interval, expected_slots
+from goesvfi.integrity_check.time_index.slots import COVER_BEFORE, cover_window, expected_slots
 
 __all__ = [
     "BANDS",
@@ -67,7 +67,6 @@ __all__ = [
     "check_band",
     "check_cdn_size",
     "cover_window",
-    "detect_interval",
     "expected_slots",
     "iso_z",
     "matches",
