@@ -16,7 +16,7 @@ from PIL import Image
 from goesvfi.integrity_check.fetch.plan import plan_fetch
 from goesvfi.integrity_check.look.header import read_header, read_png_header
 from goesvfi.integrity_check.look.sample import folder_look
-from goesvfi.integrity_check.look.value import Look, look_from_settings
+from goesvfi.integrity_check.look.value import Look, mode_of_table, table_of
 from goesvfi.integrity_check.look.value import parse_size as look_parse_size
 from goesvfi.integrity_check.results import Source
 from goesvfi.integrity_check.scan.coverage import (
@@ -403,11 +403,10 @@ def test_look_words_json_and_matching() -> None:
 
 def test_looks_from_the_settings() -> None:
     """README: cdn = the star table, RGB; grey = gray_r, L; a matplotlib map name is itself."""
-    assert look_from_settings("cdn", (2500, 1500)) == Look(2500, 1500, "RGB", "star")
-    assert look_from_settings(" grey ", None) == Look(None, None, "L", "gray_r")
-    assert look_from_settings("gray", (416, 250)) == Look(416, 250, "L", "gray_r")
-    assert look_from_settings("viridis", None) == Look(None, None, "RGB", "viridis")
-    assert look_from_settings("star", None).mode == "RGB"
+    names = ("cdn", " grey ", "gray", "viridis", "star")
+    looks = {name: (table_of(name), mode_of_table(table_of(name))) for name in names}
+    assert looks == {"cdn": ("star", "RGB"), " grey ": ("gray_r", "L"), "gray": ("gray_r", "L"),
+                     "viridis": ("viridis", "RGB"), "star": ("star", "RGB")}  # fmt: skip
     assert look_parse_size(" 1250 X 750 ") == (1250, 750)
     for text in ("1250", "0x750", "1250x", "axb", "1250x750x3", "-1250x750"):
         with pytest.raises(

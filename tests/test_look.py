@@ -14,7 +14,7 @@ from PIL import Image
 from goesvfi.integrity_check.emulator.abi_file import write_abi_l1b
 from goesvfi.integrity_check.look.header import read_header, read_png_header
 from goesvfi.integrity_check.look.sample import folder_look
-from goesvfi.integrity_check.look.value import Look, look_from_settings, parse_size
+from goesvfi.integrity_check.look.value import Look, mode_of_table, parse_size, table_of
 from goesvfi.integrity_check.render.cdn_jpeg import jpeg_to_png
 from goesvfi.integrity_check.render.colormaps import star_colours, value_colours
 from goesvfi.integrity_check.render.netcdf import brightness_temperature, render_png, write_png_atomic
@@ -124,8 +124,8 @@ def test_headers_and_folder_look(tmp_path: Path) -> None:
     look = folder_look(frames)
     assert look == Look(1250, 750, "RGB", "star")
     assert folder_look([]) is None
-    assert look_from_settings("cdn", (2500, 1500)) == Look(2500, 1500, "RGB", "star")
-    assert look_from_settings("grey", None) == Look(None, None, "L", "gray_r")
+    assert (table_of("cdn"), mode_of_table(table_of("cdn"))) == ("star", "RGB")
+    assert (table_of("grey"), mode_of_table(table_of("grey"))) == ("gray_r", "L")
     assert parse_size("1250x750") == (1250, 750)
     with pytest.raises(ValueError):
         parse_size("big")

@@ -99,9 +99,3 @@ def parse_size(text: str) -> tuple[int, int]:
     if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
         raise ValueError(f"{text!r} is not a size: use WIDTHxHEIGHT, e.g. 1250x750")
     return int(parts[0]), int(parts[1])
-
-
-def look_from_settings(look_name: str, size: tuple[int, int] | None) -> Look:
-    table = table_of(look_name)
-    width, height = size if size is not None else (None, None)
-    return Look(width, height, mode_of_table(table), table)
