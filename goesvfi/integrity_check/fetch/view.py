@@ -18,6 +18,13 @@ from goesvfi.integrity_check.results import ScanResult, SlotResult
 from goesvfi.integrity_check.scan.view import merge, scan_view, split
 
 
+def audit_shares(query: ViewQuery, audit: int) -> dict[ArchiveQuery, int]:
+    """``audit`` frames shared out among the view's satellite parts, the earlier parts taking the remainder (an
+    overlap's scan of the other satellite, which covers a few slots, audits none)."""
+    parts = [piece.query for piece in query.parts()]
+    return {part: audit // len(parts) + (1 if i < audit % len(parts) else 0) for i, part in enumerate(parts)}
+
+
 async def fetch_view(
     manager: ReconcileManager,
     directory: Path | str | None,
@@ -29,11 +36,17 @@ async def fetch_view(
     audit: int = 0,
 ) -> ReconcileReport:
     """Scan and fetch every part of ``query``; one report over the whole range (each slot with its satellite).
-    ``skip`` and ``audit`` (``watch``): as :meth:`ReconcileManager.reconcile_detailed`'s (``audit`` per scan)."""
+    ``skip`` and ``audit`` (``watch``): as :meth:`ReconcileManager.reconcile_detailed`'s; the ``audit`` frames are
+    shared out among the satellite parts (:func:`audit_shares`), so a cycle verifies ``audit`` frames in all."""
+    shares = audit_shares(query, audit)
 
     async def scan_one(part_query: ArchiveQuery) -> ScanResult:
         return await manager.scan(
-            directory, part_query, progress_callback=progress_callback, force_rescan=force_rescan, audit=audit
+            directory,
+            part_query,
+            progress_callback=progress_callback,
+            force_rescan=force_rescan,
+            audit=shares.get(part_query, 0),
         )
 
     scanned = await scan_view(query, scan_one)
