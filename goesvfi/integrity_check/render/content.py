@@ -67,13 +67,18 @@ def _empty_rows(pixels: np.ndarray) -> np.ndarray:
     return mask
 
 
-def longest_run(mask: np.ndarray) -> tuple[int, int]:
-    """(first, end) of the longest run of True in ``mask`` ((0, 0) when none); the earliest of equal runs."""
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of every run of True in ``mask``, in order."""
     padded = np.concatenate([[False], mask.astype(bool), [False]])
     edges = np.flatnonzero(padded[1:] != padded[:-1])
-    if not len(edges):
+    return edges[::2], edges[1::2]
+
+
+def longest_run(mask: np.ndarray) -> tuple[int, int]:
+    """(first, end) of the longest run of True in ``mask`` ((0, 0) when none); the earliest of equal runs."""
+    starts, ends = _runs(mask)
+    if not len(starts):
         return 0, 0
-    starts, ends = edges[::2], edges[1::2]
     best = int(np.argmax(ends - starts))
     return int(starts[best]), int(ends[best])
 
@@ -82,9 +87,8 @@ def empty_row_runs(pixels: np.ndarray, min_rows: int = 1) -> list[tuple[int, int
     """(first, end) of every run of empty rows at least ``min_rows`` long, top to bottom (the preview marks them)."""
     if pixels.ndim < 2 or pixels.size == 0:
         return []
-    padded = np.concatenate([[False], _empty_rows(pixels), [False]])
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_rows]
+    starts, ends = _runs(_empty_rows(pixels))
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if b - a >= min_rows]
 
 
 def content_problem(pixels: np.ndarray) -> str | None:
