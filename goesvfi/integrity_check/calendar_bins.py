@@ -132,9 +132,6 @@ class CalendarBins:
     def cell_class(self, index: int) -> CellClass:
         return classify(*(int(v) for v in self.counts[index]))
 
-    def classes(self) -> list[CellClass]:
-        return [self.cell_class(i) for i in range(len(self))]
-
     def describe(self, index: int) -> str:
         """``41 of 288 missing (14.2%), 247 present`` for tooltips and the report."""
         row = [int(v) for v in self.counts[index]]

@@ -112,10 +112,6 @@ class ReconcileReport:
         """Slots no NOAA source has (never produced, not listed anywhere): skipped, not failures."""
         return [s for s in self.slots if s.status is SlotStatus.UNAVAILABLE]
 
-    @property
-    def missing_after(self) -> int:
-        return len(self.unresolved)
-
 
 def least_grid(shape: tuple[int, int] | None, share: float) -> tuple[int, int] | None:
     """The fewest rows and columns a NetCDF of grid ``shape`` may hold: ``share`` of each (1.0: all of it)."""

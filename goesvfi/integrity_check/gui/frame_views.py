@@ -77,10 +77,6 @@ class FrameViews:
             else f"{disk.path} does not exist yet: the first fetch creates it"
         )
 
-    def current_position(self) -> int | None:
-        index = self.ui.table.currentIndex()
-        return self.model.slot_index(index.row()) if index.isValid() else None
-
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and current.row() < self.model.rowCount():
             vm = self.view_model

@@ -143,11 +143,6 @@ class TaskRunner(QObject):
     def background_busy(self) -> bool:
         return bool(self._background)
 
-    @property
-    def last_progress(self) -> Progress | None:
-        """The latest report published (None between commands)."""
-        return self._shown
-
     def start(self, work: Work) -> bool:
         """Run a command; False when there is no running event loop. Progress is published while it runs."""
         loop = self.loop()

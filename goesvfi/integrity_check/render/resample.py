@@ -63,8 +63,3 @@ def resample(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     image = Image.fromarray(np.ascontiguousarray(pixels))
     method = Image.Resampling.BOX if width <= src_w and height <= src_h else Image.Resampling.BILINEAR
     return np.asarray(image.resize((width, height), method))
-
-
-def grows(source: tuple[int, int], size: tuple[int, int] | None) -> bool:
-    """Whether bringing a ``source`` (w, h) frame to ``size`` enlarges it."""
-    return size is not None and (size[0] > source[0] or size[1] > source[1])
