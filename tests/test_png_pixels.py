@@ -90,3 +90,9 @@ def test_other_kinds_take_pillows_path() -> None:
     out = io.BytesIO()
     palette.save(out, format="PNG")
     assert png_pixels(out.getvalue()) is None
+
+
+def test_a_header_claiming_a_huge_image_allocates_nothing_here() -> None:
+    """60000 x 60000 RGB would be a 14 GB buffer: left to Pillow's path, which refuses it as a decompression bomb."""
+    planted = _with_stream((60000, 60000, 8, 2), zlib.compress(b"\x00" * 100))
+    assert png_pixels(planted) is None

@@ -61,6 +61,8 @@ def png_pixels(data: bytes) -> np.ndarray | str | None:
     try:
         from PIL import Image
 
+        if Image.MAX_IMAGE_PIXELS is not None and width * height > Image.MAX_IMAGE_PIXELS:
+            return None  # a header claiming a huge image: Pillow's path refuses it (a decompression bomb) unallocated
         # Pillow keeps an RGB image 4 bytes a pixel (RGBX), a grey one 1 byte: the buffer has that layout, so
         # the decoder writes into it directly. Zeroed: rows a short stream never reaches read as empty rows.
         pixels = np.zeros((height, width, 4) if channels == 3 else (height, width), dtype=np.uint8)
